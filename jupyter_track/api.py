@@ -1,0 +1,315 @@
+"""The read API: runs and their histories from the store, in this process or any other, any day.
+
+Example::
+
+    runs = jt.runs(project="fashion", filters={"state": "finished"}, order="-summary.acc")
+    runs.to_pandas()                      # one row per run: config.* and summary.* columns
+    r = jt.run("fashion/k3v9x2ab")        # also "k3v9x2ab" or "fashion/<run name>"
+    r.history(keys=["train/loss"])        # a pandas DataFrame indexed by nothing, with a _step column
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, overload
+
+from .errors import RunNotFoundError, UsageError
+from .types import RunInfo, Series
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .store.base import Store
+
+
+class StoredRun:
+    """A run as recorded in the store (W&B: ``wandb.apis.public.Run``)."""
+
+    def __init__(self, info: RunInfo, store: Store) -> None:
+        self._info = info
+        self._store = store
+
+    # identity and metadata
+    id = property(lambda self: self._info.id)
+    name = property(lambda self: self._info.name)
+    project = property(lambda self: self._info.project)
+    entity = property(lambda self: self._info.entity)
+    state = property(lambda self: self._info.state)
+    group = property(lambda self: self._info.group)
+    job_type = property(lambda self: self._info.job_type)
+    notes = property(lambda self: self._info.notes)
+    tags = property(lambda self: list(self._info.tags))
+    config = property(lambda self: dict(self._info.config))
+    meta = property(lambda self: dict(self._info.meta))
+    sweep_id = property(lambda self: self._info.sweep_id)
+    last_step = property(lambda self: self._info.last_step)
+    duration = property(lambda self: self._info.duration)
+    path = property(lambda self: self._info.path)
+    info = property(lambda self: self._info)
+
+    @property
+    def created_at(self) -> datetime:
+        return datetime.fromtimestamp(self._info.created_at, tz=timezone.utc)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The effective summary: values set by the user, else the last logged value of each key."""
+        return {k: e.value for k, e in self._info.summary.items()}
+
+    @property
+    def summary_stats(self) -> dict[str, dict[str, Any]]:
+        """Per key: last, min, max, count and last step of the logged series."""
+        return {k: {"last": e.last, "min": e.min, "max": e.max, "count": e.count, "last_step": e.last_step}
+                for k, e in self._info.summary.items() if e.count}
+
+    def keys(self) -> list[str]:
+        """The logged metric keys (scalar and text series)."""
+        return self._store.metric_keys(self.id)
+
+    def metric(self, key: str) -> Series:
+        """One scalar series as numpy arrays (``steps``, ``values``, ``times``): the fastest read there is."""
+        return self._store.read_series(self.id, key)
+
+    def history(self, keys: Sequence[str] | None = None, samples: int | None = None, pandas: bool = True
+                ) -> pd.DataFrame | list[dict[str, Any]]:
+        """The logged history, one row per step: ``_step``, ``_timestamp``, ``_runtime`` and one column per key.
+
+        All points by default (``samples=N`` keeps N evenly spaced rows). Steps where a key was not logged
+        hold NaN (None for text).
+        """
+        import numpy as np
+        import pandas as pd
+
+        wanted = list(keys) if keys is not None else self.keys()
+        scalar_keys = {k for k, e in self._info.summary.items() if e.count and _is_scalar(e)}
+        if keys is not None:  # keys named by the caller: a key logged since this object was read counts too
+            scalar_keys |= {k for k in wanted if k not in self._info.summary}
+        series = [self._store.read_series(self.id, k) for k in wanted if k in scalar_keys]
+        series = [s for s in series if len(s)] + [s for s in series if not len(s)]
+        texts = {k: self._store.read_objects(self.id, k) for k in wanted if k not in scalar_keys}
+        deduped = [_last_per_step(s) for s in series]
+        step_arrays = [s.steps for s in deduped] + [np.asarray([o.step for o in v], dtype=np.int64)
+                                                   for v in texts.values()]
+        steps = _union(step_arrays)
+        columns: dict[str, Any] = {"_step": steps}
+        stamp = np.full(len(steps), np.nan)
+        for s in deduped:
+            idx = np.searchsorted(steps, s.steps) if len(s.steps) != len(steps) else slice(None)
+            col = np.full(len(steps), np.nan)
+            col[idx] = s.values
+            columns[s.key] = col
+            stamp[idx] = np.fmax(stamp[idx], s.times)
+        for key, objs in texts.items():
+            col_obj = np.full(len(steps), None, dtype=object)
+            for o in objs:
+                col_obj[np.searchsorted(steps, o.step)] = o.data
+                pos = np.searchsorted(steps, o.step)
+                stamp[pos] = np.fmax(stamp[pos], o.time)
+            columns[key] = col_obj
+        columns["_timestamp"] = stamp
+        columns["_runtime"] = stamp - self._info.created_at
+        frame = pd.DataFrame(columns)
+        if samples is not None and len(frame) > samples > 0:
+            frame = frame.iloc[np.linspace(0, len(frame) - 1, samples).round().astype(int)].reset_index(drop=True)
+        if not pandas:
+            return frame.to_dict("records")  # type: ignore[return-value]
+        return frame
+
+    def scan_history(self, keys: Sequence[str] | None = None, page_size: int = 1000) -> Iterator[dict[str, Any]]:
+        """Every history row as a dict (W&B's spelling)."""
+        frame = self.history(keys=keys)
+        yield from frame.to_dict("records")  # type: ignore[union-attr]
+
+    def files(self) -> list[dict[str, Any]]:
+        """Files stored with ``run.save()``: name, size and content digest."""
+        return [{"name": r.name, "size": r.size, "sha256": r.sha}
+                for r in self._store.blob_refs(self.id) if r.owner == "run-file"]
+
+    def download_file(self, name: str, root: str | os.PathLike[str] = ".") -> Path:
+        """Write a saved file under ``root`` (never outside it) and return its path."""
+        root_path = Path(root).resolve()
+        for ref in self._store.blob_refs(self.id):
+            if ref.owner == "run-file" and ref.name == name:
+                target = (root_path / name).resolve()
+                if not target.is_relative_to(root_path):
+                    raise UsageError(f"file name {name!r} would be written outside {root_path}")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(self._store.blobs.read_bytes(ref.sha))
+                return target
+        raise FileNotFoundError(f"run {self.path} has no saved file {name!r}")
+
+    def refresh(self) -> StoredRun:
+        info = self._store.get_run(self.id)
+        if info is None:
+            raise RunNotFoundError(f"run {self.path} was deleted")
+        self._info = info
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        i = self._info
+        return {"id": i.id, "name": i.name, "state": i.state, "project": i.project, "entity": i.entity,
+                "group": i.group, "job_type": i.job_type, "tags": list(i.tags), "notes": i.notes,
+                "created_at": i.created_at, "duration": i.duration, "config": i.config, "summary": self.summary,
+                "meta": i.meta, "last_step": i.last_step, "host": i.host, "pid": i.pid}
+
+    def __repr__(self) -> str:
+        return f"<StoredRun {self.path} name={self.name!r} state={self.state}>"
+
+
+class RunList(Sequence[StoredRun]):
+    """Runs read from the store: a sequence of :class:`StoredRun`, and ``to_pandas()``."""
+
+    def __init__(self, runs: list[StoredRun]) -> None:
+        self._runs = runs
+
+    @overload
+    def __getitem__(self, index: int) -> StoredRun: ...
+    @overload
+    def __getitem__(self, index: slice) -> RunList: ...
+    def __getitem__(self, index: int | slice) -> StoredRun | RunList:
+        if isinstance(index, slice):
+            return RunList(self._runs[index])
+        return self._runs[index]
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+    def __repr__(self) -> str:
+        return f"<RunList of {len(self)} runs>"
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per run: id, name, state, project, group, job_type, tags, created_at, duration,
+        then ``config.<key>`` (nested keys joined with '.') and ``summary.<key>`` columns."""
+        import pandas as pd
+
+        rows = []
+        for r in self._runs:
+            i = r.info
+            row: dict[str, Any] = {
+                "id": i.id, "name": i.name, "state": i.state, "project": i.project, "entity": i.entity,
+                "group": i.group, "job_type": i.job_type, "tags": list(i.tags), "notes": i.notes,
+                "created_at": i.created_at, "duration": i.duration,
+            }
+            row.update(_flatten(i.config, "config."))
+            row.update({f"summary.{k}": e.value for k, e in i.summary.items()})
+            rows.append(row)
+        frame = pd.DataFrame(rows)
+        if len(frame):
+            frame["created_at"] = pd.to_datetime(frame["created_at"], unit="s", utc=True)
+        return frame
+
+
+class Api:
+    """W&B-style entry point: ``Api().runs("project")``, ``Api().run("project/id")``.
+
+    ``store``/``dir`` pick the store (default: the same as ``jt.init()``); W&B's ``overrides``, ``timeout``
+    and ``api_key`` are accepted and ignored (there is no server).
+    """
+
+    def __init__(self, overrides: Mapping[str, Any] | None = None, timeout: int | None = None,
+                 api_key: str | None = None, *, store: str | None = None,
+                 dir: str | os.PathLike[str] | None = None) -> None:
+        from .store import open_store
+
+        self.store = open_store(store, dir)
+
+    def runs(self, path: str | None = None, filters: Mapping[str, Any] | None = None,
+             order: str | None = "-created_at", per_page: int | None = None, limit: int | None = None,
+             search: str | None = None) -> RunList:
+        project = _project_of(path)
+        infos = self.store.list_runs(project=project, filters=filters, order=order, limit=limit, search=search)
+        return RunList([StoredRun(i, self.store) for i in infos])
+
+    def run(self, path: str) -> StoredRun:
+        project, ident = _split_run_path(path)
+        info = self.store.get_run(ident)
+        if info is not None and (project is None or info.project == project):
+            return StoredRun(info, self.store)
+        by_name = self.store.list_runs(project=project, filters={"name": ident}, limit=2)
+        if len(by_name) == 1:
+            return StoredRun(by_name[0], self.store)
+        if len(by_name) > 1:
+            raise RunNotFoundError(f"several runs are named {ident!r} in project {project!r}; use the run id")
+        where = f" in project {project!r}" if project else ""
+        raise RunNotFoundError(f"no run {ident!r}{where}; `jupyter-track ls` lists the runs")
+
+    def projects(self) -> list[dict[str, Any]]:
+        return [{"name": p.name, "runs": p.runs, "last_created_at": p.last_created_at}
+                for p in self.store.list_projects()]
+
+
+def runs(project: str | None = None, filters: Mapping[str, Any] | None = None, order: str | None = "-created_at",
+         limit: int | None = None, search: str | None = None, store: str | None = None,
+         dir: str | os.PathLike[str] | None = None) -> RunList:
+    """Runs of ``project`` (all projects if None) matching ``filters``, sorted by ``order``.
+
+    Example::
+
+        jt.runs("fashion", filters={"config.lr": {"$lt": 0.01}}, order="-summary.val/acc").to_pandas()
+    """
+    return Api(store=store, dir=dir).runs(project, filters=filters, order=order, limit=limit, search=search)
+
+
+def run(path: str, store: str | None = None, dir: str | os.PathLike[str] | None = None) -> StoredRun:
+    """One run by ``project/id``, ``id``, ``entity/project/id`` or ``project/<run name>``."""
+    return Api(store=store, dir=dir).run(path)
+
+
+def _project_of(path: str | None) -> str | None:
+    if not path:
+        return None
+    parts = path.strip("/").split("/")
+    return parts[-1]
+
+
+def _split_run_path(path: str) -> tuple[str | None, str]:
+    parts = [p for p in str(path).strip().split("/") if p]
+    if not parts:
+        raise RunNotFoundError("give a run as 'project/id' or 'id'")
+    if len(parts) == 1:
+        return None, parts[0]
+    if len(parts) == 3 and parts[1] == "runs":  # W&B URLs: project/runs/id
+        return parts[0], parts[2]
+    return parts[-2], parts[-1]
+
+
+def _flatten(data: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        if isinstance(v, Mapping) and v:
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def _is_scalar(entry: Any) -> bool:
+    return entry.last is not None or (isinstance(entry.value, float) and entry.value != entry.value)
+
+
+def _last_per_step(s: Series) -> Series:
+    import numpy as np
+
+    if len(s.steps) < 2:
+        return s
+    keep = np.empty(len(s.steps), dtype=bool)
+    np.not_equal(s.steps[1:], s.steps[:-1], out=keep[:-1])
+    keep[-1] = True
+    if keep.all():
+        return s
+    return Series(s.key, s.steps[keep], s.values[keep], s.times[keep])
+
+
+def _union(arrays: list[Any]) -> Any:
+    import numpy as np
+
+    arrays = [a for a in arrays if len(a)]
+    if not arrays:
+        return np.zeros(0, dtype=np.int64)
+    first = arrays[0]
+    if all(len(a) == len(first) and (a is first or np.array_equal(a, first)) for a in arrays[1:]):
+        return first
+    return np.unique(np.concatenate(arrays))

@@ -1,0 +1,66 @@
+"""The run returned by ``init(mode="disabled")``: the same surface as a Run, and every call a no-op."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+from .run_config import Config
+from .run_summary import Summary
+
+
+class DisabledRun:
+    """Does nothing, so code written for tracking runs unchanged with tracking turned off.
+
+    Example::
+
+        run = jt.init(mode="disabled", config={"lr": 0.1})
+        run.log({"loss": 1.0})      # no-op
+        run.config.lr               # 0.1: config still works
+    """
+
+    id = "disabled"
+    entity = None
+    group = None
+    job_type = None
+    notes = None
+    tags: tuple[str, ...] = ()
+    state = "running"
+    disabled = True
+
+    def __init__(self, config: Any = None, project: str | None = None, name: str | None = None) -> None:
+        self.config = Config(config)
+        self.summary = Summary({}, lambda key, value: None)
+        self.project = project or "disabled"
+        self.name = name or "disabled"
+        self.step = 0
+
+    @property
+    def path(self) -> str:
+        return f"{self.project}/{self.id}"
+
+    def log(self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+        pass
+
+    def save(self, *args: Any, **kwargs: Any) -> list[str]:
+        return []
+
+    def define_metric(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+    def finish(self, exit_code: int | None = None, quiet: bool | None = None, **kwargs: Any) -> None:
+        from . import session
+
+        if session.current() is self:
+            session._disabled_current = None
+
+    def __enter__(self) -> DisabledRun:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.finish()

@@ -1,0 +1,27 @@
+"""The exceptions and warnings jupyter_track raises; every message says what to do next."""
+
+from __future__ import annotations
+
+
+class JupyterTrackError(Exception):
+    """Base class of every error raised by jupyter_track."""
+
+
+class UsageError(JupyterTrackError):
+    """The API was called in a way that cannot work (e.g. ``log()`` before ``init()``)."""
+
+
+class RunNotFoundError(JupyterTrackError, LookupError):
+    """No run with the given id or path exists in the store."""
+
+
+class StoreError(JupyterTrackError):
+    """The store could not be opened, read or written."""
+
+
+class StoreVersionError(StoreError):
+    """The store was written by a newer jupyter_track than the one installed."""
+
+
+class JupyterTrackWarning(UserWarning):
+    """Something was accepted but not as given (a value stored as its repr, a step ignored)."""

@@ -1,0 +1,303 @@
+"""Run: validates what is logged, stamps step and time, and appends to the buffer; never touches the disk."""
+
+from __future__ import annotations
+
+import glob
+import os
+import time
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from typing import TYPE_CHECKING
+
+from .run_config import Config
+from .errors import JupyterTrackWarning, UsageError
+from .run_summary import _RESET, Summary
+from .types import RunState
+from .values import FAST_TYPES, normalize
+
+if TYPE_CHECKING:
+    from .store.base import Store
+    from .store.writer import RunBuffer, Writer
+
+_now = time.time
+
+
+class Run:
+    """One tracked run. Made by :func:`jupyter_track.init`; use it directly or through the module functions.
+
+    Example::
+
+        run = jt.init(project="fashion", config={"lr": 1e-3})
+        for step in range(100):
+            run.log({"train/loss": 1 / (step + 1)})
+        run.summary["best_acc"] = 0.93
+        run.finish()
+    """
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        writer: Writer,
+        buffer: RunBuffer,
+        id: str,
+        name: str,
+        project: str,
+        entity: str | None,
+        config: dict[str, Any],
+        tags: list[str],
+        notes: str | None,
+        group: str | None,
+        job_type: str | None,
+        created_at: float,
+        step: int = 0,
+        last: dict[str, Any] | None = None,
+        user_summary: dict[str, Any] | None = None,
+        display: bool | None = None,
+    ) -> None:
+        self._store = store
+        self._writer = writer
+        self._buffer = buffer
+        self.id = id
+        self.project = project
+        self.entity = entity
+        self.start_time = created_at
+        self.display_requested = display
+        self._name = name
+        self._notes = notes
+        self._group = group
+        self._job_type = job_type
+        self._tags = tuple(tags)
+        self._step = step
+        self._last: dict[str, Any] = dict(last or {})
+        self._finished = False
+        self._state: RunState = "running"
+        self._meta: dict[str, Any] = {}
+        self.config = Config(config, on_change=self._config_changed)
+        self.summary = Summary(self._last, self._summary_changed)
+        self.summary._user.update(user_summary or {})
+
+    # -- logging: the hot path --------------------------------------------------------------------------------
+    def log(self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+        """Record metrics at a step: returns at once, the background writer makes them durable.
+
+        Without ``step`` each call is the next step; ``commit=False`` adds to the current step without
+        advancing. A ``step`` lower than the current one is ignored with a warning (as W&B does). Values: see
+        :data:`jupyter_track.values.ACCEPTED`; anything else raises ``TypeError`` naming the key, and nothing
+        of that call is recorded.
+        """
+        if self._finished:
+            raise UsageError(f"run {self.name!r} has finished; start a new one with jt.init() before logging")
+        try:
+            for k, v in data.items():
+                if type(v) not in FAST_TYPES or type(k) is not str:
+                    scalars, rich = normalize(data, self._put_blob)
+                    break
+            else:
+                scalars, rich = dict(data), None
+        except AttributeError:
+            raise TypeError(f"log() takes a dict of {{name: value}}, not {type(data).__name__}") from None
+        t = _now()
+        buf = self._buffer
+        with buf.lock:
+            current = self._step
+            if step is None:
+                at = current
+                if commit is not False:
+                    self._step = current + 1
+            else:
+                if type(step) is not int:
+                    step = _as_step(step)
+                if step < current:
+                    warnings.warn(
+                        f"log(step={step}) is lower than the run's current step {current}; this row was ignored "
+                        "(steps must not go back: log with step=None, or use a metric such as 'epoch' as x-axis)",
+                        JupyterTrackWarning, stacklevel=2)
+                    return
+                at = step
+                self._step = step + 1 if commit else step
+            buf.items.append((at, t, scalars, rich))
+            if len(buf.items) >= buf.high_water:
+                buf.full()
+        self._last.update(scalars)
+        if rich:
+            for key, kind, payload in rich:
+                self._last[key] = payload if kind == "text" else {"_type": kind}
+
+    @property
+    def step(self) -> int:
+        """The step the next ``log()`` without ``step`` will use."""
+        return self._step
+
+    # -- metadata ---------------------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = str(value)
+        self._buffer.op("update", {"name": self._name})
+
+    @property
+    def notes(self) -> str | None:
+        return self._notes
+
+    @notes.setter
+    def notes(self, value: str | None) -> None:
+        self._notes = value
+        self._buffer.op("update", {"notes": value})
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self._tags
+
+    @tags.setter
+    def tags(self, value: Any) -> None:
+        self._tags = tuple(str(t) for t in value)
+        self._buffer.op("tags", self._tags)
+
+    @property
+    def group(self) -> str | None:
+        return self._group
+
+    @property
+    def job_type(self) -> str | None:
+        return self._job_type
+
+    @property
+    def state(self) -> RunState:
+        return self._state
+
+    @property
+    def path(self) -> str:
+        """``project/id``, accepted by :func:`jupyter_track.run` to read this run back."""
+        return f"{self.project}/{self.id}"
+
+    @property
+    def dir(self) -> str:
+        return str(self._store.blobs.root.parent)
+
+    @property
+    def url(self) -> str:
+        return f"jupyter-track://{self.path}"
+
+    @property
+    def disabled(self) -> bool:
+        return False
+
+    def _config_changed(self, data: dict[str, Any]) -> None:
+        self._buffer.op("update", {"config": data})
+
+    def _summary_changed(self, key: str, value: Any) -> None:
+        if value is _RESET:
+            self._buffer.op("summary_reset", key)
+        else:
+            self._buffer.op("summary", (key, value))
+
+    def _put_blob(self, data: bytes) -> str:
+        from .store.base import BlobRefWrite
+
+        sha = self._store.blobs.put_bytes(data)
+        self._buffer.op("blob_ref", BlobRefWrite(sha=sha, owner="run-media", name=sha, size=len(data),
+                                                 run_id=self.id))
+        return sha
+
+    def record_meta(self, meta: Mapping[str, Any]) -> None:
+        """Merge capture facts into the run's ``meta`` (used by the capture modules)."""
+        self._meta.update(meta)
+        self._buffer.op("update", {"meta": dict(self._meta)})
+
+    def define_metric(self, name: str, step_metric: str | None = None, summary: str | None = None,
+                      **kwargs: Any) -> None:
+        """Accepted for W&B compatibility: records how a metric should be plotted (x-axis, summary);
+        logging is unaffected and every logged key can be used as an x-axis anyway."""
+        metrics = dict(self._meta.get("metrics", {}))
+        metrics[name] = {"step_metric": step_metric, "summary": summary, **kwargs}
+        self.record_meta({"metrics": metrics})
+
+    def save(self, glob_str: str | os.PathLike[str], base_path: str | os.PathLike[str] | None = None,
+             policy: str = "now") -> list[str]:
+        """Store files matching ``glob_str`` with the run (content-addressed; the same bytes are kept once).
+
+        Example::
+
+            run.save("checkpoints/*.pt")      # → ['checkpoints/epoch1.pt', ...]
+        """
+        from .store.base import BlobRefWrite
+
+        pattern = os.fspath(glob_str)
+        paths = [p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p)]
+        if not paths and os.path.isfile(pattern):
+            paths = [pattern]
+        if not paths:
+            raise FileNotFoundError(f"save(): no file matches {pattern!r} (relative to {os.getcwd()})")
+        base = Path(base_path) if base_path is not None else None
+        saved = []
+        for path in paths:
+            sha, size = self._store.blobs.put_file(path)
+            name = _stored_name(Path(path), base)
+            self._buffer.op("blob_ref", BlobRefWrite(sha=sha, owner="run-file", name=name, size=size,
+                                                     run_id=self.id))
+            saved.append(name)
+        return saved
+
+    # -- lifecycle --------------------------------------------------------------------------------------------
+    def flush(self) -> None:
+        """Block until everything logged so far is durable in the store."""
+        self._writer.flush()
+
+    def finish(self, exit_code: int | None = None, quiet: bool | None = None, *, state: RunState | None = None
+               ) -> None:
+        """End the run: ``finished`` (exit code 0/None) or ``failed``; waits until all its data is durable."""
+        if self._finished:
+            return
+        self._finished = True
+        self._state = state or ("finished" if not exit_code else "failed")
+        now = _now()
+        fields = {"state": self._state, "finished_at": now, "updated_at": now, "heartbeat_at": now,
+                  "exit_code": int(exit_code or 0)}
+        from . import session
+
+        session.forget(self)
+        self._writer.close_run(self.id, fields)
+        if not quiet:
+            session.say(f"{self._state} run {self.name} ({self.path}): {self._step} steps, "
+                        f"{len(self._last)} metrics")
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc_type is None:
+            self.finish()
+        elif issubclass(exc_type, KeyboardInterrupt):
+            self.finish(exit_code=255, state="killed")
+        else:
+            self.finish(exit_code=1)
+
+    def __repr__(self) -> str:
+        return f"<Run {self.path} name={self.name!r} state={self._state} step={self._step}>"
+
+
+def _as_step(step: Any) -> int:
+    try:
+        as_int = int(step)
+    except (TypeError, ValueError):
+        raise TypeError(f"log(step=...) takes an int, not {type(step).__name__}") from None
+    if as_int != step:
+        raise TypeError(f"log(step={step!r}): steps are whole numbers")
+    return as_int
+
+
+def _stored_name(path: Path, base: Path | None) -> str:
+    resolved = path.resolve()
+    for root in (base.resolve() if base else None, Path.cwd()):
+        if root is not None and resolved.is_relative_to(root):
+            return resolved.relative_to(root).as_posix()
+    return path.name

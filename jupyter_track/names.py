@@ -1,0 +1,33 @@
+"""Run ids (short, random) and human names (adjective-noun-N)."""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+_ALPHABET = string.ascii_lowercase + string.digits
+
+ADJECTIVES = (
+    "amber", "bold", "brisk", "calm", "clever", "cosmic", "crisp", "curious", "dainty", "dapper", "eager",
+    "earnest", "fancy", "fiery", "gentle", "glad", "golden", "grand", "hardy", "hazy", "honest", "icy", "jolly",
+    "keen", "lively", "lucky", "lunar", "mellow", "misty", "noble", "polar", "proud", "quiet", "rapid", "royal",
+    "rustic", "shiny", "silent", "solar", "spry", "stellar", "sunny", "swift", "tidy", "vivid", "warm", "wild",
+    "wise", "young", "zesty",
+)
+NOUNS = (
+    "aurora", "badger", "breeze", "brook", "canyon", "cedar", "comet", "coral", "dawn", "delta", "dune",
+    "ember", "falcon", "fern", "field", "fjord", "forest", "galaxy", "glade", "grove", "harbor", "heron",
+    "horizon", "island", "lagoon", "lake", "meadow", "meteor", "moon", "nebula", "oak", "ocean", "otter",
+    "pebble", "pine", "planet", "prairie", "rain", "river", "sea", "shadow", "sky", "snow", "sound", "star",
+    "storm", "sun", "thunder", "valley", "wave",
+)
+
+
+def new_run_id(length: int = 8) -> str:
+    """A random id of lowercase letters and digits, e.g. ``k3v9x2ab``."""
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+def new_run_name(number: int) -> str:
+    """A name like ``swift-river-7``; ``number`` is the run's ordinal in its project."""
+    return f"{secrets.choice(ADJECTIVES)}-{secrets.choice(NOUNS)}-{number}"

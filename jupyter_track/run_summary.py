@@ -1,0 +1,88 @@
+"""The run's summary: the last logged value of each key unless the user sets one (``wandb.summary``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .values import jsonable
+
+
+class Summary:
+    """Read the last value of each metric; set a key to record a value of your own (best accuracy, …).
+
+    Example::
+
+        run.summary["best_acc"] = 0.93
+        run.summary.update({"test_loss": 0.21})
+        run.summary["train/loss"]          # the last logged value, unless set
+    """
+
+    def __init__(self, last: dict[str, Any], emit: Callable[[str, Any], None]) -> None:
+        object.__setattr__(self, "_last", last)
+        object.__setattr__(self, "_user", {})
+        object.__setattr__(self, "_emit", emit)
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._user:
+            return self._user[key]
+        return self._last[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        value = jsonable(value, str(key), where="summary")
+        self._user[str(key)] = value
+        self._emit(str(key), value)
+
+    def __delitem__(self, key: str) -> None:
+        """Forget a value set by the user: the key reads as its last logged value again."""
+        del self._user[key]
+        self._emit(key, _RESET)
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("__"):
+            raise AttributeError(key)
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(f"summary has no key {key!r}") from None
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        self[key] = value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._user or key in self._last
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.as_dict())
+
+    def __len__(self) -> int:
+        return len(self.as_dict())
+
+    def __repr__(self) -> str:
+        return f"Summary({self.as_dict()!r})"
+
+    def keys(self) -> Any:
+        return self.as_dict().keys()
+
+    def items(self) -> Any:
+        return self.as_dict().items()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def update(self, data: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        for key, value in {**(data or {}), **kwargs}.items():
+            self[key] = value
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self._last, **self._user}
+
+
+class _Reset:
+    """Marker passed to ``emit`` when a user-set key is deleted."""
+
+
+_RESET = _Reset()

@@ -1,0 +1,296 @@
+"""The process-wide session: ``init()`` and the module-level ``log``/``finish``, the active runs, and exit handling.
+
+At interpreter exit every active run is finished (``failed`` if an uncaught exception ended the program) and
+every writer drains, so a script that never calls ``finish()`` still keeps everything it logged.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from . import settings as _settings
+from .run_config import Config
+from .disabled import DisabledRun
+from .errors import RunNotFoundError, UsageError
+
+if TYPE_CHECKING:
+    from .live_run import Run
+
+_lock = threading.RLock()
+_active: list[Run] = []
+_pending_config = Config()  # jt.config used before init(): merged into the next run's config
+_exit = {"hooked": False, "uncaught": False}
+
+RESUME_MODES = ("allow", "must", "never", "auto")
+
+
+def current() -> Run | DisabledRun | None:
+    """The run the module-level functions act on: the most recently started active run."""
+    with _lock:
+        return _active[-1] if _active else _disabled_current
+
+
+_disabled_current: DisabledRun | None = None
+
+
+def say(message: str) -> None:
+    if not _settings.QUIET.flag():
+        print(f"jupyter_track: {message}", flush=True)
+
+
+def init(
+    project: str | None = None,
+    entity: str | None = None,
+    config: Any = None,
+    name: str | None = None,
+    notes: str | None = None,
+    tags: Sequence[str] | None = None,
+    group: str | None = None,
+    job_type: str | None = None,
+    dir: str | os.PathLike[str] | None = None,
+    id: str | None = None,
+    resume: bool | str | None = None,
+    reinit: bool | str | None = None,
+    mode: str | None = None,
+    display: bool | None = None,
+    store: str | None = None,
+    config_exclude_keys: Sequence[str] | None = None,
+    config_include_keys: Sequence[str] | None = None,
+    allow_val_change: bool | None = None,
+    save_code: bool | None = None,
+    sync_tensorboard: bool | None = None,
+    monitor_gym: bool | None = None,
+    anonymous: str | None = None,
+    force: bool | None = None,
+    magic: Any = None,
+    settings: Any = None,
+) -> Run | DisabledRun:
+    """Start a run and make it the current one; returns the :class:`~jupyter_track.run.Run`.
+
+    Takes W&B's arguments: ``project`` (default: the working folder's name), ``config`` (dict, argparse
+    Namespace, …), ``name``, ``notes``, ``tags``, ``group``, ``job_type``, ``entity`` (recorded), ``dir`` (store
+    folder), ``id`` + ``resume`` ("allow" | "must" | "never" | True), ``reinit`` (a run already active is
+    finished first unless ``reinit="create_new"``; ``"return_previous"`` returns it), ``mode="disabled"`` (every
+    call a no-op), ``display`` (inline live panel), ``store`` (a store URL). Arguments W&B accepts that have no
+    meaning here (``save_code``, ``sync_tensorboard``, …) are accepted and ignored.
+
+    Example::
+
+        with jt.init(project="fashion", config={"lr": 1e-3}) as run:
+            run.log({"loss": 0.5})
+    """
+    global _disabled_current
+    mode = (mode or _mode_setting()).lower()
+    if mode not in ("online", "offline", "disabled", "shared", "dryrun", "run"):
+        raise ValueError(f"init(mode={mode!r}): use 'online', 'offline' or 'disabled'")
+    merged = _merge_config(config, config_include_keys, config_exclude_keys)
+    if mode == "disabled":
+        _disabled_current = DisabledRun(config=merged, project=project, name=name)
+        return _disabled_current
+    _disabled_current = None
+    previous = current()
+    if previous is not None:
+        if reinit in ("return_previous", False) and not previous.disabled:
+            return previous
+        if reinit != "create_new":
+            previous.finish()
+    resume_mode = _resume_mode(resume)
+    from .store import open_store, writer_for
+
+    opened = open_store(store, dir)
+    existing = opened.get_run(id) if id else None
+    if existing is not None:
+        if resume_mode in (None, "never"):
+            raise UsageError(
+                f"a run with id {id!r} already exists in project {existing.project!r}; pass resume='allow' to "
+                "continue it, or leave id out to start a new run")
+        run = _resume(opened, writer_for(opened), existing, merged, name, notes, tags, display)
+    else:
+        if resume_mode == "must":
+            raise RunNotFoundError(f"init(resume='must'): no run with id {id!r} in {_where(opened)}")
+        run = _create(opened, writer_for(opened), project, entity, merged, name, notes, tags, group, job_type, id,
+                      display)
+    with _lock:
+        _active.append(run)
+    _hook_exit()
+    say(f"{'resumed' if existing else 'started'} run {run.name} ({run.path}) → {_where(opened)}")
+    return run
+
+
+def _create(store: Any, writer: Any, project: str | None, entity: str | None, config: dict[str, Any],
+            name: str | None, notes: str | None, tags: Sequence[str] | None, group: str | None,
+            job_type: str | None, run_id: str | None, display: bool | None) -> Run:
+    import socket
+
+    from .names import new_run_id, new_run_name
+    from .live_run import Run
+    from .store.base import Batch, RunWrite
+
+    project = _project(project)
+    run_id = _check_id(run_id) if run_id else new_run_id()
+    now = time.time()
+    tag_list = [str(t) for t in (tags or ())]
+    name = str(name) if name else new_run_name(store.count_runs(project) + 1)
+    fields = {
+        "project": project, "entity": entity, "name": name, "state": "running", "group_name": group,
+        "job_type": job_type, "notes": notes, "config": config, "meta": {}, "created_at": now, "updated_at": now,
+        "heartbeat_at": now, "last_step": None, "host": socket.gethostname(), "pid": os.getpid(),
+    }
+    store.write_batch(Batch(runs=[RunWrite(id=run_id, fields=fields, create=True, tags=tag_list)]))
+    buffer = writer.register(run_id)
+    return Run(store=store, writer=writer, buffer=buffer, id=run_id, name=name, project=project, entity=entity,
+               config=config, tags=tag_list, notes=notes, group=group, job_type=job_type, created_at=now,
+               display=display)
+
+
+def _resume(store: Any, writer: Any, info: Any, config: dict[str, Any], name: str | None, notes: str | None,
+            tags: Sequence[str] | None, display: bool | None) -> Run:
+    import socket
+
+    from .live_run import Run
+
+    buffer = writer.register(info.id, summary=info.summary, chunk_tails=store.chunk_tails(info.id),
+                             last_step=info.last_step)
+    last = {k: e.last if e.last is not None else e.value for k, e in info.summary.items() if e.count}
+    user = {k: e.value for k, e in info.summary.items() if e.user_set}
+    step = 0 if info.last_step is None else info.last_step + 1
+    run = Run(store=store, writer=writer, buffer=buffer, id=info.id, name=name or info.name,
+              project=info.project, entity=info.entity, config=info.config, tags=list(tags or info.tags),
+              notes=notes if notes is not None else info.notes, group=info.group, job_type=info.job_type,
+              created_at=info.created_at, step=step, last=last, user_summary=user, display=display)
+    now = time.time()
+    buffer.op("update", {"state": "running", "finished_at": None, "exit_code": None, "heartbeat_at": now,
+                         "updated_at": now, "pid": os.getpid(), "host": socket.gethostname(), "name": run.name,
+                         "notes": run.notes})
+    if tags is not None:
+        run.tags = tags
+    if config:
+        run.config.update(config)
+    return run
+
+
+def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
+    """Finish the current run (no-op without one)."""
+    run = current()
+    if run is not None:
+        run.finish(exit_code=exit_code, quiet=quiet)
+
+
+def log(data: Mapping[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+    """Log to the current run; see :meth:`Run.log`."""
+    run = _active[-1] if _active else _disabled_current
+    if run is None:
+        raise UsageError("call jt.init() before jt.log()")
+    run.log(data, step=step, commit=commit)
+
+
+def forget(run: Run) -> None:
+    with _lock:
+        if run in _active:
+            _active.remove(run)
+
+
+def active_runs() -> list[Run]:
+    with _lock:
+        return list(_active)
+
+
+# -- module attributes: jt.config / jt.summary / jt.run ---------------------------------------------------------
+def config() -> Config:
+    run = current()
+    return run.config if run is not None else _pending_config
+
+
+def set_config(value: Any) -> None:
+    """``jt.config = {...}``: tutorials assign the module attribute; it updates the current run's config."""
+    run = current()
+    target = run.config if run is not None else _pending_config
+    target.update(value)
+
+
+def summary() -> Any:
+    run = current()
+    if run is None:
+        raise UsageError("jt.summary needs a run: call jt.init() first")
+    return run.summary
+
+
+# -- helpers ----------------------------------------------------------------------------------------------------
+def _mode_setting() -> str:
+    return _settings.MODE.text() or "online"
+
+
+def _merge_config(config: Any, include: Sequence[str] | None, exclude: Sequence[str] | None) -> dict[str, Any]:
+    merged = Config(_pending_config.as_dict())
+    merged.update(config)
+    data = merged.as_dict()
+    if include:
+        data = {k: v for k, v in data.items() if k in include}
+    if exclude:
+        data = {k: v for k, v in data.items() if k not in exclude}
+    return data
+
+
+def _project(project: str | None) -> str:
+    chosen = project or _settings.PROJECT.text() or Path.cwd().name or "uncategorized"
+    chosen = str(chosen).strip()
+    if not chosen or "/" in chosen or len(chosen) > 255:
+        raise ValueError(f"init(project={project!r}): a project name is 1-255 characters without '/'")
+    return chosen
+
+
+def _check_id(run_id: str) -> str:
+    run_id = str(run_id)
+    if not run_id or len(run_id) > 64 or not all(c.isalnum() or c in "-_." for c in run_id):
+        raise ValueError(f"init(id={run_id!r}): ids are 1-64 letters, digits, '-', '_' or '.'")
+    return run_id
+
+
+def _resume_mode(resume: bool | str | None) -> str | None:
+    if resume is None or resume is False:
+        return None
+    if resume is True:
+        return "allow"
+    if resume not in RESUME_MODES:
+        raise ValueError(f"init(resume={resume!r}): use one of {RESUME_MODES} or True")
+    return "allow" if resume == "auto" else resume
+
+
+def _where(store: Any) -> str:
+    from .store.sql import redact
+
+    url = redact(store.url)
+    return url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
+
+
+def _hook_exit() -> None:
+    if _exit["hooked"]:
+        return
+    _exit["hooked"] = True
+    previous = sys.excepthook
+
+    def excepthook(tp: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        _exit["uncaught"] = True
+        previous(tp, value, tb)
+
+    sys.excepthook = excepthook
+    atexit.register(_at_exit)
+
+
+def _at_exit() -> None:
+    from .store import close_all
+
+    for run in reversed(active_runs()):
+        try:
+            run.finish(exit_code=1 if _exit["uncaught"] else 0, quiet=True)
+        except Exception as exc:  # noqa: BLE001 - at exit: report and go on finishing the other runs
+            print(f"jupyter_track: could not finish run {run.path}: {exc}", file=sys.stderr)
+    close_all()

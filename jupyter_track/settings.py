@@ -1,0 +1,85 @@
+"""Every environment variable jupyter_track reads, typed, with its default, declared once.
+
+The kernel side (``jt.init``), the CLI and the server extension all resolve the store through
+:func:`store_url`, so they agree on where runs live.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name, an optional W&B alias honoured for drop-in use, and its doc."""
+
+    name: str
+    default: str | None
+    doc: str
+    alias: str | None = None
+
+    def raw(self) -> str | None:
+        value = os.environ.get(self.name)
+        if value is None and self.alias:
+            value = os.environ.get(self.alias)
+        return value if value not in (None, "") else self.default
+
+    def text(self) -> str | None:
+        return self.raw()
+
+    def number(self) -> float:
+        value = self.raw()
+        try:
+            return float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise ValueError(f"{self.name}={value!r} is not a number; unset it or give a number") from None
+
+    def flag(self) -> bool:
+        return (self.raw() or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+DIR = Setting("JUPYTER_TRACK_DIR", None, "Folder of the embedded store (SQLite file + blobs). Default ~/.jupyter_track.")
+STORE = Setting(
+    "JUPYTER_TRACK_STORE", None, "Store URL, e.g. postgresql://user@host/db. Default: the SQLite file in DIR."
+)
+PROJECT = Setting(
+    "JUPYTER_TRACK_PROJECT", None, "Default project when init() names none. Default: the working folder's name.",
+    alias="WANDB_PROJECT",
+)
+MODE = Setting(
+    "JUPYTER_TRACK_MODE", "online", "'disabled' turns every call into a no-op; online/offline both record locally.",
+    alias="WANDB_MODE",
+)
+FLUSH_INTERVAL = Setting("JUPYTER_TRACK_FLUSH_INTERVAL", "0.5", "Seconds between background commits (<= 1).")
+BUFFER_SIZE = Setting(
+    "JUPYTER_TRACK_BUFFER_SIZE", "100000", "log() calls held in memory before log() waits for the writer."
+)
+HEARTBEAT_TIMEOUT = Setting(
+    "JUPYTER_TRACK_HEARTBEAT_TIMEOUT", "30", "Seconds without a heartbeat after which a running run reads as crashed."
+)
+QUIET = Setting("JUPYTER_TRACK_QUIET", None, "1 silences the one-line messages at init() and finish().",
+                alias="WANDB_SILENT")
+
+ALL = (DIR, STORE, PROJECT, MODE, FLUSH_INTERVAL, BUFFER_SIZE, HEARTBEAT_TIMEOUT, QUIET)
+
+DB_FILENAME = "jupyter_track.db"
+
+
+def store_dir(dir: str | os.PathLike[str] | None = None) -> Path:
+    """The store folder: ``dir`` if given, else ``$JUPYTER_TRACK_DIR``, else ``~/.jupyter_track``."""
+    chosen = dir if dir is not None else DIR.text()
+    return Path(chosen).expanduser().resolve() if chosen else Path.home() / ".jupyter_track"
+
+
+def store_url(store: str | None = None, dir: str | os.PathLike[str] | None = None) -> str:
+    """The store URL: an explicit ``store`` URL, else ``$JUPYTER_TRACK_STORE``, else the SQLite file in :func:`store_dir`.
+
+    An explicit ``dir`` wins over ``$JUPYTER_TRACK_STORE`` (it names a folder for the embedded store).
+    """
+    if store:
+        return store
+    if dir is None and STORE.text():
+        return STORE.text()  # type: ignore[return-value]
+    return f"sqlite:///{store_dir(dir) / DB_FILENAME}"

@@ -1,0 +1,71 @@
+"""Persistence: the store interface, its SQL implementation, blobs, and the background writer.
+
+Nothing here imports the run, widget or server layers. :func:`open_store` keeps one store (and one
+writer) per URL and process.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING
+
+from .. import settings
+from .base import Batch, Store
+
+if TYPE_CHECKING:
+    from .writer import Writer
+
+__all__ = ["Batch", "Store", "close_all", "open_store", "writer_for"]
+
+_lock = threading.Lock()
+_stores: dict[tuple[int, str], Store] = {}
+_writers: dict[tuple[int, str], Writer] = {}
+
+
+def open_store(store: str | None = None, dir: str | os.PathLike[str] | None = None) -> Store:
+    """The store at ``store`` (a URL) or in ``dir``, opened once per process and migrated if it is older.
+
+    Example::
+
+        store = open_store(dir="/tmp/jt")          # sqlite:////tmp/jt/jupyter_track.db
+    """
+    url = settings.store_url(store, dir)
+    key = (os.getpid(), url)
+    with _lock:
+        found = _stores.get(key)
+        if found is None:
+            from .sql import SQLStore
+
+            found = _stores[key] = SQLStore(url)
+        return found
+
+
+def writer_for(store: Store) -> Writer:
+    """The background writer of ``store`` in this process (created on first use)."""
+    from .writer import Writer
+
+    key = (os.getpid(), store.url)
+    with _lock:
+        writer = _writers.get(key)
+        if writer is None:
+            writer = _writers[key] = Writer(
+                store,
+                interval=settings.FLUSH_INTERVAL.number(),
+                capacity=int(settings.BUFFER_SIZE.number()),
+            )
+        return writer
+
+
+def close_all() -> None:
+    """Drain and stop every writer of this process, then close its stores (at exit, and in tests)."""
+    with _lock:
+        pid = os.getpid()
+        writers = [w for (p, _), w in _writers.items() if p == pid]
+        stores = [s for (p, _), s in _stores.items() if p == pid]
+        _writers.clear()
+        _stores.clear()
+    for writer in writers:
+        writer.stop()
+    for store in stores:
+        store.close()

@@ -1,0 +1,113 @@
+"""The store's tables (SQLAlchemy Core), shared by SQLite and PostgreSQL, and the schema revisions.
+
+Metrics are stored as chunks of packed arrays (``metric_chunks``: little-endian int64 steps, float64 values,
+float64 wall times), one row per run, key and chunk, so reading a 1M-point series is a few vectorised reads.
+``summaries`` is the denormalised per-run, per-key table that makes sorting and filtering runs one indexed query.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+# Alembic revisions in order (jupyter_track/store/migrations/versions); the last one is the head a new store gets.
+# A store stamped with a revision not listed here was written by a newer jupyter_track.
+REVISIONS: tuple[str, ...] = ("0001_initial",)
+HEAD = REVISIONS[-1]
+
+metadata = sa.MetaData()
+
+JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+AutoId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("project", sa.String(255), nullable=False),
+    sa.Column("entity", sa.String(255)),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("group_name", sa.String(255)),
+    sa.Column("job_type", sa.String(255)),
+    sa.Column("notes", sa.Text),
+    sa.Column("config", JSONType, nullable=False),
+    sa.Column("meta", JSONType, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+    sa.Column("heartbeat_at", sa.Double),
+    sa.Column("finished_at", sa.Double),
+    sa.Column("exit_code", sa.Integer),
+    sa.Column("last_step", sa.BigInteger),
+    sa.Column("sweep_id", sa.String(64)),
+    sa.Column("host", sa.String(255)),
+    sa.Column("pid", sa.Integer),
+    sa.Index("ix_runs_project_created", "project", "created_at"),
+    sa.Index("ix_runs_updated", "updated_at"),
+    sa.Index("ix_runs_group", "project", "group_name"),
+)
+
+run_tags = sa.Table(
+    "run_tags",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("tag", sa.String(255), primary_key=True),
+    sa.Index("ix_run_tags_tag", "tag"),
+)
+
+metric_chunks = sa.Table(
+    "metric_chunks",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("key", sa.String(512), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("first_step", sa.BigInteger, nullable=False),
+    sa.Column("last_step", sa.BigInteger, nullable=False),
+    sa.Column("steps", sa.LargeBinary, nullable=False),
+    sa.Column("values", sa.LargeBinary, nullable=False),
+    sa.Column("times", sa.LargeBinary, nullable=False),
+)
+
+# Non-scalar logged values (text series, and the media of the widgets issue): one row per logged value.
+objects = sa.Table(
+    "objects",
+    metadata,
+    sa.Column("id", AutoId, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("key", sa.String(512), nullable=False),
+    sa.Column("step", sa.BigInteger, nullable=False),
+    sa.Column("time", sa.Double, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("data", JSONType, nullable=False),
+    sa.Index("ix_objects_run_key_step", "run_id", "key", "step"),
+)
+
+summaries = sa.Table(
+    "summaries",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("key", sa.String(512), primary_key=True),
+    sa.Column("value", sa.Double),  # the effective value when numeric: what runs are sorted and filtered by
+    sa.Column("value_json", JSONType),  # the effective value when it is not a number (text, dict, list)
+    sa.Column("last", sa.Double),
+    sa.Column("min", sa.Double),
+    sa.Column("max", sa.Double),
+    sa.Column("count", sa.BigInteger, nullable=False, default=0),
+    sa.Column("last_step", sa.BigInteger),
+    sa.Column("user_set", sa.Boolean, nullable=False, default=False),
+    sa.Index("ix_summaries_key_value", "key", "value"),
+)
+
+# Every blob a row relies on is listed here; `gc` deletes blob files no row lists.
+blob_refs = sa.Table(
+    "blob_refs",
+    metadata,
+    sa.Column("sha", sa.String(64), primary_key=True),
+    sa.Column("owner", sa.String(255), primary_key=True),
+    sa.Column("name", sa.String(1024), primary_key=True),
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id", ondelete="CASCADE")),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Index("ix_blob_refs_run", "run_id"),
+)

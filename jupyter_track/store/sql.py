@@ -1,0 +1,326 @@
+"""The store on SQLAlchemy Core: one implementation for SQLite (embedded default) and PostgreSQL.
+
+SQLite runs in WAL mode with a busy timeout; write transactions start with ``BEGIN IMMEDIATE`` so two writers
+queue on the lock instead of failing on a read→write upgrade, and readers never block writers.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine, make_url
+
+from ..errors import StoreError, StoreVersionError
+from ..types import RunInfo, Series, SummaryEntry
+from . import filters as flt
+from .base import Batch, BlobRefWrite, ObjectRecord, ProjectInfo, Store
+from .blobs import BlobStore
+from .schema import HEAD, REVISIONS, blob_refs, metadata, metric_chunks, objects, run_tags, runs, summaries
+
+_VERSION_TABLE = "alembic_version"
+_IN_CHUNK = 900  # bound on ids per IN (...) list; SQLite's old default limit is 999 parameters
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a malformed URL must still never be echoed with its secret
+        return "<store url>"
+
+
+class SQLStore(Store):
+    """A :class:`Store` over an SQLAlchemy engine.
+
+    Example::
+
+        store = SQLStore("sqlite:////tmp/jt/jupyter_track.db")
+        store.list_runs(project="fashion", order="-summary.acc", limit=10)
+    """
+
+    def __init__(self, url: str, blob_root: str | Path | None = None) -> None:
+        self.url = url
+        parsed = make_url(url)
+        self.dialect = parsed.get_backend_name()
+        if self.dialect == "sqlite":
+            db = parsed.database
+            if not db or db == ":memory:":
+                raise StoreError("an in-memory SQLite store cannot be shared with the writer thread; give a file")
+            path = Path(db).expanduser()
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the store folder {path.parent}: {exc.strerror}") from None
+            self.engine = sa.create_engine(
+                parsed.set(database=str(path)),
+                connect_args={"timeout": 60, "check_same_thread": False},
+            )
+            _configure_sqlite(self.engine)
+            root = Path(blob_root) if blob_root else path.parent / "blobs"
+        else:
+            self.engine = sa.create_engine(parsed, pool_pre_ping=True)
+            if blob_root is None:
+                from ..settings import store_dir
+
+                blob_root = store_dir() / "blobs"
+            root = Path(blob_root)
+        self.blobs = BlobStore(root)
+        try:
+            self._prepare_schema()
+        except StoreError:
+            self.engine.dispose()
+            raise
+        except sa.exc.OperationalError as exc:
+            self.engine.dispose()
+            raise StoreError(f"cannot open the store {redact(url)}: {exc.orig}") from None
+
+    # -- schema -----------------------------------------------------------------------------------------------
+    def _prepare_schema(self) -> None:
+        with self._write() as conn:
+            inspector = sa.inspect(conn)
+            if not inspector.has_table(_VERSION_TABLE):
+                if inspector.has_table("runs"):
+                    raise StoreError(f"{redact(self.url)} has jupyter_track tables but no schema version; "
+                                     "it was not made by jupyter_track or is damaged")
+                metadata.create_all(conn)
+                conn.execute(sa.text(f"CREATE TABLE {_VERSION_TABLE} (version_num VARCHAR(32) NOT NULL PRIMARY KEY)"))
+                conn.execute(sa.text(f"INSERT INTO {_VERSION_TABLE} (version_num) VALUES (:v)"), {"v": HEAD})
+                return
+            revision = conn.scalar(sa.text(f"SELECT version_num FROM {_VERSION_TABLE}"))
+        if revision == HEAD:
+            return
+        if revision not in REVISIONS:
+            raise StoreVersionError(
+                f"the store {redact(self.url)} has schema revision {revision!r}, written by a newer jupyter_track; "
+                "upgrade with `pip install -U jupyter_track` (the store was left untouched)"
+            )
+        from .migrate import upgrade  # alembic is imported only when a migration is due
+
+        upgrade(self.engine)
+
+    def schema_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.scalar(sa.text(f"SELECT version_num FROM {_VERSION_TABLE}"))  # type: ignore[no-any-return]
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.connect().execution_options(jt_write=True) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    # -- writes -----------------------------------------------------------------------------------------------
+    def write_batch(self, batch: Batch) -> None:
+        if not batch:
+            return
+        with self._write() as conn:
+            for rw in batch.runs:
+                if rw.create:
+                    conn.execute(runs.insert().values(id=rw.id, **rw.fields))
+                elif rw.fields:
+                    conn.execute(runs.update().where(runs.c.id == rw.id).values(**rw.fields))
+                if rw.tags is not None:
+                    conn.execute(run_tags.delete().where(run_tags.c.run_id == rw.id))
+                    if rw.tags:
+                        conn.execute(run_tags.insert(), [{"run_id": rw.id, "tag": t} for t in dict.fromkeys(rw.tags)])
+            for c in batch.chunks:
+                if c.replaces is not None:
+                    conn.execute(metric_chunks.delete().where(
+                        metric_chunks.c.run_id == c.run_id, metric_chunks.c.key == c.key,
+                        metric_chunks.c.seq.between(*c.replaces)))
+            if batch.chunks:
+                conn.execute(metric_chunks.insert(), [
+                    {"run_id": c.run_id, "key": c.key, "seq": c.seq, "n": c.n, "first_step": c.first_step,
+                     "last_step": c.last_step, "steps": c.steps, "values": c.values, "times": c.times}
+                    for c in batch.chunks])
+            if batch.objects:
+                conn.execute(objects.insert(), [
+                    {"run_id": o.run_id, "key": o.key, "step": o.step, "time": o.time, "kind": o.kind, "data": o.data}
+                    for o in batch.objects])
+            if batch.summaries:
+                rows = [_summary_row(s.run_id, s.key, s.entry) for s in batch.summaries]
+                self._upsert(conn, summaries, rows, ["run_id", "key"])
+            if batch.blob_refs:
+                now = time.time()
+                rows = [{"sha": b.sha, "owner": b.owner, "name": b.name, "run_id": b.run_id, "size": b.size,
+                         "created_at": now} for b in batch.blob_refs]
+                self._upsert(conn, blob_refs, rows, ["sha", "owner", "name"])
+
+    def _upsert(self, conn: Connection, table: sa.Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
+        if self.dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
+        stmt = insert(table)
+        update = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
+        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=update), rows)
+
+    def delete_run(self, run_id: str) -> bool:
+        with self._write() as conn:
+            for table in (metric_chunks, objects, summaries, run_tags, blob_refs):
+                conn.execute(table.delete().where(table.c.run_id == run_id))
+            return bool(conn.execute(runs.delete().where(runs.c.id == run_id)).rowcount)
+
+    # -- reads ------------------------------------------------------------------------------------------------
+    def get_run(self, run_id: str) -> RunInfo | None:
+        found = self.list_runs(filters={"id": run_id}, limit=1)
+        return found[0] if found else None
+
+    def count_runs(self, project: str) -> int:
+        with self._read() as conn:
+            return int(conn.scalar(sa.select(sa.func.count()).select_from(runs).where(runs.c.project == project))
+                       or 0)
+
+    def list_runs(
+        self,
+        project: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        order: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        search: str | None = None,
+        with_summary: bool = True,
+    ) -> list[RunInfo]:
+        now = time.time()
+        cond = flt.where(filters, now)
+        if project is not None:
+            cond = sa.and_(runs.c.project == project, cond)
+        if search:
+            like = f"%{search.lower()}%"
+            tagged = sa.select(run_tags.c.run_id).where(sa.func.lower(run_tags.c.tag).like(like))
+            cond = sa.and_(cond, sa.or_(sa.func.lower(runs.c.name).like(like), sa.func.lower(runs.c.id).like(like),
+                                        sa.func.lower(runs.c.notes).like(like), runs.c.id.in_(tagged)))
+        columns = [c for c in runs.c if c.name != "state"] + [flt.state_expr(now).label("state")]
+        query = flt.order_by(sa.select(*columns).select_from(runs).where(cond), order, now)
+        if limit is not None:
+            query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
+        with self._read() as conn:
+            rows = conn.execute(query).mappings().all()
+            infos = [_run_info(r) for r in rows]
+            if not infos:
+                return infos
+            ids = [i.id for i in infos]
+            if len(ids) <= _IN_CHUNK:
+                id_filter = lambda col: col.in_(ids)  # noqa: E731
+            else:  # a large listing: restrict the child tables by the same query instead of a huge IN list
+                sub = query.with_only_columns(runs.c.id).subquery()
+                id_filter = lambda col: col.in_(sa.select(sub.c.id))  # noqa: E731
+            by_id = {i.id: i for i in infos}
+            for run_id, tag in conn.execute(sa.select(run_tags.c.run_id, run_tags.c.tag).where(
+                    id_filter(run_tags.c.run_id))):
+                by_id[run_id].tags.append(tag)
+            if with_summary:
+                for row in conn.execute(sa.select(summaries).where(id_filter(summaries.c.run_id))):
+                    value = row.value if row.value_json is None else row.value_json
+                    if value is None and row.count and not row.user_set:
+                        value = math.nan
+                    by_id[row.run_id].summary[row.key] = SummaryEntry(
+                        value=value, last=row.last,
+                        min=row.min, max=row.max, count=row.count, last_step=row.last_step, user_set=row.user_set)
+        return infos
+
+    def list_projects(self) -> list[ProjectInfo]:
+        query = (sa.select(runs.c.project, sa.func.count(), sa.func.max(runs.c.created_at))
+                 .group_by(runs.c.project).order_by(sa.func.max(runs.c.created_at).desc()))
+        with self._read() as conn:
+            return [ProjectInfo(name=p, runs=n, last_created_at=t) for p, n, t in conn.execute(query)]
+
+    def metric_keys(self, run_id: str) -> list[str]:
+        query = (sa.select(summaries.c.key).where(summaries.c.run_id == run_id, summaries.c.count > 0)
+                 .order_by(summaries.c.key))
+        with self._read() as conn:
+            return list(conn.scalars(query))
+
+    def read_series(self, run_id: str, key: str) -> Series:
+        import numpy as np
+
+        query = (sa.select(metric_chunks.c.steps, metric_chunks.c["values"], metric_chunks.c.times)
+                 .where(metric_chunks.c.run_id == run_id, metric_chunks.c.key == key)
+                 .order_by(metric_chunks.c.seq))
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return Series(
+            key=key,
+            steps=np.frombuffer(b"".join(r[0] for r in rows), dtype="<i8"),
+            values=np.frombuffer(b"".join(r[1] for r in rows), dtype="<f8"),
+            times=np.frombuffer(b"".join(r[2] for r in rows), dtype="<f8"),
+        )
+
+    def read_objects(self, run_id: str, key: str | None = None) -> list[ObjectRecord]:
+        query = sa.select(objects).where(objects.c.run_id == run_id)
+        if key is not None:
+            query = query.where(objects.c.key == key)
+        with self._read() as conn:
+            return [ObjectRecord(key=r.key, step=r.step, time=r.time, kind=r.kind, data=r.data)
+                    for r in conn.execute(query.order_by(objects.c.step, objects.c.id))]
+
+    def chunk_tails(self, run_id: str) -> dict[str, int]:
+        query = (sa.select(metric_chunks.c.key, sa.func.max(metric_chunks.c.seq))
+                 .where(metric_chunks.c.run_id == run_id).group_by(metric_chunks.c.key))
+        with self._read() as conn:
+            return {k: int(s) for k, s in conn.execute(query)}
+
+    def blob_refs(self, run_id: str) -> list[BlobRefWrite]:
+        query = sa.select(blob_refs).where(blob_refs.c.run_id == run_id).order_by(blob_refs.c.name)
+        with self._read() as conn:
+            return [BlobRefWrite(sha=r.sha, owner=r.owner, name=r.name, size=r.size, run_id=r.run_id)
+                    for r in conn.execute(query)]
+
+    def referenced_blobs(self) -> set[str]:
+        with self._read() as conn:
+            return set(conn.scalars(sa.select(blob_refs.c.sha).distinct()))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # transactions are begun explicitly in _begin
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")  # durable against a killed process; WAL keeps the file consistent
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("jt_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _summary_row(run_id: str, key: str, e: SummaryEntry) -> dict[str, Any]:
+    # NaN is kept as NULL in both columns (SQL has no portable NaN); reads turn a NULL with count > 0 back into NaN.
+    numeric = isinstance(e.value, int | float)
+    return {
+        "run_id": run_id, "key": key,
+        "value": float(e.value) if numeric and not math.isnan(e.value) else None,
+        "value_json": None if numeric else e.value,
+        "last": e.last, "min": e.min, "max": e.max, "count": e.count, "last_step": e.last_step,
+        "user_set": e.user_set,
+    }
+
+
+def _run_info(r: Mapping[str, Any]) -> RunInfo:
+    return RunInfo(
+        id=r["id"], project=r["project"], entity=r["entity"], name=r["name"], state=r["state"],
+        group=r["group_name"], job_type=r["job_type"], notes=r["notes"], config=r["config"] or {},
+        meta=r["meta"] or {}, created_at=r["created_at"], updated_at=r["updated_at"],
+        heartbeat_at=r["heartbeat_at"], finished_at=r["finished_at"], exit_code=r["exit_code"],
+        last_step=r["last_step"], sweep_id=r["sweep_id"], host=r["host"], pid=r["pid"],
+    )
+

@@ -1,0 +1,371 @@
+"""The in-memory buffer a run appends to, and the one background writer thread per store and process.
+
+``log()`` only appends a record to its run's :class:`RunBuffer`; the :class:`Writer` drains every buffer at
+the flush interval (or early, when a buffer passes its high-water mark), packs the records into per-key
+columnar chunks, keeps each run's summary statistics, and applies everything as one
+:meth:`~jupyter_track.store.base.Store.write_batch` transaction. A failed write keeps its batch and retries;
+the error is re-raised from :meth:`Writer.flush`, so nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import StoreError
+from ..types import SummaryEntry
+from .base import Batch, BlobRefWrite, ChunkWrite, ObjectWrite, RunWrite, Store, SummaryWrite
+
+log = logging.getLogger("jupyter_track")
+
+CHUNK_MAX = 65536  # points per chunk row at most
+SMALL_CHUNK = 1024  # chunks below this stay "open" and are merged, so slow loops don't leave one row per point
+MERGE_AFTER = 16  # open chunks per key that trigger a merge
+HEARTBEAT_EVERY = 5.0  # seconds between heartbeats of an idle run
+
+OP = None  # first element of an op record; metric records start with their int step
+
+
+class RunBuffer:
+    """Records of one run not yet taken by the writer. ``lock`` also guards the run's step counter.
+
+    Metric records are ``(step, time, scalars: dict[str, float], rich: list[(key, kind, data)] | None)``;
+    op records are ``(None, name, payload)``.
+    """
+
+    __slots__ = ("capacity", "high_water", "items", "lock", "room", "run_id", "wake")
+
+    def __init__(self, run_id: str, capacity: int, wake: threading.Event) -> None:
+        self.run_id = run_id
+        self.items: list[tuple[Any, ...]] = []
+        self.lock = threading.Lock()
+        self.room = threading.Condition(self.lock)
+        self.capacity = max(16, capacity)
+        self.high_water = max(8, capacity // 4)
+        self.wake = wake
+
+    def full(self) -> None:
+        """Called with ``lock`` held once ``items`` passed the high-water mark: wake the writer, and wait
+        (back-pressure) while the buffer is at capacity."""
+        self.wake.set()
+        while len(self.items) >= self.capacity:
+            self.room.wait(0.5)
+            self.wake.set()
+
+    def op(self, name: str, payload: Any = None) -> None:
+        with self.lock:
+            self.items.append((OP, name, payload))
+        self.wake.set()
+
+    def take(self) -> list[tuple[Any, ...]]:
+        with self.lock:
+            items, self.items = self.items, []
+            self.room.notify_all()
+        return items
+
+
+@dataclass
+class _OpenChunk:
+    seq: int
+    steps: Any
+    values: Any
+    times: Any
+
+
+@dataclass
+class _RunState:
+    """What the writer remembers of a run between flushes (it is the run's only writer)."""
+
+    buffer: RunBuffer
+    summary: dict[str, SummaryEntry] = field(default_factory=dict)
+    next_seq: dict[str, int] = field(default_factory=dict)
+    open_chunks: dict[str, list[_OpenChunk]] = field(default_factory=dict)
+    last_step: int | None = None
+    last_heartbeat: float = 0.0
+    closing: bool = False
+
+
+class WriterState(enum.Enum):
+    NEW = "new"
+    RUNNING = "running"
+    STOPPED = "stopped"
+
+
+class Writer:
+    """The background writer of one store in this process.
+
+    Example::
+
+        writer = Writer(store, interval=0.5)
+        buf = writer.register("abc123")          # a RunBuffer the run appends to
+        writer.flush()                           # block until everything appended so far is durable
+    """
+
+    def __init__(self, store: Store, interval: float = 0.5, capacity: int = 100_000) -> None:
+        self.store = store
+        self.interval = min(max(interval, 0.01), 1.0)
+        self.capacity = capacity
+        self.state = WriterState.NEW
+        self.error: BaseException | None = None
+        self._runs: dict[str, _RunState] = {}
+        self._pending: list[Batch] = []
+        self._wake = threading.Event()
+        self._cond = threading.Condition()
+        self._requested = 0
+        self._completed = 0
+        self._lock = threading.Lock()  # serialises flush work between the thread and a final flush at exit
+        self._thread: threading.Thread | None = None
+        self.points_written = 0
+
+    # -- lifecycle --------------------------------------------------------------------------------------------
+    def register(
+        self,
+        run_id: str,
+        summary: dict[str, SummaryEntry] | None = None,
+        chunk_tails: dict[str, int] | None = None,
+        last_step: int | None = None,
+    ) -> RunBuffer:
+        buf = RunBuffer(run_id, self.capacity, self._wake)
+        state = _RunState(buffer=buf, summary=dict(summary or {}), last_step=last_step,
+                          next_seq={k: s + 1 for k, s in (chunk_tails or {}).items()},
+                          last_heartbeat=time.time())
+        with self._lock:
+            self._runs[run_id] = state
+        self._start()
+        return buf
+
+    def close_run(self, run_id: str, fields: dict[str, Any]) -> None:
+        """Write ``fields`` (final state) after everything the run logged, then forget the run."""
+        with self._lock:
+            state = self._runs.get(run_id)
+        if state is None:
+            return
+        state.buffer.op("update", fields)
+        state.closing = True
+        self.flush()
+
+    def _start(self) -> None:
+        if self.state is WriterState.NEW:
+            self.state = WriterState.RUNNING
+            self._thread = threading.Thread(target=self._loop, name="jupyter_track-writer", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float | None = 30.0) -> None:
+        """Drain everything and stop the thread (idempotent)."""
+        if self.state is not WriterState.RUNNING:
+            return
+        self.state = WriterState.STOPPED
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        self._flush_once()
+
+    # -- flushing ---------------------------------------------------------------------------------------------
+    def flush(self, timeout: float | None = 60.0) -> None:
+        """Block until everything appended before this call is committed; re-raise a write error."""
+        if self.state is not WriterState.RUNNING:
+            self._flush_once()
+        else:
+            with self._cond:
+                self._requested += 1
+                target = self._requested
+            self._wake.set()
+            deadline = None if timeout is None else time.monotonic() + timeout
+            with self._cond:
+                while self._completed < target:
+                    left = None if deadline is None else deadline - time.monotonic()
+                    if left is not None and left <= 0:
+                        raise StoreError(f"the store did not take the logged data within {timeout:.0f} s")
+                    self._cond.wait(left)
+        if self._pending:
+            unsaved = sum(b.points() for b in self._pending)
+            raise StoreError(
+                f"{unsaved} logged points (and run updates) are not saved yet: {self.error}; they are kept in "
+                "memory and retried — free the disk or fix the store, then call finish() again"
+            ) from self.error
+
+    def _loop(self) -> None:
+        while self.state is WriterState.RUNNING:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            with self._cond:
+                target = self._requested
+            self._flush_once()
+            with self._cond:
+                self._completed = max(self._completed, target)
+                self._cond.notify_all()
+
+    def _flush_once(self) -> None:
+        with self._lock:
+            try:
+                batch = self._collect()
+            except BaseException as exc:  # thread boundary: record, never lose the thread
+                self.error = exc
+                log.exception("jupyter_track: could not prepare logged data")
+                return
+            if batch:
+                self._pending.append(batch)
+            while self._pending:
+                try:
+                    self.store.write_batch(self._pending[0])
+                except Exception as exc:  # thread boundary: keep the batch, retry at the next tick
+                    if self.error is None or type(exc) is not type(self.error):
+                        log.warning("jupyter_track: writing to the store failed, will retry: %s", exc)
+                    self.error = exc
+                    return
+                self.points_written += self._pending.pop(0).points()
+            self.error = None
+            for run_id in [r for r, s in self._runs.items() if s.closing and not s.buffer.items]:
+                del self._runs[run_id]
+
+    # -- packing ----------------------------------------------------------------------------------------------
+    def _collect(self) -> Batch:
+        batch = Batch()
+        now = time.time()
+        for run_id, state in list(self._runs.items()):
+            items = state.buffer.take()
+            changed = self._pack(run_id, state, items, batch) if items else False
+            if changed or now - state.last_heartbeat >= HEARTBEAT_EVERY:
+                fields: dict[str, Any] = {"heartbeat_at": now}
+                if changed:
+                    fields["updated_at"] = now
+                    fields["last_step"] = state.last_step
+                batch.runs.append(RunWrite(id=run_id, fields=fields))
+                state.last_heartbeat = now
+        return batch
+
+    def _pack(self, run_id: str, state: _RunState, items: list[tuple[Any, ...]], batch: Batch) -> bool:
+        import numpy as np
+
+        groups: dict[tuple[str, ...], tuple[list[int], list[float], list[tuple[Any, ...]], list[int]]] = {}
+        update: dict[str, Any] = {}
+        object_keys: set[str] = set()
+        for index, rec in enumerate(items):
+            step = rec[0]
+            if step is OP:
+                self._apply_op(run_id, state, rec[1], rec[2], update, batch)
+                continue
+            scalars = rec[2]
+            if scalars:
+                keys = tuple(scalars)
+                g = groups.get(keys)
+                if g is None:
+                    g = groups[keys] = ([], [], [], [])
+                g[0].append(step)
+                g[1].append(rec[1])
+                g[2].append(tuple(scalars.values()))
+                g[3].append(index)
+            if rec[3]:
+                for key, kind, data in rec[3]:
+                    batch.objects.append(ObjectWrite(run_id, key, step, rec[1], kind, data))
+                    self._summarise_object(state, key, kind, data, step)
+                    object_keys.add(key)
+            if state.last_step is None or step > state.last_step:
+                state.last_step = step
+        for key in object_keys:
+            batch.summaries.append(SummaryWrite(run_id, key, state.summary[key]))
+        if update:
+            batch.runs.append(RunWrite(id=run_id, fields=update, tags=update.pop("__tags__", None)))
+        per_key: dict[str, list[tuple[Any, Any, Any, Any]]] = {}
+        for keys, (steps, times, rows, order) in groups.items():
+            s = np.asarray(steps, dtype="<i8")
+            t = np.asarray(times, dtype="<f8")
+            o = np.asarray(order, dtype=np.int64)
+            matrix = np.asarray(rows, dtype="<f8").reshape(len(rows), len(keys))
+            for j, key in enumerate(keys):
+                per_key.setdefault(key, []).append((o, s, matrix[:, j], t))
+        for key, parts in per_key.items():
+            if len(parts) == 1:
+                _, s, v, t = parts[0]
+            else:  # the key was logged in records of different key sets: restore logging order
+                o = np.concatenate([p[0] for p in parts])
+                idx = np.argsort(o, kind="stable")
+                s, v, t = (np.concatenate([p[i] for p in parts])[idx] for i in (1, 2, 3))
+            self._chunks(run_id, state, key, np.ascontiguousarray(s), np.ascontiguousarray(v),
+                         np.ascontiguousarray(t), batch)
+            self._summarise(state, key, s, v)
+            batch.summaries.append(SummaryWrite(run_id, key, state.summary[key]))
+        return bool(items)
+
+    def _apply_op(self, run_id: str, state: _RunState, name: str, payload: Any, update: dict[str, Any],
+                  batch: Batch) -> None:
+        if name == "update":
+            update.update(payload)
+        elif name == "tags":
+            update["__tags__"] = list(payload)
+        elif name == "summary":
+            key, value = payload
+            entry = state.summary.get(key) or SummaryEntry(value=None)
+            entry.value, entry.user_set = value, True
+            state.summary[key] = entry
+            batch.summaries.append(SummaryWrite(run_id, key, entry))
+        elif name == "summary_reset":
+            entry = state.summary.get(payload)
+            if entry is not None:
+                entry.user_set = False
+                entry.value = entry.last
+                batch.summaries.append(SummaryWrite(run_id, payload, entry))
+        elif name == "blob_ref":
+            ref: BlobRefWrite = payload
+            batch.blob_refs.append(ref)
+        else:
+            raise ValueError(f"unknown writer op {name!r}")
+
+    def _chunks(self, run_id: str, state: _RunState, key: str, s: Any, v: Any, t: Any, batch: Batch) -> None:
+        import numpy as np
+
+        n = len(s)
+        for lo in range(0, n, CHUNK_MAX):
+            hi = min(n, lo + CHUNK_MAX)
+            seq = state.next_seq.get(key, 0)
+            state.next_seq[key] = seq + 1
+            cs, cv, ct = s[lo:hi], v[lo:hi], t[lo:hi]
+            batch.chunks.append(_chunk(run_id, key, seq, cs, cv, ct))
+            if hi - lo >= SMALL_CHUNK:
+                continue
+            opened = state.open_chunks.setdefault(key, [])
+            opened.append(_OpenChunk(seq, cs, cv, ct))
+            if len(opened) >= MERGE_AFTER:
+                first = opened[0].seq
+                ms = np.concatenate([c.steps for c in opened])
+                mv = np.concatenate([c.values for c in opened])
+                mt = np.concatenate([c.times for c in opened])
+                batch.chunks.append(_chunk(run_id, key, first, ms, mv, mt, replaces=(first, seq)))
+                state.open_chunks[key] = [] if len(ms) >= SMALL_CHUNK else [_OpenChunk(first, ms, mv, mt)]
+
+    @staticmethod
+    def _summarise(state: _RunState, key: str, s: Any, v: Any) -> None:
+        import numpy as np
+
+        lo = float(np.fmin.reduce(v))
+        hi = float(np.fmax.reduce(v))
+        last = float(v[-1])
+        entry = state.summary.get(key)
+        if entry is None:
+            entry = state.summary[key] = SummaryEntry(value=last)
+        entry.min = lo if entry.min is None or math.isnan(entry.min) else min(entry.min, lo)
+        entry.max = hi if entry.max is None or math.isnan(entry.max) else max(entry.max, hi)
+        entry.last, entry.count, entry.last_step = last, entry.count + len(v), int(s[-1])
+        if not entry.user_set:
+            entry.value = last
+
+    @staticmethod
+    def _summarise_object(state: _RunState, key: str, kind: str, data: Any, step: int) -> None:
+        entry = state.summary.get(key)
+        if entry is None:
+            entry = state.summary[key] = SummaryEntry(value=None)
+        entry.count += 1
+        entry.last_step = step
+        if not entry.user_set:
+            entry.value = data if kind == "text" else {"_type": kind, **data} if isinstance(data, dict) else data
+
+
+def _chunk(run_id: str, key: str, seq: int, s: Any, v: Any, t: Any,
+           replaces: tuple[int, int] | None = None) -> ChunkWrite:
+    return ChunkWrite(run_id=run_id, key=key, seq=seq, n=len(s), first_step=int(s[0]), last_step=int(s[-1]),
+                      steps=s.tobytes(), values=v.tobytes(), times=t.tobytes(), replaces=replaces)

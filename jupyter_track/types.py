@@ -1,0 +1,71 @@
+"""The data shapes passed between layers (mirrored by the labextension's tokens.ts in a later issue)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+RunState = Literal["running", "finished", "failed", "crashed", "killed"]
+RUN_STATES: tuple[RunState, ...] = ("running", "finished", "failed", "crashed", "killed")
+
+
+@dataclass
+class SummaryEntry:
+    """What the store keeps per run and key: the effective value plus the statistics of a scalar series."""
+
+    value: Any
+    last: float | None = None
+    min: float | None = None
+    max: float | None = None
+    count: int = 0
+    last_step: int | None = None
+    user_set: bool = False
+
+
+@dataclass
+class RunInfo:
+    """One run as stored: identity, state, metadata and its summary."""
+
+    id: str
+    project: str
+    name: str
+    state: RunState
+    created_at: float
+    updated_at: float
+    entity: str | None = None
+    group: str | None = None
+    job_type: str | None = None
+    notes: str | None = None
+    tags: list[str] = field(default_factory=list)
+    config: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+    heartbeat_at: float | None = None
+    finished_at: float | None = None
+    exit_code: int | None = None
+    last_step: int | None = None
+    sweep_id: str | None = None
+    host: str | None = None
+    pid: int | None = None
+    summary: dict[str, SummaryEntry] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        return f"{self.project}/{self.id}"
+
+    @property
+    def duration(self) -> float:
+        end = self.finished_at if self.finished_at is not None else (self.heartbeat_at or self.updated_at)
+        return max(0.0, end - self.created_at)
+
+
+@dataclass
+class Series:
+    """One metric's full history as parallel numpy arrays (steps int64, values float64, wall times float64)."""
+
+    key: str
+    steps: Any
+    values: Any
+    times: Any
+
+    def __len__(self) -> int:
+        return len(self.steps)

@@ -1,0 +1,139 @@
+"""What ``log()`` accepts, and how a value becomes a stored scalar, text point or media object.
+
+The fast path (plain ``int``/``float``/``bool`` values under ``str`` keys) is checked inline by ``Run.log``;
+everything else comes here: numpy and 0-d torch/TF scalars become floats, strings a text series, ``None``
+is skipped, nested dicts flatten to ``a/b`` keys, and media objects (``jt.Image`` …, from the widgets issue)
+convert themselves through :class:`Loggable`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from .errors import JupyterTrackWarning
+
+FAST_TYPES = frozenset({float, int, bool})
+Rich = list[tuple[str, str, Any]]
+
+ACCEPTED = (
+    "numbers (int, float, bool, numpy or 0-d torch/tensorflow scalars), strings, None (skipped), "
+    "nested dicts of these, and jupyter_track media objects"
+)
+
+
+@runtime_checkable
+class Loggable(Protocol):
+    """A media object: turns itself into ``(kind, json-able data)``, storing large payloads as blobs."""
+
+    def to_logged(self, put_blob: Callable[[bytes], str]) -> tuple[str, Any]: ...
+
+
+def normalize(
+    data: Mapping[str, Any], put_blob: Callable[[bytes], str] | None = None, prefix: str = ""
+) -> tuple[dict[str, float], Rich | None]:
+    """Split ``data`` into scalar points and rich points (text, media); raise ``TypeError`` naming a bad key."""
+    if not isinstance(data, Mapping):
+        raise TypeError(f"log() takes a dict of {{name: value}}, not {type(data).__name__}")
+    scalars: dict[str, float] = {}
+    rich: Rich = []
+    _walk(data, prefix, scalars, rich, put_blob)
+    return scalars, rich or None
+
+
+def _walk(data: Mapping[Any, Any], prefix: str, scalars: dict[str, float], rich: Rich,
+          put_blob: Callable[[bytes], str] | None) -> None:
+    for k, v in data.items():
+        if not isinstance(k, str):
+            raise TypeError(f"log(): metric names must be strings, got {k!r} ({type(k).__name__})")
+        if not k:
+            raise TypeError("log(): metric names must not be empty")
+        key = prefix + k
+        if type(v) in FAST_TYPES:
+            scalars[key] = v
+        elif v is None:
+            continue
+        elif isinstance(v, Mapping):
+            _walk(v, key + "/", scalars, rich, put_blob)
+        elif isinstance(v, str):
+            rich.append((key, "text", v))
+        elif isinstance(v, numbers.Real):
+            scalars[key] = float(v)
+        elif isinstance(v, Loggable):
+            if put_blob is None:
+                raise TypeError(f"log(): {key!r} is a media object, which needs an active run")
+            kind, payload = v.to_logged(put_blob)
+            rich.append((key, kind, payload))
+        else:
+            scalar = _tensor_scalar(v)
+            if scalar is None:
+                raise TypeError(
+                    f"log(): value of {key!r} is a {_type_name(v)}; accepted: {ACCEPTED}"
+                    + (" (a tensor or array with more than one element: log x.mean(), or a histogram)"
+                       if getattr(v, "shape", None) else "")
+                )
+            scalars[key] = scalar
+
+
+def _tensor_scalar(v: Any) -> float | None:
+    """A one-element numpy array / torch / tensorflow / jax value as a float, else None."""
+    shape = getattr(v, "shape", None)
+    item = getattr(v, "item", None)
+    if shape is None or item is None or not callable(item):
+        return None
+    try:
+        size = math.prod(tuple(shape))
+    except TypeError:
+        return None
+    if size != 1:
+        return None
+    value = item()
+    return float(value) if isinstance(value, numbers.Real) else None
+
+
+def _type_name(v: Any) -> str:
+    t = type(v)
+    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def jsonable(value: Any, key: str, where: str = "config") -> Any:
+    """``value`` as JSON-able data; what cannot be stored is kept as its ``repr`` with a warning."""
+    if value is None or type(value) in (str, bool, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)  # JSON has no NaN/inf: stored as 'nan'/'inf'
+    if isinstance(value, str):  # str subclasses (enums) as plain text
+        return str(value)
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return jsonable(float(value), key, where)
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v, f"{key}.{k}", where) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v, f"{key}[{i}]", where) for i, v in enumerate(value)]
+    scalar = _tensor_scalar(value)
+    if scalar is not None:
+        return scalar
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist) and getattr(value, "size", 1_000_000) <= 10_000:
+        return jsonable(tolist(), key, where)
+    if hasattr(value, "__fspath__"):
+        return str(value)
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        pass
+    warnings.warn(
+        f"{where} value {key!r} is a {_type_name(value)}, which cannot be stored as JSON; stored as its repr",
+        JupyterTrackWarning,
+        stacklevel=4,
+    )
+    return repr(value)
