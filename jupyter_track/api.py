@@ -63,7 +63,7 @@ class StoredRun:
     def summary_stats(self) -> dict[str, dict[str, Any]]:
         """Per key: last, min, max, count and last step of the logged series."""
         return {k: {"last": e.last, "min": e.min, "max": e.max, "count": e.count, "last_step": e.last_step}
-                for k, e in self._info.summary.items() if e.count}
+                for k, e in self._info.summary.items() if e.count and _is_scalar(e)}
 
     def keys(self) -> list[str]:
         """The logged metric keys (scalar and text series)."""
@@ -88,7 +88,6 @@ class StoredRun:
         if keys is not None:  # keys named by the caller: a key logged since this object was read counts too
             scalar_keys |= {k for k in wanted if k not in self._info.summary}
         series = [self._store.read_series(self.id, k) for k in wanted if k in scalar_keys]
-        series = [s for s in series if len(s)] + [s for s in series if not len(s)]
         texts = {k: self._store.read_objects(self.id, k) for k in wanted if k not in scalar_keys}
         deduped = [_last_per_step(s) for s in series]
         step_arrays = [s.steps for s in deduped] + [np.asarray([o.step for o in v], dtype=np.int64)
@@ -105,8 +104,8 @@ class StoredRun:
         for key, objs in texts.items():
             col_obj = np.full(len(steps), None, dtype=object)
             for o in objs:
-                col_obj[np.searchsorted(steps, o.step)] = o.data
                 pos = np.searchsorted(steps, o.step)
+                col_obj[pos] = o.data
                 stamp[pos] = np.fmax(stamp[pos], o.time)
             columns[key] = col_obj
         columns["_timestamp"] = stamp

@@ -26,6 +26,7 @@ from .schema import HEAD, REVISIONS, blob_refs, metadata, metric_chunks, objects
 
 _VERSION_TABLE = "alembic_version"
 _IN_CHUNK = 900  # bound on ids per IN (...) list; SQLite's old default limit is 999 parameters
+BUSY_TIMEOUT_MS = 60_000  # how long a write waits for another process's write lock before failing
 
 
 def redact(url: str) -> str:
@@ -77,9 +78,10 @@ class SQLStore(Store):
         except StoreError:
             self.engine.dispose()
             raise
-        except sa.exc.OperationalError as exc:
+        except sa.exc.DBAPIError as exc:
             self.engine.dispose()
-            raise StoreError(f"cannot open the store {redact(url)}: {exc.orig}") from None
+            raise StoreError(f"cannot open the store {redact(url)}: {exc.orig} (if the file is damaged, move it "
+                             "away: a new store is made in its place)") from None
 
     # -- schema -----------------------------------------------------------------------------------------------
     def _prepare_schema(self) -> None:
@@ -291,7 +293,7 @@ def _configure_sqlite(engine: Engine) -> None:
     def _connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # transactions are begun explicitly in _begin
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")  # durable against a killed process; WAL keeps the file consistent
         cur.execute("PRAGMA foreign_keys=ON")

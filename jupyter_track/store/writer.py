@@ -184,8 +184,9 @@ class Writer:
                     self._cond.wait(left)
         if self._pending:
             unsaved = sum(b.points() for b in self._pending)
+            reason = getattr(self.error, "orig", None) or self.error  # the driver's words, not SQLAlchemy's wrapper
             raise StoreError(
-                f"{unsaved} logged points (and run updates) are not saved yet: {self.error}; they are kept in "
+                f"{unsaved} logged points (and run updates) are not saved yet: {reason}; they are kept in "
                 "memory and retried — free the disk or fix the store, then call finish() again"
             ) from self.error
 
@@ -215,7 +216,8 @@ class Writer:
                     self.store.write_batch(self._pending[0])
                 except Exception as exc:  # thread boundary: keep the batch, retry at the next tick
                     if self.error is None or type(exc) is not type(self.error):
-                        log.warning("jupyter_track: writing to the store failed, will retry: %s", exc)
+                        log.warning("jupyter_track: writing to the store failed, will retry: %s",
+                                    getattr(exc, "orig", None) or exc)
                     self.error = exc
                     return
                 self.points_written += self._pending.pop(0).points()
@@ -335,6 +337,9 @@ class Writer:
                 ms = np.concatenate([c.steps for c in opened])
                 mv = np.concatenate([c.values for c in opened])
                 mt = np.concatenate([c.times for c in opened])
+                # chunks of this batch that the merge covers are not written separately
+                batch.chunks[:] = [c for c in batch.chunks
+                                   if not (c.run_id == run_id and c.key == key and first <= c.seq <= seq)]
                 batch.chunks.append(_chunk(run_id, key, first, ms, mv, mt, replaces=(first, seq)))
                 state.open_chunks[key] = [] if len(ms) >= SMALL_CHUNK else [_OpenChunk(first, ms, mv, mt)]
 

@@ -1,0 +1,337 @@
+"""``jupyter-track`` (also ``python -m jupyter_track``): thin commands over the read API and the store.
+
+Example::
+
+    jupyter-track ls fashion --sort=-summary.val/acc
+    jupyter-track show fashion/k3v9x2ab
+    jupyter-track export fashion/k3v9x2ab --format parquet
+    jupyter-track rm fashion/k3v9x2ab --yes && jupyter-track gc
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import JupyterTrackError
+
+GC_GRACE_SECONDS = 600  # a blob this young may belong to a run whose reference is not flushed yet
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except JupyterTrackError as exc:
+        print(f"jupyter-track: {exc}", file=sys.stderr)
+        return 1
+    except (ValueError, FileExistsError, FileNotFoundError) as exc:
+        print(f"jupyter-track: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="jupyter-track", description="Browse, export and clean up tracked runs.")
+    p.add_argument("--dir", help="store folder (default: $JUPYTER_TRACK_DIR or ~/.jupyter_track)")
+    p.add_argument("--store", help="store URL (default: $JUPYTER_TRACK_STORE or the SQLite file in --dir)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    ls = sub.add_parser("ls", help="list runs (of a project), sortable by a summary metric")
+    ls.add_argument("project", nargs="?", help="project (default: every project)")
+    ls.add_argument("--sort", default="-created_at",
+                    help="field to sort by, '-' for descending (write --sort=-KEY): created_at, name, summary.<key>, "
+                         "config.<key>")
+    ls.add_argument("--state", help="only runs in this state (running, finished, failed, crashed, killed)")
+    ls.add_argument("--tag", action="append", help="only runs with this tag (repeatable)")
+    ls.add_argument("--filter", help='a JSON filter, e.g. \'{"config.lr": {"$lt": 0.01}}\'')
+    ls.add_argument("--search", help="text to find in name, id, notes or tags")
+    ls.add_argument("--columns", help="extra comma-separated columns, e.g. summary.val/acc,config.lr")
+    ls.add_argument("--limit", type=int, default=50, help="at most this many runs (0: all; default 50)")
+    ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ls.set_defaults(func=cmd_ls)
+
+    projects = sub.add_parser("projects", help="list projects with their run counts")
+    projects.set_defaults(func=cmd_projects)
+
+    show = sub.add_parser("show", help="a run's state, config, summary, metrics and capture facts")
+    show.add_argument("run", help="project/id, id, or project/<run name>")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    show.set_defaults(func=cmd_show)
+
+    export = sub.add_parser("export", help="write a run's history to a file")
+    export.add_argument("run")
+    export.add_argument("--format", choices=("csv", "parquet", "json"), default="csv")
+    export.add_argument("--out", help="output file (default: <name>-<id>.<format> here)")
+    export.add_argument("--keys", help="comma-separated metric keys (default: all)")
+    export.add_argument("--force", action="store_true", help="overwrite an existing file")
+    export.set_defaults(func=cmd_export)
+
+    rm = sub.add_parser("rm", help="delete a run and everything logged in it")
+    rm.add_argument("run")
+    rm.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    rm.set_defaults(func=cmd_rm)
+
+    gc = sub.add_parser("gc", help="delete blobs (media, files) that no run refers to any more")
+    gc.add_argument("--dry-run", action="store_true", help="only report what would be deleted")
+    gc.set_defaults(func=cmd_gc)
+    return p
+
+
+def _api(args: argparse.Namespace) -> Any:
+    from .api import Api
+
+    return Api(store=args.store, dir=args.dir)
+
+
+# -- commands ---------------------------------------------------------------------------------------------------
+def cmd_ls(args: argparse.Namespace) -> int:
+    filters: dict[str, Any] = json.loads(args.filter) if args.filter else {}
+    if not isinstance(filters, dict):
+        raise ValueError("--filter takes a JSON object")
+    if args.state:
+        filters["state"] = args.state
+    if args.tag:
+        filters["tags"] = {"$all": args.tag}
+    api = _api(args)
+    runs = api.runs(args.project, filters=filters, order=args.sort, limit=args.limit or None, search=args.search)
+    extra = [c.strip() for c in (args.columns or "").split(",") if c.strip()]
+    sort_key = args.sort.lstrip("+-")
+    if sort_key.startswith(("summary.", "config.")) and sort_key not in extra:
+        extra.insert(0, sort_key)
+    rows = []
+    for r in runs:
+        row = {"id": r.id, "name": r.name, "state": r.state, "created": _when(r.info.created_at),
+               "duration": _duration(r.duration), "steps": "" if r.last_step is None else r.last_step + 1}
+        if args.project is None:
+            row = {"project": r.project, **row}
+        for col in extra:
+            row[col] = _column(r, col)
+        rows.append(row)
+    if args.json:
+        print(json.dumps(rows, default=str, indent=1))
+    elif rows:
+        _table(rows)
+    else:
+        where = f"project {args.project!r}" if args.project else "the store"
+        print(f"no runs in {where} ({api.store.url})")
+    return 0
+
+
+def cmd_projects(args: argparse.Namespace) -> int:
+    projects = _api(args).projects()
+    if not projects:
+        print("no projects yet: start a run with jt.init(project=...)")
+    else:
+        _table([{"project": p["name"], "runs": p["runs"], "last run": _when(p["last_created_at"])}
+                for p in projects])
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    run = _api(args).run(args.run)
+    if args.json:
+        data = run.to_dict()
+        data["metrics"] = run.summary_stats
+        data["files"] = run.files()
+        print(json.dumps(data, default=str, indent=1))
+        return 0
+    i = run.info
+    lines = [
+        ("run", f"{i.name} ({i.path})"), ("state", i.state), ("created", _when(i.created_at)),
+        ("duration", _duration(i.duration)), ("steps", "" if i.last_step is None else i.last_step + 1),
+        ("group", i.group), ("job type", i.job_type), ("tags", ", ".join(i.tags)), ("notes", i.notes),
+        ("entity", i.entity), ("host", f"{i.host} (pid {i.pid})" if i.host else None), ("exit code", i.exit_code),
+    ]
+    _pairs(lines)
+    _section("config", sorted(_flat(i.config).items()))
+    stats = run.summary_stats
+    _section("summary", [(k, _fmt(v) + (_stats(stats[k]) if k in stats else "")) for k, v in sorted(run.summary.items())])
+    _section("capture", sorted(_flat(i.meta).items()))
+    files = run.files()
+    _section("files", [(f["name"], f"{f['size']} bytes  sha256:{f['sha256'][:12]}") for f in files])
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    run = _api(args).run(args.run)
+    keys = [k.strip() for k in args.keys.split(",")] if args.keys else None
+    out = Path(args.out or f"{run.name}-{run.id}.{args.format}")
+    if out.exists() and not args.force:
+        raise FileExistsError(f"{out} exists; pass --force to overwrite or --out to choose another file")
+    frame = run.history(keys=keys)
+    _write(frame, out, args.format, run.to_dict())
+    print(f"wrote {len(frame)} rows × {len(frame.columns)} columns to {out}")
+    return 0
+
+
+def cmd_rm(args: argparse.Namespace) -> int:
+    api = _api(args)
+    run = api.run(args.run)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print(f"not deleting {run.path} without confirmation: pass --yes", file=sys.stderr)
+            return 1
+        answer = input(f"delete run {run.name} ({run.path}, {run.state}) and all it logged? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("kept")
+            return 1
+    api.store.delete_run(run.id)
+    print(f"deleted {run.path}; `jupyter-track gc` frees its files and media")
+    return 0
+
+
+def cmd_gc(args: argparse.Namespace) -> int:
+    store = _api(args).store
+    referenced = store.referenced_blobs()
+    now = time.time()
+    doomed, freed, young = [], 0, 0
+    for sha in store.blobs:
+        if sha in referenced:
+            continue
+        path = store.blobs.path(sha)
+        if now - path.stat().st_mtime < GC_GRACE_SECONDS:
+            young += 1
+            continue
+        doomed.append(sha)
+    for sha in _progress(doomed, "gc"):
+        freed += store.blobs.path(sha).stat().st_size if args.dry_run else store.blobs.delete(sha)
+    verb = "would delete" if args.dry_run else "deleted"
+    print(f"{verb} {len(doomed)} unreferenced blobs ({_bytes(freed)}); kept {len(referenced)} referenced"
+          + (f" and {young} written in the last {GC_GRACE_SECONDS // 60} minutes" if young else ""))
+    return 0
+
+
+# -- output helpers ---------------------------------------------------------------------------------------------
+def _write(frame: Any, out: Path, fmt: str, run_info: dict[str, Any]) -> None:
+    rows_per_chunk = 100_000
+    chunks = range(0, max(len(frame), 1), rows_per_chunk)
+    bar = _progress(chunks, f"export {out.name}", total=len(chunks))
+    if fmt == "csv":
+        with open(out, "w", newline="") as f:
+            for i, lo in enumerate(bar):
+                frame.iloc[lo:lo + rows_per_chunk].to_csv(f, index=False, header=i == 0)
+    elif fmt == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = pa.Schema.from_pandas(frame, preserve_index=False)
+        with pq.ParquetWriter(out, schema) as writer:
+            for lo in bar:
+                writer.write_table(pa.Table.from_pandas(frame.iloc[lo:lo + rows_per_chunk], schema=schema,
+                                                        preserve_index=False))
+    else:
+        with open(out, "w") as f:
+            f.write('{"run": ' + json.dumps(run_info, default=str) + ', "history": [')
+            first = True
+            for lo in bar:
+                part = frame.iloc[lo:lo + rows_per_chunk].to_json(orient="records")
+                if part != "[]":
+                    f.write(("" if first else ",") + part[1:-1])
+                    first = False
+            f.write("]}\n")
+
+
+def _progress(items: Any, desc: str, total: int | None = None) -> Any:
+    from tqdm import tqdm
+
+    size = total if total is not None else len(items)
+    return tqdm(items, desc=desc, total=size, disable=size < 2 or not sys.stderr.isatty(), unit="chunk")
+
+
+def _table(rows: list[dict[str, Any]]) -> None:
+    headers = list(dict.fromkeys(k for r in rows for k in r))
+    cells = [[_fmt(r.get(h, "")) for h in headers] for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    print("  ".join(h.upper().ljust(w) for h, w in zip(headers, widths)).rstrip())
+    for c in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(c, widths)).rstrip())
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> None:
+    shown = [(k, v) for k, v in pairs if v not in (None, "")]
+    width = max(len(k) for k, _ in shown)
+    for k, v in shown:
+        print(f"{k.ljust(width)}  {_fmt(v)}")
+
+
+def _section(title: str, pairs: list[tuple[str, Any]]) -> None:
+    if pairs:
+        print(f"\n{title}:")
+        width = max(len(str(k)) for k, _ in pairs)
+        for k, v in pairs:
+            print(f"  {str(k).ljust(width)}  {_fmt(v)}")
+
+
+def _column(run: Any, col: str) -> Any:
+    head, _, rest = col.partition(".")
+    if head in ("summary", "summary_metrics"):
+        return run.summary.get(rest, "")
+    if head == "config":
+        value: Any = run.config
+        for part in rest.split("."):
+            value = value.get(part, "") if isinstance(value, dict) else ""
+        return value
+    return getattr(run, col, "")
+
+
+def _flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        if isinstance(v, dict) and v:
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def _stats(s: dict[str, Any]) -> str:
+    if s["min"] is None:
+        return f"  ({s['count']} points)"
+    return f"  (min {_fmt(s['min'])}, max {_fmt(s['max'])}, {s['count']} points)"
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return "nan" if math.isnan(v) else f"{v:.6g}"
+    if isinstance(v, list | tuple):
+        return ", ".join(_fmt(x) for x in v)
+    if isinstance(v, dict):
+        return json.dumps(v, default=str)
+    return "" if v is None else str(v)
+
+
+def _when(ts: float) -> str:
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s" if m else f"{s}s"
+
+
+def _bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

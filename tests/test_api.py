@@ -1,0 +1,104 @@
+"""The read API as a user sees it from another process: RunList, StoredRun, history, W&B spellings."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import jupyter_track as jt
+from tests.conftest import run_python
+
+
+def test_runs_written_by_another_process_read_back_with_pandas() -> None:
+    run_python("""
+        import jupyter_track as jt
+        run = jt.init(project="fashion", config={"lr": 1e-3, "opt": {"name": "adam"}}, name="baseline",
+                      tags=["cnn"], group="exp-1", job_type="train")
+        for step in range(1000):
+            jt.log({"train/loss": 1 / (step + 1), "train/acc": step / 1000}, step=step)
+        run.summary["best_acc"] = 0.93
+        run.finish()
+    """)
+    frame = jt.runs(project="fashion").to_pandas()
+    assert len(frame) == 1
+    row = frame.iloc[0]
+    for column in ("id", "name", "state", "project", "group", "job_type", "tags", "created_at", "duration",
+                   "config.lr", "config.opt.name", "summary.best_acc", "summary.train/loss"):
+        assert column in frame.columns, column
+    assert (row["name"], row["state"], row["group"], row["job_type"], row["tags"]) == (
+        "baseline", "finished", "exp-1", "train", ["cnn"])
+    assert row["config.lr"] == 1e-3 and row["config.opt.name"] == "adam" and row["summary.best_acc"] == 0.93
+    assert isinstance(row["created_at"], pd.Timestamp)
+    r = jt.run(f"fashion/{row['id']}")
+    h = r.history(keys=["train/loss"])
+    assert list(h.columns) == ["_step", "train/loss", "_timestamp", "_runtime"]
+    assert len(h) == 1000 and h["train/loss"].iloc[-1] == pytest.approx(1 / 1000)
+    assert (h["_runtime"] >= 0).all()
+
+
+def test_run_paths_accept_id_project_id_entity_project_id_and_name() -> None:
+    run = jt.init(project="fashion", name="unique-name")
+    run.finish()
+    for path in (run.id, f"fashion/{run.id}", f"team/fashion/{run.id}", "fashion/unique-name",
+                 f"fashion/runs/{run.id}"):
+        assert jt.run(path).id == run.id, path
+    with pytest.raises(jt.RunNotFoundError, match="no run 'missing' in project 'fashion'"):
+        jt.run("fashion/missing")
+    with pytest.raises(jt.RunNotFoundError):
+        jt.run(f"other/{run.id}")
+
+
+def test_wandb_style_api_runs_and_run() -> None:
+    for i in range(3):
+        with jt.init(project="fashion", config={"i": i}) as run:
+            run.log({"acc": i / 10})
+    api = jt.Api()
+    runs = api.runs("entity/fashion", order="-summary.acc")
+    assert [r.config["i"] for r in runs] == [2, 1, 0]
+    assert api.run(f"entity/fashion/{runs[0].id}").summary["acc"] == 0.2
+    assert [p["name"] for p in api.projects()] == ["fashion"]
+    assert len(runs[:2]) == 2 and isinstance(runs[:2], jt.RunList)
+
+
+def test_history_aligns_keys_logged_at_different_steps_and_keeps_last_duplicate() -> None:
+    run = jt.init(project="p")
+    for step in range(10):
+        run.log({"train/loss": float(step)}, step=step)
+        if step % 5 == 4:
+            run.log({"val/acc": step / 10, "note": f"epoch {step // 5}"}, step=step)
+    run.log({"train/loss": 99.0}, step=9)  # same step again: the last value wins in history
+    run.finish()
+    r = jt.run(run.path)
+    h = r.history()
+    assert h["_step"].tolist() == list(range(10))
+    assert h["train/loss"].tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 8, 99]
+    assert [v for v in h["val/acc"].tolist() if not math.isnan(v)] == [0.4, 0.9]
+    assert h["note"].tolist()[4] == "epoch 0" and pd.isna(h["note"].tolist()[0])
+    assert len(r.metric("train/loss")) == 11  # the raw series keeps every point
+    assert len(r.history(samples=3)) == 3
+    rows = list(r.scan_history(keys=["val/acc"]))
+    assert [row["_step"] for row in rows] == [4, 9]
+
+
+def test_metric_read_is_vectorised_numpy() -> None:
+    run = jt.init(project="p")
+    for i in range(50_000):
+        run.log({"x": i * 0.5})
+    run.finish()
+    s = jt.run(run.path).metric("x")
+    assert s.values.dtype == np.float64 and s.steps.dtype == np.int64
+    assert np.array_equal(s.values, np.arange(50_000) * 0.5) and np.all(np.diff(s.times) >= 0)
+
+
+def test_download_file_never_writes_outside_root(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "a.txt").write_text("hi")
+    run = jt.init(project="p")
+    run.save(str(tmp_path / "a.txt"), base_path=tmp_path)
+    run.finish()
+    r = jt.run(run.path)
+    with pytest.raises(FileNotFoundError):
+        r.download_file("../a.txt", tmp_path / "out")
+    assert r.download_file("a.txt", tmp_path / "out").read_text() == "hi"

@@ -1,0 +1,112 @@
+"""The jupyter-track command, run as a user runs it (a real subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+import jupyter_track as jt
+from tests.conftest import REPO
+
+
+def cli(*args: str, stdin: str | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "jupyter_track", *args], capture_output=True, text=True,
+                          input=stdin, cwd=cwd, env=dict(os.environ), timeout=60)
+
+
+@pytest.fixture
+def runs() -> list[jt.Run]:
+    made = []
+    for i, acc in enumerate((0.7, 0.9, 0.8)):
+        run = jt.init(project="fashion", name=f"r{i}", config={"lr": 10.0 ** -(i + 1)}, tags=["t"])
+        for step in range(100):
+            run.log({"acc": acc * step / 99, "loss": 1 - step / 100})
+        run.log({"note": "done"})
+        run.finish()
+        made.append(run)
+    return made
+
+
+def test_ls_sorts_by_a_summary_metric_and_shows_it(runs: list[jt.Run]) -> None:
+    out = cli("ls", "fashion", "--sort=-summary.acc", "--columns", "config.lr")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert lines[0].split()[:4] == ["ID", "NAME", "STATE", "CREATED"] and "SUMMARY.ACC" in lines[0]
+    assert [line.split()[1] for line in lines[1:]] == ["r1", "r2", "r0"]
+    assert "0.9" in lines[1] and "0.01" in lines[1]
+    every = json.loads(cli("ls", "--json").stdout)
+    assert {r["project"] for r in every} == {"fashion"} and len(every) == 3
+    assert "fashion" in cli("projects").stdout
+
+
+def test_show_prints_config_summary_and_state(runs: list[jt.Run]) -> None:
+    out = cli("show", runs[1].path)
+    assert out.returncode == 0, out.stderr
+    for text in ("r1", "finished", "config:", "lr", "summary:", "acc", "0.9", "100 points", "note"):
+        assert text in out.stdout, text
+    data = json.loads(cli("show", runs[1].id, "--json").stdout)
+    assert data["summary"]["acc"] == pytest.approx(0.9) and data["metrics"]["loss"]["count"] == 100
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "json"])
+def test_export_writes_every_point(runs: list[jt.Run], tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"h.{fmt}"
+    result = cli("export", runs[0].path, "--format", fmt, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    if fmt == "csv":
+        frame = pd.read_csv(out)
+    elif fmt == "parquet":
+        frame = pq.read_table(out).to_pandas()
+    else:
+        data = json.loads(out.read_text())
+        assert data["run"]["name"] == "r0"
+        frame = pd.DataFrame(data["history"])
+    assert len(frame) == 101 and frame["acc"].iloc[99] == pytest.approx(0.7)
+    assert {"_step", "_timestamp", "acc", "loss", "note"} <= set(frame.columns)
+    again = cli("export", runs[0].path, "--format", fmt, "--out", str(out))
+    assert again.returncode == 2 and "--force" in again.stderr
+
+
+def test_rm_asks_unless_yes_and_gc_frees_unreferenced_blobs(runs: list[jt.Run], tmp_path: Path,
+                                                              store_dir: Path) -> None:
+    (tmp_path / "model.bin").write_bytes(os.urandom(5000))
+    run = jt.init(project="fashion")
+    run.save(str(tmp_path / "model.bin"))
+    run.finish()
+    refused = cli("rm", run.path)  # no terminal and no --yes: nothing is deleted
+    assert refused.returncode == 1 and "--yes" in refused.stderr
+    assert jt.run(run.path).id == run.id
+    assert cli("rm", run.path, "--yes").returncode == 0
+    with pytest.raises(jt.RunNotFoundError):
+        jt.run(run.path)
+    blob_files = [p for p in (store_dir / "blobs").rglob("*") if p.is_file()]
+    assert len(blob_files) == 1
+    os.utime(blob_files[0], (0, 0))  # older than gc's grace period for blobs of live runs
+    dry = cli("gc", "--dry-run")
+    assert "would delete 1" in dry.stdout and blob_files[0].exists()
+    done = cli("gc")
+    assert "deleted 1 unreferenced blobs" in done.stdout and not blob_files[0].exists()
+
+
+def test_gc_keeps_referenced_and_recent_blobs(tmp_path: Path, store_dir: Path) -> None:
+    (tmp_path / "keep.bin").write_bytes(b"keep")
+    with jt.init(project="p") as run:
+        run.save(str(tmp_path / "keep.bin"))
+    blob = next(p for p in (store_dir / "blobs").rglob("*") if p.is_file())
+    os.utime(blob, (0, 0))
+    assert "deleted 0" in cli("gc").stdout and blob.exists()
+
+
+def test_errors_are_one_clear_line_with_a_nonzero_exit(runs: list[jt.Run]) -> None:
+    missing = cli("show", "fashion/nope")
+    assert missing.returncode == 1 and "no run 'nope'" in missing.stderr and "Traceback" not in missing.stderr
+    bad = cli("ls", "--filter", '{"colour": 1}')
+    assert bad.returncode == 2 and "unknown filter field" in bad.stderr
+    assert cli().returncode == 2

@@ -1,0 +1,272 @@
+"""Logging through a Run: steps, commit semantics, accepted values, config, summary, lifecycle."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import warnings
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import jupyter_track as jt
+from jupyter_track.errors import JupyterTrackWarning, UsageError
+
+
+def read(run: jt.Run) -> jt.StoredRun:
+    run.flush()
+    return jt.run(run.path)
+
+
+def test_log_without_step_counts_each_call_as_the_next_step() -> None:
+    run = jt.init(project="p")
+    for i in range(5):
+        run.log({"loss": 1.0 / (i + 1)})
+    h = read(run).history()
+    assert h["_step"].tolist() == [0, 1, 2, 3, 4]
+    assert h["loss"].tolist() == pytest.approx([1, 1 / 2, 1 / 3, 1 / 4, 1 / 5])
+
+
+def test_commit_false_merges_into_the_current_step() -> None:
+    run = jt.init(project="p")
+    run.log({"a": 1.0}, commit=False)
+    run.log({"b": 2.0})
+    run.log({"a": 3.0})
+    h = read(run).history()
+    assert h["_step"].tolist() == [0, 1]
+    assert h["a"].tolist() == [1.0, 3.0]
+    assert h["b"].tolist()[0] == 2.0 and math.isnan(h["b"].tolist()[1])
+
+
+def test_explicit_step_stays_open_until_a_later_step_as_in_wandb() -> None:
+    run = jt.init(project="p")
+    run.log({"loss": 0.5}, step=10)
+    run.log({"val": 0.7}, step=10)  # same step again: merged, no warning
+    run.log({"epoch": 1})  # no step: still step 10, then advances
+    run.log({"loss": 0.4})
+    h = read(run).history()
+    assert h["_step"].tolist() == [10, 11]
+    assert h.loc[0, ["loss", "val", "epoch"]].tolist() == [0.5, 0.7, 1.0]
+    assert run.step == 12
+
+
+def test_lower_step_warns_ignores_the_row_and_keeps_what_was_logged() -> None:
+    run = jt.init(project="p")
+    run.log({"loss": 1.0}, step=5)
+    run.log({"loss": 0.9}, step=6)
+    with pytest.warns(JupyterTrackWarning, match="lower than the run's current step"):
+        run.log({"loss": 123.0}, step=2)
+    run.log({"loss": 0.8}, step=7)
+    h = read(run).history()
+    assert h["_step"].tolist() == [5, 6, 7]
+    assert h["loss"].tolist() == [1.0, 0.9, 0.8]
+
+
+def test_accepted_values_numbers_numpy_bools_text_none_and_nested_dicts() -> None:
+    run = jt.init(project="p")
+    run.log({
+        "int": 3, "float": 0.25, "bool": True, "np32": np.float32(1.5), "np_int": np.int64(7),
+        "np0d": np.array(2.5), "one": np.array([4.0]), "text": "resnet-50", "skip": None,
+        "nested": {"a": 1, "b": {"c": 2.0}},
+    })
+    r = read(run)
+    row = r.history().iloc[0]
+    assert row["int"] == 3 and row["float"] == 0.25 and row["bool"] == 1.0 and row["np32"] == 1.5
+    assert row["np_int"] == 7 and row["np0d"] == 2.5 and row["one"] == 4.0
+    assert row["text"] == "resnet-50" and row["nested/a"] == 1 and row["nested/b/c"] == 2.0
+    assert "skip" not in r.keys()
+    assert r.summary["text"] == "resnet-50"
+
+
+def test_torch_scalars_are_accepted_when_torch_is_installed() -> None:
+    torch = pytest.importorskip("torch")
+    run = jt.init(project="p")
+    run.log({"loss": torch.tensor(0.5), "acc": torch.tensor([0.75])})
+    assert read(run).history().iloc[0][["loss", "acc"]].tolist() == [0.5, 0.75]
+
+
+@pytest.mark.parametrize("value, type_name", [
+    (object(), "object"), ([1, 2], "list"), (np.zeros(3), "numpy.ndarray"), (Decimal("1.5"), "decimal.Decimal"),
+])
+def test_bad_values_raise_typeerror_naming_key_and_type_and_lose_nothing(value: object, type_name: str) -> None:
+    run = jt.init(project="p")
+    run.log({"loss": 1.0})
+    with pytest.raises(TypeError) as info:
+        run.log({"loss": 0.5, "bad_key": value})
+    message = str(info.value)
+    assert "'bad_key'" in message and type_name in message and "accepted" in message
+    run.log({"loss": 0.25})
+    h = read(run).history()
+    assert h["loss"].tolist() == [1.0, 0.25]  # the bad call logged nothing, not even its good key
+    assert "bad_key" not in h.columns
+
+
+def test_non_string_keys_and_non_dicts_are_refused() -> None:
+    run = jt.init(project="p")
+    with pytest.raises(TypeError, match="must be strings"):
+        run.log({1: 2.0})  # type: ignore[dict-item]
+    with pytest.raises(TypeError, match="takes a dict"):
+        run.log([("a", 1.0)])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="takes an int"):
+        run.log({"a": 1.0}, step="ten")  # type: ignore[arg-type]
+
+
+def test_nan_and_inf_are_stored_as_such() -> None:
+    run = jt.init(project="p")
+    for v in (1.0, math.nan, math.inf, -math.inf, 2.0):
+        run.log({"x": v})
+    r = read(run)
+    values = r.metric("x").values
+    assert values[0] == 1.0 and math.isnan(values[1]) and values[2] == math.inf and values[3] == -math.inf
+    stats = r.summary_stats["x"]
+    assert stats["min"] == -math.inf and stats["max"] == math.inf and stats["last"] == 2.0
+
+
+def test_config_attribute_item_update_namespace_and_module_assignment() -> None:
+    run = jt.init(project="p", config=argparse.Namespace(lr=1e-3, epochs=10))
+    assert run.config.lr == 1e-3 and run.config["epochs"] == 10
+    jt.config.update({"batch_size": 64})
+    run.config.dropout = 0.1
+    jt.config = {"learning_rate": 0.01}  # tutorials assign the module attribute
+    assert jt.config.learning_rate == 0.01
+    assert read(run).config == {"lr": 1e-3, "epochs": 10, "batch_size": 64, "dropout": 0.1,
+                                "learning_rate": 0.01}
+    with pytest.raises(AttributeError, match="no key 'missing'"):
+        _ = run.config.missing
+
+
+def test_unserialisable_config_values_are_stored_as_repr_with_a_warning() -> None:
+    class Model:
+        def __repr__(self) -> str:
+            return "Model(layers=3)"
+
+    with pytest.warns(JupyterTrackWarning, match="'model'.*repr"):
+        run = jt.init(project="p", config={"model": Model(), "path": Path("/data/x"), "arr": np.arange(3),
+                                           "f": np.float32(0.5)})
+    assert read(run).config == {"model": "Model(layers=3)", "path": "/data/x", "arr": [0, 1, 2], "f": 0.5}
+
+
+def test_summary_defaults_to_last_value_and_user_values_win() -> None:
+    run = jt.init(project="p")
+    for i in range(3):
+        run.log({"acc": i / 10, "loss": 1 - i / 10})
+    run.summary["best_acc"] = 0.93
+    run.summary["acc"] = 0.99  # a user value overrides the last logged one
+    assert run.summary["loss"] == 0.8 and run.summary.best_acc == 0.93
+    r = read(run)
+    assert r.summary == {"acc": 0.99, "loss": 0.8, "best_acc": 0.93}
+    del run.summary["acc"]
+    assert read(run).summary["acc"] == 0.2
+    assert jt.runs("p", order="-summary.best_acc")[0].id == run.id
+
+
+def test_context_manager_marks_failed_on_exception_and_killed_on_interrupt() -> None:
+    with pytest.raises(ZeroDivisionError), jt.init(project="p") as run:
+        run.log({"x": 1.0})
+        _ = 1 / 0
+    assert jt.run(run.path).state == "failed"
+    with pytest.raises(KeyboardInterrupt), jt.init(project="p") as run2:
+        raise KeyboardInterrupt
+    assert jt.run(run2.path).state == "killed"
+    with jt.init(project="p") as run3:
+        run3.log({"x": 1.0})
+    assert jt.run(run3.path).state == "finished"
+
+
+def test_finish_with_exit_code_fails_and_logging_after_finish_is_an_error() -> None:
+    run = jt.init(project="p")
+    run.finish(exit_code=3)
+    info = jt.run(run.path)
+    assert info.state == "failed" and info.info.exit_code == 3
+    with pytest.raises(UsageError, match="has finished"):
+        run.log({"x": 1.0})
+
+
+def test_module_log_before_init_says_what_to_do() -> None:
+    with pytest.raises(UsageError, match=r"call jt.init\(\) before jt.log\(\)"):
+        jt.log({"x": 1.0})
+
+
+def test_init_records_identity_and_names_runs_adjective_noun_n() -> None:
+    run = jt.init(project="fashion", entity="team", name="baseline", tags=["cnn", "cnn", "v1"], notes="first",
+                  group="exp-1", job_type="train")
+    r = read(run)
+    assert (r.name, r.project, r.entity, r.group, r.job_type, r.notes) == (
+        "baseline", "fashion", "team", "exp-1", "train", "first")
+    assert sorted(r.tags) == ["cnn", "v1"] and r.state == "running"
+    run.finish()
+    second = jt.init(project="fashion")
+    adjective, noun, number = second.name.split("-")
+    assert number == "2" and adjective.isalpha() and noun.isalpha()
+
+
+def test_default_project_is_the_working_folder_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "my-experiments").mkdir()
+    monkeypatch.chdir(tmp_path / "my-experiments")
+    assert jt.init().project == "my-experiments"
+    monkeypatch.setenv("JUPYTER_TRACK_PROJECT", "from-env")
+    assert jt.init().project == "from-env"
+
+
+def test_reinit_finishes_the_previous_run_unless_asked_otherwise() -> None:
+    first = jt.init(project="p")
+    second = jt.init(project="p")
+    assert jt.run(first.path).state == "finished" and jt.current_run is second
+    assert jt.init(project="p", reinit="return_previous") is second
+    third = jt.init(project="p", reinit="create_new")
+    assert jt.run(second.path).state == "running" and jt.current_run is third
+
+
+def test_resume_continues_steps_summary_and_config() -> None:
+    run = jt.init(project="p", id="resume-me", config={"lr": 0.1})
+    for i in range(5):
+        run.log({"loss": 5.0 - i})
+    run.summary["best"] = 1.0
+    run.finish()
+    with pytest.raises(UsageError, match="resume='allow'"):
+        jt.init(project="p", id="resume-me")
+    again = jt.init(project="p", id="resume-me", resume="allow", config={"epochs": 3})
+    assert again.step == 5 and again.summary["loss"] == 1.0 and again.summary["best"] == 1.0
+    again.log({"loss": 0.5})
+    again.finish()
+    r = jt.run("p/resume-me")
+    assert r.history()["loss"].tolist() == [5, 4, 3, 2, 1, 0.5]
+    assert r.config == {"lr": 0.1, "epochs": 3} and r.state == "finished"
+    with pytest.raises(jt.RunNotFoundError):
+        jt.init(project="p", id="nope", resume="must")
+
+
+def test_disabled_mode_makes_every_call_a_noop(store_dir: Path) -> None:
+    run = jt.init(project="p", mode="disabled", config={"lr": 0.1})
+    run.log({"loss": 1.0})
+    jt.log({"loss": 2.0})
+    run.summary["x"] = 1
+    assert jt.config.lr == 0.1 and run.disabled
+    run.finish()
+    assert not (store_dir / "jupyter_track.db").exists()
+
+
+def test_save_stores_files_once_and_reads_them_back(tmp_path: Path) -> None:
+    (tmp_path / "ckpt").mkdir()
+    (tmp_path / "ckpt" / "a.pt").write_bytes(b"weights" * 100)
+    (tmp_path / "ckpt" / "b.pt").write_bytes(b"weights" * 100)
+    run = jt.init(project="p")
+    assert sorted(run.save(str(tmp_path / "ckpt" / "*.pt"), base_path=tmp_path)) == ["ckpt/a.pt", "ckpt/b.pt"]
+    r = read(run)
+    files = r.files()
+    assert [f["name"] for f in files] == ["ckpt/a.pt", "ckpt/b.pt"] and files[0]["sha256"] == files[1]["sha256"]
+    out = r.download_file("ckpt/a.pt", tmp_path / "restore")
+    assert out.read_bytes() == b"weights" * 100
+    with pytest.raises(FileNotFoundError, match="no file matches"):
+        run.save(str(tmp_path / "nothing*.pt"))
+
+
+def test_warnings_are_not_raised_for_plain_logging() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run = jt.init(project="p", config={"lr": 0.1})
+        for i in range(100):
+            run.log({"loss": float(i)})
+        run.finish()

@@ -1,0 +1,95 @@
+"""Import weight, layering (imports point down only) and the one version."""
+
+from __future__ import annotations
+
+import ast
+import json
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+from tests.conftest import REPO, run_python
+
+PACKAGE = REPO / "jupyter_track"
+
+# Each module group may import only the groups listed for it (besides itself and the base).
+BASE = {"errors", "settings", "types", "names", "values"}
+LAYERS = {
+    "store": set(),
+    "run": {"store"},
+    "read": {"store"},
+    "entry": {"store", "run", "read"},
+}
+GROUP = {"run_config": "run", "run_summary": "run", "live_run": "run", "session": "run", "disabled": "run",
+         "handle": "entry", "api": "read", "cli": "entry", "__init__": "entry", "__main__": "entry"}
+
+
+def test_import_is_light_no_ipython_pandas_plotly_torch_or_sqlalchemy() -> None:
+    out = run_python("""
+        import sys, time
+        t = time.perf_counter()
+        import jupyter_track
+        print(time.perf_counter() - t)
+        heavy = [m for m in ("IPython", "pandas", "plotly", "torch", "sqlalchemy", "numpy", "alembic") if m in sys.modules]
+        print(heavy)
+    """).stdout.split("\n")
+    assert out[1] == "[]", out
+
+
+def _group(path: Path) -> str | None:
+    rel = path.relative_to(PACKAGE)
+    if rel.parts[0] == "store":
+        return "store"
+    if rel.stem in BASE:
+        return "base"
+    return GROUP.get(rel.stem)
+
+
+def _imported(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names: set[str] = set()
+    package = path.relative_to(REPO).with_suffix("").parts[:-1]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package[: len(package) - node.level + 1]
+            target = ".".join((*base, *(node.module.split(".") if node.module else ())))
+            names.add(target)
+            if not node.module:
+                names.update(".".join((*base, a.name)) for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("jupyter_track"):
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(a.name for a in node.names if a.name.startswith("jupyter_track"))
+    return names
+
+
+def test_imports_point_down_only() -> None:
+    problems = []
+    for path in PACKAGE.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        group = _group(path)
+        assert group is not None, f"{path} belongs to no layer: add it to LAYERS in this test"
+        for target in _imported(path):
+            parts = target.split(".")[1:]
+            if not parts:
+                continue
+            target_group = "store" if parts[0] == "store" else "base" if parts[0] in BASE else GROUP.get(parts[0])
+            allowed = {group, "base"} | LAYERS.get(group, set())
+            if group == "base":
+                allowed = {"base"}
+            if target_group not in allowed:
+                problems.append(f"{path.relative_to(REPO)} ({group}) imports {target} ({target_group})")
+    assert not problems, "\n".join(problems)
+
+
+def test_python_and_npm_versions_agree() -> None:
+    npm = json.loads((REPO / "package.json").read_text())["version"]
+    assert version("jupyter_track") == npm
+    import jupyter_track
+
+    assert jupyter_track.__version__ == npm
+
+
+def test_python_is_supported() -> None:
+    assert sys.version_info >= (3, 10)

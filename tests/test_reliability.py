@@ -1,0 +1,95 @@
+"""Real processes: a SIGKILLed logger loses at most the last flush interval; 8 writers share one store."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import jupyter_track as jt
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+VICTIM = """
+import sys, time
+import jupyter_track as jt
+run = jt.init(project="crash", id="victim")
+step = 0
+while True:
+    run.log({"x": float(step), "y": 1.0})
+    step += 1
+    if step % 2000 == 0:
+        print(step, time.time(), flush=True)
+"""
+
+
+def test_kill_mid_run_loses_at_most_one_flush_interval(store_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    child = subprocess.Popen([sys.executable, "-c", VICTIM], stdout=subprocess.PIPE, text=True, cwd=REPO,
+                             env={**os.environ, "JUPYTER_TRACK_FLUSH_INTERVAL": "0.5"})
+    assert child.stdout is not None
+    marks: list[tuple[int, float]] = []
+    started = time.time()
+    for line in child.stdout:
+        step, when = line.split()
+        marks.append((int(step), float(when)))
+        if time.time() - started > 4.0 and len(marks) > 10:
+            break
+    killed_at = time.time()
+    child.send_signal(signal.SIGKILL)
+    child.wait(10)
+
+    db = store_dir / "jupyter_track.db"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        stored = conn.execute("SELECT coalesce(sum(n), 0) FROM metric_chunks WHERE run_id='victim' AND key='x'"
+                              ).fetchone()[0]
+    logged_a_second_before = max(s for s, t in marks if t <= killed_at - 1.0)
+    assert stored >= logged_a_second_before, (stored, logged_a_second_before, marks[-3:])
+    r = jt.run("crash/victim")
+    values = r.metric("x").values
+    assert values.tolist() == [float(i) for i in range(len(values))]  # a prefix, in order, no partial chunk
+
+    monkeypatch.setenv("JUPYTER_TRACK_HEARTBEAT_TIMEOUT", "2")
+    deadline = time.time() + 15
+    while jt.run("crash/victim").state != "crashed" and time.time() < deadline:
+        time.sleep(0.2)
+    assert jt.run("crash/victim").state == "crashed"
+    with jt.init(project="crash") as after:  # the store opens and takes writes as usual
+        after.log({"x": 1.0})
+    assert jt.run(after.path).state == "finished"
+
+
+WRITER = """
+import sys
+import jupyter_track as jt
+rank = int(sys.argv[1])
+run = jt.init(project="multi", group="exp", job_type=f"rank{rank}", config={"rank": rank})
+for step in range(20_000):
+    run.log({"loss": 1.0 / (step + 1), "rank": float(rank)})
+run.finish()
+"""
+
+
+def test_eight_processes_logging_to_one_store_lose_nothing() -> None:
+    procs = [subprocess.Popen([sys.executable, "-c", textwrap.dedent(WRITER), str(rank)], cwd=REPO,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for rank in range(8)]
+    outputs = [p.communicate(timeout=240) for p in procs]
+    for p, (out, err) in zip(procs, outputs):
+        assert p.returncode == 0, err
+        assert "Traceback" not in err and "locked" not in err, err
+    runs = jt.runs("multi", filters={"group": "exp"})
+    assert len(runs) == 8 and {r.state for r in runs} == {"finished"}
+    for r in runs:
+        loss = r.metric("loss")
+        rank = r.metric("rank")
+        assert len(loss) == 20_000 and len(rank) == 20_000
+        assert set(rank.values.tolist()) == {float(r.config["rank"])}
+        assert r.summary_stats["loss"]["count"] == 20_000 and r.last_step == 19_999

@@ -1,0 +1,98 @@
+"""The background writer: durability without flush(), back-pressure, and no loss across write failures."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import jupyter_track as jt
+from jupyter_track.errors import StoreError
+from jupyter_track.store import open_store, sql, writer_for
+
+
+def count_points(db: Path, run_id: str, key: str) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT coalesce(sum(n), 0) FROM metric_chunks WHERE run_id=? AND key=?",
+                                (run_id, key)).fetchone()[0])
+
+
+def wait_for(condition, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_logged_points_become_durable_within_the_flush_interval_without_flush(store_dir: Path) -> None:
+    run = jt.init(project="p")
+    for i in range(1000):
+        run.log({"x": float(i)})
+    started = time.monotonic()
+    assert wait_for(lambda: count_points(store_dir / "jupyter_track.db", run.id, "x") == 1000)
+    assert time.monotonic() - started < 2.0  # interval 0.5 s, plus slack for a loaded machine
+
+
+def test_full_buffer_applies_back_pressure_instead_of_dropping(store_dir: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUPYTER_TRACK_BUFFER_SIZE", "64")
+    run = jt.init(project="p")
+    writer = writer_for(open_store())
+    assert writer.capacity == 64
+    blocker = sqlite3.connect(store_dir / "jupyter_track.db", timeout=60)
+    blocker.execute("BEGIN EXCLUSIVE")  # the writer cannot commit until this is released
+    done = threading.Event()
+
+    def produce() -> None:
+        for i in range(2000):
+            run.log({"x": float(i)})
+        done.set()
+
+    thread = threading.Thread(target=produce)
+    thread.start()
+    # with the store locked the producer must stall once the buffer is full …
+    assert not done.wait(1.5)
+    buffered = len(writer._runs[run.id].buffer.items)
+    assert buffered <= 64
+    blocker.rollback()
+    blocker.close()
+    # … and carry on once the writer can drain again, losing nothing
+    assert done.wait(30)
+    thread.join()
+    run.finish()
+    assert count_points(store_dir / "jupyter_track.db", run.id, "x") == 2000
+
+
+def test_write_failure_keeps_the_data_and_flush_reports_it(store_dir: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sql, "BUSY_TIMEOUT_MS", 100)
+    run = jt.init(project="p")
+    run.log({"x": 1.0})
+    run.flush()
+    blocker = sqlite3.connect(store_dir / "jupyter_track.db", timeout=60)
+    blocker.execute("BEGIN EXCLUSIVE")
+    for i in range(2, 6):
+        run.log({"x": float(i)})
+    with pytest.raises(StoreError, match=r"4 logged points .* not saved yet.*kept in memory"):
+        run.flush()
+    blocker.rollback()
+    blocker.close()
+    run.finish()  # retried: now everything lands
+    assert jt.run(run.path).metric("x").values.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+def test_one_writer_thread_serves_every_run_of_a_store() -> None:
+    a = jt.init(project="p", reinit="create_new")
+    b = jt.init(project="p", reinit="create_new")
+    names = [t.name for t in threading.enumerate() if t.name == "jupyter_track-writer"]
+    assert len(names) == 1
+    a.log({"x": 1.0})
+    b.log({"x": 2.0})
+    a.finish()
+    b.finish()
+    assert jt.run(a.path).summary["x"] == 1.0 and jt.run(b.path).summary["x"] == 2.0
