@@ -10,11 +10,15 @@ the error is re-raised from :meth:`Writer.flush`, so nothing is dropped silently
 from __future__ import annotations
 
 import enum
+import gc
 import logging
 import math
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from ..errors import StoreError
@@ -35,14 +39,15 @@ class RunBuffer:
     """Records of one run not yet taken by the writer. ``lock`` also guards the run's step counter.
 
     Metric records are ``(step, time, scalars: dict[str, float], rich: list[(key, kind, data)] | None)``;
-    op records are ``(None, name, payload)``.
+    op records are ``(None, name, payload, None)``.
     """
 
-    __slots__ = ("capacity", "high_water", "items", "lock", "room", "run_id", "wake")
+    __slots__ = ("capacity", "has_ops", "high_water", "items", "lock", "room", "run_id", "wake")
 
     def __init__(self, run_id: str, capacity: int, wake: threading.Event) -> None:
         self.run_id = run_id
         self.items: list[tuple[Any, ...]] = []
+        self.has_ops = False
         self.lock = threading.Lock()
         self.room = threading.Condition(self.lock)
         self.capacity = max(16, capacity)
@@ -59,14 +64,17 @@ class RunBuffer:
 
     def op(self, name: str, payload: Any = None) -> None:
         with self.lock:
-            self.items.append((OP, name, payload))
+            self.items.append((OP, name, payload, None))
+            self.has_ops = True
         self.wake.set()
 
-    def take(self) -> list[tuple[Any, ...]]:
+    def take(self) -> tuple[list[tuple[Any, ...]], bool]:
+        """Everything buffered so far, and whether it holds op records."""
         with self.lock:
             items, self.items = self.items, []
+            has_ops, self.has_ops = self.has_ops, False
             self.room.notify_all()
-        return items
+        return items, has_ops
 
 
 @dataclass
@@ -227,11 +235,23 @@ class Writer:
 
     # -- packing ----------------------------------------------------------------------------------------------
     def _collect(self) -> Batch:
+        # Packing allocates a few objects per logged record while up to a buffer's worth of records is alive;
+        # the cyclic GC would rescan them all, again and again. Nothing here makes cycles, so pause it.
+        paused = gc.isenabled()
+        if paused:
+            gc.disable()
+        try:
+            return self._collect_all()
+        finally:
+            if paused:
+                gc.enable()
+
+    def _collect_all(self) -> Batch:
         batch = Batch()
         now = time.time()
         for run_id, state in list(self._runs.items()):
-            items = state.buffer.take()
-            changed = self._pack(run_id, state, items, batch) if items else False
+            items, has_ops = state.buffer.take()
+            changed = self._pack(run_id, state, items, has_ops, batch) if items else False
             if changed or now - state.last_heartbeat >= HEARTBEAT_EVERY:
                 fields: dict[str, Any] = {"heartbeat_at": now}
                 if changed:
@@ -241,58 +261,42 @@ class Writer:
                 state.last_heartbeat = now
         return batch
 
-    def _pack(self, run_id: str, state: _RunState, items: list[tuple[Any, ...]], batch: Batch) -> bool:
-        import numpy as np
-
-        groups: dict[tuple[str, ...], tuple[list[int], list[float], list[tuple[Any, ...]], list[int]]] = {}
-        update: dict[str, Any] = {}
-        object_keys: set[str] = set()
-        for index, rec in enumerate(items):
-            step = rec[0]
-            if step is OP:
-                self._apply_op(run_id, state, rec[1], rec[2], update, batch)
-                continue
-            scalars = rec[2]
-            if scalars:
-                keys = tuple(scalars)
-                g = groups.get(keys)
-                if g is None:
-                    g = groups[keys] = ([], [], [], [])
-                g[0].append(step)
-                g[1].append(rec[1])
-                g[2].append(tuple(scalars.values()))
-                g[3].append(index)
-            if rec[3]:
-                for key, kind, data in rec[3]:
-                    batch.objects.append(ObjectWrite(run_id, key, step, rec[1], kind, data))
-                    self._summarise_object(state, key, kind, data, step)
-                    object_keys.add(key)
-            if state.last_step is None or step > state.last_step:
-                state.last_step = step
-        for key in object_keys:
-            batch.summaries.append(SummaryWrite(run_id, key, state.summary[key]))
-        if update:
-            batch.runs.append(RunWrite(id=run_id, fields=update, tags=update.pop("__tags__", None)))
-        per_key: dict[str, list[tuple[Any, Any, Any, Any]]] = {}
-        for keys, (steps, times, rows, order) in groups.items():
-            s = np.asarray(steps, dtype="<i8")
-            t = np.asarray(times, dtype="<f8")
-            o = np.asarray(order, dtype=np.int64)
-            matrix = np.asarray(rows, dtype="<f8").reshape(len(rows), len(keys))
-            for j, key in enumerate(keys):
-                per_key.setdefault(key, []).append((o, s, matrix[:, j], t))
-        for key, parts in per_key.items():
-            if len(parts) == 1:
-                _, s, v, t = parts[0]
-            else:  # the key was logged in records of different key sets: restore logging order
-                o = np.concatenate([p[0] for p in parts])
-                idx = np.argsort(o, kind="stable")
-                s, v, t = (np.concatenate([p[i] for p in parts])[idx] for i in (1, 2, 3))
-            self._chunks(run_id, state, key, np.ascontiguousarray(s), np.ascontiguousarray(v),
-                         np.ascontiguousarray(t), batch)
+    def _pack(self, run_id: str, state: _RunState, items: list[tuple[Any, ...]], has_ops: bool,
+              batch: Batch) -> bool:
+        records = items
+        if has_ops:
+            update: dict[str, Any] = {}
+            records = []
+            for rec in items:
+                if rec[0] is OP:
+                    self._apply_op(run_id, state, rec[1], rec[2], update, batch)
+                else:
+                    records.append(rec)
+            if update:
+                batch.runs.append(RunWrite(id=run_id, fields=update, tags=update.pop("__tags__", None)))
+        if not records:
+            return bool(items)
+        steps, times, scalars, rich = (list(map(itemgetter(i), records)) for i in range(4))
+        top = max(steps)
+        state.last_step = top if state.last_step is None else max(state.last_step, top)
+        if any(rich):
+            self._objects(run_id, state, steps, times, rich, batch)
+        for key, s, v, t in _columns(steps, times, scalars):
+            self._chunks(run_id, state, key, s, v, t, batch)
             self._summarise(state, key, s, v)
             batch.summaries.append(SummaryWrite(run_id, key, state.summary[key]))
-        return bool(items)
+        return True
+
+    def _objects(self, run_id: str, state: _RunState, steps: list[int], times: list[float], rich: list[Any],
+                 batch: Batch) -> None:
+        touched: set[str] = set()
+        for step, t, entries in zip(steps, times, rich):
+            for key, kind, data in entries or ():
+                batch.objects.append(ObjectWrite(run_id, key, step, t, kind, data))
+                self._summarise_object(state, key, kind, data, step)
+                touched.add(key)
+        for key in touched:
+            batch.summaries.append(SummaryWrite(run_id, key, state.summary[key]))
 
     def _apply_op(self, run_id: str, state: _RunState, name: str, payload: Any, update: dict[str, Any],
                   batch: Batch) -> None:
@@ -368,6 +372,47 @@ class Writer:
         entry.last_step = step
         if not entry.user_set:
             entry.value = data if kind == "text" else {"_type": kind, **data} if isinstance(data, dict) else data
+
+
+def _columns(steps: list[int], times: list[float], scalars: list[dict[str, float]]
+             ) -> Iterator[tuple[str, Any, Any, Any]]:
+    """Per key: (key, steps, values, times) arrays, in logging order. Records that all share one key set (the
+    usual training loop) are read in one vectorised pass; mixed key sets are grouped, then re-ordered per key."""
+    import numpy as np
+
+    n = len(scalars)
+    first = tuple(scalars[0])
+    keysets = list(map(tuple, scalars))
+    s_all = np.fromiter(steps, dtype="<i8", count=n)
+    t_all = np.fromiter(times, dtype="<f8", count=n)
+    if keysets.count(first) == n:
+        if first:
+            k = len(first)
+            matrix = np.fromiter(chain.from_iterable(map(dict.values, scalars)), dtype="<f8", count=n * k)
+            matrix = matrix.reshape(n, k)
+            for j, key in enumerate(first):
+                yield key, s_all, np.ascontiguousarray(matrix[:, j]), t_all
+        return
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, ks in enumerate(keysets):
+        groups.setdefault(ks, []).append(i)
+    per_key: dict[str, list[tuple[Any, Any]]] = {}
+    for ks, rows in groups.items():
+        if not ks:
+            continue
+        idx = np.asarray(rows, dtype=np.int64)
+        m = np.fromiter(chain.from_iterable(scalars[i].values() for i in rows), dtype="<f8",
+                        count=len(rows) * len(ks)).reshape(len(rows), len(ks))
+        for j, key in enumerate(ks):
+            per_key.setdefault(key, []).append((idx, m[:, j]))
+    for key, parts in per_key.items():
+        if len(parts) == 1:
+            idx, v = parts[0]
+        else:  # the key was logged in records of different key sets: restore logging order
+            order = np.argsort(np.concatenate([p[0] for p in parts]), kind="stable")
+            idx = np.concatenate([p[0] for p in parts])[order]
+            v = np.concatenate([p[1] for p in parts])[order]
+        yield key, s_all[idx], np.ascontiguousarray(v), t_all[idx]
 
 
 def _chunk(run_id: str, key: str, seq: int, s: Any, v: Any, t: Any,
