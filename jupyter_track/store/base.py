@@ -126,8 +126,11 @@ class Store(abc.ABC):
         offset: int = 0,
         search: str | None = None,
         with_summary: bool = True,
+        with_meta: bool = False,
     ) -> list[RunInfo]:
-        """Runs matching ``filters`` (see :mod:`jupyter_track.store.filters`), sorted by ``order`` (``-summary.acc``)."""
+        """Runs matching ``filters`` (see :mod:`jupyter_track.store.filters`), sorted by ``order`` (``-summary.acc``).
+
+        Listings leave out ``meta`` (capture facts can be large) unless ``with_meta``; :meth:`get_run` has it."""
 
     @abc.abstractmethod
     def list_projects(self) -> list[ProjectInfo]: ...

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -27,6 +28,10 @@ from .schema import HEAD, REVISIONS, blob_refs, metadata, metric_chunks, objects
 _VERSION_TABLE = "alembic_version"
 _IN_CHUNK = 900  # bound on ids per IN (...) list; SQLite's old default limit is 999 parameters
 BUSY_TIMEOUT_MS = 60_000  # how long a write waits for another process's write lock before failing
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
 
 
 def redact(url: str) -> str:
@@ -62,11 +67,13 @@ class SQLStore(Store):
             self.engine = sa.create_engine(
                 parsed.set(database=str(path)),
                 connect_args={"timeout": 60, "check_same_thread": False},
+                json_serializer=_dumps, json_deserializer=orjson.loads,
             )
             _configure_sqlite(self.engine)
             root = Path(blob_root) if blob_root else path.parent / "blobs"
         else:
-            self.engine = sa.create_engine(parsed, pool_pre_ping=True)
+            self.engine = sa.create_engine(parsed, pool_pre_ping=True, json_serializer=_dumps,
+                                           json_deserializer=orjson.loads)
             if blob_root is None:
                 from ..settings import store_dir
 
@@ -175,7 +182,7 @@ class SQLStore(Store):
 
     # -- reads ------------------------------------------------------------------------------------------------
     def get_run(self, run_id: str) -> RunInfo | None:
-        found = self.list_runs(filters={"id": run_id}, limit=1)
+        found = self.list_runs(filters={"id": run_id}, limit=1, with_meta=True)
         return found[0] if found else None
 
     def count_runs(self, project: str) -> int:
@@ -192,6 +199,7 @@ class SQLStore(Store):
         offset: int = 0,
         search: str | None = None,
         with_summary: bool = True,
+        with_meta: bool = False,
     ) -> list[RunInfo]:
         now = time.time()
         cond = flt.where(filters, now)
@@ -202,35 +210,41 @@ class SQLStore(Store):
             tagged = sa.select(run_tags.c.run_id).where(sa.func.lower(run_tags.c.tag).like(like))
             cond = sa.and_(cond, sa.or_(sa.func.lower(runs.c.name).like(like), sa.func.lower(runs.c.id).like(like),
                                         sa.func.lower(runs.c.notes).like(like), runs.c.id.in_(tagged)))
-        columns = [c for c in runs.c if c.name != "state"] + [flt.state_expr(now).label("state")]
+        columns = [c for c in runs.c if c.name not in ("state", "meta")] + [flt.state_expr(now).label("state")]
+        if with_meta:
+            columns.append(runs.c.meta)
         query = flt.order_by(sa.select(*columns).select_from(runs).where(cond), order, now)
         if limit is not None:
             query = query.limit(limit)
         if offset:
             query = query.offset(offset)
         with self._read() as conn:
-            rows = conn.execute(query).mappings().all()
-            infos = [_run_info(r) for r in rows]
+            infos = [_run_info(r, with_meta) for r in conn.execute(query).all()]
             if not infos:
                 return infos
-            ids = [i.id for i in infos]
-            if len(ids) <= _IN_CHUNK:
-                id_filter = lambda col: col.in_(ids)  # noqa: E731
-            else:  # a large listing: restrict the child tables by the same query instead of a huge IN list
-                sub = query.with_only_columns(runs.c.id).subquery()
-                id_filter = lambda col: col.in_(sa.select(sub.c.id))  # noqa: E731
             by_id = {i.id: i for i in infos}
-            for run_id, tag in conn.execute(sa.select(run_tags.c.run_id, run_tags.c.tag).where(
-                    id_filter(run_tags.c.run_id))):
+            if len(infos) <= _IN_CHUNK:
+                belongs = lambda col: col.in_(list(by_id))  # noqa: E731
+            elif limit is None and not offset:  # every match: restrict child rows by the filter, unsorted
+                belongs = lambda col: col.in_(sa.select(runs.c.id).where(cond))  # noqa: E731
+            else:
+                ids = query.with_only_columns(runs.c.id).subquery()
+                belongs = lambda col: col.in_(sa.select(ids.c.id))  # noqa: E731
+            for run_id, tag in conn.execute(sa.select(run_tags.c.run_id, run_tags.c.tag)
+                                            .where(belongs(run_tags.c.run_id))).all():
                 by_id[run_id].tags.append(tag)
             if with_summary:
-                for row in conn.execute(sa.select(summaries).where(id_filter(summaries.c.run_id))):
-                    value = row.value if row.value_json is None else row.value_json
-                    if value is None and row.count and not row.user_set:
+                query_s = sa.select(summaries.c.run_id, summaries.c.key, summaries.c.value, summaries.c.value_json,
+                                    summaries.c.last, summaries.c.min, summaries.c.max, summaries.c.count,
+                                    summaries.c.last_step, summaries.c.user_set).where(belongs(summaries.c.run_id))
+                for run_id, key, value, value_json, last, lo, hi, count, last_step, user_set in conn.execute(
+                        query_s).all():
+                    if value_json is not None:
+                        value = value_json
+                    elif value is None and count and not user_set:
                         value = math.nan
-                    by_id[row.run_id].summary[row.key] = SummaryEntry(
-                        value=value, last=row.last,
-                        min=row.min, max=row.max, count=row.count, last_step=row.last_step, user_set=row.user_set)
+                    by_id[run_id].summary[key] = SummaryEntry(value, last, lo, hi, count, last_step,
+                                                              bool(user_set))
         return infos
 
     def list_projects(self) -> list[ProjectInfo]:
@@ -317,12 +331,10 @@ def _summary_row(run_id: str, key: str, e: SummaryEntry) -> dict[str, Any]:
     }
 
 
-def _run_info(r: Mapping[str, Any]) -> RunInfo:
+def _run_info(r: Any, with_meta: bool) -> RunInfo:
     return RunInfo(
-        id=r["id"], project=r["project"], entity=r["entity"], name=r["name"], state=r["state"],
-        group=r["group_name"], job_type=r["job_type"], notes=r["notes"], config=r["config"] or {},
-        meta=r["meta"] or {}, created_at=r["created_at"], updated_at=r["updated_at"],
-        heartbeat_at=r["heartbeat_at"], finished_at=r["finished_at"], exit_code=r["exit_code"],
-        last_step=r["last_step"], sweep_id=r["sweep_id"], host=r["host"], pid=r["pid"],
+        id=r.id, project=r.project, entity=r.entity, name=r.name, state=r.state, group=r.group_name,
+        job_type=r.job_type, notes=r.notes, config=r.config or {}, meta=(r.meta or {}) if with_meta else {},
+        created_at=r.created_at, updated_at=r.updated_at, heartbeat_at=r.heartbeat_at, finished_at=r.finished_at,
+        exit_code=r.exit_code, last_step=r.last_step, sweep_id=r.sweep_id, host=r.host, pid=r.pid,
     )
-
