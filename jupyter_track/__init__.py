@@ -16,7 +16,6 @@ import sys
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from .run_config import Config
 from .errors import (
     JupyterTrackError,
     JupyterTrackWarning,
@@ -26,6 +25,7 @@ from .errors import (
     UsageError,
 )
 from .handle import RunHandle
+from .run_config import Config
 from .session import finish, init, log
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, cast, overload
 
 from .errors import RunNotFoundError, UsageError
 from .types import RunInfo, Series
@@ -114,13 +114,12 @@ class StoredRun:
         if samples is not None and len(frame) > samples > 0:
             frame = frame.iloc[np.linspace(0, len(frame) - 1, samples).round().astype(int)].reset_index(drop=True)
         if not pandas:
-            return frame.to_dict("records")  # type: ignore[return-value]
-        return frame
+            return cast("list[dict[str, Any]]", frame.to_dict("records"))
+        return cast("pd.DataFrame", frame)
 
     def scan_history(self, keys: Sequence[str] | None = None, page_size: int = 1000) -> Iterator[dict[str, Any]]:
         """Every history row as a dict (W&B's spelling)."""
-        frame = self.history(keys=keys)
-        yield from frame.to_dict("records")  # type: ignore[union-attr]
+        yield from cast("list[dict[str, Any]]", self.history(keys=keys, pandas=False))
 
     def files(self) -> list[dict[str, Any]]:
         """Files stored with ``run.save()``: name, size and content digest."""
@@ -198,7 +197,7 @@ class RunList(Sequence[StoredRun]):
         frame = pd.DataFrame(rows)
         if len(frame):
             frame["created_at"] = pd.to_datetime(frame["created_at"], unit="s", utc=True)
-        return frame
+        return cast("pd.DataFrame", frame)
 
 
 class Api:

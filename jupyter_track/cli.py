@@ -158,7 +158,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     _pairs(lines)
     _section("config", sorted(_flat(i.config).items()))
     stats = run.summary_stats
-    _section("summary", [(k, _fmt(v) + (_stats(stats[k]) if k in stats else "")) for k, v in sorted(run.summary.items())])
+    _section("summary", [(k, _fmt(v) + (_stats(stats[k]) if k in stats else ""))
+                         for k, v in sorted(run.summary.items())])
     _section("capture", sorted(_flat(i.meta).items()))
     files = run.files()
     _section("files", [(f["name"], f"{f['size']} bytes  sha256:{f['sha256'][:12]}") for f in files])
@@ -255,9 +256,9 @@ def _table(rows: list[dict[str, Any]]) -> None:
     headers = list(dict.fromkeys(k for r in rows for k in r))
     cells = [[_fmt(r.get(h, "")) for h in headers] for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
-    print("  ".join(h.upper().ljust(w) for h, w in zip(headers, widths)).rstrip())
+    print("  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=False)).rstrip())
     for c in cells:
-        print("  ".join(v.ljust(w) for v, w in zip(c, widths)).rstrip())
+        print("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=False)).rstrip())
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> None:

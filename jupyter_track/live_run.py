@@ -9,12 +9,10 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from typing import TYPE_CHECKING
-
-from .run_config import Config
 from .errors import JupyterTrackWarning, UsageError
+from .run_config import Config
 from .run_summary import _RESET, Summary
 from .types import RunState
 from .values import FAST_TYPES, normalize

@@ -48,7 +48,7 @@ class Config:
         return len(self._data)
 
     def __eq__(self, other: object) -> bool:
-        return self._data == (other._data if isinstance(other, Config) else other)
+        return bool(self._data == (other._data if isinstance(other, Config) else other))
 
     def __repr__(self) -> str:
         return f"Config({self._data!r})"

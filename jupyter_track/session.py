@@ -17,9 +17,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from . import settings as _settings
-from .run_config import Config
 from .disabled import DisabledRun
 from .errors import RunNotFoundError, UsageError
+from .run_config import Config
 
 if TYPE_CHECKING:
     from .live_run import Run
@@ -130,8 +130,8 @@ def _create(store: Any, writer: Any, project: str | None, entity: str | None, co
             job_type: str | None, run_id: str | None, display: bool | None) -> Run:
     import socket
 
-    from .names import new_run_id, new_run_name
     from .live_run import Run
+    from .names import new_run_id, new_run_name
     from .store.base import Batch, RunWrite
 
     project = _project(project)
@@ -291,6 +291,6 @@ def _at_exit() -> None:
     for run in reversed(active_runs()):
         try:
             run.finish(exit_code=1 if _exit["uncaught"] else 0, quiet=True)
-        except Exception as exc:  # noqa: BLE001 - at exit: report and go on finishing the other runs
+        except Exception as exc:
             print(f"jupyter_track: could not finish run {run.path}: {exc}", file=sys.stderr)
     close_all()

@@ -40,7 +40,9 @@ class Setting:
         return (self.raw() or "").strip().lower() in ("1", "true", "yes", "on")
 
 
-DIR = Setting("JUPYTER_TRACK_DIR", None, "Folder of the embedded store (SQLite file + blobs). Default ~/.jupyter_track.")
+DIR = Setting(
+    "JUPYTER_TRACK_DIR", None, "Folder of the embedded store (SQLite file + blobs). Default ~/.jupyter_track."
+)
 STORE = Setting(
     "JUPYTER_TRACK_STORE", None, "Store URL, e.g. postgresql://user@host/db. Default: the SQLite file in DIR."
 )
@@ -74,7 +76,7 @@ def store_dir(dir: str | os.PathLike[str] | None = None) -> Path:
 
 
 def store_url(store: str | None = None, dir: str | os.PathLike[str] | None = None) -> str:
-    """The store URL: an explicit ``store`` URL, else ``$JUPYTER_TRACK_STORE``, else the SQLite file in :func:`store_dir`.
+    """The store URL: ``store`` if given, else ``$JUPYTER_TRACK_STORE``, else the SQLite file in :func:`store_dir`.
 
     An explicit ``dir`` wins over ``$JUPYTER_TRACK_STORE`` (it names a folder for the embedded store).
     """

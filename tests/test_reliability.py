@@ -82,7 +82,7 @@ def test_eight_processes_logging_to_one_store_lose_nothing() -> None:
     procs = [subprocess.Popen([sys.executable, "-c", textwrap.dedent(WRITER), str(rank)], cwd=REPO,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for rank in range(8)]
     outputs = [p.communicate(timeout=240) for p in procs]
-    for p, (out, err) in zip(procs, outputs):
+    for p, (_out, err) in zip(procs, outputs, strict=False):
         assert p.returncode == 0, err
         assert "Traceback" not in err and "locked" not in err, err
     runs = jt.runs("multi", filters={"group": "exp"})

@@ -35,7 +35,7 @@ def test_tutorial_script_runs_unchanged_in_a_fresh_process() -> None:
         wandb.finish()
         assert wandb.current_run is None and not wandb.run
     """)
-    name, run_id, project = out.stdout.split()[-3:]
+    _name, run_id, project = out.stdout.split()[-3:]
     r = jt.Api().run(f"me/{project}/{run_id}")
     assert (r.name, r.state, r.entity, r.tags, r.notes) == ("tutorial", "finished", "me", ["demo"], "from the docs")
     assert r.config == {"lr": 0.01, "epochs": 3, "architecture": "CNN"}

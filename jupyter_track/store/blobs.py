@@ -75,7 +75,7 @@ class BlobStore:
                     if _SHA.match(sub.name + f.name):
                         yield sub.name + f.name
 
-    def _write(self, sha: str, blocks: "Iterator[bytes] | list[bytes]") -> None:
+    def _write(self, sha: str, blocks: Iterator[bytes] | list[bytes]) -> None:
         target = self.path(sha)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")

@@ -38,7 +38,7 @@ def redact(url: str) -> str:
     """The URL without its password, for messages."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - a malformed URL must still never be echoed with its secret
+    except Exception:
         return "<store url>"
 
 
@@ -223,13 +223,18 @@ class SQLStore(Store):
             if not infos:
                 return infos
             by_id = {i.id: i for i in infos}
+            chosen: Any
             if len(infos) <= _IN_CHUNK:
-                belongs = lambda col: col.in_(list(by_id))  # noqa: E731
+                chosen = list(by_id)
             elif limit is None and not offset:  # every match: restrict child rows by the filter, unsorted
-                belongs = lambda col: col.in_(sa.select(runs.c.id).where(cond))  # noqa: E731
+                chosen = sa.select(runs.c.id).where(cond)
             else:
                 ids = query.with_only_columns(runs.c.id).subquery()
-                belongs = lambda col: col.in_(sa.select(ids.c.id))  # noqa: E731
+                chosen = sa.select(ids.c.id)
+
+            def belongs(col: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+                return col.in_(chosen)
+
             for run_id, tag in conn.execute(sa.select(run_tags.c.run_id, run_tags.c.tag)
                                             .where(belongs(run_tags.c.run_id))).all():
                 by_id[run_id].tags.append(tag)

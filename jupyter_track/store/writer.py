@@ -290,7 +290,7 @@ class Writer:
     def _objects(self, run_id: str, state: _RunState, steps: list[int], times: list[float], rich: list[Any],
                  batch: Batch) -> None:
         touched: set[str] = set()
-        for step, t, entries in zip(steps, times, rich):
+        for step, t, entries in zip(steps, times, rich, strict=False):
             for key, kind, data in entries or ():
                 batch.objects.append(ObjectWrite(run_id, key, step, t, kind, data))
                 self._summarise_object(state, key, kind, data, step)
@@ -311,11 +311,11 @@ class Writer:
             state.summary[key] = entry
             batch.summaries.append(SummaryWrite(run_id, key, entry))
         elif name == "summary_reset":
-            entry = state.summary.get(payload)
-            if entry is not None:
-                entry.user_set = False
-                entry.value = entry.last
-                batch.summaries.append(SummaryWrite(run_id, payload, entry))
+            known = state.summary.get(payload)
+            if known is not None:
+                known.user_set = False
+                known.value = known.last
+                batch.summaries.append(SummaryWrite(run_id, payload, known))
         elif name == "blob_ref":
             ref: BlobRefWrite = payload
             batch.blob_refs.append(ref)
