@@ -264,8 +264,8 @@ class Run:
         session.forget(self)
         self._writer.close_run(self.id, fields)
         if not quiet:
-            session.say(f"{self._state} run {self.name} ({self.path}): {self._step} steps, "
-                        f"{len(self._last)} metrics")
+            session.say(f"{self._state} run {self.name} ({self.path}), {len(self._last)} metrics; "
+                        f"read it back with jt.run({self.path!r})")
 
     def __enter__(self) -> Run:
         return self

@@ -1,0 +1,103 @@
+# jupyter_track developer tasks. Needs only `make` and `python3` (>= 3.10); everything else goes into .venv/.
+#
+#   make setup   create/refresh .venv with the package (editable) + the test extra
+#   make start   setup, then run notebooks/quickstart.ipynb headless and list the runs it recorded
+#   make test    setup + apt packages the tests need (APT_PACKAGES), then pytest (PYTEST_ARGS="...")
+#   make bench   install the bench extra, run benchmarks/bench_logging.py
+#   make lint    ruff check + mypy on jupyter_track (dev extra)
+#   make clean   remove .venv, caches and build outputs (never the run store)
+#
+# Every target is idempotent: the venv is reused, and an extra is reinstalled only when pyproject.toml or
+# package.json changed since it was last installed (a stamp file in .venv/ records that).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+PYTEST_ARGS ?=
+# Debian packages the tests need (installed with apt-get when missing and running as root), e.g.
+# APT_PACKAGES ?= chromium postgresql
+APT_PACKAGES ?=
+NOTEBOOK ?= notebooks/quickstart.ipynb
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_PROGRESS_BAR := off
+export DEBIAN_FRONTEND := noninteractive
+
+.PHONY: help setup start test bench lint clean apt-deps
+
+help:
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
+
+# -- the virtual environment ------------------------------------------------------------------------------
+# Created once; on Debian without python3-venv (no ensurepip) it installs that package when it can.
+$(PY):
+	@if ! $(PYTHON) -m venv $(VENV) 2>/tmp/jt-venv-error.$$$$; then \
+	  cat /tmp/jt-venv-error.$$$$ >&2; rm -rf $(VENV); \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    pyver=$$($(PYTHON) -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")'); \
+	    echo "== installing python$$pyver-venv with apt-get"; \
+	    apt-get update -qq && (apt-get install -y -qq python$$pyver-venv || apt-get install -y -qq python3-venv); \
+	    $(PYTHON) -m venv $(VENV); \
+	  else \
+	    echo "error: '$(PYTHON) -m venv' failed; install the venv module (Debian/Ubuntu: python3-venv)" >&2; \
+	    exit 1; \
+	  fi; \
+	fi; rm -f /tmp/jt-venv-error.$$$$
+	@test -x $(PY)
+
+# One stamp per extra: `pip install -e .[extra]` runs again only when the project metadata changed.
+$(VENV)/.installed-%: pyproject.toml package.json | $(PY)
+	$(PIP) install -e ".[$*]"
+	@touch $@
+
+setup: $(VENV)/.installed-test
+
+# -- main job ---------------------------------------------------------------------------------------------
+start: setup
+	$(PY) scripts/run_notebook.py $(NOTEBOOK) --output $(NOTEBOOK:.ipynb=.out.ipynb)
+	@echo
+	@$(PY) -c 'from jupyter_track import settings; \
+	  print("runs are stored in", settings.store_dir(), "(set JUPYTER_TRACK_DIR to change it)")'
+	@echo "executed notebook with outputs: $(NOTEBOOK:.ipynb=.out.ipynb)"
+	@echo "$$ jupyter-track ls quickstart"
+	@$(VENV)/bin/jupyter-track ls quickstart
+
+# -- tests ------------------------------------------------------------------------------------------------
+apt-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg -s "$$p" >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "== apt-get install$$missing"; \
+	  apt-get update && apt-get install -y $$missing; \
+	else \
+	  echo "warning: missing Debian packages:$$missing (install them as root; tests that need them will fail)" >&2; \
+	fi
+
+# pytest exit status 5 (no tests collected) fails like any other non-zero status; it is named to make it clear.
+test: setup apt-deps
+	@rc=0; $(PY) -m pytest -q $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc = 5 ]; then echo "error: pytest collected no tests (exit status 5)" >&2; fi; \
+	exit $$rc
+
+# -- benchmarks and lint ----------------------------------------------------------------------------------
+bench: $(VENV)/.installed-bench
+	$(PY) benchmarks/bench_logging.py
+
+lint: $(VENV)/.installed-dev
+	@$(PY) -c 'import ruff, mypy' 2>/dev/null || $(PIP) install ruff mypy
+	@rc=0; \
+	echo "$$ ruff check jupyter_track"; $(PY) -m ruff check jupyter_track || rc=1; \
+	echo "$$ mypy (strict, see [tool.mypy])"; $(PY) -m mypy || rc=1; \
+	exit $$rc
+
+# -- cleanup ----------------------------------------------------------------------------------------------
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info
+	rm -f notebooks/*.out.ipynb
+	find . -path ./node_modules -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
