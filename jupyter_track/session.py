@@ -120,6 +120,7 @@ def init(
                       display)
     with _lock:
         _active.append(run)
+    _pending_config.__init__()  # consumed by this run
     _hook_exit()
     say(f"{'resumed' if existing else 'started'} run {run.name} ({run.path}) → {_where(opened)}")
     return run

@@ -270,3 +270,13 @@ def test_warnings_are_not_raised_for_plain_logging() -> None:
         for i in range(100):
             run.log({"loss": float(i)})
         run.finish()
+
+
+def test_config_set_before_init_is_merged_into_the_next_run() -> None:
+    jt.config.update({"batch_size": 32})
+    jt.config = {"seed": 7}
+    run = jt.init(project="p", config={"lr": 0.1})
+    assert read(run).config == {"batch_size": 32, "seed": 7, "lr": 0.1}
+    run.finish()
+    assert jt.config.as_dict() == {}  # consumed by that run, not carried into the next
+    assert read(jt.init(project="p")).config == {}

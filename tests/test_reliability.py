@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import jupyter_track as jt
-from tests.conftest import REPO
+from tests.conftest import REPO, run_python
 
 pytestmark = pytest.mark.slow
 
@@ -93,3 +93,28 @@ def test_eight_processes_logging_to_one_store_lose_nothing() -> None:
         assert len(loss) == 20_000 and len(rank) == 20_000
         assert set(rank.values.tolist()) == {float(r.config["rank"])}
         assert r.summary_stats["loss"]["count"] == 20_000 and r.last_step == 19_999
+
+
+def test_a_script_that_never_calls_finish_keeps_everything_and_finishes_at_exit() -> None:
+    out = run_python("""
+        import jupyter_track as jt
+        run = jt.init(project="exit", config={"a": 1})
+        for i in range(50_000):
+            run.log({"x": float(i)})
+        print(run.path)
+    """)
+    r = jt.run(out.stdout.split()[-1])
+    assert r.state == "finished" and len(r.metric("x")) == 50_000
+
+
+def test_an_uncaught_exception_marks_the_run_failed() -> None:
+    out = run_python("""
+        import jupyter_track as jt
+        run = jt.init(project="exit")
+        run.log({"x": 1.0})
+        print(run.path, flush=True)
+        raise RuntimeError("boom")
+    """, check=False)
+    assert out.returncode == 1 and "RuntimeError: boom" in out.stderr
+    r = jt.run(out.stdout.split()[-1])
+    assert r.state == "failed" and r.summary["x"] == 1.0
