@@ -26,11 +26,12 @@ from .errors import (
 )
 from .handle import RunHandle
 from .run_config import Config
-from .session import finish, init, log
+from .session import finish, init, log, seed_everything
 
 if TYPE_CHECKING:
     from .api import Api, RunList, StoredRun, runs
     from .live_run import Run
+    from .snapshot_restore import restore
 
 run = RunHandle()
 
@@ -49,12 +50,16 @@ __all__ = [
     "config",
     "finish",
     "init",
+    "load_ipython_extension",
     "log",
     "login",
+    "restore",
     "run",
     "runs",
     "save",
+    "seed_everything",
     "summary",
+    "unload_ipython_extension",
 ]
 
 
@@ -68,12 +73,26 @@ def save(glob_str: str, base_path: str | None = None, policy: str = "now") -> li
     return current.save(glob_str, base_path=base_path, policy=policy)
 
 
+def load_ipython_extension(shell: Any) -> None:
+    """``%load_ext jupyter_track``: the ``%jt`` / ``%%jt_run`` magics and the executed-code hooks."""
+    from .ipython import load
+
+    load(shell)
+
+
+def unload_ipython_extension(shell: Any) -> None:
+    from .ipython import unload
+
+    unload(shell)
+
+
 def login(*args: Any, **kwargs: Any) -> bool:
     """W&B compatibility: there is no account or server, so there is nothing to log in to."""
     return True
 
 
-_LAZY = {"Api": ".api", "RunList": ".api", "StoredRun": ".api", "runs": ".api", "Run": ".live_run"}
+_LAZY = {"Api": ".api", "RunList": ".api", "StoredRun": ".api", "runs": ".api", "Run": ".live_run",
+         "restore": ".snapshot_restore"}
 
 
 def __getattr__(name: str) -> Any:

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from .store.base import Store
 
 
+SYSTEM_PREFIX = "system/"
+
+
 class StoredRun:
     """A run as recorded in the store (W&B: ``wandb.apis.public.Run``)."""
 
@@ -56,8 +59,9 @@ class StoredRun:
 
     @property
     def summary(self) -> dict[str, Any]:
-        """The effective summary: values set by the user, else the last logged value of each key."""
-        return {k: e.value for k, e in self._info.summary.items()}
+        """The effective summary: values set by the user, else the last logged value of each key
+        (the ``system/…`` stream is left out; see :meth:`history` with ``stream="system"``)."""
+        return {k: e.value for k, e in self._info.summary.items() if not k.startswith(SYSTEM_PREFIX)}
 
     @property
     def summary_stats(self) -> dict[str, dict[str, Any]]:
@@ -65,25 +69,29 @@ class StoredRun:
         return {k: {"last": e.last, "min": e.min, "max": e.max, "count": e.count, "last_step": e.last_step}
                 for k, e in self._info.summary.items() if e.count and _is_scalar(e)}
 
-    def keys(self) -> list[str]:
-        """The logged metric keys (scalar and text series)."""
-        return self._store.metric_keys(self.id)
+    def keys(self, stream: str = "default") -> list[str]:
+        """The logged keys (scalar and text series) of the training history, or of ``stream="system"``."""
+        system = stream == "system"
+        return [k for k in self._store.metric_keys(self.id) if k.startswith(SYSTEM_PREFIX) == system]
 
     def metric(self, key: str) -> Series:
         """One scalar series as numpy arrays (``steps``, ``values``, ``times``): the fastest read there is."""
         return self._store.read_series(self.id, key)
 
-    def history(self, keys: Sequence[str] | None = None, samples: int | None = None, pandas: bool = True
-                ) -> pd.DataFrame | list[dict[str, Any]]:
+    def history(self, keys: Sequence[str] | None = None, samples: int | None = None, pandas: bool = True,
+                stream: str = "default") -> pd.DataFrame | list[dict[str, Any]]:
         """The logged history, one row per step: ``_step``, ``_timestamp``, ``_runtime`` and one column per key.
 
         All points by default (``samples=N`` keeps N evenly spaced rows). Steps where a key was not logged
-        hold NaN (None for text).
+        hold NaN (None for text). ``stream="system"`` gives the system monitor's samples instead (``_step``
+        is then the sample number; ``_timestamp`` is the axis that matters).
         """
         import numpy as np
         import pandas as pd
 
-        wanted = list(keys) if keys is not None else self.keys()
+        if stream not in ("default", "system"):
+            raise ValueError(f"history(stream={stream!r}): use 'default' or 'system'")
+        wanted = list(keys) if keys is not None else self.keys(stream)
         scalar_keys = {k for k, e in self._info.summary.items() if e.count and _is_scalar(e)}
         if keys is not None:  # keys named by the caller: a key logged since this object was read counts too
             scalar_keys |= {k for k in wanted if k not in self._info.summary}
@@ -192,7 +200,7 @@ class RunList(Sequence[StoredRun]):
                 "created_at": i.created_at, "duration": i.duration,
             }
             row.update(_flatten(i.config, "config."))
-            row.update({f"summary.{k}": e.value for k, e in i.summary.items()})
+            row.update({f"summary.{k}": e.value for k, e in i.summary.items() if not k.startswith(SYSTEM_PREFIX)})
             rows.append(row)
         frame = pd.DataFrame(rows)
         if len(frame):
@@ -226,7 +234,7 @@ class Api:
         info = self.store.get_run(ident)
         if info is not None and (project is None or info.project == project):
             return StoredRun(info, self.store)
-        by_name = self.store.list_runs(project=project, filters={"name": ident}, limit=2)
+        by_name = self.store.list_runs(project=project, filters={"name": ident}, limit=2, with_meta=True)
         if len(by_name) == 1:
             return StoredRun(by_name[0], self.store)
         if len(by_name) > 1:

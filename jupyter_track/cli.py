@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except JupyterTrackError as exc:
         print(f"jupyter-track: {exc}", file=sys.stderr)
         return 1
-    except (ValueError, FileExistsError, FileNotFoundError) as exc:
+    except (ValueError, OSError) as exc:
         print(f"jupyter-track: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
@@ -83,6 +83,15 @@ def _parser() -> argparse.ArgumentParser:
     rm.add_argument("run")
     rm.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     rm.set_defaults(func=cmd_rm)
+
+    restore = sub.add_parser("restore", help="write a run's notebook snapshot as a new notebook")
+    restore.add_argument("run")
+    restore.add_argument("--out", help="the new notebook (default: <notebook>-<id>-<which>.ipynb here; never "
+                                       "overwrites)")
+    restore.add_argument("--which", choices=("executed", "saved", "live"), default="executed",
+                         help="executed: the code as run (default); saved: the file on disk; live: JupyterLab's copy")
+    restore.add_argument("--at", choices=("finish", "init"), default="finish")
+    restore.set_defaults(func=cmd_restore)
 
     gc = sub.add_parser("gc", help="delete blobs (media, files) that no run refers to any more")
     gc.add_argument("--dry-run", action="store_true", help="only report what would be deleted")
@@ -144,8 +153,11 @@ def cmd_show(args: argparse.Namespace) -> int:
     run = _api(args).run(args.run)
     if args.json:
         data = run.to_dict()
+        from .snapshot_restore import snapshots
+
         data["metrics"] = run.summary_stats
         data["files"] = run.files()
+        data["snapshots"] = snapshots(run)
         print(json.dumps(data, default=str, indent=1))
         return 0
     i = run.info
@@ -160,7 +172,15 @@ def cmd_show(args: argparse.Namespace) -> int:
     stats = run.summary_stats
     _section("summary", [(k, _fmt(v) + (_stats(stats[k]) if k in stats else ""))
                          for k, v in sorted(run.summary.items())])
-    _section("capture", sorted(_flat(i.meta).items()))
+    meta = dict(i.meta)
+    packages = meta.pop("packages", None)
+    _section("capture", sorted(_flat(meta).items()) + ([("packages", f"{len(packages)} recorded")] if packages
+                                                        else []))
+    from .snapshot_restore import snapshots
+
+    _section("snapshots", [(f"{s['which']}@{s['at']}", f"{s['size']} bytes  (jupyter-track restore {i.path} "
+                                                         f"--which {s['which']} --at {s['at']})")
+                           for s in snapshots(run) if s["which"] != "script"])
     files = run.files()
     _section("files", [(f["name"], f"{f['size']} bytes  sha256:{f['sha256'][:12]}") for f in files])
     return 0
@@ -191,6 +211,14 @@ def cmd_rm(args: argparse.Namespace) -> int:
             return 1
     api.store.delete_run(run.id)
     print(f"deleted {run.path}; `jupyter-track gc` frees its files and media")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from .snapshot_restore import restore
+
+    path = restore(_api(args).run(args.run), path=args.out, which=args.which, at=args.at)
+    print(f"restored the {args.which} snapshot to {path}")
     return 0
 
 

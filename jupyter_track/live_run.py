@@ -75,6 +75,9 @@ class Run:
         self._finished = False
         self._state: RunState = "running"
         self._meta: dict[str, Any] = {}
+        self._system_index = 0
+        self._logged_at: int | None = None  # the step of the latest log() (the executed-code history uses it)
+        self._capture: Any = None  # set by init(): jupyter_track.capture.Capture
         self.config = Config(config, on_change=self._config_changed)
         self.summary = Summary(self._last, self._summary_changed)
         self.summary._user.update(user_summary or {})
@@ -119,12 +122,19 @@ class Run:
                 at = step
                 self._step = step + 1 if commit else step
             buf.items.append((at, t, scalars, rich))
+            self._logged_at = at
             if len(buf.items) >= buf.high_water:
                 buf.full()
         self._last.update(scalars)
         if rich:
             for key, kind, payload in rich:
                 self._last[key] = payload if kind == "text" else {"_type": kind}
+
+    def log_system(self, values: Mapping[str, float], t: float | None = None) -> None:
+        """Record one sample of the system stream (``system/…`` keys on a wall-time axis, as the system monitor
+        does): kept apart from the training history and never moving the run's step."""
+        self._buffer.op("system", (self._system_index, _now() if t is None else t, dict(values)))
+        self._system_index += 1
 
     @property
     def step(self) -> int:
@@ -198,10 +208,15 @@ class Run:
             self._buffer.op("summary", (key, value))
 
     def _put_blob(self, data: bytes) -> str:
+        return self.attach(data, owner="run-media", name="")
+
+    def attach(self, data: bytes, owner: str, name: str) -> str:
+        """Store ``data`` as a content-addressed blob that this run refers to as ``owner``/``name``
+        (snapshots, diffs, media); returns its SHA-256."""
         from .store.base import BlobRefWrite
 
         sha = self._store.blobs.put_bytes(data)
-        self._buffer.op("blob_ref", BlobRefWrite(sha=sha, owner="run-media", name=sha, size=len(data),
+        self._buffer.op("blob_ref", BlobRefWrite(sha=sha, owner=owner, name=name or sha, size=len(data),
                                                  run_id=self.id))
         return sha
 
@@ -256,6 +271,8 @@ class Run:
             return
         self._finished = True
         self._state = state or ("finished" if not exit_code else "failed")
+        if self._capture is not None:
+            self._capture.finish()
         now = _now()
         fields = {"state": self._state, "finished_at": now, "updated_at": now, "heartbeat_at": now,
                   "exit_code": int(exit_code or 0)}

@@ -93,6 +93,10 @@ class Config:
         missing = {k: v for k, v in _as_mapping(data).items() if k not in self._data}
         self.update(missing)
 
+    def clear(self) -> None:
+        """Forget every key (without recording a change)."""
+        self._data.clear()
+
     def as_dict(self) -> dict[str, Any]:
         return dict(self._data)
 

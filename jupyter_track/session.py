@@ -7,6 +7,7 @@ every writer drains, so a script that never calls ``finish()`` still keeps every
 from __future__ import annotations
 
 import atexit
+import collections
 import os
 import sys
 import threading
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 _lock = threading.RLock()
 _active: list[Run] = []
+_finished: collections.deque[Run] = collections.deque(maxlen=8)  # the cell recorder still credits their steps
 _pending_config = Config()  # jt.config used before init(): merged into the next run's config
 _exit = {"hooked": False, "uncaught": False}
 
@@ -62,6 +64,8 @@ def init(
     mode: str | None = None,
     display: bool | None = None,
     store: str | None = None,
+    notebook: str | os.PathLike[str] | None = None,
+    capture: bool | str | Sequence[str] | None = None,
     config_exclude_keys: Sequence[str] | None = None,
     config_include_keys: Sequence[str] | None = None,
     allow_val_change: bool | None = None,
@@ -79,7 +83,9 @@ def init(
     Namespace, …), ``name``, ``notes``, ``tags``, ``group``, ``job_type``, ``entity`` (recorded), ``dir`` (store
     folder), ``id`` + ``resume`` ("allow" | "must" | "never" | True), ``reinit`` (a run already active is
     finished first unless ``reinit="create_new"``; ``"return_previous"`` returns it), ``mode="disabled"`` (every
-    call a no-op), ``display`` (inline live panel), ``store`` (a store URL). Arguments W&B accepts that have no
+    call a no-op), ``display`` (inline live panel), ``store`` (a store URL), ``notebook`` (the notebook's path,
+    when detection cannot find it), ``capture`` (what is recorded automatically: True/"all", False/"none", or
+    names from ``notebook, code, git, environment, packages, system``). Arguments W&B accepts that have no
     meaning here (``save_code``, ``sync_tensorboard``, …) are accepted and ignored.
 
     Example::
@@ -92,6 +98,9 @@ def init(
     if mode not in ("online", "offline", "disabled", "shared", "dryrun", "run"):
         raise ValueError(f"init(mode={mode!r}): use 'online', 'offline' or 'disabled'")
     merged = _merge_config(config, config_include_keys, config_exclude_keys)
+    from .capture import Capture, parts_from
+
+    parts = parts_from(capture)
     if mode == "disabled":
         _disabled_current = DisabledRun(config=merged, project=project, name=name)
         return _disabled_current
@@ -120,8 +129,14 @@ def init(
                       display)
     with _lock:
         _active.append(run)
-    _pending_config.__init__()  # consumed by this run
+    _pending_config.clear()  # consumed by this run
     _hook_exit()
+    if _pending_seed:
+        run.record_meta({"seed": _pending_seed.pop()})
+    from .capture.cells import running_shell
+
+    run._capture = Capture(run, parts, notebook=notebook, shell=running_shell(), runs=tracked_runs)
+    run._capture.start()
     say(f"{'resumed' if existing else 'started'} run {run.name} ({run.path}) → {_where(opened)}")
     return run
 
@@ -160,7 +175,8 @@ def _resume(store: Any, writer: Any, info: Any, config: dict[str, Any], name: st
 
     buffer = writer.register(info.id, summary=info.summary, chunk_tails=store.chunk_tails(info.id),
                              last_step=info.last_step)
-    last = {k: e.last if e.last is not None else e.value for k, e in info.summary.items() if e.count}
+    last = {k: e.last if e.last is not None else e.value for k, e in info.summary.items()
+            if e.count and not k.startswith("system/")}
     user = {k: e.value for k, e in info.summary.items() if e.user_set}
     step = 0 if info.last_step is None else info.last_step + 1
     run = Run(store=store, writer=writer, buffer=buffer, id=info.id, name=name or info.name,
@@ -171,6 +187,7 @@ def _resume(store: Any, writer: Any, info: Any, config: dict[str, Any], name: st
     buffer.op("update", {"state": "running", "finished_at": None, "exit_code": None, "heartbeat_at": now,
                          "updated_at": now, "pid": os.getpid(), "host": socket.gethostname(), "name": run.name,
                          "notes": run.notes})
+    run._system_index = max((e.count for k, e in info.summary.items() if k.startswith("system/")), default=0)
     if tags is not None:
         run.tags = tags
     if config:
@@ -197,11 +214,41 @@ def forget(run: Run) -> None:
     with _lock:
         if run in _active:
             _active.remove(run)
+            _finished.append(run)
 
 
 def active_runs() -> list[Run]:
     with _lock:
         return list(_active)
+
+
+def tracked_runs() -> list[Run]:
+    """Active runs and the last few finished ones (a cell that finishes a run still gets its step range)."""
+    with _lock:
+        return list(_active) + [r for r in _finished if r not in _active]
+
+
+_pending_seed: list[dict[str, Any]] = []
+
+
+def seed_everything(seed: int, deterministic: bool = False) -> dict[str, Any]:
+    """Seed ``random``, numpy, torch and tensorflow (those installed) and record the seed in the current run,
+    or in the next one started.
+
+    Example::
+
+        jt.seed_everything(42)
+        run = jt.init(project="fashion")     # run.meta["seed"] == {"seed": 42, "seeded": [...], ...}
+    """
+    from .capture.seeds import seed_everything as seed_all
+
+    seeded = seed_all(seed, deterministic=deterministic)
+    run = current()
+    if run is not None and not isinstance(run, DisabledRun):
+        run.record_meta({"seed": seeded})
+    else:
+        _pending_seed[:] = [seeded]
+    return seeded
 
 
 # -- module attributes: jt.config / jt.summary / jt.run ---------------------------------------------------------
@@ -292,6 +339,6 @@ def _at_exit() -> None:
     for run in reversed(active_runs()):
         try:
             run.finish(exit_code=1 if _exit["uncaught"] else 0, quiet=True)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - at exit: report it and go on finishing the other runs
             print(f"jupyter_track: could not finish run {run.path}: {exc}", file=sys.stderr)
     close_all()

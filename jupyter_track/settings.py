@@ -64,7 +64,20 @@ HEARTBEAT_TIMEOUT = Setting(
 QUIET = Setting("JUPYTER_TRACK_QUIET", None, "1 silences the one-line messages at init() and finish().",
                 alias="WANDB_SILENT")
 
-ALL = (DIR, STORE, PROJECT, MODE, FLUSH_INTERVAL, BUFFER_SIZE, HEARTBEAT_TIMEOUT, QUIET)
+NOTEBOOK = Setting("JUPYTER_TRACK_NOTEBOOK", None, "Path of the notebook a run belongs to; overrides detection.")
+CAPTURE = Setting(
+    "JUPYTER_TRACK_CAPTURE", "all",
+    "What init() captures: 'all', 'none', or a comma list of notebook,code,git,environment,packages,system.",
+)
+SYSTEM_INTERVAL = Setting("JUPYTER_TRACK_SYSTEM_INTERVAL", "2", "Seconds between system/GPU samples; 0 disables.")
+SNAPSHOT_OUTPUT_CAP = Setting(
+    "JUPYTER_TRACK_SNAPSHOT_OUTPUT_CAP", "1000000",
+    "Bytes of outputs per cell kept in a saved-notebook snapshot; larger outputs are replaced by a note.",
+)
+DISPLAY = Setting("JUPYTER_TRACK_DISPLAY", None, "0 turns off the inline live panel that init() shows.")
+
+ALL = (DIR, STORE, PROJECT, MODE, FLUSH_INTERVAL, BUFFER_SIZE, HEARTBEAT_TIMEOUT, QUIET, NOTEBOOK, CAPTURE,
+       SYSTEM_INTERVAL, SNAPSHOT_OUTPUT_CAP, DISPLAY)
 
 DB_FILENAME = "jupyter_track.db"
 

@@ -22,6 +22,9 @@ def store_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     folder = tmp_path / "store"
     monkeypatch.setenv("JUPYTER_TRACK_DIR", str(folder))
     monkeypatch.setenv("JUPYTER_TRACK_QUIET", "1")
+    # automatic capture is tested where it is the subject; elsewhere it would only add this repo's diff and
+    # pytest's own "script" to every run
+    monkeypatch.setenv("JUPYTER_TRACK_CAPTURE", "none")
     for name in ("JUPYTER_TRACK_STORE", "JUPYTER_TRACK_PROJECT", "JUPYTER_TRACK_MODE", "WANDB_MODE",
                  "WANDB_PROJECT"):
         monkeypatch.delenv(name, raising=False)

@@ -40,11 +40,13 @@ def test_runs_written_by_another_process_read_back_with_pandas() -> None:
 
 
 def test_run_paths_accept_id_project_id_entity_project_id_and_name() -> None:
-    run = jt.init(project="fashion", name="unique-name")
+    run = jt.init(project="fashion", name="unique-name", capture=False)
+    run.record_meta({"notebook": {"method": "override"}})
     run.finish()
     for path in (run.id, f"fashion/{run.id}", f"team/fashion/{run.id}", "fashion/unique-name",
                  f"fashion/runs/{run.id}"):
-        assert jt.run(path).id == run.id, path
+        found = jt.run(path)
+        assert found.id == run.id and found.meta["notebook"] == {"method": "override"}, path
     with pytest.raises(jt.RunNotFoundError, match="no run 'missing' in project 'fashion'"):
         jt.run("fashion/missing")
     with pytest.raises(jt.RunNotFoundError):

@@ -16,12 +16,14 @@ PACKAGE = REPO / "jupyter_track"
 BASE = {"errors", "settings", "types", "names", "values"}
 LAYERS = {
     "store": set(),
-    "run": {"store"},
+    "capture": set(),  # handed the run it captures for; imports no run code
+    "run": {"store", "capture"},
     "read": {"store"},
-    "entry": {"store", "run", "read"},
+    "entry": {"store", "capture", "run", "read"},
 }
 GROUP = {"run_config": "run", "run_summary": "run", "live_run": "run", "session": "run", "disabled": "run",
-         "handle": "entry", "api": "read", "cli": "entry", "__init__": "entry", "__main__": "entry"}
+         "handle": "entry", "api": "read", "snapshot_restore": "read", "cli": "entry", "ipython": "entry",
+         "__init__": "entry", "__main__": "entry"}
 
 
 def test_import_is_light_no_ipython_pandas_plotly_torch_or_sqlalchemy() -> None:
@@ -39,8 +41,8 @@ def test_import_is_light_no_ipython_pandas_plotly_torch_or_sqlalchemy() -> None:
 
 def _group(path: Path) -> str | None:
     rel = path.relative_to(PACKAGE)
-    if rel.parts[0] == "store":
-        return "store"
+    if rel.parts[0] in ("store", "capture"):
+        return rel.parts[0]
     if rel.stem in BASE:
         return "base"
     return GROUP.get(rel.stem)
@@ -75,7 +77,8 @@ def test_imports_point_down_only() -> None:
             parts = target.split(".")[1:]
             if not parts:
                 continue
-            target_group = "store" if parts[0] == "store" else "base" if parts[0] in BASE else GROUP.get(parts[0])
+            target_group = (parts[0] if parts[0] in ("store", "capture") else "base" if parts[0] in BASE
+                            else GROUP.get(parts[0]))
             allowed = {group, "base"} | LAYERS.get(group, set())
             if group == "base":
                 allowed = {"base"}

@@ -38,7 +38,7 @@ def redact(url: str) -> str:
     """The URL without its password, for messages."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:
+    except (sa.exc.ArgumentError, ValueError):  # a malformed URL must still never be echoed with its secret
         return "<store url>"
 
 

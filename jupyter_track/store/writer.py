@@ -39,7 +39,8 @@ class RunBuffer:
     """Records of one run not yet taken by the writer. ``lock`` also guards the run's step counter.
 
     Metric records are ``(step, time, scalars: dict[str, float], rich: list[(key, kind, data)] | None)``;
-    op records are ``(None, name, payload, None)``.
+    op records are ``(None, name, payload, None)`` — run updates, user summary values, blob references, and
+    ``system`` samples ``(index, time, {"system/…": value})``.
     """
 
     __slots__ = ("capacity", "has_ops", "high_water", "items", "lock", "room", "run_id", "wake")
@@ -222,7 +223,7 @@ class Writer:
             while self._pending:
                 try:
                     self.store.write_batch(self._pending[0])
-                except Exception as exc:  # thread boundary: keep the batch, retry at the next tick
+                except Exception as exc:  # noqa: BLE001 - thread boundary: keep the batch, retry at the next tick
                     if self.error is None or type(exc) is not type(self.error):
                         log.warning("jupyter_track: writing to the store failed, will retry: %s",
                                     getattr(exc, "orig", None) or exc)
@@ -266,14 +267,20 @@ class Writer:
         records = items
         if has_ops:
             update: dict[str, Any] = {}
+            system: list[tuple[Any, ...]] = []
             records = []
             for rec in items:
-                if rec[0] is OP:
-                    self._apply_op(run_id, state, rec[1], rec[2], update, batch)
-                else:
+                if rec[0] is not OP:
                     records.append(rec)
+                elif rec[1] == "system":
+                    system.append(rec[2])
+                else:
+                    self._apply_op(run_id, state, rec[1], rec[2], update, batch)
             if update:
                 batch.runs.append(RunWrite(id=run_id, fields=update, tags=update.pop("__tags__", None)))
+            if system:  # the system stream: indexed by sample, on its own axis; it does not move the run's step
+                index, when, values = (list(map(itemgetter(i), system)) for i in range(3))
+                self._series(run_id, state, index, when, values, batch)
         if not records:
             return bool(items)
         steps, times, scalars, rich = (list(map(itemgetter(i), records)) for i in range(4))
@@ -281,11 +288,15 @@ class Writer:
         state.last_step = top if state.last_step is None else max(state.last_step, top)
         if any(rich):
             self._objects(run_id, state, steps, times, rich, batch)
+        self._series(run_id, state, steps, times, scalars, batch)
+        return True
+
+    def _series(self, run_id: str, state: _RunState, steps: list[int], times: list[float],
+                scalars: list[dict[str, float]], batch: Batch) -> None:
         for key, s, v, t in _columns(steps, times, scalars):
             self._chunks(run_id, state, key, s, v, t, batch)
             self._summarise(state, key, s, v)
             batch.summaries.append(SummaryWrite(run_id, key, state.summary[key]))
-        return True
 
     def _objects(self, run_id: str, state: _RunState, steps: list[int], times: list[float], rich: list[Any],
                  batch: Batch) -> None:

@@ -1,0 +1,199 @@
+"""capture_environment(): git facts and diff from a real repository, machine facts, frameworks, packages."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from jupyter_track.capture.environment import DIFF_CAP, capture_environment, strip_credentials
+from tests.conftest import run_python
+
+SECRET_REMOTE = "https://user:s3cret@example.com/repo.git"
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A real repository: one commit of two files, and a remote whose URL holds a password."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.name", "Test")
+    git(root, "config", "user.email", "test@example.com")
+    git(root, "config", "commit.gpgsign", "false")
+    (root / "train.py").write_text("lr = 0.1\n")
+    (root / "data.bin").write_bytes(bytes(range(256)))
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "first")
+    git(root, "remote", "add", "origin", SECRET_REMOTE)
+    return root
+
+
+def repo_state(root: Path) -> tuple[bytes, int, list[str], str]:
+    """The index (bytes, mtime), the .git entries and the status; the index is read first and the status is
+    asked without optional locks, so that taking the state does not itself rewrite the index."""
+    index = root / ".git" / "index"
+    state = index.read_bytes(), index.stat().st_mtime_ns, sorted(p.name for p in (root / ".git").iterdir())
+    return (*state, git(root, "--no-optional-locks", "status", "--porcelain"))
+
+
+def test_clean_repo_reads_as_not_dirty_with_no_diff(repo: Path) -> None:
+    env = capture_environment(repo, {"git"})
+    info = env.meta["git"]
+    assert info["commit"] == git(repo, "rev-parse", "HEAD").strip()
+    assert info["branch"] == "main"
+    assert Path(info["root"]).resolve() == repo.resolve()
+    assert info["dirty"] is False and info["untracked"] == 0
+    assert env.git_diff is None
+    assert "errors" not in env.meta
+    assert set(env.meta) == {"git"}  # only the part asked for
+
+
+def test_changes_make_the_repo_dirty_and_the_diff_holds_them(repo: Path) -> None:
+    (repo / "train.py").write_text("lr = 0.01\n")
+    (repo / "data.bin").write_bytes(bytes(range(255, -1, -1)))
+    (repo / "notes.txt").write_text("untracked\n")
+    env = capture_environment(repo, {"git"})
+    info = env.meta["git"]
+    assert info["dirty"] is True and info["untracked"] == 1 and info["diff_truncated"] is False
+    assert env.git_diff is not None
+    assert b"-lr = 0.1" in env.git_diff and b"+lr = 0.01" in env.git_diff
+    assert b"GIT binary patch" in env.git_diff  # --binary: the patch can restore binary files too
+    assert b"notes.txt" not in env.git_diff  # untracked files are counted, not diffed
+    # the patch is a real one: it applies to a fresh checkout of the commit
+    clone = repo.parent / "clone"
+    git(repo.parent, "clone", "-q", str(repo), str(clone))
+    subprocess.run(["git", "apply", "-"], cwd=clone, input=env.git_diff, check=True)
+    assert (clone / "train.py").read_text() == "lr = 0.01\n"
+
+
+def test_only_untracked_files_count_but_do_not_make_the_repo_dirty(repo: Path) -> None:
+    (repo / "sub").mkdir()
+    (repo / "sub" / "a.txt").write_text("a")
+    (repo / "sub" / "b.txt").write_text("b")
+    info = capture_environment(repo, {"git"}).meta["git"]
+    assert info["untracked"] == 2 and info["dirty"] is False
+
+
+def test_remote_credentials_never_reach_the_meta(repo: Path) -> None:
+    (repo / "train.py").write_text("lr = 0.2\n")
+    env = capture_environment(repo, {"git", "environment", "packages"})
+    assert env.meta["git"]["remote"] == "https://example.com/repo.git"
+    text = json.dumps(env.meta)
+    assert "s3cret" not in text and "user:" not in text
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("https://user:token@github.com/o/r.git", "https://github.com/o/r.git"),
+    ("https://ghp_abc@github.com:8443/o/r.git", "https://github.com:8443/o/r.git"),
+    ("https://github.com/o/r.git", "https://github.com/o/r.git"),
+    ("git@github.com:o/r.git", "git@github.com:o/r.git"),
+    ("/srv/git/r.git", "/srv/git/r.git"),
+])
+def test_strip_credentials_keeps_the_location_only(url: str, expected: str) -> None:
+    assert strip_credentials(url) == expected
+
+
+def test_capture_never_modifies_the_repository(repo: Path) -> None:
+    (repo / "train.py").write_text("lr = 0.3\n")
+    (repo / "notes.txt").write_text("untracked\n")
+    # a stat-only change (an older mtime, so git does not treat it as racy): `git diff` writes such refreshes
+    # back into the index unless told not to
+    an_hour_ago = time.time() - 3600
+    os.utime(repo / "data.bin", (an_hour_ago, an_hour_ago))
+    before = repo_state(repo)
+    env = capture_environment(repo, {"git"})
+    assert env.git_diff is not None
+    assert repo_state(repo) == before
+
+
+def test_detached_head_has_no_branch(repo: Path) -> None:
+    git(repo, "checkout", "-q", "--detach")
+    info = capture_environment(repo, {"git"}).meta["git"]
+    assert info["branch"] is None and info["commit"]
+
+
+def test_a_folder_outside_any_repository_has_git_none_without_errors(tmp_path: Path) -> None:
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    if subprocess.run(["git", "rev-parse"], cwd=folder, capture_output=True).returncode == 0:
+        pytest.skip("tmp_path lies inside a git repository here")
+    env = capture_environment(folder, {"git"})
+    assert env.meta == {"git": None} and env.git_diff is None
+
+
+def test_a_huge_diff_is_cut_at_the_cap_and_flagged(repo: Path) -> None:
+    # random-looking text so the patch is as big as the file; a tracked file so it is in the diff
+    (repo / "big.txt").write_text("x\n")
+    git(repo, "add", "big.txt")
+    git(repo, "commit", "-q", "-m", "big")
+    line = "".join(chr(33 + (i * 7919) % 90) for i in range(99)) + "\n"
+    (repo / "big.txt").write_text(line * (DIFF_CAP // len(line) + 1000))
+    env = capture_environment(repo, {"git"})
+    assert env.meta["git"]["diff_truncated"] is True
+    assert env.git_diff is not None and len(env.git_diff) == DIFF_CAP
+
+
+def test_environment_part_describes_python_platform_and_hardware(tmp_path: Path) -> None:
+    meta = capture_environment(tmp_path, {"environment"}).meta
+    assert meta["python"]["version"] == ".".join(map(str, sys.version_info[:3]))
+    assert meta["python"]["executable"] == sys.executable
+    assert meta["platform"]["system"] and meta["platform"]["hostname"] and meta["platform"]["os"]
+    hardware = meta["hardware"]
+    assert hardware["cpu_count"] >= 1 and hardware["memory_total_gb"] > 0
+    assert isinstance(meta["gpus"], list)
+    assert "git" not in meta and "packages" not in meta
+    json.dumps(meta)  # JSON-able as it is
+
+
+def test_packages_are_the_installed_distributions_with_their_versions(tmp_path: Path) -> None:
+    packages = capture_environment(tmp_path, {"packages"}).meta["packages"]
+    assert packages["numpy"] == metadata.version("numpy")
+    assert packages["pytest"] == metadata.version("pytest")
+    assert packages["jupyter-track"] == metadata.version("jupyter_track")  # normalised as pip does
+    assert all(name == name.lower() and "_" not in name for name in packages)
+
+
+def test_frameworks_list_only_those_already_imported() -> None:
+    result = run_python("""
+        import json, sys
+        from jupyter_track.capture.environment import capture_environment
+        meta = capture_environment(".", {"environment"}).meta
+        print(json.dumps({"frameworks": meta["frameworks"], "imported": [m for m in ("torch", "tensorflow", "jax")
+                                                                         if m in sys.modules]}))
+    """)
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["imported"] == []  # capture imported none of them
+    assert found["frameworks"] == {}
+
+
+def test_torch_facts_are_recorded_when_torch_is_imported(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    result = run_python("""
+        import json, torch
+        from jupyter_track.capture.environment import capture_environment
+        print(json.dumps(capture_environment(".", {"environment"}).meta["frameworks"]))
+    """)
+    torch_info = json.loads(result.stdout.strip().splitlines()[-1])["torch"]
+    assert torch_info["version"] and "cuda_available" in torch_info
+
+
+def test_capture_takes_well_under_a_second(repo: Path) -> None:
+    (repo / "train.py").write_text("lr = 0.4\n")
+    start = time.perf_counter()
+    env = capture_environment(repo, {"git", "environment", "packages"})
+    seconds = time.perf_counter() - start
+    print(f"capture_environment(git, environment, packages): {seconds * 1000:.0f} ms, "
+          f"{len(env.meta['packages'])} packages")
+    assert seconds < 10  # a hang guard; the figure itself is printed above and by the benchmark
+    assert "errors" not in env.meta

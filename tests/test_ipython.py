@@ -1,0 +1,81 @@
+"""``%load_ext jupyter_track``: the magics and the cell hooks, in a real kernel of a real Jupyter server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import jupyter_track as jt
+from tests.jupyter_server import Kernel, Server, start_server
+
+pytestmark = pytest.mark.slow
+
+HOOKS = ("print(sum(type(cb.__self__).__name__ == 'CellRecorder' for cb in get_ipython().events.callbacks"
+         "['pre_run_cell'] if hasattr(cb, '__self__')))")
+
+
+@pytest.fixture
+def kernel(tmp_path: Path, store_dir: Path) -> Iterator[Kernel]:
+    (tmp_path / "root").mkdir()
+    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "root" / "magic.ipynb")
+    server: Server = start_server(tmp_path / "root", tmp_path / "runtime",
+                                  env={"JUPYTER_TRACK_QUIET": "1", "JUPYTER_TRACK_SYSTEM_INTERVAL": "0"})
+    k = server.start_kernel("magic.ipynb", env={"JUPYTER_TRACK_DIR": str(store_dir)})
+    yield k
+    k.close()
+    server.stop()
+
+
+def test_magics_wrap_cells_in_runs_and_report_status(kernel: Kernel) -> None:
+    kernel.run("%load_ext jupyter_track")
+    kernel.run("%load_ext jupyter_track")  # loading twice is harmless
+    assert kernel.run(HOOKS).strip() == "1"
+    kernel.run("import jupyter_track as jt")
+    kernel.run("%%jt_run --name magic --project mg --config lr=0.1 opt=adam --tags a,b\n"
+               "for i in range(5):\n    jt.log({'x': float(i)})")
+    ok = jt.run("mg/magic")
+    assert ok.state == "finished" and ok.config == {"lr": 0.1, "opt": "adam"} and sorted(ok.tags) == ["a", "b"]
+    assert len(ok.metric("x")) == 5
+    kernel.run("%%jt_run --name boom --project mg\njt.log({'x': 1.0})\n1 / 0", allow_error=True)
+    assert jt.run("mg/boom").state == "failed"
+
+    kernel.run("run = jt.init(project='mg', name='live')")
+    status = kernel.run("%jt status")
+    assert "live (mg/" in status and "store" in status and "magic.ipynb" in status and "server-sessions" in status
+    listing = kernel.run("%jt runs")
+    assert "magic" in listing and "boom" in listing and "live" in listing
+    kernel.run("%jt finish")
+    assert jt.run("mg/live").state == "finished"
+    assert "no active run" in kernel.run("%jt status")
+
+
+def test_unload_removes_hooks_and_magics(kernel: Kernel) -> None:
+    kernel.run("%load_ext jupyter_track")
+    kernel.run("%unload_ext jupyter_track")
+    assert kernel.run(HOOKS).strip() == "0"
+    out = kernel.run("%jt status", allow_error=True)
+    assert "live" not in out
+    error = kernel.run("try:\n    get_ipython().run_line_magic('jt', 'status')\nexcept Exception as e:\n"
+                       "    print(type(e).__name__)")
+    assert "UsageError" in error
+
+
+def test_init_without_the_extension_records_executed_cells(kernel: Kernel) -> None:
+    kernel.run("x = 1")
+    kernel.run("import jupyter_track as jt\nrun = jt.init(project='mg', name='plain')")
+    assert kernel.run(HOOKS).strip() == "1"  # init() installed the hooks itself
+    kernel.run("run.log({'y': 2.0})")
+    kernel.run("run.finish()")
+    from jupyter_track.snapshot_restore import snapshots
+
+    executed = [s for s in snapshots(jt.run("mg/plain")) if s["which"] == "executed" and s["at"] == "finish"]
+    r = jt.run("mg/plain")
+    nb = nbformat.reads(r._store.blobs.read_bytes(executed[0]["sha256"]).decode(), as_version=4)
+    sources = [c.source for c in nb.cells]
+    first = sources.index("x = 1")  # a cell run before tracking started is in the history
+    assert sources[first + 1] == "import jupyter_track as jt\nrun = jt.init(project='mg', name='plain')"
+    logged = sources.index("run.log({'y': 2.0})")
+    assert logged > first + 1 and nb.cells[logged].metadata["jupyter_track"]["steps"] == [0, 0]

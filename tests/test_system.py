@@ -1,0 +1,191 @@
+"""SystemMonitor: real psutil/NVML samples, the sampling thread's timing, stop and failure handling, overhead."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from jupyter_track.capture.system import SystemMonitor, measure_overhead, nvml_init
+
+CPU_KEYS = {"system/cpu.process_percent", "system/cpu.system_percent"}
+MEMORY_KEYS = {"system/memory.process_rss_mb", "system/memory.system_used_percent",
+               "system/memory.system_available_mb"}
+RATE_KEYS = {"system/disk.read_mb_per_s", "system/disk.write_mb_per_s", "system/network.sent_mb_per_s",
+             "system/network.recv_mb_per_s"}
+GPU_SUFFIXES = {"utilization_percent", "memory_used_mb", "memory_total_mb", "memory_used_percent", "temperature_c",
+                "power_w", "process_memory_mb"}
+
+
+class Collector:
+    """An emit that records samples and lets a test wait for a number of them."""
+
+    def __init__(self) -> None:
+        self.samples: list[tuple[dict[str, float], float]] = []
+        self.threads: set[str] = set()
+        self.changed = threading.Condition()
+
+    def __call__(self, values: dict[str, float], t: float) -> None:
+        with self.changed:
+            self.samples.append((values, t))
+            self.threads.add(threading.current_thread().name)
+            self.changed.notify_all()
+
+    def wait_for(self, n: int, timeout: float = 10.0) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: len(self.samples) >= n, timeout)
+
+
+def nothing(values: dict[str, float], t: float) -> None:
+    pass
+
+
+def test_a_sample_has_cpu_and_memory_keys_in_sane_ranges() -> None:
+    monitor = SystemMonitor(nothing)
+    sum(i * i for i in range(200_000))  # some CPU time for the process to report
+    values = monitor.sample()
+    monitor.stop()
+    assert set(values) >= CPU_KEYS | MEMORY_KEYS
+    assert all(k.startswith("system/") and isinstance(v, float) for k, v in values.items())
+    cores = psutil.cpu_count() or 1
+    assert 0 <= values["system/cpu.process_percent"] <= 100 * cores + 5  # of one core: up to 100 per core
+    assert 0 <= values["system/cpu.system_percent"] <= 100
+    assert values["system/memory.process_rss_mb"] > 0
+    assert 0 < values["system/memory.system_used_percent"] < 100
+    assert values["system/memory.system_available_mb"] > 0
+    assert all(values[k] >= 0 for k in RATE_KEYS & set(values))
+
+
+def test_process_cpu_percent_sees_a_busy_loop() -> None:
+    monitor = SystemMonitor(nothing)
+    monitor.sample()
+    end = time.process_time() + 0.3
+    while time.process_time() < end:
+        pass
+    values = monitor.sample()
+    assert values["system/cpu.process_percent"] > 20  # ~100 when the machine is idle
+
+
+def test_disk_write_rate_rises_when_the_test_writes(tmp_path: Path) -> None:
+    if psutil.disk_io_counters() is None:
+        pytest.skip("psutil sees no disk counters on this machine")
+    monitor = SystemMonitor(nothing)
+    monitor.sample()
+    chunk = os.urandom(1024 * 1024)
+    with open(tmp_path / "big.bin", "wb") as f:
+        for _ in range(50):
+            f.write(chunk)
+        f.flush()
+        os.fsync(f.fileno())
+    values = monitor.sample()
+    # 50 MiB in well under 5 s: at least 10 MiB/s; generous for the other writers on the same disk
+    assert values["system/disk.write_mb_per_s"] > 5, values
+
+
+def test_the_thread_emits_at_the_interval_from_its_own_named_thread() -> None:
+    collector = Collector()
+    monitor = SystemMonitor(collector, interval=0.2)
+    started = time.time()
+    monitor.start()
+    monitor.start()  # idempotent: still one thread
+    try:
+        assert collector.wait_for(3)
+    finally:
+        monitor.stop()
+    elapsed = time.time() - started
+    times = [t for _, t in collector.samples]
+    assert times == sorted(times) and times[0] >= started
+    assert elapsed >= 0.2 * 3 - 0.05  # not faster than the interval
+    assert collector.threads == {"jupyter_track-system"}
+    assert [t.name for t in threading.enumerate()].count("jupyter_track-system") == 0
+    assert all(set(values) >= CPU_KEYS | MEMORY_KEYS for values, _ in collector.samples)
+
+
+def test_stop_wakes_the_thread_at_once_takes_a_last_sample_and_is_idempotent() -> None:
+    collector = Collector()
+    monitor = SystemMonitor(collector, interval=60)
+    monitor.start()
+    start = time.perf_counter()
+    monitor.stop()
+    assert time.perf_counter() - start < 1.0
+    assert len(collector.samples) == 1  # the last sample, taken on the way out
+    monitor.stop()
+    assert len(collector.samples) == 1
+    assert not any(t.name == "jupyter_track-system" for t in threading.enumerate())
+
+
+def test_stop_without_start_and_a_zero_interval_do_nothing() -> None:
+    collector = Collector()
+    SystemMonitor(collector).stop()
+    monitor = SystemMonitor(collector, interval=0)
+    monitor.start()
+    assert not any(t.name == "jupyter_track-system" for t in threading.enumerate())
+    monitor.stop()
+    assert collector.samples == []
+
+
+def test_an_emit_that_raises_does_not_kill_the_thread(caplog: pytest.LogCaptureFixture) -> None:
+    calls = Collector()
+
+    def failing(values: dict[str, float], t: float) -> None:
+        calls(values, t)
+        raise RuntimeError("store is gone")
+
+    monitor = SystemMonitor(failing, interval=0.05)
+    with caplog.at_level("WARNING", logger="jupyter_track"):
+        monitor.start()
+        try:
+            assert calls.wait_for(3)
+        finally:
+            monitor.stop()
+    warnings = [r for r in caplog.records if "system sample failed" in r.getMessage()]
+    assert len(warnings) == 1  # logged once, not at every sample
+
+
+def test_gpu_keys_are_absent_without_an_nvidia_driver() -> None:
+    nvml = nvml_init()
+    if nvml is not None:
+        nvml.nvmlShutdown()
+        pytest.skip("an NVIDIA driver answers here")
+    monitor = SystemMonitor(nothing)
+    values = monitor.sample()
+    monitor.stop()
+    assert not any(k.startswith("system/gpu.") for k in values)
+
+
+def test_gpu_stats_are_real_when_an_nvidia_gpu_is_present() -> None:
+    nvml = nvml_init()
+    if nvml is None:
+        pytest.skip("NVML cannot initialise here (no pynvml or no NVIDIA driver)")
+    try:
+        count = nvml.nvmlDeviceGetCount()
+    finally:
+        nvml.nvmlShutdown()
+    if count == 0:
+        pytest.skip("NVML sees no GPU")
+    monitor = SystemMonitor(nothing)
+    values = monitor.sample()
+    monitor.stop()
+    for i in range(count):
+        prefix = f"system/gpu.{i}."
+        assert {prefix + "memory_used_mb", prefix + "memory_total_mb", prefix + "memory_used_percent",
+                prefix + "process_memory_mb"} <= set(values), values
+        assert set(values) & {prefix + s for s in GPU_SUFFIXES} <= {prefix + s for s in GPU_SUFFIXES}
+        assert values[prefix + "memory_total_mb"] > 0
+        assert 0 <= values[prefix + "memory_used_mb"] <= values[prefix + "memory_total_mb"]
+        assert 0 <= values[prefix + "memory_used_percent"] <= 100
+        assert 0 <= values.get(prefix + "utilization_percent", 0) <= 100
+        assert 0 < values.get(prefix + "temperature_c", 40) < 120
+        assert values.get(prefix + "power_w", 1) >= 0
+    assert not any(k.startswith(f"system/gpu.{count}.") for k in values)
+
+
+def test_overhead_is_a_small_fraction_of_a_core() -> None:
+    result = measure_overhead(3.0)
+    print(f"monitor overhead at the default 2 s interval: {result}")
+    assert result["samples"] >= 1  # at 2 s, and the last one at stop()
+    assert result["cpu_seconds"] > 0 and result["percent_of_one_core"] < 5
