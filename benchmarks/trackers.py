@@ -1,9 +1,8 @@
-"""Run jupyter_track's benchmark workloads against peer experiment trackers.
+"""The same benchmark workloads for every experiment tracker: jupyter_track and its peers.
 
-The benchmark prints jupyter_track's own figures beside these, as ratios. This
-module measures the peers only: wandb, mlflow and trackio, each used through
-its public API the way its documentation shows for a training loop, fully
-offline.
+``benchmarks/bench_logging.py`` prints jupyter_track's figures beside the peers', as ratios. Each
+tracker (jupyter_track, wandb, mlflow, trackio) is driven through the same workload code and its public
+API, the way its documentation shows for a training loop, fully offline.
 
 Isolation
     Every measurement runs in a fresh interpreter (``sys.executable``), so no
@@ -64,7 +63,9 @@ Workloads (``measure(peer, workload, **params)``)
                  followed by finish, which flushes to disk. The clock is
                  checked every 1000 steps, and the loop stops once
                  ``max_seconds`` have passed ("truncated": True). Throughput is
-                 steps_done * 5 / (loop + finish).
+                 steps_done * 5 / (loop + finish). ``max_seconds`` limits only
+                 the loop. Draining a backlog at finish, as mlflow's async
+                 queue does, comes on top of it, so ``seconds`` can be larger.
                  -> {"points", "seconds", "points_per_s"[, "truncated"]}
     read         One metric with ``points`` steps is written: per-step logging
                  for wandb and trackio, MlflowClient.log_batch with 1000
@@ -88,16 +89,18 @@ Workloads (``measure(peer, workload, **params)``)
                            trackio.Api has no metric-history method.
 
 Defaults are sized so that the full run (every workload, all three peers)
-finishes in about 6 minutes on a 2-core machine. "read" defaults to 200k
-points rather than 1M: wandb's offline read path alone would need minutes for
-1M points.
+takes about 4.5 minutes on a 2-core machine, under the 6-minute target. "read"
+defaults to 200k points and 30 s rather than 1M points and 120 s, because at 1M
+points wandb alone needs minutes to write the data and minutes more to read it
+back offline.
 
-CLI: ``python benchmarks/peers.py [peer ...] [--quick]``
+CLI: ``python benchmarks/trackers.py [tracker ...] [--quick]`` (``benchmarks/bench_logging.py`` is the full benchmark)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import math
@@ -108,11 +111,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 PEERS = ("wandb", "mlflow", "trackio")
-WORKLOADS = ("import", "init", "log_latency", "ingest", "read")
+TRACKERS = ("jupyter_track", *PEERS)  # ours runs through the very same workload code
+_WORKLOAD_NAMES = ("import", "init", "log_latency", "ingest", "read")
+
+_Result = dict[str, Any]  # figures of one measurement, or {"error": reason}
 
 _DEFAULTS: dict[str, dict[str, float]] = {
     "import": {"repeats": 3},
@@ -154,19 +161,19 @@ with open(sys.argv[2], "w") as f:
 
 def available(peer: str) -> bool:
     """True if ``peer`` can be imported by this interpreter. Nothing is imported."""
-    return peer in PEERS and importlib.util.find_spec(peer) is not None
+    return peer in TRACKERS and importlib.util.find_spec(peer) is not None
 
 
-def measure(peer: str, workload: str, **params: Any) -> dict:
+def measure(peer: str, workload: str, **params: Any) -> _Result:
     """Run ``workload`` for ``peer`` in fresh subprocesses and return the figures.
 
     Peer failures, timeouts included, come back as ``{"error": "<reason>"}``.
     An unknown peer, workload or parameter is a caller bug and raises.
     """
-    if peer not in PEERS:
-        raise ValueError(f"unknown peer {peer!r}; expected one of {PEERS}")
-    if workload not in WORKLOADS:
-        raise ValueError(f"unknown workload {workload!r}; expected one of {WORKLOADS}")
+    if peer not in TRACKERS:
+        raise ValueError(f"unknown tracker {peer!r}; expected one of {TRACKERS}")
+    if workload not in _WORKLOAD_NAMES:
+        raise ValueError(f"unknown workload {workload!r}; expected one of {_WORKLOAD_NAMES}")
     unknown = set(params) - set(_DEFAULTS[workload])
     if unknown:
         raise TypeError(f"{workload}: unexpected parameters {sorted(unknown)}")
@@ -178,7 +185,7 @@ def measure(peer: str, workload: str, **params: Any) -> dict:
     return _run_child(peer, workload, full)
 
 
-def _median_of(repeats: int, run_once: Callable[[], dict]) -> dict:
+def _median_of(repeats: int, run_once: Callable[[], _Result]) -> _Result:
     """Median of each figure over ``repeats`` runs; the first error wins."""
     results = []
     for _ in range(max(1, repeats)):
@@ -215,6 +222,9 @@ def _offline_env(peer: str, workdir: Path) -> dict[str, str]:
             "MLFLOW_DISABLE_TELEMETRY": "true",
             # trackio
             "TRACKIO_DIR": str(workdir / "trackio"),
+            # jupyter_track
+            "JUPYTER_TRACK_DIR": str(workdir / "jupyter_track"),
+            "JUPYTER_TRACK_QUIET": "1",
         }
     )
     if peer == "mlflow":
@@ -222,14 +232,14 @@ def _offline_env(peer: str, workdir: Path) -> dict[str, str]:
     return env
 
 
-def _child_command(peer: str, workload: str, params: dict, result: Path) -> list[str]:
+def _child_command(peer: str, workload: str, params: dict[str, Any], result: Path) -> list[str]:
     if workload == "import":
         return [sys.executable, "-c", _IMPORT_SNIPPET, peer, str(result)]
     script = str(Path(__file__).resolve())
     return [sys.executable, script, "--child", peer, workload, json.dumps(params), str(result)]
 
 
-def _run_child(peer: str, workload: str, params: dict) -> dict:
+def _run_child(peer: str, workload: str, params: dict[str, Any]) -> _Result:
     """Run one measurement in a fresh interpreter inside a new temporary directory."""
     timeout = float(params.get("max_seconds", 0)) * 2 + _SLACK_S
     with tempfile.TemporaryDirectory(prefix=f"peers-{peer}-", ignore_cleanup_errors=True) as tmp:
@@ -253,15 +263,14 @@ def _run_child(peer: str, workload: str, params: dict) -> dict:
             finally:
                 _kill_group(proc, signal.SIGTERM)  # stray helpers, if any
         if result_path.exists():
-            return json.loads(result_path.read_text())
+            result: _Result = json.loads(result_path.read_text())
+            return result
         return {"error": f"exit code {proc.returncode}: {_last_line(log_path)}"}
 
 
-def _kill_group(proc: subprocess.Popen, sig: int) -> None:
-    try:
+def _kill_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
     if sig == signal.SIGKILL:
         proc.wait()
 
@@ -279,7 +288,7 @@ def _last_line(path: Path, limit: int = 200) -> str:
 class _Peer:
     """A peer's training-loop API: start a run, log steps, finish, read back."""
 
-    def start(self, project: str, config: dict) -> None:
+    def start(self, project: str, config: dict[str, Any]) -> None:
         raise NotImplementedError
 
     def log(self, metrics: dict[str, float], step: int) -> None:
@@ -306,7 +315,7 @@ class _Wandb(_Peer):
 
         self._wandb = wandb
 
-    def start(self, project: str, config: dict) -> None:
+    def start(self, project: str, config: dict[str, Any]) -> None:
         self._run = self._wandb.init(project=project, config=config)
 
     def log(self, metrics: dict[str, float], step: int) -> None:
@@ -338,7 +347,7 @@ class _Mlflow(_Peer):
 
         self._mlflow = mlflow
 
-    def start(self, project: str, config: dict) -> None:
+    def start(self, project: str, config: dict[str, Any]) -> None:
         self._mlflow.set_experiment(project)
         self._run_id = self._mlflow.start_run().info.run_id
         self._mlflow.log_params(config)
@@ -372,7 +381,7 @@ class _Trackio(_Peer):
 
         self._trackio = trackio
 
-    def start(self, project: str, config: dict) -> None:
+    def start(self, project: str, config: dict[str, Any]) -> None:
         self._project = project
         self._run = self._trackio.init(project=project, config=config, embed=False)
 
@@ -389,7 +398,27 @@ class _Trackio(_Peer):
         return [row["value"] for row in rows]
 
 
+class _JupyterTrack(_Peer):
+    def __init__(self) -> None:
+        import jupyter_track
+
+        self._jt = jupyter_track
+
+    def start(self, project: str, config: dict[str, Any]) -> None:
+        self._run = self._jt.init(project=project, config=config)
+
+    def log(self, metrics: dict[str, float], step: int) -> None:
+        self._run.log(metrics, step=step)
+
+    def finish(self) -> None:
+        self._run.finish()
+
+    def read_series(self, key: str) -> list[float]:
+        return self._jt.run(self._run.path).metric(key).values  # type: ignore[no-any-return]
+
+
 _ADAPTERS: dict[str, Callable[[], _Peer]] = {
+    "jupyter_track": _JupyterTrack,
     "wandb": _Wandb,
     "mlflow": _Mlflow,
     "trackio": _Trackio,
@@ -408,7 +437,7 @@ def _percentile(sorted_values: list[int], q: float) -> int:
     return sorted_values[rank - 1]
 
 
-def _workload_init(peer: _Peer, params: dict) -> dict:
+def _workload_init(peer: _Peer, params: dict[str, Any]) -> _Result:
     t0 = time.perf_counter()
     peer.start(_PROJECT, _CONFIG)
     init_s = time.perf_counter() - t0
@@ -416,7 +445,7 @@ def _workload_init(peer: _Peer, params: dict) -> dict:
     return {"init_s": init_s}
 
 
-def _workload_log_latency(peer: _Peer, params: dict) -> dict:
+def _workload_log_latency(peer: _Peer, params: dict[str, Any]) -> _Result:
     calls, budget = int(params["calls"]), float(params["max_seconds"])
     peer.start(_PROJECT, _CONFIG)
     log, clock_ns = peer.log, time.perf_counter_ns
@@ -439,7 +468,7 @@ def _workload_log_latency(peer: _Peer, params: dict) -> dict:
     }
 
 
-def _workload_ingest(peer: _Peer, params: dict) -> dict:
+def _workload_ingest(peer: _Peer, params: dict[str, Any]) -> _Result:
     steps, budget = int(params["steps"]), float(params["max_seconds"])
     peer.start(_PROJECT, _CONFIG)
     log, done, truncated = peer.log, steps, False
@@ -456,7 +485,7 @@ def _workload_ingest(peer: _Peer, params: dict) -> dict:
     return {**result, "truncated": True} if truncated else result
 
 
-def _workload_read(peer: _Peer, params: dict) -> dict:
+def _workload_read(peer: _Peer, params: dict[str, Any]) -> _Result:
     wanted, budget = int(params["points"]), float(params["max_seconds"])
     key = "loss"
     peer.start(_PROJECT, _CONFIG)
@@ -471,7 +500,7 @@ def _workload_read(peer: _Peer, params: dict) -> dict:
     return {**result, "truncated": True} if written < wanted else result
 
 
-_WORKLOADS: dict[str, Callable[[_Peer, dict], dict]] = {
+_WORKLOADS: dict[str, Callable[[_Peer, dict[str, Any]], _Result]] = {
     "init": _workload_init,
     "log_latency": _workload_log_latency,
     "ingest": _workload_ingest,
@@ -494,7 +523,7 @@ def _child_main(peer: str, workload: str, params_json: str, result_path: str) ->
 # --------------------------------------------------------------------------
 
 
-def _format(result: dict) -> str:
+def _format(result: _Result) -> str:
     if "error" in result:
         return f"ERROR: {result['error']}"
     parts = []
@@ -506,23 +535,27 @@ def _format(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Measure peer trackers offline.")
-    parser.add_argument("peers", nargs="*", metavar="peer",
-                        help=f"any of {', '.join(PEERS)} (default: every available one)")
+    parser = argparse.ArgumentParser(description="Measure experiment trackers offline, on the same workloads.")
+    parser.add_argument(
+        "peers",
+        nargs="*",
+        metavar="tracker",
+        help=f"any of {', '.join(TRACKERS)} (default: every available one)",
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat")
     args = parser.parse_args(argv)
-    unknown = [p for p in args.peers if p not in PEERS]
+    unknown = [p for p in args.peers if p not in TRACKERS]
     if unknown:
-        parser.error(f"unknown peer(s) {', '.join(unknown)}; choose from {', '.join(PEERS)}")
-    peers = args.peers or [p for p in PEERS if available(p)]
+        parser.error(f"unknown tracker(s) {', '.join(unknown)}; choose from {', '.join(TRACKERS)}")
+    peers = args.peers or [p for p in TRACKERS if available(p)]
     sizes = _QUICK if args.quick else _DEFAULTS
-    print(f"{'peer':<8} {'workload':<12} {'wall_s':>7}  figures")
+    print(f"{'tracker':<13} {'workload':<12} {'wall_s':>7}  figures")
     for peer in peers:
-        for workload in WORKLOADS:
+        for workload in _WORKLOAD_NAMES:
             t0 = time.perf_counter()
             result = measure(peer, workload, **sizes[workload])
             wall = time.perf_counter() - t0
-            print(f"{peer:<8} {workload:<12} {wall:>7.1f}  {_format(result)}", flush=True)
+            print(f"{peer:<13} {workload:<12} {wall:>7.1f}  {_format(result)}", flush=True)
     return 0
 
 

@@ -46,12 +46,22 @@ class StoredRun:
     notes = property(lambda self: self._info.notes)
     tags = property(lambda self: list(self._info.tags))
     config = property(lambda self: dict(self._info.config))
-    meta = property(lambda self: dict(self._info.meta))
     sweep_id = property(lambda self: self._info.sweep_id)
     last_step = property(lambda self: self._info.last_step)
     duration = property(lambda self: self._info.duration)
     path = property(lambda self: self._info.path)
     info = property(lambda self: self._info)
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """Capture facts: notebook, git, environment, packages, seed, …"""
+        return dict(self._full().meta)
+
+    def _full(self) -> RunInfo:
+        """The run with meta and per-key statistics (a run from a listing loads them on first need)."""
+        if not self._info.detailed:
+            self.refresh()
+        return self._info
 
     @property
     def created_at(self) -> datetime:
@@ -67,7 +77,7 @@ class StoredRun:
     def summary_stats(self) -> dict[str, dict[str, Any]]:
         """Per key: last, min, max, count and last step of the logged series."""
         return {k: {"last": e.last, "min": e.min, "max": e.max, "count": e.count, "last_step": e.last_step}
-                for k, e in self._info.summary.items() if e.count and _is_scalar(e)}
+                for k, e in self._full().summary.items() if e.count and _is_scalar(e)}
 
     def keys(self, stream: str = "default") -> list[str]:
         """The logged keys (scalar and text series) of the training history, or of ``stream="system"``."""
@@ -92,9 +102,10 @@ class StoredRun:
         if stream not in ("default", "system"):
             raise ValueError(f"history(stream={stream!r}): use 'default' or 'system'")
         wanted = list(keys) if keys is not None else self.keys(stream)
-        scalar_keys = {k for k, e in self._info.summary.items() if e.count and _is_scalar(e)}
+        known = self._full().summary
+        scalar_keys = {k for k, e in known.items() if e.count and _is_scalar(e)}
         if keys is not None:  # keys named by the caller: a key logged since this object was read counts too
-            scalar_keys |= {k for k in wanted if k not in self._info.summary}
+            scalar_keys |= {k for k in wanted if k not in known}
         series = [self._store.read_series(self.id, k) for k in wanted if k in scalar_keys]
         texts = {k: self._store.read_objects(self.id, k) for k in wanted if k not in scalar_keys}
         deduped = [_last_per_step(s) for s in series]
@@ -155,7 +166,7 @@ class StoredRun:
         return self
 
     def to_dict(self) -> dict[str, Any]:
-        i = self._info
+        i = self._full()
         return {"id": i.id, "name": i.name, "state": i.state, "project": i.project, "entity": i.entity,
                 "group": i.group, "job_type": i.job_type, "tags": list(i.tags), "notes": i.notes,
                 "created_at": i.created_at, "duration": i.duration, "config": i.config, "summary": self.summary,
@@ -234,7 +245,7 @@ class Api:
         info = self.store.get_run(ident)
         if info is not None and (project is None or info.project == project):
             return StoredRun(info, self.store)
-        by_name = self.store.list_runs(project=project, filters={"name": ident}, limit=2, with_meta=True)
+        by_name = self.store.list_runs(project=project, filters={"name": ident}, limit=2, detail=True)
         if len(by_name) == 1:
             return StoredRun(by_name[0], self.store)
         if len(by_name) > 1:

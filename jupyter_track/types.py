@@ -47,6 +47,7 @@ class RunInfo:
     host: str | None = None
     pid: int | None = None
     summary: dict[str, SummaryEntry] = field(default_factory=dict)
+    detailed: bool = False  # meta and per-key summary statistics loaded (get_run), not just a listing
 
     @property
     def path(self) -> str:

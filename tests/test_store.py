@@ -68,10 +68,20 @@ def test_older_store_is_migrated_on_open(tmp_path: Path) -> None:
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = sa.create_engine(url)
-    upgrade(engine, REVISIONS[0])  # the oldest schema there is
+    upgrade(engine, REVISIONS[0])  # the oldest schema there is, with a run in it
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO runs (id, project, name, state, config, meta, created_at, updated_at) "
+                             "VALUES ('old1', 'p', 'veteran', 'finished', '{\"lr\": 0.1}', '{}', 1, 2)"))
+        conn.execute(sa.text("INSERT INTO run_tags VALUES ('old1', 'kept')"))
+        conn.execute(sa.text("INSERT INTO summaries (run_id, key, value, last, min, max, count, last_step, user_set)"
+                             " VALUES ('old1', 'acc', 0.9, 0.9, 0.1, 0.9, 10, 9, 0)"))
     engine.dispose()
     store = SQLStore(url)
     assert store.schema_revision() == HEAD
+    [listed] = store.list_runs("p")
+    assert listed.tags == ["kept"] and listed.summary["acc"].value == 0.9 and listed.config == {"lr": 0.1}
+    detailed = store.get_run("old1")
+    assert detailed is not None and detailed.summary["acc"].count == 10
     store.close()
 
 

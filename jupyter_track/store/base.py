@@ -125,12 +125,12 @@ class Store(abc.ABC):
         limit: int | None = None,
         offset: int = 0,
         search: str | None = None,
-        with_summary: bool = True,
-        with_meta: bool = False,
+        detail: bool = False,
     ) -> list[RunInfo]:
         """Runs matching ``filters`` (see :mod:`jupyter_track.store.filters`), sorted by ``order`` (``-summary.acc``).
 
-        Listings leave out ``meta`` (capture facts can be large) unless ``with_meta``; :meth:`get_run` has it."""
+        A listing reads one table: tags and the effective summary values, without ``meta`` (capture facts can
+        be large) or per-key statistics; ``detail=True`` (what :meth:`get_run` does) adds both."""
 
     @abc.abstractmethod
     def list_projects(self) -> list[ProjectInfo]: ...

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 # Alembic revisions in order (jupyter_track/store/migrations/versions); the last one is the head a new store gets.
 # A store stamped with a revision not listed here was written by a newer jupyter_track.
-REVISIONS: tuple[str, ...] = ("0001_initial",)
+REVISIONS: tuple[str, ...] = ("0001_initial", "0002_run_summary_tags")
 HEAD = REVISIONS[-1]
 
 metadata = sa.MetaData()
@@ -42,6 +42,10 @@ runs = sa.Table(
     sa.Column("sweep_id", sa.String(64)),
     sa.Column("host", sa.String(255)),
     sa.Column("pid", sa.Integer),
+    # copies for listings (one table read): effective summary values (no system/ keys) and tags; the
+    # summaries and run_tags tables stay the indexed source for sorting and filtering
+    sa.Column("summary", JSONType),
+    sa.Column("tags", JSONType),
     sa.Index("ix_runs_project_created", "project", "created_at"),
     sa.Index("ix_runs_updated", "updated_at"),
     sa.Index("ix_runs_group", "project", "group_name"),

@@ -134,10 +134,11 @@ class SQLStore(Store):
             return
         with self._write() as conn:
             for rw in batch.runs:
+                tags = {} if rw.tags is None else {"tags": list(dict.fromkeys(rw.tags))}
                 if rw.create:
-                    conn.execute(runs.insert().values(id=rw.id, **rw.fields))
-                elif rw.fields:
-                    conn.execute(runs.update().where(runs.c.id == rw.id).values(**rw.fields))
+                    conn.execute(runs.insert().values(id=rw.id, **{"summary": {}, "tags": [], **rw.fields, **tags}))
+                elif rw.fields or tags:
+                    conn.execute(runs.update().where(runs.c.id == rw.id).values(**rw.fields, **tags))
                 if rw.tags is not None:
                     conn.execute(run_tags.delete().where(run_tags.c.run_id == rw.id))
                     if rw.tags:
@@ -182,7 +183,7 @@ class SQLStore(Store):
 
     # -- reads ------------------------------------------------------------------------------------------------
     def get_run(self, run_id: str) -> RunInfo | None:
-        found = self.list_runs(filters={"id": run_id}, limit=1, with_meta=True)
+        found = self.list_runs(filters={"id": run_id}, limit=1, detail=True)
         return found[0] if found else None
 
     def count_runs(self, project: str) -> int:
@@ -198,8 +199,7 @@ class SQLStore(Store):
         limit: int | None = None,
         offset: int = 0,
         search: str | None = None,
-        with_summary: bool = True,
-        with_meta: bool = False,
+        detail: bool = False,
     ) -> list[RunInfo]:
         now = time.time()
         cond = flt.where(filters, now)
@@ -210,47 +210,39 @@ class SQLStore(Store):
             tagged = sa.select(run_tags.c.run_id).where(sa.func.lower(run_tags.c.tag).like(like))
             cond = sa.and_(cond, sa.or_(sa.func.lower(runs.c.name).like(like), sa.func.lower(runs.c.id).like(like),
                                         sa.func.lower(runs.c.notes).like(like), runs.c.id.in_(tagged)))
-        columns = [c for c in runs.c if c.name not in ("state", "meta")] + [flt.state_expr(now).label("state")]
-        if with_meta:
-            columns.append(runs.c.meta)
+        state = flt.state_expr(now).label("state")
+        if detail:
+            columns = [c for c in runs.c if c.name not in ("state", "summary", "tags")] + [state]
+        else:  # JSON as text, parsed below: SQLAlchemy's per-value JSON processing costs more than the parse
+            columns = [sa.type_coerce(c, sa.Text) if c.name in _JSON_COLUMNS else c for c in _LISTED] + [state]
         query = flt.order_by(sa.select(*columns).select_from(runs).where(cond), order, now)
         if limit is not None:
             query = query.limit(limit)
         if offset:
             query = query.offset(offset)
         with self._read() as conn:
-            infos = [_run_info(r, with_meta) for r in conn.execute(query).all()]
-            if not infos:
-                return infos
-            by_id = {i.id: i for i in infos}
-            chosen: Any
-            if len(infos) <= _IN_CHUNK:
-                chosen = list(by_id)
-            elif limit is None and not offset:  # every match: restrict child rows by the filter, unsorted
-                chosen = sa.select(runs.c.id).where(cond)
-            else:
-                ids = query.with_only_columns(runs.c.id).subquery()
-                chosen = sa.select(ids.c.id)
-
-            def belongs(col: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
-                return col.in_(chosen)
-
-            for run_id, tag in conn.execute(sa.select(run_tags.c.run_id, run_tags.c.tag)
-                                            .where(belongs(run_tags.c.run_id))).all():
-                by_id[run_id].tags.append(tag)
-            if with_summary:
-                query_s = sa.select(summaries.c.run_id, summaries.c.key, summaries.c.value, summaries.c.value_json,
-                                    summaries.c.last, summaries.c.min, summaries.c.max, summaries.c.count,
-                                    summaries.c.last_step, summaries.c.user_set).where(belongs(summaries.c.run_id))
-                for run_id, key, value, value_json, last, lo, hi, count, last_step, user_set in conn.execute(
-                        query_s).all():
-                    if value_json is not None:
-                        value = value_json
-                    elif value is None and count and not user_set:
-                        value = math.nan
-                    by_id[run_id].summary[key] = SummaryEntry(value, last, lo, hi, count, last_step,
-                                                              bool(user_set))
+            rows = conn.execute(query).all()
+            if not detail:
+                return [_listed_run(*r) for r in rows]
+            infos = [_run_info(r) for r in rows]
+            for info in infos:
+                self._add_detail(conn, info)
         return infos
+
+    def _add_detail(self, conn: Connection, info: RunInfo) -> None:
+        """Tags and every summary entry with its statistics, from their own tables."""
+        info.detailed = True
+        info.tags = list(conn.scalars(sa.select(run_tags.c.tag).where(run_tags.c.run_id == info.id)
+                                      .order_by(run_tags.c.tag)))
+        query = sa.select(summaries.c.key, summaries.c.value, summaries.c.value_json, summaries.c.last,
+                          summaries.c.min, summaries.c.max, summaries.c.count, summaries.c.last_step,
+                          summaries.c.user_set).where(summaries.c.run_id == info.id)
+        for key, value, value_json, last, lo, hi, count, last_step, user_set in conn.execute(query).all():
+            if value_json is not None:
+                value = value_json
+            elif value is None and count and not user_set:
+                value = math.nan
+            info.summary[key] = SummaryEntry(value, last, lo, hi, count, last_step, bool(user_set))
 
     def list_projects(self) -> list[ProjectInfo]:
         query = (sa.select(runs.c.project, sa.func.count(), sa.func.max(runs.c.created_at))
@@ -336,10 +328,32 @@ def _summary_row(run_id: str, key: str, e: SummaryEntry) -> dict[str, Any]:
     }
 
 
-def _run_info(r: Any, with_meta: bool) -> RunInfo:
+_JSON_COLUMNS = ("config", "summary", "tags")
+_LISTED = [runs.c[name] for name in (
+    "id", "project", "entity", "name", "group_name", "job_type", "notes", "config", "created_at", "updated_at",
+    "heartbeat_at", "finished_at", "exit_code", "last_step", "sweep_id", "host", "pid", "summary", "tags")]
+
+
+def _listed_run(id: str, project: str, entity: str | None, name: str, group: str | None, job_type: str | None,
+                notes: str | None, config: str | None, created_at: float, updated_at: float,
+                heartbeat_at: float | None, finished_at: float | None, exit_code: int | None,
+                last_step: int | None, sweep_id: str | None, host: str | None, pid: int | None,
+                summary: str | None, tags: str | None, state: Any) -> RunInfo:
+    """A run of a listing, from the columns of :data:`_LISTED` (JSON still as text) and the state."""
+    values = orjson.loads(summary) if summary else {}
+    return RunInfo(
+        id=id, project=project, name=name, state=state, created_at=created_at, updated_at=updated_at,
+        entity=entity, group=group, job_type=job_type, notes=notes, tags=orjson.loads(tags) if tags else [],
+        config=orjson.loads(config) if config else {}, heartbeat_at=heartbeat_at, finished_at=finished_at,
+        exit_code=exit_code, last_step=last_step, sweep_id=sweep_id, host=host, pid=pid,
+        summary={k: SummaryEntry(math.nan if v is None else v) for k, v in values.items()},
+    )
+
+
+def _run_info(r: Any) -> RunInfo:
     return RunInfo(
         id=r.id, project=r.project, entity=r.entity, name=r.name, state=r.state, group=r.group_name,
-        job_type=r.job_type, notes=r.notes, config=r.config or {}, meta=(r.meta or {}) if with_meta else {},
+        job_type=r.job_type, notes=r.notes, config=r.config or {}, meta=r.meta or {},
         created_at=r.created_at, updated_at=r.updated_at, heartbeat_at=r.heartbeat_at, finished_at=r.finished_at,
         exit_code=r.exit_code, last_step=r.last_step, sweep_id=r.sweep_id, host=r.host, pid=r.pid,
     )

@@ -258,6 +258,7 @@ class Writer:
                 if changed:
                     fields["updated_at"] = now
                     fields["last_step"] = state.last_step
+                    fields["summary"] = _listing_summary(state.summary)
                 batch.runs.append(RunWrite(id=run_id, fields=fields))
                 state.last_heartbeat = now
         return batch
@@ -383,6 +384,12 @@ class Writer:
         entry.last_step = step
         if not entry.user_set:
             entry.value = data if kind == "text" else {"_type": kind, **data} if isinstance(data, dict) else data
+
+
+def _listing_summary(summary: dict[str, SummaryEntry]) -> dict[str, Any]:
+    """The effective summary values kept on the run row for listings (NaN as null: JSON has no NaN)."""
+    return {k: None if isinstance(e.value, float) and math.isnan(e.value) else e.value
+            for k, e in summary.items() if not k.startswith("system/")}
 
 
 def _columns(steps: list[int], times: list[float], scalars: list[dict[str, float]]
