@@ -211,6 +211,7 @@ class SQLStore(Store):
             cond = sa.and_(cond, sa.or_(sa.func.lower(runs.c.name).like(like), sa.func.lower(runs.c.id).like(like),
                                         sa.func.lower(runs.c.notes).like(like), runs.c.id.in_(tagged)))
         state = flt.state_expr(now).label("state")
+        columns: list[Any]
         if detail:
             columns = [c for c in runs.c if c.name not in ("state", "summary", "tags")] + [state]
         else:  # JSON as text, parsed below: SQLAlchemy's per-value JSON processing costs more than the parse
