@@ -96,11 +96,11 @@ def _status() -> None:
         print("jupyter_track: no active run (start one with jt.init())")
         return
     lines = [f"run      {current.name} ({current.path}), {current.state}, next step {current.step}"]
-    store = getattr(current, "_store", None)
-    if store is not None:
+    url = getattr(current, "store_url", None)
+    if url is not None:
         from .store.sql import redact
 
-        lines.append(f"store    {redact(store.url)}")
+        lines.append(f"store    {redact(url)}")
     notebook = getattr(current, "_meta", {}).get("notebook", {})
     if notebook:
         lines.append(f"notebook {notebook.get('path') or '(not found)'} (found by {notebook.get('method')})")

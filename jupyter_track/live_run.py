@@ -18,7 +18,7 @@ from .types import RunState
 from .values import FAST_TYPES, normalize
 
 if TYPE_CHECKING:
-    from .store.base import Store
+    from .store.blobs import BlobStore
     from .store.writer import RunBuffer, Writer
 
 _now = time.time
@@ -39,7 +39,8 @@ class Run:
     def __init__(
         self,
         *,
-        store: Store,
+        store_url: str,
+        blobs: BlobStore,
         writer: Writer,
         buffer: RunBuffer,
         id: str,
@@ -57,7 +58,8 @@ class Run:
         user_summary: dict[str, Any] | None = None,
         display: bool | None = None,
     ) -> None:
-        self._store = store
+        self.store_url = store_url
+        self._blobs = blobs
         self._writer = writer
         self._buffer = buffer
         self.id = id
@@ -188,7 +190,7 @@ class Run:
 
     @property
     def dir(self) -> str:
-        return str(self._store.blobs.root.parent)
+        return str(self._blobs.root.parent)
 
     @property
     def url(self) -> str:
@@ -215,7 +217,7 @@ class Run:
         (snapshots, diffs, media); returns its SHA-256."""
         from .store.base import BlobRefWrite
 
-        sha = self._store.blobs.put_bytes(data)
+        sha = self._blobs.put_bytes(data)
         self._buffer.op("blob_ref", BlobRefWrite(sha=sha, owner=owner, name=name or sha, size=len(data),
                                                  run_id=self.id))
         return sha
@@ -252,7 +254,7 @@ class Run:
         base = Path(base_path) if base_path is not None else None
         saved = []
         for path in paths:
-            sha, size = self._store.blobs.put_file(path)
+            sha, size = self._blobs.put_file(path)
             name = _stored_name(Path(path), base)
             self._buffer.op("blob_ref", BlobRefWrite(sha=sha, owner="run-file", name=name, size=size,
                                                      run_id=self.id))

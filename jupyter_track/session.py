@@ -113,20 +113,24 @@ def init(
             previous.finish()
     resume_mode = _resume_mode(resume)
     from .store import open_store, writer_for
+    from .store.preflight import sqlite_path
 
-    opened = open_store(store, dir)
-    existing = opened.get_run(id) if id else None
+    url = _settings.store_url(store, dir)
+    # An id may name a run to resume: that needs the store now. Otherwise the embedded store is only checked
+    # here, and opened by the writer thread (SQLAlchemy takes longer to import than the rest of init()).
+    opened = open_store(url) if id or sqlite_path(url) is None else None
+    existing = opened.get_run(id) if opened is not None and id else None
     if existing is not None:
         if resume_mode in (None, "never"):
             raise UsageError(
                 f"a run with id {id!r} already exists in project {existing.project!r}; pass resume='allow' to "
                 "continue it, or leave id out to start a new run")
-        run = _resume(opened, writer_for(opened), existing, merged, name, notes, tags, display)
+        run = _resume(opened, url, writer_for(url), existing, merged, name, notes, tags, display)
     else:
         if resume_mode == "must":
-            raise RunNotFoundError(f"init(resume='must'): no run with id {id!r} in {_where(opened)}")
-        run = _create(opened, writer_for(opened), project, entity, merged, name, notes, tags, group, job_type, id,
-                      display)
+            raise RunNotFoundError(f"init(resume='must'): no run with id {id!r} in {_where(url)}")
+        run = _create(opened, url, writer_for(url), project, entity, merged, name, notes, tags, group, job_type,
+                      id, display)
     with _lock:
         _active.append(run)
     _pending_config.clear()  # consumed by this run
@@ -137,38 +141,44 @@ def init(
 
     run._capture = Capture(run, parts, notebook=notebook, shell=running_shell(), runs=tracked_runs)
     run._capture.start()
-    say(f"{'resumed' if existing else 'started'} run {run.name} ({run.path}) → {_where(opened)}")
+    say(f"{'resumed' if existing else 'started'} run {run.name} ({run.path}) → {_where(url)}")
     return run
 
 
-def _create(store: Any, writer: Any, project: str | None, entity: str | None, config: dict[str, Any],
+def _create(store: Any, url: str, writer: Any, project: str | None, entity: str | None, config: dict[str, Any],
             name: str | None, notes: str | None, tags: Sequence[str] | None, group: str | None,
             job_type: str | None, run_id: str | None, display: bool | None) -> Run:
     import socket
 
     from .live_run import Run
     from .names import new_run_id, new_run_name
-    from .store.base import Batch, RunWrite
+    from .store.blobs import BlobStore, blob_root_for
+    from .store.preflight import count_runs, sqlite_path
 
     project = _project(project)
     run_id = _check_id(run_id) if run_id else new_run_id()
     now = time.time()
     tag_list = [str(t) for t in (tags or ())]
-    name = str(name) if name else new_run_name(store.count_runs(project) + 1)
+    path = sqlite_path(url)
+    if store is None and path is not None:
+        previous_runs = count_runs(path, project)  # also refuses a newer or damaged store, at once
+    else:
+        previous_runs = store.count_runs(project)
+    name = str(name) if name else new_run_name(previous_runs + 1)
     fields = {
         "project": project, "entity": entity, "name": name, "state": "running", "group_name": group,
         "job_type": job_type, "notes": notes, "config": config, "meta": {}, "created_at": now, "updated_at": now,
         "heartbeat_at": now, "last_step": None, "host": socket.gethostname(), "pid": os.getpid(),
     }
-    store.write_batch(Batch(runs=[RunWrite(id=run_id, fields=fields, create=True, tags=tag_list)]))
     buffer = writer.register(run_id)
-    return Run(store=store, writer=writer, buffer=buffer, id=run_id, name=name, project=project, entity=entity,
-               config=config, tags=tag_list, notes=notes, group=group, job_type=job_type, created_at=now,
-               display=display)
+    buffer.op("create", (fields, tag_list))  # the writer's first batch makes the run's row
+    return Run(store_url=url, blobs=BlobStore(blob_root_for(url)), writer=writer, buffer=buffer, id=run_id,
+               name=name, project=project, entity=entity, config=config, tags=tag_list, notes=notes, group=group,
+               job_type=job_type, created_at=now, display=display)
 
 
-def _resume(store: Any, writer: Any, info: Any, config: dict[str, Any], name: str | None, notes: str | None,
-            tags: Sequence[str] | None, display: bool | None) -> Run:
+def _resume(store: Any, url: str, writer: Any, info: Any, config: dict[str, Any], name: str | None,
+            notes: str | None, tags: Sequence[str] | None, display: bool | None) -> Run:
     import socket
 
     from .live_run import Run
@@ -179,7 +189,7 @@ def _resume(store: Any, writer: Any, info: Any, config: dict[str, Any], name: st
             if e.count and not k.startswith("system/")}
     user = {k: e.value for k, e in info.summary.items() if e.user_set}
     step = 0 if info.last_step is None else info.last_step + 1
-    run = Run(store=store, writer=writer, buffer=buffer, id=info.id, name=name or info.name,
+    run = Run(store_url=url, blobs=store.blobs, writer=writer, buffer=buffer, id=info.id, name=name or info.name,
               project=info.project, entity=info.entity, config=info.config, tags=list(tags or info.tags),
               notes=notes if notes is not None else info.notes, group=info.group, job_type=info.job_type,
               created_at=info.created_at, step=step, last=last, user_summary=user, display=display)
@@ -312,11 +322,13 @@ def _resume_mode(resume: bool | str | None) -> str | None:
     return "allow" if resume == "auto" else resume
 
 
-def _where(store: Any) -> str:
+def _where(url: str) -> str:
+    """The store for messages: a file path, or the URL without its password."""
+    if url.startswith("sqlite:///"):
+        return url.removeprefix("sqlite:///")
     from .store.sql import redact
 
-    url = redact(store.url)
-    return url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
+    return redact(url)
 
 
 def _hook_exit() -> None:

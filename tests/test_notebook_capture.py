@@ -184,8 +184,14 @@ def test_a_crashed_run_restores_its_init_snapshot_and_says_so(server: Server, ke
     pid = int(kernel.run("import os; print(os.getpid())"))
     from jupyter_track.snapshot_restore import snapshots
 
+    def init_snapshot_stored() -> bool:
+        try:
+            return any(s["which"] == "executed" for s in snapshots(jt.run("nb/crashy")))
+        except jt.RunNotFoundError:  # the writer has not created the run's row yet
+            return False
+
     deadline = time.monotonic() + 20
-    while not any(s["which"] == "executed" for s in snapshots(jt.run("nb/crashy"))):  # init snapshot is stored
+    while not init_snapshot_stored():
         assert time.monotonic() < deadline, "the init snapshot never reached the store"
         time.sleep(0.1)
     os.kill(pid, signal.SIGKILL)

@@ -15,9 +15,17 @@ from jupyter_track.store import open_store, sql, writer_for
 
 
 def count_points(db: Path, run_id: str, key: str) -> int:
-    with sqlite3.connect(db) as conn:
+    """Points durable in the file, read with plain sqlite3 (0 before the writer has made the schema)."""
+    if not db.exists():
+        return 0
+    conn = sqlite3.connect(db)
+    try:
         return int(conn.execute("SELECT coalesce(sum(n), 0) FROM metric_chunks WHERE run_id=? AND key=?",
                                 (run_id, key)).fetchone()[0])
+    except sqlite3.OperationalError:  # no such table yet
+        return 0
+    finally:
+        conn.close()
 
 
 def wait_for(condition, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
@@ -42,7 +50,7 @@ def test_full_buffer_applies_back_pressure_instead_of_dropping(store_dir: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JUPYTER_TRACK_BUFFER_SIZE", "64")
     run = jt.init(project="p")
-    writer = writer_for(open_store())
+    writer = writer_for(open_store().url)
     assert writer.capacity == 64
     blocker = sqlite3.connect(store_dir / "jupyter_track.db", timeout=60)
     blocker.execute("BEGIN EXCLUSIVE")  # the writer cannot commit until this is released

@@ -78,17 +78,15 @@ class Capture:
             from .cells import install
 
             install(self.shell, self.runs)
-        if "system" in self.parts and self.interval > 0:
-            self._guard("system monitor", self._start_monitor)
-        if self.parts - {"system"}:
+        if self.parts:  # all of it off the training thread, the monitor's start (psutil's import) included
             self._thread = threading.Thread(target=self._at_init, name="jupyter_track-capture", daemon=True)
             self._thread.start()
 
     def finish(self, timeout: float = 10.0) -> None:
-        if self._monitor is not None:
-            self._monitor.stop()
         if self._thread is not None:
             self._thread.join(timeout)
+        if self._monitor is not None:
+            self._monitor.stop()
         self._guard("snapshots at finish", lambda: self._snapshots("finish"))
         if self.errors:
             self.run.record_meta({"capture_errors": list(self.errors)})
@@ -101,6 +99,8 @@ class Capture:
         self._monitor.start()
 
     def _at_init(self) -> None:
+        if "system" in self.parts and self.interval > 0:
+            self._guard("system monitor", self._start_monitor)
         if self.parts & {"notebook", "code"}:
             self._guard("notebook detection", self._detect)
         self._guard("snapshots at init", lambda: self._snapshots("init"))

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import urllib.error
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,6 +118,9 @@ def _alive(pid: Any) -> bool:
 
 
 def _from_server_sessions(kernel_id: str, timeout: float, errors: list[str]) -> NotebookInfo | None:
+    import urllib.error
+    import urllib.request
+
     for server in running_servers():
         url = str(server.get("url", "")).rstrip("/") + "/"
         request = urllib.request.Request(url + "api/sessions")

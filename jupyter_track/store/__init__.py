@@ -41,16 +41,17 @@ def open_store(store: str | None = None, dir: str | os.PathLike[str] | None = No
         return found
 
 
-def writer_for(store: Store) -> Writer:
-    """The background writer of ``store`` in this process (created on first use)."""
+def writer_for(url: str) -> Writer:
+    """The background writer of the store at ``url`` in this process (created on first use; it opens the
+    store in its own thread)."""
     from .writer import Writer
 
-    key = (os.getpid(), store.url)
+    key = (os.getpid(), url)
     with _lock:
         writer = _writers.get(key)
         if writer is None:
             writer = _writers[key] = Writer(
-                store,
+                lambda: open_store(url),
                 interval=settings.FLUSH_INTERVAL.number(),
                 capacity=int(settings.BUFFER_SIZE.number()),
             )
@@ -62,10 +63,11 @@ def close_all() -> None:
     with _lock:
         pid = os.getpid()
         writers = [w for (p, _), w in _writers.items() if p == pid]
-        stores = [s for (p, _), s in _stores.items() if p == pid]
         _writers.clear()
-        _stores.clear()
-    for writer in writers:
+    for writer in writers:  # first: a writer may still open its store to write what it holds
         writer.stop()
+    with _lock:
+        stores = [s for (p, _), s in _stores.items() if p == pid]
+        _stores.clear()
     for store in stores:
         store.close()

@@ -10,10 +10,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from .. import settings
 from ..errors import StoreError
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1 << 20
+
+
+def blob_root_for(url: str) -> Path:
+    """Where the blobs of the store at ``url`` live: beside an SQLite file, else in the store folder."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and len(url) > len(prefix):
+        return Path(url[len(prefix):]).expanduser().parent / "blobs"
+    return settings.store_dir() / "blobs"
 
 
 class BlobStore:

@@ -10,10 +10,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-# Alembic revisions in order (jupyter_track/store/migrations/versions); the last one is the head a new store gets.
-# A store stamped with a revision not listed here was written by a newer jupyter_track.
-REVISIONS: tuple[str, ...] = ("0001_initial", "0002_run_summary_tags")
-HEAD = REVISIONS[-1]
+from .revisions import HEAD, REVISIONS
+
+__all__ = ["HEAD", "REVISIONS", "metadata"]
 
 metadata = sa.MetaData()
 

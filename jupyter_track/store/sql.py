@@ -18,12 +18,13 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 
-from ..errors import StoreError, StoreVersionError
+from ..errors import StoreError
 from ..types import RunInfo, Series, SummaryEntry
 from . import filters as flt
+from . import revisions
 from .base import Batch, BlobRefWrite, ObjectRecord, ProjectInfo, Store
-from .blobs import BlobStore
-from .schema import HEAD, REVISIONS, blob_refs, metadata, metric_chunks, objects, run_tags, runs, summaries
+from .blobs import BlobStore, blob_root_for
+from .schema import HEAD, blob_refs, metadata, metric_chunks, objects, run_tags, runs, summaries
 
 _VERSION_TABLE = "alembic_version"
 _IN_CHUNK = 900  # bound on ids per IN (...) list; SQLite's old default limit is 999 parameters
@@ -70,16 +71,10 @@ class SQLStore(Store):
                 json_serializer=_dumps, json_deserializer=orjson.loads,
             )
             _configure_sqlite(self.engine)
-            root = Path(blob_root) if blob_root else path.parent / "blobs"
         else:
             self.engine = sa.create_engine(parsed, pool_pre_ping=True, json_serializer=_dumps,
                                            json_deserializer=orjson.loads)
-            if blob_root is None:
-                from ..settings import store_dir
-
-                blob_root = store_dir() / "blobs"
-            root = Path(blob_root)
-        self.blobs = BlobStore(root)
+        self.blobs = BlobStore(blob_root if blob_root is not None else blob_root_for(url))
         try:
             self._prepare_schema()
         except StoreError:
@@ -105,11 +100,7 @@ class SQLStore(Store):
             revision = conn.scalar(sa.text(f"SELECT version_num FROM {_VERSION_TABLE}"))
         if revision == HEAD:
             return
-        if revision not in REVISIONS:
-            raise StoreVersionError(
-                f"the store {redact(self.url)} has schema revision {revision!r}, written by a newer jupyter_track; "
-                "upgrade with `pip install -U jupyter_track` (the store was left untouched)"
-            )
+        revisions.check(revision, redact(self.url))
         from .migrate import upgrade  # alembic is imported only when a migration is due
 
         upgrade(self.engine)

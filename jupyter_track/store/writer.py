@@ -15,7 +15,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter
@@ -108,15 +108,19 @@ class WriterState(enum.Enum):
 class Writer:
     """The background writer of one store in this process.
 
+    The store is opened by the writer thread on its first flush (``opener``), so a run can start logging
+    before SQLAlchemy has even loaded.
+
     Example::
 
-        writer = Writer(store, interval=0.5)
+        writer = Writer(lambda: open_store(url), interval=0.5)
         buf = writer.register("abc123")          # a RunBuffer the run appends to
         writer.flush()                           # block until everything appended so far is durable
     """
 
-    def __init__(self, store: Store, interval: float = 0.5, capacity: int = 100_000) -> None:
-        self.store = store
+    def __init__(self, opener: Callable[[], Store], interval: float = 0.5, capacity: int = 100_000) -> None:
+        self._opener = opener
+        self._store: Store | None = None
         self.interval = min(max(interval, 0.01), 1.0)
         self.capacity = capacity
         self.state = WriterState.NEW
@@ -130,6 +134,12 @@ class Writer:
         self._lock = threading.Lock()  # serialises flush work between the thread and a final flush at exit
         self._thread: threading.Thread | None = None
         self.points_written = 0
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = self._opener()
+        return self._store
 
     # -- lifecycle --------------------------------------------------------------------------------------------
     def register(
@@ -312,7 +322,10 @@ class Writer:
 
     def _apply_op(self, run_id: str, state: _RunState, name: str, payload: Any, update: dict[str, Any],
                   batch: Batch) -> None:
-        if name == "update":
+        if name == "create":  # the first op of a new run: its row, before anything else of it is written
+            fields, tags = payload
+            batch.runs.append(RunWrite(id=run_id, fields=fields, create=True, tags=tags))
+        elif name == "update":
             update.update(payload)
         elif name == "tags":
             update["__tags__"] = list(payload)
