@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import trackers  # noqa: E402
+import trackers
 
 OURS = "jupyter_track"
 
@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  measuring {tracker} {workload} …", file=sys.stderr, flush=True)
                 throughput = workload in ("ingest", "read")
                 figures[key] = median_of(repeats if throughput else 1,
-                                         lambda t=tracker: trackers.measure(t, workload, **params))
+                                         lambda t=tracker, w=workload, p=params: trackers.measure(t, w, **p))
             results[tracker] = figures[key]
         ours = results[OURS].get(figure)
         if workload == "ingest":

@@ -160,11 +160,9 @@ def _create(store: Any, url: str, writer: Any, project: str | None, entity: str 
     now = time.time()
     tag_list = [str(t) for t in (tags or ())]
     path = sqlite_path(url)
-    if store is None and path is not None:
-        previous_runs = count_runs(path, project)  # also refuses a newer or damaged store, at once
-    else:
-        previous_runs = store.count_runs(project)
-    name = str(name) if name else new_run_name(previous_runs + 1)
+    # count_runs also refuses a newer or damaged store, at once
+    previous = count_runs(path, project) if store is None and path is not None else store.count_runs(project)
+    name = str(name) if name else new_run_name(previous + 1)
     fields = {
         "project": project, "entity": entity, "name": name, "state": "running", "group_name": group,
         "job_type": job_type, "notes": notes, "config": config, "meta": {}, "created_at": now, "updated_at": now,
