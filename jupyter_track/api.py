@@ -210,7 +210,7 @@ class RunList(Sequence[StoredRun]):
                 "group": i.group, "job_type": i.job_type, "tags": list(i.tags), "notes": i.notes,
                 "created_at": i.created_at, "duration": i.duration,
             }
-            row.update(_flatten(i.config, "config."))
+            row.update(flatten(i.config, "config."))
             row.update({f"summary.{k}": e.value for k, e in i.summary.items() if not k.startswith(SYSTEM_PREFIX)})
             rows.append(row)
         frame = pd.DataFrame(rows)
@@ -293,11 +293,12 @@ def _split_run_path(path: str) -> tuple[str | None, str]:
     return parts[-2], parts[-1]
 
 
-def _flatten(data: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested keys joined with '.': ``{"opt": {"lr": 1}}`` → ``{"opt.lr": 1}`` (what ``to_pandas`` shows)."""
     out: dict[str, Any] = {}
     for k, v in data.items():
         if isinstance(v, Mapping) and v:
-            out.update(_flatten(v, f"{prefix}{k}."))
+            out.update(flatten(v, f"{prefix}{k}."))
         else:
             out[f"{prefix}{k}"] = v
     return out

@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .api import flatten
 from .errors import JupyterTrackError
 
 GC_GRACE_SECONDS = 600  # a blob this young may belong to a run whose reference is not flushed yet
@@ -168,13 +169,13 @@ def cmd_show(args: argparse.Namespace) -> int:
         ("entity", i.entity), ("host", f"{i.host} (pid {i.pid})" if i.host else None), ("exit code", i.exit_code),
     ]
     _pairs(lines)
-    _section("config", sorted(_flat(i.config).items()))
+    _section("config", sorted(flatten(i.config).items()))
     stats = run.summary_stats
     _section("summary", [(k, _fmt(v) + (_stats(stats[k]) if k in stats else ""))
                          for k, v in sorted(run.summary.items())])
     meta = dict(i.meta)
     packages = meta.pop("packages", None)
-    _section("capture", sorted(_flat(meta).items()) + ([("packages", f"{len(packages)} recorded")] if packages
+    _section("capture", sorted(flatten(meta).items()) + ([("packages", f"{len(packages)} recorded")] if packages
                                                         else []))
     from .snapshot_restore import snapshots
 
@@ -314,16 +315,6 @@ def _column(run: Any, col: str) -> Any:
             value = value.get(part, "") if isinstance(value, dict) else ""
         return value
     return getattr(run, col, "")
-
-
-def _flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in data.items():
-        if isinstance(v, dict) and v:
-            out.update(_flat(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
 
 
 def _stats(s: dict[str, Any]) -> str:

@@ -25,11 +25,13 @@ summary. Then it reads the run back from the local store, as you would in a late
 Everything is stored locally, in `$JUPYTER_TRACK_DIR` (default `~/.jupyter_track`): no account, no
 server."""),
     ("md", """\
-## 1. Import
+## 1. Load the extension and import
 
-`import jupyter_track as jt` (W&B users can also write `import jupyter_track as wandb`: the calls are
-the same)."""),
+`%load_ext jupyter_track` adds the `%jt` magics (`%jt status`, `%jt runs`) and records every cell you run, so
+the run keeps the code as executed, even if the notebook is never saved. `import jupyter_track as jt` is the
+API (W&B users can also write `import jupyter_track as wandb`: the calls are the same)."""),
     ("code", """\
+%load_ext jupyter_track
 import numpy as np
 
 import jupyter_track as jt"""),
@@ -151,15 +153,32 @@ jt.runs("quickstart").to_pandas()"""),
     ("code", """\
 jt.run(run.path).history(keys=["epoch", "val/loss", "val/acc"]).tail()"""),
     ("md", """\
-## 8. From the command line
+## 8. What was captured, and getting the code back
+
+Without being asked, the run recorded where it came from: this notebook, the git state, Python and package
+versions, the hardware, and system usage while it ran (the `system/…` stream). It also kept two snapshots of
+the notebook, the file as saved and the code as executed (with the steps each cell logged).
+`jt.restore` writes one of them as a new notebook; it never overwrites a file."""),
+    ("code", """\
+import tempfile
+
+stored = jt.run(run.path)
+print("notebook:", stored.meta["notebook"].get("path"), "found by", stored.meta["notebook"]["method"])
+print("python:", stored.meta["python"]["version"], "· packages recorded:", len(stored.meta["packages"]))
+print("system samples:", len(stored.history(stream="system")))
+restored = jt.restore(run.path, root=tempfile.mkdtemp())
+print("restored the executed code to", restored)"""),
+    ("md", """\
+## 9. From the command line
 
 The same store is browsable from a terminal (prefix with `!` to run it from a notebook cell):
 
 ```bash
 !jupyter-track ls quickstart                       # the project's runs, newest first
-!jupyter-track ls quickstart --sort -summary.best_val_acc
+!jupyter-track ls quickstart --sort=-summary.best_val_acc
 !jupyter-track show quickstart/<run id>            # config, summary, metrics of one run
 !jupyter-track export quickstart/<run id> --format csv
+!jupyter-track restore quickstart/<run id>         # the code as executed, as a new notebook
 ```"""),
 ]
 

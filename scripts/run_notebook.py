@@ -43,8 +43,10 @@ def main() -> int:
             km.transport, km.ip = "ipc", str(Path(kernels) / "ipc")
         client = NotebookClient(nb, km=km, timeout=args.timeout, kernel_name=KERNEL_NAME,
                                 resources={"metadata": {"path": str(args.notebook.resolve().parent)}})
+        # no Jupyter server to ask which notebook this is: tell the kernel (jupyter_track records it)
+        env = {**os.environ, "JUPYTER_TRACK_NOTEBOOK": str(args.notebook.resolve())}
         try:
-            client.execute()
+            client.execute(env=env)
         finally:  # nbclient leaves a kernel manager it was given running: stop the kernel here
             if km.has_kernel:
                 km.shutdown_kernel()
