@@ -21,7 +21,7 @@ PIP := $(PY) -m pip
 PYTEST_ARGS ?=
 # Debian packages the tests need (installed with apt-get when missing and running as root), e.g.
 # APT_PACKAGES ?= chromium postgresql
-APT_PACKAGES ?=
+APT_PACKAGES ?= chromium
 NOTEBOOK ?= notebooks/quickstart.ipynb
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1

@@ -16,6 +16,7 @@ import sys
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from . import session
 from .errors import (
     JupyterTrackError,
     JupyterTrackWarning,
@@ -30,28 +31,42 @@ from .session import finish, init, log, seed_everything
 
 if TYPE_CHECKING:
     from .api import Api, RunList, StoredRun, runs
+    from .artifacts import Artifact, artifact, artifacts, lineage
     from .live_run import Run
+    from .media import Histogram, Html, Image, Plotly, Table
+    from .model_watch import unwatch, watch
     from .snapshot_restore import restore
 
 run = RunHandle()
 
 __all__ = [
     "Api",
+    "Artifact",
     "Config",
+    "Histogram",
+    "Html",
+    "Image",
     "JupyterTrackError",
     "JupyterTrackWarning",
+    "Plotly",
     "Run",
     "RunList",
     "RunNotFoundError",
     "StoreError",
     "StoreVersionError",
     "StoredRun",
+    "Table",
     "UsageError",
+    "artifact",
+    "artifacts",
     "config",
     "finish",
     "init",
+    "lineage",
     "load_ipython_extension",
     "log",
+    "log_artifact",
+    "log_model",
     "login",
     "restore",
     "run",
@@ -60,6 +75,9 @@ __all__ = [
     "seed_everything",
     "summary",
     "unload_ipython_extension",
+    "unwatch",
+    "use_artifact",
+    "watch",
 ]
 
 
@@ -71,6 +89,36 @@ def save(glob_str: str, base_path: str | None = None, policy: str = "now") -> li
     if current is None:
         raise UsageError("call jt.init() before jt.save()")
     return current.save(glob_str, base_path=base_path, policy=policy)
+
+
+def log_artifact(artifact_or_path: Any, name: str | None = None, type: str | None = None,
+                 aliases: list[str] | None = None, tags: list[str] | None = None) -> Artifact:
+    """Log an artifact from the current run (see :meth:`Run.log_artifact`)."""
+    return _current_run("log_artifact").log_artifact(artifact_or_path, name=name, type=type, aliases=aliases)
+
+
+def use_artifact(artifact_or_name: Any, type: str | None = None, aliases: list[str] | None = None,
+                 use_as: str | None = None) -> Artifact:
+    """Use an artifact in the current run (see :meth:`Run.use_artifact`); ``jt.artifact()`` reads one without
+    a run."""
+    return _current_run("use_artifact").use_artifact(artifact_or_name, type=type, aliases=aliases)
+
+
+def log_model(path: str, name: str | None = None, aliases: list[str] | None = None) -> Artifact:
+    """Log a ``model`` artifact from the current run (see :meth:`Run.log_model`)."""
+    return _current_run("log_model").log_model(path, name=name, aliases=aliases)
+
+
+def _current_run(what: str) -> Run:
+    from . import session
+    from .live_run import Run
+
+    current = session.current()
+    if not isinstance(current, Run):
+        raise UsageError(f"call jt.init() before jt.{what}()" + (" (read an artifact without a run with "
+                                                                  "jt.artifact('name:alias'))" if what == "use_artifact"
+                                                                  else ""))
+    return current
 
 
 def load_ipython_extension(shell: Any) -> None:
@@ -92,7 +140,10 @@ def login(*args: Any, **kwargs: Any) -> bool:
 
 
 _LAZY = {"Api": ".api", "RunList": ".api", "StoredRun": ".api", "runs": ".api", "Run": ".live_run",
-         "restore": ".snapshot_restore"}
+         "restore": ".snapshot_restore",
+         "Artifact": ".artifacts", "artifact": ".artifacts", "artifacts": ".artifacts", "lineage": ".artifacts"}
+_LAZY.update({"Image": ".media", "Histogram": ".media", "Html": ".media", "Plotly": ".media", "Table": ".media",
+              "watch": ".model_watch", "unwatch": ".model_watch"})  # media and jt.watch: loaded on first use
 
 
 def __getattr__(name: str) -> Any:
@@ -119,6 +170,8 @@ class _Module(ModuleType):
     """Lets tutorials assign ``jt.config = {...}``: it updates the current run's config."""
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if name == "artifacts" and isinstance(value, ModuleType):
+            return  # importing the subpackage must not hide the function jt.artifacts(); it is in sys.modules
         if name == "config":
             from . import session
 
@@ -127,4 +180,11 @@ class _Module(ModuleType):
         super().__setattr__(name, value)
 
 
+def _show_panel(run: Any) -> Any:
+    from .widgets.run_panel import show
+
+    return show(run)
+
+
+session.display_hook = _show_panel
 sys.modules[__name__].__class__ = _Module

@@ -22,6 +22,7 @@ from .types import RunInfo, Series
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .media import Table
     from .store.base import Store
 
 
@@ -80,7 +81,7 @@ class StoredRun:
                 for k, e in self._full().summary.items() if e.count and _is_scalar(e)}
 
     def keys(self, stream: str = "default") -> list[str]:
-        """The logged keys (scalar and text series) of the training history, or of ``stream="system"``."""
+        """The logged keys (scalar, text and media) of the training history, or of ``stream="system"``."""
         system = stream == "system"
         return [k for k in self._store.metric_keys(self.id) if k.startswith(SYSTEM_PREFIX) == system]
 
@@ -139,6 +140,35 @@ class StoredRun:
     def scan_history(self, keys: Sequence[str] | None = None, page_size: int = 1000) -> Iterator[dict[str, Any]]:
         """Every history row as a dict (W&B's spelling)."""
         yield from cast("list[dict[str, Any]]", self.history(keys=keys, pandas=False))
+
+    # media: per-key history of logged media objects, and tables
+    def media(self, key: str) -> list[tuple[int, float, Any]]:
+        """Every value logged under ``key`` as ``(step, time, object)`` in step order: ``Image`` (a list of
+        them for a logged list), ``Histogram``, ``Html``, ``Plotly``, ``Table``; text as ``str``. Blobs are read
+        lazily, when the object's pixels or content are asked for.
+
+        Example::
+
+            for step, t, img in jt.run(path).media("samples"):
+                img.to_pil()
+        """
+        from .media import from_logged
+
+        get_blob = self._store.blobs.read_bytes
+        return [(o.step, o.time, from_logged(o.kind, o.data, get_blob))
+                for o in self._store.read_objects(self.id, key)]
+
+    def table(self, key: str, step: int | None = None) -> Table:
+        """The ``Table`` logged under ``key`` at ``step`` (default: the last one logged)."""
+        from .media import Table
+
+        logged = [o for o in self._store.read_objects(self.id, key) if o.kind == "table"]
+        if step is not None:
+            logged = [o for o in logged if o.step == step]
+        if not logged:
+            at = f" at step {step}" if step is not None else ""
+            raise KeyError(f"run {self.path} has no table logged under {key!r}{at}")
+        return Table.from_logged(logged[-1].data, self._store.blobs.read_bytes)
 
     def files(self) -> list[dict[str, Any]]:
         """Files stored with ``run.save()``: name, size and content digest."""

@@ -97,7 +97,31 @@ def _parser() -> argparse.ArgumentParser:
     gc = sub.add_parser("gc", help="delete blobs (media, files) that no run refers to any more")
     gc.add_argument("--dry-run", action="store_true", help="only report what would be deleted")
     gc.set_defaults(func=cmd_gc)
+    _artifact_parser(sub)
     return p
+
+
+def _artifact_parser(sub: Any) -> None:
+    art = sub.add_parser("artifact", help="list, show, download and alias artifact versions")
+    asub = art.add_subparsers(dest="artifact_command", metavar="ACTION", required=True)
+    ls = asub.add_parser("ls", help="artifacts with their versions, sizes, aliases and creating runs")
+    ls.add_argument("project", nargs="?", help="project (default: every project)")
+    ls.add_argument("--type", help="only artifacts of this type (dataset, model, …)")
+    ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ls.set_defaults(func=cmd_artifact_ls)
+    show = asub.add_parser("show", help="one version: files, aliases and their history, creating run, consumers")
+    show.add_argument("name", help="[project/]name[:alias] (alias: latest, vN, production, …; default latest)")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    show.set_defaults(func=cmd_artifact_show)
+    get = asub.add_parser("get", help="download a version's files (each verified against its SHA-256)")
+    get.add_argument("name", help="[project/]name[:alias]")
+    get.add_argument("--out", help="folder (default: ./artifacts/<name>-v<N>)")
+    get.set_defaults(func=cmd_artifact_get)
+    alias = asub.add_parser("alias", help="put an alias on a version (moving it) or take it off")
+    alias.add_argument("action", choices=("add", "remove"))
+    alias.add_argument("name", help="[project/]name:version, e.g. fashion/classifier:v3")
+    alias.add_argument("alias", help="e.g. production")
+    alias.set_defaults(func=cmd_artifact_alias)
 
 
 def _api(args: argparse.Namespace) -> Any:
@@ -241,6 +265,91 @@ def cmd_gc(args: argparse.Namespace) -> int:
     verb = "would delete" if args.dry_run else "deleted"
     print(f"{verb} {len(doomed)} unreferenced blobs ({_bytes(freed)}); kept {len(referenced)} referenced"
           + (f" and {young} written in the last {GC_GRACE_SECONDS // 60} minutes" if young else ""))
+    return 0
+
+
+# -- artifact commands: thin over jupyter_track.artifacts -----------------------------------------------------------
+def _artifact(args: argparse.Namespace) -> Any:
+    from .artifacts import artifact
+
+    return artifact(args.name, store=args.store, dir=args.dir)
+
+
+def cmd_artifact_ls(args: argparse.Namespace) -> int:
+    from .artifacts import artifacts
+
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in artifacts(args.project, type=args.type, store=args.store, dir=args.dir).rows():
+        row = rows.setdefault((r["project"], r["name"]), {
+            "project": r["project"], "name": r["name"], "type": r["type"], "versions": 0, "latest": "",
+            "size": 0, "aliases": [], "created by": "", "updated": ""})
+        row["versions"] += 1
+        row["size"] += r["size"]
+        row["aliases"] += [f"{a}→{r['version']}" for a in r["aliases"] if a != "latest"]
+        if "latest" in r["aliases"]:
+            row.update({"latest": r["version"], "created by": r["created_by"] or "",
+                        "updated": _when(r["created_at"])})
+    table = [{**r, "size": _bytes(r["size"])} for r in rows.values()]
+    if args.json:
+        print(json.dumps(list(rows.values()), default=str, indent=1))
+    elif table:
+        _table(table)
+    else:
+        print("no artifacts" + (f" in project {args.project!r}" if args.project else "")
+              + (f" of type {args.type!r}" if args.type else "") + ": log one with run.log_artifact(art)")
+    return 0
+
+
+def cmd_artifact_show(args: argparse.Namespace) -> int:
+    from .artifacts import artifacts
+
+    art = _artifact(args)
+    versions = artifacts(art.project, name=art.base_name, store=args.store, dir=args.dir).rows()
+    history = art.alias_history()
+    creator = art.logged_by()
+    users = art.used_by()
+    files = art.files()
+    if args.json:
+        print(json.dumps({"artifact": art.qualified_name, "type": art.type, "digest": art.digest,
+                          "aliases": art.aliases, "metadata": art.metadata, "description": art.description,
+                          "created_by": art.created_by, "used_by": [u.path for u in users],
+                          "files": [{"path": f.path, "size": f.size, "sha256": f.digest} for f in files],
+                          "versions": versions, "alias_history": [vars(e) for e in history]}, default=str, indent=1))
+        return 0
+    _pairs([("artifact", art.qualified_name), ("type", art.type), ("aliases", ", ".join(art.aliases)),
+            ("size", f"{_bytes(art.size)} in {len(files)} files"), ("digest", art.digest),
+            ("created", _when(art.created_at)),
+            ("created by", (f"{creator.name} ({creator.path})" if creator else f"{art.created_by} (deleted)")
+             if art.created_by else "—"),
+            ("description", art.description)])
+    _section("metadata", sorted(flatten(art.metadata).items()))
+    _section("used by", [(u.path, f"{u.name} ({u.state})") for u in users])
+    _section("files", [(f.path, f"{_bytes(f.size)}  sha256:{(f.digest or '')[:12]}") for f in files])
+    _section("versions", [(v["version"], f"{_bytes(v['size'])}, {v['files']} files, {_when(v['created_at'])}"
+                           + (f", aliases: {', '.join(v['aliases'])}" if v["aliases"] else "")
+                           + (f", by run {v['created_by']}" if v["created_by"] else "")) for v in versions])
+    _section("alias history", [(_when(e.at), f"{e.alias}: " + (
+        f"v{e.previous} → v{e.version}" if e.action == "set" and e.previous is not None
+        else f"→ v{e.version}" if e.action == "set" else f"removed from v{e.previous}")
+        + f"  by {e.user or '?'}" + (f" in run {e.run_id}" if e.run_id else "")) for e in history])
+    return 0
+
+
+def cmd_artifact_get(args: argparse.Namespace) -> int:
+    art = _artifact(args)
+    path = art.download(root=args.out)
+    print(f"downloaded {art.qualified_name} ({len(art.files())} files, {_bytes(art.size)}, verified) to {path}")
+    return 0
+
+
+def cmd_artifact_alias(args: argparse.Namespace) -> int:
+    art = _artifact(args)
+    if args.action == "add":
+        art.add_alias(args.alias)
+        print(f"{args.alias} → {art.qualified_name}")
+    else:
+        art.remove_alias(args.alias)
+        print(f"removed {args.alias} from {art.qualified_name}")
     return 0
 
 

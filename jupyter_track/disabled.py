@@ -52,6 +52,9 @@ class DisabledRun:
     def flush(self) -> None:
         pass
 
+    def display(self) -> None:
+        pass
+
     def finish(self, exit_code: int | None = None, quiet: bool | None = None, **kwargs: Any) -> None:
         from . import session
 

@@ -23,5 +23,13 @@ class StoreVersionError(StoreError):
     """The store was written by a newer jupyter_track than the one installed."""
 
 
+class ArtifactNotFoundError(JupyterTrackError, LookupError):
+    """No artifact, version or alias by the given name exists in the store."""
+
+
+class ArtifactIntegrityError(StoreError):
+    """A file of an artifact is missing from the blob store or its bytes no longer match its SHA-256."""
+
+
 class JupyterTrackWarning(UserWarning):
     """Something was accepted but not as given (a value stored as its repr, a step ignored)."""

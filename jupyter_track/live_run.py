@@ -6,7 +6,7 @@ import glob
 import os
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,7 @@ from .types import RunState
 from .values import FAST_TYPES, normalize
 
 if TYPE_CHECKING:
+    from .artifacts import Artifact
     from .store.blobs import BlobStore
     from .store.writer import RunBuffer, Writer
 
@@ -80,6 +81,7 @@ class Run:
         self._system_index = 0
         self._logged_at: int | None = None  # the step of the latest log() (the executed-code history uses it)
         self._capture: Any = None  # set by init(): jupyter_track.capture.Capture
+        self._finish_callbacks: list[Callable[[str, dict[str, Any], float], None]] = []
         self.config = Config(config, on_change=self._config_changed)
         self.summary = Summary(self._last, self._summary_changed)
         self.summary._user.update(user_summary or {})
@@ -261,10 +263,67 @@ class Run:
             saved.append(name)
         return saved
 
+    # -- artifacts (jupyter_track.artifacts) ----------------------------------------------------------------------
+    def log_artifact(self, artifact_or_path: Artifact | str | os.PathLike[str], name: str | None = None,
+                     type: str | None = None, aliases: list[str] | None = None, tags: list[str] | None = None
+                     ) -> Artifact:
+        """Log an artifact as an output of this run; returns it with its version (``v0``, ``v1``, …).
+
+        Identical content returns the existing version. ``aliases`` (e.g. ``["best"]``) move onto it;
+        ``latest`` always names the newest version. A path makes a one-file or folder artifact.
+
+        Example::
+
+            art = jt.Artifact("mnist", type="dataset"); art.add_dir("data/")
+            run.log_artifact(art, aliases=["raw"]).version       # 'v0'
+        """
+        from .artifacts import log_artifact
+        from .store import open_store
+
+        self.flush()  # the run's row is written before anything that names it
+        return log_artifact(open_store(self.store_url), artifact_or_path, project=self.project, run_id=self.id,
+                            name=name, type=type, aliases=aliases)
+
+    def use_artifact(self, artifact_or_name: Artifact | str, type: str | None = None,
+                     aliases: list[str] | None = None, use_as: str | None = None) -> Artifact:
+        """Declare an artifact version an input of this run (the lineage's input edge) and return it;
+        ``"name:latest"``, ``"name:v3"``, ``"name:production"`` or ``"project/name:alias"``.
+
+        Example::
+
+            data_dir = run.use_artifact("mnist:latest").download()
+        """
+        from .artifacts import use_artifact
+        from .store import open_store
+
+        self.flush()
+        return use_artifact(open_store(self.store_url), artifact_or_name, project=self.project, run_id=self.id,
+                            type=type, aliases=aliases)
+
+    def log_model(self, path: str | os.PathLike[str], name: str | None = None, aliases: list[str] | None = None
+                  ) -> Artifact:
+        """Log a model file or folder as a ``model`` artifact (default name ``run-<id>-<file name>``)."""
+        return self.log_artifact(path, name=name or f"run-{self.id}-{Path(path).name}", type="model",
+                                 aliases=aliases)
+
+    def use_model(self, name: str) -> str:
+        """Use a ``model`` artifact and download it; returns the local folder."""
+        return self.use_artifact(name, type="model").download()
+
     # -- lifecycle --------------------------------------------------------------------------------------------
     def flush(self) -> None:
         """Block until everything logged so far is durable in the store."""
         self._writer.flush()
+
+    def on_finish(self, callback: Callable[[str, dict[str, Any], float], None]) -> None:
+        """Call ``callback(state, summary, finished_at)`` once the run has finished and its data is durable."""
+        self._finish_callbacks.append(callback)
+
+    def display(self) -> Any:
+        """Show the run's live panel in this cell's output (``jt.init()`` shows one in a notebook)."""
+        from . import session
+
+        return session.show(self)
 
     def finish(self, exit_code: int | None = None, quiet: bool | None = None, *, state: RunState | None = None
                ) -> None:
@@ -282,6 +341,8 @@ class Run:
 
         session.forget(self)
         self._writer.close_run(self.id, fields)
+        for callback in self._finish_callbacks:  # e.g. the live panel's final state
+            callback(self._state, self.summary.as_dict(), now)
         if not quiet:
             session.say(f"{self._state} run {self.name} ({self.path}), {len(self._last)} metrics; "
                         f"read it back with jt.run({self.path!r})")

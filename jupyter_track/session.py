@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -141,6 +141,8 @@ def init(
 
     run._capture = Capture(run, parts, notebook=notebook, shell=running_shell(), runs=tracked_runs)
     run._capture.start()
+    if _wants_display(display):
+        show(run)
     say(f"{'resumed' if existing else 'started'} run {run.name} ({run.path}) → {_where(url)}")
     return run
 
@@ -234,6 +236,30 @@ def tracked_runs() -> list[Run]:
     """Active runs and the last few finished ones (a cell that finishes a run still gets its step range)."""
     with _lock:
         return list(_active) + [r for r in _finished if r not in _active]
+
+
+# Shows a run's live panel; installed by the package entry point (the widgets layer sits above this one).
+display_hook: Callable[[Run], Any] | None = None
+
+
+def show(run: Run) -> Any:
+    """Display ``run``'s live panel, when a frontend can show widgets; returns the panel's feeder or None."""
+    if display_hook is None:
+        return None
+    return display_hook(run)
+
+
+def _wants_display(display: bool | None) -> bool:
+    """``init(display=)``, else ``$JUPYTER_TRACK_DISPLAY``, else: yes in a notebook kernel."""
+    if display is None:
+        setting = _settings.DISPLAY.text()
+        display = setting.strip().lower() not in ("0", "false", "no", "off") if setting else True
+    if not display:
+        return False
+    from .capture.cells import running_shell
+
+    shell = running_shell()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"  # a kernel with a frontend
 
 
 _pending_seed: list[dict[str, Any]] = []

@@ -2,8 +2,8 @@
 
 The fast path (plain ``int``/``float``/``bool`` values under ``str`` keys) is checked inline by ``Run.log``;
 everything else comes here: numpy and 0-d torch/TF scalars become floats, strings a text series, ``None``
-is skipped, nested dicts flatten to ``a/b`` keys, and media objects (``jt.Image`` …, from the widgets issue)
-convert themselves through :class:`Loggable`.
+is skipped, nested dicts flatten to ``a/b`` keys, and media objects (``jt.Image`` …, see :mod:`.media`)
+convert themselves through :class:`Loggable`; lists of ``jt.Image`` and plotly / matplotlib figures too.
 """
 
 from __future__ import annotations
@@ -68,6 +68,8 @@ def _walk(data: Mapping[Any, Any], prefix: str, scalars: dict[str, float], rich:
                 raise TypeError(f"log(): {key!r} is a media object, which needs an active run")
             kind, payload = v.to_logged(put_blob)
             rich.append((key, kind, payload))
+        elif (media := _media(v, key, put_blob)) is not None:
+            rich.append(media)
         else:
             scalar = _tensor_scalar(v)
             if scalar is None:
@@ -77,6 +79,32 @@ def _walk(data: Mapping[Any, Any], prefix: str, scalars: dict[str, float], rich:
                        if getattr(v, "shape", None) else "")
                 )
             scalars[key] = scalar
+
+
+def _media(v: Any, key: str, put_blob: Callable[[bytes], str] | None) -> tuple[str, str, Any] | None:
+    """A list of images (kind ``images``), or a plotly / matplotlib figure, as a rich point; else None.
+
+    Figures are recognised by their type's module, so plotly and matplotlib are never imported here."""
+    if isinstance(v, list | tuple) and v and all(isinstance(x, Loggable) for x in v):
+        if put_blob is None:
+            raise TypeError(f"log(): {key!r} holds media objects, which need an active run")
+        logged = [x.to_logged(put_blob) for x in v]
+        if any(kind != "image" for kind, _ in logged):
+            raise TypeError(f"log(): {key!r} is a list of media; only lists of jt.Image are accepted "
+                            "(log other media one per key)")
+        return key, "images", [data for _, data in logged]
+    module = type(v).__module__
+    if not (module.startswith(("plotly.", "matplotlib.")) or getattr(v, "__name__", None) == "matplotlib.pyplot"):
+        return None
+    from .media import as_media
+
+    media = as_media(v)
+    if media is None:
+        return None
+    if put_blob is None:
+        raise TypeError(f"log(): {key!r} is a figure, which needs an active run")
+    kind, payload = media.to_logged(put_blob)
+    return key, kind, payload
 
 
 def _tensor_scalar(v: Any) -> float | None:

@@ -17,13 +17,16 @@ BASE = {"errors", "settings", "types", "names", "values"}
 LAYERS = {
     "store": set(),
     "capture": set(),  # handed the run it captures for; imports no run code
-    "run": {"store", "capture"},
-    "read": {"store"},
-    "entry": {"store", "capture", "run", "read"},
+    "artifacts": {"store"},  # artifact versions, aliases, lineage: called by the run, read by api/cli
+    "run": {"store", "capture", "artifacts"},
+    "read": {"store", "artifacts"},
+    "widgets": {"store", "read"},  # read the store; shown by the entry point's display hook
+    "entry": {"store", "capture", "run", "read", "artifacts", "widgets"},
 }
+PACKAGES = ("store", "capture", "artifacts", "widgets")  # folders that are one group each
 GROUP = {"run_config": "run", "run_summary": "run", "live_run": "run", "session": "run", "disabled": "run",
-         "handle": "entry", "api": "read", "snapshot_restore": "read", "cli": "entry", "ipython": "entry",
-         "__init__": "entry", "__main__": "entry"}
+         "model_watch": "run", "handle": "entry", "api": "read", "snapshot_restore": "read", "cli": "entry",
+         "ipython": "entry", "__init__": "entry", "__main__": "entry"}
 
 
 def test_import_is_light_no_ipython_pandas_plotly_torch_or_sqlalchemy() -> None:
@@ -32,7 +35,7 @@ def test_import_is_light_no_ipython_pandas_plotly_torch_or_sqlalchemy() -> None:
         t = time.perf_counter()
         import jupyter_track
         print(time.perf_counter() - t)
-        heavy = ("IPython", "pandas", "plotly", "torch", "sqlalchemy", "numpy", "alembic")
+        heavy = ("IPython", "pandas", "plotly", "torch", "sqlalchemy", "numpy", "alembic", "PIL", "matplotlib")
         heavy = [m for m in heavy if m in sys.modules]
         print(heavy)
     """).stdout.split("\n")
@@ -41,8 +44,10 @@ def test_import_is_light_no_ipython_pandas_plotly_torch_or_sqlalchemy() -> None:
 
 def _group(path: Path) -> str | None:
     rel = path.relative_to(PACKAGE)
-    if rel.parts[0] in ("store", "capture"):
+    if rel.parts[0] in PACKAGES:
         return rel.parts[0]
+    if rel.parts[0] == "media":  # media types: a low layer beside values (values wraps figures in them)
+        return "base"
     if rel.stem in BASE:
         return "base"
     return GROUP.get(rel.stem)
@@ -77,7 +82,7 @@ def test_imports_point_down_only() -> None:
             parts = target.split(".")[1:]
             if not parts:
                 continue
-            target_group = (parts[0] if parts[0] in ("store", "capture") else "base" if parts[0] in BASE
+            target_group = (parts[0] if parts[0] in PACKAGES else "base" if parts[0] in BASE | {"media"}
                             else GROUP.get(parts[0]))
             allowed = {group, "base"} | LAYERS.get(group, set())
             if group == "base":

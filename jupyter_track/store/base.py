@@ -68,6 +68,56 @@ class BlobRefWrite:
 
 
 @dataclass
+class ArtifactFile:
+    """One file of an artifact version: its relative path inside the artifact and its blob."""
+
+    path: str
+    sha: str
+    size: int
+
+
+@dataclass
+class ArtifactWrite:
+    """Log an artifact version: ``write_batch`` numbers it (or finds the version with the same ``digest``) inside
+    its transaction and fills in ``version`` and ``created``. ``run_id`` (the logging run) gets an output edge;
+    ``aliases`` are moved onto the version."""
+
+    project: str
+    name: str
+    type: str
+    digest: str
+    files: list[ArtifactFile]
+    description: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    run_id: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    user: str | None = None
+    version: int | None = None  # filled by write_batch
+    created: bool = False  # filled by write_batch: False when a version with this digest existed
+
+
+@dataclass
+class AliasWrite:
+    """Put ``alias`` on version ``version`` of an artifact (moving it from another version), or remove it."""
+
+    project: str
+    name: str
+    version: int
+    alias: str
+    remove: bool = False
+    run_id: str | None = None
+    user: str | None = None
+
+
+@dataclass
+class ArtifactUseWrite:
+    """An input edge of the lineage: run ``run_id`` used artifact version ``version_id``."""
+
+    version_id: int
+    run_id: str
+
+
+@dataclass
 class Batch:
     """Everything one flush writes, applied by :meth:`Store.write_batch` in one transaction."""
 
@@ -76,9 +126,13 @@ class Batch:
     objects: list[ObjectWrite] = field(default_factory=list)
     summaries: list[SummaryWrite] = field(default_factory=list)
     blob_refs: list[BlobRefWrite] = field(default_factory=list)
+    artifacts: list[ArtifactWrite] = field(default_factory=list)
+    aliases: list[AliasWrite] = field(default_factory=list)
+    artifact_uses: list[ArtifactUseWrite] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.runs or self.chunks or self.objects or self.summaries or self.blob_refs)
+        return bool(self.runs or self.chunks or self.objects or self.summaries or self.blob_refs
+                    or self.artifacts or self.aliases or self.artifact_uses)
 
     def points(self) -> int:
         return sum(c.n for c in self.chunks if c.replaces is None)
@@ -98,6 +152,49 @@ class ObjectRecord:
     time: float
     kind: str
     data: Any
+
+
+@dataclass
+class ArtifactVersionRecord:
+    """One stored artifact version; ``aliases`` includes ``latest`` on the newest version."""
+
+    id: int
+    project: str
+    name: str
+    type: str
+    version: int
+    digest: str
+    size: int
+    file_count: int
+    description: str | None
+    meta: dict[str, Any]
+    run_id: str | None
+    created_at: float
+    aliases: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AliasEvent:
+    """One move of an alias: ``action`` is ``set`` (``version`` is where it went, ``previous`` where it was) or
+    ``removed`` (from ``previous``)."""
+
+    alias: str
+    action: str
+    version: int | None
+    previous: int | None
+    run_id: str | None
+    user: str | None
+    at: float
+
+
+@dataclass
+class ArtifactEdge:
+    """A lineage edge: ``direction`` is ``output`` (the run logged the version) or ``input`` (it used it)."""
+
+    run_id: str
+    version_id: int
+    direction: str
+    at: float
 
 
 class Store(abc.ABC):
@@ -139,7 +236,12 @@ class Store(abc.ABC):
     def metric_keys(self, run_id: str) -> list[str]: ...
 
     @abc.abstractmethod
-    def read_series(self, run_id: str, key: str) -> Series: ...
+    def read_series(self, run_id: str, key: str, after_step: int | None = None) -> Series:
+        """A scalar series (only the points after ``after_step`` when given: a live view's cursor)."""
+
+    @abc.abstractmethod
+    def series_keys(self, run_id: str) -> list[str]:
+        """The keys with scalar series (training and system streams)."""
 
     @abc.abstractmethod
     def read_objects(self, run_id: str, key: str | None = None) -> list[ObjectRecord]: ...
@@ -157,6 +259,30 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def delete_run(self, run_id: str) -> bool:
         """Delete a run and everything it owns; returns False if there was no such run."""
+
+    # -- artifacts ----------------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def list_artifact_versions(self, project: str | None = None, name: str | None = None,
+                               type: str | None = None) -> list[ArtifactVersionRecord]:
+        """Artifact versions (every project when ``project`` is None), by project, name and version."""
+
+    @abc.abstractmethod
+    def resolve_artifact(self, project: str, name: str, ref: str) -> ArtifactVersionRecord | None:
+        """The version ``ref`` names: ``latest``, ``v<N>`` or an alias; None if there is none."""
+
+    @abc.abstractmethod
+    def artifact_versions_by_id(self, ids: Iterable[int]) -> list[ArtifactVersionRecord]: ...
+
+    @abc.abstractmethod
+    def artifact_files(self, version_id: int) -> list[ArtifactFile]: ...
+
+    @abc.abstractmethod
+    def alias_history(self, project: str, name: str) -> list[AliasEvent]:
+        """Every alias move of an artifact, oldest first."""
+
+    @abc.abstractmethod
+    def artifact_edges(self, run_ids: Iterable[str] = (), version_ids: Iterable[int] = ()) -> list[ArtifactEdge]:
+        """The lineage edges touching any of ``run_ids`` or ``version_ids``."""
 
     @abc.abstractmethod
     def close(self) -> None: ...

@@ -6,7 +6,7 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -45,14 +45,19 @@ class BlobStore:
             self._write(sha, [data])
         return sha
 
-    def put_file(self, source: str | os.PathLike[str]) -> tuple[str, int]:
-        """Store a file, hashing it in 1 MiB chunks so memory stays flat; returns (sha, size)."""
+    def put_file(self, source: str | os.PathLike[str], progress: Callable[[int], object] | None = None
+                 ) -> tuple[str, int]:
+        """Store a file, hashing it in 1 MiB chunks so memory stays flat; returns (sha, size).
+
+        ``progress`` is called with the length of each block hashed (e.g. a progress bar's ``update``)."""
         digest = hashlib.sha256()
         size = 0
         with open(source, "rb") as f:
             for block in iter(lambda: f.read(_CHUNK), b""):
                 digest.update(block)
                 size += len(block)
+                if progress is not None:
+                    progress(len(block))
         sha = digest.hexdigest()
         if not self.exists(sha):
             with open(source, "rb") as f:

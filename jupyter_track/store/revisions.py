@@ -6,7 +6,7 @@ from ..errors import StoreVersionError
 
 # In order; the last one is the head a new store gets. A store stamped with a revision not listed here was
 # written by a newer jupyter_track.
-REVISIONS: tuple[str, ...] = ("0001_initial", "0002_run_summary_tags")
+REVISIONS: tuple[str, ...] = ("0001_initial", "0002_run_summary_tags", "0003_artifacts")
 HEAD = REVISIONS[-1]
 
 

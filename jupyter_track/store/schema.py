@@ -114,3 +114,83 @@ blob_refs = sa.Table(
     sa.Column("created_at", sa.Double, nullable=False),
     sa.Index("ix_blob_refs_run", "run_id"),
 )
+
+# Artifacts (named, typed, content-addressed versions; see jupyter_track.artifacts). Runs are referred to by id
+# without a foreign key: deleting a run keeps the artifacts it logged and the lineage that names it.
+artifacts = sa.Table(
+    "artifacts",
+    metadata,
+    sa.Column("id", AutoId, primary_key=True, autoincrement=True),
+    sa.Column("project", sa.String(255), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("type", sa.String(255), nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+    sa.UniqueConstraint("project", "name", name="uq_artifacts_project_name"),
+    sa.Index("ix_artifacts_project_type", "project", "type"),
+)
+
+artifact_versions = sa.Table(
+    "artifact_versions",
+    metadata,
+    sa.Column("id", AutoId, primary_key=True, autoincrement=True),
+    sa.Column("artifact_id", AutoId, sa.ForeignKey("artifacts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False),  # sha256 over the sorted (path, file sha256) pairs
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("file_count", sa.Integer, nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("meta", JSONType, nullable=False),
+    sa.Column("run_id", sa.String(64)),  # the run that logged it first
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.UniqueConstraint("artifact_id", "version", name="uq_artifact_versions_version"),
+    sa.UniqueConstraint("artifact_id", "digest", name="uq_artifact_versions_digest"),
+)
+
+artifact_files = sa.Table(
+    "artifact_files",
+    metadata,
+    sa.Column("version_id", AutoId, sa.ForeignKey("artifact_versions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("path", sa.String(1024), primary_key=True),
+    sa.Column("sha", sa.String(64), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+)
+
+# The current place of each user alias ("latest" is not stored: it is the newest version).
+artifact_aliases = sa.Table(
+    "artifact_aliases",
+    metadata,
+    sa.Column("artifact_id", AutoId, sa.ForeignKey("artifacts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("alias", sa.String(128), primary_key=True),
+    sa.Column("version_id", AutoId, sa.ForeignKey("artifact_versions.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("run_id", sa.String(64)),
+    sa.Column("user", sa.String(255)),
+    sa.Column("updated_at", sa.Double, nullable=False),
+)
+
+# Every alias move, for the registry's history: who, when, from which run, from which version to which.
+artifact_alias_events = sa.Table(
+    "artifact_alias_events",
+    metadata,
+    sa.Column("id", AutoId, primary_key=True, autoincrement=True),
+    sa.Column("artifact_id", AutoId, sa.ForeignKey("artifacts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("alias", sa.String(128), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("version", sa.Integer),
+    sa.Column("previous", sa.Integer),
+    sa.Column("run_id", sa.String(64)),
+    sa.Column("user", sa.String(255)),
+    sa.Column("at", sa.Double, nullable=False),
+    sa.Index("ix_artifact_alias_events_artifact", "artifact_id", "alias"),
+)
+
+# Lineage: "output" (the run logged the version) and "input" (the run used it) edges.
+artifact_edges = sa.Table(
+    "artifact_edges",
+    metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("version_id", AutoId, sa.ForeignKey("artifact_versions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("direction", sa.String(8), primary_key=True),
+    sa.Column("at", sa.Double, nullable=False),
+    sa.Index("ix_artifact_edges_version", "version_id"),
+)

@@ -1,0 +1,106 @@
+"""Moving artifact files in and out of the blob store: streamed in 1 MiB blocks, hashed, verified."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .. import settings
+from ..errors import ArtifactIntegrityError, StoreError
+from ..store.base import ArtifactFile
+from ..store.blobs import BlobStore
+from .naming import check_path
+
+PROGRESS_MIN_BYTES = 50 * 1024 * 1024  # a progress bar for transfers larger than this
+_BLOCK = 1 << 20
+
+
+def version_digest(files: Iterable[ArtifactFile]) -> str:
+    """The content digest of a version: SHA-256 over the sorted (path, file SHA-256) pairs."""
+    h = hashlib.sha256()
+    for f in sorted(files, key=lambda f: f.path):
+        h.update(f.path.encode())
+        h.update(b"\0")
+        h.update(f.sha.encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+@contextmanager
+def progress(total: int, desc: str) -> Iterator[Any]:
+    """A byte progress bar (``tqdm.auto``: a widget in notebooks, text in a terminal) when ``total`` is large;
+    otherwise a no-op object with the same ``update``."""
+    if total < PROGRESS_MIN_BYTES or settings.QUIET.flag():
+        yield _NoBar()
+        return
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024)
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+
+def download(blobs: BlobStore, files: list[ArtifactFile], root: Path, label: str) -> Path:
+    """Write ``files`` under ``root`` (created) and return it. Every path is checked before anything is
+    written, and again against the resolved ``root`` (symbolic links inside it cannot lead out). Each file is
+    hashed while it is copied out of its blob and only renamed into place when its SHA-256 matches; a missing
+    or altered blob raises :class:`ArtifactIntegrityError` naming the file."""
+    root.mkdir(parents=True, exist_ok=True)
+    base = root.resolve()
+    targets = []
+    for f in files:
+        check_path(f.path, f"file name stored in {label}")
+        target = (base / f.path).resolve()
+        if not target.is_relative_to(base) or target == base:
+            raise ValueError(f"file {f.path!r} of {label} would be written outside {base}; nothing was written")
+        targets.append((f, target))
+    with progress(sum(f.size for f in files), f"download {label}") as bar:
+        for f, target in targets:
+            _copy_verified(blobs, f, target, label, bar)
+    return base
+
+
+def _copy_verified(blobs: BlobStore, f: ArtifactFile, target: Path, label: str, bar: Any) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.jt-{os.getpid()}.part")
+    digest = hashlib.sha256()
+    try:
+        try:
+            source = blobs.open(f.sha)
+        except StoreError:
+            raise ArtifactIntegrityError(
+                f"file {f.path!r} of {label} is missing from the blob store ({blobs.path(f.sha)}); it was "
+                "deleted outside jupyter_track: log the artifact again from the original files") from None
+        with source, open(tmp, "wb") as out:
+            for block in iter(lambda: source.read(_BLOCK), b""):
+                digest.update(block)
+                out.write(block)
+                bar.update(len(block))
+        if digest.hexdigest() != f.sha:
+            raise ArtifactIntegrityError(
+                f"file {f.path!r} of {label} is corrupted in the blob store: its SHA-256 is {digest.hexdigest()}, "
+                f"expected {f.sha} ({blobs.path(f.sha)} was modified on disk); it was not written — log the "
+                "artifact again from the original files")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def local_sha(path: Path) -> str:
+    """The SHA-256 of a local file, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(_BLOCK), b""):
+            h.update(block)
+    return h.hexdigest()

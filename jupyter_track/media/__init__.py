@@ -1,0 +1,49 @@
+"""Media: user objects (images, histograms, HTML, plotly figures, tables) → stored values, and back.
+
+Each type turns itself into ``(kind, json-able data)`` through ``to_logged(put_blob)`` (the
+:class:`~jupyter_track.values.Loggable` protocol), keeping large payloads as content-addressed blobs, and is
+rebuilt from that data with ``from_logged(data, get_blob)``. Nothing here imports PIL, plotly, matplotlib or
+torch until it is used.
+
+Example::
+
+    import jupyter_track as jt
+    jt.log({"img": jt.Image(x), "h": jt.Histogram(v), "preds": jt.Table(columns=["a"], data=[[1]])})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .histogram import Histogram
+from .html import Html
+from .image import Image
+from .plotly import Plotly
+from .table import Table
+
+__all__ = ["Histogram", "Html", "Image", "Plotly", "Table", "as_media", "from_logged"]
+
+_TYPES: dict[str, Any] = {"image": Image, "histogram": Histogram, "html": Html, "plotly": Plotly, "table": Table}
+
+
+def from_logged(kind: str, data: Any, get_blob: Callable[[str], bytes]) -> Any:
+    """The media object logged as ``(kind, data)``: an ``Image``, a list of them for ``images``, a
+    ``Histogram`` …; other kinds (``text``) come back as their data."""
+    if kind == "images":
+        return [Image.from_logged(d, get_blob) for d in data]
+    cls = _TYPES.get(kind)
+    return data if cls is None else cls.from_logged(data, get_blob)
+
+
+def as_media(value: Any) -> Any:
+    """A plotly or matplotlib figure (or the ``matplotlib.pyplot`` module: its current figure) as the media
+    object that stores it, else None. Detected by type, without importing plotly or matplotlib."""
+    module = type(value).__module__
+    if module.startswith("plotly.") and hasattr(value, "to_json"):
+        return Plotly(value)
+    if module.startswith("matplotlib.") and type(value).__name__ in ("Figure", "SubFigure"):
+        return Image(value)
+    if getattr(value, "__name__", None) == "matplotlib.pyplot" and hasattr(value, "gcf"):
+        return Image(value.gcf())
+    return None

@@ -1,0 +1,83 @@
+"""Streaming min/max downsampling: a series of any length shown with a bounded number of points.
+
+Points arrive in chunks (as the store yields them). They are grouped in buckets of ``width`` consecutive
+points; a full bucket becomes two points, its minimum and its maximum (in step order), so spikes survive. When
+there are more than ``limit`` buckets, neighbours merge and the width doubles. A panel therefore sends each
+series' new buckets as they close, and the whole (bounded) series only when the width doubles: about
+``2 * limit * log2(points / limit)`` points over a run's life, whatever its length.
+
+Example::
+
+    ds = Downsampler(limit=1000)
+    ds.extend(steps, values, times)       # numpy arrays, any length
+    steps, values, times = ds.points()    # about 2 * limit points (+ the open bucket's newest point)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class Downsampler:
+    """Incremental min/max buckets over (step, value, time) points; NaN and ±inf are kept as gaps/extremes."""
+
+    def __init__(self, limit: int = 1000) -> None:
+        self.limit = max(2, limit)
+        self.width = 1
+        self.generation = 0  # bumped when buckets are rebuilt: a consumer must replace what it has
+        self._closed = [np.zeros(0), np.zeros(0), np.zeros(0)]  # steps, values, times: 2 points per bucket
+        self._open = [np.zeros(0), np.zeros(0), np.zeros(0)]  # points of the bucket not full yet
+        self.count = 0
+
+    def extend(self, steps: Any, values: Any, times: Any) -> None:
+        steps = np.asarray(steps, dtype=np.float64)
+        values = np.asarray(values, dtype=np.float64)
+        times = np.asarray(times, dtype=np.float64)
+        if not len(steps):
+            return
+        self.count += len(steps)
+        pending = [np.concatenate([o, n]) for o, n in zip(self._open, (steps, values, times), strict=True)]
+        full = len(pending[0]) // self.width * self.width
+        if full:
+            closed = _buckets(pending[0][:full], pending[1][:full], pending[2][:full], self.width)
+            self._closed = [np.concatenate([c, n]) for c, n in zip(self._closed, closed, strict=True)]
+        self._open = [p[full:] for p in pending]
+        while len(self._closed[0]) > 2 * self.limit:
+            # the points kept so far are bucketed again, four at a time: the extremes (and a NaN) of two
+            # neighbouring buckets, so the width doubles
+            pairs = len(self._closed[0]) // 4 * 4
+            merged = _buckets(self._closed[0][:pairs], self._closed[1][:pairs], self._closed[2][:pairs], 4)
+            rest = [c[pairs:] for c in self._closed]
+            self._closed = [np.concatenate([m, r]) for m, r in zip(merged, rest, strict=True)]
+            self.width *= 2
+            self.generation += 1
+
+    @property
+    def closed_points(self) -> int:
+        return len(self._closed[0])
+
+    def points(self, since: int = 0) -> tuple[Any, Any, Any]:
+        """The downsampled series from closed point ``since`` on, plus the open bucket's newest point."""
+        tail = [o[-1:] for o in self._open]
+        steps, values, times = (np.concatenate([c[since:], t]) for c, t in zip(self._closed, tail, strict=True))
+        return steps, values, times
+
+
+def _buckets(steps: Any, values: Any, times: Any, width: int) -> tuple[Any, Any, Any]:
+    """Each run of ``width`` points → its min and max point, and its first NaN if it has one (so a stretch of
+    NaN stays a gap at any zoom), in step order; ±inf count as extremes."""
+    if width == 1:
+        return steps, values, times
+    k = len(steps) // width
+    v = values.reshape(k, width)
+    nan = np.isnan(v)
+    lo = np.where(nan, np.inf, v).argmin(axis=1)
+    hi = np.where(nan, -np.inf, v).argmax(axis=1)
+    gap = np.where(nan.any(axis=1), nan.argmax(axis=1), width)  # width: no NaN in the bucket
+    picks = np.sort(np.stack([lo, hi, gap], axis=1), axis=1)
+    keep = picks < width
+    keep[:, 1:] &= picks[:, 1:] != picks[:, :-1]  # an all-NaN bucket picks the same point thrice
+    idx = (picks + (np.arange(k) * width)[:, None])[keep]
+    return steps[idx], values[idx], times[idx]

@@ -1,0 +1,178 @@
+"""The live run panel: an anywidget fed from the store by a background thread, at most 4 times a second.
+
+The training loop is never touched: a :class:`Feeder` thread reads the points the writer has made durable
+since its last look (the store is the one source of truth), downsamples each series as it streams
+(:mod:`.downsample`), and sends only the new buckets as binary buffers. When the run finishes, the panel
+keeps its final state: a compact snapshot in the widget state (for reloads and saved notebooks, a few KB per
+metric) and a static SVG rendering in the same output for viewers without widgets.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import numpy as np
+import traitlets
+
+from ..store import open_store
+from .downsample import Downsampler
+from .static_view import render_html
+
+STATIC = Path(__file__).with_name("static")
+UPDATE_INTERVAL = 0.25  # seconds: at most 4 updates a second
+POINTS_PER_SERIES = 1000  # buckets kept per series for display (each bucket is 2 points)
+SNAPSHOT_POINTS = 3000  # points kept in the saved state, over all series
+STATIC_POINTS = 120  # points per series in the static SVG
+STATIC_PLACEHOLDER = '<div class="jt-static"></div>'
+
+
+class RunPanel(anywidget.AnyWidget):
+    """A run's live charts; ``run.display()`` shows one (``jt.init()`` does in a notebook)."""
+
+    _esm = STATIC / "run_panel.js"
+    _css = STATIC / "run_panel.css"
+    run_name = traitlets.Unicode("").tag(sync=True)
+    run_path = traitlets.Unicode("").tag(sync=True)
+    state = traitlets.Unicode("running").tag(sync=True)
+    started_at = traitlets.Float(0.0).tag(sync=True)
+    finished_at = traitlets.Float(0.0).tag(sync=True)
+    last_step = traitlets.Int(0).tag(sync=True)
+    step_rate = traitlets.Float(0.0).tag(sync=True)
+    summary = traitlets.Dict().tag(sync=True)
+    snapshot = traitlets.Bytes(b"").tag(sync=True)
+
+
+class Feeder:
+    """Moves a run's new points from the store to one panel; ``finish()`` leaves the panel final."""
+
+    def __init__(self, panel: RunPanel, store_url: str, run_id: str, interval: float = UPDATE_INTERVAL) -> None:
+        self.panel = panel
+        self.store_url = store_url
+        self.run_id = run_id
+        self.interval = interval
+        self.series: dict[str, Downsampler] = {}
+        self.cursor: dict[str, int] = {}
+        self.sent: dict[str, tuple[int, int]] = {}  # key -> (generation, closed points already sent)
+        self.bytes_sent = 0
+        self.updates = 0
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._rate = (time.monotonic(), 0)
+        self._thread = threading.Thread(target=self._loop, name="jupyter_track-panel", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.tick()
+            except Exception:  # noqa: BLE001 - thread boundary: a failed look is retried at the next tick
+                continue
+
+    def tick(self) -> None:
+        """Read what is new in the store and send it (one message for every series that changed)."""
+        with self._lock:
+            store = open_store(self.store_url)
+            entries, buffers = [], []
+            for key in store.series_keys(self.run_id):
+                new = store.read_series(self.run_id, key, after_step=self.cursor.get(key))
+                if not len(new):
+                    continue
+                self.cursor[key] = int(new.steps[-1])
+                ds = self.series.setdefault(key, Downsampler(POINTS_PER_SERIES))
+                ds.extend(new.steps, new.values, new.times)
+                generation, since = self.sent.get(key, (-1, 0))
+                replace = generation != ds.generation
+                arrays = ds.points(0 if replace else since)
+                self.sent[key] = (ds.generation, ds.closed_points)
+                entries.append({"key": key, "replace": replace})
+                buffers += [np.ascontiguousarray(a, dtype="<f8").tobytes() for a in arrays]
+            if entries:
+                self.panel.send({"type": "series", "entries": entries}, buffers=buffers)
+                self.bytes_sent += sum(len(b) for b in buffers)
+                self.updates += 1
+            self._header()
+
+    def _header(self) -> None:
+        steps = [int(ds.points()[0][-1]) for k, ds in self.series.items() if not k.startswith("system/")]
+        if not steps:
+            return
+        last = max(steps)
+        now = time.monotonic()
+        then, before = self._rate
+        if now - then >= 1.0:
+            self.panel.step_rate = max(0.0, (last - before) / (now - then))
+            self._rate = (now, last)
+        self.panel.last_step = last
+
+    def finish(self, state: str, summary: dict[str, Any], finished_at: float) -> None:
+        """Last points, then the final state: snapshot, summary and state."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(5)
+        self.tick()
+        self.panel.snapshot = self.snapshot()
+        self.panel.summary = {k: v for k, v in summary.items() if isinstance(v, int | float | str)}
+        self.panel.finished_at = finished_at
+        self.panel.step_rate = 0.0
+        self.panel.state = state
+
+    def snapshot(self) -> bytes:
+        """The series, downsampled to :data:`SNAPSHOT_POINTS` in all, as a little-endian binary blob:
+        uint32 header length, JSON header ``{"keys": [[key, n], …]}`` padded to 4 bytes, then per key n
+        float32 steps, n float32 values and n float32 seconds since the run started."""
+        keys = sorted(self.series)
+        per_key = max(16, SNAPSHOT_POINTS // max(1, len(keys)))
+        parts, index = [], []
+        for key in keys:
+            s, v, t = self._thin(key, per_key)
+            index.append([key, len(s)])
+            parts += [np.asarray(a, dtype="<f4").tobytes() for a in (s, v, t - self.panel.started_at)]
+        header = json.dumps({"keys": index}).encode()
+        header += b" " * ((4 - len(header) % 4) % 4)
+        return struct.pack("<I", len(header)) + header + b"".join(parts)
+
+    def _thin(self, key: str, points: int) -> tuple[Any, Any, Any]:
+        s, v, t = self.series[key].points()
+        if len(s) <= points:
+            return s, v, t
+        thinner = Downsampler(max(2, points // 2))
+        thinner.extend(s, v, t)
+        return thinner.points()
+
+    def static_html(self) -> str:
+        charts = {k: self._thin(k, STATIC_POINTS)[:2] for k in sorted(self.series) if not k.startswith("system/")}
+        return render_html(f"{self.panel.run_name} ({self.panel.run_path})", self.panel.state, charts,
+                           self.panel.summary)
+
+
+def show(run: Any) -> Feeder:
+    """Display a live panel for ``run`` in the current cell output and keep it fed until the run ends."""
+    from IPython.display import display
+
+    panel = RunPanel(run_name=run.name, run_path=run.path, started_at=run.start_time)
+    feeder = Feeder(panel, run.store_url, run.id)
+    display(panel)
+    # A second output of this cell gets the static charts when the run ends: exporters (nbconvert, nbviewer)
+    # pick a widget view over any other format of the same output, and show this one where widgets don't
+    # run; the panel's CSS hides it wherever the widget itself renders.
+    static = display({"text/html": STATIC_PLACEHOLDER}, raw=True, display_id=True)
+
+    def finished(state: str, summary: dict[str, Any], finished_at: float) -> None:
+        feeder.finish(state, summary, finished_at)
+        if static is not None:
+            static.update({"text/html": feeder.static_html()}, raw=True)
+
+    if run.state == "running":
+        feeder.start()
+        run.on_finish(finished)
+    else:
+        finished(run.state, dict(run.summary.as_dict()), time.time())
+    return feeder

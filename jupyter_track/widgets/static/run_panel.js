@@ -1,0 +1,269 @@
+// The live run panel: header, controls, and one canvas chart per metric, grouped by prefix.
+// Data arrives as (step, value, wall time) Float64 buffers in custom messages (new points, or a whole
+// series when the kernel re-buckets it) and as a compact Float32 snapshot trait (the saved final state).
+const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
+
+function f64(b) {
+  if (b instanceof Float64Array) return b;
+  const buf = b.buffer ? b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) : b;
+  return new Float64Array(buf);
+}
+
+function decodeSnapshot(raw, startedAt) {
+  const out = new Map();
+  if (!raw || !raw.byteLength) return out;
+  const view = raw instanceof DataView ? raw : new DataView(raw.buffer || raw, raw.byteOffset || 0, raw.byteLength);
+  const headerLen = view.getUint32(0, true);
+  const bytes = new Uint8Array(view.buffer, view.byteOffset + 4, headerLen);
+  const header = JSON.parse(new TextDecoder().decode(bytes));
+  let offset = view.byteOffset + 4 + headerLen + ((4 - (headerLen % 4)) % 4);
+  for (const [key, n] of header.keys) {
+    const read = () => {
+      const arr = new Float32Array(view.buffer.slice(offset, offset + 4 * n));
+      offset += 4 * n;
+      return Array.from(arr);
+    };
+    const s = read(), v = read(), t = read().map((x) => x + startedAt);
+    out.set(key, { s, v, t });
+  }
+  return out;
+}
+
+function groupOf(key) {
+  const i = key.indexOf("/");
+  return i > 0 ? key.slice(0, i) : "charts";
+}
+
+function fmt(x) {
+  if (x === null || x === undefined || Number.isNaN(x)) return "NaN";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  const a = Math.abs(x);
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? x.toExponential(3) : String(Number(x.toPrecision(5)));
+}
+
+function ema(values, alpha) {
+  if (!alpha) return values;
+  const out = new Array(values.length);
+  let acc = null;
+  for (let i = 0; i < values.length; i++) {
+    const y = values[i];
+    if (!Number.isFinite(y)) { out[i] = y; continue; }
+    acc = acc === null ? y : alpha * acc + (1 - alpha) * y;
+    out[i] = acc;
+  }
+  return out;
+}
+
+function text(tag, cls, content) {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (content !== undefined) node.textContent = content;  // never innerHTML: names and values are text
+  return node;
+}
+
+function render({ model, el }) {
+  const series = decodeSnapshot(model.get("snapshot"), model.get("started_at"));
+  const charts = new Map();
+  const groups = new Map();
+  const root = text("div", "jt-panel");
+  const head = text("div", "jt-head");
+  const title = text("span", "jt-title");
+  const badge = text("span", "jt-badge");
+  const facts = text("span", "jt-facts");
+  head.append(title, badge, facts);
+  const controls = text("div", "jt-controls");
+  const xSelect = document.createElement("select");
+  const smooth = document.createElement("input");
+  Object.assign(smooth, { type: "range", min: "0", max: "0.99", step: "0.01", value: "0" });
+  const logScale = document.createElement("input");
+  logScale.type = "checkbox";
+  const label = (t, input) => { const l = text("label", "jt-control", t); l.append(input); return l; };
+  controls.append(label("x axis ", xSelect), label("smoothing ", smooth), label(" log scale", logScale));
+  const summary = text("div", "jt-summary");
+  const body = text("div", "jt-groups");
+  const tip = text("div", "jt-tip");
+  root.append(head, controls, summary, body, tip);
+  el.append(root);
+
+  function refreshXOptions() {
+    const current = xSelect.value || "_step";
+    const options = [["_step", "step"], ["_time", "wall time"], ["_runtime", "relative time (s)"]];
+    for (const key of [...series.keys()].sort()) if (!key.startsWith("system/")) options.push([key, key]);
+    if (xSelect.options.length === options.length) return;
+    xSelect.replaceChildren(...options.map(([value, name]) => {
+      const o = text("option", "", name); o.value = value; return o;
+    }));
+    xSelect.value = options.some(([v]) => v === current) ? current : "_step";
+  }
+
+  function chartFor(key) {
+    let chart = charts.get(key);
+    if (chart) return chart;
+    const name = groupOf(key);
+    let group = groups.get(name);
+    if (!group) {
+      group = text("details", "jt-group");
+      group.open = name !== "system";
+      const sum = text("summary", "", name);
+      const grid = text("div", "jt-grid");
+      group.append(sum, grid);
+      group.grid = grid;
+      group.addEventListener("toggle", () => schedule());
+      groups.set(name, group);
+      const order = [...groups.keys()].sort((a, b) => (a === "system") - (b === "system") || a.localeCompare(b));
+      body.replaceChildren(...order.map((n) => groups.get(n)));
+    }
+    const box = text("div", "jt-chart");
+    const caption = text("div", "jt-key", key);
+    const canvas = document.createElement("canvas");
+    canvas.width = 320; canvas.height = 170;
+    box.append(caption, canvas);
+    group.grid.append(box);
+    chart = { key, canvas, group, color: COLORS[charts.size % COLORS.length], xs: [], ys: [], raw: [] };
+    canvas.addEventListener("mousemove", (e) => hover(chart, e));
+    canvas.addEventListener("mouseleave", () => { tip.style.display = "none"; });
+    charts.set(key, chart);
+    return chart;
+  }
+
+  function xValues(data) {
+    const mode = xSelect.value || "_step";
+    if (mode === "_step") return data.s;
+    if (mode === "_time") return data.t;
+    if (mode === "_runtime") return data.t.map((t) => t - model.get("started_at"));
+    const axis = series.get(mode);
+    if (!axis || !axis.s.length) return data.s;
+    // the x key's value at each point's step: its latest value at or before that step
+    return data.s.map((step) => {
+      let lo = 0, hi = axis.s.length - 1;
+      if (step < axis.s[0]) return NaN;
+      while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (axis.s[mid] <= step) lo = mid; else hi = mid - 1; }
+      return axis.v[lo];
+    });
+  }
+
+  function draw(chart) {
+    const data = series.get(chart.key);
+    const ctx = chart.canvas.getContext("2d");
+    const W = chart.canvas.width, H = chart.canvas.height, L = 46, R = 8, T = 8, B = 20;
+    ctx.clearRect(0, 0, W, H);
+    if (!data || !data.s.length) return;
+    const log = logScale.checked;
+    const xs = xValues(data);
+    const ys = ema(data.v, Number(smooth.value)).map((y) => (log ? (y > 0 ? Math.log10(y) : NaN) : y));
+    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    for (let i = 0; i < xs.length; i++) {
+      if (Number.isFinite(xs[i])) { x0 = Math.min(x0, xs[i]); x1 = Math.max(x1, xs[i]); }
+      if (Number.isFinite(ys[i])) { y0 = Math.min(y0, ys[i]); y1 = Math.max(y1, ys[i]); }
+    }
+    if (!Number.isFinite(y0)) { y0 = 0; y1 = 1; }
+    if (y0 === y1) { y0 -= 0.5; y1 += 0.5; }
+    if (x0 === x1) { x0 -= 0.5; x1 += 0.5; }
+    const px = (x) => L + ((x - x0) / (x1 - x0)) * (W - L - R);
+    const py = (y) => T + (1 - (y - y0) / (y1 - y0)) * (H - T - B);
+    const style = getComputedStyle(root);
+    ctx.strokeStyle = style.getPropertyValue("--jt-grid") || "#ccc";
+    ctx.fillStyle = style.getPropertyValue("--jt-fg") || "#333";
+    ctx.font = "10px sans-serif";
+    ctx.strokeRect(L, T, W - L - R, H - T - B);
+    const yl = (v) => fmt(log ? 10 ** v : v);
+    ctx.fillText(yl(y1), 2, T + 8);
+    ctx.fillText(yl(y0), 2, H - B);
+    ctx.fillText(fmt(x0), L, H - 6);
+    const xr = fmt(x1);
+    ctx.fillText(xr, W - R - ctx.measureText(xr).width, H - 6);
+    ctx.strokeStyle = chart.color;
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    let pen = false;
+    for (let i = 0; i < xs.length; i++) {
+      if (!Number.isFinite(xs[i]) || !Number.isFinite(ys[i])) { pen = false; continue; }  // NaN/inf: a gap
+      const X = px(xs[i]), Y = py(ys[i]);
+      if (pen) ctx.lineTo(X, Y); else ctx.moveTo(X, Y);
+      pen = true;
+    }
+    ctx.stroke();
+    Object.assign(chart, { xs, ys, px, py, raw: data.v, steps: data.s });
+    chart.canvas.dataset.points = String(xs.length);  // what is drawn, readable by tests and tools
+    chart.canvas.dataset.lastStep = String(data.s[data.s.length - 1]);
+  }
+
+  function hover(chart, event) {
+    if (!chart.xs.length) return;
+    const rect = chart.canvas.getBoundingClientRect();
+    const mx = ((event.clientX - rect.left) / rect.width) * chart.canvas.width;
+    let best = -1, dist = Infinity;
+    for (let i = 0; i < chart.xs.length; i++) {
+      if (!Number.isFinite(chart.xs[i])) continue;
+      const d = Math.abs(chart.px(chart.xs[i]) - mx);
+      if (d < dist) { dist = d; best = i; }
+    }
+    if (best < 0) return;
+    tip.textContent = `${chart.key} · step ${chart.steps[best]}: ${fmt(chart.raw[best])}`;
+    tip.style.display = "block";
+    tip.style.left = `${event.clientX - root.getBoundingClientRect().left + 12}px`;
+    tip.style.top = `${event.clientY - root.getBoundingClientRect().top + 12}px`;
+  }
+
+  let pending = false;
+  function schedule() {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      refreshXOptions();
+      for (const key of [...series.keys()].sort()) {
+        const chart = chartFor(key);
+        if (chart.group.open) draw(chart);
+      }
+    });
+  }
+
+  function header() {
+    const state = model.get("state");
+    title.textContent = `${model.get("run_name")} (${model.get("run_path")})`;
+    badge.textContent = state;
+    badge.dataset.state = state;
+    const end = model.get("finished_at") || Date.now() / 1000;
+    const elapsed = Math.max(0, end - model.get("started_at"));
+    const rate = model.get("step_rate");
+    facts.textContent = ` · ${elapsed.toFixed(0)} s · step ${model.get("last_step")}` +
+      (rate > 0 && state === "running" ? ` · ${fmt(rate)} steps/s` : "");
+    const entries = Object.entries(model.get("summary") || {});
+    summary.replaceChildren(...entries.slice(0, 24).map(([k, v]) => text("span", "jt-stat", `${k}: ${typeof v === "number" ? fmt(v) : String(v)}`)));
+  }
+
+  function onMessage(msg, buffers) {
+    if (!msg || msg.type !== "series") return;
+    msg.entries.forEach((entry, i) => {
+      const [s, v, t] = [0, 1, 2].map((j) => Array.from(f64(buffers[3 * i + j])));
+      const old = series.get(entry.key);
+      if (!old || entry.replace) series.set(entry.key, { s, v, t });
+      else {
+        // the last point of the previous message was the open bucket's newest point: superseded now
+        if (old.open) { old.s.pop(); old.v.pop(); old.t.pop(); }
+        old.s.push(...s); old.v.push(...v); old.t.push(...t);
+      }
+      series.get(entry.key).open = true;
+    });
+    schedule();
+  }
+
+  model.on("msg:custom", onMessage);
+  const onChange = () => header();
+  for (const name of ["state", "summary", "last_step", "step_rate", "finished_at"]) model.on(`change:${name}`, onChange);
+  model.on("change:snapshot", () => {
+    for (const [key, data] of decodeSnapshot(model.get("snapshot"), model.get("started_at"))) series.set(key, data);
+    schedule();
+  });
+  for (const control of [xSelect, smooth, logScale]) control.addEventListener("input", schedule);
+  const timer = setInterval(() => { if (model.get("state") === "running") header(); }, 1000);
+  header();
+  schedule();
+  return () => {
+    clearInterval(timer);
+    model.off("msg:custom", onMessage);
+  };
+}
+
+export default { render };

@@ -1,0 +1,158 @@
+"""The live run panel, kernel side: downsampling, throttled incremental updates, the final state, notebook
+weight and the static fallback (nbclient + nbconvert). The browser side is in tests/ui/."""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import numpy as np
+import pytest
+
+import jupyter_track as jt
+from jupyter_track.widgets.downsample import Downsampler
+from jupyter_track.widgets.run_panel import POINTS_PER_SERIES, SNAPSHOT_POINTS, Feeder, RunPanel
+
+
+def test_downsampling_bounds_points_keeps_spikes_and_gaps() -> None:
+    ds = Downsampler(limit=100)
+    n = 1_000_000
+    steps = np.arange(n)
+    values = np.sin(steps / 1000.0)
+    values[777_777] = 50.0  # a spike survives any bucket width
+    values[300_000:320_000] = np.nan  # longer than a bucket: a gap
+    for lo in range(0, n, 7919):  # uneven chunks, as the store yields them
+        ds.extend(steps[lo:lo + 7919], values[lo:lo + 7919], steps[lo:lo + 7919] * 0.001)
+    s, v, _ = ds.points()
+    assert len(s) <= 2 * 100 + 1 and s[0] < ds.width and s[-1] == n - 1  # the whole range, newest point last
+    assert np.all(np.diff(s) > 0) and np.nanmax(v) == 50.0 and np.isnan(v).any()
+    assert ds.width >= n // 200 and ds.generation > 0
+
+
+def test_streamed_chunks_keep_the_extremes_of_every_stretch() -> None:
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=50_000)
+    steps = np.arange(len(values))
+    ds = Downsampler(64)
+    for lo in range(0, len(values), 1234):
+        ds.extend(steps[lo:lo + 1234], values[lo:lo + 1234], steps[lo:lo + 1234])
+    s, v, _ = ds.points()
+    assert len(s) <= 2 * 64 + 1 and ds.count == len(values)
+    assert v.max() == values.max() and v.min() == values.min()
+    assert np.array_equal(v, values[s.astype(int)])  # real points, not interpolations
+    # no stretch of the series is skipped: consecutive kept points are at most two bucket widths apart
+    assert np.diff(s).max() <= 2 * ds.width
+
+
+class RecordingPanel(RunPanel):
+    """A panel with no frontend attached that keeps what the kernel sends it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.messages: list[tuple[float, dict[str, Any], list[bytes]]] = []
+
+    def send(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
+        self.messages.append((time.monotonic(), content, list(buffers or [])))
+
+
+def decode_snapshot(raw: bytes) -> dict[str, tuple[Any, Any, Any]]:
+    (length,) = struct.unpack("<I", raw[:4])
+    header = json.loads(raw[4:4 + length])
+    offset, out = 4 + length, {}
+    for key, n in header["keys"]:
+        arrays = []
+        for _ in range(3):
+            arrays.append(np.frombuffer(raw[offset:offset + 4 * n], dtype="<f4"))
+            offset += 4 * n
+        out[key] = tuple(arrays)
+    return out
+
+
+def test_feeder_sends_only_new_points_throttled_and_bounded_while_logging() -> None:
+    run = jt.init(project="panel", display=False)
+    panel = RecordingPanel(run_name=run.name, run_path=run.path, started_at=run.start_time)
+    feeder = Feeder(panel, run.store_url, run.id)
+    feeder.start()
+    run.on_finish(feeder.finish)
+    started = time.monotonic()
+    for i in range(300_000):
+        run.log({"train/loss": 1.0 / (i + 1), "train/acc": i / 300_000, "val/x": math.nan if i == 123 else i})
+        if i % 50_000 == 0:
+            time.sleep(0.3)  # let a few updates go out while the loop runs
+    run.finish()
+    elapsed = time.monotonic() - started
+    times = [t for t, _, _ in panel.messages]
+    assert len(times) >= 3  # updates arrived while the loop ran, not only at the end
+    assert len(times) <= elapsed * 4 + 2  # ≤ 4 updates a second (+ the final one)
+    for _, content, buffers in panel.messages:
+        assert content["type"] == "series" and len(buffers) == 3 * len(content["entries"])
+        for i in range(len(content["entries"])):
+            assert len(buffers[3 * i]) // 8 <= 2 * POINTS_PER_SERIES + 1
+    # bytes stay bounded: far below sending every point (300k steps × 3 series × 24 bytes = 21.6 MB)
+    assert feeder.bytes_sent < 1_500_000
+    assert panel.state == "finished" and panel.summary["train/acc"] == pytest.approx(299_999 / 300_000)
+    snapshot = decode_snapshot(panel.snapshot)
+    assert set(snapshot) == {"train/loss", "train/acc", "val/x"}
+    assert sum(len(s) for s, _, _ in snapshot.values()) <= SNAPSHOT_POINTS + 3
+    steps, values, _ = snapshot["train/acc"]
+    assert steps[-1] == 299_999 and values[-1] == pytest.approx(1.0, abs=1e-4)
+
+
+def test_finished_panel_is_final_and_static_html_escapes_names() -> None:
+    run = jt.init(project="panel", display=False)
+    for i in range(100):
+        run.log({"<img src=x onerror=alert(1)>": float(i), "loss": 1.0 / (i + 1)})
+    run.finish()
+    panel = RecordingPanel(run_name=run.name, run_path=run.path, started_at=run.start_time)
+    feeder = Feeder(panel, run.store_url, run.id)
+    feeder.finish("finished", {"loss": 0.01}, time.time())  # what run.display() does for a finished run
+    html = feeder.static_html()
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert html.count("<svg") == 2 and "polyline" in html
+
+
+EXECUTE = """
+import math
+import jupyter_track as jt
+run = jt.init(project="nb-panel", config={"lr": 0.1})
+for i in range(200_000):
+    run.log({"train/loss": 1 / (i + 1), "train/acc": i / 200_000, "val/x": math.nan if i % 5_000 == 7 else i})
+run.finish()
+"""
+
+
+@pytest.mark.slow
+def test_saved_notebook_stays_light_and_exports_the_charts(tmp_path: Path, store_dir: Path) -> None:
+    from nbconvert import HTMLExporter
+
+    from tests.test_notebooks import execute_notebook
+
+    path = tmp_path / "panel.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(EXECUTE)]), path)
+    nb = execute_notebook(path, store_dir, tmp_path / "kernels")
+    out = tmp_path / "executed.ipynb"
+    nbformat.write(nb, out)
+    empty = len(nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(EXECUTE)])))
+    growth = out.stat().st_size - empty
+    print(f"saved notebook grows by {growth:,} bytes for one run panel")
+    assert growth <= 100_000
+    widget, static = [o for o in nb.cells[0].outputs if o.output_type == "display_data"]
+    assert "application/vnd.jupyter.widget-view+json" in widget.data
+    assert "<svg" in static.data["text/html"] and 'class="jt-static"' in static.data["text/html"]
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    panels = [w for w in state.values() if w["state"].get("run_path")]
+    assert len(panels) == 1 and panels[0]["state"]["state"] == "finished"
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    assert "train/loss" in html and "<polyline" in html  # the static charts, for viewers without widgets
+
+
+def test_no_panel_outside_a_notebook_frontend() -> None:
+    run = jt.init(project="panel")  # plain Python: nothing to display
+    assert run.display() is None or isinstance(run.display(), Feeder)
+    assert threading.active_count() < 50

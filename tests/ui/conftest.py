@@ -1,0 +1,87 @@
+"""Real-browser tests: a real JupyterLab server and Debian's Chromium, driven by Python playwright."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+from tests.jupyter_server import free_port
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def write_notebook(path: Path, *sources: str) -> None:
+    """A notebook JupyterLab opens straight on the python3 kernel (no kernel picker)."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+@dataclass
+class Lab:
+    url: str
+    token: str
+    root: Path
+    store: Path
+
+    def open(self, page: Any, notebook: str) -> None:
+        page.goto(f"{self.url}lab/tree/{notebook}?token={self.token}&reset")
+        page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell", timeout=60_000)
+        # Shift+Enter before the kernel is connected does nothing: wait for the status bar to say Idle
+        page.wait_for_function("() => document.body.innerText.includes('| Idle')", timeout=60_000)
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[Lab]:
+    root, store = tmp_path / "root", tmp_path / "store"
+    root.mkdir()
+    port, token = free_port(), secrets.token_hex(16)
+    env = {**os.environ, "JUPYTER_TRACK_DIR": str(store), "JUPYTER_TRACK_QUIET": "1",
+           "JUPYTER_TRACK_CAPTURE": "none", "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--allow-root", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+         f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}api/status?token={token}", timeout=2).read()
+            break
+        except (urllib.error.URLError, OSError):
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("JupyterLab did not start") from None
+            time.sleep(0.3)
+    yield Lab(url, token, root, store)
+    process.terminate()
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        yield context.new_page()
+        browser.close()
