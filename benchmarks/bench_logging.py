@@ -127,6 +127,42 @@ def own_list(runs: int) -> dict[str, Any]:
             "pandas_s": statistics.median(frame)}
 
 
+def own_panel(steps: int) -> dict[str, Any]:
+    """A loop logging 3 metrics per step, with a live panel fed from the store and without one: the
+    slowdown, the bytes sent to the frontend, and what one finished panel adds to a saved notebook."""
+    import jupyter_track as jt
+    from jupyter_track.widgets.run_panel import Feeder, RunPanel
+
+    class Counting(RunPanel):  # no frontend here: count what would go over the wire
+        def send(self, content: Any, buffers: Any = None) -> None:
+            pass
+
+    def loop(panel: bool) -> tuple[float, Any]:
+        run = jt.init(project="bench-panel", display=False)
+        feeder = None
+        if panel:
+            widget = Counting(run_name=run.name, run_path=run.path, started_at=run.start_time)
+            feeder = Feeder(widget, run.store_url, run.id)
+            feeder.start()
+            run.on_finish(feeder.finish)
+        log = run.log
+        t0 = time.perf_counter()
+        for step in range(steps):
+            log({"loss": 1.0 / (step + 1), "acc": step / steps, "lr": 0.1})
+        seconds = time.perf_counter() - t0
+        run.finish()
+        return seconds, feeder
+
+    without = statistics.median(loop(False)[0] for _ in range(3))
+    timed = [loop(True) for _ in range(3)]
+    with_panel = statistics.median(t for t, _ in timed)
+    feeder = timed[-1][1]
+    widget_bytes = len(json.dumps({k: v for k, v in feeder.panel.get_state().items() if k != "snapshot"},
+                                  default=str)) + len(feeder.panel.snapshot) * 4 // 3 + len(feeder.static_html())
+    return {"slowdown_percent": 100 * (with_panel / without - 1), "bytes_sent": feeder.bytes_sent,
+            "updates": feeder.updates, "loop_s": with_panel, "widget_bytes": widget_bytes}
+
+
 def own_monitor(seconds: int) -> dict[str, Any]:
     """The system monitor's CPU cost at its default 2 s interval, from its own thread's CPU time."""
     from jupyter_track.capture.system import measure_overhead
@@ -135,7 +171,7 @@ def own_monitor(seconds: int) -> dict[str, Any]:
 
 
 OWN: dict[str, Callable[[int], dict[str, Any]]] = {"ingest": own_ingest, "read": own_read, "list": own_list,
-                                                   "monitor": own_monitor}
+                                                   "monitor": own_monitor, "panel": own_panel}
 
 
 def run_own(name: str, size: int) -> dict[str, Any]:
@@ -154,7 +190,11 @@ def median_of(repeats: int, measure: Callable[[], dict[str, Any]]) -> dict[str, 
     good = [r for r in results if "error" not in r]
     if not good:
         return results[0]
-    return {k: statistics.median(r[k] for r in good) for k, v in good[0].items() if isinstance(v, int | float)}
+    figures = {k: statistics.median(r[k] for r in good) for k, v in good[0].items()
+               if isinstance(v, int | float) and not isinstance(v, bool) and all(k in r for r in good)}
+    if any(r.get("truncated") for r in good):
+        figures["truncated"] = True
+    return figures
 
 
 def show(value: float | None, unit: str) -> str:
@@ -222,8 +262,11 @@ def main(argv: list[str] | None = None) -> int:
     read = run_own("read", own_sizes["read"])
     listing = run_own("list", own_sizes["list"])
     monitor = run_own("monitor", 4 if args.quick else 30)
-    figures.update({"own_ingest": ingest, "own_read": read, "own_list": listing, "own_monitor": monitor})
+    panel = run_own("panel", 20_000 if args.quick else 1_000_000)
+    figures.update({"own_ingest": ingest, "own_read": read, "own_list": listing, "own_monitor": monitor,
+                    "own_panel": panel})
     blank = [""] * len(peers)
+    panel_steps = 20_000 if args.quick else 1_000_000
     rows += [
         [f"ingest, {own_sizes['ingest'] * 5:,} points, log → durable", ">= 1,000,000",
          show(ingest.get("points_per_s"), "points/s"), *blank],
@@ -237,6 +280,12 @@ def main(argv: list[str] | None = None) -> int:
         ["  … one page of 50 (what a UI asks for)", "", show(listing.get("page_s"), "ms"), *blank],
         ["system monitor at 2 s, % of one core", "<= 1 %",
          "—" if "percent_of_one_core" not in monitor else f"{monitor['percent_of_one_core']:.3f} %", *blank],
+        [f"live panel: {panel_steps:,}-step loop, 3 metrics, slowdown", "<= 5 %",
+         "—" if "slowdown_percent" not in panel else f"{panel['slowdown_percent']:+.1f} %", *blank],
+        ["  … bytes sent to the frontend over the run", "bounded",
+         "—" if "bytes_sent" not in panel else f"{panel['bytes_sent']:,} in {panel['updates']} updates", *blank],
+        ["  … bytes one finished panel adds to a saved notebook", "<= 100 KB",
+         "—" if "widget_bytes" not in panel else f"{panel['widget_bytes']:,}", *blank],
     ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     print()
