@@ -186,5 +186,23 @@ def _show_panel(run: Any) -> Any:
     return show(run)
 
 
+def _table_bundle(table: Any) -> dict[str, Any]:
+    from .widgets.table_view import mimebundle
+
+    return mimebundle(table)
+
+
+def _register_display() -> None:
+    """In IPython, a ``jt.Table`` displays as the table widget (registered by name: nothing loads until a
+    table is shown)."""
+    from .capture.cells import running_shell
+
+    shell = running_shell()
+    formatter = getattr(getattr(shell, "display_formatter", None), "mimebundle_formatter", None)
+    if formatter is not None:
+        formatter.for_type_by_name("jupyter_track.media.table", "Table", _table_bundle)
+
+
 session.display_hook = _show_panel
+_register_display()
 sys.modules[__name__].__class__ = _Module

@@ -1,0 +1,152 @@
+"""The table widget: a ``jt.Table`` in a cell, paged, sortable, filterable, with image thumbnails.
+
+The kernel keeps the table and does the work (a pandas query such as ``label != prediction``, a text search,
+sorting), and sends one page at a time, so 10,000 rows with 1,000 images stay responsive. Image cells travel
+as small PNG thumbnails (data URLs); a click asks the kernel for the full image. Every cell is shown as text:
+the frontend never parses cell values as HTML.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import traitlets
+
+from ..media import Histogram, Image, Table
+
+STATIC = Path(__file__).with_name("static")
+PAGE_SIZE = 25
+STATIC_ROWS = 20  # rows in the static HTML left for viewers without widgets
+
+
+class TableWidget(anywidget.AnyWidget):
+    """Shows a :class:`~jupyter_track.media.Table`; ``display(table)`` (or a table as a cell's last value)
+    makes one in a notebook."""
+
+    _esm = STATIC / "table_view.js"
+    _css = STATIC / "table_view.css"
+    columns = traitlets.List().tag(sync=True)
+    column_types = traitlets.List().tag(sync=True)
+    rows = traitlets.List().tag(sync=True)  # the current page: lists of cells (JSON)
+    row_ids = traitlets.List().tag(sync=True)  # their row numbers in the table
+    total = traitlets.Int(0).tag(sync=True)  # rows matching the filter and search
+    size = traitlets.Int(0).tag(sync=True)
+    page = traitlets.Int(0).tag(sync=True)
+    page_size = traitlets.Int(PAGE_SIZE).tag(sync=True)
+    sort_by = traitlets.Unicode("").tag(sync=True)
+    sort_desc = traitlets.Bool(False).tag(sync=True)
+    query = traitlets.Unicode("").tag(sync=True)
+    search = traitlets.Unicode("").tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, table: Table, **kwargs: Any) -> None:
+        super().__init__(columns=list(table.columns), column_types=table.column_types(), size=len(table), **kwargs)
+        self._table = table
+        self._order: list[int] = []
+        self.observe(self._refresh, names=["page", "page_size", "sort_by", "sort_desc", "query", "search"])
+        self.on_msg(self._on_message)
+        self._refresh()
+
+    def _refresh(self, change: Any = None) -> None:
+        if change is not None and change["name"] in ("sort_by", "sort_desc", "query", "search") and self.page:
+            self.page = 0  # a new order or filter starts on the first page (this refreshes again)
+            return
+        self._order = self._matching()
+        self.total = len(self._order)
+        last_page = max(0, math.ceil(self.total / max(1, self.page_size)) - 1)
+        if self.page > last_page:
+            self.page = last_page
+            return
+        ids = self._order[self.page * self.page_size:(self.page + 1) * self.page_size]
+        self.row_ids = ids
+        self.rows = [[_cell(v) for v in self._table.data[i]] for i in ids]
+
+    def _matching(self) -> list[int]:
+        ids = list(range(len(self._table)))
+        errors = []
+        if self.query.strip():
+            try:
+                keep = set(self._table.filter_rows(self.query))
+                ids = [i for i in ids if i in keep]
+            except ValueError as exc:
+                errors.append(str(exc))
+        if self.search.strip():
+            found = set(self._table.search_rows(self.search))
+            ids = [i for i in ids if i in found]
+        self.error = "; ".join(errors)
+        if self.sort_by in self._table.columns:
+            col = self._table.columns.index(self.sort_by)
+            present = [i for i in ids if _sort_key(self._table.data[i][col]) is not None]
+            missing = [i for i in ids if _sort_key(self._table.data[i][col]) is None]
+            present.sort(key=lambda i: _sort_key(self._table.data[i][col]), reverse=self.sort_desc)  # type: ignore[arg-type,return-value]
+            ids = present + missing  # empty cells last, whichever the direction
+        return ids
+
+    def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
+        if content.get("type") == "full":  # click-to-enlarge: the whole image, not the thumbnail
+            cell = self._table.data[int(content["row"])][int(content["col"])]
+            if isinstance(cell, Image):
+                self.send({"type": "full", "row": content["row"], "col": content["col"],
+                           "src": _data_url(cell.encoded, cell.format), "caption": cell.caption or ""})
+
+
+def _sort_key(value: Any) -> Any:
+    """What a cell sorts by: numbers by value, text by text, images by caption; None when empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, bool | int | float):
+        return (0, float(value), "")
+    if isinstance(value, Image):
+        return (1, 0.0, value.caption or "")
+    return (1, 0.0, str(value))
+
+
+def _cell(value: Any) -> Any:
+    """A cell as JSON for the frontend."""
+    if isinstance(value, Image):
+        return {"_type": "image", "src": _data_url(value.thumbnail, "png"), "caption": value.caption or ""}
+    if isinstance(value, Histogram):
+        return {"_type": "histogram", "values": [float(v) for v in value.histogram],
+                "bins": [float(b) for b in value.bins]}
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else str(value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _data_url(data: bytes, fmt: str | None) -> str:
+    mime = {"jpg": "jpeg", "jpeg": "jpeg", "gif": "gif", "webp": "webp"}.get((fmt or "png").lower(), "png")
+    return f"data:image/{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def static_html(table: Table) -> str:
+    """The first rows as a plain HTML table (escaped), for viewers without widgets."""
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in table.columns)
+    body = []
+    for row in table.data[:STATIC_ROWS]:
+        cells = []
+        for v in row:
+            if isinstance(v, Image):
+                cells.append(f'<td><img src="{_data_url(v.thumbnail, "png")}" alt="{html.escape(v.caption or "")}"'
+                             ' style="max-height:48px"></td>')
+            else:
+                cells.append(f"<td>{html.escape('' if v is None else str(v))}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    more = f"<p>{len(table) - STATIC_ROWS} more rows</p>" if len(table) > STATIC_ROWS else ""
+    return (f'<div class="jt-table-static"><table border="1" style="border-collapse:collapse;font-size:12px">'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}</div>")
+
+
+def mimebundle(table: Table) -> dict[str, Any]:
+    """What a cell shows for a table: the widget, with a static table beside it for viewers without widgets
+    (an exporter picks the widget over it when it has the widget's state)."""
+    widget = TableWidget(table)
+    bundle = widget._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    return {**data, "text/html": static_html(table)}
