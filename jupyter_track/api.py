@@ -283,6 +283,19 @@ class Api:
         where = f" in project {project!r}" if project else ""
         raise RunNotFoundError(f"no run {ident!r}{where}; `jupyter-track ls` lists the runs")
 
+    def artifact(self, name: str, type: str | None = None) -> Any:
+        """An artifact version by ``project/name:alias`` (W&B's ``Api().artifact``)."""
+        from .artifacts import artifact
+
+        return artifact(name, type=type, store=self.store.url)
+
+    def artifacts(self, type_name: str | None = None, name: str | None = None, project: str | None = None
+                  ) -> Any:
+        """Logged artifact versions, by type and name (W&B's ``Api().artifacts``)."""
+        from .artifacts import artifacts
+
+        return artifacts(project, type=type_name, name=name, store=self.store.url)
+
     def projects(self) -> list[dict[str, Any]]:
         return [{"name": p.name, "runs": p.runs, "last_created_at": p.last_created_at}
                 for p in self.store.list_projects()]

@@ -137,13 +137,13 @@ def init(
     _hook_exit()
     if _pending_seed:
         run.record_meta({"seed": _pending_seed.pop()})
+    say(f"{'resumed' if existing else 'started'} run {run.name} ({run.path}) → {_where(url)}")
     from .capture.cells import running_shell
 
     run._capture = Capture(run, parts, notebook=notebook, shell=running_shell(), runs=tracked_runs)
     run._capture.start()
     if _wants_display(display):
         show(run)
-    say(f"{'resumed' if existing else 'started'} run {run.name} ({run.path}) → {_where(url)}")
     return run
 
 

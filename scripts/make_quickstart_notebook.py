@@ -6,11 +6,9 @@ Edit the cells here, not the .ipynb, so the committed notebook stays clean and r
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from notebook_gen import main
 
 OUT = Path(__file__).resolve().parent.parent / "notebooks" / "quickstart.ipynb"
 
@@ -183,31 +181,5 @@ The same store is browsable from a terminal (prefix with `!` to run it from a no
 ]
 
 
-def build() -> nbformat.NotebookNode:
-    nb = new_notebook()
-    nb.metadata = {
-        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"},
-    }
-    nb.cells = [new_markdown_cell(src) if kind == "md" else new_code_cell(src) for kind, src in CELLS]
-    for i, cell in enumerate(nb.cells):  # stable ids: regenerating gives a byte-identical file
-        cell["id"] = f"cell-{i:02d}"
-    nbformat.validate(nb)
-    return nb
-
-
-def main() -> int:
-    check = "--check" in sys.argv[1:]
-    text = nbformat.writes(build(), version=4) + "\n"
-    if check:
-        same = OUT.exists() and OUT.read_text() == text
-        print(f"{OUT}: {'up to date' if same else 'OUT OF DATE: run scripts/make_quickstart_notebook.py'}")
-        return 0 if same else 1
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text)
-    print(f"wrote {OUT}")
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(OUT, CELLS, "scripts/make_quickstart_notebook.py"))

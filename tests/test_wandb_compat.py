@@ -79,3 +79,14 @@ def test_init_accepts_wandb_only_arguments() -> None:
                   settings=None, magic=False, force=False, allow_val_change=True)
     run.finish()
     assert jt.run(run.path).state == "finished"
+
+
+def test_api_artifact_spellings(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "data.csv").write_text("a,b\n1,2\n")
+    with jt.init(project="proj") as run:
+        art = jt.Artifact("data", type="dataset")
+        art.add_file(str(tmp_path / "data.csv"))
+        run.log_artifact(art, aliases=["best"])
+    api = jt.Api()
+    assert api.artifact("proj/data:best").version == "v0"
+    assert [a.name for a in api.artifacts("dataset")] == ["data:v0"]  # W&B names versions so

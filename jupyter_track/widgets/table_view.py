@@ -30,10 +30,10 @@ class TableWidget(anywidget.AnyWidget):
 
     _esm = STATIC / "table_view.js"
     _css = STATIC / "table_view.css"
-    columns = traitlets.List().tag(sync=True)
-    column_types = traitlets.List().tag(sync=True)
-    rows = traitlets.List().tag(sync=True)  # the current page: lists of cells (JSON)
-    row_ids = traitlets.List().tag(sync=True)  # their row numbers in the table
+    columns: traitlets.List[str] = traitlets.List().tag(sync=True)
+    column_types: traitlets.List[str] = traitlets.List().tag(sync=True)
+    rows: traitlets.List[list[Any]] = traitlets.List().tag(sync=True)  # the current page: lists of cells (JSON)
+    row_ids: traitlets.List[int] = traitlets.List().tag(sync=True)  # their row numbers in the table
     total = traitlets.Int(0).tag(sync=True)  # rows matching the filter and search
     size = traitlets.Int(0).tag(sync=True)
     page = traitlets.Int(0).tag(sync=True)
@@ -83,7 +83,7 @@ class TableWidget(anywidget.AnyWidget):
             col = self._table.columns.index(self.sort_by)
             present = [i for i in ids if _sort_key(self._table.data[i][col]) is not None]
             missing = [i for i in ids if _sort_key(self._table.data[i][col]) is None]
-            present.sort(key=lambda i: _sort_key(self._table.data[i][col]), reverse=self.sort_desc)  # type: ignore[arg-type,return-value]
+            present.sort(key=lambda i: _sort_key(self._table.data[i][col]), reverse=self.sort_desc)
             ids = present + missing  # empty cells last, whichever the direction
         return ids
 
@@ -148,5 +148,5 @@ def mimebundle(table: Table) -> dict[str, Any]:
     (an exporter picks the widget over it when it has the widget's state)."""
     widget = TableWidget(table)
     bundle = widget._repr_mimebundle_()
-    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    data = (bundle[0] if isinstance(bundle, tuple) else bundle) or {}
     return {**data, "text/html": static_html(table)}
