@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .media import Histogram, Html, Image, Plotly, Table
     from .model_watch import unwatch, watch
     from .snapshot_restore import restore
+    from .sweeps import agent, get_sweep, sweep, sweep_runs
 
 run = RunHandle()
 
@@ -57,10 +58,12 @@ __all__ = [
     "StoredRun",
     "Table",
     "UsageError",
+    "agent",
     "artifact",
     "artifacts",
     "config",
     "finish",
+    "get_sweep",
     "init",
     "lineage",
     "load_ipython_extension",
@@ -74,6 +77,8 @@ __all__ = [
     "save",
     "seed_everything",
     "summary",
+    "sweep",
+    "sweep_runs",
     "unload_ipython_extension",
     "unwatch",
     "use_artifact",
@@ -144,6 +149,8 @@ _LAZY = {"Api": ".api", "RunList": ".api", "StoredRun": ".api", "runs": ".api", 
          "Artifact": ".artifacts", "artifact": ".artifacts", "artifacts": ".artifacts", "lineage": ".artifacts"}
 _LAZY.update({"Image": ".media", "Histogram": ".media", "Html": ".media", "Plotly": ".media", "Table": ".media",
               "watch": ".model_watch", "unwatch": ".model_watch"})  # media and jt.watch: loaded on first use
+_LAZY.update({"sweep": ".sweeps", "agent": ".sweeps", "get_sweep": ".sweeps", "sweep_runs": ".sweeps"})  # Optuna
+_LAZY["_jupyter_server_extension_points"] = ".server"  # jupyter_server's hook; tornado loads only with the server
 
 
 def __getattr__(name: str) -> Any:
@@ -192,15 +199,22 @@ def _table_bundle(table: Any) -> dict[str, Any]:
     return mimebundle(table)
 
 
+def _runs_bundle(runs: Any) -> dict[str, Any]:
+    from .widgets.table_view import runs_mimebundle
+
+    return runs_mimebundle(runs)
+
+
 def _register_display() -> None:
-    """In IPython, a ``jt.Table`` displays as the table widget (registered by name: nothing loads until a
-    table is shown)."""
+    """In IPython, a ``jt.Table`` and a ``jt.runs(...)`` list display as the table widget (registered by
+    name: nothing loads until one is shown)."""
     from .capture.cells import running_shell
 
     shell = running_shell()
     formatter = getattr(getattr(shell, "display_formatter", None), "mimebundle_formatter", None)
     if formatter is not None:
         formatter.for_type_by_name("jupyter_track.media.table", "Table", _table_bundle)
+        formatter.for_type_by_name("jupyter_track.api", "RunList", _runs_bundle)
 
 
 session.display_hook = _show_panel

@@ -98,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     gc.add_argument("--dry-run", action="store_true", help="only report what would be deleted")
     gc.set_defaults(func=cmd_gc)
     _artifact_parser(sub)
+    _sweep_parser(sub)
     return p
 
 
@@ -122,6 +123,21 @@ def _artifact_parser(sub: Any) -> None:
     alias.add_argument("name", help="[project/]name:version, e.g. fashion/classifier:v3")
     alias.add_argument("alias", help="e.g. production")
     alias.set_defaults(func=cmd_artifact_alias)
+
+
+def _sweep_parser(sub: Any) -> None:
+    sweep = sub.add_parser("sweep", help="create a sweep from a W&B sweep config (YAML); prints its id")
+    sweep.add_argument("config", help="the sweep config file (method, metric, parameters, program, …)")
+    sweep.add_argument("--project", help="project (default: the config's, else the working folder's name)")
+    sweep.set_defaults(func=cmd_sweep)
+    agent = sub.add_parser("agent", help="run a sweep's trials: the config's program, with --key=value arguments")
+    agent.add_argument("sweep_id", help="the id `jupyter-track sweep` printed (entity/project/id accepted)")
+    agent.add_argument("--count", type=int, help="at most this many trials (default: until the sweep is done)")
+    agent.set_defaults(func=cmd_agent)
+    sweeps = sub.add_parser("sweeps", help="list sweeps with their state, runs and best value so far")
+    sweeps.add_argument("project", nargs="?", help="project (default: every project)")
+    sweeps.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    sweeps.set_defaults(func=cmd_sweeps)
 
 
 def _api(args: argparse.Namespace) -> Any:
@@ -265,6 +281,44 @@ def cmd_gc(args: argparse.Namespace) -> int:
     verb = "would delete" if args.dry_run else "deleted"
     print(f"{verb} {len(doomed)} unreferenced blobs ({_bytes(freed)}); kept {len(referenced)} referenced"
           + (f" and {young} written in the last {GC_GRACE_SECONDS // 60} minutes" if young else ""))
+    return 0
+
+
+# -- sweep commands: thin over jupyter_track.sweeps ----------------------------------------------------------------
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .sweeps import sweep
+
+    print(sweep(args.config, project=args.project, store=args.store, dir=args.dir, quiet=True))
+    return 0
+
+
+def cmd_agent(args: argparse.Namespace) -> int:
+    from .sweeps.command import run_agent
+
+    if args.count is not None and args.count < 1:
+        raise ValueError("--count takes a whole number >= 1")
+    ran = run_agent(args.sweep_id, count=args.count, store=args.store, dir=args.dir)
+    print(f"jupyter-track: ran {ran} trial{'s' if ran != 1 else ''} of sweep {args.sweep_id}", file=sys.stderr)
+    return 0
+
+
+def cmd_sweeps(args: argparse.Namespace) -> int:
+    from .sweeps import list_sweeps
+
+    rows = []
+    for s in list_sweeps(args.project, store=args.store, dir=args.dir):
+        best = s.best_run()
+        rows.append({"id": s.id, "project": s.project, "method": s.method, "state": s.state, "runs": len(s.runs),
+                     "metric": f"{s.metric} ({s.goal})" if s.metric else "",
+                     "best": s.best_value if best is not None else "", "best run": best.name if best else "",
+                     "created": _when(s.record.created_at)})
+    if args.json:
+        print(json.dumps(rows, default=str, indent=1))
+    elif rows:
+        _table(rows)
+    else:
+        print("no sweeps" + (f" in project {args.project!r}" if args.project else "")
+              + ": create one with `jupyter-track sweep CONFIG.yaml`")
     return 0
 
 

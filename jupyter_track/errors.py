@@ -31,5 +31,14 @@ class ArtifactIntegrityError(StoreError):
     """A file of an artifact is missing from the blob store or its bytes no longer match its SHA-256."""
 
 
+class SweepConfigError(JupyterTrackError, ValueError):
+    """A sweep configuration names an unknown field or gives a value it cannot take (the message names both)."""
+
+
+class TrialPruned(JupyterTrackError):
+    """Raised by ``log()`` inside a sweep trial that the pruner (hyperband) stopped: the run has already ended
+    as ``pruned``; ``jt.agent`` catches it and starts the next trial."""
+
+
 class JupyterTrackWarning(UserWarning):
     """Something was accepted but not as given (a value stored as its repr, a step ignored)."""

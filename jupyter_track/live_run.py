@@ -82,6 +82,8 @@ class Run:
         self._logged_at: int | None = None  # the step of the latest log() (the executed-code history uses it)
         self._capture: Any = None  # set by init(): jupyter_track.capture.Capture
         self._finish_callbacks: list[Callable[[str, dict[str, Any], float], None]] = []
+        # a sweep trial's hook (jupyter_track.sweeps): sees each log()'s scalars, may raise TrialPruned
+        self._log_hook: Callable[[dict[str, Any]], None] | None = None
         self.config = Config(config, on_change=self._config_changed)
         self.summary = Summary(self._last, self._summary_changed)
         self.summary._user.update(user_summary or {})
@@ -133,6 +135,8 @@ class Run:
         if rich:
             for key, kind, payload in rich:
                 self._last[key] = payload if kind == "text" else {"_type": kind}
+        if self._log_hook is not None:  # only sweep trials have one
+            self._log_hook(scalars)
 
     def log_system(self, values: Mapping[str, float], t: float | None = None) -> None:
         """Record one sample of the system stream (``system/…`` keys on a wall-time axis, as the system monitor

@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -98,6 +99,10 @@ def init(
     if mode not in ("online", "offline", "disabled", "shared", "dryrun", "run"):
         raise ValueError(f"init(mode={mode!r}): use 'online', 'offline' or 'disabled'")
     merged = _merge_config(config, config_include_keys, config_exclude_keys)
+    trial = _take_trial()
+    if trial is not None:  # a sweep trial: its parameters win over init(config=) defaults, as in W&B
+        merged.update(trial.params)
+        project, id = trial.project or project, id or trial.run_id
     from .capture import Capture, parts_from
 
     parts = parts_from(capture)
@@ -130,7 +135,7 @@ def init(
         if resume_mode == "must":
             raise RunNotFoundError(f"init(resume='must'): no run with id {id!r} in {_where(url)}")
         run = _create(opened, url, writer_for(url), project, entity, merged, name, notes, tags, group, job_type,
-                      id, display)
+                      id, display, sweep_id=trial.sweep_id if trial is not None else None)
     with _lock:
         _active.append(run)
     _pending_config.clear()  # consumed by this run
@@ -142,6 +147,8 @@ def init(
 
     run._capture = Capture(run, parts, notebook=notebook, shell=running_shell(), runs=tracked_runs)
     run._capture.start()
+    if trial is not None and trial.on_start is not None:
+        trial.on_start(run)
     if _wants_display(display):
         show(run)
     return run
@@ -149,7 +156,7 @@ def init(
 
 def _create(store: Any, url: str, writer: Any, project: str | None, entity: str | None, config: dict[str, Any],
             name: str | None, notes: str | None, tags: Sequence[str] | None, group: str | None,
-            job_type: str | None, run_id: str | None, display: bool | None) -> Run:
+            job_type: str | None, run_id: str | None, display: bool | None, sweep_id: str | None = None) -> Run:
     import socket
 
     from .live_run import Run
@@ -170,6 +177,8 @@ def _create(store: Any, url: str, writer: Any, project: str | None, entity: str 
         "job_type": job_type, "notes": notes, "config": config, "meta": {}, "created_at": now, "updated_at": now,
         "heartbeat_at": now, "last_step": None, "host": socket.gethostname(), "pid": os.getpid(),
     }
+    if sweep_id is not None:
+        fields["sweep_id"] = sweep_id
     buffer = writer.register(run_id)
     buffer.op("create", (fields, tag_list))  # the writer's first batch makes the run's row
     return Run(store_url=url, blobs=BlobStore(blob_root_for(url)), writer=writer, buffer=buffer, id=run_id,
@@ -283,6 +292,50 @@ def seed_everything(seed: int, deterministic: bool = False) -> dict[str, Any]:
     else:
         _pending_seed[:] = [seeded]
     return seeded
+
+
+# -- sweep trials: the next init() joins the trial (jupyter_track.sweeps) ----------------------------------------
+@dataclass
+class PendingTrial:
+    """A sweep trial waiting for its run: the next ``init()`` in this process joins it (the run gets
+    ``sweep_id``, ``params`` over its config, the sweep's project) and then calls ``on_start(run)``.
+
+    Set by ``jt.agent`` (:func:`set_pending_trial`), or read once from ``JUPYTER_TRACK_SWEEP_*`` in a program
+    that ``jupyter-track agent`` started.
+    """
+
+    sweep_id: str
+    params: dict[str, Any]
+    project: str | None = None
+    run_id: str | None = None
+    on_start: Callable[[Run], None] | None = None
+
+
+_pending_trial: list[PendingTrial] = []
+_env_trial = {"taken": False}
+
+
+def set_pending_trial(trial: PendingTrial | None) -> None:
+    """Make ``trial`` the one the next ``init()`` joins (None: forget a trial no run joined)."""
+    with _lock:
+        _pending_trial[:] = [trial] if trial is not None else []
+
+
+def _take_trial() -> PendingTrial | None:
+    with _lock:
+        if _pending_trial:
+            return _pending_trial.pop()
+        sweep_id = _settings.SWEEP_ID.text()
+        if _env_trial["taken"] or not sweep_id:
+            return None
+        _env_trial["taken"] = True  # one trial per process started by the CLI agent
+    import json
+
+    params = json.loads(_settings.SWEEP_PARAMS.text() or "{}")
+    if not isinstance(params, dict):
+        raise UsageError(f"{_settings.SWEEP_PARAMS.name} must be a JSON object of parameters")
+    return PendingTrial(sweep_id=sweep_id, params=params, project=_settings.SWEEP_PROJECT.text(),
+                        run_id=_settings.SWEEP_RUN_ID.text())
 
 
 # -- module attributes: jt.config / jt.summary / jt.run ---------------------------------------------------------

@@ -76,8 +76,14 @@ SNAPSHOT_OUTPUT_CAP = Setting(
 )
 DISPLAY = Setting("JUPYTER_TRACK_DISPLAY", None, "0 turns off the inline live panel that init() shows.")
 
+# Set by `jupyter-track agent` for the program it starts: the program's first init() joins this sweep trial.
+SWEEP_ID = Setting("JUPYTER_TRACK_SWEEP_ID", None, "Sweep whose trial the first init() of this process joins.")
+SWEEP_RUN_ID = Setting("JUPYTER_TRACK_SWEEP_RUN_ID", None, "Run id the sweep trial's run is created with.")
+SWEEP_PARAMS = Setting("JUPYTER_TRACK_SWEEP_PARAMS", None, "JSON object of the trial's parameters (its config).")
+SWEEP_PROJECT = Setting("JUPYTER_TRACK_SWEEP_PROJECT", None, "Project of the sweep (the trial's run goes there).")
+
 ALL = (DIR, STORE, PROJECT, MODE, FLUSH_INTERVAL, BUFFER_SIZE, HEARTBEAT_TIMEOUT, QUIET, NOTEBOOK, CAPTURE,
-       SYSTEM_INTERVAL, SNAPSHOT_OUTPUT_CAP, DISPLAY)
+       SYSTEM_INTERVAL, SNAPSHOT_OUTPUT_CAP, DISPLAY, SWEEP_ID, SWEEP_RUN_ID, SWEEP_PARAMS, SWEEP_PROJECT)
 
 DB_FILENAME = "jupyter_track.db"
 

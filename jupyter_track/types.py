@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-RunState = Literal["running", "finished", "failed", "crashed", "killed"]
-RUN_STATES: tuple[RunState, ...] = ("running", "finished", "failed", "crashed", "killed")
+RunState = Literal["running", "finished", "failed", "crashed", "killed", "pruned"]
+# pruned: a sweep trial stopped early by the sweep's pruner (early_terminate: hyperband); see jupyter_track.sweeps
+RUN_STATES: tuple[RunState, ...] = ("running", "finished", "failed", "crashed", "killed", "pruned")
 
 
 @dataclass

@@ -41,6 +41,8 @@ def test_ls_sorts_by_a_summary_metric_and_shows_it(runs: list[jt.Run]) -> None:
     assert lines[0].split()[:4] == ["ID", "NAME", "STATE", "CREATED"] and "SUMMARY.ACC" in lines[0]
     assert [line.split()[1] for line in lines[1:]] == ["r1", "r2", "r0"]
     assert "0.9" in lines[1] and "0.01" in lines[1]
+    tagged = json.loads(cli("ls", "fashion", "--tag", "t", "--json").stdout)
+    assert len(tagged) == 3 and json.loads(cli("ls", "--tag", "nope", "--json").stdout) == []
     every = json.loads(cli("ls", "--json").stdout)
     assert {r["project"] for r in every} == {"fashion"} and len(every) == 3
     assert "fashion" in cli("projects").stdout

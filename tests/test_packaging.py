@@ -22,8 +22,13 @@ LAYERS = {
     "read": {"store", "artifacts"},
     "widgets": {"store", "read"},  # read the store; shown by the entry point's display hook
     "entry": {"store", "capture", "run", "read", "artifacts", "widgets"},
+    "server": {"store", "read", "widgets"},  # the jupyter_server extension: reads like the read API (+ downsampling)
 }
-PACKAGES = ("store", "capture", "artifacts", "widgets")  # folders that are one group each
+PACKAGES = ("store", "capture", "artifacts", "widgets", "server")  # folders that are one group each
+# sweeps (Optuna): drive runs through session.PendingTrial and read them back; the CLI and jt.* call them
+LAYERS["sweeps"] = {"store", "run", "read"}
+LAYERS["entry"] = LAYERS["entry"] | {"sweeps"}
+PACKAGES = (*PACKAGES, "sweeps")
 GROUP = {"run_config": "run", "run_summary": "run", "live_run": "run", "session": "run", "disabled": "run",
          "model_watch": "run", "handle": "entry", "api": "read", "snapshot_restore": "read", "cli": "entry",
          "ipython": "entry", "__init__": "entry", "__main__": "entry"}

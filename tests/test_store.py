@@ -15,6 +15,7 @@ from jupyter_track.errors import StoreError, StoreVersionError
 from jupyter_track.store import close_all, open_store
 from jupyter_track.store import writer as writer_mod
 from jupyter_track.store.filters import FilterError
+from jupyter_track.store.revisions import VERSION_TABLE
 from jupyter_track.store.schema import HEAD, REVISIONS, metadata
 from jupyter_track.store.sql import SQLStore, redact
 
@@ -34,11 +35,24 @@ def test_store_written_by_a_newer_version_is_refused_and_left_untouched(store_di
     open_store()
     close_all()
     with sqlite3.connect(db(store_dir)) as conn:
-        conn.execute("UPDATE alembic_version SET version_num = '9999_future'")
+        conn.execute("UPDATE jupyter_track_version SET version_num = '9999_future'")
     before = db(store_dir).read_bytes()
     with pytest.raises(StoreVersionError, match=r"newer jupyter_track.*pip install -U jupyter_track"):
         jt.init(project="p")
     assert db(store_dir).read_bytes() == before
+
+
+def test_a_store_stamped_in_alembic_version_is_adopted_and_that_table_left_to_optuna(store_dir: Path) -> None:
+    run = jt.init(project="p")
+    run.log({"x": 1.0})
+    run.finish()
+    close_all()
+    with sqlite3.connect(db(store_dir)) as conn:  # how stores were stamped before the table had our name
+        conn.execute("ALTER TABLE jupyter_track_version RENAME TO alembic_version")
+    assert jt.run(run.path).summary["x"] == 1.0
+    with sqlite3.connect(db(store_dir)) as conn:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert "jupyter_track_version" in tables and "alembic_version" not in tables
 
 
 def test_corrupted_store_gives_a_clear_error(store_dir: Path) -> None:
@@ -58,9 +72,10 @@ def test_migration_scripts_build_exactly_the_declared_schema(tmp_path: Path) -> 
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
     upgrade(engine)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+        diff = compare_metadata(context, metadata)
         assert diff == []
-        assert conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == HEAD
+        assert conn.scalar(sa.text("SELECT version_num FROM jupyter_track_version")) == HEAD
 
 
 def test_older_store_is_migrated_on_open(tmp_path: Path) -> None:
@@ -124,6 +139,7 @@ def test_filters_cover_fields_config_summary_tags_and_operators() -> None:
     assert names({"summary_metrics.loss": {"$lte": 0.9}}) == ["run-1", "run-2"]
     assert names({"tags": "b"}) == ["run-1"]
     assert names({"tags": {"$in": ["a", "zzz"]}}) == ["run-0", "run-1"]
+    assert names({"tags": {"$all": ["a", "b"]}}) == ["run-1"]
     assert names({"state": "failed"}) == ["run-2"]
     assert names({"state": {"$ne": "failed"}, "group": "g1"}) == ["run-0", "run-1"]
     assert names({"$or": [{"name": "run-0"}, {"config.lr": 0.001}]}) == ["run-0", "run-2"]

@@ -130,10 +130,13 @@ class Table:
         return self._subset(self.filter_rows(expr))
 
     def search_rows(self, text: str) -> list[int]:
-        """Row numbers where some string cell contains ``text`` (case-insensitive)."""
+        """Row numbers where some text cell or image caption contains ``text`` (case-insensitive)."""
         needle = str(text).casefold()
-        return [i for i, row in enumerate(self.data)
-                if any(isinstance(c, str) and needle in c.casefold() for c in row)]
+
+        def words(cell: Any) -> str:
+            return cell if isinstance(cell, str) else (getattr(cell, "caption", None) or "")
+
+        return [i for i, row in enumerate(self.data) if any(needle in words(c).casefold() for c in row)]
 
     def search(self, text: str) -> Table:
         """A new table with the rows where some string cell contains ``text`` (case-insensitive)."""

@@ -65,6 +65,7 @@ class BlobRefWrite:
     name: str
     size: int
     run_id: str | None = None
+    replace: bool = False  # drop the run's other refs with this owner and name first (a live snapshot re-sent)
 
 
 @dataclass
@@ -118,6 +119,15 @@ class ArtifactUseWrite:
 
 
 @dataclass
+class SweepWrite:
+    """Create a sweep's row (``create``: ``fields`` holds every column but ``id``) or update its columns."""
+
+    id: str
+    fields: dict[str, Any]
+    create: bool = False
+
+
+@dataclass
 class Batch:
     """Everything one flush writes, applied by :meth:`Store.write_batch` in one transaction."""
 
@@ -129,10 +139,11 @@ class Batch:
     artifacts: list[ArtifactWrite] = field(default_factory=list)
     aliases: list[AliasWrite] = field(default_factory=list)
     artifact_uses: list[ArtifactUseWrite] = field(default_factory=list)
+    sweeps: list[SweepWrite] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.runs or self.chunks or self.objects or self.summaries or self.blob_refs
-                    or self.artifacts or self.aliases or self.artifact_uses)
+                    or self.artifacts or self.aliases or self.artifact_uses or self.sweeps)
 
     def points(self) -> int:
         return sum(c.n for c in self.chunks if c.replaces is None)
@@ -195,6 +206,23 @@ class ArtifactEdge:
     version_id: int
     direction: str
     at: float
+
+
+@dataclass
+class SweepRecord:
+    """One stored sweep (the optimiser's trials are in its Optuna study, ``study_name``)."""
+
+    id: str
+    project: str
+    name: str | None
+    method: str
+    metric: str | None
+    goal: str | None
+    config: dict[str, Any]
+    state: str
+    study_name: str
+    created_at: float
+    updated_at: float
 
 
 class Store(abc.ABC):
@@ -284,8 +312,37 @@ class Store(abc.ABC):
     def artifact_edges(self, run_ids: Iterable[str] = (), version_ids: Iterable[int] = ()) -> list[ArtifactEdge]:
         """The lineage edges touching any of ``run_ids`` or ``version_ids``."""
 
+    # -- sweeps -------------------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def get_sweep(self, sweep_id: str) -> SweepRecord | None: ...
+
+    @abc.abstractmethod
+    def list_sweeps(self, project: str | None = None) -> list[SweepRecord]:
+        """Sweeps (of ``project``, or all), newest first."""
+
     @abc.abstractmethod
     def close(self) -> None: ...
 
     def read_many(self, run_id: str, keys: Iterable[str]) -> list[Series]:
         return [self.read_series(run_id, k) for k in keys]
+
+    # -- reads for the server extension (SQLStore answers each with one indexed query) ------------------------
+    def count_matching(self, project: str | None = None, filters: Mapping[str, Any] | None = None,
+                       search: str | None = None) -> int:
+        """How many runs :meth:`list_runs` would list with these arguments and no limit."""
+        return len(self.list_runs(project=project, filters=filters, search=search))
+
+    def blob_referenced(self, sha: str) -> bool:
+        """Whether some row relies on blob ``sha`` (only those are served)."""
+        return sha in self.referenced_blobs()
+
+    def notebooks(self, run_ids: Iterable[str]) -> dict[str, str]:
+        """The notebook each run came from (its path relative to where it ran, when known), by run id."""
+        found: dict[str, str] = {}
+        for run_id in run_ids:
+            info = self.get_run(run_id)
+            notebook = (info.meta.get("notebook") or {}) if info is not None else {}
+            path = notebook.get("relative") or notebook.get("path")
+            if path:
+                found[run_id] = str(path)
+        return found

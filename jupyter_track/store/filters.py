@@ -37,8 +37,9 @@ RUN_FIELDS: dict[str, sa.ColumnElement[Any]] = {
     "updated_at": runs.c.updated_at,
     "finished_at": runs.c.finished_at,
     "last_step": runs.c.last_step,
+    "heartbeat_at": runs.c.heartbeat_at,  # the server's change feed: runs that turned crashed
 }
-_OPS = {"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$regex", "$exists"}
+_OPS = {"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$regex", "$exists", "$all"}
 
 
 class FilterError(ValueError):

@@ -32,9 +32,10 @@ def count_runs(path: Path, project: str) -> int:
         conn = sqlite3.connect(path, timeout=30)
         try:
             tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if "alembic_version" not in tables:
-                return 0  # an empty file, or one being created right now: SQLStore decides
-            (revision,) = conn.execute("SELECT version_num FROM alembic_version").fetchone() or (None,)
+            if revisions.VERSION_TABLE not in tables:
+                return 0  # an empty file, one being created, or an older store SQLStore adopts: it decides
+            query = f"SELECT version_num FROM {revisions.VERSION_TABLE}"
+            (revision,) = conn.execute(query).fetchone() or (None,)
             revisions.check(revision, str(path))
             return int(conn.execute("SELECT count(*) FROM runs WHERE project = ?", (project,)).fetchone()[0])
         finally:

@@ -6,8 +6,12 @@ from ..errors import StoreVersionError
 
 # In order; the last one is the head a new store gets. A store stamped with a revision not listed here was
 # written by a newer jupyter_track.
-REVISIONS: tuple[str, ...] = ("0001_initial", "0002_run_summary_tags", "0003_artifacts")
+REVISIONS: tuple[str, ...] = ("0001_initial", "0002_run_summary_tags", "0003_artifacts", "0004_sweeps")
 HEAD = REVISIONS[-1]
+
+# Our own Alembic version table: "alembic_version" is left to Optuna, whose sweep tables share the database.
+VERSION_TABLE = "jupyter_track_version"
+LEGACY_VERSION_TABLE = "alembic_version"  # where stores made before that kept our revision
 
 
 def check(revision: str | None, where: str) -> None:

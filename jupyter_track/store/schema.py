@@ -48,6 +48,7 @@ runs = sa.Table(
     sa.Index("ix_runs_project_created", "project", "created_at"),
     sa.Index("ix_runs_updated", "updated_at"),
     sa.Index("ix_runs_group", "project", "group_name"),
+    sa.Index("ix_runs_sweep", "sweep_id"),  # 0004_sweeps
 )
 
 run_tags = sa.Table(
@@ -193,4 +194,24 @@ artifact_edges = sa.Table(
     sa.Column("direction", sa.String(8), primary_key=True),
     sa.Column("at", sa.Double, nullable=False),
     sa.Index("ix_artifact_edges_version", "version_id"),
+)
+
+# Sweeps (jupyter_track.sweeps): our record of each sweep. The optimiser's own state (trials, parameters,
+# intermediate values) is in Optuna's tables (studies, trials, trial_*, version_info) in the same database, made
+# and owned by Optuna; ``study_name`` names the sweep's Optuna study. Trial runs point here by runs.sweep_id.
+sweeps = sa.Table(
+    "sweeps",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("project", sa.String(255), nullable=False),
+    sa.Column("name", sa.String(255)),
+    sa.Column("method", sa.String(16), nullable=False),
+    sa.Column("metric", sa.String(512)),  # the metric's name; None: a sweep without a metric (grid/random)
+    sa.Column("goal", sa.String(16)),  # minimize | maximize
+    sa.Column("config", JSONType, nullable=False),  # the sweep configuration as given
+    sa.Column("state", sa.String(16), nullable=False),  # pending | running | finished
+    sa.Column("study_name", sa.String(255), nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+    sa.Index("ix_sweeps_project_created", "project", "created_at"),
 )

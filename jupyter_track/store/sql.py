@@ -34,6 +34,7 @@ from .base import (
     ObjectRecord,
     ProjectInfo,
     Store,
+    SweepRecord,
 )
 from .blobs import BlobStore, blob_root_for
 from .schema import (
@@ -51,9 +52,10 @@ from .schema import (
     run_tags,
     runs,
     summaries,
+    sweeps,
 )
 
-_VERSION_TABLE = "alembic_version"
+_VERSION_TABLE = revisions.VERSION_TABLE
 _IN_CHUNK = 900  # bound on ids per IN (...) list; SQLite's old default limit is 999 parameters
 BUSY_TIMEOUT_MS = 60_000  # how long a write waits for another process's write lock before failing
 
@@ -116,6 +118,8 @@ class SQLStore(Store):
     def _prepare_schema(self) -> None:
         with self._write() as conn:
             inspector = sa.inspect(conn)
+            if not inspector.has_table(_VERSION_TABLE) and inspector.has_table("runs"):
+                self._adopt_legacy_version(conn, inspector)
             if not inspector.has_table(_VERSION_TABLE):
                 if inspector.has_table("runs"):
                     raise StoreError(f"{redact(self.url)} has jupyter_track tables but no schema version; "
@@ -131,6 +135,20 @@ class SQLStore(Store):
         from .migrate import upgrade  # alembic is imported only when a migration is due
 
         upgrade(self.engine)
+
+    def _adopt_legacy_version(self, conn: Connection, inspector: Any) -> None:
+        """A store made before the version table had our name kept our revision in ``alembic_version``:
+        move it to ours, so that table is Optuna's alone."""
+        legacy = revisions.LEGACY_VERSION_TABLE
+        if not inspector.has_table(legacy):
+            return
+        revision = conn.scalar(sa.text(f"SELECT version_num FROM {legacy}"))
+        if revision not in revisions.REVISIONS:
+            return
+        conn.execute(sa.text(f"CREATE TABLE {_VERSION_TABLE} (version_num VARCHAR(32) NOT NULL PRIMARY KEY)"))
+        conn.execute(sa.text(f"INSERT INTO {_VERSION_TABLE} (version_num) VALUES (:v)"), {"v": revision})
+        conn.execute(sa.text(f"DROP TABLE {legacy}"))
+        inspector.clear_cache()
 
     def schema_revision(self) -> str | None:
         with self.engine.connect() as conn:
@@ -179,6 +197,10 @@ class SQLStore(Store):
                 rows = [_summary_row(s.run_id, s.key, s.entry) for s in batch.summaries]
                 self._upsert(conn, summaries, rows, ["run_id", "key"])
             if batch.blob_refs:
+                for b in batch.blob_refs:  # a replacing ref (a re-sent live snapshot) drops its predecessors
+                    if b.replace and b.run_id is not None:
+                        conn.execute(blob_refs.delete().where(blob_refs.c.run_id == b.run_id,
+                                                              blob_refs.c.owner == b.owner, blob_refs.c.name == b.name))
                 now = time.time()
                 rows = [{"sha": b.sha, "owner": b.owner, "name": b.name, "run_id": b.run_id, "size": b.size,
                          "created_at": now} for b in batch.blob_refs]
@@ -193,6 +215,11 @@ class SQLStore(Store):
                     self._insert_ignore(conn, artifact_edges, [
                         {"run_id": u.run_id, "version_id": u.version_id, "direction": "input", "at": now}
                         for u in batch.artifact_uses], ["run_id", "version_id", "direction"])
+            for sw in batch.sweeps:
+                if sw.create:
+                    conn.execute(sweeps.insert().values(id=sw.id, **sw.fields))
+                elif sw.fields:
+                    conn.execute(sweeps.update().where(sweeps.c.id == sw.id).values(**sw.fields))
 
     def _upsert(self, conn: Connection, table: sa.Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
         if self.dialect == "sqlite":
@@ -313,6 +340,28 @@ class SQLStore(Store):
             return int(conn.scalar(sa.select(sa.func.count()).select_from(runs).where(runs.c.project == project))
                        or 0)
 
+    # -- reads for the server extension -------------------------------------------------------------------------
+    def count_matching(self, project: str | None = None, filters: Mapping[str, Any] | None = None,
+                       search: str | None = None) -> int:
+        query = sa.select(sa.func.count()).select_from(runs).where(_matching(project, filters, search, time.time()))
+        with self._read() as conn:
+            return int(conn.scalar(query) or 0)
+
+    def blob_referenced(self, sha: str) -> bool:
+        with self._read() as conn:
+            return conn.scalar(sa.select(blob_refs.c.sha).where(blob_refs.c.sha == sha).limit(1)) is not None
+
+    def notebooks(self, run_ids: Iterable[str]) -> dict[str, str]:
+        wanted = list(dict.fromkeys(run_ids))
+        notebook = runs.c.meta["notebook"]
+        path = sa.func.coalesce(notebook["relative"].as_string(), notebook["path"].as_string())
+        found: dict[str, str] = {}
+        with self._read() as conn:
+            for lo in range(0, len(wanted), _IN_CHUNK):
+                query = sa.select(runs.c.id, path).where(runs.c.id.in_(wanted[lo:lo + _IN_CHUNK]), path.is_not(None))
+                found.update({run_id: p for run_id, p in conn.execute(query)})
+        return found
+
     def list_runs(
         self,
         project: str | None = None,
@@ -324,14 +373,7 @@ class SQLStore(Store):
         detail: bool = False,
     ) -> list[RunInfo]:
         now = time.time()
-        cond = flt.where(filters, now)
-        if project is not None:
-            cond = sa.and_(runs.c.project == project, cond)
-        if search:
-            like = f"%{search.lower()}%"
-            tagged = sa.select(run_tags.c.run_id).where(sa.func.lower(run_tags.c.tag).like(like))
-            cond = sa.and_(cond, sa.or_(sa.func.lower(runs.c.name).like(like), sa.func.lower(runs.c.id).like(like),
-                                        sa.func.lower(runs.c.notes).like(like), runs.c.id.in_(tagged)))
+        cond = _matching(project, filters, search, now)
         state = flt.state_expr(now).label("state")
         columns: list[Any]
         if detail:
@@ -493,8 +535,35 @@ class SQLStore(Store):
                         found[(r.run_id, r.version_id, r.direction)] = ArtifactEdge(*r)
         return sorted(found.values(), key=lambda edge: (edge.at, edge.run_id, edge.version_id))
 
+    # -- sweep reads --------------------------------------------------------------------------------------------
+    def get_sweep(self, sweep_id: str) -> SweepRecord | None:
+        with self._read() as conn:
+            row = conn.execute(sa.select(sweeps).where(sweeps.c.id == sweep_id)).one_or_none()
+        return SweepRecord(**row._asdict()) if row is not None else None
+
+    def list_sweeps(self, project: str | None = None) -> list[SweepRecord]:
+        query = sa.select(sweeps).order_by(sweeps.c.created_at.desc())
+        if project is not None:
+            query = query.where(sweeps.c.project == project)
+        with self._read() as conn:
+            return [SweepRecord(**r._asdict()) for r in conn.execute(query)]
+
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _matching(project: str | None, filters: Mapping[str, Any] | None, search: str | None,
+              now: float) -> sa.ColumnElement[bool]:
+    """The condition of a listing: ``filters``, the project, and ``search`` over name, id, notes and tags."""
+    cond = flt.where(filters, now)
+    if project is not None:
+        cond = sa.and_(runs.c.project == project, cond)
+    if search:
+        like = f"%{search.lower()}%"
+        tagged = sa.select(run_tags.c.run_id).where(sa.func.lower(run_tags.c.tag).like(like))
+        cond = sa.and_(cond, sa.or_(sa.func.lower(runs.c.name).like(like), sa.func.lower(runs.c.id).like(like),
+                                    sa.func.lower(runs.c.notes).like(like), runs.c.id.in_(tagged)))
+    return cond
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -9,6 +9,7 @@ metric) and a static SVG rendering in the same output for viewers without widget
 
 from __future__ import annotations
 
+import contextlib
 import json
 import struct
 import threading
@@ -74,10 +75,8 @@ class Feeder:
         wait = self.interval
         while not self._stop.wait(wait):
             started = time.perf_counter()
-            try:
+            with contextlib.suppress(Exception):  # thread boundary: a failed look is retried at the next tick
                 self.tick()
-            except Exception:  # noqa: BLE001 - thread boundary: a failed look is retried at the next tick
-                pass
             # every moment this thread holds the GIL is taken from the training loop: keep to DUTY of the time
             wait = max(self.interval, (time.perf_counter() - started) / DUTY)
 

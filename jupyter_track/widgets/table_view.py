@@ -150,3 +150,16 @@ def mimebundle(table: Table) -> dict[str, Any]:
     bundle = widget._repr_mimebundle_()
     data = (bundle[0] if isinstance(bundle, tuple) else bundle) or {}
     return {**data, "text/html": static_html(table)}
+
+
+def runs_mimebundle(runs: Any) -> dict[str, Any]:
+    """A ``RunList`` (``jt.runs(...)``) as a sortable, filterable table: one row per run."""
+    frame = runs.to_pandas()
+    if "created_at" in frame.columns:
+        frame["created_at"] = frame["created_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    if "tags" in frame.columns:
+        frame["tags"] = frame["tags"].map(", ".join)
+    same = [c for c in ("project", "entity") if c in frame.columns and frame[c].nunique(dropna=True) <= 1]
+    frame = frame.drop(columns=same + [c for c in frame.columns if frame[c].isna().all()])
+    frame = frame.astype(object).where(frame.notna(), None)
+    return mimebundle(Table(dataframe=frame))

@@ -1,0 +1,416 @@
+"""What each REST endpoint answers, as plain functions of a store and the request's raw values (no tornado here).
+
+Each function validates its input and raises :class:`BadInput`, :class:`NotFound`, :class:`OutsideRoot`,
+:class:`TooLarge`, ``RunNotFoundError``, ``FilterError`` or ``FileExistsError``; ``handlers.py`` maps them to
+HTTP statuses in one table. Results are JSON-able (numpy arrays included; NaN and ±inf become null).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
+
+import orjson
+
+from .. import settings
+from ..api import SYSTEM_PREFIX, StoredRun
+from ..errors import JupyterTrackError, RunNotFoundError
+from ..snapshot_restore import AT, WHICH, restore, snapshots
+from ..store.base import Batch, BlobRefWrite, RunWrite, Store
+from ..types import RUN_STATES, RunInfo
+from ..widgets.downsample import Downsampler
+
+SHA = re.compile(r"^[0-9a-f]{64}$")
+EDITABLE = ("name", "notes", "tags")
+NOTEBOOK_ROWS = 1000  # a run list longer than this leaves "notebook" null (GET runs/<project>/<id> has it)
+
+
+class BadInput(JupyterTrackError, ValueError):
+    """A query parameter or body that cannot be used (400)."""
+
+
+class NotFound(JupyterTrackError, LookupError):
+    """A key, table, snapshot or blob the run does not have (404)."""
+
+
+class OutsideRoot(JupyterTrackError, PermissionError):
+    """A path that leads outside the server's root folder (403)."""
+
+
+class TooLarge(BadInput):
+    """A body over the configured limit (413)."""
+
+
+# -- parameters ------------------------------------------------------------------------------------------------
+def integer(name: str, raw: str | None, default: int, lo: int, hi: int) -> int:
+    """``raw`` as an int in [lo, hi] (clamped above), ``default`` when absent."""
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadInput(f"{name}={raw!r} is not an integer") from None
+    if value < lo:
+        raise BadInput(f"{name}={value} is below {lo}")
+    return min(value, hi)
+
+
+def number(name: str, raw: str | None) -> float | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadInput(f"{name}={raw!r} is not a number") from None
+    if not math.isfinite(value):
+        raise BadInput(f"{name}={raw!r} is not a finite number")
+    return value
+
+
+def stored_run(store: Store, project: str, run_id: str) -> StoredRun:
+    """The run ``run_id`` of ``project`` (404 when there is none, or it belongs to another project)."""
+    info = store.get_run(run_id) if len(run_id) <= 64 else None
+    if info is None or info.project != project:
+        raise RunNotFoundError(f"no run {run_id!r} in project {project!r}; GET runs?project={project} lists them")
+    return StoredRun(info, store)
+
+
+def row(info: RunInfo, notebook: str | None = None) -> dict[str, Any]:
+    """One run as the run list shows it: identity, state, times, tags and the effective summary values."""
+    return {
+        "id": info.id, "name": info.name, "state": info.state, "project": info.project, "group": info.group,
+        "job_type": info.job_type, "tags": list(info.tags), "notes": info.notes, "created_at": info.created_at,
+        "updated_at": info.updated_at, "duration": info.duration, "last_step": info.last_step,
+        "sweep_id": info.sweep_id, "notebook": notebook,
+        "summary": {k: e.value for k, e in info.summary.items() if not k.startswith(SYSTEM_PREFIX)},
+    }
+
+
+# -- reads -----------------------------------------------------------------------------------------------------
+def projects(store: Store) -> list[dict[str, Any]]:
+    return [{"name": p.name, "runs": p.runs, "last_created_at": p.last_created_at} for p in store.list_projects()]
+
+
+def run_filters(state: str | None, tags: Sequence[str], filter_json: str | None) -> dict[str, Any] | None:
+    """The store filter of a run-list request: ``state=a,b``, ``tag=`` (each required), ``filter=<json>``."""
+    clauses: list[Any] = []
+    if state:
+        states = [s.strip() for s in state.split(",") if s.strip()]
+        bad = [s for s in states if s not in RUN_STATES]
+        if bad:
+            raise BadInput(f"state={bad[0]!r}: use one of {', '.join(RUN_STATES)}")
+        clauses.append({"state": {"$in": states}})
+    if tags:
+        clauses.extend({"tags": t} for t in tags)  # each tag required
+    if filter_json:
+        try:
+            parsed = orjson.loads(filter_json)
+        except orjson.JSONDecodeError:
+            raise BadInput("filter= is not JSON; give a filter like {\"config.lr\": {\"$lt\": 0.01}}") from None
+        if not isinstance(parsed, dict):
+            raise BadInput("filter= must be a JSON object like {\"summary.acc\": {\"$gte\": 0.9}}")
+        clauses.append(parsed)
+    return {"$and": clauses} if clauses else None
+
+
+def list_runs(store: Store, project: str | None, sort: str | None, order: str | None, limit: str | None,
+              offset: str | None, q: str | None, state: str | None, tags: Sequence[str], filter_json: str | None,
+              page_size: int, max_page_size: int, overlap: float) -> dict[str, Any]:
+    """A page of runs with the number matching and a change cursor taken before the read."""
+    if order not in (None, "", "asc", "desc"):
+        raise BadInput(f"order={order!r}: use asc or desc")
+    column = (sort or "created_at").strip().lstrip("+-")
+    descending = order == "desc" if order else (not sort or sort.strip().startswith("-"))  # newest first by default
+    filters = run_filters(state, tags, filter_json)
+    first = integer("offset", offset, 0, 0, 2**62)
+    count = integer("limit", limit, page_size, 1, max_page_size)
+    # taken before the read and `overlap` behind the clock: a change made meanwhile is reported again, never lost
+    cursor = min(latest_update(store, project), time.time() - overlap)
+    infos = store.list_runs(project=project or None, filters=filters, order=("-" if descending else "") + column,
+                            limit=count, offset=first, search=q or None)
+    total = len(infos) if first == 0 and len(infos) < count else store.count_matching(project or None, filters,
+                                                                                        q or None)
+    # the notebook path is read from each run's capture facts: cheap for a page, not for thousands of rows
+    notebooks = store.notebooks(i.id for i in infos) if len(infos) <= NOTEBOOK_ROWS else {}
+    return {"total": total, "offset": first, "limit": count, "cursor": cursor,
+            "runs": [row(i, notebooks.get(i.id)) for i in infos]}
+
+
+def latest_update(store: Store, project: str | None) -> float:
+    newest = store.list_runs(project=project or None, order="-updated_at", limit=1)
+    return newest[0].updated_at if newest else 0.0
+
+
+def changes(store: Store, project: str | None, since: str | None, overlap: float, max_page_size: int
+            ) -> dict[str, Any]:
+    """Runs updated after the cursor ``since`` (plus the running ones and those that turned crashed since, whose
+    state changes without a write), and the next cursor. Never a history: the client asks ``metrics?after=``."""
+    start = number("since", since)
+    now = time.time()
+    if start is None:
+        return {"runs": [], "cursor": min(latest_update(store, project), now - overlap), "truncated": False}
+    timeout = settings.HEARTBEAT_TIMEOUT.number()
+    filters = {"$or": [
+        {"updated_at": {"$gt": start}},
+        {"state": "running"},
+        {"$and": [{"state": "crashed"}, {"heartbeat_at": {"$gt": start - timeout}}]},
+    ]}
+    infos = store.list_runs(project=project or None, filters=filters, order="-updated_at", limit=max_page_size)
+    # the cursor stays `overlap` behind the clock: a write stamped earlier but committed later by another process
+    # is still found (a change may so be reported for `overlap` seconds; clients replace rows by id)
+    cursor = max(start, min(max([start, *(i.updated_at for i in infos)]), now - overlap))
+    notebooks = store.notebooks(i.id for i in infos)
+    return {"runs": [row(i, notebooks.get(i.id)) for i in infos], "cursor": cursor,
+            "truncated": len(infos) == max_page_size}
+
+
+def run_detail(store: Store, project: str, run_id: str) -> dict[str, Any]:
+    """One run: config, summary with statistics, capture facts, files, snapshots and its logged keys."""
+    run = stored_run(store, project, run_id)
+    info = run.info
+    scalar = store.series_keys(run_id)
+    scalar_set = set(scalar)
+    logged = store.metric_keys(run_id)
+    return {
+        **row(info, store.notebooks([run_id]).get(run_id)),
+        "entity": info.entity, "host": info.host, "pid": info.pid, "exit_code": info.exit_code,
+        "heartbeat_at": info.heartbeat_at, "finished_at": info.finished_at,
+        "config": info.config, "summary": run.summary, "summary_stats": run.summary_stats, "meta": info.meta,
+        "files": run.files(), "snapshots": snapshots(run),
+        "keys": {
+            "scalars": [k for k in scalar if not k.startswith(SYSTEM_PREFIX)],
+            "system": [k for k in scalar if k.startswith(SYSTEM_PREFIX)],
+            "media": [k for k in logged if k not in scalar_set and not k.startswith(SYSTEM_PREFIX)],
+        },
+    }
+
+
+def metrics(store: Store, project: str, run_id: str, keys: Sequence[str], points: str | None, after: str | None,
+            default_points: int, max_points: int) -> dict[str, Any]:
+    """Per key: steps, values and times, min/max-downsampled to at most ``points`` points; with ``after``, only
+    the points logged after that step (a live view's increment)."""
+    stored_run(store, project, run_id)
+    limit = integer("points", points, default_points, 2, max_points)
+    after_step = None if after in (None, "") else integer("after", after, 0, -(2**62), 2**62)
+    wanted = [k for k in keys if k] or store.series_keys(run_id)
+    out: dict[str, Any] = {}
+    for key in dict.fromkeys(wanted):
+        series = store.read_series(run_id, key, after_step=after_step)
+        steps, values, times = series.steps, series.values, series.times
+        if len(steps) > limit:
+            sampler = Downsampler(limit=max(2, (limit - 1) // 2))  # 2 points per bucket + the open bucket's last
+            sampler.extend(steps, values, times)
+            steps, values, times = sampler.points()
+            steps = steps.astype("int64")
+        out[key] = {"steps": steps, "values": values, "times": times, "count": len(series),
+                    "last_step": int(series.steps[-1]) if len(series) else after_step}
+    return {"run": run_id, "points": limit, "after": after_step, "metrics": out}
+
+
+def media(store: Store, project: str, run_id: str, key: str | None, offset: str | None, limit: str | None,
+          blob_url: str, page_size: int, max_page_size: int) -> dict[str, Any]:
+    """The values logged under ``key`` (images, histograms, html, plotly, tables, text) with blob URLs."""
+    if not key:
+        raise BadInput("media needs key=<logged key>")
+    stored_run(store, project, run_id)
+    first = integer("offset", offset, 0, 0, 2**62)
+    count = integer("limit", limit, page_size, 1, max_page_size)
+    found = store.read_objects(run_id, key)
+    return {"key": key, "total": len(found), "offset": first, "items": [
+        {"step": o.step, "time": o.time, "kind": o.kind, "data": with_urls(o.data, blob_url)}
+        for o in found[first:first + count]]}
+
+
+def table(store: Store, project: str, run_id: str, key: str | None, step: str | None, page: str | None,
+          page_size: str | None, default_size: int, max_size: int, blob_url: str) -> dict[str, Any]:
+    """One page of the table logged under ``key`` (at ``step``, default the last one)."""
+    if not key:
+        raise BadInput("table needs key=<logged key>")
+    stored_run(store, project, run_id)
+    logged = [o for o in store.read_objects(run_id, key) if o.kind == "table"]
+    at = None if step in (None, "") else integer("step", step, 0, -(2**62), 2**62)
+    chosen = [o for o in logged if at is None or o.step == at]
+    if not chosen:
+        where = f" at step {at}" if at is not None else ""
+        raise NotFound(f"run {project}/{run_id} has no table logged under {key!r}{where}")
+    number_ = integer("page", page, 0, 0, 2**62)
+    size = integer("page_size", page_size, default_size, 1, max_size)
+    data = chosen[-1].data
+    content = _table_blob(store, data["sha"])
+    rows = content.get("rows", [])
+    return {"key": key, "step": chosen[-1].step, "steps": [o.step for o in logged], "columns": content["columns"],
+            "column_types": content.get("column_types"), "nrows": len(rows), "page": number_, "page_size": size,
+            "rows": with_urls(rows[number_ * size:(number_ + 1) * size], blob_url)}
+
+
+def with_urls(data: Any, blob_url: str) -> Any:
+    """``data`` with ``url`` (and ``thumb_url``) beside every blob id it holds, pointing at GET blobs/<sha>."""
+    if isinstance(data, list):
+        return [with_urls(d, blob_url) for d in data]
+    if isinstance(data, Mapping):
+        out = {k: with_urls(v, blob_url) for k, v in data.items()}
+        for field, url in (("sha", "url"), ("thumb", "thumb_url")):
+            sha = data.get(field)
+            if isinstance(sha, str) and SHA.match(sha):
+                out[url] = blob_url + sha
+        return out
+    return data
+
+
+def blob(store: Store, sha: str) -> tuple[Path, str]:
+    """The file of blob ``sha`` and its content type, only when some row of the store refers to it."""
+    if not SHA.match(sha):
+        raise BadInput("a blob id is 64 lowercase hex digits")
+    if not store.blob_referenced(sha):
+        raise NotFound(f"no blob {sha} is referenced by this store")
+    path = store.blobs.path(sha)
+    if not path.is_file():
+        raise NotFound(f"blob {sha} is referenced but missing from the blob folder (run `jupyter-track gc`?)")
+    with open(path, "rb") as f:
+        head = f.read(16)
+    return path, content_type(head)
+
+
+def content_type(head: bytes) -> str:
+    """The type a blob is served as: images by their signature, JSON, else text (never HTML) or bytes."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head.lstrip()[:1] in (b"{", b"["):
+        return "application/json"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "application/octet-stream"
+    return "text/plain; charset=utf-8"  # html media too: the frontend shows it in a sandboxed iframe
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_table(root: str, sha: str) -> dict[str, Any]:
+    return orjson.loads((Path(root) / sha[:2] / sha[2:]).read_bytes())  # type: ignore[no-any-return]
+
+
+def _table_blob(store: Store, sha: str) -> dict[str, Any]:
+    if not SHA.match(sha) or not store.blobs.exists(sha):
+        raise NotFound(f"the table's blob {sha} is missing from the blob folder")
+    return _cached_table(str(store.blobs.root), sha)  # content-addressed: a cached parse never goes stale
+
+
+# -- writes ----------------------------------------------------------------------------------------------------
+def restore_snapshot(store: Store, project: str, run_id: str, root: str, body: Any) -> dict[str, Any]:
+    """Write a snapshot as a new notebook inside ``root``; returns its path relative to ``root``."""
+    if not isinstance(body, Mapping):
+        raise BadInput('restore takes a JSON object: {"path": optional, "which": "executed|saved|live", '
+                       '"at": "finish|init"}')
+    which, at, path = body.get("which", "executed"), body.get("at", "finish"), body.get("path")
+    if which not in WHICH:
+        raise BadInput(f"which={which!r}: use one of {', '.join(WHICH)}")
+    if at not in AT:
+        raise BadInput(f"at={at!r}: use one of {', '.join(AT)}")
+    run = stored_run(store, project, run_id)
+    have = {s["which"] for s in snapshots(run)}
+    if which not in have:
+        listed = ", ".join(sorted(have)) or "none"
+        raise NotFound(f"run {project}/{run_id} has no {which!r} snapshot (it has: {listed})")
+    root_path = Path(root).resolve()
+    target = None if path is None or path == "" else inside_root(root_path, path)
+    written = restore(run, path=target, which=which, at=at, root=root_path)
+    return {"path": written.resolve().relative_to(root_path).as_posix()}
+
+
+def inside_root(root: Path, path: Any) -> Path:
+    """``path`` (relative, a new ``.ipynb``) resolved inside ``root``, symlinks followed; refuses the rest."""
+    if not isinstance(path, str) or "\x00" in path:
+        raise BadInput("path must be a string: a notebook path relative to the server root")
+    if PurePosixPath(path).is_absolute() or PureWindowsPath(path).anchor:
+        raise BadInput(f"path {path!r} is absolute; give a path relative to the server root")
+    if not path.endswith(".ipynb"):
+        raise BadInput(f"path {path!r} must name a .ipynb file")
+    given = root / path
+    target = given.resolve()
+    if not target.is_relative_to(root):
+        raise OutsideRoot(f"path {path!r} leads outside the server root")
+    if given.is_symlink() or target.exists():
+        raise FileExistsError(f"{path} exists; restore never overwrites a notebook: choose another path")
+    if not target.parent.is_dir():
+        raise BadInput(f"the folder of {path!r} does not exist")
+    return target
+
+
+def store_live_snapshot(store: Store, project: str, run_id: str, raw: bytes, max_bytes: int) -> dict[str, Any]:
+    """Keep the notebook JupyterLab has open (unsaved edits included) as the run's ``live@init`` snapshot."""
+    import nbformat
+
+    if len(raw) > max_bytes:
+        raise TooLarge(f"the snapshot is {len(raw):,} bytes; the limit is {max_bytes:,} "
+                       "(c.JupyterTrackServer.max_snapshot_bytes)")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise BadInput('the body is not JSON; send {"notebook": <nbformat JSON>, "path": <notebook path>}') from None
+    if not isinstance(body, dict) or not isinstance(body.get("notebook"), dict):
+        raise BadInput("send {\"notebook\": <nbformat JSON>, \"path\": <notebook path>}")
+    path = body.get("path")
+    if path is not None and not isinstance(path, str):
+        raise BadInput("path must be a string (the notebook's path)")
+    stored_run(store, project, run_id)
+    try:
+        notebook = nbformat.from_dict(body["notebook"])
+        nbformat.validate(notebook)
+    except (nbformat.ValidationError, AttributeError, TypeError, KeyError) as exc:
+        raise BadInput(f"notebook is not a valid nbformat document: {str(exc).splitlines()[0][:300]}") from None
+    meta = notebook.setdefault("metadata", {})
+    meta["jupyter_track"] = {**(meta.get("jupyter_track") or {}), "live_snapshot": {"path": path, "at": time.time()}}
+    data = nbformat.writes(notebook).encode()
+    sha = store.blobs.put_bytes(data)
+    store.write_batch(Batch(
+        runs=[RunWrite(id=run_id, fields={"updated_at": time.time()})],
+        blob_refs=[BlobRefWrite(sha=sha, owner="snapshot", name="live@init", size=len(data), run_id=run_id,
+                                replace=True)]))
+    return {"which": "live", "at": "init", "size": len(data), "sha256": sha}
+
+
+def edit_run(store: Store, project: str, run_id: str, body: Any) -> dict[str, Any]:
+    """Change a run's name, notes or tags."""
+    if not isinstance(body, Mapping) or not body:
+        raise BadInput('send a JSON object with any of "name", "notes", "tags"')
+    unknown = sorted(set(body) - set(EDITABLE))
+    if unknown:
+        raise BadInput(f"cannot edit {unknown[0]!r}; editable: {', '.join(EDITABLE)}")
+    fields: dict[str, Any] = {}
+    if "name" in body:
+        name = body["name"]
+        if not isinstance(name, str) or not name.strip() or len(name) > 255:
+            raise BadInput("name must be a non-empty string of at most 255 characters")
+        fields["name"] = name.strip()
+    if "notes" in body:
+        if body["notes"] is not None and not isinstance(body["notes"], str):
+            raise BadInput("notes must be a string or null")
+        fields["notes"] = body["notes"]
+    tags = None
+    if "tags" in body:
+        tags = body["tags"]
+        if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() and len(t) <= 255 for t in tags):
+            raise BadInput("tags must be a list of non-empty strings of at most 255 characters")
+        tags = [t.strip() for t in tags]
+    stored_run(store, project, run_id)
+    fields["updated_at"] = time.time()
+    store.write_batch(Batch(runs=[RunWrite(id=run_id, fields=fields, tags=tags)]))
+    return row(stored_run(store, project, run_id).info)
+
+
+def delete_run(store: Store, project: str, run_id: str) -> dict[str, Any]:
+    stored_run(store, project, run_id)
+    if not store.delete_run(run_id):
+        raise RunNotFoundError(f"run {project}/{run_id} was already deleted")
+    return {"deleted": run_id}

@@ -1,0 +1,158 @@
+"""``jupyter-track agent SWEEP_ID``: run the config's ``program`` once per trial, as W&B's CLI agent does.
+
+The command is the config's ``command`` (default ``${env} ${interpreter} ${program} ${args}``) with W&B's
+macros: ``${args}`` → ``--key=value`` per parameter (argparse scripts written for W&B run unchanged),
+``${args_no_hyphens}`` → ``key=value``, ``${args_no_boolean_flags}`` (``--flag`` for True, nothing for False),
+``${args_json}``, ``${args_json_file}``, ``${program}``, ``${interpreter}`` (this Python), ``${env}`` (dropped).
+The program's first ``jt.init()`` joins the trial through ``JUPYTER_TRACK_SWEEP_*`` environment variables
+(declared in :mod:`jupyter_track.settings`); this agent watches the run in the store, reports the metric to
+Optuna for hyperband (ending the process and marking the run ``pruned`` when Optuna prunes) and tells Optuna
+the run's final value.
+
+Example::
+
+    jupyter-track sweep sweep.yaml            # prints the sweep id
+    jupyter-track agent 3k9x2abq --count 10
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.trial import TrialState
+
+from .. import session, settings
+from ..errors import UsageError
+from ..names import new_run_id
+from ..store.base import Batch, RunWrite
+from . import core, space
+from . import study as studies
+from .config import SweepSpec
+from .trials import TrialMonitor, next_trial, tell
+
+POLL_SECONDS = 0.25
+
+
+def format_args(params: dict[str, Any], hyphens: bool = True, boolean_flags: bool = False) -> list[str]:
+    """``{"lr": 0.1, "opt": "adam"}`` → ``["--lr=0.1", "--opt=adam"]`` (W&B's ``${args}``)."""
+    out = []
+    for key, value in params.items():
+        if boolean_flags and isinstance(value, bool):
+            if value:
+                out.append(f"--{key}")
+            continue
+        text = json.dumps(value) if isinstance(value, list | dict) or value is None else str(value)
+        out.append(f"--{key}={text}" if hyphens else f"{key}={text}")
+    return out
+
+
+def build_command(spec: SweepSpec, params: dict[str, Any], folder: Path) -> list[str]:
+    """The trial's command line from the config's ``command`` template."""
+    check_program(spec)
+    argv: list[str] = []
+    for part in spec.command:
+        if part == "${env}":
+            continue
+        if part == "${args}":
+            argv += format_args(params)
+        elif part == "${args_no_hyphens}":
+            argv += format_args(params, hyphens=False)
+        elif part == "${args_no_boolean_flags}":
+            argv += format_args(params, boolean_flags=True)
+        elif part == "${args_json_file}":
+            path = folder / "params.json"
+            path.write_text(json.dumps(params))
+            argv.append(str(path))
+        else:
+            argv.append(part.replace("${interpreter}", sys.executable).replace("${program}", spec.program or "")
+                        .replace("${args_json}", json.dumps(params)))
+    return argv
+
+
+def check_program(spec: SweepSpec) -> None:
+    if spec.program is None and any("${program}" in part for part in spec.command):
+        raise UsageError("the sweep config has no 'program': add program: train.py (or a command) to run it "
+                         "with `jupyter-track agent`, or call jt.agent(sweep_id, function=train) in Python")
+
+
+def run_agent(sweep_id: str, count: int | None = None, store: str | None = None,
+              dir: str | os.PathLike[str] | None = None) -> int:
+    """Run up to ``count`` trials of the sweep as subprocesses; returns how many ran."""
+    from ..store import open_store
+
+    url = settings.store_url(store, dir)
+    target = open_store(url)
+    record, spec = core.load(target, sweep_id)
+    check_program(spec)  # before a trial is asked for
+    study = studies.open_study(url, record, spec)
+    core.set_state(target, record.id, "running")
+    done = 0
+    while count is None or done < count:
+        trial = next_trial(study, spec)
+        if trial is None:
+            core.set_state(target, record.id, "finished")
+            break
+        _run_process(target, url, record.id, record.project, spec, study, trial)
+        done += 1
+    return done
+
+
+def _run_process(store: Any, url: str, sweep_id: str, project: str, spec: SweepSpec, study: optuna.Study,
+                 trial: optuna.Trial) -> None:
+    params = space.suggest(trial, spec.params)
+    run_id = new_run_id()
+    env = {**os.environ, settings.STORE.name: url, settings.SWEEP_ID.name: sweep_id,
+           settings.SWEEP_RUN_ID.name: run_id, settings.SWEEP_PARAMS.name: json.dumps(params),
+           settings.SWEEP_PROJECT.name: project}
+    with tempfile.TemporaryDirectory(prefix="jt-trial-") as folder:
+        argv = build_command(spec, params, Path(folder))
+        session.say(f"sweep {sweep_id} trial {trial.number}: {' '.join(argv)}")
+        child = subprocess.Popen(argv, env=env)
+        pruned = _watch(store, run_id, spec, trial, child)
+        code = child.wait()
+    info = store.get_run(run_id)
+    if info is None:
+        session.say(f"trial {trial.number}: the program started no run (call jt.init() in it); marked failed")
+        study.tell(trial, state=TrialState.FAIL)
+        return
+    if pruned:
+        now = time.time()
+        store.write_batch(Batch(runs=[RunWrite(run_id, {"state": "pruned", "finished_at": now, "updated_at": now,
+                                                        "exit_code": 0})]))
+        study.tell(trial, state=TrialState.PRUNED)
+        return
+    summary = {k: e.value for k, e in info.summary.items()}
+    tell(study, trial, spec, summary if code == 0 else None)
+
+
+def _watch(store: Any, run_id: str, spec: SweepSpec, trial: optuna.Trial, child: subprocess.Popen[bytes]) -> bool:
+    """Poll the run's metric while the program runs; report it at the hyperband brackets and end the program
+    when Optuna prunes. Returns True if it was pruned."""
+    monitor = TrialMonitor(trial, spec, "")
+    if not monitor.rungs or spec.metric is None:
+        return False
+    reported = 0
+    while child.poll() is None:
+        time.sleep(POLL_SECONDS)
+        info = store.get_run(run_id)
+        entry = info.summary.get(spec.metric) if info is not None else None
+        if entry is None or not entry.count or entry.last is None or not math.isfinite(entry.last):
+            continue
+        due = [r for r in sorted(monitor.rungs) if reported < r <= entry.count]
+        if not due:
+            continue
+        reported = due[-1]
+        trial.report(float(entry.last), reported)
+        if trial.should_prune():
+            child.terminate()
+            return True
+    return False

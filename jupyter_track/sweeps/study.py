@@ -1,0 +1,144 @@
+"""The sweep's Optuna study, kept in the same database as the runs (Optuna's RDBStorage on the store's URL).
+
+Optuna makes its own tables there (``studies``, ``trials``, ``trial_*``, ``version_info``); none has the name
+of one of ours; Alembic's ``alembic_version`` table is Optuna's alone (ours is ``jupyter_track_version``), so
+Optuna checks and migrates its own schema as usual. On SQLite every Optuna transaction starts
+with ``BEGIN IMMEDIATE`` and waits on a busy timeout, so agents in several processes queue instead of failing
+with "database is locked".
+
+Example::
+
+    study = open_study(store_url, record, spec)     # the sweep's study, with its sampler and pruner
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import optuna
+from optuna.samplers import BaseSampler, GridSampler, RandomSampler, TPESampler
+from optuna.study import StudyDirection
+from optuna.trial import FrozenTrial, TrialState
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from ..store.base import SweepRecord
+from ..store.sql import BUSY_TIMEOUT_MS
+from . import space
+from .config import SweepSpec
+
+_lock = threading.Lock()
+_storages: dict[tuple[int, str], optuna.storages.RDBStorage] = {}
+
+
+def storage(url: str) -> optuna.storages.RDBStorage:
+    """Optuna's storage on the store at ``url`` (one per process and URL). Open the store first."""
+    key = (os.getpid(), url)
+    with _lock:
+        found = _storages.get(key)
+        if found is None:
+            found = _storages[key] = _make_storage(url)
+        return found
+
+
+def _make_storage(url: str) -> optuna.storages.RDBStorage:
+    sqlite = make_url(url).get_backend_name() == "sqlite"
+    kwargs: dict[str, Any] = {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}} if sqlite else {
+        "pool_pre_ping": True}
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        made = optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+    finally:
+        optuna.logging.set_verbosity(level)
+    if sqlite:
+        _serialise_sqlite(made.engine)
+    return made
+
+
+def _serialise_sqlite(engine: Any) -> None:
+    """Every transaction of Optuna's engine takes SQLite's write lock at BEGIN (no read→write upgrade that
+    fails at once when another process wrote in between), waiting up to the busy timeout."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    engine.dispose()  # connections made before the listeners (table creation) are not reused
+
+
+def study_name(sweep_id: str) -> str:
+    return f"jupyter_track-sweep-{sweep_id}"
+
+
+def create_study(url: str, name: str, spec: SweepSpec) -> None:
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # not "A new study created in RDB with name: …"
+    try:
+        direction = StudyDirection.MAXIMIZE if spec.goal == "maximize" else StudyDirection.MINIMIZE
+        optuna.create_study(storage=storage(url), study_name=name, direction=direction)
+    finally:
+        optuna.logging.set_verbosity(level)
+
+
+def open_study(url: str, record: SweepRecord, spec: SweepSpec, seed: int | None = None) -> optuna.Study:
+    """The sweep's study with the sampler of its method and, with ``early_terminate``, Optuna's
+    HyperbandPruner (``seed`` overrides the config's ``seed``)."""
+    chosen = spec.seed if seed is None else seed
+    sampler: BaseSampler
+    if spec.method == "grid":
+        sampler = _Grid(space.grid(spec.params))
+    elif spec.method == "random":
+        sampler = _TrialSeededRandom(chosen)
+    else:
+        sampler = TPESampler(seed=chosen)
+    pruner: optuna.pruners.BasePruner = optuna.pruners.NopPruner()
+    if spec.hyperband is not None:
+        hb = spec.hyperband
+        pruner = optuna.pruners.HyperbandPruner(min_resource=hb.min_resource,
+                                                max_resource=hb.max_resource or "auto", reduction_factor=hb.eta)
+    return optuna.load_study(study_name=record.study_name, storage=storage(url), sampler=sampler, pruner=pruner)
+
+
+class _Grid(GridSampler):
+    """Optuna's grid, walked in one fixed order in every process (trial *n* takes grid point *n*, and trial
+    numbers are unique across processes). The agent stops at the grid's size itself, so the sampler's own
+    ``study.stop()`` (which raises outside ``optimize``) is left out."""
+
+    def after_trial(self, study: optuna.Study, trial: FrozenTrial, state: TrialState,
+                    values: Any) -> None:
+        return None
+
+
+class _TrialSeededRandom(BaseSampler):
+    """Optuna's RandomSampler, seeded per trial from ``(seed, trial number, parameter)``: a seeded random sweep
+    draws the same points whichever agent runs which trial. Without a seed it is the plain RandomSampler."""
+
+    def __init__(self, seed: int | None) -> None:
+        self._seed = seed
+        self._plain = RandomSampler(seed=None)
+
+    def infer_relative_search_space(self, study: optuna.Study, trial: FrozenTrial) -> dict[str, Any]:
+        return {}
+
+    def sample_relative(self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, Any]
+                        ) -> dict[str, Any]:
+        return {}
+
+    def sample_independent(self, study: optuna.Study, trial: FrozenTrial, param_name: str,
+                           param_distribution: optuna.distributions.BaseDistribution) -> Any:
+        if self._seed is None:
+            return self._plain.sample_independent(study, trial, param_name, param_distribution)
+        import zlib
+
+        derived = zlib.crc32(f"{self._seed}:{trial.number}:{param_name}".encode())
+        return RandomSampler(seed=derived).sample_independent(study, trial, param_name, param_distribution)

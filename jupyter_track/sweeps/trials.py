@@ -1,0 +1,188 @@
+"""``jt.agent(sweep_id, function=train, count=N)``: run the sweep's trials in this process.
+
+Each trial: Optuna suggests the parameters; the next ``jt.init()`` (inside ``train``) joins the trial without
+being told (a :class:`~jupyter_track.session.PendingTrial`): the run gets the sweep id and the parameters
+over its ``config`` defaults. With ``early_terminate: hyperband`` the run's ``log()`` reports the metric to
+Optuna at each bracket (the metric's n-th log, as W&B counts iterations); when Optuna prunes, the run ends
+as ``pruned`` and ``log()`` raises :class:`~jupyter_track.errors.TrialPruned`, which stops ``train`` and is
+caught here. After ``train``, the run's final value of the metric (its summary) is told to Optuna.
+
+``count`` bounds this agent's trials; ``run_cap`` (and a grid's size) bound the sweep's, across agents and
+processes: trial numbers come from the shared Optuna storage, a trial numbered past the cap is discarded
+(told failed, with the user attribute ``jt_discarded``), and the agent stops.
+
+Example::
+
+    def train():
+        with jt.init(config={"lr": 0.1}) as run:      # the sweep's lr wins over this default
+            for epoch in range(10):
+                run.log({"loss": 1 / (epoch + 1) * jt.config.lr})
+
+    jt.agent(sweep_id, function=train, count=20)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import optuna
+from optuna.trial import TrialState
+
+from .. import session, settings
+from ..errors import TrialPruned, UsageError
+from . import core, space
+from . import study as studies
+from .config import SweepSpec
+
+if TYPE_CHECKING:
+    from ..live_run import Run
+    from ..store.base import Store
+
+
+def agent(sweep_id: str, function: Callable[[], Any] | None = None, entity: str | None = None,
+          project: str | None = None, count: int | None = None, *, seed: int | None = None,
+          store: str | None = None, dir: str | os.PathLike[str] | None = None) -> int:
+    """Run up to ``count`` trials of ``sweep_id`` (all, when None: until the grid or ``run_cap`` is done) by
+    calling ``function()``; returns how many trials ran. ``seed`` seeds this agent's sampler (random, bayes).
+    """
+    if function is None:
+        raise UsageError("jt.agent(sweep_id, function=train): give the function to call per trial, or run the "
+                         "config's program with `jupyter-track agent SWEEP_ID`")
+    if count is not None and count < 1:
+        raise ValueError(f"agent(count={count!r}): a whole number >= 1, or None for no limit")
+    from ..store import open_store
+
+    url = settings.store_url(store, dir)
+    target = open_store(url)
+    record, spec = core.load(target, sweep_id)
+    study = studies.open_study(url, record, spec, seed=seed)
+    core.set_state(target, record.id, "running")
+    done = 0
+    while count is None or done < count:
+        trial = next_trial(study, spec)
+        if trial is None:
+            core.set_state(target, record.id, "finished")
+            break
+        _run_trial(target, record.id, record.project, spec, study, trial, function)
+        done += 1
+    return done
+
+
+def cap(spec: SweepSpec) -> int | None:
+    """The sweep's total number of trials: ``run_cap``, and a grid's size."""
+    limits = [c for c in (spec.run_cap, space.grid_size(spec.params) if spec.method == "grid" else None)
+              if c is not None]
+    return min(limits) if limits else None
+
+
+def next_trial(study: optuna.Study, spec: SweepSpec) -> optuna.Trial | None:
+    """A new trial, or None when the sweep's cap is reached (a trial numbered past it is discarded)."""
+    limit = cap(spec)
+    if limit is not None and len(study.get_trials(deepcopy=False)) >= limit:
+        return None
+    trial = study.ask()
+    if limit is not None and trial.number >= limit:  # another agent took the last place meanwhile
+        trial.set_user_attr("jt_discarded", True)
+        study.tell(trial, state=TrialState.FAIL)
+        return None
+    return trial
+
+
+class TrialMonitor:
+    """Watches a trial's run: counts the metric's logs and, at the hyperband brackets, reports the value to
+    Optuna; prunes the run when Optuna says so (see the module doc)."""
+
+    def __init__(self, trial: optuna.Trial, spec: SweepSpec, sweep_id: str) -> None:
+        self.trial = trial
+        self.sweep_id = sweep_id
+        self.metric = spec.metric
+        self.count = 0
+        self.pruned = False
+        self.run: Run | None = None
+        hb = spec.hyperband
+        self.rungs: set[int] = set()
+        if hb is not None:
+            step = hb.min_resource
+            while step <= (hb.max_resource or 10**9):
+                self.rungs.add(step)
+                step *= hb.eta
+
+    def start(self, run: Run) -> None:
+        self.run = run
+        if self.rungs:
+            run._log_hook = self.on_log
+
+    def on_log(self, scalars: dict[str, Any]) -> None:
+        if self.metric not in scalars:
+            return
+        self.count += 1
+        value = scalars[self.metric]
+        if self.count not in self.rungs or not isinstance(value, int | float) or not math.isfinite(value):
+            return
+        self.trial.report(float(value), self.count)
+        if self.trial.should_prune():
+            self.pruned = True
+            run = self.run
+            assert run is not None
+            run._log_hook = None
+            run.finish(quiet=True, state="pruned")
+            raise TrialPruned(f"trial {self.trial.number} of sweep {self.sweep_id} was pruned by hyperband at "
+                              f"{self.metric}={value} (log {self.count}); its run {run.path} ended as 'pruned' "
+                              "and jt.agent goes on with the next trial")
+
+
+def _run_trial(store: Store, sweep_id: str, project: str, spec: SweepSpec, study: optuna.Study,
+               trial: optuna.Trial, function: Callable[[], Any]) -> None:
+    params = space.suggest(trial, spec.params)
+    monitor = TrialMonitor(trial, spec, sweep_id)
+    session.set_pending_trial(session.PendingTrial(sweep_id, params, project, on_start=monitor.start))
+    failed = False
+    try:
+        function()
+    except TrialPruned:
+        monitor.pruned = True
+    except KeyboardInterrupt:
+        if monitor.run is not None:
+            monitor.run.finish(exit_code=255, quiet=True, state="killed")
+        study.tell(trial, state=TrialState.FAIL)
+        raise
+    except Exception:  # noqa: BLE001 - a failing trial is recorded and the sweep goes on (as W&B's agent)
+        traceback.print_exc(file=sys.stderr)
+        failed = True
+    finally:
+        session.set_pending_trial(None)
+    run = monitor.run
+    if run is None:
+        session.say(f"trial {trial.number} of sweep {sweep_id}: the function started no run (call jt.init() "
+                    "inside it); the trial is marked failed")
+        study.tell(trial, state=TrialState.FAIL)
+        return
+    run._log_hook = None
+    if monitor.pruned:
+        if run.state == "running":
+            run.finish(quiet=True, state="pruned")
+        study.tell(trial, state=TrialState.PRUNED)
+        return
+    if run.state == "running":
+        run.finish(exit_code=1 if failed else 0, quiet=True)
+    tell(study, trial, spec, run.summary.as_dict() if not failed else None)
+
+
+def tell(study: optuna.Study, trial: optuna.Trial | int, spec: SweepSpec, summary: dict[str, Any] | None) -> None:
+    """Report a finished trial: its summary's metric value, or failed (no summary, no numeric value)."""
+    if summary is None:
+        study.tell(trial, state=TrialState.FAIL)
+        return
+    if spec.metric is None:  # a sweep without a metric: Optuna still needs a value
+        study.tell(trial, 0.0)
+        return
+    value = summary.get(spec.metric)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        study.tell(trial, state=TrialState.FAIL)
+        return
+    study.tell(trial, float(value))

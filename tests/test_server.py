@@ -1,0 +1,463 @@
+"""The REST API of the server extension, against a real jupyter_server (a subprocess, token auth on) that loads
+the extension through the shipped ``jupyter-config`` file and reads the store the test process writes with jt."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import jupyter_track as jt
+from jupyter_track.store import open_store
+from jupyter_track.store.base import Batch, RunWrite
+from tests.conftest import REPO
+from tests.jupyter_server import Server, free_port
+
+API = "jupyter-track/api/"
+
+
+def start(tmp: Path, store: Path) -> Server:
+    """jupyter_server with only the shipped config enabling the extension, its store in ``store``."""
+    config = tmp / "config"
+    (config / "jupyter_server_config.d").mkdir(parents=True)
+    shutil.copy(REPO / "jupyter-config/server-config/jupyter_track.json", config / "jupyter_server_config.d")
+    root, runtime = tmp / "root", tmp / "runtime"
+    root.mkdir()
+    port, token = free_port(), secrets.token_hex(16)
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(runtime),
+           "JUPYTER_TRACK_DIR": str(store), "JUPYTER_TRACK_QUIET": "1"}
+    env.pop("JUPYTER_TRACK_STORE", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"],
+        env=env, stdout=subprocess.DEVNULL, stderr=open(tmp / "server.log", "wb"),  # noqa: SIM115
+    )
+    server = Server(f"http://127.0.0.1:{port}/", token, root, runtime, process)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            server.request("GET", "api/status")
+            return server
+        except (urllib.error.URLError, ConnectionError, OSError):
+            if process.poll() is not None:
+                raise RuntimeError((tmp / "server.log").read_text()) from None
+            time.sleep(0.1)
+    server.stop()
+    raise RuntimeError("the Jupyter server did not answer within 60 s")
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Path]]:
+    tmp = tmp_path_factory.mktemp("server")
+    store = tmp / "store"
+    server = start(tmp, store)
+    yield server, store
+    server.stop()
+
+
+@pytest.fixture
+def server(shared: tuple[Server, Path], store_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Server:
+    """The module's server; this test's jt calls write to the store it reads."""
+    monkeypatch.setenv("JUPYTER_TRACK_DIR", str(shared[1]))
+    return shared[0]
+
+
+def call(server: Server, method: str, path: str, body: Any = None, token: str | None = "",
+         raw: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    """(status, parsed JSON body) of a request to the API; ``token=None`` sends none."""
+    data = raw if raw is not None else None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(server.url + API + path, data=data, method=method)
+    if token is not None:
+        req.add_header("Authorization", f"token {token or server.token}")
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:
+            status, text, kind = response.status, response.read(), response.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as err:
+        status, text, kind = err.code, err.read(), err.headers.get("Content-Type", "")
+    if "json" in kind:
+        return status, json.loads(text) if text else None
+    return status, text
+
+
+def ok(server: Server, method: str, path: str, body: Any = None) -> Any:
+    status, answer = call(server, method, path, body)
+    assert status == 200, (status, answer)
+    return answer
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(3)}"
+
+
+def make_runs(project: str, n: int) -> list[jt.Run]:
+    made = []
+    for i in range(n):
+        run = jt.init(project=project, name=f"r{i}", config={"lr": 0.1 * (i + 1), "opt": "adam" if i % 2 else "sgd"},
+                      tags=["even" if i % 2 == 0 else "odd"], display=False)
+        for step in range(10):
+            run.log({"loss": 1.0 / (step + 1 + i), "acc": (i * 7 % n) / n})
+        run.finish()
+        made.append(run)
+    return made
+
+
+def test_every_endpoint_refuses_requests_without_a_token(server: Server) -> None:
+    for method, path, body in [("GET", "projects", None), ("GET", "runs?project=x", None), ("GET", "changes", None),
+                               ("GET", "runs/p/abc", None), ("GET", "runs/p/abc/metrics", None),
+                               ("GET", "blobs/" + "0" * 64, None), ("POST", "runs/p/abc/restore", {}),
+                               ("POST", "runs/p/abc/snapshot", {}), ("PATCH", "runs/p/abc", {"name": "x"}),
+                               ("DELETE", "runs/p/abc", None)]:
+        status, answer = call(server, method, path, body, token=None)
+        assert status in (401, 403), (method, path, status)
+        assert "Traceback" not in json.dumps(answer)
+        status, _ = call(server, method, path, body, token="wrong" + server.token)
+        assert status in (401, 403), (method, path, status)
+
+
+def test_a_cookie_authenticated_post_without_the_xsrf_header_is_refused(server: Server) -> None:
+    run = make_runs(unique("xsrf"), 1)[0]
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(server.url + f"login?next=%2F&token={server.token}", timeout=30):
+        pass
+    page = opener.open(server.url + "login", timeout=30).read().decode()
+    xsrf = next((c.value for c in jar if c.name == "_xsrf"), None)
+    assert xsrf is not None and page
+    form = urllib.parse.urlencode({"password": server.token, "_xsrf": xsrf}).encode()
+    opener.open(urllib.request.Request(server.url + "login", data=form), timeout=30).read()
+    assert any(c.name.startswith("username-") for c in jar), [c.name for c in jar]  # logged in by cookie
+    url = server.url + API + f"runs/{run.project}/{run.id}"
+    with opener.open(url, timeout=30) as response:  # a GET with the cookie alone works
+        assert json.loads(response.read())["id"] == run.id
+    patch = urllib.request.Request(url, data=json.dumps({"notes": "x"}).encode(), method="PATCH")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        opener.open(patch, timeout=30)
+    assert refused.value.code == 403
+    patch.add_header("X-XSRFToken", xsrf)
+    with opener.open(patch, timeout=30) as response:
+        assert json.loads(response.read())["notes"] == "x"
+
+
+def test_projects_list_names_run_counts_and_last_start(server: Server) -> None:
+    project = unique("proj")
+    make_runs(project, 3)
+    found = {p["name"]: p for p in ok(server, "GET", "projects")}
+    assert found[project]["runs"] == 3 and found[project]["last_created_at"] > 0
+
+
+def test_runs_are_paged_sorted_by_a_summary_metric_and_filtered(server: Server) -> None:
+    project = unique("list")
+    runs = make_runs(project, 7)
+    acc = {r.id: r.summary["acc"] for r in runs}
+    by_acc = sorted(acc, key=lambda k: (-acc[k]))
+    page1 = ok(server, "GET", f"runs?project={project}&sort=summary.acc&order=desc&limit=3")
+    page2 = ok(server, "GET", f"runs?project={project}&sort=summary.acc&order=desc&limit=3&offset=3")
+    assert page1["total"] == page2["total"] == 7
+    listed = [r["id"] for r in page1["runs"] + page2["runs"]]
+    assert [acc[i] for i in listed] == [acc[i] for i in by_acc[:6]]
+    first = page1["runs"][0]
+    assert set(first) >= {"id", "name", "state", "project", "group", "job_type", "tags", "created_at", "duration",
+                          "notebook", "summary"}
+    assert first["state"] == "finished" and "loss" in first["summary"] and page1["cursor"] > 0
+    ascending = ok(server, "GET", f"runs?project={project}&sort=config.lr&order=asc")
+    assert [r["name"] for r in ascending["runs"]] == [f"r{i}" for i in range(7)]
+    newest = ok(server, "GET", f"runs?project={project}")
+    assert [r["name"] for r in newest["runs"]] == [f"r{i}" for i in reversed(range(7))]
+    tagged = ok(server, "GET", f"runs?project={project}&tag=odd")
+    assert tagged["total"] == 3 and all("odd" in r["tags"] for r in tagged["runs"])
+    assert ok(server, "GET", f"runs?project={project}&state=finished")["total"] == 7
+    assert ok(server, "GET", f"runs?project={project}&state=running")["total"] == 0
+    assert ok(server, "GET", f"runs?project={project}&q=r3")["runs"][0]["name"] == "r3"
+    f = urllib.parse.quote(json.dumps({"config.lr": {"$gt": 0.45}, "config.opt": "adam"}))
+    chosen = ok(server, "GET", f"runs?project={project}&filter={f}&sort=name&order=asc")
+    assert [r["name"] for r in chosen["runs"]] == ["r5"] and chosen["total"] == 1
+    for bad in ("filter=%7Bnot%20json", "filter=" + urllib.parse.quote('{"nope": 1}'), "state=sleeping",
+                "limit=abc", "limit=0", "order=sideways", "sort=nonsense"):
+        status, answer = call(server, "GET", f"runs?project={project}&{bad}")
+        assert status == 400 and answer["error"], (bad, status, answer)
+
+
+def test_run_detail_has_config_summary_stats_meta_files_snapshots_and_keys(server: Server, tmp_path: Path) -> None:
+    run = jt.init(project=unique("detail"), config={"lr": 0.01}, display=False)
+    (tmp_path / "weights.txt").write_text("w")
+    run.save(str(tmp_path / "weights.txt"), base_path=str(tmp_path))
+    for step in range(5):
+        run.log({"loss": 1.0 / (step + 1), "note": f"step {step}"})
+    run.finish()
+    d = ok(server, "GET", f"runs/{run.project}/{run.id}")
+    assert d["id"] == run.id and d["config"] == {"lr": 0.01} and d["state"] == "finished"
+    assert d["summary"]["loss"] == pytest.approx(0.2)
+    assert d["summary_stats"]["loss"]["min"] == pytest.approx(0.2) and d["summary_stats"]["loss"]["count"] == 5
+    assert isinstance(d["meta"], dict) and d["snapshots"] == []
+    assert [f["name"] for f in d["files"]] == ["weights.txt"]
+    assert d["keys"]["scalars"] == ["loss"] and d["keys"]["media"] == ["note"]
+
+
+def test_metrics_are_downsampled_with_nan_as_null_and_after_gives_only_newer_points(server: Server) -> None:
+    run = jt.init(project=unique("metrics"), display=False)
+    for step in range(10_000):
+        run.log({"loss": float("nan") if step == 5000 else 1.0 / (step + 1), "acc": float("inf") if step == 3 else 0.5})
+    run.finish()
+    base = f"runs/{run.project}/{run.id}/metrics"
+    m = ok(server, "GET", f"{base}?keys=loss,acc&points=200")["metrics"]
+    assert set(m) == {"loss", "acc"}
+    assert len(m["loss"]["steps"]) <= 200 and m["loss"]["count"] == 10_000
+    assert m["loss"]["steps"][0] == 0 and m["loss"]["steps"][-1] == 9999 and None in m["loss"]["values"]
+    assert max(v for v in m["loss"]["values"] if v is not None) == 1.0  # the spike at step 0 survives
+    assert None in m["acc"]["values"]  # inf → null
+    full = ok(server, "GET", f"{base}?keys=loss&points=5000&after=9989")["metrics"]["loss"]
+    assert full["steps"] == list(range(9990, 10_000)) and len(full["times"]) == 10
+    assert ok(server, "GET", f"{base}?keys=loss&after=9999")["metrics"]["loss"]["steps"] == []
+    assert set(ok(server, "GET", base)["metrics"]) == {"loss", "acc"}
+    assert call(server, "GET", f"{base}?points=x")[0] == 400
+
+
+def test_media_table_and_blob_endpoints_serve_logged_objects(server: Server) -> None:
+    run = jt.init(project=unique("media"), display=False)
+    pixels = np.zeros((8, 8, 3), dtype=np.uint8)
+    pixels[2:5, 2:5] = 255
+    run.log({"sample": jt.Image(pixels, caption="a square")})
+    table = jt.Table(columns=["i", "label"], data=[[i, f"row {i}"] for i in range(25)])
+    run.log({"preds": table})
+    run.finish()
+    items = ok(server, "GET", f"runs/{run.project}/{run.id}/media?key=sample")["items"]
+    assert items[0]["kind"] == "image" and items[0]["data"]["caption"] == "a square"
+    url = items[0]["data"]["url"]
+    assert url == "/" + API + "blobs/" + items[0]["data"]["sha"]
+    status, png = call(server, "GET", url.removeprefix("/" + API))
+    assert status == 200 and png.startswith(b"\x89PNG")
+    req = urllib.request.Request(server.url + url.lstrip("/"), headers={"Authorization": f"token {server.token}"})
+    with urllib.request.urlopen(req, timeout=30) as response:
+        assert response.headers["Content-Type"] == "image/png"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    page = ok(server, "GET", f"runs/{run.project}/{run.id}/table?key=preds&page=2&page_size=10")
+    assert page["columns"] == ["i", "label"] and page["nrows"] == 25
+    assert page["rows"] == [[i, f"row {i}"] for i in range(20, 25)]
+    assert call(server, "GET", f"runs/{run.project}/{run.id}/table?key=sample")[0] == 404
+    assert call(server, "GET", f"runs/{run.project}/{run.id}/table")[0] == 400
+
+
+def test_blob_endpoint_refuses_unknown_malformed_and_unreferenced_ids(server: Server, shared: tuple[Server, Path]
+                                                                      ) -> None:
+    stray = open_store().blobs.put_bytes(b"a blob no row refers to")  # in the blob folder, but no row lists it
+    assert call(server, "GET", f"blobs/{stray}")[0] == 404
+    assert call(server, "GET", "blobs/" + "a" * 64)[0] == 404
+    for bad in ("xyz", "A" * 64, "a" * 63, "..%2F..%2Fjupyter_track.db", "%2Fetc%2Fpasswd"):
+        status, answer = call(server, "GET", f"blobs/{bad}")
+        assert status in (400, 404), (bad, status)
+        assert isinstance(answer, dict) and answer.get("error"), (bad, answer)
+
+
+def test_bad_ids_are_404_with_a_json_error(server: Server) -> None:
+    run = make_runs(unique("ids"), 1)[0]
+    for path in ("runs/p/nosuchrun", f"runs/other-project/{run.id}", "runs/p/" + "x" * 300,
+                 "runs/p/nosuchrun/metrics", "runs/p/nosuchrun/media?key=a", "runs/p/%00"):
+        status, answer = call(server, "GET", path)
+        assert status == 404 and "error" in answer and "Traceback" not in answer["error"], (path, status, answer)
+    assert call(server, "DELETE", "runs/p/nosuchrun")[0] == 404
+    assert call(server, "PATCH", "runs/p/nosuchrun", {"name": "x"})[0] == 404
+    assert call(server, "GET", "no-such-endpoint")[0] == 404
+
+
+def _notebook(source: str) -> dict[str, Any]:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import jupyter_track as jt"), nbformat.v4.new_code_cell(source)]
+    return json.loads(nbformat.writes(nb))
+
+
+def test_live_snapshot_is_stored_and_jt_restore_live_shows_the_unsaved_edit(server: Server, tmp_path: Path) -> None:
+    run = make_runs(unique("live"), 1)[0]
+    base = f"runs/{run.project}/{run.id}/snapshot"
+    first = ok(server, "POST", base, {"notebook": _notebook("lr = 0.1  # saved"), "path": "train.ipynb"})
+    assert first["which"] == "live" and first["at"] == "init"
+    ok(server, "POST", base, {"notebook": _notebook("lr = 0.5  # UNSAVED EDIT"), "path": "train.ipynb"})
+    snaps = ok(server, "GET", f"runs/{run.project}/{run.id}")["snapshots"]
+    assert [(s["which"], s["at"]) for s in snaps] == [("live", "init")]  # the re-sent one replaced the first
+    restored = jt.restore(run.path, which="live", root=tmp_path)
+    text = restored.read_text()
+    assert "UNSAVED EDIT" in text and "# saved" not in text
+    assert call(server, "POST", base, {"notebook": {"cells": "not a notebook"}})[0] == 400
+    assert call(server, "POST", base, {"path": "x.ipynb"})[0] == 400
+    assert call(server, "POST", base, raw=b"{not json")[0] == 400
+    huge = {"notebook": _notebook("x = 1"), "path": "big.ipynb", "pad": "x" * (21 * 1024 * 1024)}
+    status, answer = call(server, "POST", base, huge)
+    assert status == 413 and "limit" in answer["error"]
+
+
+def test_restore_writes_inside_the_root_and_refuses_traversal_absolute_paths_and_overwrites(
+        server: Server, shared: tuple[Server, Path], tmp_path: Path) -> None:
+    run = make_runs(unique("restore"), 1)[0]
+    ok(server, "POST", f"runs/{run.project}/{run.id}/snapshot", {"notebook": _notebook("y = 2"), "path": "n.ipynb"})
+    url = f"runs/{run.project}/{run.id}/restore"
+    made = ok(server, "POST", url, {"which": "live"})
+    assert made["path"] == f"{run.name}-{run.id}-live.ipynb"
+    assert "Restored from run" in (server.root / made["path"]).read_text()
+    again = ok(server, "POST", url, {"which": "live"})  # the default name gets a number, never overwrites
+    assert again["path"] == f"{run.name}-{run.id}-live-1.ipynb"
+    (server.root / "sub").mkdir(exist_ok=True)
+    assert ok(server, "POST", url, {"which": "live", "path": "sub/mine.ipynb"})["path"] == "sub/mine.ipynb"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    link = server.root / f"escape-{run.id}"
+    link.symlink_to(outside, target_is_directory=True)
+    (server.root / f"leak-{run.id}.ipynb").symlink_to(outside / "leak.ipynb")
+    cases = [
+        ({"which": "live", "path": "../../etc/passwd"}, (400, 403)),
+        ({"which": "live", "path": "../../../../tmp/evil.ipynb"}, (403,)),
+        ({"which": "live", "path": "sub/../../evil.ipynb"}, (403,)),
+        ({"which": "live", "path": "/tmp/evil.ipynb"}, (400,)),
+        ({"which": "live", "path": str(server.root / "abs.ipynb")}, (400,)),
+        ({"which": "live", "path": f"escape-{run.id}/evil.ipynb"}, (403,)),
+        ({"which": "live", "path": f"leak-{run.id}.ipynb"}, (403,)),
+        ({"which": "live", "path": "sub/mine.ipynb"}, (409,)),
+        ({"which": "live", "path": made["path"]}, (409,)),
+        ({"which": "live", "path": "nofolder/x.ipynb"}, (400,)),
+        ({"which": "live", "path": 5}, (400,)),
+        ({"which": "nope"}, (400,)),
+        ({"which": "live", "at": "midway"}, (400,)),
+        ({"which": "executed"}, (404,)),  # this run has only the live snapshot
+    ]
+    for body, statuses in cases:
+        status, answer = call(server, "POST", url, body)
+        assert status in statuses, (body, status, answer)
+        assert answer["error"] and "Traceback" not in answer["error"]
+    assert list(outside.iterdir()) == []
+    assert not Path("/tmp/evil.ipynb").exists() and not (server.root / "abs.ipynb").exists()
+    assert call(server, "POST", url, raw=b"[1, 2")[0] == 400
+
+
+def test_patch_edits_name_notes_tags_and_delete_removes_the_run(server: Server) -> None:
+    run = make_runs(unique("edit"), 1)[0]
+    url = f"runs/{run.project}/{run.id}"
+    edited = ok(server, "PATCH", url, {"name": "renamed", "notes": "good one", "tags": ["best", "cnn"]})
+    assert (edited["name"], edited["notes"], edited["tags"]) == ("renamed", "good one", ["best", "cnn"])
+    stored = jt.run(run.path)
+    assert (stored.name, stored.notes, sorted(stored.tags)) == ("renamed", "good one", ["best", "cnn"])
+    for bad in ({"name": ""}, {"name": 3}, {"tags": "x"}, {"tags": [1]}, {"notes": 5}, {"state": "finished"}, {},
+                [1]):
+        status, answer = call(server, "PATCH", url, bad)
+        assert status == 400 and answer["error"], (bad, status)
+    assert ok(server, "DELETE", url) == {"deleted": run.id}
+    assert call(server, "GET", url)[0] == 404
+    with pytest.raises(jt.RunNotFoundError):
+        jt.run(run.path)
+
+
+def test_changes_since_a_cursor_returns_only_runs_changed_after_it(server: Server) -> None:
+    project = unique("changes")
+    old = make_runs(project, 3)
+    store = open_store()
+    aged = time.time() - 120
+    store.write_batch(Batch(runs=[RunWrite(id=r.id, fields={"updated_at": aged}) for r in old]))
+    start = ok(server, "GET", f"changes?project={project}")
+    assert start["runs"] == [] and start["cursor"] == pytest.approx(aged)
+    listing = ok(server, "GET", f"runs?project={project}")
+    assert listing["cursor"] == pytest.approx(aged)
+    assert ok(server, "GET", f"changes?project={project}&since={start['cursor']}")["runs"] == []
+    ok(server, "PATCH", f"runs/{project}/{old[1].id}", {"tags": ["touched"]})
+    new = jt.init(project=project, name="new", display=False)
+    new.log({"acc": 0.9})
+    new.flush()
+    changed = ok(server, "GET", f"changes?project={project}&since={start['cursor']}")
+    by_id = {r["id"]: r for r in changed["runs"]}
+    assert set(by_id) == {old[1].id, new.id}
+    assert by_id[new.id]["state"] == "running" and by_id[new.id]["summary"] == {"acc": 0.9}
+    assert by_id[old[1].id]["tags"] == ["touched"]
+    assert changed["cursor"] > start["cursor"]
+    new.finish()
+    after = ok(server, "GET", f"changes?project={project}&since={changed['cursor']}")
+    by_id = {r["id"]: r for r in after["runs"]}  # a change of the last seconds may be reported again: never lost
+    assert by_id[new.id]["state"] == "finished" and set(by_id) <= {new.id, old[1].id}
+    assert call(server, "GET", "changes?since=yesterday")[0] == 400
+
+
+LOGGER = """
+import sys, time, jupyter_track as jt
+steps = int(sys.argv[1])
+run = jt.init(project=sys.argv[2], name=sys.argv[3], display=False)
+t0 = time.perf_counter()
+for step in range(steps):
+    run.log({"loss": 1.0 / (step + 1), "acc": step / steps, "lr": 0.1})
+run.finish()
+print(time.perf_counter() - t0, run.id)
+"""
+
+
+def _log_in_four_processes(project: str, steps: int, tag: str) -> tuple[float, list[str]]:
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, "-c", LOGGER, str(steps), project, f"{tag}{i}"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+             for i in range(4)]
+    ids = []
+    for p in procs:
+        out, err = p.communicate(timeout=240)
+        assert p.returncode == 0 and "Error" not in err, err
+        ids.append(out.split()[1])
+    return time.perf_counter() - t0, ids
+
+
+@pytest.mark.slow
+def test_sidebar_requests_at_10_per_s_while_4_processes_log_cause_no_error_and_no_slowdown(server: Server) -> None:
+    project = unique("load")
+    steps = 40_000
+    quiet_s, _ = _log_in_four_processes(project, steps, "quiet")
+    errors: list[str] = []
+    requests = 0
+    stop = threading.Event()
+
+    def poll() -> None:
+        nonlocal requests
+        cursor = ok(server, "GET", f"changes?project={project}")["cursor"]
+        tick = 0
+        while not stop.is_set():
+            t = time.monotonic()
+            paths = [f"runs?project={project}&sort=summary.loss&order=asc",
+                     f"changes?project={project}&since={cursor}"]
+            listing = call(server, "GET", paths[0])
+            running = [r for r in (listing[1] or {}).get("runs", []) if r["state"] == "running"]
+            if running:
+                paths.append(f"runs/{project}/{running[tick % len(running)]['id']}/metrics?points=500")
+            for path in [None, *paths[1:]]:
+                status, answer = listing if path is None else call(server, "GET", path)
+                requests += 1
+                if status != 200:
+                    errors.append(f"{path}: {status} {answer}")
+                elif path and path.startswith("changes"):
+                    cursor = answer["cursor"]
+            tick += 1
+            stop.wait(max(0.0, 0.1 - (time.monotonic() - t)))
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        busy_s, ids = _log_in_four_processes(project, steps, "busy")
+    finally:
+        stop.set()
+        poller.join()
+    print(f"\n4 processes × {steps:,} steps × 3 metrics: {4 * steps * 3 / quiet_s:,.0f} points/s without the "
+          f"sidebar, {4 * steps * 3 / busy_s:,.0f} points/s with it polling ({requests} requests, "
+          f"{requests / busy_s:.1f}/s)")
+    assert errors == []
+    assert requests >= 10
+    for run_id in ids:
+        series = jt.run(f"{project}/{run_id}").metric("loss")
+        assert len(series) == steps and series.steps[-1] == steps - 1

@@ -1,0 +1,62 @@
+"""The table widget, kernel side: paging, sorting, filtering and search as the frontend asks for them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+import jupyter_track as jt
+from jupyter_track.widgets.table_view import TableWidget, static_html
+
+
+@pytest.fixture
+def table() -> jt.Table:
+    t = jt.Table(columns=["image", "label", "prediction", "score", "note"])
+    for i in range(103):
+        t.add_data(jt.Image(np.full((4, 4), i, dtype=np.uint8), caption=f"#{i}"), i % 3, (i * 2) % 3,
+                   None if i == 5 else float(i % 10), "<b>bold</b>")
+    return t
+
+
+def test_pages_sorting_with_empty_cells_last_and_filter_with_search(table: jt.Table) -> None:
+    w = TableWidget(table)
+    assert (w.total, len(w.rows), w.row_ids[:3]) == (103, 25, [0, 1, 2])
+    assert w.rows[0][0]["_type"] == "image" and w.rows[0][0]["src"].startswith("data:image/png;base64,")
+    w.page = 4
+    assert w.row_ids == [100, 101, 102]
+    w.sort_by, w.sort_desc = "score", True
+    assert w.page == 0 and [table.data[i][3] for i in w.row_ids[:3]] == [9.0, 9.0, 9.0]
+    w.page = 4
+    assert w.row_ids[-1] == 5  # the empty score sorts last, whichever the direction
+    w.query = "label != prediction"
+    assert w.total == sum(1 for i in range(103) if i % 3 != (i * 2) % 3) and w.page == 0
+    w.search = "#1"
+    assert all(table.data[i][0].caption.startswith("#1") for i in w.row_ids) and w.total > 0
+    w.query = "label ==="
+    assert "failed" in w.error and w.total > 0  # a bad expression is reported, the table stays usable
+
+
+def test_static_table_escapes_cells(table: jt.Table) -> None:
+    html = static_html(table)
+    assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html and "83 more rows" in html
+
+
+@pytest.mark.slow
+def test_runs_list_displays_as_a_table_widget(tmp_path: Path, store_dir: Path) -> None:
+    from tests.test_notebooks import execute_notebook
+
+    cells = ["import jupyter_track as jt\nfor lr in (0.1, 0.01):\n    with jt.init(project='r', config={'lr': lr}, "
+             "display=False) as run:\n        run.log({'acc': lr * 5})", "jt.runs('r', order='-summary.acc')"]
+    path = tmp_path / "runs.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), path)
+    nb = execute_notebook(path, store_dir, tmp_path / "kernels")
+    assert "application/vnd.jupyter.widget-view+json" in nb.cells[1].outputs[0].data
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    [table] = [w["state"] for w in state.values() if "rows" in w["state"]]
+    assert table["columns"][:3] == ["id", "name", "state"] and "summary.acc" in table["columns"]
+    assert "group" not in table["columns"]  # empty columns are left out
+    acc = table["columns"].index("summary.acc")
+    assert [r[acc] for r in table["rows"]] == [0.5, 0.05]
