@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     ls.add_argument("--sort", default="-created_at",
                     help="field to sort by, '-' for descending (write --sort=-KEY): created_at, name, summary.<key>, "
                          "config.<key>")
-    ls.add_argument("--state", help="only runs in this state (running, finished, failed, crashed, killed)")
+    ls.add_argument("--state", help="only runs in this state (running, finished, failed, crashed, killed, pruned)")
     ls.add_argument("--tag", action="append", help="only runs with this tag (repeatable)")
     ls.add_argument("--filter", help='a JSON filter, e.g. \'{"config.lr": {"$lt": 0.01}}\'')
     ls.add_argument("--search", help="text to find in name, id, notes or tags")
