@@ -85,10 +85,13 @@ def test_feeder_sends_only_new_points_throttled_and_bounded_while_logging() -> N
         run.log({"train/loss": 1.0 / (i + 1), "train/acc": i / 300_000, "val/x": math.nan if i == 123 else i})
         if i % 50_000 == 0:
             time.sleep(0.3)  # let a few updates go out while the loop runs
+    loop_ended = time.monotonic()
     run.finish()
     elapsed = time.monotonic() - started
     times = [t for t, _, _ in panel.messages]
-    assert len(times) >= 3  # updates arrived while the loop ran, not only at the end
+    # updates arrived while the loop ran, not only at the end (how many depends on the machine's load: the
+    # feeder keeps to 2 % of the time and waits longer after a costly update)
+    assert any(t < loop_ended for t in times) and len(times) >= 2
     assert len(times) <= elapsed * 4 + 2  # ≤ 4 updates a second (+ the final one)
     for _, content, buffers in panel.messages:
         assert content["type"] == "series" and len(buffers) == 3 * len(content["entries"])
