@@ -16,7 +16,7 @@ import sys
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from . import session
+from . import api, session
 from .errors import (
     JupyterTrackError,
     JupyterTrackWarning,
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .model_watch import unwatch, watch
     from .snapshot_restore import restore
     from .sweeps import agent, get_sweep, sweep, sweep_runs
+    from .widgets.compare import compare
 
 run = RunHandle()
 
@@ -61,6 +62,7 @@ __all__ = [
     "agent",
     "artifact",
     "artifacts",
+    "compare",
     "config",
     "finish",
     "get_sweep",
@@ -150,6 +152,7 @@ _LAZY = {"Api": ".api", "RunList": ".api", "StoredRun": ".api", "runs": ".api", 
 _LAZY.update({"Image": ".media", "Histogram": ".media", "Html": ".media", "Plotly": ".media", "Table": ".media",
               "watch": ".model_watch", "unwatch": ".model_watch"})  # media and jt.watch: loaded on first use
 _LAZY.update({"sweep": ".sweeps", "agent": ".sweeps", "get_sweep": ".sweeps", "sweep_runs": ".sweeps"})  # Optuna
+_LAZY["compare"] = ".widgets.compare"  # the compare widget (anywidget, numpy, Optuna): loaded on first use
 _LAZY["_jupyter_server_extension_points"] = ".server"  # jupyter_server's hook; tornado loads only with the server
 
 
@@ -217,6 +220,13 @@ def _register_display() -> None:
         formatter.for_type_by_name("jupyter_track.api", "RunList", _runs_bundle)
 
 
+def _compare(*args: Any, **kwargs: Any) -> Any:
+    from .widgets.compare import compare
+
+    return compare(*args, **kwargs)
+
+
 session.display_hook = _show_panel
+api.compare_hook = _compare
 _register_display()
 sys.modules[__name__].__class__ = _Module

@@ -11,7 +11,7 @@ Example::
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast, overload
@@ -247,6 +247,17 @@ class RunList(Sequence[StoredRun]):
         if len(frame):
             frame["created_at"] = pd.to_datetime(frame["created_at"], unit="s", utc=True)
         return cast("pd.DataFrame", frame)
+
+    def compare(self, metrics: Sequence[str] | None = None, group_by: str | None = None) -> Any:
+        """These runs in the compare widget: ``jt.runs("fashion").compare(group_by="config.lr")``
+        (the same as ``jt.compare(runs=this_list, ...)``)."""
+        if compare_hook is None:
+            raise RuntimeError("the compare widget is not available: import jupyter_track (its entry point)")
+        return compare_hook(self, metrics=metrics, group_by=group_by)
+
+
+# The compare widget sits above the read API (it reads through it): the package entry point installs it here.
+compare_hook: Callable[..., Any] | None = None
 
 
 class Api:

@@ -326,6 +326,18 @@ class Store(abc.ABC):
     def read_many(self, run_id: str, keys: Iterable[str]) -> list[Series]:
         return [self.read_series(run_id, k) for k in keys]
 
+    # -- bulk reads for the compare widget (SQLStore: one query for every run and key) -------------------------
+    def read_series_many(self, run_ids: Iterable[str], keys: Iterable[str], times: bool = True
+                         ) -> dict[tuple[str, str], Series]:
+        """The scalar series of every ``(run_id, key)`` pair of ``run_ids`` × ``keys`` that has points
+        (``times=False``: without wall times, an empty array each, a third less to read)."""
+        import numpy as np
+
+        wanted = list(keys)
+        found = {(r, k): self.read_series(r, k) for r in run_ids for k in wanted}
+        return {pair: s if times else Series(s.key, s.steps, s.values, np.zeros(0))
+                for pair, s in found.items() if len(s.steps)}
+
     # -- reads for the server extension (SQLStore answers each with one indexed query) ------------------------
     def count_matching(self, project: str | None = None, filters: Mapping[str, Any] | None = None,
                        search: str | None = None) -> int:

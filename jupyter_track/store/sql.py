@@ -442,6 +442,33 @@ class SQLStore(Store):
             series = Series(key, series.steps[keep], series.values[keep], series.times[keep])
         return series
 
+    # -- bulk reads for the compare widget --------------------------------------------------------------------
+    def read_series_many(self, run_ids: Iterable[str], keys: Iterable[str], times: bool = True
+                         ) -> dict[tuple[str, str], Series]:
+        from itertools import groupby
+
+        import numpy as np
+
+        ids, wanted = list(dict.fromkeys(run_ids)), list(dict.fromkeys(keys))
+        c = metric_chunks.c
+        rows: list[Any] = []
+        with self._read() as conn:
+            for lo in range(0, len(ids), _IN_CHUNK):  # one query (per 900 runs: SQLite's parameter limit)
+                query = (sa.select(c.run_id, c.key, c.steps, c["values"], c.times if times else sa.null())
+                         .where(c.run_id.in_(ids[lo:lo + _IN_CHUNK]), c.key.in_(wanted))
+                         .order_by(c.run_id, c.key, c.seq))
+                rows += conn.execute(query).all()
+        found: dict[tuple[str, str], Series] = {}
+        for (run_id, key), group in groupby(rows, key=lambda r: (r[0], r[1])):
+            chunks = list(group)
+            found[(run_id, key)] = Series(
+                key=key,
+                steps=np.frombuffer(b"".join(r[2] for r in chunks), dtype="<i8"),
+                values=np.frombuffer(b"".join(r[3] for r in chunks), dtype="<f8"),
+                times=np.frombuffer(b"".join(r[4] for r in chunks) if times else b"", dtype="<f8"),
+            )
+        return found
+
     def series_keys(self, run_id: str) -> list[str]:
         query = (sa.select(metric_chunks.c.key).where(metric_chunks.c.run_id == run_id).distinct()
                  .order_by(metric_chunks.c.key))

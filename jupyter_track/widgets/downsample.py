@@ -23,9 +23,9 @@ import numpy as np
 class Downsampler:
     """Incremental min/max buckets over (step, value, time) points; NaN and ±inf are kept as gaps/extremes."""
 
-    def __init__(self, limit: int = 1000) -> None:
+    def __init__(self, limit: int = 1000, width: int = 1) -> None:
         self.limit = max(2, limit)
-        self.width = 1
+        self.width = max(1, width)  # a known length can start at its final width: one bucketing pass, no merges
         self.generation = 0  # bumped when buckets are rebuilt: a consumer must replace what it has
         self._closed = [np.zeros(0), np.zeros(0), np.zeros(0)]  # steps, values, times: 2 points per bucket
         self._open = [np.zeros(0), np.zeros(0), np.zeros(0)]  # points of the bucket not full yet

@@ -1,0 +1,88 @@
+"""The compare widget in JupyterLab: brushing an axis highlights runs everywhere, the legend hides a run's
+curve, a table header sorts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ui.conftest import Lab, write_notebook
+from tests.ui.test_run_panel_ui import run_cell
+
+pytestmark = pytest.mark.slow
+
+CELL = """\
+import jupyter_track as jt
+for i in range(12):
+    run = jt.init(project="ui-cmp", name=f"run-{i:02d}", display=False,
+                  config={"lr": 10.0 ** -(1 + i % 4), "width": 16 * (1 + i % 3), "opt": ["adam", "sgd"][i % 2]})
+    for step in range(500):
+        run.log({"loss": 1 / (1 + step * run.config.lr), "acc": step / 500 * (i + 1) / 12})
+    run.finish()
+jt.compare(project="ui-cmp")"""
+
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+
+
+def _selected(page: Any, selector: str) -> list[int]:
+    return sorted(page.eval_on_selector_all(
+        f"{PANEL} {selector}[data-selected='true']", "ns => ns.map(n => Number(n.dataset.run))"))
+
+
+def test_brush_highlights_runs_legend_hides_and_header_sorts(lab: Lab, page: Any, tmp_path: Path) -> None:
+    write_notebook(lab.root / "compare.ipynb", CELL)
+    lab.open(page, "compare.ipynb")
+    run_cell(page)
+    page.wait_for_selector(f"{PANEL} .jt-compare[data-curves='loaded']", timeout=60_000)
+    assert page.locator(f"{PANEL} .jt-cmp-line").count() == 12
+    assert _selected(page, ".jt-cmp-line") == []  # nothing brushed: nothing dimmed
+
+    # brush the top of the lr axis (a linear axis from 1e-4 to 0.1), from just above its end: the lr=0.1 runs
+    hit = page.locator(f"{PANEL} .jt-cmp-axis[data-col='0'] .jt-cmp-hit")
+    box = hit.bounding_box()
+    x = box["x"] + box["width"] / 2
+    page.mouse.move(x, box["y"] + 2)
+    page.mouse.down()
+    page.mouse.move(x, box["y"] + box["height"] * 0.15, steps=5)
+    page.mouse.move(x, box["y"] + box["height"] * 0.3, steps=5)
+    page.mouse.up()
+    page.wait_for_selector(f"{PANEL} .jt-compare[data-selected-count='3']", timeout=10_000)
+    want = [0, 4, 8]
+    assert _selected(page, ".jt-cmp-line") == want
+    assert _selected(page, ".jt-cmp-table tbody tr") == want
+    assert _selected(page, ".jt-cmp-scatter-plot circle") == want
+    assert _selected(page, ".jt-cmp-run") == want
+    assert page.locator(f"{PANEL} .jt-cmp-table tbody tr[data-selected='false']").count() == 9
+
+    # legend: clicking run-01 takes its curve off every chart; clicking again brings it back
+    canvas = f"{PANEL} .jt-cmp-chart canvas"
+    drawn = page.eval_on_selector_all(canvas, "cs => cs.map(c => c.dataset.drawnRuns.split(',').map(Number))")
+    assert all(1 in d and len(d) == 12 for d in drawn)
+    page.click(f"{PANEL} .jt-cmp-run[data-run='1']")
+    drawn = page.eval_on_selector_all(canvas, "cs => cs.map(c => c.dataset.drawnRuns.split(',').map(Number))")
+    assert all(1 not in d and len(d) == 11 for d in drawn)
+    assert page.get_attribute(f"{PANEL} .jt-cmp-run[data-run='1']", "data-hidden") == "true"
+    page.click(f"{PANEL} .jt-cmp-run[data-run='1']")
+    drawn = page.eval_on_selector_all(canvas, "cs => cs.map(c => c.dataset.drawnRuns.split(',').map(Number))")
+    assert all(1 in d for d in drawn)
+
+    # the table sorts by a header click (ascending, then descending)
+    header = f"{PANEL} .jt-cmp-table th:text-is('width')"
+    col = int(page.get_attribute(header, "data-col")) + 2  # 1-based, after the run name
+
+    def column() -> list[float]:
+        return [float(t) for t in page.eval_on_selector_all(
+            f"{PANEL} .jt-cmp-table tbody tr td:nth-child({col})", "ts => ts.map(t => t.textContent)")]
+
+    page.click(header)
+    assert column() == sorted(column()) and len(set(column())) == 3
+    assert page.get_attribute(header, "data-sort") == "asc"
+    page.click(header)
+    assert column() == sorted(column(), reverse=True)
+    assert page.get_attribute(header, "data-sort") == "desc"
+    # the static fallback is in the output but hidden where the widget renders
+    assert page.locator(f"{PANEL} .jt-compare-static").count() == 1
+    assert not page.locator(f"{PANEL} .jt-compare-static").is_visible()
+    page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
