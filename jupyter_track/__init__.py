@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .snapshot_restore import restore
     from .sweeps import agent, get_sweep, sweep, sweep_runs
     from .widgets.compare import compare
+    from .widgets.sweep_view import sweep_view
 
 run = RunHandle()
 
@@ -81,6 +82,7 @@ __all__ = [
     "summary",
     "sweep",
     "sweep_runs",
+    "sweep_view",
     "unload_ipython_extension",
     "unwatch",
     "use_artifact",
@@ -153,6 +155,7 @@ _LAZY.update({"Image": ".media", "Histogram": ".media", "Html": ".media", "Plotl
               "watch": ".model_watch", "unwatch": ".model_watch"})  # media and jt.watch: loaded on first use
 _LAZY.update({"sweep": ".sweeps", "agent": ".sweeps", "get_sweep": ".sweeps", "sweep_runs": ".sweeps"})  # Optuna
 _LAZY["compare"] = ".widgets.compare"  # the compare widget (anywidget, numpy, Optuna): loaded on first use
+_LAZY["sweep_view"] = ".widgets.sweep_view"  # the sweep view (the compare widget over a sweep's runs)
 _LAZY["_jupyter_server_extension_points"] = ".server"  # jupyter_server's hook; tornado loads only with the server
 
 
@@ -226,7 +229,19 @@ def _compare(*args: Any, **kwargs: Any) -> Any:
     return compare(*args, **kwargs)
 
 
+def _sweep_view_hook(sweep_id: str, url: str, display: bool | None) -> Any:
+    """``jt.agent`` in a notebook: show the sweep view; its ``refresh`` runs after each trial."""
+    if not session._wants_display(display):
+        return None
+    from .widgets.sweep_view import sweep_view
+
+    view = sweep_view(sweep_id, store=url)
+    view._ipython_display_()  # the widget and its static fallback, as when it ends a cell
+    return view.refresh
+
+
 session.display_hook = _show_panel
 api.compare_hook = _compare
+session.sweep_view_hook = _sweep_view_hook
 _register_display()
 sys.modules[__name__].__class__ = _Module

@@ -149,7 +149,7 @@ def init(
     run._capture.start()
     if trial is not None and trial.on_start is not None:
         trial.on_start(run)
-    if _wants_display(display):
+    if _wants_display(display) and (trial is None or trial.panel):
         show(run)
     return run
 
@@ -249,6 +249,8 @@ def tracked_runs() -> list[Run]:
 
 # Shows a run's live panel; installed by the package entry point (the widgets layer sits above this one).
 display_hook: Callable[[Run], Any] | None = None
+# set by the entry point: jt.agent's sweep view — (sweep id, store url, display) -> a refresh callback or None
+sweep_view_hook: Callable[[str, str, bool | None], Callable[[], Any] | None] | None = None
 
 
 def show(run: Run) -> Any:
@@ -309,6 +311,7 @@ class PendingTrial:
     project: str | None = None
     run_id: str | None = None
     on_start: Callable[[Run], None] | None = None
+    panel: bool = True  # False: the run shows no live panel (jt.agent shows the sweep view instead)
 
 
 _pending_trial: list[PendingTrial] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import jupyter_track as jt
@@ -92,3 +93,55 @@ def test_cli_command_template_and_missing_program(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "jupyter_track", "sweep", "missing.yaml"], capture_output=True,
                             text=True, cwd=REPO, timeout=60)
     assert result.returncode != 0 and "does not exist" in result.stderr
+
+
+PRUNED_PROGRAM = textwrap.dedent("""\
+    import argparse
+    import time
+    from pathlib import Path
+    import jupyter_track as wandb
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--x", type=float, default=0.0)
+    args = parser.parse_args()
+    counter = Path("trials.txt")
+    n = int(counter.read_text()) + 1 if counter.exists() else 1
+    counter.write_text(str(n))
+    bad = n == 2  # the second trial logs a clearly bad loss; the first and third improve on each other
+    run = wandb.init(config=args)
+    for step in range(100 if bad else 3):
+        wandb.log({"loss": 1000.0 + step if bad else 1.0 / n})
+        time.sleep(0.1 if bad else 0.01)
+    run.finish()
+    """)
+
+
+def test_cli_agent_ends_a_pruned_program_and_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "train.py").write_text(PRUNED_PROGRAM)
+    (tmp_path / "sweep.yaml").write_text(textwrap.dedent("""\
+        program: train.py
+        method: random
+        metric:
+          name: loss
+          goal: minimize
+        parameters:
+          x:
+            min: 0.0
+            max: 1.0
+        early_terminate:
+          type: hyperband
+          min_iter: 1
+          eta: 3
+          s: 0
+        """))
+    sweep_id = _cli("sweep", "sweep.yaml", "--project", "prune", cwd=tmp_path).stdout.strip()
+    started = time.monotonic()
+    _cli("agent", sweep_id, "--count", "3", cwd=tmp_path)
+    took = time.monotonic() - started
+    runs = jt.sweep_runs(sweep_id)
+    assert [r.state for r in runs] == ["finished", "pruned", "finished"], [(r.state, r.summary) for r in runs]
+    pruned = runs[1]
+    assert pruned.summary["loss"] >= 1000.0 and pruned.last_step is not None and pruned.last_step < 50
+    assert took < 10 + 3 * 5, took  # the bad program (10 s when left alone) was ended early
+    assert runs[2].summary["loss"] == 1.0 / 3
+    assert jt.get_sweep(sweep_id).best_run().summary["loss"] == 1.0 / 3  # type: ignore[union-attr]

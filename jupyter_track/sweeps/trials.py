@@ -46,9 +46,12 @@ if TYPE_CHECKING:
 
 def agent(sweep_id: str, function: Callable[[], Any] | None = None, entity: str | None = None,
           project: str | None = None, count: int | None = None, *, seed: int | None = None,
-          store: str | None = None, dir: str | os.PathLike[str] | None = None) -> int:
+          store: str | None = None, dir: str | os.PathLike[str] | None = None, display: bool | None = None,
+          on_trial: Callable[[], Any] | None = None) -> int:
     """Run up to ``count`` trials of ``sweep_id`` (all, when None: until the grid or ``run_cap`` is done) by
     calling ``function()``; returns how many trials ran. ``seed`` seeds this agent's sampler (random, bayes).
+    In a notebook the sweep view (``jt.sweep_view``) is shown and refreshed after each trial, unless
+    ``display=False`` (or ``$JUPYTER_TRACK_DISPLAY=0``); ``on_trial()`` is also called after each trial.
     """
     if function is None:
         raise UsageError("jt.agent(sweep_id, function=train): give the function to call per trial, or run the "
@@ -62,15 +65,30 @@ def agent(sweep_id: str, function: Callable[[], Any] | None = None, entity: str 
     record, spec = core.load(target, sweep_id)
     study = studies.open_study(url, record, spec, seed=seed)
     core.set_state(target, record.id, "running")
+    hook = session.sweep_view_hook  # the entry point's: shows the sweep view in a notebook
+    refresh_view = hook(record.id, url, display) if hook is not None else None
+    callbacks = [c for c in (refresh_view, on_trial) if c is not None]
     done = 0
     while count is None or done < count:
         trial = next_trial(study, spec)
         if trial is None:
             core.set_state(target, record.id, "finished")
             break
-        _run_trial(target, record.id, record.project, spec, study, trial, function)
+        _run_trial(target, record.id, record.project, spec, study, trial, function, panel=refresh_view is None)
         done += 1
+        _after_trial(callbacks)
+    if callbacks and (count is None or done < count):
+        _after_trial(callbacks)  # the sweep's state is now finished
     return done
+
+
+def _after_trial(callbacks: list[Callable[[], Any]]) -> None:
+    """Call each callback; a failing one is reported and never stops the sweep."""
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # noqa: BLE001 - a view that fails to refresh must not stop the trials
+            traceback.print_exc(file=sys.stderr)
 
 
 def cap(spec: SweepSpec) -> int | None:
@@ -137,10 +155,10 @@ class TrialMonitor:
 
 
 def _run_trial(store: Store, sweep_id: str, project: str, spec: SweepSpec, study: optuna.Study,
-               trial: optuna.Trial, function: Callable[[], Any]) -> None:
+               trial: optuna.Trial, function: Callable[[], Any], panel: bool = True) -> None:
     params = space.suggest(trial, spec.params)
     monitor = TrialMonitor(trial, spec, sweep_id)
-    session.set_pending_trial(session.PendingTrial(sweep_id, params, project, on_start=monitor.start))
+    session.set_pending_trial(session.PendingTrial(sweep_id, params, project, on_start=monitor.start, panel=panel))
     failed = False
     try:
         function()

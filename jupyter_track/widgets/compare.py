@@ -53,6 +53,7 @@ class CompareWidget(anywidget.AnyWidget):
     bands = traitlets.Dict().tag(sync=True)  # metric -> [{group, color, steps, mean, lo, hi}]
     importance = traitlets.Dict().tag(sync=True)  # metric -> {rows: [...], note}
     importance_metric = traitlets.Unicode("").tag(sync=True)
+    scatter_axes: traitlets.List[str] = traitlets.List().tag(sync=True)  # the scatter's first x, y columns
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -104,26 +105,35 @@ def compare(runs: Any = None, project: str | None = None, filters: Mapping[str, 
     chosen = _resolve(runs, project, filters, store, dir)
     if not chosen:
         raise ValueError("jt.compare(): no runs to compare (give runs, or a project with matching runs)")
+    widget = CompareWidget()
+    fill(widget, chosen, list(metrics) if metrics else _common_metrics(chosen), group_by)
+    return widget
+
+
+def fill(widget: CompareWidget, chosen: Sequence[StoredRun], keys: Sequence[str], group_by: str | None = None,
+         lead: Sequence[tuple[dict[str, Any], Sequence[Any]]] = (), importance_metric: str | None = None) -> None:
+    """Set ``widget``'s state (synced and kept) for ``chosen`` with the metrics ``keys``; ``lead`` are extra
+    columns put first (a column dict and one value per run, e.g. a sweep's trial number), not config keys."""
+    keys = list(keys)
     infos = [r.info for r in chosen]
-    keys = list(metrics) if metrics else _common_metrics(chosen)
     configs = [flatten(i.config) for i in infos]
     diff = _differing(configs)
     summaries = [r.summary for r in chosen]
     colors = [_color(i) for i in range(len(chosen))]
     groups = [_group_of(r, configs[n], group_by) for n, r in enumerate(chosen)]
     columns: list[dict[str, Any]] = (
-        [{"name": k, "kind": "config", "type": _kind([c.get(k) for c in configs])} for k in diff]
+        [c for c, _ in lead]
+        + [{"name": k, "kind": "config", "type": _kind([c.get(k) for c in configs])} for k in diff]
         + [{"name": k, "kind": "summary", "type": "num"} for k in keys])
-    values = [[_json(configs[n].get(k)) for k in diff] + [_number(summaries[n].get(k)) for k in keys]
-              for n in range(len(chosen))]
+    values = [[_json(v[n]) for _, v in lead] + [_json(configs[n].get(k)) for k in diff]
+              + [_number(summaries[n].get(k)) for k in keys] for n in range(len(chosen))]
     table = {c["name"] + ("" if c["kind"] == "config" else " "): [row[j] for row in values]
              for j, c in enumerate(columns)}
     rows = [[_short(v) for v in row] for row in values]
     run_rows = [{"id": i.id, "name": i.name, "color": colors[n], "group": groups[n]} for n, i in enumerate(infos)]
 
-    store_obj = chosen[0]._store
     ids = [i.id for i in infos]
-    series = store_obj.read_series_many(ids, keys, times=False)
+    series = chosen[0]._store.read_series_many(ids, keys, times=False) if chosen else {}
     curves: list[list[tuple[Any, Any] | None]] = []
     bands: dict[str, list[dict[str, Any]]] = {}
     for key in keys:
@@ -131,15 +141,22 @@ def compare(runs: Any = None, project: str | None = None, filters: Mapping[str, 
         curves.append([_downsample(s.steps, s.values) if s is not None else None for s in per_run])
         bands[key] = _bands(per_run, groups, colors)
 
-    widget = CompareWidget(
-        metrics=keys, group_by=group_by or "", columns=columns, rows=rows[:SAVED_RUNS],
-        runs=run_rows[:SAVED_RUNS], total_runs=len(run_rows), bands=bands)
     widget._curves = curves
     widget._all = (run_rows, rows)
     widget._table = table
-    if keys:
-        widget.importance_metric = keys[0]  # computes the first metric's importance
-    return widget
+    with widget.hold_sync():
+        widget.set_trait("metrics", keys)
+        widget.set_trait("group_by", group_by or "")
+        widget.set_trait("columns", columns)
+        widget.set_trait("rows", rows[:SAVED_RUNS])
+        widget.set_trait("runs", run_rows[:SAVED_RUNS])
+        widget.set_trait("total_runs", len(run_rows))
+        widget.set_trait("bands", bands)
+        widget.set_trait("importance", {})
+        chosen_metric = importance_metric if importance_metric in keys else (keys[0] if keys else "")
+        if widget.importance_metric == chosen_metric:
+            widget.importance_metric = ""
+        widget.importance_metric = chosen_metric  # computes that metric's importance
 
 
 def _resolve(runs: Any, project: str | None, filters: Mapping[str, Any] | None, store: str | None,

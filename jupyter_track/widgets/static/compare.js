@@ -306,6 +306,9 @@ function view(model, host, data) {
   const xs = document.createElement("select"), ys = document.createElement("select");
   for (const s of [xs, ys]) names.forEach((n, j) => s.append(new Option(n, String(j))));
   xs.value = "0"; ys.value = String(Math.max(0, columns.length - 1));
+  const [sx, sy] = model.get("scatter_axes") || [];  // a chosen pair (the sweep view: trial vs its metric)
+  if (names.includes(sx)) xs.value = String(names.indexOf(sx));
+  if (names.includes(sy)) ys.value = String(names.indexOf(sy));
   const SW = 360, SH = 240;
   const plot = svg("svg", { class: "jt-cmp-scatter-plot", width: SW, height: SH });
   function drawScatter() {
@@ -338,6 +341,8 @@ function view(model, host, data) {
   const total = model.get("total_runs");
   const head = `Comparing ${total || runs.length} runs` + (runs.length < total ? ` (${runs.length} shown: no kernel)` : "");
   root.dataset.curves = curves ? "loaded" : "";
+  const header = model.get("header");  // a sweep view's line: best so far, trials
+  if (header) root.append(el("div", "jt-sweep-head", header));
   root.append(el("div", "jt-cmp-head", head), legend, chartBox,
     section("Config (keys that differ) and summary", table), section("Parallel coordinates (drag on an axis to select)", pc),
     section("", imp), section("", sc));
@@ -362,6 +367,9 @@ function render({ model, el: host }) {
     const curves = decodeCurves(content, buffers, model.get("metrics").length, content.runs.length);
     build({ runs: content.runs, rows: content.rows, curves });
   });
+  // a sweep view refreshed by the kernel after a trial: redraw from the synced state (the kernel then sends
+  // the curves itself, as it may be busy running the next trial and not answer a request)
+  model.on("change:version", () => build({ runs: model.get("runs"), rows: model.get("rows"), curves: null }));
   build({ runs: model.get("runs"), rows: model.get("rows"), curves: null });
   model.send({ type: "curves" });  // the kernel answers with every run and its curves (not saved)
   return () => { if (detach) detach(); };
