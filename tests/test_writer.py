@@ -104,3 +104,27 @@ def test_one_writer_thread_serves_every_run_of_a_store() -> None:
     a.finish()
     b.finish()
     assert jt.run(a.path).summary["x"] == 1.0 and jt.run(b.path).summary["x"] == 2.0
+
+
+def test_flush_while_another_thread_logs_never_reports_unsaved_data() -> None:
+    # flush() must not mistake a batch the writer is committing at that moment for one a failed write left
+    run = jt.init(project="p")
+    stop = threading.Event()
+
+    def keep_logging() -> None:
+        i = 0
+        while not stop.is_set():
+            run.log({"x": float(i)})
+            i += 1
+
+    thread = threading.Thread(target=keep_logging)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            run.flush()  # raised "0 logged points … not saved yet: None" before the fix, now and then
+    finally:
+        stop.set()
+        thread.join()
+    run.finish()
+    assert jt.run(run.path).summary_stats["x"]["count"] == jt.run(run.path).last_step + 1

@@ -201,8 +201,12 @@ class Writer:
                     if left is not None and left <= 0:
                         raise StoreError(f"the store did not take the logged data within {timeout:.0f} s")
                     self._cond.wait(left)
-        if self._pending:
+        # Under the lock: the writer thread may be committing a newer batch right now (in _pending while it is
+        # written); only batches left behind by a failed write are unsaved.
+        with self._lock:
+            failed = self.error is not None and bool(self._pending)
             unsaved = sum(b.points() for b in self._pending)
+        if failed:
             reason = getattr(self.error, "orig", None) or self.error  # the driver's words, not SQLAlchemy's wrapper
             raise StoreError(
                 f"{unsaved} logged points (and run updates) are not saved yet: {reason}; they are kept in "
