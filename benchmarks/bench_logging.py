@@ -88,11 +88,9 @@ def own_read(points: int) -> dict[str, Any]:
     return {"numpy_s": statistics.median(numpy_s), "history_s": statistics.median(frame_s)}
 
 
-def own_list(runs: int) -> dict[str, Any]:
-    """``runs`` finished runs with a config and 3 summary metrics; list them sorted by a summary metric."""
-    import pandas  # noqa: F401
-
-    import jupyter_track as jt
+def make_runs(runs: int, project: str = "big") -> Any:
+    """``runs`` finished runs, written straight through the store in batches of 1,000: a config, three summary
+    metrics (in the summaries table and on the run row, as the writer keeps them), tags, a notebook."""
     from jupyter_track.store import open_store
     from jupyter_track.store.base import Batch, RunWrite, SummaryWrite
     from jupyter_track.types import SummaryEntry
@@ -104,13 +102,25 @@ def own_list(runs: int) -> dict[str, Any]:
         batch = Batch()
         for i in range(first, min(runs, first + 1000)):
             run_id = f"run{i:06d}"
-            fields = {"project": "big", "name": run_id, "state": "finished", "config": {"lr": rng.random(),
-                      "layers": i % 5, "optimizer": "adam"}, "meta": {}, "created_at": now + i, "updated_at": now}
+            summary = {k: rng.random() for k in ("acc", "loss", "val/acc")}
+            fields = {"project": project, "name": run_id, "state": "finished", "config": {
+                "lr": rng.random(), "layers": i % 5, "optimizer": "adam"}, "meta": {"notebook": {
+                    "path": f"/home/u/train{i % 3}.ipynb", "relative": f"train{i % 3}.ipynb"}},
+                "created_at": now + i, "updated_at": now, "finished_at": now + i + 60, "summary": summary}
             batch.runs.append(RunWrite(id=run_id, fields=fields, create=True, tags=["sweep"]))
-            for key in ("acc", "loss", "val/acc"):
-                v = rng.random()
+            for key, v in summary.items():
                 batch.summaries.append(SummaryWrite(run_id, key, SummaryEntry(v, v, v, v, 100, 99)))
         store.write_batch(batch)
+    return store
+
+
+def own_list(runs: int) -> dict[str, Any]:
+    """``runs`` finished runs with a config and 3 summary metrics; list them sorted by a summary metric."""
+    import pandas  # noqa: F401
+
+    import jupyter_track as jt
+
+    store = make_runs(runs)
     full, page, frame = [], [], []
     for _ in range(5):
         t0 = time.perf_counter()

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import secrets
 import shutil
 import socket
@@ -31,30 +30,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_logging import make_runs  # one way to fill a store with runs, for both benchmarks
+
 REPO = Path(__file__).resolve().parents[1]
-
-
-def make_runs(runs: int) -> None:
-    from jupyter_track.store import open_store
-    from jupyter_track.store.base import Batch, RunWrite, SummaryWrite
-    from jupyter_track.types import SummaryEntry
-
-    store = open_store()
-    rng = random.Random(0)
-    now = time.time()
-    for first in range(0, runs, 1000):
-        batch = Batch()
-        for i in range(first, min(runs, first + 1000)):
-            run_id = f"run{i:06d}"
-            summary = {k: rng.random() for k in ("acc", "loss", "val/acc")}
-            fields = {"project": "big", "name": run_id, "state": "finished", "config": {
-                "lr": rng.random(), "layers": i % 5, "optimizer": "adam"}, "meta": {"notebook": {
-                    "path": f"/home/u/train{i % 3}.ipynb", "relative": f"train{i % 3}.ipynb"}},
-                "created_at": now + i, "updated_at": now, "finished_at": now + i + 60, "summary": summary}
-            batch.runs.append(RunWrite(id=run_id, fields=fields, create=True, tags=["sweep"]))
-            for key, v in summary.items():
-                batch.summaries.append(SummaryWrite(run_id, key, SummaryEntry(v, v, v, v, 100, 99)))
-        store.write_batch(batch)
 
 
 def start_server(tmp: Path) -> tuple[subprocess.Popen[bytes], str, str]:

@@ -255,7 +255,7 @@ sweep_view_hook: Callable[[str, str, bool | None], Callable[[], Any] | None] | N
 
 def show(run: Run) -> Any:
     """Display ``run``'s live panel, when a frontend can show widgets; returns the panel's feeder or None."""
-    if display_hook is None:
+    if display_hook is None or not _in_frontend():
         return None
     return display_hook(run)
 
@@ -265,8 +265,10 @@ def _wants_display(display: bool | None) -> bool:
     if display is None:
         setting = _settings.DISPLAY.text()
         display = setting.strip().lower() not in ("0", "false", "no", "off") if setting else True
-    if not display:
-        return False
+    return bool(display) and _in_frontend()
+
+
+def _in_frontend() -> bool:
     from .capture.cells import running_shell
 
     shell = running_shell()

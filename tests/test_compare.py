@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import numpy as np
 import pytest
 
@@ -164,15 +163,9 @@ jt.compare(project="nb")"""
 def test_saved_notebook_stays_light_and_exports_the_static_view(tmp_path: Path, store_dir: Path) -> None:
     from nbconvert import HTMLExporter
 
-    from tests.test_notebooks import execute_notebook
+    from tests.test_notebooks import execute_cell
 
-    path = tmp_path / "compare.ipynb"
-    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(NOTEBOOK)]), path)
-    nb = execute_notebook(path, store_dir, tmp_path / "kernels")
-    out = tmp_path / "executed.ipynb"
-    nbformat.write(nb, out)
-    empty = len(nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(NOTEBOOK)])))
-    growth = out.stat().st_size - empty
+    nb, growth = execute_cell(NOTEBOOK, store_dir, tmp_path)
     print(f"saved notebook grows by {growth:,} bytes for one compare widget of 12 runs")
     assert growth <= 100_000
     widget, static = [o for o in nb.cells[0].outputs if o.output_type == "display_data"]

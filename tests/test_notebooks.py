@@ -55,6 +55,16 @@ def execute_notebook(path: Path, store_dir: Path, kernels_dir: Path) -> Any:
     return nb
 
 
+def execute_cell(source: str, store_dir: Path, tmp_path: Path) -> tuple[Any, int]:
+    """Run a one-cell notebook; return the executed notebook and how many bytes its saved file gained."""
+    path = tmp_path / "cell.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)]), path)
+    empty = path.stat().st_size
+    nb = execute_notebook(path, store_dir, tmp_path / "kernels")
+    nbformat.write(nb, tmp_path / "executed.ipynb")
+    return nb, (tmp_path / "executed.ipynb").stat().st_size - empty
+
+
 def test_notebook_is_committed_without_outputs() -> None:
     nb = nbformat.read(NOTEBOOKS / "quickstart.ipynb", as_version=4)
     nbformat.validate(nb)

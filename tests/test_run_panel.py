@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import numpy as np
 import pytest
 
@@ -134,15 +133,9 @@ run.finish()
 def test_saved_notebook_stays_light_and_exports_the_charts(tmp_path: Path, store_dir: Path) -> None:
     from nbconvert import HTMLExporter
 
-    from tests.test_notebooks import execute_notebook
+    from tests.test_notebooks import execute_cell
 
-    path = tmp_path / "panel.ipynb"
-    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(EXECUTE)]), path)
-    nb = execute_notebook(path, store_dir, tmp_path / "kernels")
-    out = tmp_path / "executed.ipynb"
-    nbformat.write(nb, out)
-    empty = len(nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(EXECUTE)])))
-    growth = out.stat().st_size - empty
+    nb, growth = execute_cell(EXECUTE, store_dir, tmp_path)
     print(f"saved notebook grows by {growth:,} bytes for one run panel")
     assert growth <= 100_000
     widget, static = [o for o in nb.cells[0].outputs if o.output_type == "display_data"]
@@ -155,7 +148,8 @@ def test_saved_notebook_stays_light_and_exports_the_charts(tmp_path: Path, store
     assert "train/loss" in html and "<polyline" in html  # the static charts, for viewers without widgets
 
 
-def test_no_panel_outside_a_notebook_frontend() -> None:
-    run = jt.init(project="panel")  # plain Python: nothing to display
-    assert run.display() is None or isinstance(run.display(), Feeder)
-    assert threading.active_count() < 50
+def test_no_panel_outside_a_notebook_frontend(capsys: pytest.CaptureFixture[str]) -> None:
+    run = jt.init(project="panel", display=True)  # plain Python: nothing can show a widget
+    assert run.display() is None
+    assert "jupyter_track-panel" not in [t.name for t in threading.enumerate()]
+    assert "RunPanel" not in capsys.readouterr().out  # no widget repr printed instead

@@ -26,7 +26,7 @@ import jupyter_track as jt
 from jupyter_track.store import open_store
 from jupyter_track.store.base import Batch, RunWrite
 from tests.conftest import REPO
-from tests.jupyter_server import Server, free_port
+from tests.jupyter_server import Server, start_server
 
 API = "jupyter-track/api/"
 
@@ -36,29 +36,10 @@ def start(tmp: Path, store: Path) -> Server:
     config = tmp / "config"
     (config / "jupyter_server_config.d").mkdir(parents=True)
     shutil.copy(REPO / "jupyter-config/server-config/jupyter_track.json", config / "jupyter_server_config.d")
-    root, runtime = tmp / "root", tmp / "runtime"
+    root = tmp / "root"
     root.mkdir()
-    port, token = free_port(), secrets.token_hex(16)
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(runtime),
-           "JUPYTER_TRACK_DIR": str(store), "JUPYTER_TRACK_QUIET": "1"}
-    env.pop("JUPYTER_TRACK_STORE", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"],
-        env=env, stdout=subprocess.DEVNULL, stderr=open(tmp / "server.log", "wb"),  # noqa: SIM115
-    )
-    server = Server(f"http://127.0.0.1:{port}/", token, root, runtime, process)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            server.request("GET", "api/status")
-            return server
-        except (urllib.error.URLError, ConnectionError, OSError):
-            if process.poll() is not None:
-                raise RuntimeError((tmp / "server.log").read_text()) from None
-            time.sleep(0.1)
-    server.stop()
-    raise RuntimeError("the Jupyter server did not answer within 60 s")
+    return start_server(root, tmp / "runtime", env={"JUPYTER_CONFIG_DIR": str(config), "JUPYTER_TRACK_DIR": str(store),
+                                                    "JUPYTER_TRACK_QUIET": "1"})
 
 
 @pytest.fixture(scope="module")

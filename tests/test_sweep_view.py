@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
 
 import jupyter_track as jt
@@ -98,15 +97,9 @@ jt.agent(sweep_id, function=train)"""
 @pytest.mark.slow
 def test_agent_in_a_notebook_shows_the_view_and_the_saved_notebook_stays_light(tmp_path: Path,
                                                                              store_dir: Path) -> None:
-    from tests.test_notebooks import execute_notebook
+    from tests.test_notebooks import execute_cell
 
-    path = tmp_path / "sweep.ipynb"
-    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(NOTEBOOK)]), path)
-    nb = execute_notebook(path, store_dir, tmp_path / "kernels")
-    out = tmp_path / "executed.ipynb"
-    nbformat.write(nb, out)
-    empty = len(nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(NOTEBOOK)])))
-    growth = out.stat().st_size - empty
+    nb, growth = execute_cell(NOTEBOOK, store_dir, tmp_path)
     print(f"saved notebook grows by {growth:,} bytes for a sweep view of 12 trials")
     assert growth <= 100_000
     displays = [o for o in nb.cells[0].outputs if o.output_type == "display_data"]

@@ -23,6 +23,7 @@ import traitlets
 
 from ..api import SYSTEM_PREFIX, Api, RunList, StoredRun, flatten
 from .downsample import Downsampler
+from .static_view import chart, fmt
 
 STATIC = Path(__file__).with_name("static")
 CURVE_BUCKETS = 100  # min/max buckets per curve sent to the view (~200 points)
@@ -358,7 +359,6 @@ def _fanova(table: Mapping[str, Sequence[Any]], params: Sequence[Mapping[str, An
 
 
 # -- the static fallback --------------------------------------------------------------------------------------
-W, H, PAD = 300, 150, 4
 
 
 def static_html(widget: CompareWidget, curves: Sequence[Sequence[tuple[Any, Any] | None]]) -> str:
@@ -373,13 +373,13 @@ def static_html(widget: CompareWidget, curves: Sequence[Sequence[tuple[Any, Any]
                      for r, c in enumerate(curves[m]) if c is not None]
         else:
             lines = [(b["color"], b["steps"], b["mean"], b["lo"], b["hi"]) for b in widget.bands.get(key, [])]
-        charts.append(_svg(key, lines))
+        charts.append(chart(key, lines))
     legend = " ".join(f'<span style="color:{html.escape(r["color"])}">■</span> {html.escape(r["name"])}'
                       for r in runs[:STATIC_ROWS])
     head = "".join(f"<th>{html.escape(c['name'])}</th>" for c in widget.columns)
     body = "".join(
         f"<tr><td>{html.escape(runs[n]['name'])}</td>"
-        + "".join(f"<td>{html.escape('' if v is None else _fmt(v))}</td>" for v in row) + "</tr>"
+        + "".join(f"<td>{html.escape('' if v is None else fmt(v))}</td>" for v in row) + "</tr>"
         for n, row in enumerate(rows[:STATIC_ROWS]))
     more = f"<p>{len(rows) - STATIC_ROWS} more runs</p>" if len(rows) > STATIC_ROWS else ""
     return ('<div class="jt-compare-static" style="font:12px sans-serif">'
@@ -389,40 +389,3 @@ def static_html(widget: CompareWidget, curves: Sequence[Sequence[tuple[Any, Any]
             f"<thead><tr><th>run</th>{head}</tr></thead><tbody>{body}</tbody></table>{more}</div>")
 
 
-def _svg(key: str, lines: Sequence[tuple[str, Any, Any, Any, Any]]) -> str:
-    pts: list[tuple[float, float]] = []
-    for _, st, va, lo, hi in lines:
-        for arr in (va, lo, hi):
-            if arr is not None:
-                pts += [(float(s), float(v)) for s, v in zip(st, arr, strict=False)
-                        if v is not None and math.isfinite(float(v))]
-    body = ""
-    if pts:
-        x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
-        y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
-        x1, y1 = (x1 if x1 > x0 else x0 + 1), (y1 if y1 > y0 else y0 + 1)
-
-        def at(s: float, v: float) -> str:
-            return (f"{PAD + (s - x0) / (x1 - x0) * (W - 2 * PAD):.1f},"
-                    f"{PAD + (1 - (v - y0) / (y1 - y0)) * (H - 2 * PAD):.1f}")
-
-        for color, st, va, lo, hi in lines:
-            c = html.escape(color)
-            if lo is not None:
-                top = [at(float(s), float(v)) for s, v in zip(st, hi, strict=False) if v is not None]
-                bottom = [at(float(s), float(v)) for s, v in zip(st, lo, strict=False) if v is not None]
-                band = " ".join(top + bottom[::-1])
-                body += f'<polygon fill="{c}" fill-opacity="0.2" stroke="none" points="{band}"/>'
-            line = [at(float(s), float(v)) for s, v in zip(st, va, strict=False) if v is not None and math.isfinite(v)]
-            body += f'<polyline fill="none" stroke="{c}" stroke-width="1.2" points="{" ".join(line)}"/>'
-        body += (f'<text x="{PAD}" y="{H - 2}" font-size="9" fill="#777">'
-                 f"{html.escape(_fmt(y0))} … {html.escape(_fmt(y1))}</text>")
-    return (f'<figure style="margin:0"><figcaption style="font-size:11px">{html.escape(key)}</figcaption>'
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" style="border:1px solid #ddd">'
-            f"{body}</svg></figure>")
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return "nan" if math.isnan(value) else f"{value:.5g}"
-    return str(value)

@@ -28,6 +28,7 @@ from .static_view import render_html
 STATIC = Path(__file__).with_name("static")
 UPDATE_INTERVAL = 0.25  # seconds: at most 4 updates a second
 DUTY = 0.02  # the feeder's share of time at most: a slow update waits longer before the next (GIL for the loop)
+MAX_WAIT = 2.0  # …but never longer than this: a one-off slow update (the first opens the store) must not stall it
 POINTS_PER_SERIES = 1000  # buckets kept per series for display (each bucket is 2 points)
 SNAPSHOT_POINTS = 3000  # points kept in the saved state, over all series
 STATIC_POINTS = 120  # points per series in the static SVG
@@ -78,7 +79,7 @@ class Feeder:
             with contextlib.suppress(Exception):  # thread boundary: a failed look is retried at the next tick
                 self.tick()
             # every moment this thread holds the GIL is taken from the training loop: keep to DUTY of the time
-            wait = max(self.interval, (time.perf_counter() - started) / DUTY)
+            wait = min(MAX_WAIT, max(self.interval, (time.perf_counter() - started) / DUTY))
 
     def tick(self) -> None:
         """Read what is new in the store and send it (one message for every series that changed)."""

@@ -24,7 +24,8 @@ import traitlets
 
 from ..api import Api, StoredRun
 from ..errors import UsageError
-from .compare import CompareWidget, _common_metrics, _fmt, fill
+from .compare import CompareWidget, _common_metrics, fill
+from .static_view import fmt
 
 TRIAL = "trial"  # the trial-number column (trial order: 1 for the sweep's first run)
 
@@ -57,7 +58,7 @@ class SweepView(CompareWidget):
                                       list(range(1, len(runs) + 1)))], importance_metric=metric)
         best = _best(runs, metric, record.goal)
         pruned = sum(r.state == "pruned" for r in runs)
-        value = "–" if best is None else f"{_fmt(best[1])} ({best[0].name})"
+        value = "–" if best is None else f"{fmt(best[1])} ({best[0].name})"
         with self.hold_sync():
             self.scatter_axes = [TRIAL, metric] if metric else []
             self.best = {} if best is None else {"value": best[1], "run": best[0].id, "name": best[0].name}
