@@ -1,14 +1,17 @@
 # jupyter_track developer tasks. Needs only `make` and `python3` (>= 3.10); everything else goes into .venv/.
 #
 #   make setup   create/refresh .venv with the package (editable) + the test extra
-#   make start   setup, then run notebooks/quickstart.ipynb headless and list the runs it recorded
+#   make start   setup, then open JupyterLab on notebooks/quickstart.ipynb (LAB_ARGS="--port=9999 --no-browser")
+#   make demo    setup, then run notebooks/quickstart.ipynb headless and list the runs it recorded
 #   make test    setup + apt packages the tests need (APT_PACKAGES), then pytest (PYTEST_ARGS="...")
 #   make bench   install the bench extra, run benchmarks/bench_logging.py
 #   make lint    ruff check + mypy on jupyter_track (dev extra)
 #   make clean   remove .venv, caches and build outputs (never the run store)
 #
 # Every target is idempotent: the venv is reused, and an extra is reinstalled only when pyproject.toml or
-# package.json changed since it was last installed (a stamp file in .venv/ records that).
+# labextension/package.json changed since it was last installed (a stamp file in .venv/ records that).
+# The JupyterLab extension (TypeScript in labextension/) is built by that install (node >= 18 needed; jlpm comes
+# with jupyterlab) and rebuilt by `make setup` when one of its sources changed.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -19,16 +22,17 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PYTEST_ARGS ?=
-# Debian packages the tests need (installed with apt-get when missing and running as root), e.g.
-# APT_PACKAGES ?= chromium postgresql
-APT_PACKAGES ?= chromium
+# Debian packages the tests need (installed with apt-get when missing and running as root): the UI tests'
+# browser and the PostgreSQL server the store tests start (tests/postgres.py)
+APT_PACKAGES ?= chromium postgresql
 NOTEBOOK ?= notebooks/quickstart.ipynb
+LAB_ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_PROGRESS_BAR := off
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: help setup start test bench lint clean apt-deps
+.PHONY: help setup start demo test bench lint clean apt-deps labextension-link
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -51,18 +55,43 @@ $(PY):
 	@test -x $(PY)
 
 # One stamp per extra: `pip install -e .[extra]` runs again only when the project metadata changed.
-$(VENV)/.installed-%: pyproject.toml package.json | $(PY)
+# (The dev link below is removed first: pip would otherwise replace the built files through it.)
+$(VENV)/.installed-%: pyproject.toml labextension/package.json | $(PY)
+	@if [ -L $(LABEXT_LINK) ]; then rm $(LABEXT_LINK); fi
 	$(PIP) install -e ".[$*]"
 	@touch $@
 
-setup: $(VENV)/.installed-test
+# -- the JupyterLab extension -----------------------------------------------------------------------------
+# The editable install copies the built extension into the venv once; for development it is rebuilt here when a
+# source changed and the venv's copy is replaced by a link to the build (what `jupyter labextension develop`
+# does), so a reload of JupyterLab shows the latest build.
+LABEXT_SRC := $(wildcard labextension/src/*.ts labextension/style/* labextension/schema/*.json) \
+	labextension/package.json labextension/tsconfig.json
+LABEXT_OUT := jupyter_track/labextension/package.json
+LABEXT_LINK := $(VENV)/share/jupyter/labextensions/jupyter-track
+JLPM := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CURDIR)/$(VENV)/bin/jlpm
+
+$(LABEXT_OUT): $(LABEXT_SRC) | $(VENV)/.installed-test
+	cd labextension && $(JLPM) install && $(JLPM) build
+	@touch $@
+
+labextension-link: $(LABEXT_OUT)
+	@if [ ! -L $(LABEXT_LINK) ]; then \
+	  rm -rf $(LABEXT_LINK); mkdir -p $(dir $(LABEXT_LINK)); \
+	  ln -s $(CURDIR)/jupyter_track/labextension $(LABEXT_LINK); fi
+
+setup: $(VENV)/.installed-test labextension-link
 
 # -- main job ---------------------------------------------------------------------------------------------
 start: setup
-	$(PY) scripts/run_notebook.py $(NOTEBOOK) --output $(NOTEBOOK:.ipynb=.out.ipynb)
-	@echo
 	@$(PY) -c 'from jupyter_track import settings; \
-	  print("runs are stored in", settings.store_dir(), "(set JUPYTER_TRACK_DIR to change it)")'
+	  print("== runs are stored in", settings.store_dir(), "(set JUPYTER_TRACK_DIR to change it)")'
+	@echo "== JupyterLab with $(NOTEBOOK): run its cells; the Runs sidebar is the chart icon on the left. Ctrl-C stops it."
+	$(VENV)/bin/jupyter lab $(NOTEBOOK) $(LAB_ARGS) $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+
+# the quickstart without a browser: executes the notebook and lists the runs it recorded
+demo: setup
+	$(PY) scripts/run_notebook.py $(NOTEBOOK) --output $(NOTEBOOK:.ipynb=.out.ipynb)
 	@echo "executed notebook with outputs: $(NOTEBOOK:.ipynb=.out.ipynb)"
 	@echo "$$ jupyter-track ls quickstart"
 	@$(VENV)/bin/jupyter-track ls quickstart
@@ -99,5 +128,7 @@ lint: $(VENV)/.installed-dev
 # -- cleanup ----------------------------------------------------------------------------------------------
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info
+	rm -rf jupyter_track/labextension labextension/lib labextension/node_modules labextension/test-build \
+	  labextension/tsconfig.tsbuildinfo
 	rm -f notebooks/*.out.ipynb
-	find . -path ./node_modules -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+	find . -path ./labextension/node_modules -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

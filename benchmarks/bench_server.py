@@ -10,6 +10,7 @@ Usage::
 
     python benchmarks/bench_server.py              # 10,000 runs
     python benchmarks/bench_server.py --runs 1000
+    python benchmarks/bench_server.py --store postgresql://user:pass@host/emptydb    # the same on PostgreSQL
 """
 
 from __future__ import annotations
@@ -83,10 +84,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--store", help="an empty store URL to use (e.g. postgresql://…); default: a temporary "
+                        "SQLite store")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="jt-bench-server-"))
     os.environ["JUPYTER_TRACK_DIR"] = str(tmp / "store")
-    os.environ.pop("JUPYTER_TRACK_STORE", None)
+    if args.store:
+        os.environ["JUPYTER_TRACK_STORE"] = args.store
+    else:
+        os.environ.pop("JUPYTER_TRACK_STORE", None)
     process = None
     try:
         t0 = time.perf_counter()
@@ -109,8 +115,8 @@ def main() -> None:
                 store, "big", "summary.acc", "desc", str(limit), None, None, None, [], None, 100, args.runs, 2.0),
                 args.repeats)
             rows.append((label, http_s, local_s, size))
-        print(f"\nREST list of {args.runs:,} runs sorted by summary.acc (target <= 200 ms), median of "
-              f"{args.repeats}:")
+        print(f"\nREST list of {args.runs:,} runs sorted by summary.acc (target <= 200 ms), {store.dialect} "  # type: ignore[attr-defined]
+              f"store, median of {args.repeats}:")
         print(f"{'':<22}{'HTTP GET':>12}{'query fn':>12}{'response':>14}")
         for label, http_s, local_s, size in rows:
             print(f"{label:<22}{http_s * 1e3:>9.1f} ms{local_s * 1e3:>9.1f} ms{size / 1e6:>11.2f} MB")

@@ -119,14 +119,12 @@ def log_model(path: str, name: str | None = None, aliases: list[str] | None = No
 
 
 def _current_run(what: str) -> Run:
-    from . import session
     from .live_run import Run
 
     current = session.current()
     if not isinstance(current, Run):
-        raise UsageError(f"call jt.init() before jt.{what}()" + (" (read an artifact without a run with "
-                                                                  "jt.artifact('name:alias'))" if what == "use_artifact"
-                                                                  else ""))
+        hint = " (read an artifact without a run with jt.artifact('name:alias'))" if what == "use_artifact" else ""
+        raise UsageError(f"call jt.init() before jt.{what}(){hint}")
     return current
 
 
@@ -160,8 +158,6 @@ _LAZY["_jupyter_server_extension_points"] = ".server"  # jupyter_server's hook; 
 
 
 def __getattr__(name: str) -> Any:
-    from . import session
-
     if name in _LAZY:  # the read API and Run load on first use, keeping `import jupyter_track` light
         import importlib
 
@@ -186,8 +182,6 @@ class _Module(ModuleType):
         if name == "artifacts" and isinstance(value, ModuleType):
             return  # importing the subpackage must not hide the function jt.artifacts(); it is in sys.modules
         if name == "config":
-            from . import session
-
             session.set_config(value)
             return
         super().__setattr__(name, value)
@@ -214,6 +208,8 @@ def _runs_bundle(runs: Any) -> dict[str, Any]:
 def _register_display() -> None:
     """In IPython, a ``jt.Table`` and a ``jt.runs(...)`` list display as the table widget (registered by
     name: nothing loads until one is shown)."""
+    if "IPython" not in sys.modules:
+        return  # no shell to register with (and `import jupyter_track` need not load the capture package)
     from .capture.cells import running_shell
 
     shell = running_shell()

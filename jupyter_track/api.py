@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast, overload
 
 from .errors import RunNotFoundError, UsageError
+from .types import SYSTEM_PREFIX as SYSTEM_PREFIX  # re-exported: readers (widgets, server) take it from here
 from .types import RunInfo, Series
 
 if TYPE_CHECKING:
@@ -24,9 +25,6 @@ if TYPE_CHECKING:
 
     from .media import Table
     from .store.base import Store
-
-
-SYSTEM_PREFIX = "system/"
 
 
 class StoredRun:
@@ -250,10 +248,157 @@ class RunList(Sequence[StoredRun]):
 
     def compare(self, metrics: Sequence[str] | None = None, group_by: str | None = None) -> Any:
         """These runs in the compare widget: ``jt.runs("fashion").compare(group_by="config.lr")``
-        (the same as ``jt.compare(runs=this_list, ...)``)."""
+        (the same as ``jt.compare(runs=this_list, ...)``). Runs with an ``init(group=...)`` are drawn per group
+        (mean and min–max band) unless ``group_by`` says otherwise (``""``: every run on its own)."""
         if compare_hook is None:
             raise RuntimeError("the compare widget is not available: import jupyter_track (its entry point)")
+        if group_by is None and any(r.group for r in self._runs):
+            group_by = "group"
         return compare_hook(self, metrics=metrics, group_by=group_by)
+
+    def groups(self) -> dict[str, RunGroup]:
+        """These runs by their ``init(group=...)``, as :class:`RunGroup` objects (runs without a group are left
+        out), in the order their first run appears.
+
+        Example::
+
+            for name, g in jt.runs("ddp").groups().items():
+                print(name, len(g), g.summary["loss"]["mean"])
+        """
+        found: dict[str, list[StoredRun]] = {}
+        for r in self._runs:
+            if r.group:
+                found.setdefault(r.group, []).append(r)
+        return {name: RunGroup(name, RunList(members)) for name, members in found.items()}
+
+
+class RunGroup:
+    """The runs of one ``init(group=...)`` — typically the ranks of a distributed training job — read as one
+    unit: their aggregated curves (:meth:`history`), aggregated summary, and one entry in ``compare``.
+
+    Example::
+
+        g = jt.Api().group("ddp", "exp-3")
+        g.history(["loss"])["loss"]          # per step: mean, min, max, std and count across the ranks
+        g.summary["loss"]                    # {"mean": …, "min": …, "max": …, "std": …, "count": 4}
+    """
+
+    STATS = ("mean", "min", "max", "std", "count")
+
+    def __init__(self, name: str, runs: RunList) -> None:
+        self.name = name
+        self.runs = runs
+
+    @property
+    def project(self) -> str | None:
+        projects = {r.project for r in self.runs}
+        return projects.pop() if len(projects) == 1 else None
+
+    @property
+    def job_types(self) -> list[str | None]:
+        """Each run's ``job_type`` (e.g. ``rank0`` … ``rank3``), in run order."""
+        return [r.job_type for r in self.runs]
+
+    @property
+    def state(self) -> str:
+        """``running`` while a run is; else the state of a run that did not finish (``crashed``, ``failed``,
+        ``killed``, …) if there is one; else ``finished``."""
+        states = [r.state for r in self.runs]
+        if "running" in states:
+            return "running"
+        return next((s for s in states if s != "finished"), "finished")
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+    def __iter__(self) -> Iterator[StoredRun]:
+        return iter(self.runs)
+
+    def __repr__(self) -> str:
+        return f"<RunGroup {self.name!r} of {len(self)} runs, {self.state}>"
+
+    def keys(self) -> list[str]:
+        """The scalar keys any run of the group logged (not the ``system/`` stream)."""
+        found = {k for r in self.runs for k in r._store.series_keys(r.id)}
+        return sorted(k for k in found if not k.startswith(SYSTEM_PREFIX))
+
+    def history(self, keys: Sequence[str] | None = None, samples: int | None = None) -> pd.DataFrame:
+        """Per step, across the group's runs: the ``mean``, ``min``, ``max``, ``std`` (population, ddof 0) and
+        ``count`` of each key's values. Columns are ``(key, stat)`` pairs, the index is ``_step``.
+
+        Only runs that logged the key at that step count (a rank that logs less often lowers ``count``, it adds
+        no zeros); NaN values are gaps, not counted. ``samples=N`` keeps N evenly spaced steps.
+        """
+        import numpy as np
+        import pandas as pd
+
+        wanted = list(keys) if keys is not None else self.keys()
+        found = (self.runs[0]._store.read_series_many([r.id for r in self.runs], wanted, times=False)
+                 if len(self.runs) else {})
+        parts = []
+        for key in wanted:
+            series = [_last_per_step(found[(r.id, key)]) for r in self.runs if (r.id, key) in found]
+            steps = np.concatenate([s.steps for s in series]) if series else np.zeros(0, dtype=np.int64)
+            values = np.concatenate([s.values for s in series]) if series else np.zeros(0)
+            parts.append(_aggregate(steps, values))
+        if not parts:
+            return cast("pd.DataFrame", pd.DataFrame(index=pd.Index([], name="_step", dtype="int64")))
+        frame = pd.concat(parts, axis=1, keys=wanted).sort_index()
+        frame.index.name = "_step"
+        for key in wanted:
+            frame[(key, "count")] = frame[(key, "count")].fillna(0).astype("int64")
+        if samples is not None and len(frame) > samples > 0:
+            frame = frame.iloc[np.linspace(0, len(frame) - 1, samples).round().astype(int)]
+        return cast("pd.DataFrame", frame)
+
+    @property
+    def summary(self) -> dict[str, dict[str, float | int]]:
+        """Per numeric summary key: ``mean``, ``min``, ``max``, ``std`` (ddof 0) and ``count`` over the runs
+        that have it (NaN left out)."""
+        import numpy as np
+
+        values: dict[str, list[float]] = {}
+        for r in self.runs:
+            for key, value in r.summary.items():
+                if isinstance(value, int | float) and not isinstance(value, bool) and value == value:
+                    values.setdefault(key, []).append(float(value))
+        out: dict[str, dict[str, float | int]] = {}
+        for key, found in sorted(values.items()):
+            a = np.asarray(found)
+            out[key] = {"mean": float(a.mean()), "min": float(a.min()), "max": float(a.max()),
+                        "std": float(a.std()), "count": len(a)}
+        return out
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The group's runs, one row each (as :meth:`RunList.to_pandas`)."""
+        return self.runs.to_pandas()
+
+    def compare(self, metrics: Sequence[str] | None = None, group_by: str | None = None) -> Any:
+        """The group in the compare widget: one mean curve with its min–max band per metric (``group_by=""``
+        shows each run instead)."""
+        return self.runs.compare(metrics=metrics, group_by="group" if group_by is None else group_by)
+
+
+def _aggregate(steps: Any, values: Any) -> pd.DataFrame:
+    """Per distinct step: mean, min, max, std (ddof 0) and count of ``values`` (NaN left out)."""
+    import numpy as np
+    import pandas as pd
+
+    keep = ~np.isnan(values)
+    order = np.argsort(steps[keep], kind="stable")
+    s, v = steps[keep][order], values[keep][order]
+    if not len(s):
+        return cast("pd.DataFrame", pd.DataFrame({stat: [] for stat in RunGroup.STATS},
+                                                 index=pd.Index([], dtype="int64")))
+    uniq, start = np.unique(s, return_index=True)
+    count = np.diff(np.append(start, len(s)))
+    with np.errstate(invalid="ignore"):  # inf - inf in a deviation: std is NaN there, as numpy's own
+        mean = np.add.reduceat(v, start) / count
+        dev = v - np.repeat(mean, count)
+        std = np.sqrt(np.add.reduceat(dev * dev, start) / count)
+    return cast("pd.DataFrame", pd.DataFrame({
+        "mean": mean, "min": np.minimum.reduceat(v, start), "max": np.maximum.reduceat(v, start), "std": std,
+        "count": count}, index=pd.Index(uniq, dtype="int64")))
 
 
 # The compare widget sits above the read API (it reads through it): the package entry point installs it here.
@@ -276,10 +421,23 @@ class Api:
 
     def runs(self, path: str | None = None, filters: Mapping[str, Any] | None = None,
              order: str | None = "-created_at", per_page: int | None = None, limit: int | None = None,
-             search: str | None = None) -> RunList:
+             search: str | None = None, group: str | None = None) -> RunList:
+        """Runs of the project ``path`` names (every project when None) matching ``filters`` and, with
+        ``group``, of that ``init(group=...)`` only."""
         project = _project_of(path)
+        if group is not None:
+            filters = {"$and": [dict(filters), {"group": group}]} if filters else {"group": group}
         infos = self.store.list_runs(project=project, filters=filters, order=order, limit=limit, search=search)
         return RunList([StoredRun(i, self.store) for i in infos])
+
+    def group(self, path: str, name: str) -> RunGroup:
+        """The runs of project ``path`` started with ``init(group=name)`` (e.g. the ranks of one distributed
+        job), oldest first, as one :class:`RunGroup`."""
+        found = self.runs(path, order="created_at", group=name)
+        if not found:
+            raise RunNotFoundError(f"no runs in group {name!r} of project {_project_of(path)!r}; "
+                                   "`jupyter-track ls PROJECT --columns group` shows the runs' groups")
+        return RunGroup(name, found)
 
     def run(self, path: str) -> StoredRun:
         project, ident = _split_run_path(path)
@@ -314,14 +472,17 @@ class Api:
 
 def runs(project: str | None = None, filters: Mapping[str, Any] | None = None, order: str | None = "-created_at",
          limit: int | None = None, search: str | None = None, store: str | None = None,
-         dir: str | os.PathLike[str] | None = None) -> RunList:
-    """Runs of ``project`` (all projects if None) matching ``filters``, sorted by ``order``.
+         dir: str | os.PathLike[str] | None = None, group: str | None = None) -> RunList:
+    """Runs of ``project`` (all projects if None) matching ``filters`` (and of ``group`` only, when given),
+    sorted by ``order``.
 
     Example::
 
         jt.runs("fashion", filters={"config.lr": {"$lt": 0.01}}, order="-summary.val/acc").to_pandas()
+        jt.runs("ddp", group="exp-3").groups()["exp-3"].history(["loss"])    # the ranks' mean/min/max per step
     """
-    return Api(store=store, dir=dir).runs(project, filters=filters, order=order, limit=limit, search=search)
+    return Api(store=store, dir=dir).runs(project, filters=filters, order=order, limit=limit, search=search,
+                                          group=group)
 
 
 def run(path: str, store: str | None = None, dir: str | os.PathLike[str] | None = None) -> StoredRun:

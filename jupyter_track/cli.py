@@ -6,6 +6,7 @@ Example::
     jupyter-track show fashion/k3v9x2ab
     jupyter-track export fashion/k3v9x2ab --format parquet
     jupyter-track rm fashion/k3v9x2ab --yes && jupyter-track gc
+    jupyter-track migrate --from ~/.jupyter_track --to postgresql://me@db.example/team
 """
 
 from __future__ import annotations
@@ -99,6 +100,14 @@ def _parser() -> argparse.ArgumentParser:
     gc.set_defaults(func=cmd_gc)
     _artifact_parser(sub)
     _sweep_parser(sub)
+
+    migrate = sub.add_parser("migrate", help="copy a store into another (e.g. a local SQLite store into a team's "
+                                             "PostgreSQL server); running it again copies only what is new")
+    migrate.add_argument("--from", dest="source", required=True, metavar="STORE",
+                         help="the store to copy: a URL (sqlite:///…, postgresql://…), a store folder or its .db file")
+    migrate.add_argument("--to", dest="target", required=True, metavar="STORE",
+                         help="the store to copy into (made if it does not exist): a URL, a folder or a .db file")
+    migrate.set_defaults(func=cmd_migrate)
     return p
 
 
@@ -148,9 +157,13 @@ def _api(args: argparse.Namespace) -> Any:
 
 # -- commands ---------------------------------------------------------------------------------------------------
 def cmd_ls(args: argparse.Namespace) -> int:
-    filters: dict[str, Any] = json.loads(args.filter) if args.filter else {}
+    try:
+        filters: dict[str, Any] = json.loads(args.filter) if args.filter else {}
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"--filter is not JSON ({exc.msg} at character {exc.pos}); give an object like "
+                         "'{\"config.lr\": {\"$lt\": 0.01}}'") from None
     if not isinstance(filters, dict):
-        raise ValueError("--filter takes a JSON object")
+        raise ValueError("--filter takes a JSON object, like '{\"summary.acc\": {\"$gte\": 0.9}}'")
     if args.state:
         filters["state"] = args.state
     if args.tag:
@@ -191,11 +204,11 @@ def cmd_projects(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from .snapshot_restore import snapshots
+
     run = _api(args).run(args.run)
     if args.json:
         data = run.to_dict()
-        from .snapshot_restore import snapshots
-
         data["metrics"] = run.summary_stats
         data["files"] = run.files()
         data["snapshots"] = snapshots(run)
@@ -217,8 +230,6 @@ def cmd_show(args: argparse.Namespace) -> int:
     packages = meta.pop("packages", None)
     _section("capture", sorted(flatten(meta).items()) + ([("packages", f"{len(packages)} recorded")] if packages
                                                         else []))
-    from .snapshot_restore import snapshots
-
     _section("snapshots", [(f"{s['which']}@{s['at']}", f"{s['size']} bytes  (jupyter-track restore {i.path} "
                                                          f"--which {s['which']} --at {s['at']})")
                            for s in snapshots(run) if s["which"] != "script"])
@@ -271,13 +282,12 @@ def cmd_gc(args: argparse.Namespace) -> int:
     for sha in store.blobs:
         if sha in referenced:
             continue
-        path = store.blobs.path(sha)
-        if now - path.stat().st_mtime < GC_GRACE_SECONDS:
+        if now - store.blobs.modified(sha) < GC_GRACE_SECONDS:
             young += 1
             continue
         doomed.append(sha)
     for sha in _progress(doomed, "gc"):
-        freed += store.blobs.path(sha).stat().st_size if args.dry_run else store.blobs.delete(sha)
+        freed += store.blobs.size(sha) if args.dry_run else store.blobs.delete(sha)
     verb = "would delete" if args.dry_run else "deleted"
     print(f"{verb} {len(doomed)} unreferenced blobs ({_bytes(freed)}); kept {len(referenced)} referenced"
           + (f" and {young} written in the last {GC_GRACE_SECONDS // 60} minutes" if young else ""))
@@ -320,6 +330,78 @@ def cmd_sweeps(args: argparse.Namespace) -> int:
         print("no sweeps" + (f" in project {args.project!r}" if args.project else "")
               + ": create one with `jupyter-track sweep CONFIG.yaml`")
     return 0
+
+
+# -- migrate: thin over jupyter_track.store.transfer -----------------------------------------------------------------
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from .errors import StoreVersionError
+    from .store import open_store
+    from .store.transfer import copy_store, store_location
+    from .store.urls import redact
+    from .sweeps.study_copy import copy_study
+
+    given = [args.source, args.target]  # as typed: their passwords are scrubbed from every message
+    try:
+        source_url = store_location(args.source, must_exist=True)
+        target_url = store_location(args.target, must_exist=False)
+        if source_url == target_url:
+            raise ValueError(f"--from and --to are the same store ({redact(source_url)})")
+        source, target = open_store(source_url), open_store(target_url)
+    except StoreVersionError as exc:
+        print(f"jupyter-track: {_scrubbed(str(exc), given)}", file=sys.stderr)
+        return 1
+    except (JupyterTrackError, ValueError, OSError) as exc:  # a bad URL, no such store, a server not reachable
+        print(f"jupyter-track migrate: {_scrubbed(str(exc), given)}", file=sys.stderr)
+        return 2
+    print(f"copying {redact(source.url)} → {redact(target.url)}", file=sys.stderr)
+    bar = _MigrateBar()
+    try:
+        report = copy_store(source, target, studies=copy_study, progress=bar)
+    finally:
+        bar.close()
+    for note in report.notes:
+        print(f"jupyter-track: {_scrubbed(note, given)}", file=sys.stderr)
+    for problem in report.problems:
+        print(f"jupyter-track: not copied: {_scrubbed(problem, given)}", file=sys.stderr)
+    print(report.line())
+    if report.problems:
+        print(f"jupyter-track: {len(report.problems)} thing{'s' if len(report.problems) != 1 else ''} could not "
+              "be copied (listed above); everything else was", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _scrubbed(text: str, urls: Sequence[str]) -> str:
+    """``text`` without the password of any of ``urls`` (a driver's error may quote the URL it was given)."""
+    from .store.urls import scrub
+
+    for url in urls:
+        text = scrub(text, url)
+    return text
+
+
+class _MigrateBar:
+    """``migrate``'s progress: a tqdm bar over the runs, with the points and blobs copied so far (on a tty)."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._points = self._blobs = 0
+
+    def begin(self, runs: int) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=runs, desc="migrate", unit="run", disable=runs < 1 or not sys.stderr.isatty())
+
+    def advance(self, runs: int, points: int, blobs: int) -> None:
+        self._points += points
+        self._blobs += blobs
+        if self._bar is not None:
+            self._bar.set_postfix_str(f"{self._points:,} points, {self._blobs} blobs", refresh=False)
+            self._bar.update(runs)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
 
 
 # -- artifact commands: thin over jupyter_track.artifacts -----------------------------------------------------------

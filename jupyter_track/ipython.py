@@ -98,7 +98,7 @@ def _status() -> None:
     lines = [f"run      {current.name} ({current.path}), {current.state}, next step {current.step}"]
     url = getattr(current, "store_url", None)
     if url is not None:
-        from .store.sql import redact
+        from .store.urls import redact  # not store.sql: %jt status need not load SQLAlchemy
 
         lines.append(f"store    {redact(url)}")
     notebook = getattr(current, "_meta", {}).get("notebook", {})

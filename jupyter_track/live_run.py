@@ -11,6 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from . import settings
 from .errors import JupyterTrackWarning, UsageError
 from .run_config import Config
 from .run_summary import _RESET, Summary
@@ -57,7 +58,6 @@ class Run:
         step: int = 0,
         last: dict[str, Any] | None = None,
         user_summary: dict[str, Any] | None = None,
-        display: bool | None = None,
     ) -> None:
         self.store_url = store_url
         self._blobs = blobs
@@ -67,7 +67,6 @@ class Run:
         self.project = project
         self.entity = entity
         self.start_time = created_at
-        self.display_requested = display
         self._name = name
         self._notes = notes
         self._group = group
@@ -196,7 +195,11 @@ class Run:
 
     @property
     def dir(self) -> str:
-        return str(self._blobs.root.parent)
+        """The local folder of the run's store: the SQLite file's folder (else the store folder setting)."""
+        from .store.urls import sqlite_path
+
+        path = sqlite_path(self.store_url)
+        return str(path.expanduser().parent if path is not None else settings.store_dir())
 
     @property
     def url(self) -> str:

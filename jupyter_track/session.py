@@ -22,6 +22,7 @@ from . import settings as _settings
 from .disabled import DisabledRun
 from .errors import RunNotFoundError, UsageError
 from .run_config import Config
+from .types import SYSTEM_PREFIX
 
 if TYPE_CHECKING:
     from .live_run import Run
@@ -103,6 +104,8 @@ def init(
     if trial is not None:  # a sweep trial: its parameters win over init(config=) defaults, as in W&B
         merged.update(trial.params)
         project, id = trial.project or project, id or trial.run_id
+        if store is None and dir is None:
+            store = trial.store
     from .capture import Capture, parts_from
 
     parts = parts_from(capture)
@@ -118,24 +121,24 @@ def init(
             previous.finish()
     resume_mode = _resume_mode(resume)
     from .store import open_store, writer_for
-    from .store.preflight import sqlite_path
 
     url = _settings.store_url(store, dir)
-    # An id may name a run to resume: that needs the store now. Otherwise the embedded store is only checked
-    # here, and opened by the writer thread (SQLAlchemy takes longer to import than the rest of init()).
-    opened = open_store(url) if id or sqlite_path(url) is None else None
+    # An id may name a run to resume: that needs the store now. Otherwise the store is only checked here (stdlib
+    # sqlite3, or one psycopg round trip to a server) and opened by the writer thread: SQLAlchemy takes longer
+    # to import than the rest of init().
+    opened = open_store(url) if id else None
     existing = opened.get_run(id) if opened is not None and id else None
     if existing is not None:
         if resume_mode in (None, "never"):
             raise UsageError(
                 f"a run with id {id!r} already exists in project {existing.project!r}; pass resume='allow' to "
                 "continue it, or leave id out to start a new run")
-        run = _resume(opened, url, writer_for(url), existing, merged, name, notes, tags, display)
+        run = _resume(opened, url, writer_for(url), existing, merged, name, notes, tags)
     else:
         if resume_mode == "must":
             raise RunNotFoundError(f"init(resume='must'): no run with id {id!r} in {_where(url)}")
         run = _create(opened, url, writer_for(url), project, entity, merged, name, notes, tags, group, job_type,
-                      id, display, sweep_id=trial.sweep_id if trial is not None else None)
+                      id, sweep_id=trial.sweep_id if trial is not None else None)
     with _lock:
         _active.append(run)
     _pending_config.clear()  # consumed by this run
@@ -156,22 +159,28 @@ def init(
 
 def _create(store: Any, url: str, writer: Any, project: str | None, entity: str | None, config: dict[str, Any],
             name: str | None, notes: str | None, tags: Sequence[str] | None, group: str | None,
-            job_type: str | None, run_id: str | None, display: bool | None, sweep_id: str | None = None) -> Run:
+            job_type: str | None, run_id: str | None, sweep_id: str | None = None) -> Run:
     import socket
 
     from .live_run import Run
     from .names import new_run_id, new_run_name
-    from .store.blobs import BlobStore, blob_root_for
-    from .store.preflight import count_runs, sqlite_path
+    from .store import open_store
+    from .store.blobs import BlobStore, DeferredBlobStore, blob_root_for
+    from .store.preflight import count_runs, server_run_number
+    from .store.urls import sqlite_path
 
     project = _project(project)
     run_id = _check_id(run_id) if run_id else new_run_id()
     now = time.time()
     tag_list = [str(t) for t in (tags or ())]
     path = sqlite_path(url)
-    # count_runs also refuses a newer or damaged store, at once
-    previous = count_runs(path, project) if store is None and path is not None else store.count_runs(project)
-    name = str(name) if name else new_run_name(previous + 1)
+    # the preflights also refuse a newer or damaged store, at once
+    number = (count_runs(path, project) + 1 if path is not None else server_run_number(url, project)
+              ) if store is None else None
+    if number is None:  # resuming by id, or a server store not made (or migrated) yet: open it now
+        store = store if store is not None else open_store(url)
+        number = store.next_run_number(project)
+    name = str(name) if name else new_run_name(number)
     fields = {
         "project": project, "entity": entity, "name": name, "state": "running", "group_name": group,
         "job_type": job_type, "notes": notes, "config": config, "meta": {}, "created_at": now, "updated_at": now,
@@ -181,13 +190,15 @@ def _create(store: Any, url: str, writer: Any, project: str | None, entity: str 
         fields["sweep_id"] = sweep_id
     buffer = writer.register(run_id)
     buffer.op("create", (fields, tag_list))  # the writer's first batch makes the run's row
-    return Run(store_url=url, blobs=BlobStore(blob_root_for(url)), writer=writer, buffer=buffer, id=run_id,
+    blobs = (BlobStore(blob_root_for(url)) if path is not None else store.blobs if store is not None
+             else DeferredBlobStore(lambda: open_store(url).blobs))
+    return Run(store_url=url, blobs=blobs, writer=writer, buffer=buffer, id=run_id,
                name=name, project=project, entity=entity, config=config, tags=tag_list, notes=notes, group=group,
-               job_type=job_type, created_at=now, display=display)
+               job_type=job_type, created_at=now)
 
 
 def _resume(store: Any, url: str, writer: Any, info: Any, config: dict[str, Any], name: str | None,
-            notes: str | None, tags: Sequence[str] | None, display: bool | None) -> Run:
+            notes: str | None, tags: Sequence[str] | None) -> Run:
     import socket
 
     from .live_run import Run
@@ -195,18 +206,18 @@ def _resume(store: Any, url: str, writer: Any, info: Any, config: dict[str, Any]
     buffer = writer.register(info.id, summary=info.summary, chunk_tails=store.chunk_tails(info.id),
                              last_step=info.last_step)
     last = {k: e.last if e.last is not None else e.value for k, e in info.summary.items()
-            if e.count and not k.startswith("system/")}
+            if e.count and not k.startswith(SYSTEM_PREFIX)}
     user = {k: e.value for k, e in info.summary.items() if e.user_set}
     step = 0 if info.last_step is None else info.last_step + 1
     run = Run(store_url=url, blobs=store.blobs, writer=writer, buffer=buffer, id=info.id, name=name or info.name,
               project=info.project, entity=info.entity, config=info.config, tags=list(tags or info.tags),
               notes=notes if notes is not None else info.notes, group=info.group, job_type=info.job_type,
-              created_at=info.created_at, step=step, last=last, user_summary=user, display=display)
+              created_at=info.created_at, step=step, last=last, user_summary=user)
     now = time.time()
     buffer.op("update", {"state": "running", "finished_at": None, "exit_code": None, "heartbeat_at": now,
                          "updated_at": now, "pid": os.getpid(), "host": socket.gethostname(), "name": run.name,
                          "notes": run.notes})
-    run._system_index = max((e.count for k, e in info.summary.items() if k.startswith("system/")), default=0)
+    run._system_index = max((e.count for k, e in info.summary.items() if k.startswith(SYSTEM_PREFIX)), default=0)
     if tags is not None:
         run.tags = tags
     if config:
@@ -312,6 +323,7 @@ class PendingTrial:
     params: dict[str, Any]
     project: str | None = None
     run_id: str | None = None
+    store: str | None = None  # the sweep's store: the trial's run goes there unless init() names a store or dir
     on_start: Callable[[Run], None] | None = None
     panel: bool = True  # False: the run shows no live panel (jt.agent shows the sweep view instead)
 
@@ -408,7 +420,7 @@ def _where(url: str) -> str:
     """The store for messages: a file path, or the URL without its password."""
     if url.startswith("sqlite:///"):
         return url.removeprefix("sqlite:///")
-    from .store.sql import redact
+    from .store.urls import redact  # not store.sql: init() must not wait for SQLAlchemy to load
 
     return redact(url)
 

@@ -44,7 +44,18 @@ DIR = Setting(
     "JUPYTER_TRACK_DIR", None, "Folder of the embedded store (SQLite file + blobs). Default ~/.jupyter_track."
 )
 STORE = Setting(
-    "JUPYTER_TRACK_STORE", None, "Store URL, e.g. postgresql://user@host/db. Default: the SQLite file in DIR."
+    "JUPYTER_TRACK_STORE", None,
+    "Store URL: postgresql://user:pass@host/db (or postgres://) for a shared PostgreSQL server. Default: the SQLite "
+    "file in DIR.",
+)
+BLOB_DIR = Setting(
+    "JUPYTER_TRACK_BLOB_DIR", None,
+    "PostgreSQL stores: a folder every machine mounts, for blobs (media, files, artifact files) larger than "
+    "BLOB_DB_MAX; smaller ones are kept in the database. Unset: larger blobs are refused with this advice.",
+)
+BLOB_DB_MAX = Setting(
+    "JUPYTER_TRACK_BLOB_DB_MAX", str(64 << 20),
+    "PostgreSQL stores: the largest blob (bytes) kept in the database; larger ones go to BLOB_DIR.",
 )
 PROJECT = Setting(
     "JUPYTER_TRACK_PROJECT", None, "Default project when init() names none. Default: the working folder's name.",
@@ -82,8 +93,9 @@ SWEEP_RUN_ID = Setting("JUPYTER_TRACK_SWEEP_RUN_ID", None, "Run id the sweep tri
 SWEEP_PARAMS = Setting("JUPYTER_TRACK_SWEEP_PARAMS", None, "JSON object of the trial's parameters (its config).")
 SWEEP_PROJECT = Setting("JUPYTER_TRACK_SWEEP_PROJECT", None, "Project of the sweep (the trial's run goes there).")
 
-ALL = (DIR, STORE, PROJECT, MODE, FLUSH_INTERVAL, BUFFER_SIZE, HEARTBEAT_TIMEOUT, QUIET, NOTEBOOK, CAPTURE,
-       SYSTEM_INTERVAL, SNAPSHOT_OUTPUT_CAP, DISPLAY, SWEEP_ID, SWEEP_RUN_ID, SWEEP_PARAMS, SWEEP_PROJECT)
+ALL = (DIR, STORE, BLOB_DIR, BLOB_DB_MAX, PROJECT, MODE, FLUSH_INTERVAL, BUFFER_SIZE, HEARTBEAT_TIMEOUT, QUIET,
+       NOTEBOOK, CAPTURE, SYSTEM_INTERVAL, SNAPSHOT_OUTPUT_CAP, DISPLAY, SWEEP_ID, SWEEP_RUN_ID, SWEEP_PARAMS,
+       SWEEP_PROJECT)
 
 DB_FILENAME = "jupyter_track.db"
 

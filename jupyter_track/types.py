@@ -8,6 +8,8 @@ from typing import Any, Literal
 RunState = Literal["running", "finished", "failed", "crashed", "killed", "pruned"]
 # pruned: a sweep trial stopped early by the sweep's pruner (early_terminate: hyperband); see jupyter_track.sweeps
 RUN_STATES: tuple[RunState, ...] = ("running", "finished", "failed", "crashed", "killed", "pruned")
+# keys of the system monitor's stream (a wall-time axis, kept apart from the training history and summary)
+SYSTEM_PREFIX = "system/"
 
 
 @dataclass

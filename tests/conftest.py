@@ -13,6 +13,7 @@ import pytest
 
 from jupyter_track import session
 from jupyter_track.store import close_all
+from tests.postgres import PostgresServer
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -44,3 +45,50 @@ def run_python(code: str, env: dict[str, str] | None = None, timeout: float = 12
     if check and result.returncode != 0:
         raise AssertionError(f"subprocess failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for the whole test session (see tests/postgres.py)."""
+    server = PostgresServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def pg_url(postgres: PostgresServer) -> str:
+    """A fresh, empty database on the session's PostgreSQL server: its URL (``postgresql://…``)."""
+    return postgres.create_database()
+
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, store_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Run the test once per store backend: ``sqlite`` (the file in ``store_dir``) and ``postgresql`` (a fresh
+    database on the session's server, selected through ``JUPYTER_TRACK_STORE`` as a user would). A module opts in
+    with ``pytestmark = pytest.mark.usefixtures("backend")``; a test of the SQLite file itself is marked
+    ``@pytest.mark.sqlite_only("why")``.
+
+    After a PostgreSQL case, an SQLite file in ``store_dir`` means the test (or the code) silently fell back
+    to the embedded store: that fails the test."""
+    if request.param == "postgresql":
+        marker = request.node.get_closest_marker("sqlite_only")
+        if marker is not None:
+            pytest.skip(f"SQLite only: {marker.args[0] if marker.args else 'a test of the SQLite file itself'}")
+        monkeypatch.setenv("JUPYTER_TRACK_STORE", request.getfixturevalue("pg_url"))
+    yield request.param
+    if request.param == "postgresql":
+        stray = store_dir / "jupyter_track.db"
+        assert not stray.exists(), f"a PostgreSQL-parametrised test wrote the SQLite store {stray}"
+
+
+@pytest.fixture
+def store_url(backend: str) -> str:
+    """The URL of the store the test's runs go to (``sqlite:///…`` or ``postgresql://…``)."""
+    from jupyter_track import settings
+
+    url = settings.store_url()
+    assert url.startswith("sqlite:///" if backend == "sqlite" else "postgresql://"), url
+    return url

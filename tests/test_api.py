@@ -11,6 +11,8 @@ import pytest
 import jupyter_track as jt
 from tests.conftest import run_python
 
+pytestmark = pytest.mark.usefixtures("backend")
+
 
 def test_runs_written_by_another_process_read_back_with_pandas() -> None:
     run_python("""

@@ -4,7 +4,6 @@ processes, verified downloads, path safety, bounded memory for large files, gc a
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -20,10 +19,14 @@ from jupyter_track.errors import ArtifactIntegrityError, ArtifactNotFoundError, 
 from jupyter_track.store import open_store
 from jupyter_track.store.base import ArtifactFile, ArtifactWrite, Batch
 from tests.conftest import REPO, run_python
+from tests.stores import age_blob, blob_ids, corrupt_blob, remove_blob, sql
+
+pytestmark = pytest.mark.usefixtures("backend")
 
 
-def blob_files(store_dir: Path) -> list[Path]:
-    return [p for p in (store_dir / "blobs").rglob("*") if p.is_file() and not p.name.startswith(".tmp")]
+def blob_files(store_dir: Path) -> list[str]:
+    """The blobs stored (files of the SQLite store's folder, rows of a PostgreSQL store)."""
+    return blob_ids()
 
 
 @pytest.fixture
@@ -263,8 +266,9 @@ def test_deleting_a_run_keeps_its_artifacts_lineage_and_gc_keeps_their_blobs(dat
     user.finish()
     store = open_store()
     assert store.delete_run(run.id)
+    assert blob_files(store_dir)
     for blob in blob_files(store_dir):
-        os.utime(blob, (0, 0))  # older than gc's grace period
+        age_blob(blob)  # older than gc's grace period
     gc = subprocess.run([sys.executable, "-m", "jupyter_track", "gc"], capture_output=True, text=True,
                         env=dict(os.environ), timeout=60, cwd=REPO)
     assert gc.returncode == 0 and "deleted 0 unreferenced" in gc.stdout, gc.stdout + gc.stderr
@@ -284,15 +288,13 @@ def test_download_verifies_digests_and_names_the_corrupted_or_missing_file(data:
     out = Path(art.download(root=tmp_path / "ok"))
     assert (out / "images" / "a.png").read_bytes() == (data / "images" / "a.png").read_bytes()
     art.verify(out)
-    blob = open_store().blobs.path(art.get_entry("images/a.png").digest or "")
-    raw = bytearray(blob.read_bytes())
-    raw[10] ^= 0xFF  # one flipped byte in the stored blob
-    blob.write_bytes(bytes(raw))
+    blob = art.get_entry("images/a.png").digest or ""
+    corrupt_blob(blob)  # one flipped byte in the stored blob
     with pytest.raises(ArtifactIntegrityError, match=r"'images/a.png' of p/mnist:v0 is corrupted"):
         art.download(root=tmp_path / "bad")
     assert not (tmp_path / "bad" / "images" / "a.png").exists()
     assert not [p for p in (tmp_path / "bad").rglob("*.part")]
-    blob.unlink()
+    remove_blob(blob)
     with pytest.raises(ArtifactIntegrityError, match=r"'images/a.png' of p/mnist:v0 is missing"):
         art.download(root=tmp_path / "gone")
 
@@ -348,7 +350,9 @@ def test_a_symlink_inside_the_download_folder_cannot_lead_outside(data: Path, tm
 
 # -- scale and concurrency --------------------------------------------------------------------------------------
 @pytest.mark.slow
-def test_logging_and_downloading_a_1gb_file_keeps_memory_flat(tmp_path: Path) -> None:
+def test_logging_and_downloading_a_1gb_file_keeps_memory_flat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    monkeypatch.setenv("JUPYTER_TRACK_BLOB_DB_MAX", str(2 << 30))  # PostgreSQL: in the database, 1 MiB at a time
     big_file = tmp_path / "big.bin"
     with open(big_file, "wb") as f:  # 1 GiB made here, so the measured process only logs and downloads it
         block = os.urandom(1 << 20)
@@ -401,7 +405,6 @@ def test_two_processes_logging_the_same_artifact_get_distinct_consecutive_versio
     results = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), results
     assert results[0][0].strip() == results[1][0].strip()  # the identical content is one version for both
-    with sqlite3.connect(store_dir / "jupyter_track.db") as conn:
-        rows = conn.execute("SELECT version, digest FROM artifact_versions ORDER BY version").fetchall()
+    rows = sql("SELECT version, digest FROM artifact_versions ORDER BY version")
     assert [v for v, _ in rows] == list(range(17))  # 8 + 8 distinct, + 1 shared: v0 … v16, no gap
     assert len({d for _, d in rows}) == 17

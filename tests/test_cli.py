@@ -14,6 +14,9 @@ import pytest
 
 import jupyter_track as jt
 from tests.conftest import REPO
+from tests.stores import age_blob, blob_ids
+
+pytestmark = pytest.mark.usefixtures("backend")
 
 
 def cli(*args: str, stdin: str | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
@@ -88,22 +91,22 @@ def test_rm_asks_unless_yes_and_gc_frees_unreferenced_blobs(runs: list[jt.Run], 
     assert cli("rm", run.path, "--yes").returncode == 0
     with pytest.raises(jt.RunNotFoundError):
         jt.run(run.path)
-    blob_files = [p for p in (store_dir / "blobs").rglob("*") if p.is_file()]
-    assert len(blob_files) == 1
-    os.utime(blob_files[0], (0, 0))  # older than gc's grace period for blobs of live runs
+    blobs = blob_ids()
+    assert len(blobs) == 1
+    age_blob(blobs[0])  # older than gc's grace period for blobs of live runs
     dry = cli("gc", "--dry-run")
-    assert "would delete 1" in dry.stdout and blob_files[0].exists()
+    assert "would delete 1" in dry.stdout and blob_ids() == blobs
     done = cli("gc")
-    assert "deleted 1 unreferenced blobs" in done.stdout and not blob_files[0].exists()
+    assert "deleted 1 unreferenced blobs" in done.stdout and blob_ids() == []
 
 
 def test_gc_keeps_referenced_and_recent_blobs(tmp_path: Path, store_dir: Path) -> None:
     (tmp_path / "keep.bin").write_bytes(b"keep")
     with jt.init(project="p") as run:
         run.save(str(tmp_path / "keep.bin"))
-    blob = next(p for p in (store_dir / "blobs").rglob("*") if p.is_file())
-    os.utime(blob, (0, 0))
-    assert "deleted 0" in cli("gc").stdout and blob.exists()
+    [blob] = blob_ids()
+    age_blob(blob)
+    assert "deleted 0" in cli("gc").stdout and blob_ids() == [blob]
 
 
 def test_errors_are_one_clear_line_with_a_nonzero_exit(runs: list[jt.Run]) -> None:

@@ -14,6 +14,8 @@ import pytest
 import jupyter_track as jt
 from jupyter_track.errors import JupyterTrackWarning, UsageError
 
+pytestmark = pytest.mark.usefixtures("backend")
+
 
 def read(run: jt.Run) -> jt.StoredRun:
     run.flush()

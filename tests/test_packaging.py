@@ -1,9 +1,11 @@
-"""Import weight, layering (imports point down only) and the one version."""
+"""Import weight, layering (imports point down only), the one version, and the installed Jupyter extensions."""
 
 from __future__ import annotations
 
 import ast
 import json
+import re
+import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
@@ -20,15 +22,13 @@ LAYERS = {
     "artifacts": {"store"},  # artifact versions, aliases, lineage: called by the run, read by api/cli
     "run": {"store", "capture", "artifacts"},
     "read": {"store", "artifacts"},
+    # sweeps (Optuna): drive runs through session.PendingTrial and read them back; the CLI and jt.* call them
+    "sweeps": {"store", "run", "read"},
     "widgets": {"store", "read"},  # read the store; shown by the entry point's display hook
-    "entry": {"store", "capture", "run", "read", "artifacts", "widgets"},
+    "entry": {"store", "capture", "run", "read", "artifacts", "widgets", "sweeps"},
     "server": {"store", "read", "widgets"},  # the jupyter_server extension: reads like the read API (+ downsampling)
 }
-PACKAGES = ("store", "capture", "artifacts", "widgets", "server")  # folders that are one group each
-# sweeps (Optuna): drive runs through session.PendingTrial and read them back; the CLI and jt.* call them
-LAYERS["sweeps"] = {"store", "run", "read"}
-LAYERS["entry"] = LAYERS["entry"] | {"sweeps"}
-PACKAGES = (*PACKAGES, "sweeps")
+PACKAGES = ("store", "capture", "artifacts", "widgets", "server", "sweeps")  # folders that are one group each
 GROUP = {"run_config": "run", "run_summary": "run", "live_run": "run", "session": "run", "disabled": "run",
          "model_watch": "run", "handle": "entry", "api": "read", "snapshot_restore": "read", "cli": "entry",
          "ipython": "entry", "__init__": "entry", "__main__": "entry"}
@@ -40,7 +40,8 @@ def test_import_is_light_no_ipython_pandas_plotly_torch_or_sqlalchemy() -> None:
         t = time.perf_counter()
         import jupyter_track
         print(time.perf_counter() - t)
-        heavy = ("IPython", "pandas", "plotly", "torch", "sqlalchemy", "numpy", "alembic", "PIL", "matplotlib")
+        heavy = ("IPython", "pandas", "plotly", "torch", "sqlalchemy", "numpy", "alembic", "PIL", "matplotlib",
+                 "optuna", "anywidget", "tornado", "psycopg", "jupyter_track.capture")
         heavy = [m for m in heavy if m in sys.modules]
         print(heavy)
     """).stdout.split("\n")
@@ -98,7 +99,7 @@ def test_imports_point_down_only() -> None:
 
 
 def test_python_and_npm_versions_agree() -> None:
-    npm = json.loads((REPO / "package.json").read_text())["version"]
+    npm = json.loads((REPO / "labextension" / "package.json").read_text())["version"]
     assert version("jupyter_track") == npm
     import jupyter_track
 
@@ -107,3 +108,18 @@ def test_python_and_npm_versions_agree() -> None:
 
 def test_python_is_supported() -> None:
     assert sys.version_info >= (3, 10)
+
+
+def _jupyter(*args: str) -> str:
+    """Output (stdout and stderr: the list commands print to both) of the venv's ``jupyter <args>``."""
+    jupyter = Path(sys.executable).with_name("jupyter")
+    done = subprocess.run([str(jupyter), *args], capture_output=True, text=True, timeout=120, check=True)
+    return re.sub(r"\x1b\[[0-9;]*m", "", done.stdout + done.stderr)  # without the colour codes
+
+
+def test_jupyterlab_and_jupyter_server_list_both_extensions_enabled_and_ok() -> None:
+    labextensions = _jupyter("labextension", "list")
+    assert re.search(r"^\s*jupyter-track v\S+ enabled OK", labextensions, re.M), labextensions
+    server = _jupyter("server", "extension", "list")
+    assert re.search(r"^\s*jupyter_track enabled\s*$", server, re.M), server
+    assert re.search(r"^\s*jupyter_track \S+ OK\s*$", server, re.M), server

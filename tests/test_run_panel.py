@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import jupyter_track as jt
-from jupyter_track.widgets.downsample import Downsampler
+from jupyter_track.widgets.downsample import Downsampler, thin
 from jupyter_track.widgets.run_panel import POINTS_PER_SERIES, SNAPSHOT_POINTS, Feeder, RunPanel
 
 
@@ -47,6 +47,17 @@ def test_streamed_chunks_keep_the_extremes_of_every_stretch() -> None:
     assert np.array_equal(v, values[s.astype(int)])  # real points, not interpolations
     # no stretch of the series is skipped: consecutive kept points are at most two bucket widths apart
     assert np.diff(s).max() <= 2 * ds.width
+
+
+def test_thin_bounds_a_whole_series_in_one_pass_keeping_spikes() -> None:
+    steps = np.arange(100_003)
+    values = np.cos(steps / 500.0)
+    values[12_345] = -9.0
+    s, v, t = thin(steps, values, steps * 0.5, 201)
+    assert len(s) <= 201 and s[0] == 0 and s[-1] == 100_002 and v.min() == -9.0
+    assert np.array_equal(v, values[s.astype(int)]) and np.array_equal(t, s * 0.5)
+    given = (steps[:10], values[:10], steps[:10])
+    assert all(a is b for a, b in zip(thin(*given, 201), given, strict=True))  # short: as given
 
 
 class RecordingPanel(RunPanel):

@@ -1,4 +1,5 @@
-"""The SQL store on a real SQLite file: schema versions, migrations, chunks, filters, deletes, blobs."""
+"""The SQL store on a real SQLite file and a real PostgreSQL server: schema versions, migrations, chunks, filters,
+deletes, blobs."""
 
 from __future__ import annotations
 
@@ -17,44 +18,58 @@ from jupyter_track.store import writer as writer_mod
 from jupyter_track.store.filters import FilterError
 from jupyter_track.store.revisions import VERSION_TABLE
 from jupyter_track.store.schema import HEAD, REVISIONS, metadata
-from jupyter_track.store.sql import SQLStore, redact
+from jupyter_track.store.sql import SQLStore
+from jupyter_track.store.urls import redact
+from tests.stores import engine as raw_engine
+from tests.stores import sql
+
+pytestmark = pytest.mark.usefixtures("backend")
 
 
 def db(store_dir: Path) -> Path:
     return store_dir / "jupyter_track.db"
 
 
-def test_new_store_is_wal_and_stamped_with_the_head_revision(store_dir: Path) -> None:
+def test_new_store_is_stamped_with_the_head_revision(store_url: str) -> None:
     store = open_store()
     assert isinstance(store, SQLStore) and store.schema_revision() == HEAD
+    assert store.url == store_url and store.dialect == store_url.split(":")[0]
+
+
+@pytest.mark.sqlite_only("WAL is SQLite's journal mode")
+def test_new_sqlite_store_is_in_wal_mode(store_dir: Path) -> None:
+    open_store()
     with sqlite3.connect(db(store_dir)) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_store_written_by_a_newer_version_is_refused_and_left_untouched(store_dir: Path) -> None:
+def test_store_written_by_a_newer_version_is_refused_and_left_untouched(store_dir: Path, backend: str) -> None:
     open_store()
     close_all()
-    with sqlite3.connect(db(store_dir)) as conn:
-        conn.execute("UPDATE jupyter_track_version SET version_num = '9999_future'")
-    before = db(store_dir).read_bytes()
+    sql("UPDATE jupyter_track_version SET version_num = '9999_future'")
+    before = db(store_dir).read_bytes() if backend == "sqlite" else None
     with pytest.raises(StoreVersionError, match=r"newer jupyter_track.*pip install -U jupyter_track"):
         jt.init(project="p")
-    assert db(store_dir).read_bytes() == before
+    with pytest.raises(StoreVersionError, match=r"newer jupyter_track"):
+        open_store()
+    if before is not None:
+        assert db(store_dir).read_bytes() == before
+    assert sql("SELECT version_num FROM jupyter_track_version") == [("9999_future",)]
+    assert sql("SELECT count(*) FROM runs") == [(0,)]
 
 
-def test_a_store_stamped_in_alembic_version_is_adopted_and_that_table_left_to_optuna(store_dir: Path) -> None:
+def test_a_store_stamped_in_alembic_version_is_adopted_and_that_table_left_to_optuna() -> None:
     run = jt.init(project="p")
     run.log({"x": 1.0})
     run.finish()
     close_all()
-    with sqlite3.connect(db(store_dir)) as conn:  # how stores were stamped before the table had our name
-        conn.execute("ALTER TABLE jupyter_track_version RENAME TO alembic_version")
+    sql("ALTER TABLE jupyter_track_version RENAME TO alembic_version")  # how stores were stamped before
     assert jt.run(run.path).summary["x"] == 1.0
-    with sqlite3.connect(db(store_dir)) as conn:
-        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        assert "jupyter_track_version" in tables and "alembic_version" not in tables
+    tables = set(sa.inspect(open_store().engine).get_table_names())  # type: ignore[attr-defined]
+    assert "jupyter_track_version" in tables and "alembic_version" not in tables
 
 
+@pytest.mark.sqlite_only("a damaged database file")
 def test_corrupted_store_gives_a_clear_error(store_dir: Path) -> None:
     store_dir.mkdir(parents=True)
     db(store_dir).write_bytes(b"this is not a database" * 100)
@@ -62,34 +77,35 @@ def test_corrupted_store_gives_a_clear_error(store_dir: Path) -> None:
         open_store()
 
 
-def test_migration_scripts_build_exactly_the_declared_schema(tmp_path: Path) -> None:
+def test_migration_scripts_build_exactly_the_declared_schema(store_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
     from jupyter_track.store.migrate import script_revisions, upgrade
 
     assert tuple(script_revisions()) == REVISIONS
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
+    engine = raw_engine(store_url)
     upgrade(engine)
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
         diff = compare_metadata(context, metadata)
         assert diff == []
         assert conn.scalar(sa.text("SELECT version_num FROM jupyter_track_version")) == HEAD
+    engine.dispose()
 
 
-def test_older_store_is_migrated_on_open(tmp_path: Path) -> None:
+def test_older_store_is_migrated_on_open(store_url: str) -> None:
     from jupyter_track.store.migrate import upgrade
 
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    engine = sa.create_engine(url)
+    url = store_url
+    engine = raw_engine(url)
     upgrade(engine, REVISIONS[0])  # the oldest schema there is, with a run in it
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO runs (id, project, name, state, config, meta, created_at, updated_at) "
                              "VALUES ('old1', 'p', 'veteran', 'finished', '{\"lr\": 0.1}', '{}', 1, 2)"))
         conn.execute(sa.text("INSERT INTO run_tags VALUES ('old1', 'kept')"))
         conn.execute(sa.text("INSERT INTO summaries (run_id, key, value, last, min, max, count, last_step, user_set)"
-                             " VALUES ('old1', 'acc', 0.9, 0.9, 0.1, 0.9, 10, 9, 0)"))
+                             " VALUES ('old1', 'acc', 0.9, 0.9, 0.1, 0.9, 10, 9, :no)"), {"no": False})
     engine.dispose()
     store = SQLStore(url)
     assert store.schema_revision() == HEAD
@@ -110,8 +126,7 @@ def test_slow_loops_leave_few_chunk_rows_and_fast_loops_large_chunks(store_dir: 
     for i in range(1, 200_000):
         run.log({"fast": float(i)})
     run.finish()
-    with sqlite3.connect(db(store_dir)) as conn:
-        rows = dict(conn.execute("SELECT key, count(*) FROM metric_chunks GROUP BY key").fetchall())
+    rows = dict(sql("SELECT key, count(*) FROM metric_chunks GROUP BY key"))
     assert rows["slow"] <= 600 // writer_mod.MERGE_AFTER + writer_mod.MERGE_AFTER
     assert rows["fast"] <= 200_000 // writer_mod.SMALL_CHUNK
     r = jt.run(run.path)
@@ -176,10 +191,8 @@ def test_delete_run_removes_everything_it_owns(store_dir: Path, tmp_path: Path) 
     keep.finish()
     store = open_store()
     assert store.delete_run(run.id) and not store.delete_run(run.id)
-    with sqlite3.connect(db(store_dir)) as conn:
-        for table in ("metric_chunks", "objects", "summaries", "run_tags", "blob_refs"):
-            n = conn.execute(f"SELECT count(*) FROM {table} WHERE run_id = ?", (run.id,)).fetchone()[0]
-            assert n == 0, table
+    for table in ("metric_chunks", "objects", "summaries", "run_tags", "blob_refs"):
+        assert sql(f"SELECT count(*) FROM {table} WHERE run_id = :id", id=run.id) == [(0,)], table
     assert [r.id for r in jt.runs("p")] == [keep.id]
 
 
@@ -195,5 +208,69 @@ def test_blobs_are_content_addressed(tmp_path: Path) -> None:
 
 
 def test_redact_hides_passwords() -> None:
-    assert "s3cret" not in redact("postgresql://user:s3cret@db.example/runs")
-    assert redact("not a url at all ::") == "<store url>" or "not a url" in redact("not a url at all ::")
+    assert redact("postgresql://user:s3cret@db.example/runs") == "postgresql://user:***@db.example/runs"
+    assert redact("postgresql://u:s3cret@db:notaport/x") == "postgresql://u:***@db:notaport/x"  # a bad port
+    assert redact("postgresql://u:s3cret@[bad/db") == "<store url>"  # unparseable: never echoed with its secret
+    assert redact("not a url at all ::") == "not a url at all ::"  # nothing secret: shown as typed
+
+
+def test_a_batch_written_again_after_its_commit_changes_nothing(store_url: str,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer retries a batch when the connection dropped during COMMIT, though the commit may have landed:
+    writing every batch of a run a second time must neither fail nor duplicate a point."""
+    store = open_store(store_url)
+    written: list[object] = []
+    write = store.write_batch
+
+    def keep(batch):  # type: ignore[no-untyped-def]
+        write(batch)
+        written.append(batch)
+
+    monkeypatch.setattr(store, "write_batch", keep)
+    run = jt.init(project="twice", display=False)
+    for step in range(5000):
+        run.log({"loss": 1 / (step + 1), "acc": step / 5000})
+        if step % 1000 == 999:
+            run.flush()
+    run.finish()
+    assert len(written) >= 5
+    for batch in written:
+        write(batch)  # type: ignore[arg-type]
+    assert [r.id for r in jt.runs("twice")] == [run.id]
+    stored = jt.run(run.path)
+    assert np.array_equal(stored.metric("loss").steps, np.arange(5000))
+    assert stored.summary["acc"] == pytest.approx(4999 / 5000)
+
+
+def test_a_regex_the_database_cannot_use_is_a_filter_error(backend: str) -> None:
+    jt.init(project="rx", name="x1", display=False).finish()
+    pattern = {"name": {"$regex": "(?P<n>x)1"}}  # Python's named group: PostgreSQL's engine refuses it
+    try:
+        found = [r.name for r in jt.runs("rx", filters=pattern)]
+    except FilterError as exc:
+        assert backend == "postgresql" and "$regex" in str(exc) and "POSIX" in str(exc)
+    else:
+        assert backend == "sqlite" and found == ["x1"]
+
+
+def test_list_rows_are_the_listing_rows_of_list_runs(store_url: str) -> None:
+    """The run list's fast path (plain dicts straight from the rows) says what the RunInfo path says."""
+    import orjson
+
+    from jupyter_track.store.base import Store, listing_row
+
+    for n in range(4):
+        run = jt.init(project="rows", name=f"r{n}", tags=["a", f"t{n}"], group="g" if n % 2 else None,
+                      config={"lr": n / 10}, display=False)
+        run.log({"loss": 1 / (n + 1), "odd": float("nan") if n == 2 else n})
+        if n == 3:
+            run.flush()  # left running
+        else:
+            run.finish(exit_code=n)
+    store = open_store(store_url)
+    for args in ({"order": "-summary.loss"}, {"order": "name", "limit": 2, "offset": 1},
+                 {"filters": {"tags": "t1"}}, {"search": "r2"}):
+        fast = store.list_rows(project="rows", **args)  # type: ignore[arg-type]
+        slow = Store.list_rows(store, project="rows", **args)  # type: ignore[arg-type]
+        assert fast and orjson.loads(orjson.dumps(fast)) == orjson.loads(orjson.dumps(slow))
+    assert [listing_row(i)["name"] for i in store.list_runs("rows", order="name")] == ["r0", "r1", "r2", "r3"]

@@ -14,7 +14,10 @@ import pytest
 import jupyter_track as jt
 from jupyter_track.errors import SweepConfigError
 from jupyter_track.sweeps import parse_config
+from tests import stores
 from tests.conftest import REPO
+
+pytestmark = pytest.mark.usefixtures("backend")
 
 GRID = {"method": "grid", "metric": {"name": "loss", "goal": "minimize"},
         "parameters": {"a": {"values": [1, 2, 3]}, "b": {"values": ["x", "y"]}, "c": {"value": 7}}}
@@ -149,6 +152,19 @@ def test_grid_runs_every_point_once_then_the_agent_stops() -> None:
     s = jt.get_sweep(sweep_id)
     assert s.state == "finished" and s.best_value == 1 and s.best_run().config["a"] == 1  # type: ignore[union-attr]
     assert jt.agent(sweep_id, function=train) == 0  # nothing left
+
+
+def test_trial_runs_go_to_the_sweeps_store_when_init_names_none(tmp_path: Path) -> None:
+    elsewhere = f"sqlite:///{tmp_path / 'team' / 'jupyter_track.db'}"
+
+    def train() -> None:
+        with jt.init() as run:  # no store here: the one the agent was given
+            run.log({"loss": jt.config.a})
+
+    sweep_id = jt.sweep(GRID, project="grid", store=elsewhere)
+    assert jt.agent(sweep_id, function=train, count=2, store=elsewhere) == 2
+    assert len(jt.runs("grid", store=elsewhere)) == 2
+    assert len(jt.runs("grid")) == 0  # the default store got nothing
 
 
 def test_random_with_a_seed_is_reproducible() -> None:
@@ -301,7 +317,7 @@ def test_optuna_tables_share_the_store_without_touching_our_schema(store_dir: Pa
 
     jt.agent(jt.sweep(GRID), function=_quadratic_like_grid)
     close_all()
-    engine = sa.create_engine(f"sqlite:///{store_dir / 'jupyter_track.db'}")
+    engine = stores.engine()
     with engine.connect() as conn:
         tables = set(sa.inspect(conn).get_table_names())
         assert {"studies", "trials", "version_info"} <= tables and "sweeps" in tables

@@ -184,8 +184,10 @@ def test_gpu_stats_are_real_when_an_nvidia_gpu_is_present() -> None:
     assert not any(k.startswith(f"system/gpu.{count}.") for k in values)
 
 
-def test_overhead_is_a_small_fraction_of_a_core() -> None:
-    result = measure_overhead(3.0)
-    print(f"monitor overhead at the default 2 s interval: {result}")
-    assert result["samples"] >= 1  # at 2 s, and the last one at stop()
-    assert result["cpu_seconds"] > 0 and result["percent_of_one_core"] < 5
+def test_measure_overhead_reports_the_monitor_threads_own_cpu_time() -> None:
+    # the figure itself (a fraction of a core at the 2 s default) is benchmarks/bench_logging.py's to print
+    result = measure_overhead(0.5, interval=0.1)
+    assert result["samples"] >= 2  # about 5 at 0.1 s, and the last one at stop()
+    assert result["wall_seconds"] >= 0.5 and result["cpu_seconds"] > 0
+    assert result["percent_of_one_core"] == pytest.approx(100 * result["cpu_seconds"] / result["wall_seconds"])
+    assert result["per_sample_ms"] == pytest.approx(1000 * result["cpu_seconds"] / result["samples"])

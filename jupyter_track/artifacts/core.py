@@ -6,7 +6,7 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -291,7 +291,7 @@ class Artifact:
         from .transfer import download
 
         store, record = self._stored()
-        target = Path(root) if root is not None else Path("artifacts") / f"{record.name}-v{record.version}"
+        target = Path(root) if root is not None else _default_folder(record)
         files = store.artifact_files(record.id)
         if path_prefix:
             files = [f for f in files if f.path.startswith(path_prefix)]
@@ -306,17 +306,17 @@ class Artifact:
 
     def verify(self, root: str | os.PathLike[str] | None = None) -> None:
         """Check that a downloaded folder holds exactly this version's files with the right SHA-256."""
-        from .transfer import local_sha
+        from ..store.blobs import hash_file
 
         store, record = self._stored()
-        folder = Path(root) if root is not None else Path("artifacts") / f"{record.name}-v{record.version}"
+        folder = Path(root) if root is not None else _default_folder(record)
         expected = {f.path: f.sha for f in store.artifact_files(record.id)}
         present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
         if present != set(expected):
             raise ValueError(f"{folder} does not hold the files of {self.qualified_name}: missing "
                              f"{sorted(set(expected) - present)}, extra {sorted(present - set(expected))}")
         for path, sha in expected.items():
-            if local_sha(folder / path) != sha:
+            if hash_file(folder / path)[0] != sha:
                 raise ValueError(f"{folder / path} differs from {self.qualified_name}'s {path!r}")
 
     # -- aliases --------------------------------------------------------------------------------------------------
@@ -340,7 +340,7 @@ class Artifact:
         """Logging is synchronous here: returns at once (W&B compatibility)."""
         return self
 
-    def _write_aliases(self, add: list[str] = (), remove: list[str] = ()) -> None:  # type: ignore[assignment]
+    def _write_aliases(self, add: Sequence[str] = (), remove: Sequence[str] = ()) -> None:
         from ..store.base import AliasWrite, Batch
         from .registry import who
 
@@ -403,6 +403,11 @@ class Artifact:
             return f"<Artifact {self._base} type={self.type} draft, {len(self._pending)} files>"
         return (f"<Artifact {self.qualified_name} type={self.type} aliases={self.aliases} "
                 f"{self._record.file_count} files, {self._record.size} bytes>")
+
+
+def _default_folder(record: ArtifactVersionRecord) -> Path:
+    """Where ``download()`` writes and ``verify()`` looks without a ``root``: ``./artifacts/<name>-v<N>``."""
+    return Path("artifacts") / f"{record.name}-v{record.version}"
 
 
 def _json(value: Any, name: str) -> bytes:

@@ -67,37 +67,29 @@ def build(store: Store, start: tuple[str, Any], depth: int = 20) -> LineageGraph
     edges: dict[tuple[str, str], dict[str, str]] = {}
     root = _node_id(*start)
     levels = {root: 0}
-    for sign, walk in ((-1, "up"), (1, "down")):
-        frontier = [start]
+    # up: a version's producers (its output edges), a run's inputs; down: a version's users, a run's outputs
+    for sign, from_version, from_run in ((-1, "output", "input"), (1, "input", "output")):
+        frontier = {start}
         for hop in range(1, depth + 1):
             run_ids = [i for k, i in frontier if k == "run"]
             version_ids = [i for k, i in frontier if k == "artifact"]
             found = store.artifact_edges(run_ids=run_ids, version_ids=version_ids)
-            nxt: list[tuple[str, Any]] = []
+            nxt: set[tuple[str, Any]] = set()
             for e in found:
                 other: tuple[str, Any]
                 run_node, art_node = _node_id("run", e.run_id), _node_id("artifact", e.version_id)
-                # up: a version's producers (output edges into it), a run's inputs; down: the reverse
-                if walk == "up":
-                    if ("artifact", e.version_id) in frontier and e.direction == "output":
-                        other = ("run", e.run_id)
-                    elif ("run", e.run_id) in frontier and e.direction == "input":
-                        other = ("artifact", e.version_id)
-                    else:
-                        continue
+                if ("artifact", e.version_id) in frontier and e.direction == from_version:
+                    other = ("run", e.run_id)
+                elif ("run", e.run_id) in frontier and e.direction == from_run:
+                    other = ("artifact", e.version_id)
                 else:
-                    if ("artifact", e.version_id) in frontier and e.direction == "input":
-                        other = ("run", e.run_id)
-                    elif ("run", e.run_id) in frontier and e.direction == "output":
-                        other = ("artifact", e.version_id)
-                    else:
-                        continue
+                    continue
                 source, target = (run_node, art_node) if e.direction == "output" else (art_node, run_node)
                 edges[(source, target)] = {"source": source, "target": target, "kind": e.direction}
                 other_id = _node_id(*other)
                 if other_id not in levels:
                     levels[other_id] = sign * hop
-                    nxt.append(other)
+                    nxt.add(other)
             if not nxt:
                 break
             frontier = nxt

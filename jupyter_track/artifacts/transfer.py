@@ -80,7 +80,7 @@ def _copy_verified(blobs: BlobStore, f: ArtifactFile, target: Path, label: str, 
             source = blobs.open(f.sha)
         except StoreError:
             raise ArtifactIntegrityError(
-                f"file {f.path!r} of {label} is missing from the blob store ({blobs.path(f.sha)}); it was "
+                f"file {f.path!r} of {label} is missing from the blob store ({blobs.where(f.sha)}); it was "
                 "deleted outside jupyter_track: log the artifact again from the original files") from None
         with source, open(tmp, "wb") as out:
             for block in iter(lambda: source.read(_BLOCK), b""):
@@ -90,17 +90,8 @@ def _copy_verified(blobs: BlobStore, f: ArtifactFile, target: Path, label: str, 
         if digest.hexdigest() != f.sha:
             raise ArtifactIntegrityError(
                 f"file {f.path!r} of {label} is corrupted in the blob store: its SHA-256 is {digest.hexdigest()}, "
-                f"expected {f.sha} ({blobs.path(f.sha)} was modified on disk); it was not written — log the "
+                f"expected {f.sha} ({blobs.where(f.sha)} was modified); it was not written — log the "
                 "artifact again from the original files")
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def local_sha(path: Path) -> str:
-    """The SHA-256 of a local file, read in 1 MiB blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(_BLOCK), b""):
-            h.update(block)
-    return h.hexdigest()

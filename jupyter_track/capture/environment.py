@@ -24,7 +24,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 log = logging.getLogger("jupyter_track")
 
-PARTS = frozenset({"git", "environment", "packages"})
 DIFF_CAP = 10 * 1024 * 1024  # bytes of `git diff HEAD` kept; a bigger patch is cut and flagged diff_truncated
 GIT_TIMEOUT = 5.0  # seconds per git command: a hang guard, a healthy repo answers in milliseconds
 

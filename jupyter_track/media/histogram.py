@@ -9,10 +9,12 @@ NaN and ±inf are left out of the counts; how many were left out is kept under `
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from .arrays import as_numpy
 
 MAX_BINS = 512
 """W&B's limit on the number of bins."""
@@ -37,15 +39,15 @@ class Histogram:
                 raise ValueError("Histogram: give a sequence or np_histogram=(counts, edges), not both")
             if len(np_histogram) != 2:
                 raise ValueError("Histogram(np_histogram=...) takes (counts, edges), as numpy.histogram returns")
-            counts = _numpy(np_histogram[0]).ravel()
-            edges = _numpy(np_histogram[1]).astype(np.float64).ravel()
+            counts = as_numpy(np_histogram[0]).ravel()
+            edges = as_numpy(np_histogram[1]).astype(np.float64).ravel()
             if len(edges) != len(counts) + 1:
                 raise ValueError(f"Histogram(np_histogram=...): {len(counts)} counts need {len(counts) + 1} "
                                  f"bin edges, got {len(edges)}")
         elif sequence is not None:
             if not isinstance(num_bins, int) or not 0 < num_bins <= MAX_BINS:
                 raise ValueError(f"Histogram(num_bins={num_bins!r}): use 1 to {MAX_BINS} bins")
-            values = _numpy(sequence).ravel()
+            values = as_numpy(sequence).ravel()
             if values.dtype == object or not (np.issubdtype(values.dtype, np.number)
                                               or values.dtype == np.bool_):
                 raise TypeError(f"Histogram: needs numbers, got values of dtype {values.dtype}")
@@ -87,17 +89,6 @@ class Histogram:
     def __repr__(self) -> str:
         span = f" {self.bins[0]:.4g}..{self.bins[-1]:.4g}" if self.bins else ""
         return f"<Histogram {len(self.histogram)} bins{span} n={sum(self.histogram):g}>"
-
-
-def _numpy(value: Any) -> np.ndarray[Any, Any]:
-    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor, on any device
-        tensor = value.detach().cpu()
-        if str(tensor.dtype) in ("torch.bfloat16", "torch.float16"):
-            tensor = tensor.float()
-        return np.asarray(tensor.numpy())
-    if isinstance(value, Sequence | np.ndarray) or hasattr(value, "__array__"):
-        return np.asarray(value)
-    return np.asarray(list(value))
 
 
 def _count(value: Any) -> float:

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .arrays import as_numpy, is_tensor
+
 if TYPE_CHECKING:
     from PIL import Image as PILImage
 
@@ -64,7 +66,6 @@ class Image:
         self._sha: str | None = None  # set for an image read back from the store
         self._thumb_sha: str | None = None
         self._get_blob: GetBlob | None = None
-        self._logged: dict[str, Any] | None = None
         fmt = (file_type or "png").lower().lstrip(".")
         if fmt not in _FORMATS:
             raise ValueError(f"Image(file_type={file_type!r}): use one of {sorted(_FORMATS)}")
@@ -121,7 +122,6 @@ class Image:
         self.width, self.height = int(data["width"]), int(data["height"])
         self._pil = self._encoded = self._thumb = None
         self._sha, self._thumb_sha, self._get_blob = data["sha"], data.get("thumb"), get_blob
-        self._logged = dict(data)
         return self
 
     # -- reading ------------------------------------------------------------------------------------------------
@@ -182,7 +182,6 @@ class Image:
         self._sha, self._thumb_sha = sha, thumb_sha
         data = {"sha": sha, "thumb": thumb_sha, "width": self.width, "height": self.height,
                 "caption": self.caption, "format": self.format}
-        self._logged = data
         return "image", data
 
     def __repr__(self) -> str:
@@ -218,13 +217,8 @@ def _render_figure(fig: Any) -> bytes:
 
 def _as_array(data: Any) -> np.ndarray[Any, Any]:
     """Numpy HW / HWC uint8 pixels from an array-like (torch tensors detached and moved to the CPU)."""
-    torch_like = hasattr(data, "detach") and hasattr(data, "cpu")
-    if torch_like:
-        tensor = data.detach().cpu()
-        if str(tensor.dtype) in ("torch.bfloat16", "torch.float16"):
-            tensor = tensor.float()
-        data = tensor.numpy()
-    arr = np.asarray(data)
+    torch_like = is_tensor(data)
+    arr = as_numpy(data) if torch_like else np.asarray(data)
     if arr.dtype == object or arr.size == 0:
         raise TypeError(f"Image: cannot make an image of {type(data).__name__} with dtype {arr.dtype}")
     if arr.ndim == 3:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -99,12 +98,6 @@ class BaseHandler(APIHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(dumps({"error": message}))
 
-    def json_body(self) -> Any:
-        try:
-            return orjson.loads(self.request.body) if self.request.body else {}
-        except orjson.JSONDecodeError:
-            raise q.BadInput("the request body is not JSON") from None
-
     def arg(self, name: str) -> str | None:
         return self.get_argument(name, None)
 
@@ -121,7 +114,7 @@ class RunsHandler(BaseHandler):
         c = self.jt.config
         await self.answer(q.list_runs, self.arg("project"), self.arg("sort"), self.arg("order"), self.arg("limit"),
                           self.arg("offset"), self.arg("q"), self.arg("state"), self.get_arguments("tag"),
-                          self.arg("filter"), c.page_size, c.max_page_size, c.changes_overlap)
+                          self.arg("filter"), c.page_size, c.max_page_size, c.changes_overlap, self.arg("group"))
 
 
 class ChangesHandler(BaseHandler):
@@ -131,6 +124,12 @@ class ChangesHandler(BaseHandler):
         await self.answer(q.changes, self.arg("project"), self.arg("since"), c.changes_overlap, c.max_page_size)
 
 
+class KernelRunHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def get(self, kernel_id: str) -> None:
+        await self.answer(q.kernel_run, kernel_id)
+
+
 class RunHandler(BaseHandler):
     @tornado.web.authenticated
     async def get(self, project: str, run_id: str) -> None:
@@ -138,12 +137,7 @@ class RunHandler(BaseHandler):
 
     @tornado.web.authenticated
     async def patch(self, project: str, run_id: str) -> None:
-        try:
-            body = self.json_body()
-        except q.BadInput as exc:
-            self.fail(exc)
-            return
-        await self.answer(q.edit_run, project, run_id, body)
+        await self.answer(q.edit_run, project, run_id, self.request.body)
 
     @tornado.web.authenticated
     async def delete(self, project: str, run_id: str) -> None:
@@ -175,15 +169,17 @@ class TableHandler(BaseHandler):
                           self.arg("page_size"), c.page_size, c.max_page_size, self.jt.api_url + "blobs/")
 
 
+class CompareHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        await self.answer(q.compare, self.arg("runs"), self.arg("metrics"), self.arg("group_by"),
+                          self.arg("importance"))
+
+
 class RestoreHandler(BaseHandler):
     @tornado.web.authenticated
     async def post(self, project: str, run_id: str) -> None:
-        try:
-            body = self.json_body()
-        except q.BadInput as exc:
-            self.fail(exc)
-            return
-        await self.answer(q.restore_snapshot, project, run_id, self.jt.root_dir, body)
+        await self.answer(q.restore_snapshot, project, run_id, self.jt.root_dir, self.request.body)
 
 
 class SnapshotHandler(BaseHandler):
@@ -193,13 +189,25 @@ class SnapshotHandler(BaseHandler):
                           self.jt.config.max_snapshot_bytes)
 
 
+class NoRouteHandler(BaseHandler):
+    """A path under the API that no route takes (``runs//x``, ``kernels//run``, a typo): a JSON 404, like every
+    other error of the API, instead of jupyter_server's HTML page."""
+
+    @tornado.web.authenticated
+    async def get(self, path: str) -> None:
+        self.fail(q.NotFound(f"no endpoint {self.request.method} {path[:200]!r} in the jupyter_track API; "
+                             "is the labextension the same version as the Python package?"))
+
+    post = patch = put = delete = get
+
+
 class BlobHandler(BaseHandler):
     """A blob's bytes, only when a row of the store refers to it; the id is checked, never used as a path as given."""
 
     @tornado.web.authenticated
     async def get(self, sha: str) -> None:
         try:
-            path, kind = await self.call(q.blob, sha)
+            stream, size, kind = await self.call(q.blob, sha)
         except EXPECTED as exc:
             self.fail(exc)
             return
@@ -208,8 +216,8 @@ class BlobHandler(BaseHandler):
         self.set_header("Content-Security-Policy", "sandbox; default-src 'none'")
         self.set_header("Cache-Control", "private, max-age=31536000, immutable")  # content-addressed
         loop = asyncio.get_running_loop()
-        with open(path, "rb") as f:  # a checked local file; the reads go to a thread
-            self.set_header("Content-Length", str(os.fstat(f.fileno()).st_size))
+        with stream as f:  # a checked blob (a file, or rows of the store's database); the reads go to a thread
+            self.set_header("Content-Length", str(size))
             read = functools.partial(f.read, _CHUNK)
             while chunk := await loop.run_in_executor(self.jt.executor, read):
                 self.write(chunk)

@@ -13,21 +13,25 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
 from .. import settings
 from ..api import SYSTEM_PREFIX, StoredRun
-from ..errors import JupyterTrackError, RunNotFoundError
+from ..errors import JupyterTrackError, RunNotFoundError, StoreError
 from ..snapshot_restore import AT, WHICH, restore, snapshots
-from ..store.base import Batch, BlobRefWrite, RunWrite, Store
+from ..store.base import Batch, BlobRefWrite, RunWrite, Store, listing_row
+from ..store.blobs import BlobStore
 from ..types import RUN_STATES, RunInfo
-from ..widgets.downsample import Downsampler
+from ..widgets.downsample import thin
 
 SHA = re.compile(r"^[0-9a-f]{64}$")
+KERNEL_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]{0,127}$")  # jupyter_server's kernel ids are UUIDs
+MAX_RUNNING = 1000  # running runs GET kernels/<id>/run looks through (newest first)
 EDITABLE = ("name", "notes", "tags")
 NOTEBOOK_ROWS = 1000  # a run list longer than this leaves "notebook" null (GET runs/<project>/<id> has it)
+MAX_COMPARE_RUNS = 500  # runs one GET compare takes (each run's curves are read and downsampled)
 
 
 class BadInput(JupyterTrackError, ValueError):
@@ -72,6 +76,14 @@ def number(name: str, raw: str | None) -> float | None:
     return value
 
 
+def json_body(raw: bytes, usage: str) -> Any:
+    """A request body as JSON (an empty body is ``{}``); ``usage`` says what to send instead of bad JSON."""
+    try:
+        return orjson.loads(raw) if raw else {}
+    except orjson.JSONDecodeError:
+        raise BadInput(f"the request body is not JSON; {usage}") from None
+
+
 def stored_run(store: Store, project: str, run_id: str) -> StoredRun:
     """The run ``run_id`` of ``project`` (404 when there is none, or it belongs to another project)."""
     info = store.get_run(run_id) if len(run_id) <= 64 else None
@@ -80,15 +92,13 @@ def stored_run(store: Store, project: str, run_id: str) -> StoredRun:
     return StoredRun(info, store)
 
 
-def row(info: RunInfo, notebook: str | None = None) -> dict[str, Any]:
-    """One run as the run list shows it: identity, state, times, tags and the effective summary values."""
-    return {
-        "id": info.id, "name": info.name, "state": info.state, "project": info.project, "group": info.group,
-        "job_type": info.job_type, "tags": list(info.tags), "notes": info.notes, "created_at": info.created_at,
-        "updated_at": info.updated_at, "duration": info.duration, "last_step": info.last_step,
-        "sweep_id": info.sweep_id, "notebook": notebook,
-        "summary": {k: e.value for k, e in info.summary.items() if not k.startswith(SYSTEM_PREFIX)},
-    }
+def row(run: RunInfo | dict[str, Any], notebook: str | None = None) -> dict[str, Any]:
+    """One run as the run list shows it (a store's :func:`~jupyter_track.store.base.listing_row`, from a
+    ``RunInfo`` or as ``list_rows`` gives it) with its notebook, without the system monitor's summary values."""
+    found = listing_row(run) if isinstance(run, RunInfo) else run
+    found["summary"] = {k: v for k, v in found["summary"].items() if not k.startswith(SYSTEM_PREFIX)}
+    found["notebook"] = notebook
+    return found
 
 
 # -- reads -----------------------------------------------------------------------------------------------------
@@ -96,9 +106,13 @@ def projects(store: Store) -> list[dict[str, Any]]:
     return [{"name": p.name, "runs": p.runs, "last_created_at": p.last_created_at} for p in store.list_projects()]
 
 
-def run_filters(state: str | None, tags: Sequence[str], filter_json: str | None) -> dict[str, Any] | None:
-    """The store filter of a run-list request: ``state=a,b``, ``tag=`` (each required), ``filter=<json>``."""
+def run_filters(state: str | None, tags: Sequence[str], filter_json: str | None, group: str | None = None
+                ) -> dict[str, Any] | None:
+    """The store filter of a run-list request: ``state=a,b``, ``tag=`` (each required), ``filter=<json>``,
+    ``group=`` (the runs of one ``init(group=...)``, e.g. a distributed job's ranks)."""
     clauses: list[Any] = []
+    if group:
+        clauses.append({"group": group})
     if state:
         states = [s.strip() for s in state.split(",") if s.strip()]
         bad = [s for s in states if s not in RUN_STATES]
@@ -120,25 +134,25 @@ def run_filters(state: str | None, tags: Sequence[str], filter_json: str | None)
 
 def list_runs(store: Store, project: str | None, sort: str | None, order: str | None, limit: str | None,
               offset: str | None, q: str | None, state: str | None, tags: Sequence[str], filter_json: str | None,
-              page_size: int, max_page_size: int, overlap: float) -> dict[str, Any]:
+              page_size: int, max_page_size: int, overlap: float, group: str | None = None) -> dict[str, Any]:
     """A page of runs with the number matching and a change cursor taken before the read."""
     if order not in (None, "", "asc", "desc"):
         raise BadInput(f"order={order!r}: use asc or desc")
     column = (sort or "created_at").strip().lstrip("+-")
     descending = order == "desc" if order else (not sort or sort.strip().startswith("-"))  # newest first by default
-    filters = run_filters(state, tags, filter_json)
+    filters = run_filters(state, tags, filter_json, group)
     first = integer("offset", offset, 0, 0, 2**62)
     count = integer("limit", limit, page_size, 1, max_page_size)
     # taken before the read and `overlap` behind the clock: a change made meanwhile is reported again, never lost
     cursor = min(latest_update(store, project), time.time() - overlap)
-    infos = store.list_runs(project=project or None, filters=filters, order=("-" if descending else "") + column,
-                            limit=count, offset=first, search=q or None)
-    total = len(infos) if first == 0 and len(infos) < count else store.count_matching(project or None, filters,
-                                                                                        q or None)
+    rows = store.list_rows(project=project or None, filters=filters, order=("-" if descending else "") + column,
+                           limit=count, offset=first, search=q or None)
+    total = len(rows) if first == 0 and len(rows) < count else store.count_matching(project or None, filters,
+                                                                                      q or None)
     # the notebook path is read from each run's capture facts: cheap for a page, not for thousands of rows
-    notebooks = store.notebooks(i.id for i in infos) if len(infos) <= NOTEBOOK_ROWS else {}
+    notebooks = store.notebooks(r["id"] for r in rows) if len(rows) <= NOTEBOOK_ROWS else {}
     return {"total": total, "offset": first, "limit": count, "cursor": cursor,
-            "runs": [row(i, notebooks.get(i.id)) for i in infos]}
+            "runs": [row(r, notebooks.get(r["id"])) for r in rows]}
 
 
 def latest_update(store: Store, project: str | None) -> float:
@@ -160,13 +174,27 @@ def changes(store: Store, project: str | None, since: str | None, overlap: float
         {"state": "running"},
         {"$and": [{"state": "crashed"}, {"heartbeat_at": {"$gt": start - timeout}}]},
     ]}
-    infos = store.list_runs(project=project or None, filters=filters, order="-updated_at", limit=max_page_size)
+    rows = store.list_rows(project=project or None, filters=filters, order="-updated_at", limit=max_page_size)
     # the cursor stays `overlap` behind the clock: a write stamped earlier but committed later by another process
     # is still found (a change may so be reported for `overlap` seconds; clients replace rows by id)
-    cursor = max(start, min(max([start, *(i.updated_at for i in infos)]), now - overlap))
-    notebooks = store.notebooks(i.id for i in infos)
-    return {"runs": [row(i, notebooks.get(i.id)) for i in infos], "cursor": cursor,
-            "truncated": len(infos) == max_page_size}
+    cursor = max(start, min(max([start, *(r["updated_at"] for r in rows)]), now - overlap))
+    notebooks = store.notebooks(r["id"] for r in rows)
+    return {"runs": [row(r, notebooks.get(r["id"])) for r in rows], "cursor": cursor,
+            "truncated": len(rows) == max_page_size}
+
+
+def kernel_run(store: Store, kernel_id: str) -> dict[str, Any]:
+    """The newest running run started by kernel ``kernel_id`` (its capture facts' ``notebook.kernel_id``), as a
+    run-list row, or ``{"run": None}``. Only running runs are candidates, so this stays cheap to poll."""
+    if not KERNEL_ID.match(kernel_id):
+        raise BadInput(f"kernel id {kernel_id[:80]!r} is not a Jupyter kernel id (GET /api/kernels lists them)")
+    running = store.list_runs(filters={"state": "running"}, order="-created_at", limit=MAX_RUNNING)
+    for candidate in running:
+        info = store.get_run(candidate.id)  # the list rows carry no capture facts; the detail read does
+        if info is not None and info.state == "running" and \
+                (info.meta.get("notebook") or {}).get("kernel_id") == kernel_id:
+            return {"run": row(info, store.notebooks([info.id]).get(info.id))}
+    return {"run": None}
 
 
 def run_detail(store: Store, project: str, run_id: str) -> dict[str, Any]:
@@ -203,9 +231,7 @@ def metrics(store: Store, project: str, run_id: str, keys: Sequence[str], points
         series = store.read_series(run_id, key, after_step=after_step)
         steps, values, times = series.steps, series.values, series.times
         if len(steps) > limit:
-            sampler = Downsampler(limit=max(2, (limit - 1) // 2))  # 2 points per bucket + the open bucket's last
-            sampler.extend(steps, values, times)
-            steps, values, times = sampler.points()
+            steps, values, times = thin(steps, values, times, limit)
             steps = steps.astype("int64")
         out[key] = {"steps": steps, "values": values, "times": times, "count": len(series),
                     "last_step": int(series.steps[-1]) if len(series) else after_step}
@@ -262,18 +288,22 @@ def with_urls(data: Any, blob_url: str) -> Any:
     return data
 
 
-def blob(store: Store, sha: str) -> tuple[Path, str]:
-    """The file of blob ``sha`` and its content type, only when some row of the store refers to it."""
+def blob(store: Store, sha: str) -> tuple[BinaryIO, int, str]:
+    """Blob ``sha`` opened for reading (a file, or the store's database), its size and content type, only when
+    some row of the store refers to it. The caller closes the stream."""
     if not SHA.match(sha):
         raise BadInput("a blob id is 64 lowercase hex digits")
     if not store.blob_referenced(sha):
         raise NotFound(f"no blob {sha} is referenced by this store")
-    path = store.blobs.path(sha)
-    if not path.is_file():
-        raise NotFound(f"blob {sha} is referenced but missing from the blob folder (run `jupyter-track gc`?)")
-    with open(path, "rb") as f:
-        head = f.read(16)
-    return path, content_type(head)
+    try:
+        size = store.blobs.size(sha)
+        stream = store.blobs.open(sha)
+    except StoreError:
+        raise NotFound(f"blob {sha} is referenced but missing from the blob store (run `jupyter-track gc`?)"
+                       ) from None
+    peek = getattr(stream, "peek", None)  # buffered streams (files and database blobs alike) look ahead freely
+    head = peek(16)[:16] if peek is not None else b""
+    return stream, size, content_type(head)
 
 
 def content_type(head: bytes) -> str:
@@ -296,22 +326,56 @@ def content_type(head: bytes) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _cached_table(root: str, sha: str) -> dict[str, Any]:
-    return orjson.loads((Path(root) / sha[:2] / sha[2:]).read_bytes())  # type: ignore[no-any-return]
+def _cached_table(blobs: BlobStore, sha: str) -> dict[str, Any]:
+    return orjson.loads(blobs.read_bytes(sha))  # type: ignore[no-any-return]
 
 
 def _table_blob(store: Store, sha: str) -> dict[str, Any]:
     if not SHA.match(sha) or not store.blobs.exists(sha):
         raise NotFound(f"the table's blob {sha} is missing from the blob folder")
-    return _cached_table(str(store.blobs.root), sha)  # content-addressed: a cached parse never goes stale
+    return _cached_table(store.blobs, sha)  # content-addressed: a cached parse never goes stale
+
+
+def compare(store: Store, runs: str | None, metrics: str | None, group_by: str | None, importance_metric: str | None
+            ) -> dict[str, Any]:
+    """What the compare widget shows for ``runs`` (``project/id,project/id,...``), built by the widget's own
+    :func:`~jupyter_track.widgets.compare.comparison`; curves as ``[metric][run] -> [steps, values] | null``."""
+    from ..widgets import compare as view  # anywidget and numpy: only when a compare panel asks
+
+    paths = [p.strip() for p in (runs or "").split(",") if p.strip()]
+    if not paths:
+        raise BadInput("compare needs runs=<project>/<run id>,<project>/<run id>,... (at least one run)")
+    if len(paths) > MAX_COMPARE_RUNS:
+        raise BadInput(f"{len(paths)} runs asked; compare takes at most {MAX_COMPARE_RUNS} in one request")
+    chosen = []
+    for path in dict.fromkeys(paths):
+        project, _, run_id = path.rpartition("/")
+        if not project or not run_id:
+            raise BadInput(f"runs: {path!r} is not <project>/<run id>")
+        chosen.append(stored_run(store, project, run_id))
+    keys = [k.strip() for k in (metrics or "").split(",") if k.strip()] or view._common_metrics(chosen)
+    grouping = (group_by or "").strip()
+    if grouping and grouping != "group" and not grouping.startswith("config."):
+        raise BadInput(f"group_by={grouping!r}: use group (the runs' init(group=...)) or config.<key>")
+    data = view.comparison(chosen, keys, grouping or None)
+    chosen_metric = importance_metric if importance_metric in keys else (keys[0] if keys else "")
+    found = {chosen_metric: view.importance(data.table, data.columns, chosen_metric)} if chosen_metric else {}
+    return {
+        "metrics": data.metrics, "group_by": data.group_by, "columns": data.columns, "rows": data.rows,
+        "runs": [{**r, "project": s.project, "path": f"{s.project}/{s.id}", "run_group": s.group}
+                 for r, s in zip(data.runs, chosen, strict=True)],
+        "total_runs": len(data.runs), "bands": data.bands, "importance": found, "importance_metric": chosen_metric,
+        "curves": [[None if c is None else [c[0], c[1]] for c in per_run] for per_run in data.curves],
+    }
 
 
 # -- writes ----------------------------------------------------------------------------------------------------
-def restore_snapshot(store: Store, project: str, run_id: str, root: str, body: Any) -> dict[str, Any]:
+def restore_snapshot(store: Store, project: str, run_id: str, root: str, raw: bytes) -> dict[str, Any]:
     """Write a snapshot as a new notebook inside ``root``; returns its path relative to ``root``."""
+    usage = 'restore takes a JSON object: {"path": optional, "which": "executed|saved|live", "at": "finish|init"}'
+    body = json_body(raw, usage)
     if not isinstance(body, Mapping):
-        raise BadInput('restore takes a JSON object: {"path": optional, "which": "executed|saved|live", '
-                       '"at": "finish|init"}')
+        raise BadInput(usage)
     which, at, path = body.get("which", "executed"), body.get("at", "finish"), body.get("path")
     if which not in WHICH:
         raise BadInput(f"which={which!r}: use one of {', '.join(WHICH)}")
@@ -354,12 +418,10 @@ def store_live_snapshot(store: Store, project: str, run_id: str, raw: bytes, max
     if len(raw) > max_bytes:
         raise TooLarge(f"the snapshot is {len(raw):,} bytes; the limit is {max_bytes:,} "
                        "(c.JupyterTrackServer.max_snapshot_bytes)")
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise BadInput('the body is not JSON; send {"notebook": <nbformat JSON>, "path": <notebook path>}') from None
+    usage = 'send {"notebook": <nbformat JSON>, "path": <notebook path>}'
+    body = json_body(raw, usage)
     if not isinstance(body, dict) or not isinstance(body.get("notebook"), dict):
-        raise BadInput("send {\"notebook\": <nbformat JSON>, \"path\": <notebook path>}")
+        raise BadInput(usage)
     path = body.get("path")
     if path is not None and not isinstance(path, str):
         raise BadInput("path must be a string (the notebook's path)")
@@ -380,10 +442,12 @@ def store_live_snapshot(store: Store, project: str, run_id: str, raw: bytes, max
     return {"which": "live", "at": "init", "size": len(data), "sha256": sha}
 
 
-def edit_run(store: Store, project: str, run_id: str, body: Any) -> dict[str, Any]:
+def edit_run(store: Store, project: str, run_id: str, raw: bytes) -> dict[str, Any]:
     """Change a run's name, notes or tags."""
+    usage = 'send a JSON object with any of "name", "notes", "tags"'
+    body = json_body(raw, usage)
     if not isinstance(body, Mapping) or not body:
-        raise BadInput('send a JSON object with any of "name", "notes", "tags"')
+        raise BadInput(usage)
     unknown = sorted(set(body) - set(EDITABLE))
     if unknown:
         raise BadInput(f"cannot edit {unknown[0]!r}; editable: {', '.join(EDITABLE)}")

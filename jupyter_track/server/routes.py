@@ -17,6 +17,8 @@ ROUTES: list[tuple[str, type[h.BaseHandler]]] = [
     ("projects", h.ProjectsHandler),
     ("runs", h.RunsHandler),
     ("changes", h.ChangesHandler),
+    ("compare", h.CompareHandler),  # the compare widget's data for runs=<project>/<id>,...
+    (r"kernels/([^/]+)/run", h.KernelRunHandler),  # the running run of a notebook's kernel (status bar)
     (_RUN, h.RunHandler),  # GET detail, PATCH name/notes/tags, DELETE
     (_RUN + "/metrics", h.MetricsHandler),
     (_RUN + "/media", h.MediaHandler),
@@ -24,6 +26,7 @@ ROUTES: list[tuple[str, type[h.BaseHandler]]] = [
     (_RUN + "/restore", h.RestoreHandler),
     (_RUN + "/snapshot", h.SnapshotHandler),
     (r"blobs/([^/]+)", h.BlobHandler),
+    (r"(.*)", h.NoRouteHandler),  # last: any other path under the namespace gets a JSON 404, not an HTML page
 ]
 
 
@@ -38,7 +41,7 @@ def handlers(base_url: str) -> list[tuple[str, type[h.BaseHandler]]]:
 
 def install(serverapp: Any) -> None:
     """Add the routes to ``serverapp`` and share the settings, worker threads and root with the handlers."""
-    from ..store.sql import redact
+    from ..store.urls import redact
 
     config = JupyterTrackServer(parent=serverapp)
     base_url = serverapp.web_app.settings["base_url"]

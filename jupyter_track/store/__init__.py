@@ -54,6 +54,7 @@ def writer_for(url: str) -> Writer:
                 lambda: open_store(url),
                 interval=settings.FLUSH_INTERVAL.number(),
                 capacity=int(settings.BUFFER_SIZE.number()),
+                url=url,
             )
         return writer
 

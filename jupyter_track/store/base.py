@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import abc
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..types import RunInfo, Series, SummaryEntry
+from ..types import SYSTEM_PREFIX, RunInfo, Series, SummaryEntry
 from .blobs import BlobStore
 
 
@@ -140,6 +141,9 @@ class Batch:
     aliases: list[AliasWrite] = field(default_factory=list)
     artifact_uses: list[ArtifactUseWrite] = field(default_factory=list)
     sweeps: list[SweepWrite] = field(default_factory=list)
+    # the time stamped on the rows the store dates itself (blob refs, artifact versions, alias moves, lineage
+    # edges); None: now. `jupyter-track migrate` passes the source's times, so a copy keeps its history.
+    at: float | None = None
 
     def __bool__(self) -> bool:
         return bool(self.runs or self.chunks or self.objects or self.summaries or self.blob_refs
@@ -241,6 +245,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def count_runs(self, project: str) -> int: ...
 
+    def next_run_number(self, project: str) -> int:
+        """The number in the name of the next run of ``project`` (``adjective-noun-N``)."""
+        return self.count_runs(project) + 1
+
     @abc.abstractmethod
     def list_runs(
         self,
@@ -256,6 +264,13 @@ class Store(abc.ABC):
 
         A listing reads one table: tags and the effective summary values, without ``meta`` (capture facts can
         be large) or per-key statistics; ``detail=True`` (what :meth:`get_run` does) adds both."""
+
+    def list_rows(self, project: str | None = None, filters: Mapping[str, Any] | None = None,
+                  order: str | None = None, limit: int | None = None, offset: int = 0,
+                  search: str | None = None) -> list[dict[str, Any]]:
+        """:meth:`list_runs` as :func:`listing_row` dicts: what a long run list (the REST API, the sidebar) shows,
+        without config or dataclasses (a store may build them straight from its rows: 10,000 runs add up)."""
+        return [listing_row(i) for i in self.list_runs(project, filters, order, limit, offset, search)]
 
     @abc.abstractmethod
     def list_projects(self) -> list[ProjectInfo]: ...
@@ -323,9 +338,6 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None: ...
 
-    def read_many(self, run_id: str, keys: Iterable[str]) -> list[Series]:
-        return [self.read_series(run_id, k) for k in keys]
-
     # -- bulk reads for the compare widget (SQLStore: one query for every run and key) -------------------------
     def read_series_many(self, run_ids: Iterable[str], keys: Iterable[str], times: bool = True
                          ) -> dict[tuple[str, str], Series]:
@@ -358,3 +370,21 @@ class Store(abc.ABC):
             if path:
                 found[run_id] = str(path)
         return found
+
+
+def listing_row(info: RunInfo) -> dict[str, Any]:
+    """One run as run lists show it: identity, state, times, tags and the effective summary values (a value that
+    is not a number, NaN, reads as None once in JSON)."""
+    return {
+        "id": info.id, "name": info.name, "state": info.state, "project": info.project, "group": info.group,
+        "job_type": info.job_type, "tags": list(info.tags), "notes": info.notes, "created_at": info.created_at,
+        "updated_at": info.updated_at, "duration": info.duration, "last_step": info.last_step,
+        "sweep_id": info.sweep_id, "summary": {k: e.value for k, e in info.summary.items()},
+    }
+
+
+def listing_summary(summary: Mapping[str, SummaryEntry]) -> dict[str, Any]:
+    """The effective summary values kept on the run row for listings (``runs.summary``): no ``system/`` keys, NaN
+    as null (JSON has no NaN)."""
+    return {k: None if isinstance(e.value, float) and math.isnan(e.value) else e.value
+            for k, e in summary.items() if not k.startswith(SYSTEM_PREFIX)}

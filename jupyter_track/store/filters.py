@@ -13,11 +13,14 @@ Example::
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from .. import settings
 from .schema import run_tags, runs, summaries
@@ -40,6 +43,9 @@ RUN_FIELDS: dict[str, sa.ColumnElement[Any]] = {
     "heartbeat_at": runs.c.heartbeat_at,  # the server's change feed: runs that turned crashed
 }
 _OPS = {"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$regex", "$exists", "$all"}
+_NUMBER_FIELDS = {"created_at", "updated_at", "finished_at", "last_step", "heartbeat_at"}
+_SCALARS = (str, int, float, bool, type(None))
+_INT64 = 2**63
 
 
 class FilterError(ValueError):
@@ -71,19 +77,20 @@ def _field(key: str, value: Any, now: float | None) -> sa.ColumnElement[bool]:
     if key == "$not":
         return sa.not_(where(value, now))
     if key == "tags":
-        return _tags(value)
+        return _tags(_checked(value, key, "scalar"))
     if key == "state":
-        return _compare(state_expr(now), value, key)
+        return _compare(state_expr(now), _checked(value, key, "text"), key)
     if key in RUN_FIELDS:
-        return _compare(RUN_FIELDS[key], value, key)
+        return _compare(RUN_FIELDS[key], _checked(value, key, "number" if key in _NUMBER_FIELDS else "text"), key)
     head, _, rest = key.partition(".")
     if head == "config" and rest:
         path = rest.split(".")
         if path[-1] == "value" and len(path) > 1:  # W&B spells config filters "config.lr.value"
             path = path[:-1]
-        return _json_compare(runs.c.config[tuple(path)], value, key)
+        return _json_compare(runs.c.config[tuple(path)], _checked(value, key, "scalar"), key)
     if head in ("summary", "summary_metrics") and rest:
-        return runs.c.id.in_(sa.select(summaries.c.run_id).where(summaries.c.key == rest, _summary(value, key)))
+        return runs.c.id.in_(sa.select(summaries.c.run_id).where(summaries.c.key == rest,
+                                                                _summary(_checked(value, key, "one type"), key)))
     raise FilterError(
         f"unknown filter field {key!r}; use one of {sorted(RUN_FIELDS)}, 'state', 'tags', 'config.<key>' "
         "or 'summary.<key>'"
@@ -97,6 +104,45 @@ def _ops(value: Any, key: str) -> list[tuple[str, Any]]:
             raise FilterError(f"unknown operator {sorted(bad)[0]!r} for {key!r}; use one of {sorted(_OPS)}")
         return list(value.items())
     return [("$eq", value)]
+
+
+def _checked(value: Any, key: str, kind: str) -> dict[str, Any]:
+    """``value`` as ``{op: operand}`` with every operand one SQL can compare with the field (``kind``: text,
+    number, scalar, or "one type": scalars, a list all numbers or all strings); a :class:`FilterError` naming the
+    key otherwise. Integers beyond 64 bits are compared as floats."""
+    return {op: _operand(key, op, operand, kind) for op, operand in _ops(value, key)}
+
+
+def _operand(key: str, op: str, operand: Any, kind: str) -> Any:
+    if op == "$exists":
+        return bool(operand)
+    if op == "$regex":
+        if not isinstance(operand, str):
+            raise FilterError(f"{key!r}: $regex takes a pattern string, not {type(operand).__name__}")
+        try:
+            re.compile(operand)
+        except re.error as exc:
+            raise FilterError(f"{key!r}: $regex {operand[:100]!r} is not a valid pattern ({exc})") from None
+        return operand
+    if op in ("$in", "$nin", "$all"):
+        if not isinstance(operand, list | tuple):
+            raise FilterError(f"{key!r}: {op} takes a list of values, not {type(operand).__name__}")
+        values = [_operand(key, "$eq", o, kind) for o in operand]
+        if kind == "one type" and len({isinstance(v, str) for v in values if v is not None}) > 1:
+            raise FilterError(f"{key!r}: give {op} values of one type (all numbers or all strings)")
+        return values
+    if not isinstance(operand, _SCALARS):
+        raise FilterError(f"{key!r}: {op} takes a string, number, boolean or null, not {type(operand).__name__} "
+                          f"(an operator is written {{\"$gt\": 0.5}})")
+    if operand is None:
+        return None
+    if kind == "number" and (isinstance(operand, bool) or not isinstance(operand, int | float)):
+        raise FilterError(f"{key!r} is a number (seconds since the epoch, or a step); {operand!r} is not one")
+    if kind == "text" and not isinstance(operand, str):
+        raise FilterError(f"{key!r} is text; compare it with a string, not {operand!r}")
+    if isinstance(operand, int) and not isinstance(operand, bool) and not -_INT64 <= operand < _INT64:
+        return float(operand)  # SQL integers are 64-bit
+    return operand
 
 
 def _compare(col: sa.ColumnElement[Any], value: Any, key: str) -> sa.ColumnElement[bool]:
@@ -125,12 +171,39 @@ def _compare(col: sa.ColumnElement[Any], value: Any, key: str) -> sa.ColumnEleme
     return sa.and_(*clauses)
 
 
+class _ByDialect(sa.ColumnElement[Any]):
+    """One expression on SQLite, another on PostgreSQL (chosen when the statement is compiled)."""
+
+    inherit_cache = True
+    _traverse_internals = [("default", InternalTraversal.dp_clauseelement),  # noqa: RUF012 - SQLAlchemy's
+                           ("postgresql", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, default: sa.ColumnElement[Any], postgresql: sa.ColumnElement[Any]) -> None:
+        self.default, self.postgresql = default, postgresql
+        self.type = default.type
+
+
+@compiles(_ByDialect)
+def _compile_by_dialect(element: _ByDialect, compiler: Any, **kw: Any) -> str:
+    chosen = element.postgresql if compiler.dialect.name == "postgresql" else element.default
+    return compiler.process(chosen, **kw)  # type: ignore[no-any-return]
+
+
+def json_as(element: Any, kind: str) -> sa.ColumnElement[Any]:
+    """A JSON element as a ``number`` or ``boolean``; NULL where it holds another JSON type. PostgreSQL's cast
+    of "auto" to a number is an error, so one run with a text learning rate would break every filter or sort on
+    ``config.lr``; SQLite compares such values as text, and sorts them after numbers."""
+    typed = element.as_float() if kind == "number" else element.as_boolean()
+    guarded = sa.case((sa.func.json_typeof(element) == kind, typed), else_=sa.null())
+    return _ByDialect(typed, guarded)
+
+
 def _typed(element: Any, operand: Any) -> sa.ColumnElement[Any]:
     """A JSON element read as the type of the value it is compared with."""
     if isinstance(operand, bool):
-        return element.as_boolean()  # type: ignore[no-any-return]
+        return json_as(element, "boolean")
     if isinstance(operand, int | float):
-        return element.as_float()  # type: ignore[no-any-return]
+        return json_as(element, "number")
     return element.as_string()  # type: ignore[no-any-return]
 
 
@@ -203,7 +276,7 @@ def order_by(
         query = query.outerjoin(s, sa.and_(s.c.run_id == runs.c.id, s.c.key == rest))
         expr = s.c.value
     elif head == "config" and rest:
-        expr = runs.c.config[tuple(rest.split("."))].as_float()
+        expr = json_as(runs.c.config[tuple(rest.split("."))], "number")
     else:
         raise FilterError(f"cannot sort by {name!r}; use a run field, 'config.<key>' or 'summary.<key>'")
     ordered = expr.desc() if descending else expr.asc()

@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 SCRIPTS = Path(__file__).with_name("migrations")
 
@@ -18,10 +18,17 @@ def alembic_config() -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the store's schema to ``revision`` in one transaction per step (Alembic's own)."""
+def upgrade(bind: Engine | Connection, revision: str = "head") -> None:
+    """Bring the store's schema to ``revision`` (on SQLite and PostgreSQL alike).
+
+    Given an engine, the migration runs in a transaction of its own; given a connection (the PostgreSQL store
+    passes the one holding its schema lock, inside a transaction), it runs in that connection's transaction."""
     cfg = alembic_config()
-    with engine.begin() as conn:
+    if isinstance(bind, Connection):
+        cfg.attributes["connection"] = bind
+        command.upgrade(cfg, revision)
+        return
+    with bind.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 

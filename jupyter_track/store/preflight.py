@@ -1,8 +1,9 @@
-"""What ``init()`` needs of the embedded SQLite store before SQLAlchemy has loaded: a few ms of stdlib sqlite3.
+"""What ``init()`` needs of a store before SQLAlchemy has loaded: stdlib sqlite3, or one psycopg round trip.
 
 ``init()`` checks here that the store can be used (a newer schema or a damaged file is refused at once) and
-counts the project's runs to name the new one; the writer thread then opens the store with SQLAlchemy and
-creates the run, off the training thread.
+numbers the project's new run to name it; the writer thread then opens the store with SQLAlchemy and creates the
+run, off the training thread. A PostgreSQL store is asked with psycopg alone (SQLAlchemy would double the time
+``init()`` takes); one not made yet, or older, is opened at once instead (its schema is made or migrated then).
 """
 
 from __future__ import annotations
@@ -11,13 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from ..errors import StoreError
-from . import revisions
-
-
-def sqlite_path(url: str) -> Path | None:
-    """The file of a ``sqlite:///…`` URL, else None."""
-    prefix = "sqlite:///"
-    return Path(url[len(prefix):]).expanduser() if url.startswith(prefix) and len(url) > len(prefix) else None
+from . import revisions, urls
 
 
 def count_runs(path: Path, project: str) -> int:
@@ -43,3 +38,40 @@ def count_runs(path: Path, project: str) -> int:
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"cannot open the store {path}: {exc} (if the file is damaged, move it away: a new "
                          "store is made in its place)") from None
+
+
+# The next run number of project %(p)s, taken atomically from its counter row (never below the project's run count
+# + 1: runs copied in by `jupyter-track migrate` count too). Plain SQL for psycopg: here and in SQLStore alike.
+NEXT_RUN_NUMBER = """
+INSERT INTO run_counters (project, n)
+VALUES (%(p)s::varchar, (SELECT count(*) + 1 FROM runs WHERE project = %(p)s::varchar))
+ON CONFLICT (project) DO UPDATE SET n = greatest(run_counters.n + 1, excluded.n)
+RETURNING n
+"""
+
+
+def server_run_number(url: str, project: str) -> int | None:
+    """The number of the next run of ``project`` in the PostgreSQL store at ``url``, taken atomically (see
+    :meth:`SQLStore.next_run_number`); None when the store is not made yet or is older (the caller opens it).
+    A newer schema is refused, and a server that cannot be reached is a :class:`StoreError`."""
+    urls.require_driver(url)
+    import psycopg
+
+    conninfo = "postgresql://" + url.split("://", 1)[1]  # psycopg takes the URL without SQLAlchemy's +driver
+    try:
+        with psycopg.connect(conninfo, connect_timeout=10, application_name="jupyter_track", autocommit=True) as conn:
+            row = conn.execute(f"SELECT to_regclass('{revisions.VERSION_TABLE}') IS NOT NULL").fetchone()
+            if not row or not row[0]:
+                return None
+            found = conn.execute(f"SELECT version_num FROM {revisions.VERSION_TABLE}").fetchone()
+            revision = found[0] if found else None
+            revisions.check(revision, urls.redact(url))
+            if revision != revisions.HEAD:
+                return None
+            number = conn.execute(NEXT_RUN_NUMBER, {"p": project}).fetchone()
+            return int(number[0]) if number else None
+    except psycopg.Error as exc:
+        advice = (" (is the server running, and the user, password and database right?)"
+                  if isinstance(exc, psycopg.OperationalError) else "")
+        raise StoreError(f"cannot open the store {urls.redact(url)}: {urls.scrub(str(exc), url).strip()}{advice}"
+                         ) from None

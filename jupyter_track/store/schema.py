@@ -8,7 +8,6 @@ float64 wall times), one row per run, key and chunk, so reading a 1M-point serie
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from .revisions import HEAD, REVISIONS
 
@@ -16,7 +15,9 @@ __all__ = ["HEAD", "REVISIONS", "metadata"]
 
 metadata = sa.MetaData()
 
-JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+# PostgreSQL too gets json, not jsonb: jsonb reorders object keys, and a run's config, summary and a sweep's
+# parameters are shown in the order they were written (W&B does the same); listings read the text as it is
+JSONType = sa.JSON()
 AutoId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 runs = sa.Table(
@@ -215,3 +216,45 @@ sweeps = sa.Table(
     sa.Column("updated_at", sa.Double, nullable=False),
     sa.Index("ix_sweeps_project_created", "project", "created_at"),
 )
+
+# Blobs kept in the database (PostgreSQL stores, see blobs.py): one row per blob, its bytes in parts of at most
+# 1 MiB, so a large one is written and read in bounded memory. 0005_shared_store
+blobs = sa.Table(
+    "blobs",
+    metadata,
+    sa.Column("sha", sa.String(64), primary_key=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+)
+
+blob_parts = sa.Table(
+    "blob_parts",
+    metadata,
+    sa.Column("sha", sa.String(64), sa.ForeignKey("blobs.sha", ondelete="CASCADE"), primary_key=True),
+    sa.Column("part", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
+# The number of the last run named in each project (the "-N" of adjective-noun-N), taken atomically by init() on a
+# server store, so processes starting at the same moment on several machines never get the same name.
+run_counters = sa.Table(
+    "run_counters",
+    metadata,
+    sa.Column("project", sa.String(255), primary_key=True),
+    sa.Column("n", sa.BigInteger, nullable=False),
+)
+
+
+# PostgreSQL compresses large values (TOAST, pglz) by default: for packed float arrays and for blobs (mostly
+# compressed media already) that costs ten times the write time for a few percent of space. Stored as they are.
+UNCOMPRESSED = {"metric_chunks": ("steps", "values", "times"), "blob_parts": ("data",)}
+
+
+def _store_uncompressed(table: sa.Table, columns: tuple[str, ...]) -> None:
+    alter = ", ".join(f'ALTER COLUMN "{c}" SET STORAGE EXTERNAL' for c in columns)
+    ddl = sa.DDL(f"ALTER TABLE {table.name} {alter}")  # type: ignore[no-untyped-call]
+    sa.event.listen(table, "after_create", ddl.execute_if(dialect="postgresql"))
+
+
+for _name, _columns in UNCOMPRESSED.items():
+    _store_uncompressed(metadata.tables[_name], _columns)

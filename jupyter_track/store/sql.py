@@ -2,6 +2,13 @@
 
 SQLite runs in WAL mode with a busy timeout; write transactions start with ``BEGIN IMMEDIATE`` so two writers
 queue on the lock instead of failing on a read→write upgrade, and readers never block writers.
+
+PostgreSQL (psycopg 3) runs plain READ COMMITTED transactions; what SQLite's single writer serialised for free is
+made explicit: the schema is created or migrated under an advisory lock, artifact versions and alias moves under
+the artifact's row lock (``SELECT … FOR UPDATE``), run names from an atomic counter row, and upserts lock their
+rows in key order (no deadlock between two writers) and are retried when the server still picks a victim.
+Connections are checked before use (``pool_pre_ping``), so a restarted server is reconnected transparently, and
+the URL's password is scrubbed from every error the driver raises.
 """
 
 from __future__ import annotations
@@ -18,10 +25,11 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from .. import settings
 from ..errors import ArtifactNotFoundError, StoreError, UsageError
 from ..types import RunInfo, Series, SummaryEntry
 from . import filters as flt
-from . import revisions
+from . import revisions, urls
 from .base import (
     AliasEvent,
     AliasWrite,
@@ -54,22 +62,18 @@ from .schema import (
     summaries,
     sweeps,
 )
+from .urls import redact
 
 _VERSION_TABLE = revisions.VERSION_TABLE
 _IN_CHUNK = 900  # bound on ids per IN (...) list; SQLite's old default limit is 999 parameters
 BUSY_TIMEOUT_MS = 60_000  # how long a write waits for another process's write lock before failing
+SCHEMA_LOCK = 0x6A745F736368656D  # pg_advisory_lock key ("jt_schem") held while the schema is made or migrated
+RETRIES = 5  # attempts of a PostgreSQL write transaction the server aborted as a deadlock/serialisation victim
+_RETRY_SQLSTATES = ("40001", "40P01")  # serialization_failure, deadlock_detected
 
 
 def _dumps(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
-
-
-def redact(url: str) -> str:
-    """The URL without its password, for messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (sa.exc.ArgumentError, ValueError):  # a malformed URL must still never be echoed with its secret
-        return "<store url>"
 
 
 class SQLStore(Store):
@@ -83,7 +87,12 @@ class SQLStore(Store):
 
     def __init__(self, url: str, blob_root: str | Path | None = None) -> None:
         self.url = url
-        parsed = make_url(url)
+        urls.require_driver(url)
+        try:
+            parsed = make_url(urls.driver_url(url))
+        except (sa.exc.ArgumentError, ValueError):
+            raise StoreError(f"{redact(url)} is not a store URL: use sqlite:////path/to/jupyter_track.db or "
+                             "postgresql://user:password@host:5432/database") from None
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":
             db = parsed.database
@@ -100,10 +109,29 @@ class SQLStore(Store):
                 json_serializer=_dumps, json_deserializer=orjson.loads,
             )
             _configure_sqlite(self.engine)
+        elif self.dialect == "postgresql":
+            # a pool per process: the writer thread, the server's worker threads and readers each hold one
+            # connection at most; pre-ping replaces connections a restarted server dropped
+            self.engine = sa.create_engine(
+                parsed, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_timeout=60, pool_recycle=1800,
+                # a write waits for another's row locks as long as an SQLite write waits for the file lock
+                connect_args={"connect_timeout": 10, "application_name": "jupyter_track",
+                              "options": f"-c lock_timeout={BUSY_TIMEOUT_MS}"},
+                json_serializer=_dumps, json_deserializer=orjson.loads,
+            )
         else:
-            self.engine = sa.create_engine(parsed, pool_pre_ping=True, json_serializer=_dumps,
-                                           json_deserializer=orjson.loads)
-        self.blobs = BlobStore(blob_root if blob_root is not None else blob_root_for(url))
+            raise StoreError(f"{redact(url)}: jupyter_track stores runs in SQLite (sqlite:///…) or PostgreSQL "
+                             f"(postgresql://…), not {self.dialect}")
+        _scrub_errors(self.engine, url)
+        if self.dialect == "postgresql":
+            _replace_nul(self.engine)
+        self.blobs: BlobStore
+        if self.dialect == "postgresql" and blob_root is None:
+            from .blobs_db import DatabaseBlobStore
+
+            self.blobs = DatabaseBlobStore(self.engine, settings.BLOB_DIR.text())
+        else:
+            self.blobs = BlobStore(blob_root if blob_root is not None else blob_root_for(url))
         try:
             self._prepare_schema()
         except StoreError:
@@ -111,30 +139,63 @@ class SQLStore(Store):
             raise
         except sa.exc.DBAPIError as exc:
             self.engine.dispose()
+            if self.dialect != "sqlite":
+                raise StoreError(f"cannot open the store {redact(url)}: {urls.scrub(str(exc.orig), url).strip()} "
+                                 "(is the server running, and the user, password and database right?)") from None
             raise StoreError(f"cannot open the store {redact(url)}: {exc.orig} (if the file is damaged, move it "
                              "away: a new store is made in its place)") from None
 
     # -- schema -----------------------------------------------------------------------------------------------
     def _prepare_schema(self) -> None:
+        if self.dialect == "postgresql":
+            self._prepare_schema_locked()
+            return
         with self._write() as conn:
-            inspector = sa.inspect(conn)
-            if not inspector.has_table(_VERSION_TABLE) and inspector.has_table("runs"):
-                self._adopt_legacy_version(conn, inspector)
-            if not inspector.has_table(_VERSION_TABLE):
-                if inspector.has_table("runs"):
-                    raise StoreError(f"{redact(self.url)} has jupyter_track tables but no schema version; "
-                                     "it was not made by jupyter_track or is damaged")
-                metadata.create_all(conn)
-                conn.execute(sa.text(f"CREATE TABLE {_VERSION_TABLE} (version_num VARCHAR(32) NOT NULL PRIMARY KEY)"))
-                conn.execute(sa.text(f"INSERT INTO {_VERSION_TABLE} (version_num) VALUES (:v)"), {"v": HEAD})
-                return
-            revision = conn.scalar(sa.text(f"SELECT version_num FROM {_VERSION_TABLE}"))
-        if revision == HEAD:
+            revision = self._create_or_read_schema(conn)
+        if revision is None or revision == HEAD:
             return
         revisions.check(revision, redact(self.url))
         from .migrate import upgrade  # alembic is imported only when a migration is due
 
         upgrade(self.engine)
+
+    def _prepare_schema_locked(self) -> None:
+        """PostgreSQL: create or migrate the schema holding an advisory lock, so processes that connect to an
+        empty (or older) database at the same moment do it once, one after the other; DDL is transactional
+        there, so a schema is made completely or not at all."""
+        lock = sa.text("SELECT pg_advisory_lock(:key)").bindparams(key=SCHEMA_LOCK)
+        with self.engine.connect() as conn:
+            conn.execute(lock)
+            conn.commit()
+            try:
+                with conn.begin():
+                    revision = self._create_or_read_schema(conn)
+                    if revision is not None and revision != HEAD:
+                        revisions.check(revision, redact(self.url))
+                        from .migrate import upgrade
+
+                        upgrade(conn)
+            finally:
+                try:
+                    conn.execute(sa.text("SELECT pg_advisory_unlock(:key)").bindparams(key=SCHEMA_LOCK))
+                    conn.commit()
+                except sa.exc.DBAPIError:
+                    pass  # the connection is gone, and the lock with its session
+
+    def _create_or_read_schema(self, conn: Connection) -> str | None:
+        """The store's schema revision; a new store gets the head schema first (and None is returned)."""
+        inspector = sa.inspect(conn)
+        if not inspector.has_table(_VERSION_TABLE) and inspector.has_table("runs"):
+            self._adopt_legacy_version(conn, inspector)
+        if not inspector.has_table(_VERSION_TABLE):
+            if inspector.has_table("runs"):
+                raise StoreError(f"{redact(self.url)} has jupyter_track tables but no schema version; "
+                                 "it was not made by jupyter_track or is damaged")
+            metadata.create_all(conn)
+            conn.execute(sa.text(f"CREATE TABLE {_VERSION_TABLE} (version_num VARCHAR(32) NOT NULL PRIMARY KEY)"))
+            conn.execute(sa.text(f"INSERT INTO {_VERSION_TABLE} (version_num) VALUES (:v)"), {"v": HEAD})
+            return None
+        return conn.scalar(sa.text(f"SELECT version_num FROM {_VERSION_TABLE}"))  # type: ignore[no-any-return]
 
     def _adopt_legacy_version(self, conn: Connection, inspector: Any) -> None:
         """A store made before the version table had our name kept our revision in ``alembic_version``:
@@ -168,11 +229,27 @@ class SQLStore(Store):
     def write_batch(self, batch: Batch) -> None:
         if not batch:
             return
+        for attempt in range(RETRIES):
+            try:
+                self._write_batch(batch)
+                return
+            except sa.exc.DBAPIError as exc:
+                # PostgreSQL aborts one of two transactions that lock rows in opposite orders (or conflict under a
+                # stricter isolation level the server may be configured with): that one is simply run again
+                if self.dialect != "postgresql" or _sqlstate(exc) not in _RETRY_SQLSTATES or attempt == RETRIES - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
+    def _write_batch(self, batch: Batch) -> None:
+        # A batch may be written twice: when the connection drops during COMMIT the writer cannot tell whether it
+        # landed and retries it. So rows with a natural key (runs, chunks by (run, key, seq), sweeps) are inserted
+        # "if absent", deletes and upserts are idempotent anyway; only media rows (no natural key) could repeat.
         with self._write() as conn:
             for rw in batch.runs:
                 tags = {} if rw.tags is None else {"tags": list(dict.fromkeys(rw.tags))}
                 if rw.create:
-                    conn.execute(runs.insert().values(id=rw.id, **{"summary": {}, "tags": [], **rw.fields, **tags}))
+                    self._insert_ignore(conn, runs, [{"id": rw.id, "summary": {}, "tags": [], **rw.fields, **tags}],
+                                        ["id"])
                 elif rw.fields or tags:
                     conn.execute(runs.update().where(runs.c.id == rw.id).values(**rw.fields, **tags))
                 if rw.tags is not None:
@@ -185,10 +262,10 @@ class SQLStore(Store):
                         metric_chunks.c.run_id == c.run_id, metric_chunks.c.key == c.key,
                         metric_chunks.c.seq.between(*c.replaces)))
             if batch.chunks:
-                conn.execute(metric_chunks.insert(), [
+                self._insert_ignore(conn, metric_chunks, [
                     {"run_id": c.run_id, "key": c.key, "seq": c.seq, "n": c.n, "first_step": c.first_step,
                      "last_step": c.last_step, "steps": c.steps, "values": c.values, "times": c.times}
-                    for c in batch.chunks])
+                    for c in batch.chunks], ["run_id", "key", "seq"])
             if batch.objects:
                 conn.execute(objects.insert(), [
                     {"run_id": o.run_id, "key": o.key, "step": o.step, "time": o.time, "kind": o.kind, "data": o.data}
@@ -201,12 +278,12 @@ class SQLStore(Store):
                     if b.replace and b.run_id is not None:
                         conn.execute(blob_refs.delete().where(blob_refs.c.run_id == b.run_id,
                                                               blob_refs.c.owner == b.owner, blob_refs.c.name == b.name))
-                now = time.time()
+                now = time.time() if batch.at is None else batch.at
                 rows = [{"sha": b.sha, "owner": b.owner, "name": b.name, "run_id": b.run_id, "size": b.size,
                          "created_at": now} for b in batch.blob_refs]
                 self._upsert(conn, blob_refs, rows, ["sha", "owner", "name"])
             if batch.artifacts or batch.aliases or batch.artifact_uses:
-                now = time.time()
+                now = time.time() if batch.at is None else batch.at
                 for aw in batch.artifacts:
                     self._write_artifact(conn, aw, now)
                 for al in batch.aliases:
@@ -217,25 +294,28 @@ class SQLStore(Store):
                         for u in batch.artifact_uses], ["run_id", "version_id", "direction"])
             for sw in batch.sweeps:
                 if sw.create:
-                    conn.execute(sweeps.insert().values(id=sw.id, **sw.fields))
+                    self._insert_ignore(conn, sweeps, [{"id": sw.id, **sw.fields}], ["id"])
                 elif sw.fields:
                     conn.execute(sweeps.update().where(sweeps.c.id == sw.id).values(**sw.fields))
 
     def _upsert(self, conn: Connection, table: sa.Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
-        if self.dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
-        stmt = insert(table)
+        """Insert ``rows`` or update the rows with their ``keys``. The last row of each key wins (PostgreSQL
+        refuses one statement that updates a row twice), and rows go in key order, so two writers upserting
+        overlapping rows lock them in the same order and never deadlock."""
+        stmt = self._insert(table)
         update = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
-        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=update), rows)
+        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=update), _last_per_key(rows, keys))
 
     def _insert_ignore(self, conn: Connection, table: sa.Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
+        conn.execute(self._insert(table).on_conflict_do_nothing(index_elements=keys), _last_per_key(rows, keys))
+
+    def _insert(self, table: sa.Table) -> Any:
+        """The dialect's INSERT of ``table``, the one with ``ON CONFLICT`` clauses."""
         if self.dialect == "sqlite":
             from sqlalchemy.dialects.sqlite import insert
         else:
             from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
-        conn.execute(insert(table).on_conflict_do_nothing(index_elements=keys), rows)
+        return insert(table)
 
     # -- artifact writes (inside write_batch's transaction) -------------------------------------------------------
     def _collection(self, conn: Connection, project: str, name: str, type: str | None = None) -> Any:
@@ -340,11 +420,22 @@ class SQLStore(Store):
             return int(conn.scalar(sa.select(sa.func.count()).select_from(runs).where(runs.c.project == project))
                        or 0)
 
+    def next_run_number(self, project: str) -> int:
+        """PostgreSQL: taken from the project's counter row in one atomic statement, so runs started at the same
+        moment in several processes or machines get distinct names (never below the project's run count + 1:
+        runs copied in by ``jupyter-track migrate`` count too). SQLite: the run count + 1."""
+        if self.dialect != "postgresql":
+            return super().next_run_number(project)
+        from .preflight import NEXT_RUN_NUMBER  # the statement init()'s preflight runs without SQLAlchemy
+
+        with self._write() as conn:
+            return int(conn.exec_driver_sql(NEXT_RUN_NUMBER, {"p": project}).scalar_one())
+
     # -- reads for the server extension -------------------------------------------------------------------------
     def count_matching(self, project: str | None = None, filters: Mapping[str, Any] | None = None,
                        search: str | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(runs).where(_matching(project, filters, search, time.time()))
-        with self._read() as conn:
+        with self._read() as conn, _pattern_errors():
             return int(conn.scalar(query) or 0)
 
     def blob_referenced(self, sha: str) -> bool:
@@ -372,27 +463,50 @@ class SQLStore(Store):
         search: str | None = None,
         detail: bool = False,
     ) -> list[RunInfo]:
+        if not detail:
+            listed = self._json_as_text(_LISTED)
+            return [_listed_run(*r) for r in self._listing(listed, project, filters, order, limit, offset, search)]
+        columns = [c for c in runs.c if c.name not in ("state", "summary", "tags")]
+        rows = self._listing(columns, project, filters, order, limit, offset, search)
+        infos = [_run_info(r) for r in rows]
+        with self._read() as conn:
+            for info in infos:
+                self._add_detail(conn, info)
+        return infos
+
+    def list_rows(self, project: str | None = None, filters: Mapping[str, Any] | None = None,
+                  order: str | None = None, limit: int | None = None, offset: int = 0,
+                  search: str | None = None) -> list[dict[str, Any]]:
+        loads = orjson.loads
+        return [
+            {"id": id, "name": name, "state": state, "project": project, "group": group, "job_type": job_type,
+             "tags": loads(tags) if tags else [], "notes": notes, "created_at": created_at, "updated_at": updated_at,
+             # RunInfo.duration's rule, inline: this loop is the whole cost of a 10,000-run list
+             "duration": max(0.0, (finished_at if finished_at is not None else (heartbeat_at or updated_at))
+                             - created_at),
+             "last_step": last_step, "sweep_id": sweep_id, "summary": loads(summary) if summary else {}}
+            for (id, name, project, group, job_type, notes, created_at, updated_at, heartbeat_at, finished_at,
+                 last_step, sweep_id, summary, tags, state)
+            in self._listing(self._json_as_text(_ROW_COLUMNS), project, filters, order, limit, offset, search)]
+
+    def _json_as_text(self, columns: Sequence[sa.Column[Any]]) -> list[Any]:
+        """``columns`` with the JSON ones read as text, for the caller to parse: SQLAlchemy's per-value JSON
+        processing costs more than the parse (PostgreSQL: cast in SQL, else psycopg parses them itself)."""
+        as_text = sa.cast if self.dialect == "postgresql" else sa.type_coerce
+        return [as_text(c, sa.Text) if c.name in _JSON_COLUMNS else c for c in columns]
+
+    def _listing(self, columns: Sequence[Any], project: str | None, filters: Mapping[str, Any] | None,
+                 order: str | None, limit: int | None, offset: int, search: str | None) -> list[Any]:
+        """``columns`` and, last, the state of the matching runs in ``order``: one tuple per run."""
         now = time.time()
-        cond = _matching(project, filters, search, now)
-        state = flt.state_expr(now).label("state")
-        columns: list[Any]
-        if detail:
-            columns = [c for c in runs.c if c.name not in ("state", "summary", "tags")] + [state]
-        else:  # JSON as text, parsed below: SQLAlchemy's per-value JSON processing costs more than the parse
-            columns = [sa.type_coerce(c, sa.Text) if c.name in _JSON_COLUMNS else c for c in _LISTED] + [state]
-        query = flt.order_by(sa.select(*columns).select_from(runs).where(cond), order, now)
+        query: Any = sa.select(*columns, flt.state_expr(now).label("state")).select_from(runs)
+        query = flt.order_by(query.where(_matching(project, filters, search, now)), order, now)
         if limit is not None:
             query = query.limit(limit)
         if offset:
             query = query.offset(offset)
-        with self._read() as conn:
-            rows = conn.execute(query).all()
-            if not detail:
-                return [_listed_run(*r) for r in rows]
-            infos = [_run_info(r) for r in rows]
-            for info in infos:
-                self._add_detail(conn, info)
-        return infos
+        with self._read() as conn, _pattern_errors():
+            return list(conn.execute(query).all())
 
     def _add_detail(self, conn: Connection, info: RunInfo) -> None:
         """Tags and every summary entry with its statistics, from their own tables."""
@@ -422,21 +536,13 @@ class SQLStore(Store):
             return list(conn.scalars(query))
 
     def read_series(self, run_id: str, key: str, after_step: int | None = None) -> Series:
-        import numpy as np
-
         query = (sa.select(metric_chunks.c.steps, metric_chunks.c["values"], metric_chunks.c.times)
                  .where(metric_chunks.c.run_id == run_id, metric_chunks.c.key == key)
                  .order_by(metric_chunks.c.seq))
         if after_step is not None:
             query = query.where(metric_chunks.c.last_step > after_step)
         with self._read() as conn:
-            rows = conn.execute(query).all()
-        series = Series(
-            key=key,
-            steps=np.frombuffer(b"".join(r[0] for r in rows), dtype="<i8"),
-            values=np.frombuffer(b"".join(r[1] for r in rows), dtype="<f8"),
-            times=np.frombuffer(b"".join(r[2] for r in rows), dtype="<f8"),
-        )
+            series = _joined(key, conn.execute(query).all())
         if after_step is not None and len(series.steps) and series.steps[0] <= after_step:
             keep = series.steps > after_step  # a merged chunk also holds points read before
             series = Series(key, series.steps[keep], series.values[keep], series.times[keep])
@@ -447,8 +553,6 @@ class SQLStore(Store):
                          ) -> dict[tuple[str, str], Series]:
         from itertools import groupby
 
-        import numpy as np
-
         ids, wanted = list(dict.fromkeys(run_ids)), list(dict.fromkeys(keys))
         c = metric_chunks.c
         rows: list[Any] = []
@@ -458,16 +562,8 @@ class SQLStore(Store):
                          .where(c.run_id.in_(ids[lo:lo + _IN_CHUNK]), c.key.in_(wanted))
                          .order_by(c.run_id, c.key, c.seq))
                 rows += conn.execute(query).all()
-        found: dict[tuple[str, str], Series] = {}
-        for (run_id, key), group in groupby(rows, key=lambda r: (r[0], r[1])):
-            chunks = list(group)
-            found[(run_id, key)] = Series(
-                key=key,
-                steps=np.frombuffer(b"".join(r[2] for r in chunks), dtype="<i8"),
-                values=np.frombuffer(b"".join(r[3] for r in chunks), dtype="<f8"),
-                times=np.frombuffer(b"".join(r[4] for r in chunks) if times else b"", dtype="<f8"),
-            )
-        return found
+        return {(run_id, key): _joined(key, [r[2:] for r in group], times)
+                for (run_id, key), group in groupby(rows, key=lambda r: (r[0], r[1]))}
 
     def series_keys(self, run_id: str) -> list[str]:
         query = (sa.select(metric_chunks.c.key).where(metric_chunks.c.run_id == run_id).distinct()
@@ -586,11 +682,74 @@ def _matching(project: str | None, filters: Mapping[str, Any] | None, search: st
     if project is not None:
         cond = sa.and_(runs.c.project == project, cond)
     if search:
-        like = f"%{search.lower()}%"
-        tagged = sa.select(run_tags.c.run_id).where(sa.func.lower(run_tags.c.tag).like(like))
-        cond = sa.and_(cond, sa.or_(sa.func.lower(runs.c.name).like(like), sa.func.lower(runs.c.id).like(like),
-                                    sa.func.lower(runs.c.notes).like(like), runs.c.id.in_(tagged)))
+        # the text is matched literally ("lr_0.1" has no wildcard) and without case, the same on both backends
+        like = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+        def has(column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+            return sa.func.lower(column).like(like, escape="\\")
+
+        tagged = sa.select(run_tags.c.run_id).where(has(run_tags.c.tag))
+        cond = sa.and_(cond, sa.or_(has(runs.c.name), has(runs.c.id), has(runs.c.notes), runs.c.id.in_(tagged)))
     return cond
+
+
+@contextmanager
+def _pattern_errors() -> Iterator[None]:
+    """A ``$regex`` that Python accepts but PostgreSQL's regex engine refuses (e.g. ``(?P<n>x)``): a
+    :class:`FilterError` naming the problem, like every other bad filter."""
+    try:
+        yield
+    except sa.exc.DataError as exc:
+        if _sqlstate(exc) != "2201B":  # invalid_regular_expression
+            raise
+        message = str(getattr(exc, "orig", exc)).splitlines()[0]
+        raise flt.FilterError(f"$regex: PostgreSQL cannot use this pattern ({message}); use POSIX syntax") from None
+
+
+def _sqlstate(exc: sa.exc.DBAPIError) -> str | None:
+    return getattr(exc.orig, "sqlstate", None)
+
+
+def _last_per_key(rows: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
+    if len(rows) < 2:
+        return rows
+    unique = {tuple(r[k] for k in keys): r for r in rows}
+    return [unique[k] for k in sorted(unique, key=lambda key: tuple((v is None, v) for v in key))]
+
+
+def _scrub_errors(engine: Engine, url: str) -> None:
+    """Every driver error of ``engine`` (connection failures included) loses the URL's password, wherever the
+    driver put it in its message: the errors reach logs, the writer's warnings and the server's answers."""
+    if urls.password(url) is None:
+        return
+
+    @event.listens_for(engine, "handle_error")
+    def _scrub(context: Any) -> None:
+        for exc in (context.original_exception, context.sqlalchemy_exception):
+            if exc is not None and exc.args:
+                exc.args = tuple(urls.scrub(a, url) if isinstance(a, str) else a for a in exc.args)
+
+
+def _replace_nul(engine: Engine) -> None:
+    """PostgreSQL text cannot hold NUL characters (SQLite's can): in every text parameter one becomes U+FFFD, so
+    a name or tag with one is stored (not a write the writer retries forever) and an id with one matches nothing
+    (a 404, not a server error)."""
+
+    def clean(params: Any) -> Any:
+        if isinstance(params, dict):
+            return {k: v.replace("\x00", "\ufffd") if isinstance(v, str) and "\x00" in v else v
+                    for k, v in params.items()}
+        if isinstance(params, list | tuple) and params and isinstance(params[0], dict | list | tuple):
+            return type(params)(clean(p) for p in params)
+        if isinstance(params, list | tuple):
+            return type(params)(v.replace("\x00", "\ufffd") if isinstance(v, str) and "\x00" in v else v
+                                for v in params)
+        return params
+
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def _clean(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+               ) -> tuple[str, Any]:
+        return statement, clean(parameters)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -638,6 +797,19 @@ def _version_records(conn: Connection, rows: Sequence[Any]) -> list[ArtifactVers
         for r in rows]
 
 
+def _joined(key: str, chunks: Sequence[Any], times: bool = True) -> Series:
+    """The series of ``key`` from its chunk rows ``(steps, values, times)`` in ``seq`` order (``times=False``: an
+    empty times array)."""
+    import numpy as np
+
+    return Series(
+        key=key,
+        steps=np.frombuffer(b"".join(r[0] for r in chunks), dtype="<i8"),
+        values=np.frombuffer(b"".join(r[1] for r in chunks), dtype="<f8"),
+        times=np.frombuffer(b"".join(r[2] for r in chunks) if times else b"", dtype="<f8"),
+    )
+
+
 def _summary_row(run_id: str, key: str, e: SummaryEntry) -> dict[str, Any]:
     # NaN is kept as NULL in both columns (SQL has no portable NaN); reads turn a NULL with count > 0 back into NaN.
     numeric = isinstance(e.value, int | float)
@@ -654,6 +826,10 @@ _JSON_COLUMNS = ("config", "summary", "tags")
 _LISTED = [runs.c[name] for name in (
     "id", "project", "entity", "name", "group_name", "job_type", "notes", "config", "created_at", "updated_at",
     "heartbeat_at", "finished_at", "exit_code", "last_step", "sweep_id", "host", "pid", "summary", "tags")]
+# what list_rows reads (base.listing_row's fields)
+_ROW_COLUMNS = [runs.c[name] for name in (
+    "id", "name", "project", "group_name", "job_type", "notes", "created_at", "updated_at", "heartbeat_at",
+    "finished_at", "last_step", "sweep_id", "summary", "tags")]
 
 
 def _listed_run(id: str, project: str, entity: str | None, name: str, group: str | None, job_type: str | None,

@@ -3,8 +3,13 @@
 ``log()`` only appends a record to its run's :class:`RunBuffer`; the :class:`Writer` drains every buffer at
 the flush interval (or early, when a buffer passes its high-water mark), packs the records into per-key
 columnar chunks, keeps each run's summary statistics, and applies everything as one
-:meth:`~jupyter_track.store.base.Store.write_batch` transaction. A failed write keeps its batch and retries;
-the error is re-raised from :meth:`Writer.flush`, so nothing is dropped silently.
+:meth:`~jupyter_track.store.base.Store.write_batch` transaction.
+
+A failed write (disk full, read-only store, database server restarting) keeps its batch and retries it with
+capped exponential back-off; meanwhile new records stay in the run buffers, so memory stays bounded and
+``log()`` goes on returning at once until a buffer is full (then it waits: back-pressure). The user is told once
+per outage, in the log, what went wrong and how many points are held; :meth:`Writer.flush` (and so
+``finish()``) raises :class:`StoreError` with that count; nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import enum
 import gc
 import logging
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,7 +29,8 @@ from typing import Any
 
 from ..errors import StoreError
 from ..types import SummaryEntry
-from .base import Batch, BlobRefWrite, ChunkWrite, ObjectWrite, RunWrite, Store, SummaryWrite
+from .base import Batch, BlobRefWrite, ChunkWrite, ObjectWrite, RunWrite, Store, SummaryWrite, listing_summary
+from .urls import scrub, sqlite_path
 
 log = logging.getLogger("jupyter_track")
 
@@ -31,6 +38,7 @@ CHUNK_MAX = 65536  # points per chunk row at most
 SMALL_CHUNK = 1024  # chunks below this stay "open" and are merged, so slow loops don't leave one row per point
 MERGE_AFTER = 16  # open chunks per key that trigger a merge
 HEARTBEAT_EVERY = 5.0  # seconds between heartbeats of an idle run
+RETRY_MAX = 8.0  # seconds between retries of a failed write at most (back-off doubles from the flush interval)
 
 OP = None  # first element of an op record; metric records start with their int step
 
@@ -69,6 +77,12 @@ class RunBuffer:
             self.has_ops = True
         self.wake.set()
 
+    def points(self) -> int:
+        """Logged values held here (metric values, media, system samples), for "not saved" messages."""
+        with self.lock:
+            return sum(len(r[2]) + len(r[3] or ()) if r[0] is not OP
+                       else len(r[2][2]) if r[1] == "system" else 0 for r in self.items)
+
     def take(self) -> tuple[list[tuple[Any, ...]], bool]:
         """Everything buffered so far, and whether it holds op records."""
         with self.lock:
@@ -99,6 +113,15 @@ class _RunState:
     closing: bool = False
 
 
+@dataclass
+class _Pending:
+    """A packed batch not yet committed, and how many logged values it carries (chunk merges make
+    ``batch.points()`` an undercount of what a failed write holds back)."""
+
+    batch: Batch
+    points: int
+
+
 class WriterState(enum.Enum):
     NEW = "new"
     RUNNING = "running"
@@ -118,22 +141,27 @@ class Writer:
         writer.flush()                           # block until everything appended so far is durable
     """
 
-    def __init__(self, opener: Callable[[], Store], interval: float = 0.5, capacity: int = 100_000) -> None:
+    def __init__(self, opener: Callable[[], Store], interval: float = 0.5, capacity: int = 100_000,
+                 url: str = "") -> None:
         self._opener = opener
+        self.url = url  # only to name a fault of the store's file system in messages
         self._store: Store | None = None
         self.interval = min(max(interval, 0.01), 1.0)
         self.capacity = capacity
         self.state = WriterState.NEW
         self.error: BaseException | None = None
         self._runs: dict[str, _RunState] = {}
-        self._pending: list[Batch] = []
-        self._wake = threading.Event()
+        self._pending: list[_Pending] = []
+        self._packed = 0  # values packed by the _collect running now
+        self._wake = threading.Event()  # the interval's wake-up, set early by a buffer at its high-water mark
+        self._kick = threading.Event()  # flush()/stop(): cuts a back-off wait short, which _wake does not
+        self._failures = 0  # failed writes in a row
+        self._retry_at: float | None = None  # monotonic time of the next retry while writes fail
         self._cond = threading.Condition()
         self._requested = 0
         self._completed = 0
         self._lock = threading.Lock()  # serialises flush work between the thread and a final flush at exit
         self._thread: threading.Thread | None = None
-        self.points_written = 0
 
     @property
     def store(self) -> Store:
@@ -180,9 +208,13 @@ class Writer:
             return
         self.state = WriterState.STOPPED
         self._wake.set()
+        self._kick.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
         self._flush_once()
+        if self.error is not None and self._pending:
+            log.error("jupyter_track: %s: %d logged points could not be saved and are lost as this process ends",
+                      describe(self.error, self.url), self.unsaved())
 
     # -- flushing ---------------------------------------------------------------------------------------------
     def flush(self, timeout: float | None = 60.0) -> None:
@@ -194,6 +226,7 @@ class Writer:
                 self._requested += 1
                 target = self._requested
             self._wake.set()
+            self._kick.set()  # an explicit flush retries a failed write now, whatever the back-off says
             deadline = None if timeout is None else time.monotonic() + timeout
             with self._cond:
                 while self._completed < target:
@@ -205,18 +238,31 @@ class Writer:
         # written); only batches left behind by a failed write are unsaved.
         with self._lock:
             failed = self.error is not None and bool(self._pending)
-            unsaved = sum(b.points() for b in self._pending)
+            unsaved = self._unsaved() if failed else 0
+            error = self.error
         if failed:
-            reason = getattr(self.error, "orig", None) or self.error  # the driver's words, not SQLAlchemy's wrapper
             raise StoreError(
-                f"{unsaved} logged points (and run updates) are not saved yet: {reason}; they are kept in "
-                "memory and retried — free the disk or fix the store, then call finish() again"
-            ) from self.error
+                f"{describe(error, self.url)}: {unsaved} logged points (and run updates) are not saved yet; they "
+                f"are kept in memory and retried — {advice(error, self.url)}, then call flush() or finish() again"
+            ) from error
+
+    def unsaved(self) -> int:
+        """Logged values not yet in the store: in batches a failed write holds back, and still buffered."""
+        with self._lock:
+            return self._unsaved()
+
+    def _unsaved(self) -> int:  # with _lock held
+        return sum(p.points for p in self._pending) + sum(s.buffer.points() for s in self._runs.values())
 
     def _loop(self) -> None:
         while self.state is WriterState.RUNNING:
-            self._wake.wait(self.interval)
+            retry_at = self._retry_at
+            if retry_at is None:
+                self._wake.wait(self.interval)
+            else:  # back-off: a full buffer's wake-ups must not turn it into a busy retry loop
+                self._kick.wait(max(0.0, retry_at - time.monotonic()))
             self._wake.clear()
+            self._kick.clear()
             with self._cond:
                 target = self._requested
             self._flush_once()
@@ -226,6 +272,11 @@ class Writer:
 
     def _flush_once(self) -> None:
         with self._lock:
+            # What a failed write held back goes first; while it still fails, new records stay in the run
+            # buffers (bounded: log() waits once one is full) instead of piling up here without limit.
+            if self._pending and not self._write_pending():
+                return
+            self._packed = 0
             try:
                 batch = self._collect()
             except BaseException as exc:  # thread boundary: record, never lose the thread
@@ -233,20 +284,42 @@ class Writer:
                 log.exception("jupyter_track: could not prepare logged data")
                 return
             if batch:
-                self._pending.append(batch)
-            while self._pending:
-                try:
-                    self.store.write_batch(self._pending[0])
-                except Exception as exc:  # noqa: BLE001 - thread boundary: keep the batch, retry at the next tick
-                    if self.error is None or type(exc) is not type(self.error):
-                        log.warning("jupyter_track: writing to the store failed, will retry: %s",
-                                    getattr(exc, "orig", None) or exc)
-                    self.error = exc
-                    return
-                self.points_written += self._pending.pop(0).points()
-            self.error = None
+                self._pending.append(_Pending(batch, self._packed))
+            if not self._write_pending():
+                return
             for run_id in [r for r, s in self._runs.items() if s.closing and not s.buffer.items]:
                 del self._runs[run_id]
+
+    def _write_pending(self) -> bool:
+        """Commit the held batches in order; on failure keep them, schedule a retry and say so once."""
+        if self._retry_at is not None and self._store is not None:
+            # a retry connects afresh: a pooled connection opened while the store was read-only stays read-only
+            # after the fault is cleared, and one to a restarted database server is dead
+            self._store.close()
+        while self._pending:
+            try:
+                self.store.write_batch(self._pending[0].batch)
+            except Exception as exc:  # noqa: BLE001 - thread boundary: keep the batch, retry with back-off
+                self._failed(exc)
+                return False
+            self._pending.pop(0)
+        if self._retry_at is not None:
+            log.warning("jupyter_track: the store takes writes again; the logged data held in memory is saved")
+        self.error = None
+        self._failures = 0
+        self._retry_at = None
+        return True
+
+    def _failed(self, exc: BaseException) -> None:
+        self._failures += 1
+        delay = min(RETRY_MAX, self.interval * 2 ** min(self._failures - 1, 16))
+        self._retry_at = time.monotonic() + delay
+        if self._failures == 1:  # once per outage, not once per retry
+            log.warning("jupyter_track: %s: %d logged points are not saved yet; they are kept in memory and the "
+                        "write is retried with back-off (every %.0f s at most); log() goes on until the buffer of "
+                        "%d calls per run is full — %s", describe(exc, self.url), self._unsaved(), RETRY_MAX,
+                        self.capacity, advice(exc, self.url))
+        self.error = exc
 
     # -- packing ----------------------------------------------------------------------------------------------
     def _collect(self) -> Batch:
@@ -272,7 +345,7 @@ class Writer:
                 if changed:
                     fields["updated_at"] = now
                     fields["last_step"] = state.last_step
-                    fields["summary"] = _listing_summary(state.summary)
+                    fields["summary"] = listing_summary(state.summary)
                 batch.runs.append(RunWrite(id=run_id, fields=fields))
                 state.last_heartbeat = now
         return batch
@@ -309,6 +382,7 @@ class Writer:
     def _series(self, run_id: str, state: _RunState, steps: list[int], times: list[float],
                 scalars: list[dict[str, float]], batch: Batch) -> None:
         for key, s, v, t in _columns(steps, times, scalars):
+            self._packed += len(s)
             self._chunks(run_id, state, key, s, v, t, batch)
             self._summarise(state, key, s, v)
             batch.summaries.append(SummaryWrite(run_id, key, state.summary[key]))
@@ -318,6 +392,7 @@ class Writer:
         touched: set[str] = set()
         for step, t, entries in zip(steps, times, rich, strict=False):
             for key, kind, data in entries or ():
+                self._packed += 1
                 batch.objects.append(ObjectWrite(run_id, key, step, t, kind, data))
                 self._summarise_object(state, key, kind, data, step)
                 touched.add(key)
@@ -360,7 +435,7 @@ class Writer:
             seq = state.next_seq.get(key, 0)
             state.next_seq[key] = seq + 1
             cs, cv, ct = s[lo:hi], v[lo:hi], t[lo:hi]
-            batch.chunks.append(_chunk(run_id, key, seq, cs, cv, ct))
+            batch.chunks.append(pack_chunk(run_id, key, seq, cs, cv, ct))
             if hi - lo >= SMALL_CHUNK:
                 continue
             opened = state.open_chunks.setdefault(key, [])
@@ -373,7 +448,7 @@ class Writer:
                 # chunks of this batch that the merge covers are not written separately
                 batch.chunks[:] = [c for c in batch.chunks
                                    if not (c.run_id == run_id and c.key == key and first <= c.seq <= seq)]
-                batch.chunks.append(_chunk(run_id, key, first, ms, mv, mt, replaces=(first, seq)))
+                batch.chunks.append(pack_chunk(run_id, key, first, ms, mv, mt, replaces=(first, seq)))
                 state.open_chunks[key] = [] if len(ms) >= SMALL_CHUNK else [_OpenChunk(first, ms, mv, mt)]
 
     @staticmethod
@@ -403,10 +478,61 @@ class Writer:
             entry.value = data if kind == "text" else {"_type": kind, **data} if isinstance(data, dict) else data
 
 
-def _listing_summary(summary: dict[str, SummaryEntry]) -> dict[str, Any]:
-    """The effective summary values kept on the run row for listings (NaN as null: JSON has no NaN)."""
-    return {k: None if isinstance(e.value, float) and math.isnan(e.value) else e.value
-            for k, e in summary.items() if not k.startswith("system/")}
+_FAULTS = (  # words of SQLite's, PostgreSQL's and the OS's messages → what the user should hear
+    (("disk is full", "no space left", "disk full", "file too large", "quota"), "the store's disk is full",
+     "free some disk space"),
+    (("readonly", "read-only", "read only"), "the store is read-only",
+     "make the store writable again"),
+    (("connect", "closed the connection", "terminating connection", "starting up", "shutting down",
+      "server closed", "connection refused"), "the store's database server cannot be reached",
+     "start the database server or check the network"),
+)
+
+
+def _local_fault(url: str) -> str:
+    """Words for the OS's view of an SQLite store's folder when the driver's message is vague ("unable to open
+    database file" on a file system remounted read-only)."""
+    path = sqlite_path(url)
+    if path is None:
+        return ""
+    try:
+        stat = os.statvfs(path.parent)
+    except OSError:
+        return ""
+    if stat.f_flag & os.ST_RDONLY:
+        return "read-only file system"
+    if stat.f_bavail == 0:
+        return "no space left on the disk"
+    return ""
+
+
+def _reason(exc: BaseException, url: str) -> str:
+    """The driver's words (not SQLAlchemy's wrapper with its SQL and parameters), on one line, no password."""
+    reason = getattr(exc, "orig", None) or exc
+    text = scrub(" ".join(str(reason).split()), url) or type(reason).__name__
+    return text if len(text) <= 300 else text[:300] + "…"
+
+
+def describe(exc: BaseException | None, url: str = "") -> str:
+    """What went wrong with a write, in the user's terms, with the driver's words: "the store's disk is full
+    (database or disk is full)"."""
+    if exc is None:
+        return "writing to the store failed"
+    reason = _reason(exc, url)
+    local = _local_fault(url)
+    if local and local not in reason:
+        reason = f"{reason}; {local}"
+    low = reason.lower()
+    for words, problem, _ in _FAULTS:
+        if any(w in low for w in words):
+            return f"{problem} ({reason})"
+    return f"writing to the store failed ({reason})"
+
+
+def advice(exc: BaseException | None, url: str = "") -> str:
+    """What to do about it."""
+    low = describe(exc, url).lower()
+    return next((todo for words, _, todo in _FAULTS if any(w in low for w in words)), "fix the store")
 
 
 def _columns(steps: list[int], times: list[float], scalars: list[dict[str, float]]
@@ -450,7 +576,9 @@ def _columns(steps: list[int], times: list[float], scalars: list[dict[str, float
         yield key, s_all[idx], np.ascontiguousarray(v), t_all[idx]
 
 
-def _chunk(run_id: str, key: str, seq: int, s: Any, v: Any, t: Any,
-           replaces: tuple[int, int] | None = None) -> ChunkWrite:
+def pack_chunk(run_id: str, key: str, seq: int, s: Any, v: Any, t: Any,
+               replaces: tuple[int, int] | None = None) -> ChunkWrite:
+    """One chunk row of ``key`` from contiguous arrays: steps ``s`` (int64), values ``v`` and times ``t`` (float64,
+    little-endian)."""
     return ChunkWrite(run_id=run_id, key=key, seq=seq, n=len(s), first_step=int(s[0]), last_step=int(s[-1]),
                       steps=s.tobytes(), values=v.tobytes(), times=t.tobytes(), replaces=replaces)

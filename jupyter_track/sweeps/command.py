@@ -37,7 +37,7 @@ from ..store.base import Batch, RunWrite
 from . import core, space
 from . import study as studies
 from .config import SweepSpec
-from .trials import TrialMonitor, next_trial, tell
+from .trials import hyperband_rungs, run_trials, tell
 
 POLL_SECONDS = 0.25
 
@@ -95,15 +95,8 @@ def run_agent(sweep_id: str, count: int | None = None, store: str | None = None,
     check_program(spec)  # before a trial is asked for
     study = studies.open_study(url, record, spec)
     core.set_state(target, record.id, "running")
-    done = 0
-    while count is None or done < count:
-        trial = next_trial(study, spec)
-        if trial is None:
-            core.set_state(target, record.id, "finished")
-            break
-        _run_process(target, url, record.id, record.project, spec, study, trial)
-        done += 1
-    return done
+    return run_trials(target, record.id, spec, study, count,
+                      lambda trial: _run_process(target, url, record.id, record.project, spec, study, trial))
 
 
 def _run_process(store: Any, url: str, sweep_id: str, project: str, spec: SweepSpec, study: optuna.Study,
@@ -137,8 +130,8 @@ def _run_process(store: Any, url: str, sweep_id: str, project: str, spec: SweepS
 def _watch(store: Any, run_id: str, spec: SweepSpec, trial: optuna.Trial, child: subprocess.Popen[bytes]) -> bool:
     """Poll the run's metric while the program runs; report it at the hyperband brackets and end the program
     when Optuna prunes. Returns True if it was pruned."""
-    monitor = TrialMonitor(trial, spec, "")
-    if not monitor.rungs or spec.metric is None:
+    rungs = sorted(hyperband_rungs(spec))
+    if not rungs or spec.metric is None:
         return False
     reported = 0
     while child.poll() is None:
@@ -147,7 +140,7 @@ def _watch(store: Any, run_id: str, spec: SweepSpec, trial: optuna.Trial, child:
         entry = info.summary.get(spec.metric) if info is not None else None
         if entry is None or not entry.count or entry.last is None or not math.isfinite(entry.last):
             continue
-        due = [r for r in sorted(monitor.rungs) if reported < r <= entry.count]
+        due = [r for r in rungs if reported < r <= entry.count]
         if not due:
             continue
         reported = due[-1]

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import optuna
@@ -22,8 +24,8 @@ from optuna.samplers import BaseSampler, GridSampler, RandomSampler, TPESampler
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
 
+from ..store import urls
 from ..store.base import SweepRecord
 from ..store.sql import BUSY_TIMEOUT_MS
 from . import space
@@ -44,15 +46,12 @@ def storage(url: str) -> optuna.storages.RDBStorage:
 
 
 def _make_storage(url: str) -> optuna.storages.RDBStorage:
-    sqlite = make_url(url).get_backend_name() == "sqlite"
+    sqlite = urls.backend(url) == "sqlite"
     kwargs: dict[str, Any] = {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}} if sqlite else {
         "pool_pre_ping": True}
-    level = optuna.logging.get_verbosity()
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    try:
-        made = optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
-    finally:
-        optuna.logging.set_verbosity(level)
+    with quiet_optuna():
+        # the store's one URL mapping: postgres(ql):// is opened with psycopg 3, as the store itself is
+        made = optuna.storages.RDBStorage(urls.driver_url(url), engine_kwargs=kwargs)
     if sqlite:
         _serialise_sqlite(made.engine)
     return made
@@ -81,11 +80,18 @@ def study_name(sweep_id: str) -> str:
 
 
 def create_study(url: str, name: str, spec: SweepSpec) -> None:
-    level = optuna.logging.get_verbosity()
-    optuna.logging.set_verbosity(optuna.logging.WARNING)  # not "A new study created in RDB with name: …"
-    try:
-        direction = StudyDirection.MAXIMIZE if spec.goal == "maximize" else StudyDirection.MINIMIZE
+    direction = StudyDirection.MAXIMIZE if spec.goal == "maximize" else StudyDirection.MINIMIZE
+    with quiet_optuna():
         optuna.create_study(storage=storage(url), study_name=name, direction=direction)
+
+
+@contextmanager
+def quiet_optuna() -> Iterator[None]:
+    """Optuna's INFO lines ("A new study created in RDB with name: …") left out while it runs."""
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        yield
     finally:
         optuna.logging.set_verbosity(level)
 

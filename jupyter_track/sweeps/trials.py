@@ -68,17 +68,29 @@ def agent(sweep_id: str, function: Callable[[], Any] | None = None, entity: str 
     hook = session.sweep_view_hook  # the entry point's: shows the sweep view in a notebook
     refresh_view = hook(record.id, url, display) if hook is not None else None
     callbacks = [c for c in (refresh_view, on_trial) if c is not None]
+    return run_trials(target, record.id, spec, study, count,
+                      lambda trial: _run_trial(target, record.id, record.project, spec, study, trial, function,
+                                               panel=refresh_view is None),
+                      after=lambda: _after_trial(callbacks))
+
+
+def run_trials(store: Store, sweep_id: str, spec: SweepSpec, study: optuna.Study, count: int | None,
+               run_one: Callable[[optuna.Trial], None], after: Callable[[], None] | None = None) -> int:
+    """The agents' loop: ``run_one(trial)`` for up to ``count`` trials; when the sweep's cap is reached its
+    state becomes ``finished``. ``after()`` is called after each trial and once more after that state change.
+    Returns how many trials ran."""
     done = 0
     while count is None or done < count:
         trial = next_trial(study, spec)
         if trial is None:
-            core.set_state(target, record.id, "finished")
+            core.set_state(store, sweep_id, "finished")
+            if after is not None:
+                after()
             break
-        _run_trial(target, record.id, record.project, spec, study, trial, function, panel=refresh_view is None)
+        run_one(trial)
         done += 1
-        _after_trial(callbacks)
-    if callbacks and (count is None or done < count):
-        _after_trial(callbacks)  # the sweep's state is now finished
+        if after is not None:
+            after()
     return done
 
 
@@ -111,6 +123,19 @@ def next_trial(study: optuna.Study, spec: SweepSpec) -> optuna.Trial | None:
     return trial
 
 
+def hyperband_rungs(spec: SweepSpec) -> set[int]:
+    """The metric's log counts at which a trial reports to Optuna: ``min_iter``, ``min_iter * eta``, … up to
+    ``max_iter`` (none without ``early_terminate``)."""
+    hb = spec.hyperband
+    rungs: set[int] = set()
+    if hb is not None:
+        step = hb.min_resource
+        while step <= (hb.max_resource or 10**9):
+            rungs.add(step)
+            step *= hb.eta
+    return rungs
+
+
 class TrialMonitor:
     """Watches a trial's run: counts the metric's logs and, at the hyperband brackets, reports the value to
     Optuna; prunes the run when Optuna says so (see the module doc)."""
@@ -122,13 +147,7 @@ class TrialMonitor:
         self.count = 0
         self.pruned = False
         self.run: Run | None = None
-        hb = spec.hyperband
-        self.rungs: set[int] = set()
-        if hb is not None:
-            step = hb.min_resource
-            while step <= (hb.max_resource or 10**9):
-                self.rungs.add(step)
-                step *= hb.eta
+        self.rungs = hyperband_rungs(spec)
 
     def start(self, run: Run) -> None:
         self.run = run
@@ -158,7 +177,8 @@ def _run_trial(store: Store, sweep_id: str, project: str, spec: SweepSpec, study
                trial: optuna.Trial, function: Callable[[], Any], panel: bool = True) -> None:
     params = space.suggest(trial, spec.params)
     monitor = TrialMonitor(trial, spec, sweep_id)
-    session.set_pending_trial(session.PendingTrial(sweep_id, params, project, on_start=monitor.start, panel=panel))
+    session.set_pending_trial(session.PendingTrial(sweep_id, params, project, store=store.url,
+                                                    on_start=monitor.start, panel=panel))
     failed = False
     try:
         function()

@@ -14,6 +14,7 @@ import html
 import math
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import numpy as np
 import traitlets
 
 from ..api import SYSTEM_PREFIX, Api, RunList, StoredRun, flatten
-from .downsample import Downsampler
+from .downsample import thin
 from .static_view import chart, fmt
 
 STATIC = Path(__file__).with_name("static")
@@ -99,6 +100,9 @@ def compare(runs: Any = None, project: str | None = None, filters: Mapping[str, 
             dir: str | os.PathLike[str] | None = None) -> CompareWidget:
     """Compare runs: ids/paths, :class:`StoredRun` objects, a :class:`RunList`, or ``project`` + ``filters``.
 
+    Runs started with ``init(group=...)`` (e.g. the ranks of a distributed job) are drawn per group, as a mean
+    curve with its min–max band, unless ``group_by`` says otherwise (``""``: every run on its own).
+
     Example::
 
         jt.compare(project="fashion", metrics=["val/acc"], group_by="config.lr")
@@ -106,15 +110,32 @@ def compare(runs: Any = None, project: str | None = None, filters: Mapping[str, 
     chosen = _resolve(runs, project, filters, store, dir)
     if not chosen:
         raise ValueError("jt.compare(): no runs to compare (give runs, or a project with matching runs)")
+    if group_by is None and any(r.group for r in chosen):
+        group_by = "group"
     widget = CompareWidget()
     fill(widget, chosen, list(metrics) if metrics else _common_metrics(chosen), group_by)
     return widget
 
 
-def fill(widget: CompareWidget, chosen: Sequence[StoredRun], keys: Sequence[str], group_by: str | None = None,
-         lead: Sequence[tuple[dict[str, Any], Sequence[Any]]] = (), importance_metric: str | None = None) -> None:
-    """Set ``widget``'s state (synced and kept) for ``chosen`` with the metrics ``keys``; ``lead`` are extra
-    columns put first (a column dict and one value per run, e.g. a sweep's trial number), not config keys."""
+@dataclass
+class Comparison:
+    """What the compare view shows for ``chosen`` runs, built once and shared by the widget (:func:`fill`) and
+    the server extension's ``GET compare`` (JupyterLab's compare panel runs compare.js on it)."""
+
+    metrics: list[str]
+    group_by: str
+    columns: list[dict[str, Any]]  # name, kind (config | summary | a lead's kind), type (num | cat)
+    runs: list[dict[str, Any]]  # id, name, color, group per run
+    rows: list[list[Any]]  # one per run, in `columns` order (numbers shortened to 6 digits)
+    bands: dict[str, list[dict[str, Any]]]  # metric -> [{group, color, runs, steps, mean, lo, hi}]
+    curves: list[list[tuple[Any, Any] | None]]  # [metric][run] -> (steps, values) float32, downsampled
+    table: dict[str, list[Any]]  # full-precision columns for importance()
+
+
+def comparison(chosen: Sequence[StoredRun], keys: Sequence[str], group_by: str | None = None,
+               lead: Sequence[tuple[dict[str, Any], Sequence[Any]]] = ()) -> Comparison:
+    """The view's data for ``chosen`` with the metrics ``keys``; ``lead`` are extra columns put first (a column
+    dict and one value per run, e.g. a sweep's trial number), not config keys. Reads every curve in one query."""
     keys = list(keys)
     infos = [r.info for r in chosen]
     configs = [flatten(i.config) for i in infos]
@@ -141,18 +162,25 @@ def fill(widget: CompareWidget, chosen: Sequence[StoredRun], keys: Sequence[str]
         per_run = [series.get((run_id, key)) for run_id in ids]
         curves.append([_downsample(s.steps, s.values) if s is not None else None for s in per_run])
         bands[key] = _bands(per_run, groups, colors)
+    return Comparison(keys, group_by or "", columns, run_rows, rows, bands, curves, table)
 
-    widget._curves = curves
-    widget._all = (run_rows, rows)
-    widget._table = table
+
+def fill(widget: CompareWidget, chosen: Sequence[StoredRun], keys: Sequence[str], group_by: str | None = None,
+         lead: Sequence[tuple[dict[str, Any], Sequence[Any]]] = (), importance_metric: str | None = None) -> None:
+    """Set ``widget``'s state (synced and kept) for ``chosen`` with the metrics ``keys`` (see :func:`comparison`)."""
+    data = comparison(chosen, keys, group_by, lead)
+    keys = data.metrics
+    widget._curves = data.curves
+    widget._all = (data.runs, data.rows)
+    widget._table = data.table
     with widget.hold_sync():
         widget.set_trait("metrics", keys)
-        widget.set_trait("group_by", group_by or "")
-        widget.set_trait("columns", columns)
-        widget.set_trait("rows", rows[:SAVED_RUNS])
-        widget.set_trait("runs", run_rows[:SAVED_RUNS])
-        widget.set_trait("total_runs", len(run_rows))
-        widget.set_trait("bands", bands)
+        widget.set_trait("group_by", data.group_by)
+        widget.set_trait("columns", data.columns)
+        widget.set_trait("rows", data.rows[:SAVED_RUNS])
+        widget.set_trait("runs", data.runs[:SAVED_RUNS])
+        widget.set_trait("total_runs", len(data.runs))
+        widget.set_trait("bands", data.bands)
         widget.set_trait("importance", {})
         chosen_metric = importance_metric if importance_metric in keys else (keys[0] if keys else "")
         if widget.importance_metric == chosen_metric:
@@ -239,10 +267,7 @@ def _kind(values: Sequence[Any]) -> str:
 
 
 def _downsample(steps: Any, values: Any, buckets: int = CURVE_BUCKETS) -> tuple[Any, Any]:
-    width = max(1, math.ceil(len(steps) / buckets))
-    ds = Downsampler(buckets, width=width)
-    ds.extend(steps, values, values)  # times are not shown: the values stand in
-    s, v, _ = ds.points()
+    s, v, _ = thin(steps, values, values, 2 * buckets + 1)  # times are not shown: the values stand in
     return np.asarray(s, dtype="<f4"), np.asarray(v, dtype="<f4")
 
 

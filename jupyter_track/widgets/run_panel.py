@@ -22,7 +22,8 @@ import numpy as np
 import traitlets
 
 from ..store import open_store
-from .downsample import Downsampler
+from ..types import SYSTEM_PREFIX
+from .downsample import Downsampler, thin
 from .static_view import render_html
 
 STATIC = Path(__file__).with_name("static")
@@ -106,7 +107,7 @@ class Feeder:
             self._header()
 
     def _header(self) -> None:
-        steps = [int(ds.points()[0][-1]) for k, ds in self.series.items() if not k.startswith("system/")]
+        steps = [int(ds.points()[0][-1]) for k, ds in self.series.items() if not k.startswith(SYSTEM_PREFIX)]
         if not steps:
             return
         last = max(steps)
@@ -145,15 +146,10 @@ class Feeder:
         return struct.pack("<I", len(header)) + header + b"".join(parts)
 
     def _thin(self, key: str, points: int) -> tuple[Any, Any, Any]:
-        s, v, t = self.series[key].points()
-        if len(s) <= points:
-            return s, v, t
-        thinner = Downsampler(max(2, points // 2))
-        thinner.extend(s, v, t)
-        return thinner.points()
+        return thin(*self.series[key].points(), points)
 
     def static_html(self) -> str:
-        charts = {k: self._thin(k, STATIC_POINTS)[:2] for k in sorted(self.series) if not k.startswith("system/")}
+        charts = {k: self._thin(k, STATIC_POINTS)[:2] for k in sorted(self.series) if not k.startswith(SYSTEM_PREFIX)}
         return render_html(f"{self.panel.run_name} ({self.panel.run_path})", self.panel.state, charts,
                            self.panel.summary)
 

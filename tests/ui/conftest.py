@@ -55,7 +55,9 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
     process = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--allow-root", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-         f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}"],
+         f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+         # settings a test changes (the theme) stay in the test's folder, not in ~/.jupyter for every later lab
+         f"--LabApp.user_settings_dir={tmp_path / 'user-settings'}"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90

@@ -31,6 +31,18 @@ def _selected(page: Any, selector: str) -> list[int]:
         f"{PANEL} {selector}[data-selected='true']", "ns => ns.map(n => Number(n.dataset.run))"))
 
 
+def brush_axis_top(page: Any, col: int) -> None:
+    """Drag down the top 30 % of parallel-coordinates axis ``col``, starting just inside its end."""
+    hit = page.locator(f"{PANEL} .jt-cmp-axis[data-col='{col}'] .jt-cmp-hit")
+    box = hit.bounding_box()
+    x = box["x"] + box["width"] / 2
+    page.mouse.move(x, box["y"] + 2)
+    page.mouse.down()
+    page.mouse.move(x, box["y"] + box["height"] * 0.15, steps=5)
+    page.mouse.move(x, box["y"] + box["height"] * 0.3, steps=5)
+    page.mouse.up()
+
+
 def test_brush_highlights_runs_legend_hides_and_header_sorts(lab: Lab, page: Any, tmp_path: Path) -> None:
     write_notebook(lab.root / "compare.ipynb", CELL)
     lab.open(page, "compare.ipynb")
@@ -40,14 +52,7 @@ def test_brush_highlights_runs_legend_hides_and_header_sorts(lab: Lab, page: Any
     assert _selected(page, ".jt-cmp-line") == []  # nothing brushed: nothing dimmed
 
     # brush the top of the lr axis (a linear axis from 1e-4 to 0.1), from just above its end: the lr=0.1 runs
-    hit = page.locator(f"{PANEL} .jt-cmp-axis[data-col='0'] .jt-cmp-hit")
-    box = hit.bounding_box()
-    x = box["x"] + box["width"] / 2
-    page.mouse.move(x, box["y"] + 2)
-    page.mouse.down()
-    page.mouse.move(x, box["y"] + box["height"] * 0.15, steps=5)
-    page.mouse.move(x, box["y"] + box["height"] * 0.3, steps=5)
-    page.mouse.up()
+    brush_axis_top(page, 0)
     page.wait_for_selector(f"{PANEL} .jt-compare[data-selected-count='3']", timeout=10_000)
     want = [0, 4, 8]
     assert _selected(page, ".jt-cmp-line") == want

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.ui.conftest import Lab, write_notebook
+from tests.ui.test_compare_ui import PANEL, brush_axis_top
 from tests.ui.test_run_panel_ui import run_cell
 
 pytestmark = pytest.mark.slow
@@ -23,8 +24,6 @@ sweep_id = jt.sweep({"method": "grid", "metric": {"name": "loss", "goal": "minim
                      "parameters": {"lr": {"values": [0.1, 0.2, 0.3, 0.4]}, "width": {"values": [1, 2, 3]}}},
                     project="ui-sweep")
 jt.agent(sweep_id, function=train)"""
-
-PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 
 
 def test_agent_shows_the_sweep_view_with_best_and_brushing(lab: Lab, page: Any, tmp_path: Path) -> None:
@@ -45,14 +44,7 @@ def test_agent_shows_the_sweep_view_with_best_and_brushing(lab: Lab, page: Any, 
     # brush the top of the lr axis (column 1, after the trial number): the three lr=0.4 runs
     names = page.eval_on_selector_all(f"{PANEL} .jt-cmp-table thead th", "ths => ths.map(t => t.textContent)")
     assert names[:3] == ["run", "trial", "lr"], names
-    hit = page.locator(f"{PANEL} .jt-cmp-axis[data-col='1'] .jt-cmp-hit")
-    box = hit.bounding_box()
-    x = box["x"] + box["width"] / 2
-    page.mouse.move(x, box["y"] + 2)
-    page.mouse.down()
-    page.mouse.move(x, box["y"] + box["height"] * 0.15, steps=5)
-    page.mouse.move(x, box["y"] + box["height"] * 0.3, steps=5)
-    page.mouse.up()
+    brush_axis_top(page, 1)
     page.wait_for_selector(f"{PANEL} .jt-compare[data-selected-count='3']", timeout=10_000)
     lrs = page.eval_on_selector_all(f"{PANEL} .jt-cmp-table tbody tr[data-selected='true'] td:nth-child(3)",
                                     "ts => ts.map(t => t.textContent)")

@@ -6,14 +6,14 @@ Revises:
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision = "0001_initial"
 down_revision = None
 branch_labels = None
 depends_on = None
 
-JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+# json, not jsonb, on PostgreSQL too: it keeps the key order users wrote (configs, sweep parameters)
+JSONType = sa.JSON()
 AutoId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 

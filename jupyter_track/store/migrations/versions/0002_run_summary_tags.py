@@ -9,14 +9,14 @@ import math
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision = "0002_run_summary_tags"
 down_revision = "0001_initial"
 branch_labels = None
 depends_on = None
 
-JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+# json, not jsonb, on PostgreSQL too: it keeps the key order users wrote (configs, sweep parameters)
+JSONType = sa.JSON()
 
 
 def upgrade() -> None:

@@ -6,14 +6,14 @@ Revises: 0003_artifacts
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision = "0004_sweeps"
 down_revision = "0003_artifacts"
 branch_labels = None
 depends_on = None
 
-JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+# json, not jsonb, on PostgreSQL too: it keeps the key order users wrote (configs, sweep parameters)
+JSONType = sa.JSON()
 
 
 def upgrade() -> None:

@@ -1,0 +1,78 @@
+/**
+ * The pure data side of the run detail panel: config flattening and search, sizes, and which
+ * `metrics?after=` requests bring a live chart up to date. No DOM, no JupyterLab: unit-tested in node.
+ */
+
+/** `{"a": {"b": 1}, "c": [1, 2]}` → `[["a.b", 1], ["c", [1, 2]]]` (lists stay values), keys in order. */
+export function flattenConfig(config: unknown, prefix = ''): [string, unknown][] {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    return prefix ? [[prefix, config]] : [];
+  }
+  const out: [string, unknown][] = [];
+  const entries = Object.entries(config as Record<string, unknown>);
+  if (!entries.length && prefix) {
+    return [[prefix, {}]];
+  }
+  for (const [key, value] of entries) {
+    out.push(...flattenConfig(value, prefix ? `${prefix}.${key}` : key));
+  }
+  return out;
+}
+
+/** A value as the config and summary tables show it. */
+export function configText(value: unknown): string {
+  if (value === null || value === undefined) {
+    return 'null';
+  }
+  if (typeof value === 'string') {
+    return value;
+  }
+  if (typeof value === 'number') {
+    return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
+  }
+  return JSON.stringify(value);
+}
+
+/** The entries whose key or shown value contains every word of `query` (case-insensitive). */
+export function filterEntries(entries: [string, unknown][], query: string): [string, unknown][] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  if (!words.length) {
+    return entries;
+  }
+  return entries.filter(([key, value]) => {
+    const text = `${key} ${configText(value)}`.toLowerCase();
+    return words.every(w => text.includes(w));
+  });
+}
+
+/** Bytes as `12.3 kB`. */
+export function formatBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined) {
+    return '—';
+  }
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${u ? Number(v.toPrecision(3)) : v} ${units[u]}`;
+}
+
+/**
+ * The increment requests that bring charts up to date: keys sharing the same last step go in one
+ * `metrics?keys=…&after=<that step>` request. One shared `after` would refetch a dense key's history whenever
+ * a sparse key (logged once at step 0) drags it down; per-key requests would multiply the calls.
+ */
+export function incrementRequests(lastSteps: Map<string, number | null>): { after: number | null; keys: string[] }[] {
+  const byStep = new Map<string, { after: number | null; keys: string[] }>();
+  for (const [key, last] of lastSteps) {
+    const id = String(last);
+    if (!byStep.has(id)) {
+      byStep.set(id, { after: last, keys: [] });
+    }
+    byStep.get(id)!.keys.push(key);
+  }
+  return [...byStep.values()];
+}

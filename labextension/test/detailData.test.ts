@@ -1,0 +1,109 @@
+/** The detail panel's data helpers (src/detailData.ts) and the compare panel's model shim (src/compareModel.ts). */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { CompareAnswer, CompareModel, curvesMessage } from '../src/compareModel';
+import { configText, filterEntries, flattenConfig, formatBytes, incrementRequests } from '../src/detailData';
+
+test('flattenConfig dots nested keys and keeps lists as values', () => {
+  assert.deepEqual(flattenConfig({ lr: 0.1, model: { depth: 3, act: { name: 'relu' } }, sizes: [1, 2], empty: {} }), [
+    ['lr', 0.1],
+    ['model.depth', 3],
+    ['model.act.name', 'relu'],
+    ['sizes', [1, 2]],
+    ['empty', {}]
+  ]);
+  assert.deepEqual(flattenConfig(null), []);
+});
+
+test('filterEntries matches every word in keys or values, ignoring case', () => {
+  const entries = flattenConfig({ lr: 0.1, model: { depth: 3, name: 'ResNet' }, optimizer: 'adam' });
+  assert.deepEqual(filterEntries(entries, 'model').map(e => e[0]), ['model.depth', 'model.name']);
+  assert.deepEqual(filterEntries(entries, 'resnet').map(e => e[0]), ['model.name']);
+  assert.deepEqual(filterEntries(entries, 'model 3').map(e => e[0]), ['model.depth']);
+  assert.equal(filterEntries(entries, '  ').length, 4);
+  assert.equal(filterEntries(entries, 'nothing-like-this').length, 0);
+});
+
+test('configText and formatBytes', () => {
+  assert.equal(configText(null), 'null');
+  assert.equal(configText(0.1 + 0.2), '0.3');
+  assert.equal(configText([1, 'a']), '[1,"a"]');
+  assert.equal(configText('<img src=x>'), '<img src=x>'); // text, shown with textContent
+  assert.equal(formatBytes(999), '999 B');
+  assert.equal(formatBytes(12_345), '12.3 kB');
+});
+
+test('incrementRequests groups keys by their last step, so a sparse key never drags a dense one back', () => {
+  const requests = incrementRequests(
+    new Map<string, number | null>([
+      ['loss', 1000],
+      ['acc', 1000],
+      ['final_lr', 0],
+      ['system/cpu', 41],
+      ['new', null]
+    ])
+  );
+  assert.deepEqual(requests, [
+    { after: 1000, keys: ['loss', 'acc'] },
+    { after: 0, keys: ['final_lr'] },
+    { after: 41, keys: ['system/cpu'] },
+    { after: null, keys: ['new'] }
+  ]);
+});
+
+const ANSWER: CompareAnswer = {
+  metrics: ['loss', 'acc'],
+  group_by: '',
+  columns: [{ name: 'lr', kind: 'config', type: 'num' }],
+  rows: [[0.1], [0.01]],
+  runs: [
+    { id: 'a', name: 'A', color: '#111', group: '', project: 'p', path: 'p/a', run_group: null },
+    { id: 'b', name: 'B', color: '#222', group: '', project: 'p', path: 'p/b', run_group: null }
+  ],
+  total_runs: 2,
+  bands: {},
+  importance: {},
+  importance_metric: 'loss',
+  curves: [
+    [
+      [[0, 1, 2], [3, null, 1]],
+      [[0, 5], [4, 2]]
+    ],
+    [null, [[1], [0.5]]]
+  ]
+};
+
+test('curvesMessage packs curves like the kernel does: steps then values per curve, null as NaN', () => {
+  const { content, buffer } = curvesMessage(ANSWER);
+  assert.deepEqual(content.index, [
+    [0, 0, 3],
+    [0, 1, 2],
+    [1, 1, 1]
+  ]);
+  const all = Array.from(new Float32Array(buffer));
+  assert.deepEqual(all.slice(0, 6).map(v => (Number.isNaN(v) ? 'gap' : v)), [0, 1, 2, 3, 'gap', 1]);
+  assert.deepEqual(all.slice(6), [0, 5, 4, 2, 1, 0.5]);
+});
+
+test('CompareModel answers the view: get, change events, saved changes and the curves message', async () => {
+  const saved: string[][] = [];
+  const model = new CompareModel(ANSWER, (_m, changed) => saved.push(changed));
+  assert.deepEqual(model.get('metrics'), ['loss', 'acc']);
+  const seen: unknown[] = [];
+  const onChange = (v: unknown) => seen.push(v);
+  model.on('change:importance', onChange);
+  model.update({ importance: { loss: { rows: [] } } });
+  model.off('change:importance', onChange);
+  model.update({ importance: {} });
+  assert.deepEqual(seen, [{ loss: { rows: [] } }]);
+  model.set('importance_metric', 'acc');
+  model.save_changes();
+  model.save_changes(); // nothing changed since
+  assert.deepEqual(saved, [['importance_metric']]);
+  const message = new Promise<unknown[]>(resolve => model.on('msg:custom', (...args: unknown[]) => resolve(args)));
+  model.send({ type: 'curves' });
+  const [content, buffers] = (await message) as [{ type: string }, ArrayBuffer[]];
+  assert.equal(content.type, 'curves');
+  assert.equal(buffers[0].byteLength, 4 * 12);
+});

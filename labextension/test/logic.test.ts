@@ -1,0 +1,165 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import {
+  defaultSnapshot,
+  groupItems,
+  initialView,
+  mergeChanges,
+  metricColumns,
+  nextSelection,
+  notebookInRoot,
+  pageLabel,
+  pageOffset,
+  parseTags,
+  runsQuery,
+  toggleSort
+} from '../src/logic';
+import { RunRow } from '../src/types';
+
+function run(id: string, extra: Partial<RunRow> = {}): RunRow {
+  return {
+    id,
+    name: `run-${id}`,
+    state: 'running',
+    project: 'p',
+    group: null,
+    job_type: null,
+    tags: [],
+    notes: null,
+    created_at: 1000,
+    updated_at: 1000,
+    duration: 1,
+    last_step: 0,
+    sweep_id: null,
+    notebook: null,
+    summary: {},
+    ...extra
+  };
+}
+
+test('the runs query carries sort, paging and only the filters that are set', () => {
+  const view = initialView('proj', 50);
+  assert.deepEqual(runsQuery(view), {
+    project: 'proj',
+    sort: 'created_at',
+    order: 'desc',
+    limit: 50,
+    offset: 0,
+    q: undefined,
+    state: undefined,
+    tag: undefined
+  });
+  const filtered = { ...view, search: '  lr ', states: ['running', 'failed'], tags: ['a', ' ', 'b'], offset: 100 };
+  const query = runsQuery(filtered);
+  assert.equal(query.q, 'lr');
+  assert.equal(query.state, 'running,failed');
+  assert.deepEqual(query.tag, ['a', 'b']);
+  assert.equal(query.offset, 100);
+});
+
+test('clicking a header sorts by it; clicking again flips the order; both go back to page 1', () => {
+  const view = { ...initialView('p', 50), offset: 150 };
+  const byLoss = toggleSort(view, 'summary.loss');
+  assert.equal(byLoss.sort, 'summary.loss');
+  assert.equal(byLoss.order, 'desc');
+  assert.equal(byLoss.offset, 0);
+  assert.equal(toggleSort(byLoss, 'summary.loss').order, 'asc');
+  assert.equal(toggleSort(view, 'name').order, 'asc');
+  assert.equal(toggleSort(view, 'created_at').order, 'asc'); // already sorted desc by it
+});
+
+test('page labels and page offsets', () => {
+  assert.equal(pageLabel(0, 50, 10000), '1–50 of 10,000');
+  assert.equal(pageLabel(9950, 50, 10000), '9,951–10,000 of 10,000');
+  assert.equal(pageLabel(0, 0, 0), '0 runs');
+  const view = initialView('p', 50);
+  assert.equal(pageOffset(view, 120, 1), 50);
+  assert.equal(pageOffset({ ...view, offset: 100 }, 120, 1), 100); // no page after the last
+  assert.equal(pageOffset({ ...view, offset: 20 }, 120, -1), 0);
+});
+
+test('changes replace rows on the page by id and redraw only those whose content changed', () => {
+  const view = initialView('p', 50);
+  const rows = [run('a'), run('b', { state: 'finished' }), run('c')];
+  const changed = [run('a', { last_step: 5, updated_at: 1001 }), run('c')]; // c is reported but unchanged
+  const merged = mergeChanges(rows, changed, view, new Set());
+  assert.deepEqual(merged.updated, ['a']);
+  assert.equal(merged.rows[0].last_step, 5);
+  assert.equal(merged.rows[1], rows[1]);
+  assert.equal(merged.reload, false);
+  assert.deepEqual(rows.map(r => r.id), merged.rows.map(r => r.id));
+});
+
+test('a new run asks for a reload once; a run known to be on another page does not', () => {
+  const view = initialView('p', 50);
+  const rows = [run('a')];
+  assert.equal(mergeChanges(rows, [run('new')], view, new Set()).reload, true);
+  assert.equal(mergeChanges(rows, [run('new')], view, new Set(['new'])).reload, false);
+  // a run of another project or outside the state filter never reloads
+  assert.equal(mergeChanges(rows, [run('x', { project: 'q' })], view, new Set()).reload, false);
+  const finishedOnly = { ...view, states: ['finished'] };
+  assert.equal(mergeChanges(rows, [run('y', { state: 'running' })], finishedOnly, new Set()).reload, false);
+});
+
+test('a row that leaves the filter (a running run finished under a "running" filter) reloads the page', () => {
+  const view = { ...initialView('p', 50), states: ['running'] };
+  const merged = mergeChanges([run('a')], [run('a', { state: 'finished' })], view, new Set());
+  assert.deepEqual(merged.updated, ['a']);
+  assert.equal(merged.reload, true);
+});
+
+test('a change without the notebook path keeps the one the page read', () => {
+  const rows = [run('a', { notebook: 'x.ipynb' })];
+  const merged = mergeChanges(rows, [run('a', { notebook: null })], initialView('p', 50), new Set());
+  assert.deepEqual(merged.updated, []);
+});
+
+test('metric columns: the configured ones, else the first keys the rows have', () => {
+  const rows = [run('a', { summary: { loss: 1, acc: 0.5 } }), run('b', { summary: { lr: 1, loss: 2, f1: 3 } })];
+  assert.deepEqual(metricColumns([], rows, 3), ['loss', 'acc', 'lr']);
+  assert.deepEqual(metricColumns(['val/acc', ' '], rows, 3), ['val/acc']);
+  assert.deepEqual(metricColumns([], [], 3), []);
+});
+
+test('selection: plain click, ctrl toggles, shift selects a range from the anchor', () => {
+  const ids = ['a', 'b', 'c', 'd', 'e'];
+  let s = nextSelection([], ids, 'b', { toggle: false, range: false }, null);
+  assert.deepEqual(s, { selected: ['b'], anchor: 'b' });
+  s = nextSelection(s.selected, ids, 'd', { toggle: false, range: true }, s.anchor);
+  assert.deepEqual(s.selected, ['b', 'c', 'd']);
+  s = nextSelection(s.selected, ids, 'c', { toggle: true, range: false }, s.anchor);
+  assert.deepEqual(s.selected, ['b', 'd']);
+  s = nextSelection(s.selected, ids, 'a', { toggle: true, range: false }, s.anchor);
+  assert.deepEqual(s.selected, ['b', 'd', 'a']);
+  s = nextSelection(s.selected, ids, 'e', { toggle: false, range: false }, s.anchor);
+  assert.deepEqual(s.selected, ['e']);
+});
+
+test('grouping puts runs of a group together, groups in first-seen order, ungrouped last', () => {
+  const rows = [run('1', { group: 'g2' }), run('2'), run('3', { group: 'g1' }), run('4', { group: 'g2' })];
+  const items = groupItems(rows, true).map(i => (i.kind === 'group' ? `[${i.group}:${i.count}]` : i.row.id));
+  assert.deepEqual(items, ['[g2:2]', '1', '4', '[g1:1]', '3', '[(no group):1]', '2']);
+  assert.deepEqual(groupItems(rows, false).map(i => (i.kind === 'run' ? i.row.id : '')), ['1', '2', '3', '4']);
+});
+
+test('tags typed in a box', () => {
+  assert.deepEqual(parseTags(' a, b ,,c, a'), ['a', 'b', 'c']);
+  assert.deepEqual(parseTags(''), []);
+});
+
+test('the default snapshot to restore: executed, else live, else saved', () => {
+  assert.equal(defaultSnapshot([{ which: 'saved' }, { which: 'executed' }]), 'executed');
+  assert.equal(defaultSnapshot([{ which: 'saved' }, { which: 'live' }]), 'live');
+  assert.equal(defaultSnapshot([{ which: 'saved' }]), 'saved');
+  assert.equal(defaultSnapshot([]), null);
+});
+
+test('notebook paths inside and outside the server root', () => {
+  assert.deepEqual(notebookInRoot('exp/train.ipynb', '/home/u'), { path: 'exp/train.ipynb' });
+  assert.deepEqual(notebookInRoot('/home/u/exp/train.ipynb', '/home/u/'), { path: 'exp/train.ipynb' });
+  assert.ok('error' in notebookInRoot('/home/other/train.ipynb', '/home/u'));
+  assert.ok('error' in notebookInRoot('/home/user2/x.ipynb', '/home/u')); // a prefix is not a parent
+  assert.ok('error' in notebookInRoot('../secret.ipynb', '/home/u'));
+  assert.ok('error' in notebookInRoot(null, '/home/u'));
+});

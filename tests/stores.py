@@ -1,0 +1,121 @@
+"""Test helpers that look into the store in use, whichever backend the `backend` fixture chose (SQLite or
+PostgreSQL), with a plain engine of their own: row counts, blob listings, a lock that stalls the writer."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+
+from jupyter_track import settings
+from jupyter_track.store.urls import driver_url, sqlite_path
+
+
+def engine(url: str | None = None) -> sa.Engine:
+    """A plain engine on the store at ``url`` (default: the one in use); not a store (no schema is made)."""
+    url = url or settings.store_url()
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return sa.create_engine(driver_url(url))
+
+
+def sql(statement: str, url: str | None = None, **params: Any) -> list[tuple[Any, ...]]:
+    """Run ``statement`` on the store in use in its own transaction; its rows ([] when it returns none)."""
+    made = engine(url)
+    try:
+        with made.begin() as conn:
+            result = conn.execute(sa.text(statement), params)
+            return [tuple(r) for r in result] if result.returns_rows else []
+    finally:
+        made.dispose()
+
+
+def count_points(run_id: str, key: str, url: str | None = None) -> int:
+    """Points of a metric durable in the store (0 before the writer has made the schema)."""
+    path = sqlite_path(url or settings.store_url())
+    if path is not None and not path.exists():
+        return 0
+    try:
+        rows = sql("SELECT coalesce(sum(n), 0) FROM metric_chunks WHERE run_id = :r AND key = :k", url, r=run_id,
+                   k=key)
+    except sa.exc.DBAPIError:  # no such table yet
+        return 0
+    return int(rows[0][0])
+
+
+def blob_ids(url: str | None = None) -> list[str]:
+    """Every blob stored (files in the SQLite store's folder, rows or files of a PostgreSQL store)."""
+    from jupyter_track.store import open_store
+
+    return sorted(open_store(url).blobs)
+
+
+def age_blob(sha: str, url: str | None = None) -> None:
+    """Make blob ``sha`` look stored long ago (gc spares recent blobs)."""
+    from jupyter_track.store import open_store
+
+    blobs = open_store(url).blobs
+    if sqlite_path(url or settings.store_url()) is not None:
+        os.utime(blobs.path(sha), (0, 0))
+    else:
+        sql("UPDATE blobs SET created_at = 0 WHERE sha = :sha", url, sha=sha)
+
+
+@contextmanager
+def writes_blocked(url: str | None = None) -> Iterator[None]:
+    """Hold a lock that makes every write to the store wait (SQLite: an exclusive transaction; PostgreSQL: the
+    tables a flush writes, locked exclusively) until the block ends."""
+    url = url or settings.store_url()
+    path = sqlite_path(url)
+    if path is not None:
+        import sqlite3
+
+        blocker = sqlite3.connect(path, timeout=60)
+        blocker.execute("BEGIN EXCLUSIVE")
+        try:
+            yield
+        finally:
+            blocker.rollback()
+            blocker.close()
+        return
+    made = engine(url)
+    try:
+        with made.connect() as conn:
+            conn.execute(sa.text("LOCK TABLE runs, metric_chunks, summaries IN EXCLUSIVE MODE"))
+            try:
+                yield
+            finally:
+                conn.rollback()
+    finally:
+        made.dispose()
+
+
+def corrupt_blob(sha: str, url: str | None = None) -> None:
+    """Flip one byte of stored blob ``sha`` (as a disk fault or a hand edit would)."""
+    from jupyter_track.store import open_store
+
+    blobs = open_store(url).blobs
+    if sqlite_path(url or settings.store_url()) is not None:
+        raw = bytearray(blobs.path(sha).read_bytes())
+        raw[10] ^= 0xFF
+        blobs.path(sha).write_bytes(bytes(raw))
+    else:
+        [(data,)] = sql("SELECT data FROM blob_parts WHERE sha = :sha AND part = 0", url, sha=sha)
+        raw = bytearray(data)
+        raw[10] ^= 0xFF
+        sql("UPDATE blob_parts SET data = :data WHERE sha = :sha AND part = 0", url, sha=sha, data=bytes(raw))
+
+
+def remove_blob(sha: str, url: str | None = None) -> None:
+    """Delete stored blob ``sha`` behind the store's back (its references stay)."""
+    from jupyter_track.store import open_store
+
+    if sqlite_path(url or settings.store_url()) is not None:
+        open_store(url).blobs.path(sha).unlink()
+    else:
+        sql("DELETE FROM blob_parts WHERE sha = :sha", url, sha=sha)
+        sql("DELETE FROM blobs WHERE sha = :sha", url, sha=sha)

@@ -1,0 +1,281 @@
+"""The "Runs" sidebar, its commands, the status bar item and the live-notebook snapshot in real JupyterLab +
+Chromium: runs a kernel logs appear live, the badge follows the run's state, the status bar names the kernel's
+run, restore, edit and delete from the context menu, an unsaved edit reaches the live snapshot, both themes read."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import jupyter_track as jt
+from tests.ui.conftest import Lab, write_notebook
+
+pytestmark = pytest.mark.slow
+
+NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+SIDEBAR = "#jupyter-track-sidebar"
+
+
+def api(lab: Lab, path: str) -> tuple[int, Any]:
+    req = urllib.request.Request(f"{lab.url}jupyter-track/api/{path}",
+                                 headers={"Authorization": f"token {lab.token}"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"null")
+
+
+def row(run_id: str) -> str:
+    return f'{SIDEBAR} tr.jp-TrackSidebar-row[data-run-id="{run_id}"]'
+
+
+def open_sidebar(page: Any) -> None:
+    page.click('li[data-id="jupyter-track-sidebar"]', timeout=60_000)
+    page.wait_for_selector(f"{SIDEBAR} .jp-TrackSidebar-table", timeout=30_000)
+
+
+def run_cell(page: Any, index: int) -> None:
+    """Run cell ``index`` of the visible notebook; retry once when the prompt does not show [*] (a keypress before
+    the kernel was connected does nothing)."""
+    cell = page.locator(f"{NOTEBOOK} .jp-Cell").nth(index)
+    for _ in range(2):
+        cell.locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Shift+Enter")
+        try:
+            page.wait_for_function(
+                "([sel, i]) => { const p = document.querySelectorAll(sel)[i]; return p && /\\[(\\*|\\d+)\\]/"
+                ".test(p.innerText); }", arg=[f"{NOTEBOOK} .jp-Cell .jp-InputPrompt", index], timeout=5_000)
+            return
+        except Exception:  # noqa: BLE001 - playwright's timeout: try the keypress once more
+            continue
+    raise AssertionError(f"cell {index} never started running")
+
+
+def wait_cell_done(page: Any, index: int, timeout: float = 60_000) -> None:
+    page.wait_for_function(
+        "([sel, i]) => { const p = document.querySelectorAll(sel)[i]; return p && /\\[\\d+\\]/.test(p.innerText); }",
+        arg=[f"{NOTEBOOK} .jp-Cell .jp-InputPrompt", index], timeout=timeout)
+
+
+def context_command(page: Any, run_id: str, command: str) -> None:
+    """Right-click the run's row and choose ``command`` from the context menu."""
+    page.click(row(run_id), button="right")
+    item = f'.lm-Menu .lm-Menu-item[data-command="{command}"]'
+    page.wait_for_selector(item, timeout=10_000)
+    page.click(item)
+
+
+START = """\
+import os, time
+os.environ["JUPYTER_TRACK_CAPTURE"] = "notebook,code"  # the lab fixture turns capture off
+import jupyter_track as jt
+run = jt.init(project={project!r}, name={name!r}, display=False)
+for i in range(5):
+    run.log({{"loss": 1 / (i + 1), "acc": i / 10}})
+print(run.id)"""
+
+
+def test_a_kernels_run_appears_live_with_its_badge_and_in_the_status_bar_until_it_finishes(
+        lab: Lab, page: Any) -> None:
+    write_notebook(lab.root / "live.ipynb", START.format(project="ui-live", name="live-one"), "run.finish()")
+    lab.open(page, "live.ipynb")
+    open_sidebar(page)
+    page.wait_for_selector(f"{SIDEBAR} .jp-TrackSidebar-empty:not([hidden])", timeout=10_000)  # nothing yet
+    run_cell(page, 0)
+    wait_cell_done(page, 0)
+    run_id = page.inner_text(f"{NOTEBOOK} .jp-Cell >> nth=0 >> .jp-OutputArea-output").strip()
+    # no reload: the sidebar's poll of the changes cursor brings the new project and its run
+    page.wait_for_selector(f'{row(run_id)} .jp-TrackSidebar-badge[data-state="running"]', timeout=20_000)
+    assert page.inner_text(f"{row(run_id)} .jp-TrackSidebar-col-name") == "live-one"
+    assert page.inner_text(f"{SIDEBAR} .jp-TrackSidebar-range") == "1–1 of 1"
+    metrics = page.eval_on_selector_all(f"{SIDEBAR} th.jp-TrackSidebar-col-metric", "ths => ths.map(t => t.innerText)")
+    assert metrics[:2] == ["loss", "acc"], metrics
+    assert page.inner_text(f"{row(run_id)} td.jp-TrackSidebar-metric >> nth=0") == "0.2"  # loss at step 4
+    # the status bar names the run of this notebook's kernel (its notebook facts arrive just after init)
+    status = page.wait_for_selector(".jp-TrackStatus[data-state='running']", timeout=20_000)
+    assert "live-one · running · step 4" in status.inner_text()
+    status.click()  # opens the run's detail panel in a tab named after the run
+    page.wait_for_selector(".lm-TabBar-tab:has-text('live-one')", timeout=20_000)
+    page.click(".lm-TabBar-tab:has-text('live.ipynb')")
+    run_cell(page, 1)
+    page.wait_for_selector(f'{row(run_id)} .jp-TrackSidebar-badge[data-state="finished"]', timeout=20_000)
+    page.wait_for_selector(".jp-TrackStatus", state="hidden", timeout=20_000)
+
+
+def test_restore_edit_and_delete_from_the_context_menu(lab: Lab, page: Any) -> None:
+    write_notebook(lab.root / "train.ipynb", START.format(project="ui-menu", name="restorable") + "\nrun.finish()")
+    lab.open(page, "train.ipynb")
+    open_sidebar(page)
+    run_cell(page, 0)
+    wait_cell_done(page, 0)
+    run_id = page.inner_text(f"{NOTEBOOK} .jp-Cell >> nth=0 >> .jp-OutputArea-output").strip()
+    page.wait_for_selector(f'{row(run_id)} .jp-TrackSidebar-badge[data-state="finished"]', timeout=20_000)
+    tabs_before = page.locator(".jp-NotebookPanel").count()
+    context_command(page, run_id, "jupyter-track:restore-snapshot")
+    # a new notebook tab with the restored notebook: its first cell is the header naming the run
+    page.wait_for_function("n => document.querySelectorAll('.jp-NotebookPanel').length > n", arg=tabs_before,
+                           timeout=30_000)
+    header = f"{NOTEBOOK} .jp-MarkdownCell .jp-RenderedMarkdown"
+    # the rendered cell is in the page before its text: wait for the text
+    page.wait_for_function("sel => document.querySelector(sel)?.innerText.trim()", arg=header, timeout=30_000)
+    assert "Restored from run restorable" in page.inner_text(header)
+    assert "snapshot: executed" in page.inner_text(header)
+    restored = [p for p in lab.root.glob("*.ipynb") if p.name != "train.ipynb"]
+    assert len(restored) == 1 and "print(run.id)" in restored[0].read_text()
+
+    context_command(page, run_id, "jupyter-track:edit-run")
+    form = ".jp-Dialog .jp-TrackEditForm"
+    page.wait_for_selector(form, timeout=10_000)
+    assert page.input_value(f"{form}-input >> nth=0") == "restorable"
+    page.fill(f"{form}-input >> nth=0", "renamed")
+    page.fill(f"{form}-input >> nth=1", "a, b, a")
+    page.fill(f"{form}-notes", "a note")
+    page.click(".jp-Dialog button.jp-mod-accept")
+    page.wait_for_function("sel => document.querySelector(sel)?.innerText.includes('renamed')", arg=row(run_id),
+                           timeout=20_000)
+    edited = api(lab, f"runs/ui-menu/{run_id}")[1]
+    assert (edited["name"], edited["tags"], edited["notes"]) == ("renamed", ["a", "b"], "a note")
+
+    context_command(page, run_id, "jupyter-track:delete-run")
+    dialog = page.wait_for_selector(".jp-Dialog", timeout=10_000)
+    assert "renamed" in dialog.inner_text() and "cannot be undone" in dialog.inner_text()
+    page.click(".jp-Dialog button.jp-mod-reject")  # Cancel keeps it
+    page.wait_for_selector(".jp-Dialog", state="detached", timeout=10_000)
+    assert api(lab, f"runs/ui-menu/{run_id}")[0] == 200
+    context_command(page, run_id, "jupyter-track:delete-run")
+    page.click(".jp-Dialog button.jp-mod-accept")
+    page.wait_for_selector(row(run_id), state="detached", timeout=20_000)
+    assert api(lab, f"runs/ui-menu/{run_id}")[0] == 404
+
+
+def test_an_unsaved_edit_reaches_the_live_snapshot_of_a_run_started_in_the_notebook(
+        lab: Lab, page: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_notebook(lab.root / "edit.ipynb", "x = 'saved value'", START.format(project="ui-snap", name="snap"))
+    lab.open(page, "edit.ipynb")
+    editor = page.locator(f"{NOTEBOOK} .jp-Cell").nth(0).locator(".jp-InputArea-editor")
+    editor.click()
+    page.keyboard.press("End")
+    page.keyboard.type("  # UNSAVED-EDIT-42")
+    run_cell(page, 1)
+    wait_cell_done(page, 1)
+    run_id = page.inner_text(f"{NOTEBOOK} .jp-Cell >> nth=1 >> .jp-OutputArea-output").strip()
+    deadline = time.monotonic() + 30
+    snapshots: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:  # the extension sends it once it learns the kernel runs this run
+        status, answer = api(lab, f"runs/ui-snap/{run_id}")  # 404 until the kernel's writer flushed the run
+        snapshots = answer["snapshots"] if status == 200 else []
+        if any(s["which"] == "live" for s in snapshots):
+            break
+        time.sleep(0.3)
+    assert any(s["which"] == "live" for s in snapshots), snapshots
+    assert "UNSAVED-EDIT-42" not in (lab.root / "edit.ipynb").read_text()  # never saved to disk
+    monkeypatch.setenv("JUPYTER_TRACK_DIR", str(lab.store))
+    text = jt.restore(f"ui-snap/{run_id}", which="live", root=tmp_path).read_text()
+    assert "x = 'saved value'  # UNSAVED-EDIT-42" in text
+
+
+def _log_runs(lab: Lab, monkeypatch: pytest.MonkeyPatch, project: str, n: int) -> list[jt.Run]:
+    monkeypatch.setenv("JUPYTER_TRACK_DIR", str(lab.store))
+    monkeypatch.setenv("JUPYTER_TRACK_CAPTURE", "none")
+    made = []
+    for i in range(n):
+        run = jt.init(project=project, name=f"r{i:03d}", group=f"g{i % 2}", tags=["odd" if i % 2 else "even"],
+                      config={"i": i}, display=False)
+        run.log({"acc": (i * 37 % n) / n, "loss": 1 / (i + 1)})
+        if i % 5 == 4:
+            run.finish(exit_code=1)
+        else:
+            run.finish()
+        made.append(run)
+    return made
+
+
+def test_paging_sorting_by_a_metric_search_state_filter_and_multi_select_compare(
+        lab: Lab, page: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = _log_runs(lab, monkeypatch, "ui-many", 60)
+    page.goto(f"{lab.url}lab?token={lab.token}&reset")
+    open_sidebar(page)
+    page.wait_for_selector(f"{SIDEBAR} tr.jp-TrackSidebar-row", timeout=30_000)
+    rng = f"{SIDEBAR} .jp-TrackSidebar-range"
+    assert page.inner_text(rng) == "1–50 of 60"
+    names = f"{SIDEBAR} tr.jp-TrackSidebar-row .jp-TrackSidebar-col-name"
+    assert page.inner_text(f"{names} >> nth=0") == "r059"  # newest first
+    page.click(f"{SIDEBAR} .jp-TrackSidebar-next")
+    page.wait_for_function(f"() => document.querySelector('{rng}').innerText === '51–60 of 60'", timeout=10_000)
+    # sort by the acc column (highest first): the server sorts all 60, not just the page
+    page.click(f"{SIDEBAR} th[data-column='summary.acc']")
+    best = max(runs, key=lambda r: r.summary["acc"])
+    page.wait_for_function(f"() => document.querySelector('{names}').innerText === '{best.name}'", timeout=10_000)
+    assert page.inner_text(rng) == "1–50 of 60"
+    page.click(f"{SIDEBAR} th[data-column='summary.acc']")  # again: lowest first
+    worst = min(runs, key=lambda r: r.summary["acc"])
+    page.wait_for_function(f"() => document.querySelector('{names}').innerText === '{worst.name}'", timeout=10_000)
+    page.fill(f"{SIDEBAR} .jp-TrackSidebar-search", "r01")
+    page.wait_for_function(f"() => document.querySelector('{rng}').innerText === '1–10 of 10'", timeout=10_000)
+    page.fill(f"{SIDEBAR} .jp-TrackSidebar-search", "")
+    page.select_option(f"{SIDEBAR} .jp-TrackSidebar-state", "failed")
+    page.wait_for_function(f"() => document.querySelector('{rng}').innerText === '1–12 of 12'", timeout=10_000)
+    badges = page.eval_on_selector_all(f"{SIDEBAR} .jp-TrackSidebar-badge", "bs => bs.map(b => b.dataset.state)")
+    assert set(badges) == {"failed"} and len(badges) == 12
+    # group view: a header per group
+    page.check(f"{SIDEBAR} .jp-TrackSidebar-byGroup input")
+    groups = page.eval_on_selector_all(f"{SIDEBAR} .jp-TrackSidebar-groupRow", "rs => rs.map(r => r.innerText)")
+    assert sorted(groups) == ["g0 · 6", "g1 · 6"], groups
+    page.uncheck(f"{SIDEBAR} .jp-TrackSidebar-byGroup input")
+    # ctrl-click two rows: both selected, "Compare selected (2)" opens the compare panel
+    rows = page.locator(f"{SIDEBAR} tr.jp-TrackSidebar-row")
+    rows.nth(0).click(modifiers=["Control"])
+    rows.nth(1).click(modifiers=["Control"])
+    assert page.locator(f"{SIDEBAR} tr.jp-TrackSidebar-row.jp-mod-selected").count() == 2
+    assert page.inner_text(f"{SIDEBAR} .jp-TrackSidebar-compare") == "Compare selected (2)"
+    page.click(f"{SIDEBAR} .jp-TrackSidebar-compare")
+    page.wait_for_selector(".lm-TabBar-tab:has-text('Compare 2 runs')", timeout=20_000)
+
+
+def _luminance(path: Path) -> tuple[float, int]:
+    """Mean luminance (0-255) of an image and its number of distinct colours."""
+    from PIL import Image, ImageStat
+
+    with Image.open(path) as image:
+        rgb = image.convert("RGB")
+        grey = rgb.convert("L")
+        return ImageStat.Stat(grey).mean[0], len(rgb.getcolors(maxcolors=1 << 20) or [])
+
+
+def test_light_and_dark_theme_screenshots_of_the_sidebar(
+        lab: Lab, page: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _log_runs(lab, monkeypatch, "ui-theme", 8)
+    page.goto(f"{lab.url}lab?token={lab.token}&reset")
+    open_sidebar(page)
+    page.wait_for_selector(f"{SIDEBAR} tr.jp-TrackSidebar-row", timeout=30_000)
+    page.wait_for_selector("body[data-jp-theme-light='true']", state="attached", timeout=10_000)
+    light = tmp_path / "sidebar-light.png"
+    page.locator(SIDEBAR).screenshot(path=str(light))
+    page.screenshot(path=str(tmp_path / "lab-light.png"))
+    # Settings > Theme > JupyterLab Dark: the menu runs apputils:change-theme
+    page.click(".lm-MenuBar-item:has-text('Settings')")
+    page.hover(".lm-Menu-item:has-text('Theme')")
+    page.click(".lm-Menu-item[data-command='apputils:change-theme']:has-text('JupyterLab Dark')")
+    page.wait_for_selector("body[data-jp-theme-light='false']", state="attached", timeout=30_000)
+    page.wait_for_timeout(500)  # the theme's stylesheet applies after the attribute changes
+    dark = tmp_path / "sidebar-dark.png"
+    page.locator(SIDEBAR).screenshot(path=str(dark))
+    page.screenshot(path=str(tmp_path / "lab-dark.png"))
+    light_mean, light_colours = _luminance(light)
+    dark_mean, dark_colours = _luminance(dark)
+    assert light.stat().st_size > 5_000 and dark.stat().st_size > 5_000
+    assert light_colours > 20 and dark_colours > 20  # text and badges drawn, not a blank area
+    assert light_mean > 180, light_mean
+    assert dark_mean < 90, dark_mean
+    # the text of the dark sidebar is light: the names read on the dark background
+    colour = page.eval_on_selector(f"{SIDEBAR} .jp-TrackSidebar-col-name",
+                                   "e => getComputedStyle(e).color")
+    channels = [int(c) for c in colour[colour.index("(") + 1:colour.index(")")].split(",")[:3]]
+    assert sum(channels) / 3 > 150, colour
