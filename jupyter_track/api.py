@@ -415,9 +415,10 @@ class Api:
     def __init__(self, overrides: Mapping[str, Any] | None = None, timeout: int | None = None,
                  api_key: str | None = None, *, store: str | None = None,
                  dir: str | os.PathLike[str] | None = None) -> None:
-        from .store import open_store
+        from .store import open_store, settle
 
         self.store = open_store(store, dir)
+        settle(self.store.url)  # read this process's own runs as logged so far
 
     def runs(self, path: str | None = None, filters: Mapping[str, Any] | None = None,
              order: str | None = "-created_at", per_page: int | None = None, limit: int | None = None,

@@ -221,6 +221,17 @@ def test_reinit_finishes_the_previous_run_unless_asked_otherwise() -> None:
     assert jt.run(second.path).state == "running" and jt.current_run is third
 
 
+def test_reading_in_the_logging_process_sees_what_it_logged(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the writer would wait a minute before its first batch: the read API must not show a stale store
+    monkeypatch.setenv("JUPYTER_TRACK_FLUSH_INTERVAL", "60")
+    run = jt.init(project="p", config={"lr": 0.1})
+    run.log({"loss": 0.5})
+    stored = jt.run(run.path)
+    assert stored.state == "running" and stored.config["lr"] == 0.1
+    assert stored.history()["loss"].tolist() == [0.5]
+    assert [r.id for r in jt.runs("p")] == [run.id]
+
+
 def test_resume_continues_steps_summary_and_config() -> None:
     run = jt.init(project="p", id="resume-me", config={"lr": 0.1})
     for i in range(5):

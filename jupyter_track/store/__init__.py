@@ -16,7 +16,7 @@ from .base import Batch, Store
 if TYPE_CHECKING:
     from .writer import Writer
 
-__all__ = ["Batch", "Store", "close_all", "open_store", "writer_for"]
+__all__ = ["Batch", "Store", "close_all", "open_store", "settle", "writer_for"]
 
 _lock = threading.Lock()
 _stores: dict[tuple[int, str], Store] = {}
@@ -57,6 +57,21 @@ def writer_for(url: str) -> Writer:
                 url=url,
             )
         return writer
+
+
+def settle(url: str, timeout: float = 10.0) -> None:
+    """Let this process's own logging reach the store at ``url`` before it is read, so ``jt.run(run.path)``
+    right after ``jt.init()`` finds the run. A write failure is not raised here: the writer reports it, and
+    ``finish()`` raises it; the reader then sees what is stored."""
+    from ..errors import StoreError
+
+    with _lock:
+        writer = _writers.get((os.getpid(), url))
+    if writer is not None:
+        try:
+            writer.flush(timeout)
+        except StoreError:
+            pass
 
 
 def close_all() -> None:
