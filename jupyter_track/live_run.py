@@ -277,7 +277,8 @@ class Run:
         """Log an artifact as an output of this run; returns it with its version (``v0``, ``v1``, …).
 
         Identical content returns the existing version. ``aliases`` (e.g. ``["best"]``) move onto it;
-        ``latest`` always names the newest version. A path makes a one-file or folder artifact.
+        ``latest`` always names the newest version. A path makes a one-file or folder artifact. W&B's
+        version ``tags`` are not stored (a warning says so): use ``aliases`` or the artifact's ``metadata``.
 
         Example::
 
@@ -287,6 +288,9 @@ class Run:
         from .artifacts import log_artifact
         from .store import open_store
 
+        if tags:
+            warnings.warn(f"log_artifact(tags={tags!r}): artifact tags are not stored; use aliases= or the "
+                          "artifact's metadata", JupyterTrackWarning, stacklevel=2)
         self.flush()  # the run's row is written before anything that names it
         return log_artifact(open_store(self.store_url), artifact_or_path, project=self.project, run_id=self.id,
                             name=name, type=type, aliases=aliases)
@@ -294,7 +298,8 @@ class Run:
     def use_artifact(self, artifact_or_name: Artifact | str, type: str | None = None,
                      aliases: list[str] | None = None, use_as: str | None = None) -> Artifact:
         """Declare an artifact version an input of this run (the lineage's input edge) and return it;
-        ``"name:latest"``, ``"name:v3"``, ``"name:production"`` or ``"project/name:alias"``.
+        ``"name:latest"``, ``"name:v3"``, ``"name:production"`` or ``"project/name:alias"``. ``use_as``
+        (deprecated in W&B) is accepted and has no effect.
 
         Example::
 

@@ -173,6 +173,13 @@ def test_bad_names_and_aliases_are_refused_with_what_to_do(data: Path) -> None:
         run.log_artifact(other)
 
 
+def test_tags_that_are_not_stored_are_said_so_and_the_version_is_still_logged(data: Path) -> None:
+    run = jt.init(project="p")
+    with pytest.warns(jt.JupyterTrackWarning, match=r"tags=\['x'\]\): artifact tags are not stored; use aliases="):
+        art = run.log_artifact(dataset(data), aliases=["best"], tags=["x"])
+    assert art.version == "v0" and jt.use_artifact("mnist:best").version == "v0"
+
+
 def test_unknown_artifacts_and_aliases_list_what_exists(data: Path) -> None:
     run = jt.init(project="p")
     run.log_artifact(dataset(data), aliases=["best"])

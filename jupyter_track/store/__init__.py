@@ -6,6 +6,7 @@ writer) per URL and process.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from typing import TYPE_CHECKING
@@ -68,10 +69,8 @@ def settle(url: str, timeout: float = 10.0) -> None:
     with _lock:
         writer = _writers.get((os.getpid(), url))
     if writer is not None:
-        try:
+        with contextlib.suppress(StoreError):
             writer.flush(timeout)
-        except StoreError:
-            pass
 
 
 def close_all() -> None:
