@@ -29,7 +29,7 @@ from .static_view import render_html
 STATIC = Path(__file__).with_name("static")
 UPDATE_INTERVAL = 0.25  # seconds: at most 4 updates a second
 DUTY = 0.02  # the feeder's share of time at most: a slow update waits longer before the next (GIL for the loop)
-MAX_WAIT = 2.0  # …but never longer than this: a one-off slow update (the first opens the store) must not stall it
+MAX_WAIT = 2.0  # …but never longer than this: a one-off slow update (a busy machine) must not stall the panel
 POINTS_PER_SERIES = 1000  # buckets kept per series for display (each bucket is 2 points)
 SNAPSHOT_POINTS = 3000  # points kept in the saved state, over all series
 STATIC_POINTS = 120  # points per series in the static SVG
@@ -74,6 +74,8 @@ class Feeder:
         self._thread.start()
 
     def _loop(self) -> None:
+        with contextlib.suppress(Exception):  # a new store's first open (and migration) is not an update's cost
+            open_store(self.store_url)
         wait = self.interval
         while not self._stop.wait(wait):
             started = time.perf_counter()
