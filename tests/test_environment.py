@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -197,3 +198,26 @@ def test_capture_takes_well_under_a_second(repo: Path) -> None:
           f"{len(env.meta['packages'])} packages")
     assert seconds < 10  # a hang guard; the figure itself is printed above and by the benchmark
     assert "errors" not in env.meta
+
+
+def test_a_capture_still_running_at_finish_is_reported_not_waited_for(
+        repo: Path, store_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import jupyter_track as jt
+    from jupyter_track.capture import Capture
+
+    slow = repo.parent / "slow-bin"
+    slow.mkdir()
+    (slow / "git").write_text(f"#!/bin/sh\nsleep 3\nexec {shutil.which('git')} \"$@\"\n")
+    (slow / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{slow}{os.pathsep}{os.environ['PATH']}")  # a repository on a very slow disk
+    monkeypatch.chdir(repo)
+    run = jt.init(project="p", capture=False)
+    capture = Capture(run, {"git"})
+    capture.start()
+    started = time.monotonic()
+    capture.finish(timeout=0.5)
+    assert time.monotonic() - started < 2.5  # did not wait for git
+    run.finish()
+    errors = jt.run(run.path).meta["capture_errors"]
+    assert errors == ["capture at init was still running 0.5 s into finish(): notebook, git, environment or "
+                      "package facts may be missing from this run"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,6 +45,10 @@ def test_magics_wrap_cells_in_runs_and_report_status(kernel: Kernel) -> None:
 
     kernel.run("run = jt.init(project='mg', name='live')")
     status = kernel.run("%jt status")
+    deadline = time.monotonic() + 30
+    while "server-sessions" not in status and time.monotonic() < deadline:  # the capture thread finds the notebook
+        time.sleep(0.2)
+        status = kernel.run("%jt status")
     assert "live (mg/" in status and "store" in status and "magic.ipynb" in status and "server-sessions" in status
     listing = kernel.run("%jt runs")
     assert "magic" in listing and "boom" in listing and "live" in listing

@@ -6,6 +6,7 @@ import statistics
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -259,17 +260,26 @@ def test_two_agents_in_two_processes_run_the_grid_exactly_once(tmp_path: Path) -
     grid = {"method": "grid", "metric": {"name": "loss"},
             "parameters": {"a": {"values": list(range(6))}, "b": {"values": [0, 1, 2]}}}
     sweep_id = jt.sweep(grid)
+    go = tmp_path / "go"
     script = textwrap.dedent(f"""
-        import time
+        import pathlib, sys, time
         import jupyter_track as jt
         def train():
             with jt.init() as run:
-                time.sleep(0.02)
+                time.sleep(0.1)
                 run.log({{"loss": jt.config.a + jt.config.b}})
+        pathlib.Path(sys.argv[1]).touch()
+        while not pathlib.Path({str(go)!r}).exists():  # both start together, however slowly each imported
+            time.sleep(0.01)
         print(jt.agent({sweep_id!r}, function=train))
     """)
-    procs = [subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    ready = [tmp_path / f"ready{i}" for i in range(2)]
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(r)], cwd=REPO, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for r in ready]
+    deadline = time.monotonic() + 60
+    while not all(r.exists() for r in ready) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    go.touch()
     outs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), outs
     ran = [int(out.strip().splitlines()[-1]) for out, _ in outs]

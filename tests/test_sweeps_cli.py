@@ -109,7 +109,7 @@ PRUNED_PROGRAM = textwrap.dedent("""\
     counter.write_text(str(n))
     bad = n == 2  # the second trial logs a clearly bad loss; the first and third improve on each other
     run = wandb.init(config=args)
-    for step in range(100 if bad else 3):
+    for step in range(1000 if bad else 3):  # the bad one would take 100 s if left alone
         wandb.log({"loss": 1000.0 + step if bad else 1.0 / n})
         time.sleep(0.1 if bad else 0.01)
     run.finish()
@@ -141,7 +141,8 @@ def test_cli_agent_ends_a_pruned_program_and_goes_on(tmp_path: Path) -> None:
     runs = jt.sweep_runs(sweep_id)
     assert [r.state for r in runs] == ["finished", "pruned", "finished"], [(r.state, r.summary) for r in runs]
     pruned = runs[1]
-    assert pruned.summary["loss"] >= 1000.0 and pruned.last_step is not None and pruned.last_step < 50
-    assert took < 10 + 3 * 5, took  # the bad program (10 s when left alone) was ended early
+    # ended early: well before its 1,000 steps (the agent looks every 0.25 s; a busy machine may take seconds)
+    assert pruned.summary["loss"] >= 1000.0 and pruned.last_step is not None and pruned.last_step < 300
+    print(f"agent with 3 trials, the second pruned at step {pruned.last_step}: {took:.1f} s")
     assert runs[2].summary["loss"] == 1.0 / 3
     assert jt.get_sweep(sweep_id).best_run().summary["loss"] == 1.0 / 3  # type: ignore[union-attr]

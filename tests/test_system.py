@@ -63,11 +63,12 @@ def test_a_sample_has_cpu_and_memory_keys_in_sane_ranges() -> None:
 def test_process_cpu_percent_sees_a_busy_loop() -> None:
     monitor = SystemMonitor(nothing)
     monitor.sample()
-    end = time.process_time() + 0.3
-    while time.process_time() < end:
+    wall, cpu = time.monotonic(), time.process_time()
+    while time.process_time() < cpu + 0.3:
         pass
     values = monitor.sample()
-    assert values["system/cpu.process_percent"] > 20  # ~100 when the machine is idle
+    used = 100 * (time.process_time() - cpu) / (time.monotonic() - wall)  # ~100 on an idle machine, less when busy
+    assert values["system/cpu.process_percent"] > 0.5 * used, (values["system/cpu.process_percent"], used)
 
 
 def test_disk_write_rate_rises_when_the_test_writes(tmp_path: Path) -> None:
@@ -75,6 +76,7 @@ def test_disk_write_rate_rises_when_the_test_writes(tmp_path: Path) -> None:
         pytest.skip("psutil sees no disk counters on this machine")
     monitor = SystemMonitor(nothing)
     monitor.sample()
+    started = time.monotonic()
     chunk = os.urandom(1024 * 1024)
     with open(tmp_path / "big.bin", "wb") as f:
         for _ in range(50):
@@ -82,8 +84,9 @@ def test_disk_write_rate_rises_when_the_test_writes(tmp_path: Path) -> None:
         f.flush()
         os.fsync(f.fileno())
     values = monitor.sample()
-    # 50 MiB in well under 5 s: at least 10 MiB/s; generous for the other writers on the same disk
-    assert values["system/disk.write_mb_per_s"] > 5, values
+    # the rate times the time between the samples covers the 50 MiB written (other writers only add to it)
+    seen_mb = values["system/disk.write_mb_per_s"] * (time.monotonic() - started)
+    assert seen_mb > 40, (seen_mb, values)
 
 
 def test_the_thread_emits_at_the_interval_from_its_own_named_thread() -> None:
@@ -111,7 +114,7 @@ def test_stop_wakes_the_thread_at_once_takes_a_last_sample_and_is_idempotent() -
     monitor.start()
     start = time.perf_counter()
     monitor.stop()
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 5  # at once, not at the end of the 60 s interval
     assert len(collector.samples) == 1  # the last sample, taken on the way out
     monitor.stop()
     assert len(collector.samples) == 1

@@ -30,7 +30,7 @@ def test_logged_points_become_durable_without_flush(store_dir: Path) -> None:
     for i in range(1000):
         run.log({"x": float(i)})
     # the writer's own interval (0.5 s) makes them durable; no flush(), finish() or exit is involved
-    assert wait_for(lambda: count_points(run.id, "x") == 1000)
+    assert wait_for(lambda: count_points(run.id, "x") == 1000, timeout=30)  # the first batch also makes the store
 
 
 def test_full_buffer_applies_back_pressure_instead_of_dropping(store_dir: Path,

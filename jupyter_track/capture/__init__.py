@@ -85,6 +85,9 @@ class Capture:
     def finish(self, timeout: float = 10.0) -> None:
         if self._thread is not None:
             self._thread.join(timeout)
+            if self._thread.is_alive():  # finish() does not wait longer: say what may be missing rather than hang
+                self.errors.append(f"capture at init was still running {timeout:g} s into finish(): notebook, "
+                                   "git, environment or package facts may be missing from this run")
         if self._monitor is not None:
             self._monitor.stop()
         self._guard("snapshots at finish", lambda: self._snapshots("finish"))
