@@ -65,7 +65,9 @@ $(VENV)/.installed-%: pyproject.toml labextension/package.json | $(PY)
 # The editable install copies the built extension into the venv once; for development it is rebuilt here when a
 # source changed and the venv's copy is replaced by a link to the build (what `jupyter labextension develop`
 # does), so a reload of JupyterLab shows the latest build.
+# (the compare panel bundles the compare widget's own view: jupyter_track/widgets/static/compare.{js,css})
 LABEXT_SRC := $(wildcard labextension/src/*.ts labextension/style/* labextension/schema/*.json) \
+	jupyter_track/widgets/static/compare.js jupyter_track/widgets/static/compare.css \
 	labextension/package.json labextension/tsconfig.json
 LABEXT_OUT := jupyter_track/labextension/package.json
 LABEXT_LINK := $(VENV)/share/jupyter/labextensions/jupyter-track

@@ -13,7 +13,7 @@ PostgreSQL: a throw-away server is started (``tests/postgres.py``: initdb into a
 
 Usage::
 
-    python benchmarks/bench_reliability.py                    # everything (about 3-4 minutes on 2 cores)
+    python benchmarks/bench_reliability.py                    # everything (1-4 minutes on 2 cores)
     python benchmarks/bench_reliability.py --quick            # 16 × 2,000 steps, 200 fuzz inputs each
     python benchmarks/bench_reliability.py --store postgresql://me@db/scratch --skip faults
 """

@@ -252,8 +252,6 @@ class RunList(Sequence[StoredRun]):
         (mean and min–max band) unless ``group_by`` says otherwise (``""``: every run on its own)."""
         if compare_hook is None:
             raise RuntimeError("the compare widget is not available: import jupyter_track (its entry point)")
-        if group_by is None and any(r.group for r in self._runs):
-            group_by = "group"
         return compare_hook(self, metrics=metrics, group_by=group_by)
 
     def groups(self) -> dict[str, RunGroup]:
@@ -376,7 +374,7 @@ class RunGroup:
     def compare(self, metrics: Sequence[str] | None = None, group_by: str | None = None) -> Any:
         """The group in the compare widget: one mean curve with its min–max band per metric (``group_by=""``
         shows each run instead)."""
-        return self.runs.compare(metrics=metrics, group_by="group" if group_by is None else group_by)
+        return self.runs.compare(metrics=metrics, group_by=group_by)  # its runs all have a group: drawn per group
 
 
 def _aggregate(steps: Any, values: Any) -> pd.DataFrame:
@@ -415,10 +413,18 @@ class Api:
     def __init__(self, overrides: Mapping[str, Any] | None = None, timeout: int | None = None,
                  api_key: str | None = None, *, store: str | None = None,
                  dir: str | os.PathLike[str] | None = None) -> None:
-        from .store import open_store, settle
+        from .store import open_store
 
         self.store = open_store(store, dir)
-        settle(self.store.url)  # read this process's own runs as logged so far
+
+    def _settled(self) -> Store:
+        """The store, once this process's writer for it has committed what was logged so far: each query sees
+        the process's own runs as logged (``api.run(run.path)`` right after ``init()``), also through an ``Api``
+        made earlier and kept (as the sweep view keeps its)."""
+        from .store import settle
+
+        settle(self.store.url)
+        return self.store
 
     def runs(self, path: str | None = None, filters: Mapping[str, Any] | None = None,
              order: str | None = "-created_at", per_page: int | None = None, limit: int | None = None,
@@ -428,7 +434,8 @@ class Api:
         project = _project_of(path)
         if group is not None:
             filters = {"$and": [dict(filters), {"group": group}]} if filters else {"group": group}
-        infos = self.store.list_runs(project=project, filters=filters, order=order, limit=limit, search=search)
+        infos = self._settled().list_runs(project=project, filters=filters, order=order, limit=limit,
+                                          search=search)
         return RunList([StoredRun(i, self.store) for i in infos])
 
     def group(self, path: str, name: str) -> RunGroup:
@@ -442,7 +449,7 @@ class Api:
 
     def run(self, path: str) -> StoredRun:
         project, ident = _split_run_path(path)
-        info = self.store.get_run(ident)
+        info = self._settled().get_run(ident)
         if info is not None and (project is None or info.project == project):
             return StoredRun(info, self.store)
         by_name = self.store.list_runs(project=project, filters={"name": ident}, limit=2, detail=True)
@@ -468,7 +475,7 @@ class Api:
 
     def projects(self) -> list[dict[str, Any]]:
         return [{"name": p.name, "runs": p.runs, "last_created_at": p.last_created_at}
-                for p in self.store.list_projects()]
+                for p in self._settled().list_projects()]
 
 
 def runs(project: str | None = None, filters: Mapping[str, Any] | None = None, order: str | None = "-created_at",

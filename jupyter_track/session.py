@@ -166,7 +166,7 @@ def _create(store: Any, url: str, writer: Any, project: str | None, entity: str 
     from .names import new_run_id, new_run_name
     from .store import open_store
     from .store.blobs import BlobStore, DeferredBlobStore, blob_root_for
-    from .store.preflight import count_runs, server_run_number
+    from .store.preflight import run_number
     from .store.urls import sqlite_path
 
     project = _project(project)
@@ -175,8 +175,7 @@ def _create(store: Any, url: str, writer: Any, project: str | None, entity: str 
     tag_list = [str(t) for t in (tags or ())]
     path = sqlite_path(url)
     # the preflights also refuse a newer or damaged store, at once
-    number = (count_runs(path, project) + 1 if path is not None else server_run_number(url, project)
-              ) if store is None else None
+    number = run_number(url, project) if store is None else None
     if number is None:  # resuming by id, or a server store not made (or migrated) yet: open it now
         store = store if store is not None else open_store(url)
         number = store.next_run_number(project)
@@ -418,11 +417,10 @@ def _resume_mode(resume: bool | str | None) -> str | None:
 
 def _where(url: str) -> str:
     """The store for messages: a file path, or the URL without its password."""
-    if url.startswith("sqlite:///"):
-        return url.removeprefix("sqlite:///")
-    from .store.urls import redact  # not store.sql: init() must not wait for SQLAlchemy to load
+    from .store.urls import redact, sqlite_path  # not store.sql: init() must not wait for SQLAlchemy to load
 
-    return redact(url)
+    path = sqlite_path(url)
+    return str(path) if path is not None else redact(url)
 
 
 def _hook_exit() -> None:

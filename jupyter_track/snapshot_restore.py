@@ -44,7 +44,10 @@ def restore(run: StoredRun | Any | str, path: str | os.PathLike[str] | None = No
     """
     import nbformat
 
-    stored = run if isinstance(run, StoredRun) else read_run(run if isinstance(run, str) else run.path)
+    if isinstance(run, StoredRun):
+        stored = run
+    else:  # a live run is read from its own store, which need not be the default one (init(dir=...), a sweep's)
+        stored = read_run(run) if isinstance(run, str) else read_run(run.path, store=getattr(run, "store_url", None))
     if which not in WHICH:
         raise ValueError(f"restore(which={which!r}): use one of {WHICH}")
     if at not in AT:

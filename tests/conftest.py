@@ -6,7 +6,8 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,16 @@ def run_python(code: str, env: dict[str, str] | None = None, timeout: float = 12
     if check and result.returncode != 0:
         raise AssertionError(f"subprocess failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 30.0, every: float = 0.05) -> bool:
+    """Poll ``condition`` until it is truthy (True) or ``timeout`` seconds pass (False): ``assert wait_for(...)``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return False
 
 
 @pytest.fixture(scope="session")

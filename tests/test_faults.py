@@ -21,40 +21,13 @@ import pytest
 import jupyter_track as jt
 from jupyter_track.errors import StoreError
 from jupyter_track.store import close_all, open_store
-from tests.conftest import REPO
+from tests.conftest import REPO, wait_for
 from tests.postgres import PostgresServer
+from tests.stores import count_points, sql
 
 pytestmark = pytest.mark.slow
 
 KEYS = [f"m{k}" for k in range(5)]
-
-
-def wait_for(condition, timeout: float = 30.0, every: float = 0.05) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(every)
-    return False
-
-
-def pg_scalar(url: str, sql: str, *args: object) -> object:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
-        row = conn.execute(sql, args).fetchone()
-    return None if row is None else row[0]
-
-
-def durable_points(url: str, run_id: str) -> int:
-    """Points of ``run_id`` committed in the PostgreSQL store, read with plain psycopg (0 before the schema)."""
-    import psycopg
-
-    try:
-        return int(pg_scalar(url, "SELECT coalesce(sum(n), 0) FROM metric_chunks WHERE run_id = %s",  # type: ignore[arg-type]
-                             run_id))
-    except psycopg.errors.UndefinedTable:
-        return 0
 
 
 def assert_unbroken_prefixes(run: Any, keys: list[str]) -> int:
@@ -89,7 +62,7 @@ while True:
 IN_FLUSH = """
 SELECT count(*) FROM pg_stat_activity
 WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
-  AND state IN ('active', 'idle in transaction') AND query ILIKE '%%metric_chunks%%'
+  AND state IN ('active', 'idle in transaction') AND query ILIKE '%metric_chunks%'
 """
 
 
@@ -100,7 +73,7 @@ def test_sigkill_mid_flush_on_postgres_leaves_whole_batches_and_a_crashed_run(
     child = start_child(VICTIM, pg_url, env={"JUPYTER_TRACK_FLUSH_INTERVAL": "0.5"})
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "started"
-        assert wait_for(lambda: durable_points(pg_url, "victim") > 0), "no flush reached the server"
+        assert wait_for(lambda: count_points("victim", "m0", pg_url) > 0), "no flush reached the server"
         # kill the process while its writer is inside a transaction writing chunks: seen by the server itself
         with psycopg.connect(pg_url, autocommit=True) as watch:
             caught = wait_for(lambda: watch.execute(IN_FLUSH).fetchone() != (0,), timeout=30, every=0.001)
@@ -112,15 +85,15 @@ def test_sigkill_mid_flush_on_postgres_leaves_whole_batches_and_a_crashed_run(
             child.wait()
     assert caught, "never saw the writer mid-transaction"
     # the server notices the dead client and rolls its transaction back
-    assert wait_for(lambda: pg_scalar(pg_url, IN_FLUSH) == 0, timeout=30)
+    assert wait_for(lambda: sql(IN_FLUSH, pg_url) == [(0,)], timeout=30)
 
     n = assert_unbroken_prefixes(jt.run("crash/victim", store=pg_url), KEYS)
     assert n > 0
     values = jt.run("crash/victim", store=pg_url).metric("m4").values
     assert np.array_equal(values, np.arange(n, dtype=float))  # each value at its own step, in order
-    chunk_rows = pg_scalar(pg_url, "SELECT count(*) FROM metric_chunks WHERE run_id='victim' AND "
-                                   "n <> last_step - first_step + 1")
-    assert chunk_rows == 0  # no chunk row with a gap inside
+    gapped = sql("SELECT count(*) FROM metric_chunks WHERE run_id = 'victim' AND n <> last_step - first_step + 1",
+                 pg_url)
+    assert gapped == [(0,)]  # no chunk row with a gap inside
 
     monkeypatch.setenv("JUPYTER_TRACK_HEARTBEAT_TIMEOUT", "2")
     assert wait_for(lambda: jt.run("crash/victim", store=pg_url).state == "crashed", timeout=20)
@@ -163,14 +136,14 @@ def test_postgres_restart_while_logging_loses_nothing_and_log_never_waits(
     try:
         assert child.stdout is not None
         run_id = child.stdout.readline().split()[1]
-        assert wait_for(lambda: durable_points(pg_url, run_id) >= 5 * 400)
+        assert wait_for(lambda: count_points(run_id, "m0", pg_url) >= 400)
         postgres.stop("immediate")  # a crash of the server: every connection dies at once
         down_at = time.monotonic()
         time.sleep(OUTAGE)
         postgres.start()
-        held = durable_points(pg_url, run_id)
+        held = count_points(run_id, "m0", pg_url)
         # the writer reconnects on its own (back-off) and writes what it held: the count grows again
-        assert wait_for(lambda: durable_points(pg_url, run_id) > held + 5 * 200, timeout=30), "no reconnect"
+        assert wait_for(lambda: count_points(run_id, "m0", pg_url) > held + 200, timeout=30), "no reconnect"
         recovered_after = time.monotonic() - down_at
         stop_file.touch()
         out, err = child.communicate(timeout=60)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import nbformat
 import pytest
 
 import jupyter_track as jt
+from tests.conftest import wait_for
 from tests.jupyter_server import Kernel, Server, start_server
 
 pytestmark = pytest.mark.slow
@@ -44,11 +44,9 @@ def test_magics_wrap_cells_in_runs_and_report_status(kernel: Kernel) -> None:
     assert jt.run("mg/boom").state == "failed"
 
     kernel.run("run = jt.init(project='mg', name='live')")
+    # the capture thread finds the notebook (through the server's sessions) a moment after init()
+    assert wait_for(lambda: "server-sessions" in kernel.run("%jt status"), every=0.2)
     status = kernel.run("%jt status")
-    deadline = time.monotonic() + 30
-    while "server-sessions" not in status and time.monotonic() < deadline:  # the capture thread finds the notebook
-        time.sleep(0.2)
-        status = kernel.run("%jt status")
     assert "live (mg/" in status and "store" in status and "magic.ipynb" in status and "server-sessions" in status
     listing = kernel.run("%jt runs")
     assert "magic" in listing and "boom" in listing and "live" in listing

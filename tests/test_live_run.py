@@ -191,13 +191,14 @@ def test_module_log_before_init_says_what_to_do() -> None:
         jt.log({"x": 1.0})
 
 
-def test_init_records_identity_and_names_runs_adjective_noun_n() -> None:
+def test_init_records_identity_and_names_runs_adjective_noun_n(store_dir: Path) -> None:
     run = jt.init(project="fashion", entity="team", name="baseline", tags=["cnn", "cnn", "v1"], notes="first",
                   group="exp-1", job_type="train")
     r = read(run)
     assert (r.name, r.project, r.entity, r.group, r.job_type, r.notes) == (
         "baseline", "fashion", "team", "exp-1", "train", "first")
     assert sorted(r.tags) == ["cnn", "v1"] and r.state == "running"
+    assert Path(run.dir).resolve() == store_dir.resolve()  # the store folder, on a server store too
     run.finish()
     second = jt.init(project="fashion")
     adjective, noun, number = second.name.split("-")
@@ -224,12 +225,17 @@ def test_reinit_finishes_the_previous_run_unless_asked_otherwise() -> None:
 def test_reading_in_the_logging_process_sees_what_it_logged(monkeypatch: pytest.MonkeyPatch) -> None:
     # the writer would wait a minute before its first batch: the read API must not show a stale store
     monkeypatch.setenv("JUPYTER_TRACK_FLUSH_INTERVAL", "60")
+    api = jt.Api()  # made before the run, and kept (W&B's `api = wandb.Api()` at the top of a notebook)
     run = jt.init(project="p", config={"lr": 0.1})
     run.log({"loss": 0.5})
     stored = jt.run(run.path)
     assert stored.state == "running" and stored.config["lr"] == 0.1
     assert stored.history()["loss"].tolist() == [0.5]
     assert [r.id for r in jt.runs("p")] == [run.id]
+    run.log({"loss": 0.25})
+    assert api.run(run.path).history()["loss"].tolist() == [0.5, 0.25]
+    assert [r.summary["loss"] for r in api.runs("p")] == [0.25]
+    assert [p["name"] for p in api.projects()] == ["p"]
 
 
 def test_resume_continues_steps_summary_and_config() -> None:

@@ -199,3 +199,14 @@ def test_a_crashed_run_restores_its_init_snapshot_and_says_so(server: Server, ke
     path = jt.restore("nb/crashy", root=tmp_path)
     header = nbformat.read(path, as_version=4).cells[0].source
     assert "no snapshot at finish: this is the one at init" in header
+
+
+def test_a_live_run_in_another_store_restores_from_that_store(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 'from the other store'")]),
+                   "train.ipynb")
+    run = jt.init(project="p", dir=tmp_path / "other", notebook="train.ipynb", capture="notebook")
+    run.finish()
+    restored = nbformat.read(jt.restore(run, which="saved", root=tmp_path), as_version=4)
+    assert "x = 'from the other store'" in [c.source for c in restored.cells]

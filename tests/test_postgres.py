@@ -148,9 +148,26 @@ def test_blobs_live_in_the_database_and_large_ones_need_the_shared_folder(pg: st
     assert len(files) == 1 and files[0].read_bytes() == large.read_bytes()
     store = open_store()
     assert len(blob_ids()) == 2
+    read = set()
     for sha in blob_ids():
         with store.blobs.open(sha) as f:
-            assert f.read() in (small.read_bytes(), large.read_bytes())
+            read.add(f.read())
+        assert store.blobs.read_bytes(sha) in read
+    assert read == {small.read_bytes(), large.read_bytes()}  # one from the database, one from the folder
+
+
+def test_a_blob_in_neither_place_reads_as_missing(pg: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `migrate`, gc and the server report for a lost blob: that it is missing, with or without a folder."""
+    sha = "ab" * 32
+    for folder in (None, tmp_path / "shared"):
+        if folder is not None:
+            monkeypatch.setenv("JUPYTER_TRACK_BLOB_DIR", str(folder))
+        close_all()
+        blobs = open_store().blobs
+        assert not blobs.exists(sha)
+        for read in (blobs.size, blobs.modified, blobs.open, blobs.read_bytes):
+            with pytest.raises(StoreError, match=f"blob {sha} is missing"):
+                read(sha)
 
 
 def test_a_restarted_server_is_reconnected_transparently(postgres: PostgresServer, pg: str) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import jupyter_track as jt
-from tests.conftest import REPO, run_python
+from tests.conftest import REPO, run_python, wait_for
 from tests.stores import count_points
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("backend")]
@@ -61,10 +61,7 @@ def test_kill_mid_run_loses_at_most_one_flush_interval(store_dir: Path, monkeypa
     assert values.tolist() == [float(i) for i in range(len(values))]  # a prefix, in order, no partial chunk
 
     monkeypatch.setenv("JUPYTER_TRACK_HEARTBEAT_TIMEOUT", "2")
-    deadline = time.time() + 15
-    while jt.run("crash/victim").state != "crashed" and time.time() < deadline:
-        time.sleep(0.2)
-    assert jt.run("crash/victim").state == "crashed"
+    assert wait_for(lambda: jt.run("crash/victim").state == "crashed", timeout=15, every=0.2)
     with jt.init(project="crash") as after:  # the store opens and takes writes as usual
         after.log({"x": 1.0})
     assert jt.run(after.path).state == "finished"

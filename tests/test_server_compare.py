@@ -59,6 +59,10 @@ def test_compare_returns_curves_of_common_metrics_and_only_differing_config(serv
     assert acc[1][7] is None  # NaN is a gap (null), not a number
     assert got["group_by"] == "" and got["total_runs"] == 2
     assert "note" in got["importance"]["acc"]  # two runs: importance says why it has nothing
+    # the panel's view picked another metric: its importance (only), as the kernel would compute it
+    picked = ok(server, "GET", f"compare?runs={a.project}/{a.id},{b.project}/{b.id}&metrics=acc,loss&importance=loss")
+    assert picked["importance_metric"] == "loss" and set(picked["importance"]) == {"loss"}
+    assert "2 here" in picked["importance"]["loss"]["note"]
 
 
 def test_compare_by_group_gives_a_mean_and_min_max_band_per_group(server: Server) -> None:

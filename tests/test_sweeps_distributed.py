@@ -1,23 +1,24 @@
-"""Distributed sweeps: agents in separate processes ("machines", each with its own store URL for one shared
-database) share one sweep through Optuna's storage: no grid point twice, the sweep's cap holds across them."""
+"""Distributed sweeps: agents in separate processes ("machines", each told the store through its environment, as
+the `backend` fixture sets it: one shared database) share one sweep through Optuna's storage: no grid point twice,
+the sweep's cap holds across them."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 from typing import Any
 
 import pytest
 from optuna.trial import TrialState
 
 import jupyter_track as jt
-from jupyter_track.store import close_all
+from jupyter_track.store import close_all, open_store
 from jupyter_track.sweeps.core import load
 from jupyter_track.sweeps.study import open_study
 from tests.conftest import REPO
+
+pytestmark = pytest.mark.usefixtures("backend")
 
 AGENTS = 3
 
@@ -35,23 +36,12 @@ print(jt.agent(sys.argv[1], function=train, count=count))
 """
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def machine_env(request: pytest.FixtureRequest, store_dir: Path) -> dict[str, str]:
-    """The environment of an agent's "machine": the store it is told to use (for SQLite, the test's folder; for
-    PostgreSQL, a URL of a fresh database on the test server, set in this process too)."""
-    if request.param == "sqlite":
-        return {"JUPYTER_TRACK_DIR": str(store_dir)}
-    url = request.getfixturevalue("pg_url")
-    request.getfixturevalue("monkeypatch").setenv("JUPYTER_TRACK_STORE", url)
-    return {"JUPYTER_TRACK_STORE": url}
-
-
-def _agents(sweep_id: str, count: int | None, env: dict[str, str]) -> list[int]:
+def _agents(sweep_id: str, count: int | None) -> list[int]:
     """Start :data:`AGENTS` agent processes at once; returns how many trials each ran."""
     close_all()  # this process's connections are not inherited by the agents
     procs = [subprocess.Popen([sys.executable, "-c", textwrap.dedent(AGENT_SCRIPT), sweep_id,
                                "all" if count is None else str(count)], cwd=REPO, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env={**os.environ, **env})
+                              stderr=subprocess.PIPE, text=True)
              for _ in range(AGENTS)]
     outs = [p.communicate(timeout=300) for p in procs]
     assert all(p.returncode == 0 for p in procs), outs
@@ -59,17 +49,15 @@ def _agents(sweep_id: str, count: int | None, env: dict[str, str]) -> list[int]:
 
 
 def _trials(sweep_id: str) -> list[Any]:
-    from jupyter_track.store import open_store
-
     store = open_store()
     record, spec = load(store, sweep_id)
     return open_study(store.url, record, spec).get_trials(deepcopy=False)
 
 
-def test_three_agents_share_a_grid_of_12_points_each_exactly_once(machine_env: dict[str, str]) -> None:
+def test_three_agents_share_a_grid_of_12_points_each_exactly_once() -> None:
     sweep_id = jt.sweep({"method": "grid", "metric": {"name": "loss"},
                          "parameters": {"a": {"values": [0, 1, 2, 3]}, "b": {"values": [0, 10, 20]}}})
-    ran = _agents(sweep_id, 5, machine_env)  # 3 × 5 places for 12 points: the grid's size caps the sweep
+    ran = _agents(sweep_id, 5)  # 3 × 5 places for 12 points: the grid's size caps the sweep
     assert sum(ran) == 12 and max(ran) <= 5, ran
     runs = jt.sweep_runs(sweep_id)
     points = sorted((r.config["a"], r.config["b"]) for r in runs)
@@ -81,11 +69,10 @@ def test_three_agents_share_a_grid_of_12_points_each_exactly_once(machine_env: d
     assert jt.get_sweep(sweep_id).state == "finished"
 
 
-def test_a_random_sweep_with_a_run_cap_of_10_runs_10_trials_across_three_agents(
-        machine_env: dict[str, str]) -> None:
+def test_a_random_sweep_with_a_run_cap_of_10_runs_10_trials_across_three_agents() -> None:
     sweep_id = jt.sweep({"method": "random", "run_cap": 10, "metric": {"name": "loss"},
                          "parameters": {"a": {"min": 0.0, "max": 1.0}, "b": {"values": [0, 1]}}})
-    ran = _agents(sweep_id, None, machine_env)  # no count: each agent goes on until the sweep's cap
+    ran = _agents(sweep_id, None)  # no count: each agent goes on until the sweep's cap
     assert sum(ran) == 10, ran
     runs = jt.sweep_runs(sweep_id)
     assert len(runs) == 10 and all(r.state == "finished" for r in runs)

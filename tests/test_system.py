@@ -189,8 +189,24 @@ def test_gpu_stats_are_real_when_an_nvidia_gpu_is_present() -> None:
 
 def test_measure_overhead_reports_the_monitor_threads_own_cpu_time() -> None:
     # the figure itself (a fraction of a core at the 2 s default) is benchmarks/bench_logging.py's to print
-    result = measure_overhead(0.5, interval=0.1)
+    busy_cpu = []
+    stop = threading.Event()
+
+    def spin() -> None:  # another thread of the process burns CPU meanwhile: not the monitor's to count
+        start = time.thread_time()
+        while not stop.is_set():
+            pass
+        busy_cpu.append(time.thread_time() - start)
+
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    try:
+        result = measure_overhead(0.5, interval=0.1)
+    finally:
+        stop.set()
+        spinner.join()
     assert result["samples"] >= 2  # about 5 at 0.1 s, and the last one at stop()
     assert result["wall_seconds"] >= 0.5 and result["cpu_seconds"] > 0
+    assert result["cpu_seconds"] < busy_cpu[0] / 2, (result, busy_cpu)  # the process's CPU time would exceed it
     assert result["percent_of_one_core"] == pytest.approx(100 * result["cpu_seconds"] / result["wall_seconds"])
     assert result["per_sample_ms"] == pytest.approx(1000 * result["cpu_seconds"] / result["samples"])

@@ -81,7 +81,7 @@ def inventory(store: Store) -> dict[str, Any]:
         assert info is not None
         series = {k: (s.steps.tolist(), s.values.tolist(), s.times.tolist())
                   for k in store.series_keys(info.id) for s in [store.read_series(info.id, k)]}
-        objects = sorted((o.key, o.step, o.time, o.kind, json.dumps(o.data, sort_keys=True))  # JSONB reorders keys
+        objects = sorted((o.key, o.step, o.time, o.kind, json.dumps(o.data, sort_keys=True))
                          for o in store.read_objects(info.id))
         refs = sorted((r.sha, r.owner, r.name, r.size) for r in store.blob_refs(info.id))
         runs[info.id] = (vars(info), listed.tags, listed.summary, series, objects, refs)
@@ -287,3 +287,45 @@ def test_a_lost_source_blob_is_reported_and_a_run_resumed_in_the_target_is_left_
     assert f"run p/{kept.id} changed in the target after the source" in err
     assert jt.run(kept.id, dir=team).metric("loss").values.tolist() == [1.0, 0.5]  # the target's points kept
     assert jt.run(lossy.id, dir=team).state == "finished"  # everything but the lost file was copied
+
+
+def test_a_sweep_trial_running_at_the_first_copy_is_finished_by_the_next(tmp_path: Path) -> None:
+    """The study copy's update path: a trial copied while it ran gets the parameters, reports, attributes and
+    final value the source added since; trials the target's own agents ran are left alone."""
+    import optuna
+
+    from jupyter_track.sweeps.study import quiet_optuna, storage
+    from jupyter_track.sweeps.study_copy import copy_study
+
+    src, dst = (open_store(dir=tmp_path / name).url for name in ("src", "dst"))
+    with quiet_optuna():
+        study = optuna.create_study(storage=storage(src), study_name="s")
+    done = study.ask()
+    done.suggest_float("lr", 0.0, 1.0)
+    study.tell(done, 0.5)
+    live = study.ask()
+    live.suggest_float("lr", 0.0, 1.0)
+    live.report(1.0, step=0)
+    assert copy_study(src, dst, "s") == 2
+    assert copy_study(src, dst, "s") == 0  # nothing changed in the source
+
+    live.suggest_int("layers", 1, 4)
+    live.report(0.8, step=1)
+    live.set_user_attr("note", "late")
+    study.tell(live, 0.7)
+    with quiet_optuna():
+        theirs = optuna.load_study(study_name="s", storage=storage(dst))
+    own = theirs.ask()  # a trial of the target's own agent, still running
+    own.suggest_float("lr", 0.0, 1.0)
+    assert copy_study(src, dst, "s") == 1
+    assert copy_study(src, dst, "s") == 0
+
+    def trials(url: str) -> list[tuple[object, ...]]:
+        with quiet_optuna():
+            found = optuna.load_study(study_name="s", storage=storage(url)).get_trials()
+        return [(t.number, t.params, t.state.name, t.values, t.intermediate_values, t.user_attrs) for t in found]
+
+    source = trials(src)
+    assert [t[2] for t in source] == ["COMPLETE", "COMPLETE"] and source[1][1].keys() == {"lr", "layers"}
+    assert trials(dst)[:2] == source
+    assert trials(dst)[2][0] == 2 and trials(dst)[2][2] == "RUNNING"

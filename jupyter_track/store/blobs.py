@@ -144,10 +144,10 @@ class DeferredBlobStore(BlobStore):
     """The blobs of a store opened only when first used (``opener``): a run on a server store starts logging
     before the store (and SQLAlchemy) is loaded, and opens it when it stores its first blob."""
 
-    def __init__(self, opener: Callable[[], BlobStore], root: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, opener: Callable[[], BlobStore]) -> None:
         self._opener = opener
         self._target: BlobStore | None = None
-        self.root = Path(root) if root is not None else None
+        self.root = None  # not known before the store is opened; every method asks the target
 
     @property
     def target(self) -> BlobStore:

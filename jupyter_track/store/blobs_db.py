@@ -104,11 +104,10 @@ class DatabaseBlobStore(BlobStore):
     def _insert(self, sha: str, size: int, parts: Iterator[bytes | None], check: bool = False) -> None:
         """Write the blob row and its parts in one transaction; a blob another writer stored first is left as it
         is (the primary key makes the second writer wait for the first, then skip)."""
-        from sqlalchemy.dialects import postgresql, sqlite
+        from sqlalchemy.dialects.postgresql import insert
 
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         with self.engine.begin() as conn:
-            made = conn.scalar(dialect.insert(blobs).values(sha=sha, size=size, created_at=time.time())
+            made = conn.scalar(insert(blobs).values(sha=sha, size=size, created_at=time.time())
                                .on_conflict_do_nothing(index_elements=["sha"]).returning(blobs.c.sha))
             if made is None:
                 return
@@ -124,13 +123,11 @@ class DatabaseBlobStore(BlobStore):
                 raise StoreError(f"blob {sha} changed while it was stored ({written} bytes read, {size} hashed); "
                                  "store it again once it is no longer being written")
 
-    # -- reads --------------------------------------------------------------------------------------------------
+    # -- reads (a blob not in the database is read from the folder: the base class, through path()) -------------
     def open(self, sha: str) -> BinaryIO:
         size = self._size_in_db(sha)
         if size is None:
-            if self.root is not None:
-                return super().open(sha)
-            raise StoreError(f"blob {sha} is missing from the store's database")
+            return super().open(sha)
         return io.BufferedReader(_PartsReader(self.engine, sha, size), buffer_size=PART)
 
     def read_bytes(self, sha: str) -> bytes:
@@ -138,9 +135,7 @@ class DatabaseBlobStore(BlobStore):
         with self.engine.connect() as conn:
             if conn.scalar(sa.select(blobs.c.size).where(blobs.c.sha == sha)) is not None:
                 return b"".join(conn.scalars(query))
-        if self.root is not None:
-            return super().read_bytes(sha)
-        raise StoreError(f"blob {sha} is missing from the store's database")
+        return super().read_bytes(sha)
 
     def size(self, sha: str) -> int:
         found = self._size_in_db(sha)
@@ -168,8 +163,12 @@ class DatabaseBlobStore(BlobStore):
             yield from super().__iter__()
 
     def path(self, sha: str) -> Path:
-        if self.root is None or self._in_db(sha):
-            raise StoreError(f"blob {check_sha(sha)} is kept in the store's database, not in a file")
+        """The file of blob ``sha`` in the shared folder; a :class:`StoreError` for one kept in the database, or
+        for one that is nowhere when there is no folder (what the base class's reads say of a missing blob)."""
+        if self._in_db(sha):
+            raise StoreError(f"blob {sha} is kept in the store's database, not in a file")
+        if self.root is None:
+            raise StoreError(f"blob {sha} is missing from the store's database")
         return super().path(sha)
 
 

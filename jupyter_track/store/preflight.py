@@ -75,3 +75,10 @@ def server_run_number(url: str, project: str) -> int | None:
                   if isinstance(exc, psycopg.OperationalError) else "")
         raise StoreError(f"cannot open the store {urls.redact(url)}: {urls.scrub(str(exc), url).strip()}{advice}"
                          ) from None
+
+
+def run_number(url: str, project: str) -> int | None:
+    """The number of the next run of ``project`` in the store at ``url``, asked without SQLAlchemy; None when the
+    caller must open the store (a server store not made yet, or older)."""
+    path = urls.sqlite_path(url)
+    return count_runs(path, project) + 1 if path is not None else server_run_number(url, project)

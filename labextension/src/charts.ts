@@ -253,15 +253,8 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
   return node;
 }
 
-/** Options of a {@link LineChart}. */
-export interface ChartOptions {
-  title: string;
-  /** Offer a log-scale toggle (the default). */
-  logToggle?: boolean;
-}
-
 /**
- * One chart: a title, an optional log toggle, an SVG with axes, gridlines, one path per line (a gap breaks
+ * One chart: a title, a log-scale toggle, an SVG with axes, gridlines, one path per line (a gap breaks
  * it) and a hover readout of the nearest point of every line. `node` is the element to mount.
  *
  * Test hooks: `data-metric` on the node, `data-points` (points drawn) on each path.
@@ -271,10 +264,9 @@ export class LineChart {
   private readonly plot: SVGSVGElement;
   private readonly readout: HTMLDivElement;
   private lines: Line[] = [];
-  private bands: { color: string; steps: number[]; lo: (number | null)[]; hi: (number | null)[] }[] = [];
   private log = false;
 
-  constructor(options: ChartOptions) {
+  constructor(options: { title: string }) {
     this.node = document.createElement('div');
     this.node.className = 'jt-lc';
     this.node.dataset.metric = options.title;
@@ -285,18 +277,16 @@ export class LineChart {
     title.textContent = options.title;
     title.title = options.title;
     head.append(title);
-    if (options.logToggle !== false) {
-      const toggle = document.createElement('label');
-      toggle.className = 'jt-lc-log';
-      const box = document.createElement('input');
-      box.type = 'checkbox';
-      box.addEventListener('change', () => {
-        this.log = box.checked;
-        this.draw();
-      });
-      toggle.append(box, document.createTextNode('log'));
-      head.append(toggle);
-    }
+    const toggle = document.createElement('label');
+    toggle.className = 'jt-lc-log';
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.addEventListener('change', () => {
+      this.log = box.checked;
+      this.draw();
+    });
+    toggle.append(box, document.createTextNode('log'));
+    head.append(toggle);
     this.readout = document.createElement('div');
     this.readout.className = 'jt-lc-readout';
     this.plot = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'jt-lc-svg' });
@@ -305,19 +295,14 @@ export class LineChart {
     this.node.append(head, this.plot, this.readout);
   }
 
-  /** Replace the lines (and the optional min/max bands) and redraw. */
-  setLines(lines: Line[], bands: LineChart['bands'] = []): void {
+  /** Replace the lines and redraw. */
+  setLines(lines: Line[]): void {
     this.lines = lines;
-    this.bands = bands;
     this.draw();
   }
 
   private frame() {
-    const all: Series[] = [...this.lines];
-    for (const b of this.bands) {
-      all.push({ steps: b.steps, values: b.lo }, { steps: b.steps, values: b.hi });
-    }
-    const box = extent(all, this.log);
+    const box = extent(this.lines, this.log);
     if (!box) {
       return null;
     }
@@ -359,23 +344,6 @@ export class LineChart {
         class: 'jt-lc-frame'
       })
     );
-    for (const b of this.bands) {
-      const upper: string[] = [];
-      const lower: string[] = [];
-      b.steps.forEach((s, i) => {
-        const lo = b.lo[i];
-        const hi = b.hi[i];
-        if (drawable(lo, this.log) && drawable(hi, this.log)) {
-          upper.push(`${x(s).toFixed(1)},${y(hi).toFixed(1)}`);
-          lower.unshift(`${x(s).toFixed(1)},${y(lo).toFixed(1)}`);
-        }
-      });
-      if (upper.length) {
-        const area = svg('polygon', { points: upper.concat(lower).join(' '), class: 'jt-lc-band' });
-        area.style.fill = b.color;
-        this.plot.append(area);
-      }
-    }
     for (const line of this.lines) {
       let d = '';
       let points = 0;

@@ -10,26 +10,14 @@ import { CommandRegistry } from '@lumino/commands';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
+import { CommandIDs } from './commandIds';
 import { ComparePanel } from './comparePanel';
 import { RunDetailPanel } from './detail';
 import { runsIcon } from './icons';
 import { defaultSnapshot, notebookInRoot, parseTags } from './logic';
-import { requestAPI } from './request';
+import { requestAPI, runPath } from './request';
 import { RunsSidebar } from './sidebar';
 import { RunDetail, RunRef, RunRow } from './types';
-
-/** Command ids: other panels call these by id. */
-export namespace CommandIDs {
-  export const openRun = 'jupyter-track:open-run';
-  export const restoreSnapshot = 'jupyter-track:restore-snapshot';
-  export const openSourceNotebook = 'jupyter-track:open-source-notebook';
-  export const compare = 'jupyter-track:compare';
-  export const copyRunId = 'jupyter-track:copy-run-id';
-  export const deleteRun = 'jupyter-track:delete-run';
-  export const editRun = 'jupyter-track:edit-run';
-  export const showSidebar = 'jupyter-track:show-sidebar';
-  export const refresh = 'jupyter-track:refresh';
-}
 
 /** The palette category of the commands. */
 export const CATEGORY = 'Experiment tracking';
@@ -48,10 +36,6 @@ const detailTabs = new Map<string, MainAreaWidget<RunDetailPanel>>();
 /** The key of a run's detail tab in `detailTabs`. */
 function runKey(ref: RunRef): string {
   return `${ref.project}/${ref.runId}`;
-}
-
-function runPath(ref: RunRef): string {
-  return `runs/${encodeURIComponent(ref.project)}/${encodeURIComponent(ref.runId)}`;
 }
 
 /** The run a command is about: its arguments, else the sidebar's context-menu run or single selection. */
@@ -133,15 +117,7 @@ export function addCommands(ctx: CommandContext): void {
       widget.disposed.connect(() => detailTabs.delete(key));
       app.shell.add(widget, 'main');
       app.shell.activateById(widget.id);
-      // the tab's label: the run's name once known
-      requestAPI<RunRow>(runPath(ref))
-        .then(run => {
-          if (!widget.isDisposed) {
-            widget.title.label = run.name;
-          }
-        })
-        .catch(() => undefined);
-      return widget;
+      return widget; // the panel's first read names the tab after the run (MainAreaWidget mirrors its title)
     })
   });
 
@@ -169,7 +145,7 @@ export function addCommands(ctx: CommandContext): void {
         if (typeof args.path === 'string' && args.path) {
           body.path = args.path;
         }
-        const answer = await requestAPI<{ path: string }>(`${runPath(ref)}/restore`, { method: 'POST', body });
+        const answer = await requestAPI<{ path: string }>(runPath(ref, '/restore'), { method: 'POST', body });
         Notification.success(`Restored the ${which} snapshot as ${answer.path}`, { autoClose: 5000 });
         return await commands.execute('docmanager:open', { path: answer.path });
       } catch (error) {
@@ -223,9 +199,7 @@ export function addCommands(ctx: CommandContext): void {
       const content = new ComparePanel({ runs, commands });
       const widget = new MainAreaWidget({ content });
       widget.id = `jupyter-track-compare-${Date.now().toString(36)}`;
-      widget.title.label = `Compare ${runs.length} runs`;
-      widget.title.icon = runsIcon;
-      widget.title.closable = true;
+      widget.title.icon = runsIcon; // the label and caption come from the panel
       widget.addClass('jp-TrackCompareTab');
       app.shell.add(widget, 'main');
       app.shell.activateById(widget.id);

@@ -12,14 +12,16 @@ import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 
 import compareView from '../../jupyter_track/widgets/static/compare.js';
+import { CommandIDs } from './commandIds';
 import { CompareAnswer, CompareModel } from './compareModel';
-import { requestAPI } from './request';
+import { el } from './dom';
+import { Query, requestAPI } from './request';
 
 import '../style/compare.css'; // @imports the widget's own compare.css
 
 let counter = 0;
 
-/** Overlaid curves and the config diff of `runs`; H1's "Compare selected runs" command opens it. */
+/** Overlaid curves and the config diff of `runs`; the "Compare selected runs" command (commands.ts) opens it. */
 export class ComparePanel extends Widget {
   readonly runs: { project: string; runId: string }[];
   private readonly commands: CommandRegistry;
@@ -50,13 +52,7 @@ export class ComparePanel extends Widget {
     this.node.dataset.loading = 'true';
     let answer: CompareAnswer;
     try {
-      answer = await requestAPI<CompareAnswer>('compare', {
-        query: {
-          runs: this.runs.map(r => `${r.project}/${r.runId}`).join(','),
-          group_by: this.byGroup ? 'group' : undefined,
-          importance
-        }
-      });
+      answer = await this.compare({ importance });
     } catch (error) {
       if (generation === this.generation) {
         delete this.node.dataset.loading;
@@ -95,17 +91,18 @@ export class ComparePanel extends Widget {
     super.dispose();
   }
 
+  /** `GET compare` for these runs, grouped as the toggle says. */
+  private compare(query: Query): Promise<CompareAnswer> {
+    const runs = this.runs.map(r => `${r.project}/${r.runId}`).join(',');
+    const group_by = this.byGroup ? 'group' : undefined;
+    return requestAPI<CompareAnswer>('compare', { query: { runs, group_by, ...query } });
+  }
+
   /** The view picked another metric for parameter importance: ask the server, as the kernel would compute it. */
   private async importance(model: CompareModel, metric: string): Promise<void> {
     try {
-      const answer = await requestAPI<CompareAnswer>('compare', {
-        query: {
-          runs: this.runs.map(r => `${r.project}/${r.runId}`).join(','),
-          group_by: this.byGroup ? 'group' : undefined,
-          metrics: (model.get('metrics') as string[]).join(','),
-          importance: metric
-        }
-      });
+      const metrics = (model.get('metrics') as string[]).join(',');
+      const answer = await this.compare({ metrics, importance: metric });
       model.update({ importance: { ...model.get('importance'), ...answer.importance } });
     } catch (error) {
       model.update({
@@ -133,7 +130,7 @@ export class ComparePanel extends Widget {
     const refresh = el('button', 'jp-Button jt-detail-button', 'Refresh');
     refresh.addEventListener('click', () => void this.load());
     parts.push(refresh);
-    if (this.commands.hasCommand('jupyter-track:open-run')) {
+    if (this.commands.hasCommand(CommandIDs.openRun)) {
       const open = el('span', 'jt-compare-open');
       open.append('Open: ');
       answer.runs.forEach(run => {
@@ -142,7 +139,7 @@ export class ComparePanel extends Widget {
         link.style.borderBottomColor = run.color;
         link.addEventListener('click', ev => {
           ev.preventDefault();
-          void this.commands.execute('jupyter-track:open-run', { project: run.project, runId: run.id });
+          void this.commands.execute(CommandIDs.openRun, { project: run.project, runId: run.id });
         });
         open.append(link, ' ');
       });
@@ -161,13 +158,4 @@ export class ComparePanel extends Widget {
     }
     return [...sizes.values()].some(n => n >= 2);
   }
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = cls;
-  if (text !== undefined) {
-    node.textContent = text;
-  }
-  return node;
 }

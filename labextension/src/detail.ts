@@ -11,9 +11,11 @@ import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { LineChart, MetricPayload, Series, formatNumber, groupByPrefix, mergeIncrement } from './charts';
+import { CommandIDs } from './commandIds';
 import { configText, filterEntries, flattenConfig, formatBytes, incrementRequests } from './detailData';
+import { el } from './dom';
 import { formatDateTime, formatDuration } from './format';
-import { blobUrl, requestAPI } from './request';
+import { blobUrl, requestAPI, runPath } from './request';
 import { RunDetail } from './types';
 
 import '../style/detail.css';
@@ -42,17 +44,6 @@ const TABS: [Tab, string][] = [
   ['snapshots', 'Snapshots']
 ];
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (cls) {
-    node.className = cls;
-  }
-  if (text !== undefined) {
-    node.textContent = text;
-  }
-  return node;
-}
-
 function button(label: string, cls: string, onClick: () => void): HTMLButtonElement {
   const b = el('button', `jp-Button jt-detail-button ${cls}`, label);
   b.type = 'button';
@@ -65,7 +56,7 @@ export function panelId(project: string, runId: string): string {
   return `jupyter-track-run-detail-${project}-${runId}`.replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
-/** The detail panel of one run; H1's plugin opens it in the main area. */
+/** The detail panel of one run; the open-run command (commands.ts) opens it in the main area. */
 export class RunDetailPanel extends Widget {
   readonly project: string;
   readonly runId: string;
@@ -113,18 +104,13 @@ export class RunDetailPanel extends Widget {
     void this.refresh();
   }
 
-  /** Whether live polling is on (the run is running and the panel is open). */
-  get isLive(): boolean {
-    return this.polling;
-  }
-
   /** Read the run again and redraw everything (charts from their whole, downsampled histories). */
   async refresh(): Promise<void> {
     const generation = ++this.generation;
     this.stopPolling();
     let detail: RunDetail;
     try {
-      detail = await requestAPI<RunDetail>(this.runPath());
+      detail = await requestAPI<RunDetail>(runPath(this));
     } catch (error) {
       if (generation === this.generation) {
         this.showError(error);
@@ -181,10 +167,6 @@ export class RunDetailPanel extends Widget {
   }
 
   // -- structure -------------------------------------------------------------------------------------------
-  private runPath(suffix = ''): string {
-    return `runs/${encodeURIComponent(this.project)}/${encodeURIComponent(this.runId)}${suffix}`;
-  }
-
   private showTab(tab: Tab): void {
     this.active = tab;
     for (const [name, section] of this.sections) {
@@ -243,10 +225,10 @@ export class RunDetailPanel extends Widget {
     const tools = el('div', 'jt-detail-tools');
     tools.append(
       button('Refresh', 'jt-refresh', () => void this.refresh()),
-      this.commandButton('Open notebook', 'jupyter-track:open-source-notebook'),
-      this.commandButton('Copy id', 'jupyter-track:copy-run-id'),
-      this.commandButton('Edit…', 'jupyter-track:edit-run', () => void this.refresh()),
-      this.commandButton('Delete…', 'jupyter-track:delete-run', () => void this.refresh())
+      this.commandButton('Open notebook', CommandIDs.openSourceNotebook),
+      this.commandButton('Copy id', CommandIDs.copyRunId),
+      this.commandButton('Edit…', CommandIDs.editRun, () => void this.refresh()),
+      this.commandButton('Delete…', CommandIDs.deleteRun, () => void this.refresh())
     );
     this.head.replaceChildren(title, tools);
     delete this.node.dataset.error;
@@ -295,7 +277,7 @@ export class RunDetailPanel extends Widget {
       link.title = 'Open the notebook this run was started from';
       link.addEventListener('click', ev => {
         ev.preventDefault();
-        void this.run('jupyter-track:open-source-notebook').catch(error => this.flash(String(error)));
+        void this.run(CommandIDs.openSourceNotebook).catch(error => this.flash(String(error)));
       });
       fact('Notebook', link);
     }
@@ -476,7 +458,7 @@ export class RunDetailPanel extends Widget {
       }
     };
     build(charts, d.keys.scalars, true);
-    build(system, d.keys.system.map(k => k), false);
+    build(system, d.keys.system, false);
     if (!d.keys.scalars.length) {
       charts.append(el('p', 'jt-empty', 'This run logged no scalar metrics.'));
     }
@@ -491,7 +473,7 @@ export class RunDetailPanel extends Widget {
   private async fetchMetrics(keys: string[], after: number | null, generation: number, points = INITIAL_POINTS) {
     let answer: { metrics: Record<string, MetricPayload> };
     try {
-      answer = await requestAPI(this.runPath('/metrics'), {
+      answer = await requestAPI(runPath(this, '/metrics'), {
         query: { key: keys, points, after: after === null ? undefined : after }
       });
     } catch (error) {
@@ -659,11 +641,11 @@ export class RunDetailPanel extends Widget {
     type Item = { step: number; kind: string; data: any };
     let items: Item[];
     try {
-      let page = await requestAPI<{ total: number; items: Item[] }>(this.runPath('/media'), {
+      let page = await requestAPI<{ total: number; items: Item[] }>(runPath(this, '/media'), {
         query: { key, limit: MEDIA_ITEMS }
       });
       if (page.total > page.items.length) {
-        page = await requestAPI(this.runPath('/media'), {
+        page = await requestAPI(runPath(this, '/media'), {
           query: { key, limit: MEDIA_ITEMS, offset: page.total - MEDIA_ITEMS }
         });
       }
@@ -753,7 +735,7 @@ export class RunDetailPanel extends Widget {
     type Page = { step: number; steps: number[]; columns: string[]; column_types: string[] | null; nrows: number; rows: unknown[][] };
     let page: Page;
     try {
-      page = await requestAPI<Page>(this.runPath('/table'), { query: { key, step, page: 0, page_size: TABLE_ROWS } });
+      page = await requestAPI<Page>(runPath(this, '/table'), { query: { key, step, page: 0, page_size: TABLE_ROWS } });
     } catch (error) {
       content.textContent = `could not load: ${error instanceof Error ? error.message : error}`;
       return;
@@ -809,13 +791,13 @@ export class RunDetailPanel extends Widget {
       tr.dataset.at = snap.at;
       const restore = button('Restore', 'jt-restore', () => {
         restore.disabled = true;
-        void this.run('jupyter-track:restore-snapshot', { which: snap.which, at: snap.at })
+        void this.run(CommandIDs.restoreSnapshot, { which: snap.which, at: snap.at })
           .catch(error => this.flash(String(error)))
           .finally(() => {
             restore.disabled = false;
           });
       });
-      restore.disabled = !this.commands.hasCommand('jupyter-track:restore-snapshot');
+      restore.disabled = !this.commands.hasCommand(CommandIDs.restoreSnapshot);
       tr.append(
         el('td', 'jt-snapshot-which', snap.which),
         el('td', '', `at ${snap.at}`),

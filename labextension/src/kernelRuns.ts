@@ -9,7 +9,7 @@
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { requestAPI } from './request';
+import { requestAPI, runPath } from './request';
 import { RunRow } from './types';
 
 /** How long after a kernel was last busy its notebook is still asked about: the run's notebook facts are
@@ -129,7 +129,7 @@ export class KernelRunTracker {
     }
     this._snapshotted.add(key);
     try {
-      await requestAPI(`runs/${encodeURIComponent(run.project)}/${encodeURIComponent(run.id)}/snapshot`, {
+      await requestAPI(runPath({ project: run.project, runId: run.id }, '/snapshot'), {
         method: 'POST',
         body: { notebook: panel.context.model.toJSON(), path: panel.context.path }
       });

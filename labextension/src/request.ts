@@ -7,6 +7,8 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+import { RunRef } from './types';
+
 /** Query string values; arrays repeat the key (`tag=a&tag=b`), undefined values are left out. */
 export type Query = Record<string, string | number | boolean | string[] | undefined>;
 
@@ -39,6 +41,11 @@ export function encodeQuery(query?: Query): string {
     }
   }
   return parts.join('&');
+}
+
+/** The API path of a run (`runs/<project>/<id>`), plus `suffix` (`/metrics`, `/restore`, ...). */
+export function runPath(ref: RunRef, suffix = ''): string {
+  return `runs/${encodeURIComponent(ref.project)}/${encodeURIComponent(ref.runId)}${suffix}`;
 }
 
 /**
@@ -88,9 +95,8 @@ export function blobUrl(relativeOrAbsolute: string): string {
   if (/^[a-z][a-z0-9+.-]*:/i.test(relativeOrAbsolute)) {
     return relativeOrAbsolute;
   }
-  const settings = ServerConnection.makeSettings();
   if (relativeOrAbsolute.startsWith('/')) {
     return relativeOrAbsolute;
   }
-  return apiRoot(settings) + relativeOrAbsolute;
+  return apiRoot() + relativeOrAbsolute;
 }

@@ -7,6 +7,8 @@ import { Message } from '@lumino/messaging';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
+import { CommandIDs } from './commandIds';
+import { el } from './dom';
 import { baseName, formatDateTime, formatDuration, formatTime, formatValue } from './format';
 import { runsIcon } from './icons';
 import {
@@ -41,10 +43,6 @@ interface Column {
   sort: string | null; // the server's sort column, null when it cannot sort by it
   title?: string;
 }
-
-/** The command ids the sidebar runs (registered in index.ts). */
-const OPEN_RUN = 'jupyter-track:open-run';
-const COMPARE = 'jupyter-track:compare';
 
 export class RunsSidebar extends Widget {
   constructor(options: { commands: CommandRegistry; settings: SidebarSettings }) {
@@ -324,7 +322,7 @@ export class RunsSidebar extends Widget {
     const node = this.node;
     const header = el('div', 'jp-TrackSidebar-header');
     const title = el('span', 'jp-TrackSidebar-title', 'Runs');
-    this._projectSelect = el('select', 'jp-TrackSidebar-project') as HTMLSelectElement;
+    this._projectSelect = el('select', 'jp-TrackSidebar-project');
     this._projectSelect.title = 'Project';
     this._projectSelect.addEventListener('change', () => void this.setProject(this._projectSelect.value));
     const refresh = button('⟳', 'jp-TrackSidebar-refresh', 'Reload projects and runs');
@@ -332,7 +330,7 @@ export class RunsSidebar extends Widget {
     header.append(title, this._projectSelect, refresh);
 
     const filters = el('div', 'jp-TrackSidebar-filters');
-    this._search = el('input', 'jp-TrackSidebar-search') as HTMLInputElement;
+    this._search = el('input', 'jp-TrackSidebar-search');
     this._search.type = 'search';
     this._search.placeholder = 'Search name, id, notes, tags';
     this._search.addEventListener('input', () => {
@@ -345,10 +343,10 @@ export class RunsSidebar extends Widget {
         this._setView({ ...this._view, search: this._search.value, offset: 0 });
       }, 250);
     });
-    this._stateSelect = el('select', 'jp-TrackSidebar-state') as HTMLSelectElement;
+    this._stateSelect = el('select', 'jp-TrackSidebar-state');
     this._stateSelect.title = 'Show runs in this state';
     for (const state of ['', ...RUN_STATES]) {
-      const option = el('option', '', state || 'all states') as HTMLOptionElement;
+      const option = el('option', '', state || 'all states');
       option.value = state;
       this._stateSelect.appendChild(option);
     }
@@ -356,7 +354,7 @@ export class RunsSidebar extends Widget {
       const state = this._stateSelect.value;
       this._setView({ ...this._view, states: state ? [state] : [], offset: 0 });
     });
-    this._tagInput = el('input', 'jp-TrackSidebar-tag') as HTMLInputElement;
+    this._tagInput = el('input', 'jp-TrackSidebar-tag');
     this._tagInput.type = 'text';
     this._tagInput.placeholder = 'tags';
     this._tagInput.title = 'Only runs with every one of these tags (comma separated)';
@@ -364,7 +362,7 @@ export class RunsSidebar extends Widget {
       this._setView({ ...this._view, tags: parseTags(this._tagInput.value), offset: 0 })
     );
     const groupLabel = el('label', 'jp-TrackSidebar-byGroup');
-    this._groupToggle = el('input') as HTMLInputElement;
+    this._groupToggle = el('input');
     this._groupToggle.type = 'checkbox';
     this._groupToggle.addEventListener('change', () => {
       this._byGroup = this._groupToggle.checked;
@@ -381,7 +379,7 @@ export class RunsSidebar extends Widget {
     this._compareButton.addEventListener('click', () => {
       const runs = this.selectedRuns();
       if (runs.length > 0) {
-        void this._commands.execute(COMPARE, { runs: runs as any });
+        void this._commands.execute(CommandIDs.compare, { runs: runs as any });
       }
     });
     this._selectionLabel = el('span', 'jp-TrackSidebar-selection');
@@ -391,9 +389,9 @@ export class RunsSidebar extends Widget {
     this._error.hidden = true;
 
     const list = el('div', 'jp-TrackSidebar-list');
-    this._table = el('table', 'jp-TrackSidebar-table') as HTMLTableElement;
-    this._thead = el('thead') as HTMLTableSectionElement;
-    this._tbody = el('tbody') as HTMLTableSectionElement;
+    this._table = el('table', 'jp-TrackSidebar-table');
+    this._thead = el('thead');
+    this._tbody = el('tbody');
     this._table.append(this._thead, this._tbody);
     this._empty = el('div', 'jp-TrackSidebar-empty');
     list.append(this._table, this._empty);
@@ -420,12 +418,12 @@ export class RunsSidebar extends Widget {
     const select = this._projectSelect;
     select.textContent = '';
     for (const project of this._projects) {
-      const option = el('option', '', `${project.name} (${project.runs})`) as HTMLOptionElement;
+      const option = el('option', '', `${project.name} (${project.runs})`);
       option.value = project.name;
       select.appendChild(option);
     }
     if (this._projects.length === 0) {
-      const option = el('option', '', 'no projects yet') as HTMLOptionElement;
+      const option = el('option', '', 'no projects yet');
       option.value = '';
       select.appendChild(option);
     }
@@ -462,7 +460,7 @@ export class RunsSidebar extends Widget {
     for (const item of groupItems(this._rows, this._byGroup)) {
       if (item.kind === 'group') {
         const tr = el('tr', 'jp-TrackSidebar-groupRow');
-        const td = el('td', '', `${item.group} · ${item.count}`) as HTMLTableCellElement;
+        const td = el('td', '', `${item.group} · ${item.count}`);
         td.colSpan = this._columns.length;
         tr.appendChild(td);
         this._tbody.appendChild(tr);
@@ -489,7 +487,7 @@ export class RunsSidebar extends Widget {
   }
 
   private _makeRow(run: RunRow): HTMLTableRowElement {
-    const tr = el('tr', 'jp-TrackSidebar-row') as HTMLTableRowElement;
+    const tr = el('tr', 'jp-TrackSidebar-row');
     tr.dataset.runId = run.id;
     tr.dataset.project = run.project;
     tr.dataset.state = run.state;
@@ -505,7 +503,7 @@ export class RunsSidebar extends Widget {
   }
 
   private _makeCell(run: RunRow, column: Column): HTMLTableCellElement {
-    const td = el('td', `jp-TrackSidebar-col-${cssName(column.id)}`) as HTMLTableCellElement;
+    const td = el('td', `jp-TrackSidebar-col-${cssName(column.id)}`);
     switch (column.id) {
       case 'state': {
         const badge = el('span', 'jp-TrackSidebar-badge', run.state);
@@ -592,7 +590,7 @@ export class RunsSidebar extends Widget {
       window.getSelection()?.removeAllRanges(); // shift-click selects text otherwise
     }
     if (!keys.toggle && !keys.range) {
-      void this._commands.execute(OPEN_RUN, { project: tr.dataset.project!, runId: id });
+      void this._commands.execute(CommandIDs.openRun, { project: tr.dataset.project!, runId: id });
     }
   }
 
@@ -615,7 +613,7 @@ export class RunsSidebar extends Widget {
   private _onRowKey(event: KeyboardEvent): void {
     const tr = this._rowOf(event);
     if (tr && event.key === 'Enter') {
-      void this._commands.execute(OPEN_RUN, { project: tr.dataset.project!, runId: tr.dataset.runId! });
+      void this._commands.execute(CommandIDs.openRun, { project: tr.dataset.project!, runId: tr.dataset.runId! });
     }
   }
 
@@ -660,19 +658,8 @@ export class RunsSidebar extends Widget {
   private _range!: HTMLElement;
 }
 
-function el(tag: string, className = '', text?: string): HTMLElement {
-  const node = document.createElement(tag);
-  if (className) {
-    node.className = className;
-  }
-  if (text !== undefined) {
-    node.textContent = text; // text only: names and notes from the store never become HTML
-  }
-  return node;
-}
-
 function button(text: string, className: string, title: string): HTMLButtonElement {
-  const node = el('button', `jp-TrackSidebar-button ${className}`, text) as HTMLButtonElement;
+  const node = el('button', `jp-TrackSidebar-button ${className}`, text);
   node.type = 'button';
   node.title = title;
   return node;

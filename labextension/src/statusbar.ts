@@ -3,6 +3,7 @@ import { CommandRegistry } from '@lumino/commands';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
+import { CommandIDs } from './commandIds';
 import { runsIcon } from './icons';
 import { KernelRun } from './kernelRuns';
 
@@ -20,7 +21,7 @@ export class ActiveRunStatus extends Widget {
     this.node.append(icon, this._text);
     this.node.addEventListener('click', () => {
       if (this._run) {
-        void this._commands.execute('jupyter-track:open-run', {
+        void this._commands.execute(CommandIDs.openRun, {
           project: this._run.run!.project,
           runId: this._run.run!.id
         });

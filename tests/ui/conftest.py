@@ -23,6 +23,9 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
+NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook in the tab in front
+SIDEBAR = "#jupyter-track-sidebar"
+
 
 def write_notebook(path: Path, *sources: str) -> None:
     """A notebook JupyterLab opens straight on the python3 kernel (no kernel picker)."""
@@ -38,11 +41,53 @@ class Lab:
     root: Path
     store: Path
 
+    def home(self, page: Any) -> None:
+        """JupyterLab with no notebook open (a fresh workspace)."""
+        page.goto(f"{self.url}lab?token={self.token}&reset")
+
     def open(self, page: Any, notebook: str) -> None:
         page.goto(f"{self.url}lab/tree/{notebook}?token={self.token}&reset")
-        page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell", timeout=60_000)
+        page.wait_for_selector(f"{NOTEBOOK} .jp-Cell", timeout=60_000)
         # Shift+Enter before the kernel is connected does nothing: wait for the status bar to say Idle
         page.wait_for_function("() => document.body.innerText.includes('| Idle')", timeout=60_000)
+
+
+def run_cell(page: Any, index: int = 0) -> None:
+    """Run cell ``index`` of the visible notebook; retry once when the prompt does not show [*] or [n] (a keypress
+    before the kernel was connected does nothing)."""
+    cell = page.locator(f"{NOTEBOOK} .jp-Cell").nth(index)
+    for _ in range(2):
+        cell.locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Shift+Enter")
+        try:
+            page.wait_for_function(
+                "([sel, i]) => { const p = document.querySelectorAll(sel)[i]; return p && /\\[(\\*|\\d+)\\]/"
+                ".test(p.innerText); }", arg=[f"{NOTEBOOK} .jp-Cell .jp-InputPrompt", index], timeout=5_000)
+            return
+        except Exception:  # noqa: BLE001 - playwright's timeout: try the keypress once more
+            continue
+    raise AssertionError(f"cell {index} never started running")
+
+
+def wait_cell_done(page: Any, index: int, timeout: float = 60_000) -> None:
+    page.wait_for_function(
+        "([sel, i]) => { const p = document.querySelectorAll(sel)[i]; return p && /\\[\\d+\\]/.test(p.innerText); }",
+        arg=[f"{NOTEBOOK} .jp-Cell .jp-InputPrompt", index], timeout=timeout)
+
+
+def row(run_id: str) -> str:
+    """The run's row in the Runs sidebar."""
+    return f'{SIDEBAR} tr.jp-TrackSidebar-row[data-run-id="{run_id}"]'
+
+
+def open_sidebar(page: Any, project: str | None = None) -> None:
+    """Open the Runs sidebar and (given ``project``) pick that project once the sidebar lists it."""
+    page.click('li[data-id="jupyter-track-sidebar"]', timeout=60_000)
+    page.wait_for_selector(f"{SIDEBAR} .jp-TrackSidebar-table", timeout=30_000)
+    if project is not None:
+        page.wait_for_selector(f'{SIDEBAR} .jp-TrackSidebar-project option[value="{project}"]', state="attached",
+                               timeout=30_000)
+        page.select_option(f"{SIDEBAR} .jp-TrackSidebar-project", project)
 
 
 @pytest.fixture

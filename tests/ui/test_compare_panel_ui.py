@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 import jupyter_track as jt
-from tests.ui.conftest import Lab
-from tests.ui.test_detail_ui import open_sidebar, row
+from tests.ui.conftest import Lab, open_sidebar, row
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +32,8 @@ def make_runs(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> list[jt.Run]:
 def test_compare_two_runs_overlays_curves_and_diffs_only_the_differing_key(
         lab: Lab, page: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     runs = make_runs(lab, monkeypatch)
-    open_sidebar(page, lab, "ui-cmp-panel")
+    lab.home(page)
+    open_sidebar(page, "ui-cmp-panel")
     page.click(row(runs[0].id), timeout=30_000)
     page.click(row(runs[1].id), modifiers=["Control"])
     page.click(".jp-TrackSidebar-compare")
@@ -67,7 +67,8 @@ def test_compare_two_runs_overlays_curves_and_diffs_only_the_differing_key(
 
 def test_by_group_view_shows_each_groups_band(lab: Lab, page: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     runs = make_runs(lab, monkeypatch)
-    open_sidebar(page, lab, "ui-cmp-panel")
+    lab.home(page)
+    open_sidebar(page, "ui-cmp-panel")
     page.click(row(runs[0].id), timeout=30_000)
     for run in runs[1:]:
         page.click(row(run.id), modifiers=["Control"])

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.ui.conftest import Lab, write_notebook
-from tests.ui.test_run_panel_ui import run_cell
+from tests.ui.conftest import NOTEBOOK, Lab, run_cell, write_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +22,7 @@ for i in range(12):
     run.finish()
 jt.compare(project="ui-cmp")"""
 
-PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+PANEL = NOTEBOOK  # the widget is a cell output
 
 
 def _selected(page: Any, selector: str) -> list[int]:

@@ -15,25 +15,13 @@ import numpy as np
 import pytest
 
 import jupyter_track as jt
-from tests.ui.conftest import Lab, write_notebook
-from tests.ui.test_run_panel_ui import run_cell
+from tests.conftest import wait_for
+from tests.ui.conftest import NOTEBOOK, Lab, open_sidebar, row, run_cell, write_notebook
 
 pytestmark = pytest.mark.slow
 
 DETAIL = ".jt-detail"
 HOSTILE = "<img src=x onerror=alert(1)>"
-
-
-def open_sidebar(page: Any, lab: Lab, project: str) -> None:
-    """Open JupyterLab (no notebook), the Runs sidebar, and pick ``project``."""
-    page.goto(f"{lab.url}lab?token={lab.token}&reset")
-    page.click('li[data-id="jupyter-track-sidebar"]', timeout=60_000)
-    page.wait_for_selector(f'.jp-TrackSidebar-project option[value="{project}"]', state="attached", timeout=30_000)
-    page.select_option(".jp-TrackSidebar-project", project)
-
-
-def row(run_id: str) -> str:
-    return f'tr.jp-TrackSidebar-row[data-run-id="{run_id}"]'
 
 
 def open_run(page: Any, run_id: str) -> str:
@@ -81,7 +69,8 @@ def test_detail_shows_overview_config_charts_media_tables_and_snapshots(
     run = finished_run(lab, monkeypatch)
     alerts: list[str] = []
     page.on("dialog", lambda d: (alerts.append(d.message), d.dismiss()))
-    open_sidebar(page, lab, "ui-detail")
+    lab.home(page)
+    open_sidebar(page, "ui-detail")
     panel = open_run(page, run.id)
 
     # the hostile name is text: shown literally, no element made of it, no script ran
@@ -134,7 +123,7 @@ def test_detail_shows_overview_config_charts_media_tables_and_snapshots(
     assert page.inner_text(f"{media} figcaption") == "second"
     assert page.eval_on_selector(f"{media} img", "i => i.naturalWidth") == 20
     page.fill(f"{media} .jt-step-slider", "0")
-    page.wait_for_function(f"() => document.querySelector('{media} figcaption').textContent === 'red left half'")
+    page.wait_for_function(f"() => document.querySelector('{media} figcaption')?.textContent === 'red left half'")
     assert "step 40" in page.inner_text(f"{media} .jt-media-step")
 
     # tables: first page, image cells as thumbnails, text cells as text
@@ -152,9 +141,9 @@ def test_detail_shows_overview_config_charts_media_tables_and_snapshots(
     snapshot = f'{panel} tr.jt-snapshot[data-which="live"]'
     assert page.locator(snapshot).count() == 1
     page.click(f"{snapshot} .jt-restore")
-    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell", timeout=30_000)
-    page.wait_for_function("() => document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)')"
-                           ".innerText.includes('restored cell')", timeout=20_000)
+    page.wait_for_selector(f"{NOTEBOOK} .jp-Cell", timeout=30_000)
+    page.wait_for_function(f"() => document.querySelector('{NOTEBOOK}')?.innerText.includes('restored cell')",
+                           timeout=20_000)
     assert alerts == []
 
 
@@ -181,14 +170,10 @@ def test_a_running_runs_chart_grows_while_the_kernel_logs_and_stops_when_it_fini
     lab.open(page, "live.ipynb")
     run_cell(page)
     started = lab.root / "started.txt"
-    deadline = time.monotonic() + 30
-    while not started.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    # written, not just created: the kernel opens the file a moment before its text lands
+    assert wait_for(lambda: started.exists() and started.read_text(), timeout=30), "the kernel never logged"
     run_id = started.read_text()
-    page.click('li[data-id="jupyter-track-sidebar"]')
-    page.wait_for_selector('.jp-TrackSidebar-project option[value="ui-live-detail"]', state="attached",
-                           timeout=30_000)
-    page.select_option(".jp-TrackSidebar-project", "ui-live-detail")
+    open_sidebar(page, "ui-live-detail")
     panel = open_run(page, run_id)
     page.click(f'{panel} .jt-detail-tab[data-tab="charts"]')
     path = f'{panel} .jt-lc[data-metric="loss"] path[data-points]'
@@ -203,12 +188,11 @@ def test_a_running_runs_chart_grows_while_the_kernel_logs_and_stops_when_it_fini
     (lab.root / "stop.txt").write_text("")
     assert len(set(seen)) >= 3, seen  # grew at least twice while the cell ran
     assert seen == sorted(seen)
-    page.wait_for_function(f"() => document.querySelector('{panel}').dataset.state === 'finished'", timeout=30_000)
-    deadline = time.monotonic() + 30
-    while not (lab.root / "steps.txt").exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    logged = int((lab.root / "steps.txt").read_text())
-    page.wait_for_function(f"() => Number(document.querySelector('{path}').dataset.points) === {logged}",
+    page.wait_for_function(f"() => document.querySelector('{panel}')?.dataset.state === 'finished'", timeout=30_000)
+    steps = lab.root / "steps.txt"
+    assert wait_for(lambda: steps.exists() and steps.read_text(), timeout=30)
+    logged = int(steps.read_text())
+    page.wait_for_function(f"() => Number(document.querySelector('{path}')?.dataset.points) === {logged}",
                            timeout=10_000)  # the whole history once it finished, every point drawn
     assert page.get_attribute(panel, "data-live") is None  # polling stopped
     assert page.inner_text(f'{panel} .jt-detail-head .jt-state') == "finished"

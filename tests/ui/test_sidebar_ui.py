@@ -5,7 +5,6 @@ run, restore, edit and delete from the context menu, an unsaved edit reaches the
 from __future__ import annotations
 
 import json
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -14,12 +13,10 @@ from typing import Any
 import pytest
 
 import jupyter_track as jt
-from tests.ui.conftest import Lab, write_notebook
+from tests.conftest import wait_for
+from tests.ui.conftest import NOTEBOOK, SIDEBAR, Lab, open_sidebar, row, run_cell, wait_cell_done, write_notebook
 
 pytestmark = pytest.mark.slow
-
-NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
-SIDEBAR = "#jupyter-track-sidebar"
 
 
 def api(lab: Lab, path: str) -> tuple[int, Any]:
@@ -30,38 +27,6 @@ def api(lab: Lab, path: str) -> tuple[int, Any]:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as err:
         return err.code, json.loads(err.read() or b"null")
-
-
-def row(run_id: str) -> str:
-    return f'{SIDEBAR} tr.jp-TrackSidebar-row[data-run-id="{run_id}"]'
-
-
-def open_sidebar(page: Any) -> None:
-    page.click('li[data-id="jupyter-track-sidebar"]', timeout=60_000)
-    page.wait_for_selector(f"{SIDEBAR} .jp-TrackSidebar-table", timeout=30_000)
-
-
-def run_cell(page: Any, index: int) -> None:
-    """Run cell ``index`` of the visible notebook; retry once when the prompt does not show [*] (a keypress before
-    the kernel was connected does nothing)."""
-    cell = page.locator(f"{NOTEBOOK} .jp-Cell").nth(index)
-    for _ in range(2):
-        cell.locator(".jp-InputArea-editor").click()
-        page.keyboard.press("Shift+Enter")
-        try:
-            page.wait_for_function(
-                "([sel, i]) => { const p = document.querySelectorAll(sel)[i]; return p && /\\[(\\*|\\d+)\\]/"
-                ".test(p.innerText); }", arg=[f"{NOTEBOOK} .jp-Cell .jp-InputPrompt", index], timeout=5_000)
-            return
-        except Exception:  # noqa: BLE001 - playwright's timeout: try the keypress once more
-            continue
-    raise AssertionError(f"cell {index} never started running")
-
-
-def wait_cell_done(page: Any, index: int, timeout: float = 60_000) -> None:
-    page.wait_for_function(
-        "([sel, i]) => { const p = document.querySelectorAll(sel)[i]; return p && /\\[\\d+\\]/.test(p.innerText); }",
-        arg=[f"{NOTEBOOK} .jp-Cell .jp-InputPrompt", index], timeout=timeout)
 
 
 def context_command(page: Any, run_id: str, command: str) -> None:
@@ -169,15 +134,11 @@ def test_an_unsaved_edit_reaches_the_live_snapshot_of_a_run_started_in_the_noteb
     run_cell(page, 1)
     wait_cell_done(page, 1)
     run_id = page.inner_text(f"{NOTEBOOK} .jp-Cell >> nth=1 >> .jp-OutputArea-output").strip()
-    deadline = time.monotonic() + 30
-    snapshots: list[dict[str, Any]] = []
-    while time.monotonic() < deadline:  # the extension sends it once it learns the kernel runs this run
+    def live_snapshot() -> bool:  # the extension sends it once it learns the kernel runs this run
         status, answer = api(lab, f"runs/ui-snap/{run_id}")  # 404 until the kernel's writer flushed the run
-        snapshots = answer["snapshots"] if status == 200 else []
-        if any(s["which"] == "live" for s in snapshots):
-            break
-        time.sleep(0.3)
-    assert any(s["which"] == "live" for s in snapshots), snapshots
+        return status == 200 and any(s["which"] == "live" for s in answer["snapshots"])
+
+    assert wait_for(live_snapshot, timeout=30, every=0.3), api(lab, f"runs/ui-snap/{run_id}")
     assert "UNSAVED-EDIT-42" not in (lab.root / "edit.ipynb").read_text()  # never saved to disk
     monkeypatch.setenv("JUPYTER_TRACK_DIR", str(lab.store))
     text = jt.restore(f"ui-snap/{run_id}", which="live", root=tmp_path).read_text()
@@ -203,7 +164,7 @@ def _log_runs(lab: Lab, monkeypatch: pytest.MonkeyPatch, project: str, n: int) -
 def test_paging_sorting_by_a_metric_search_state_filter_and_multi_select_compare(
         lab: Lab, page: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     runs = _log_runs(lab, monkeypatch, "ui-many", 60)
-    page.goto(f"{lab.url}lab?token={lab.token}&reset")
+    lab.home(page)
     open_sidebar(page)
     page.wait_for_selector(f"{SIDEBAR} tr.jp-TrackSidebar-row", timeout=30_000)
     rng = f"{SIDEBAR} .jp-TrackSidebar-range"
@@ -211,20 +172,20 @@ def test_paging_sorting_by_a_metric_search_state_filter_and_multi_select_compare
     names = f"{SIDEBAR} tr.jp-TrackSidebar-row .jp-TrackSidebar-col-name"
     assert page.inner_text(f"{names} >> nth=0") == "r059"  # newest first
     page.click(f"{SIDEBAR} .jp-TrackSidebar-next")
-    page.wait_for_function(f"() => document.querySelector('{rng}').innerText === '51–60 of 60'", timeout=10_000)
+    page.wait_for_function(f"() => document.querySelector('{rng}')?.innerText === '51–60 of 60'", timeout=10_000)
     # sort by the acc column (highest first): the server sorts all 60, not just the page
     page.click(f"{SIDEBAR} th[data-column='summary.acc']")
     best = max(runs, key=lambda r: r.summary["acc"])
-    page.wait_for_function(f"() => document.querySelector('{names}').innerText === '{best.name}'", timeout=10_000)
+    page.wait_for_function(f"() => document.querySelector('{names}')?.innerText === '{best.name}'", timeout=10_000)
     assert page.inner_text(rng) == "1–50 of 60"
     page.click(f"{SIDEBAR} th[data-column='summary.acc']")  # again: lowest first
     worst = min(runs, key=lambda r: r.summary["acc"])
-    page.wait_for_function(f"() => document.querySelector('{names}').innerText === '{worst.name}'", timeout=10_000)
+    page.wait_for_function(f"() => document.querySelector('{names}')?.innerText === '{worst.name}'", timeout=10_000)
     page.fill(f"{SIDEBAR} .jp-TrackSidebar-search", "r01")
-    page.wait_for_function(f"() => document.querySelector('{rng}').innerText === '1–10 of 10'", timeout=10_000)
+    page.wait_for_function(f"() => document.querySelector('{rng}')?.innerText === '1–10 of 10'", timeout=10_000)
     page.fill(f"{SIDEBAR} .jp-TrackSidebar-search", "")
     page.select_option(f"{SIDEBAR} .jp-TrackSidebar-state", "failed")
-    page.wait_for_function(f"() => document.querySelector('{rng}').innerText === '1–12 of 12'", timeout=10_000)
+    page.wait_for_function(f"() => document.querySelector('{rng}')?.innerText === '1–12 of 12'", timeout=10_000)
     badges = page.eval_on_selector_all(f"{SIDEBAR} .jp-TrackSidebar-badge", "bs => bs.map(b => b.dataset.state)")
     assert set(badges) == {"failed"} and len(badges) == 12
     # group view: a header per group
@@ -255,7 +216,7 @@ def _luminance(path: Path) -> tuple[float, int]:
 def test_light_and_dark_theme_screenshots_of_the_sidebar(
         lab: Lab, page: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _log_runs(lab, monkeypatch, "ui-theme", 8)
-    page.goto(f"{lab.url}lab?token={lab.token}&reset")
+    lab.home(page)
     open_sidebar(page)
     page.wait_for_selector(f"{SIDEBAR} tr.jp-TrackSidebar-row", timeout=30_000)
     page.wait_for_selector("body[data-jp-theme-light='true']", state="attached", timeout=10_000)

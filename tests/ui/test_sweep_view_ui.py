@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.ui.conftest import Lab, write_notebook
+from tests.ui.conftest import Lab, run_cell, write_notebook
 from tests.ui.test_compare_ui import PANEL, brush_axis_top
-from tests.ui.test_run_panel_ui import run_cell
 
 pytestmark = pytest.mark.slow
 

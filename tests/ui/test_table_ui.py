@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.ui.conftest import Lab, write_notebook
-from tests.ui.test_run_panel_ui import run_cell
+from tests.ui.conftest import NOTEBOOK, Lab, run_cell, write_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +21,7 @@ for i in range(60):
     table.add_data(jt.Image(pixels, caption=f"digit {i}"), i % 3, (i * 2) % 3, "<img src=x onerror=alert(1)>")
 table"""
 
-PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+PANEL = NOTEBOOK  # the widget is a cell output
 
 
 def column(page: Any, index: int) -> list[str]:
@@ -52,7 +51,7 @@ def test_table_sorts_filters_and_enlarges_by_clicks(lab: Lab, page: Any, tmp_pat
 
     page.fill(f"{PANEL} .jt-query", "label != prediction")
     page.press(f"{PANEL} .jt-query", "Enter")
-    page.wait_for_function(f"() => document.querySelector('{PANEL} .jt-info').textContent.includes('filtered')")
+    page.wait_for_function(f"() => document.querySelector('{PANEL} .jt-info')?.textContent.includes('filtered')")
     labels, predictions = column(page, 1), column(page, 2)
     assert labels and all(a != b for a, b in zip(labels, predictions, strict=True))
     expected = sum(1 for i in range(60) if i % 3 != (i * 2) % 3)
