@@ -88,8 +88,8 @@ def _parser() -> argparse.ArgumentParser:
 
     restore = sub.add_parser("restore", help="write a run's notebook snapshot as a new notebook")
     restore.add_argument("run")
-    restore.add_argument("--out", help="the new notebook (default: <notebook>-<id>-<which>.ipynb here; never "
-                                       "overwrites)")
+    restore.add_argument("--out", help="the new notebook (default: <notebook>-<id>-<which>.ipynb beside the "
+                                       "source notebook when it is under this folder, else here; never overwrites)")
     restore.add_argument("--which", choices=("executed", "saved", "live"), default="executed",
                          help="executed: the code as run (default); saved: the file on disk; live: JupyterLab's copy")
     restore.add_argument("--at", choices=("finish", "init"), default="finish")

@@ -15,6 +15,10 @@ class RunNotFoundError(JupyterTrackError, LookupError):
     """No run with the given id or path exists in the store."""
 
 
+class OutsideRootError(JupyterTrackError, PermissionError):
+    """A path that leads outside the folder it must stay in (the server's root, the folder a restore writes in)."""
+
+
 class StoreError(JupyterTrackError):
     """The store could not be opened, read or written."""
 

@@ -400,8 +400,10 @@ def _project(project: str | None) -> str:
 
 def _check_id(run_id: str) -> str:
     run_id = str(run_id)
-    if not run_id or len(run_id) > 64 or not all(c.isalnum() or c in "-_." for c in run_id):
-        raise ValueError(f"init(id={run_id!r}): ids are 1-64 letters, digits, '-', '_' or '.'")
+    if not run_id or len(run_id) > 64 or not all(c.isalnum() or c in "-_." for c in run_id) \
+            or run_id in (".", ".."):  # a URL path segment "." or ".." is resolved away: never reachable over REST
+        raise ValueError(f"init(id={run_id!r}): ids are 1-64 letters, digits, '-', '_' or '.', other than '.' "
+                         "and '..'")
     return run_id
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -17,10 +18,12 @@ from typing import Any
 
 from .api import StoredRun
 from .api import run as read_run
-from .errors import JupyterTrackError
+from .errors import JupyterTrackError, OutsideRootError
 
 WHICH = ("executed", "saved", "live")
 AT = ("finish", "init")
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')  # separators, controls and what Windows refuses in names
+_STEM_CHARS = 100  # of a default file name's stem: a 255-character run name would pass the file system's limit
 
 
 def snapshots(run: StoredRun) -> list[dict[str, Any]]:
@@ -41,6 +44,9 @@ def restore(run: StoredRun | Any | str, path: str | os.PathLike[str] | None = No
     ``saved`` (the .ipynb on disk) or ``live`` (the notebook open in JupyterLab, unsaved edits included);
     ``at``: ``finish`` or ``init`` (a crashed run has only ``init``: it is used, and the header says so).
     Never overwrites: an explicit ``path`` that exists is an error; the default name gets a number.
+    Without ``path`` the notebook is written beside the run's source notebook when that folder is inside ``root``
+    (default: the working folder), so the source's relative paths still work, else in ``root``; its name comes
+    from the source notebook's (or the run's) name, made safe, and never leads outside ``root``.
     """
     import nbformat
 
@@ -112,12 +118,40 @@ def _target(run: StoredRun, path: str | os.PathLike[str] | None, which: str, roo
         if target.exists():
             raise FileExistsError(f"{target} exists; restore never overwrites a notebook: choose another path")
         return target
-    origin = (run.meta.get("notebook") or {}).get("path")
-    stem = Path(origin).stem if origin and origin.endswith(".ipynb") else run.name
-    base = f"{stem}-{run.id}-{which}"
-    target = root / f"{base}.ipynb"
+    root = root.resolve()
+    notebook = run.meta.get("notebook") or {}
+    origin = notebook.get("path") or notebook.get("relative")
+    stem = Path(origin).stem if isinstance(origin, str) and origin.endswith(".ipynb") else run.name
+    base = f"{safe_name(stem)[:_STEM_CHARS]}-{safe_name(run.id)}-{which}"
+    folder = _source_folder(notebook, root) or root
+    target = folder / f"{base}.ipynb"
     number = 1
-    while target.exists():
-        target = root / f"{base}-{number}.ipynb"
+    while os.path.lexists(target):  # a dangling symlink is taken too: it is never written through
+        target = folder / f"{base}-{number}.ipynb"
         number += 1
+    if not target.parent.resolve().is_relative_to(root):
+        raise OutsideRootError(f"restoring {run.path} would write {target}, outside {root}; give a path")
     return target
+
+
+def safe_name(text: str) -> str:
+    """``text`` as one file name component: no separator, control character or leading dot, never empty.
+
+    Example::
+
+        safe_name("../outside/x")      # '_outside_x'
+    """
+    name = _UNSAFE.sub("_", text).strip().lstrip(".").strip()
+    return name or "run"
+
+
+def _source_folder(notebook: dict[str, Any], root: Path) -> Path | None:
+    """The folder of the run's source notebook when it is an existing folder inside ``root`` (symlinks
+    followed): its absolute path as captured, else its path relative to the Jupyter server's root."""
+    for given in (notebook.get("path"), notebook.get("relative")):
+        if not isinstance(given, str) or not given or "\x00" in given:
+            continue
+        folder = (root / given).parent.resolve()  # an absolute path replaces root
+        if folder.is_relative_to(root) and folder.is_dir():
+            return folder
+    return None

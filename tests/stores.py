@@ -1,13 +1,18 @@
 """Test helpers that look into the store in use, whichever backend the `backend` fixture chose (SQLite or
-PostgreSQL), with a plain engine of their own: row counts, blob listings, a lock that stalls the writer."""
+PostgreSQL), with a plain engine of their own: row counts, blob listings, a lock that stalls the writer; and a
+store's files made read-only for real."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from jupyter_track import settings
@@ -124,3 +129,40 @@ def remove_blob(sha: str, url: str | None = None) -> None:
     else:
         sql("DELETE FROM blob_parts WHERE sha = :sha", url, sha=sha)
         sql("DELETE FROM blobs WHERE sha = :sha", url, sha=sha)
+
+
+@contextmanager
+def read_only(*paths: Path) -> Iterator[None]:
+    """``paths`` (files and folders) read-only for real while the block runs: as root (these machines run the
+    tests as root, and root ignores permission bits) each is made immutable with ``chattr +i``, which stops root
+    too (no write, no new file in a folder); as another user its write bits are removed. The test is skipped
+    where that does not make them read-only (a file system without ``chattr`` support)."""
+    undo: list[Callable[[], object]] = []
+    try:
+        for path in paths:
+            if os.geteuid() == 0:
+                done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+                if done.returncode != 0:
+                    pytest.skip(f"cannot make {path} read-only as root: chattr +i failed: {done.stderr.strip()}")
+                undo.append(lambda p=path: subprocess.run(["chattr", "-i", str(p)], check=True))
+            else:
+                mode = path.stat().st_mode
+                path.chmod(mode & ~0o222)
+                undo.append(lambda p=path, m=mode: p.chmod(m))
+            if _can_write(path):
+                pytest.skip(f"{path} is still writable after being made read-only")
+        yield
+    finally:
+        for step in reversed(undo):
+            step()
+
+
+def _can_write(path: Path) -> bool:
+    try:
+        if path.is_dir():
+            tempfile.TemporaryFile(dir=path).close()
+        else:
+            open(path, "ab").close()  # appends nothing
+    except OSError:
+        return False
+    return True

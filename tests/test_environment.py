@@ -94,10 +94,19 @@ def test_remote_credentials_never_reach_the_meta(repo: Path) -> None:
     assert "s3cret" not in text and "user:" not in text
 
 
+def test_a_token_in_the_remote_query_string_or_fragment_never_reaches_the_meta(repo: Path) -> None:
+    git(repo, "remote", "set-url", "origin", "https://gitlab.example.com/g/r.git?private_token=s3cret#t0ken")
+    env = capture_environment(repo, {"git"})
+    assert env.meta["git"]["remote"] == "https://gitlab.example.com/g/r.git"
+    assert "s3cret" not in json.dumps(env.meta) and "t0ken" not in json.dumps(env.meta)
+
+
 @pytest.mark.parametrize(("url", "expected"), [
     ("https://user:token@github.com/o/r.git", "https://github.com/o/r.git"),
     ("https://ghp_abc@github.com:8443/o/r.git", "https://github.com:8443/o/r.git"),
     ("https://github.com/o/r.git", "https://github.com/o/r.git"),
+    ("https://host/o/r.git?private_token=t&x=1", "https://host/o/r.git"),
+    ("https://u:p@host/o/r.git#access_token=t", "https://host/o/r.git"),
     ("git@github.com:o/r.git", "git@github.com:o/r.git"),
     ("/srv/git/r.git", "/srv/git/r.git"),
 ])

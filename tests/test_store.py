@@ -4,6 +4,8 @@ deletes, blobs."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -15,13 +17,15 @@ import jupyter_track as jt
 from jupyter_track.errors import StoreError, StoreVersionError
 from jupyter_track.store import close_all, open_store
 from jupyter_track.store import writer as writer_mod
+from jupyter_track.store.base import Batch, RunWrite
 from jupyter_track.store.filters import FilterError
 from jupyter_track.store.revisions import VERSION_TABLE
 from jupyter_track.store.schema import HEAD, REVISIONS, metadata
 from jupyter_track.store.sql import SQLStore
 from jupyter_track.store.urls import redact
+from tests.conftest import run_python
 from tests.stores import engine as raw_engine
-from tests.stores import sql
+from tests.stores import read_only, sql
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -274,3 +278,97 @@ def test_list_rows_are_the_listing_rows_of_list_runs(store_url: str) -> None:
         slow = Store.list_rows(store, project="rows", **args)  # type: ignore[arg-type]
         assert fast and orjson.loads(orjson.dumps(fast)) == orjson.loads(orjson.dumps(slow))
     assert [listing_row(i)["name"] for i in store.list_runs("rows", order="name")] == ["r0", "r1", "r2", "r3"]
+
+
+def test_a_regex_python_re_would_backtrack_on_for_hours_answers_at_once(backend: str) -> None:
+    jt.init(project="rx", name="a" * 40 + "!", display=False).finish()
+    # Python's re tries ~2^40 ways to split the a's (3.7 s at 27 characters, doubling with each one); it held the
+    # GIL throughout, freezing the server. RE2 (SQLite's REGEXP) and PostgreSQL's engine are linear. A fresh
+    # process, so that a regression is a timeout here and not a hung test run.
+    out = run_python("""
+        import jupyter_track as jt
+        print(len(jt.runs("rx", filters={"name": {"$regex": "^(a+)+$"}})),
+              len(jt.runs("rx", filters={"name": {"$regex": "^(a+)+!$"}})))
+    """, timeout=60)
+    assert out.stdout.split() == ["0", "1"]
+
+
+def test_a_regex_with_a_backreference_is_a_filter_error_naming_re2(backend: str) -> None:
+    jt.init(project="rx", name="aa", display=False).finish()
+    for pattern in (r"^(a)\1$", "a(?=a)"):
+        with pytest.raises(FilterError, match=r"\$regex .*not a valid pattern.*RE2 syntax"):
+            jt.runs("rx", filters={"name": {"$regex": pattern}})
+
+
+def _killed_writer_leaves_its_wal(store_dir: Path) -> None:
+    """A process that logs and dies without closing the store: its ``-wal`` and ``-shm`` files stay."""
+    run_python("""
+        import os, jupyter_track as jt
+        run = jt.init(project="ro", name="killed", display=False)
+        run.log({"x": 2.0})
+        run.flush()
+        os._exit(0)
+    """)
+    assert (store_dir / "jupyter_track.db-wal").stat().st_size > 0 and (store_dir / "jupyter_track.db-shm").exists()
+
+
+@pytest.mark.sqlite_only("read-only files and folders of the SQLite store")
+@pytest.mark.parametrize("made_read_only", ["folder", "shm"])
+def test_a_read_only_store_is_read_by_the_api_and_the_cli(store_dir: Path, made_read_only: str) -> None:
+    """``folder``: the store's folder and file, after every writer closed it (an archive, a read-only mount);
+    ``shm``: the ``-shm`` file only, as another user's still-open store leaves it (mode 644)."""
+    run = jt.init(project="ro", name="kept", display=False)
+    run.log({"x": 1.0})
+    run.finish()
+    close_all()
+    if made_read_only == "folder":
+        paths = [db(store_dir), store_dir]
+        names = ["kept"]
+    else:
+        _killed_writer_leaves_its_wal(store_dir)
+        paths = [Path(f"{db(store_dir)}-shm")]
+        names = ["kept", "killed"]
+    with read_only(*paths):
+        assert sorted(r.name for r in jt.runs("ro")) == names
+        assert jt.run(run.path).summary["x"] == 1.0
+        ls = subprocess.run([sys.executable, "-m", "jupyter_track", "ls", "ro"], capture_output=True, text=True,
+                            timeout=120)
+        assert ls.returncode == 0 and all(n in ls.stdout for n in names), ls.stderr
+        with pytest.raises(StoreError, match="read-only") as refused:  # a write says why, and keeps the store
+            open_store().write_batch(Batch(runs=[RunWrite(id=run.id, fields={"notes": "edited"})]))
+        assert "move it away" not in str(refused.value)
+    # writable again: the same process (its store opened read-only) writes
+    open_store().write_batch(Batch(runs=[RunWrite(id=run.id, fields={"notes": "edited"})]))
+    assert jt.run(run.path).notes == "edited"
+
+
+@pytest.mark.sqlite_only("read-only files and folders of the SQLite store")
+def test_init_on_a_read_only_store_never_advises_moving_it_away(store_dir: Path) -> None:
+    jt.init(project="ro", display=False).finish()
+    close_all()
+    with read_only(db(store_dir), store_dir):
+        with pytest.raises(StoreError) as refused:
+            jt.init(project="ro", display=False)
+        message = str(refused.value)
+    assert "read-only" in message and "move it away" not in message and "damaged" not in message
+
+
+@pytest.mark.sqlite_only("a damaged page of the SQLite file")
+def test_a_damaged_database_page_is_a_store_error_on_read(store_dir: Path) -> None:
+    for i in range(3):
+        run = jt.init(project="hurt", config={"i": i}, display=False)
+        run.log({"x": float(i)})
+        run.finish()
+    close_all()
+    with sqlite3.connect(db(store_dir)) as conn:
+        (page,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'runs'").fetchone()
+        (size,) = conn.execute("PRAGMA page_size").fetchone()
+    conn.close()
+    assert page > 1  # the schema page stays intact: the store opens, and reading the runs meets the damage
+    with open(db(store_dir), "r+b") as f:
+        f.seek((page - 1) * size)
+        f.write(b"\x0d\x00\xff\xff" + bytes(range(256)) * (size // 256 - 1))
+    with pytest.raises(StoreError, match=r"cannot read the store .*malformed.*\.recover"):
+        jt.runs("hurt")
+    ls = subprocess.run([sys.executable, "-m", "jupyter_track", "ls"], capture_output=True, text=True, timeout=120)
+    assert ls.returncode == 1 and "malformed" in ls.stderr and "Traceback" not in ls.stderr

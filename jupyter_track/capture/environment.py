@@ -189,7 +189,8 @@ def _git_remote(cwd: str) -> str | None:
 
 
 def strip_credentials(url: str) -> str:
-    """A remote URL without the user/password part, which may hold a token; scp-style ``git@host:x`` is kept.
+    """A remote URL without the user/password part, query string and fragment, which may hold a token
+    (``?private_token=…``); scp-style ``git@host:x`` is kept.
 
     Example::
 
@@ -198,10 +199,8 @@ def strip_credentials(url: str) -> str:
     if "://" not in url:
         return url  # scp-style or a local path: the user before '@' is an ssh login, never a secret
     parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))  # a remote names a repository by its path alone
 
 
 # -- machine --------------------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import orjson
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
 
-from ..errors import RunNotFoundError, StoreError, UsageError
+from ..errors import OutsideRootError, RunNotFoundError, StoreError, UsageError
 from ..store import open_store
 from ..store.base import Store
 from ..store.filters import FilterError
@@ -27,7 +27,8 @@ STATUS: tuple[tuple[type[BaseException], int], ...] = (
     (RunNotFoundError, 404),
     (q.NotFound, 404),
     (FileExistsError, 409),
-    (q.OutsideRoot, 403),
+    (OutsideRootError, 403),
+    (q.NotWritable, 403),
     (q.BadInput, 400),
     (FilterError, 400),
     (UsageError, 400),

@@ -1,8 +1,9 @@
 """What each REST endpoint answers, as plain functions of a store and the request's raw values (no tornado here).
 
-Each function validates its input and raises :class:`BadInput`, :class:`NotFound`, :class:`OutsideRoot`,
-:class:`TooLarge`, ``RunNotFoundError``, ``FilterError`` or ``FileExistsError``; ``handlers.py`` maps them to
-HTTP statuses in one table. Results are JSON-able (numpy arrays included; NaN and ±inf become null).
+Each function validates its input and raises :class:`BadInput`, :class:`NotFound`, :class:`NotWritable`,
+:class:`TooLarge`, ``OutsideRootError``, ``RunNotFoundError``, ``FilterError`` or ``FileExistsError``;
+``handlers.py`` maps them to HTTP statuses in one table. Results are JSON-able (numpy arrays included; NaN and
+±inf become null).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import orjson
 
 from .. import settings
 from ..api import SYSTEM_PREFIX, StoredRun
-from ..errors import JupyterTrackError, RunNotFoundError, StoreError
+from ..errors import JupyterTrackError, OutsideRootError, RunNotFoundError, StoreError
 from ..snapshot_restore import AT, WHICH, restore, snapshots
 from ..store.base import Batch, BlobRefWrite, RunWrite, Store, listing_row
 from ..store.blobs import BlobStore
@@ -42,8 +43,8 @@ class NotFound(JupyterTrackError, LookupError):
     """A key, table, snapshot or blob the run does not have (404)."""
 
 
-class OutsideRoot(JupyterTrackError, PermissionError):
-    """A path that leads outside the server's root folder (403)."""
+class NotWritable(JupyterTrackError, PermissionError):
+    """A folder of the server root the server cannot write in (403, as jupyter_server's contents API answers)."""
 
 
 class TooLarge(BadInput):
@@ -266,8 +267,8 @@ def table(store: Store, project: str, run_id: str, key: str | None, step: str | 
         raise NotFound(f"run {project}/{run_id} has no table logged under {key!r}{where}")
     number_ = integer("page", page, 0, 0, 2**62)
     size = integer("page_size", page_size, default_size, 1, max_size)
-    data = chosen[-1].data
-    content = _table_blob(store, data["sha"])
+    content = _table_content(store, chosen[-1].data, f"the table {key!r} of run {project}/{run_id} at step "
+                                                     f"{chosen[-1].step}")
     rows = content.get("rows", [])
     return {"key": key, "step": chosen[-1].step, "steps": [o.step for o in logged], "columns": content["columns"],
             "column_types": content.get("column_types"), "nrows": len(rows), "page": number_, "page_size": size,
@@ -326,14 +327,26 @@ def content_type(head: bytes) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _cached_table(blobs: BlobStore, sha: str) -> dict[str, Any]:
-    return orjson.loads(blobs.read_bytes(sha))  # type: ignore[no-any-return]
+def _cached_table(blobs: BlobStore, sha: str) -> Any:
+    return orjson.loads(blobs.read_bytes(sha))
 
 
-def _table_blob(store: Store, sha: str) -> dict[str, Any]:
-    if not SHA.match(sha) or not store.blobs.exists(sha):
-        raise NotFound(f"the table's blob {sha} is missing from the blob folder")
-    return _cached_table(store.blobs, sha)  # content-addressed: a cached parse never goes stale
+def _table_content(store: Store, data: Any, what: str) -> dict[str, Any]:
+    """The columns and rows of a logged table (its record ``data`` names a JSON blob); a stored record or blob
+    that is not what ``jt.Table`` writes is a :class:`NotFound` saying so."""
+    sha = data.get("sha") if isinstance(data, Mapping) else None
+    if not isinstance(sha, str) or not SHA.match(sha):
+        raise NotFound(f"{what} is damaged: its stored record names no blob")
+    if not store.blobs.exists(sha):
+        raise NotFound(f"{what}: its blob {sha} is missing from the blob store")
+    try:
+        content = _cached_table(store.blobs, sha)  # content-addressed: a cached parse never goes stale
+    except orjson.JSONDecodeError:
+        raise NotFound(f"{what} is damaged: its blob {sha} is not JSON") from None
+    if not isinstance(content, dict) or not isinstance(content.get("columns"), list) \
+            or not isinstance(content.get("rows", []), list):
+        raise NotFound(f"{what} is damaged: its blob {sha} holds no list of columns and rows")
+    return content
 
 
 def compare(store: Store, runs: str | None, metrics: str | None, group_by: str | None, importance_metric: str | None
@@ -388,8 +401,14 @@ def restore_snapshot(store: Store, project: str, run_id: str, root: str, raw: by
         raise NotFound(f"run {project}/{run_id} has no {which!r} snapshot (it has: {listed})")
     root_path = Path(root).resolve()
     target = None if path is None or path == "" else inside_root(root_path, path)
-    written = restore(run, path=target, which=which, at=at, root=root_path)
-    return {"path": written.resolve().relative_to(root_path).as_posix()}
+    try:
+        written = restore(run, path=target, which=which, at=at, root=root_path)
+    except (FileExistsError, OutsideRootError):
+        raise  # 409 (another request took the name first), 403
+    except OSError as exc:  # a read-only folder or file system
+        raise NotWritable(f"the server cannot write the restored notebook ({exc.strerror or exc}); give a path "
+                          "in a folder it can write") from None
+    return {"path": written.relative_to(root_path).as_posix()}
 
 
 def inside_root(root: Path, path: Any) -> Path:
@@ -403,7 +422,7 @@ def inside_root(root: Path, path: Any) -> Path:
     given = root / path
     target = given.resolve()
     if not target.is_relative_to(root):
-        raise OutsideRoot(f"path {path!r} leads outside the server root")
+        raise OutsideRootError(f"path {path!r} leads outside the server root")
     if given.is_symlink() or target.exists():
         raise FileExistsError(f"{path} exists; restore never overwrites a notebook: choose another path")
     if not target.parent.is_dir():

@@ -5,6 +5,11 @@ last_step``, ``tags`` (a tag, or ``{"$in": [...]}`` / ``{"$all": [...]}``), ``co
 ``summary.<key>`` (W&B's ``summary_metrics.<key>`` too). Operators: ``$eq $ne $gt $gte $lt $lte $in $nin $regex
 $exists``; ``$and``/``$or``/``$not`` combine. A plain value means ``$eq``.
 
+``$regex`` takes RE2 syntax (Python's ``re`` without backreferences and look-around) and is searched in time linear
+in the text on both backends: on SQLite by :func:`regexp` (RE2, registered as the ``REGEXP`` function), on
+PostgreSQL by its own engine. A pattern Python's backtracking ``re`` would take seconds or hours over (``(a+)+$``)
+cannot freeze a reader.
+
 Example::
 
     {"state": "finished", "config.lr": {"$lt": 0.01}, "summary.acc": {"$gte": 0.9}, "tags": "cnn"}
@@ -12,12 +17,13 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import json
-import re
 import time
 from collections.abc import Mapping
 from typing import Any
 
+import re2
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -46,6 +52,8 @@ _OPS = {"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$regex", "$e
 _NUMBER_FIELDS = {"created_at", "updated_at", "finished_at", "last_step", "heartbeat_at"}
 _SCALARS = (str, int, float, bool, type(None))
 _INT64 = 2**63
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a bad pattern is the user's FilterError, not a line on the server's stderr
 
 
 class FilterError(ValueError):
@@ -120,9 +128,11 @@ def _operand(key: str, op: str, operand: Any, kind: str) -> Any:
         if not isinstance(operand, str):
             raise FilterError(f"{key!r}: $regex takes a pattern string, not {type(operand).__name__}")
         try:
-            re.compile(operand)
-        except re.error as exc:
-            raise FilterError(f"{key!r}: $regex {operand[:100]!r} is not a valid pattern ({exc})") from None
+            pattern(operand)
+        except re2.error as exc:
+            reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else exc
+            raise FilterError(f"{key!r}: $regex {operand[:100]!r} is not a valid pattern ({reason}); $regex takes "
+                              "RE2 syntax: no backreferences or look-around") from None
         return operand
     if op in ("$in", "$nin", "$all"):
         if not isinstance(operand, list | tuple):
@@ -143,6 +153,23 @@ def _operand(key: str, op: str, operand: Any, kind: str) -> Any:
     if isinstance(operand, int) and not isinstance(operand, bool) and not -_INT64 <= operand < _INT64:
         return float(operand)  # SQL integers are 64-bit
     return operand
+
+
+@functools.lru_cache(maxsize=64)
+def pattern(text: str) -> Any:
+    """``text`` compiled by RE2 (raises ``re2.error`` when RE2 cannot use it)."""
+    return re2.compile(text, options=_RE2_OPTIONS)
+
+
+def regexp(text: str, value: str | None) -> bool | None:
+    """SQLite's ``value REGEXP text``: does ``text`` match somewhere in ``value`` (``re.search``'s semantics,
+    RE2's linear time). Registered on every SQLite connection of a store.
+
+    Example::
+
+        regexp("^run-[12]$", "run-2")     # True
+    """
+    return None if value is None else pattern(text).search(value) is not None
 
 
 def _compare(col: sa.ColumnElement[Any], value: Any, key: str) -> sa.ColumnElement[bool]:

@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from ..errors import StoreError
-from . import revisions, urls
+from . import access, revisions, urls
 
 
 def count_runs(path: Path, project: str) -> int:
@@ -36,8 +36,7 @@ def count_runs(path: Path, project: str) -> int:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"cannot open the store {path}: {exc} (if the file is damaged, move it away: a new "
-                         "store is made in its place)") from None
+        raise StoreError(access.cannot_open(path, exc)) from None
 
 
 # The next run number of project %(p)s, taken atomically from its counter row (never below the project's run count

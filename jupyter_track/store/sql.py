@@ -14,11 +14,13 @@ the URL's password is scrubbed from every error the driver raises.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 import sqlalchemy as sa
@@ -28,8 +30,8 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from .. import settings
 from ..errors import ArtifactNotFoundError, StoreError, UsageError
 from ..types import RunInfo, Series, SummaryEntry
+from . import access, revisions, urls
 from . import filters as flt
-from . import revisions, urls
 from .base import (
     AliasEvent,
     AliasWrite,
@@ -79,14 +81,20 @@ def _dumps(value: Any) -> str:
 class SQLStore(Store):
     """A :class:`Store` over an SQLAlchemy engine.
 
+    An SQLite store that cannot be written (a read-only file, folder or file system) is opened for reading, and
+    :attr:`read_only` says why; a write opens it again for writing once that is possible.
+
     Example::
 
         store = SQLStore("sqlite:////tmp/jt/jupyter_track.db")
         store.list_runs(project="fashion", order="-summary.acc", limit=10)
     """
 
+    read_only: str | None = None  # why an SQLite store was opened for reading only
+
     def __init__(self, url: str, blob_root: str | Path | None = None) -> None:
         self.url = url
+        self._reopening = threading.Lock()
         urls.require_driver(url)
         try:
             parsed = make_url(urls.driver_url(url))
@@ -98,17 +106,12 @@ class SQLStore(Store):
             db = parsed.database
             if not db or db == ":memory:":
                 raise StoreError("an in-memory SQLite store cannot be shared with the writer thread; give a file")
-            path = Path(db).expanduser()
+            self.path = Path(db).expanduser()
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreError(f"cannot create the store folder {path.parent}: {exc.strerror}") from None
-            self.engine = sa.create_engine(
-                parsed.set(database=str(path)),
-                connect_args={"timeout": 60, "check_same_thread": False},
-                json_serializer=_dumps, json_deserializer=orjson.loads,
-            )
-            _configure_sqlite(self.engine)
+                raise StoreError(f"cannot create the store folder {self.path.parent}: {exc.strerror}") from None
+            self.engine = _sqlite_engine(self.path)
         elif self.dialect == "postgresql":
             # a pool per process: the writer thread, the server's worker threads and readers each hold one
             # connection at most; pre-ping replaces connections a restarted server dropped
@@ -142,8 +145,36 @@ class SQLStore(Store):
             if self.dialect != "sqlite":
                 raise StoreError(f"cannot open the store {redact(url)}: {urls.scrub(str(exc.orig), url).strip()} "
                                  "(is the server running, and the user, password and database right?)") from None
-            raise StoreError(f"cannot open the store {redact(url)}: {exc.orig} (if the file is damaged, move it "
-                             "away: a new store is made in its place)") from None
+            why = access.unwritable(self.path) if self.path.exists() else None
+            if why is None:
+                raise StoreError(access.cannot_open(self.path, exc.orig)) from None
+            self._open_read_only(why)
+
+    def _open_read_only(self, why: str) -> None:
+        """Open a store that cannot be written for reading: with its ``-wal`` file (writes not yet copied into the
+        database file) where SQLite can share it read-only, else, when there is none or it is empty, the database
+        file alone (``immutable``: nothing is missed)."""
+        wal = Path(f"{self.path}-wal")
+        modes = ["ro"] if wal.exists() and wal.stat().st_size else ["ro", "immutable"]
+        error: Any = None
+        for mode in modes:
+            self.engine = _sqlite_engine(self.path, mode)
+            try:
+                revision = self.schema_revision()
+            except sa.exc.DBAPIError as exc:
+                self.engine.dispose()
+                error = exc.orig
+                continue
+            if revision != HEAD:
+                self.engine.dispose()
+                revisions.check(revision, str(self.path))  # a newer store: the usual message
+                raise StoreError(f"the store {self.path} is read-only ({why}) and from an older jupyter_track: "
+                                 "make it writable once, so that opening it upgrades it")
+            self.read_only = why
+            return
+        held = " (its -wal file holds writes that SQLite reads only with write access to the folder)" \
+            if len(modes) == 1 else ""
+        raise StoreError(access.cannot_open(self.path, error) + held)
 
     # -- schema -----------------------------------------------------------------------------------------------
     def _prepare_schema(self) -> None:
@@ -217,13 +248,45 @@ class SQLStore(Store):
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
+        if self.read_only is not None:
+            self._writable()
         with self.engine.connect().execution_options(jt_write=True) as conn, conn.begin():
             yield conn
 
+    def _writable(self) -> None:
+        """Open a store opened read-only for writing, now that it can be written; else say why it cannot."""
+        with self._reopening:
+            if self.read_only is None:
+                return
+            why = access.unwritable(self.path)
+            if why is not None:
+                raise StoreError(f"the store is read-only ({why}): make it writable to write to it")
+            # the reading connections go first: connections of one process share the file's -shm mapping
+            self.engine.dispose()
+            self.engine, self.read_only = _sqlite_engine(self.path), None
+            try:
+                self._prepare_schema()
+            except (sa.exc.DBAPIError, StoreError) as exc:
+                self.engine.dispose()
+                self._open_read_only(access.unwritable(self.path) or "it could not be opened for writing")
+                raise StoreError(f"the store {self.path} cannot be opened for writing: "
+                                 f"{getattr(exc, 'orig', None) or exc}") from None
+
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
-            yield conn
+        """A connection to read with; a driver error (a damaged page, a server gone) becomes a StoreError that
+        says which store and what the driver said, as a failed write does."""
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except sa.exc.DBAPIError as exc:
+            raise StoreError(self._read_failure(exc)) from None
+
+    def _read_failure(self, exc: sa.exc.DBAPIError) -> str:
+        reason = urls.scrub(" ".join(str(exc.orig).split()), self.url)
+        if self.dialect == "sqlite":
+            return access.cannot_open(self.path, reason).replace("cannot open", "cannot read", 1)
+        return f"cannot read the store {redact(self.url)}: {reason}"
 
     # -- writes -----------------------------------------------------------------------------------------------
     def write_batch(self, batch: Batch) -> None:
@@ -752,16 +815,32 @@ def _replace_nul(engine: Engine) -> None:
         return statement, clean(parameters)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _sqlite_engine(path: Path, mode: str | None = None) -> Engine:
+    """The engine of the SQLite store at ``path``; ``mode`` ``ro`` or ``immutable`` opens it for reading only."""
+    url = sa.URL.create("sqlite", database=str(path))
+    if mode is not None:  # a URI filename: %-escaped, so a '?' or '#' in the path stays in the path
+        url = url.set(database=f"file:{quote(str(path))}",
+                      query={"mode": "ro", "uri": "true", **({"immutable": "1"} if mode == "immutable" else {})})
+    engine = sa.create_engine(url, connect_args={"timeout": 60, "check_same_thread": False},
+                              json_serializer=_dumps, json_deserializer=orjson.loads)
+    _configure_sqlite(engine, read_only=mode is not None)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # transactions are begun explicitly in _begin
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")  # durable against a killed process; WAL keeps the file consistent
+        if not read_only:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")  # durable against a killed process; WAL keeps it consistent
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
+        # $regex filters: RE2 in linear time, in place of SQLAlchemy's REGEXP (Python's backtracking re, which
+        # one pattern like "(a+)+$" keeps busy for minutes, holding the GIL: the whole server process froze)
+        dbapi_conn.create_function("regexp", 2, flt.regexp, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
