@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,11 +58,11 @@ class Server:
             self.process.kill()
 
 
-def start_server(root: Path, runtime: Path, env: dict[str, str] | None = None) -> Server:
+def start_server(root: Path, runtime: Path, env: dict[str, str] | None = None, args: Sequence[str] = ()) -> Server:
     port, token = free_port(), secrets.token_hex(16)
     process = subprocess.Popen(
         [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-         f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"],
+         f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", *args],
         env={**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime), "JUPYTER_TRACK_CAPTURE": "all", **(env or {})},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

@@ -166,3 +166,20 @@ def _can_write(path: Path) -> bool:
     except OSError:
         return False
     return True
+
+
+def damage_table(db: Path, table: str = "runs") -> None:
+    """Overwrite the root page of ``table`` in the closed SQLite file ``db`` with garbage, as a disk fault would
+    (the schema page stays intact: the store opens, and reading the table meets the damage)."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        (page,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+        (size,) = conn.execute("PRAGMA page_size").fetchone()
+    finally:
+        conn.close()
+    assert page > 1 and not Path(f"{db}-wal").exists()
+    with open(db, "r+b") as f:
+        f.seek((page - 1) * size)
+        f.write(b"\x0d\x00\xff\xff" + bytes(range(256)) * (size // 256 - 1))

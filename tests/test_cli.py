@@ -115,3 +115,44 @@ def test_errors_are_one_clear_line_with_a_nonzero_exit(runs: list[jt.Run]) -> No
     bad = cli("ls", "--filter", '{"colour": 1}')
     assert bad.returncode == 2 and "unknown filter field" in bad.stderr
     assert cli().returncode == 2
+
+
+def _with_live_snapshot(run: jt.Run) -> None:
+    """Keep a notebook as ``run``'s live snapshot, as the sidebar's POST snapshot does."""
+    import nbformat
+
+    from jupyter_track.store import open_store
+    from jupyter_track.store.base import Batch, BlobRefWrite
+
+    data = nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("u = 6")])).encode()
+    store = open_store()
+    sha = store.blobs.put_bytes(data)
+    store.write_batch(Batch(blob_refs=[BlobRefWrite(sha=sha, owner="snapshot", name="live@init", size=len(data),
+                                                    run_id=run.id)]))
+
+
+def test_restore_without_out_writes_beside_the_source_or_here_and_never_outside(tmp_path: Path) -> None:
+    import nbformat
+
+    work, outside = tmp_path / "work", tmp_path / "outside"
+    (work / "exp").mkdir(parents=True)
+    outside.mkdir()
+    written = {}
+    for name in ("../outside/x", str(outside / "abs")):
+        run = jt.init(project="restore", name=name, display=False)
+        run.finish()
+        _with_live_snapshot(run)
+        out = cli("restore", run.path, "--which", "live", cwd=work)
+        assert out.returncode == 0, out.stderr
+        written[name] = Path(out.stdout.split(" to ", 1)[1].strip())
+    assert list(outside.iterdir()) == []
+    assert all(path.parent == work for path in written.values()), written
+    for folder in (work / "exp", tmp_path):  # a source notebook under the working folder, and one outside it
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("t = 7")]), folder / "train.ipynb")
+        run = jt.init(project="restore", notebook=str(folder / "train.ipynb"), capture="notebook", display=False)
+        run.finish()
+        out = cli("restore", run.path, "--which", "saved", cwd=work)
+        assert out.returncode == 0, out.stderr
+        expected = (work / "exp" if folder == work / "exp" else work) / f"train-{run.id}-saved.ipynb"
+        assert out.stdout.split(" to ", 1)[1].strip() in (str(expected), str(expected.relative_to(work)))
+        assert expected.is_file()

@@ -3,9 +3,11 @@ the extension through the shipped ``jupyter-config`` file and reads the store th
 
 from __future__ import annotations
 
+import functools
 import http.cookiejar
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -15,7 +17,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +25,18 @@ import numpy as np
 import pytest
 
 import jupyter_track as jt
-from jupyter_track.store import open_store
-from jupyter_track.store.base import Batch, RunWrite
-from tests.conftest import REPO
+from jupyter_track.store import close_all, open_store
+from jupyter_track.store.base import Batch, ObjectWrite, RunWrite
+from tests.conftest import REPO, run_python
 from tests.jupyter_server import Server, start_server
+from tests.stores import damage_table, read_only
 
 API = "jupyter-track/api/"
 
 pytestmark = pytest.mark.usefixtures("backend")
 
 
-def start(tmp: Path, store: str) -> Server:
+def start(tmp: Path, store: str, env: dict[str, str] | None = None, args: Sequence[str] = ()) -> Server:
     """jupyter_server with only the shipped config enabling the extension, reading the store at URL ``store``."""
     config = tmp / "config"
     (config / "jupyter_server_config.d").mkdir(parents=True)
@@ -41,7 +44,35 @@ def start(tmp: Path, store: str) -> Server:
     root = tmp / "root"
     root.mkdir()
     return start_server(root, tmp / "runtime", env={"JUPYTER_CONFIG_DIR": str(config), "JUPYTER_TRACK_STORE": store,
-                                                    "JUPYTER_TRACK_QUIET": "1"})
+                                                    "JUPYTER_TRACK_QUIET": "1", **(env or {})}, args=args)
+
+
+ROUTE_TABLE = """
+import json
+from jupyter_track.server.handlers import BaseHandler
+from jupyter_track.server.routes import ROUTES
+verbs = ("get", "post", "put", "patch", "delete")
+print(json.dumps([[path, [v for v in verbs if getattr(h, v) is not getattr(BaseHandler, v)]] for path, h in ROUTES]))
+"""
+
+
+@functools.cache
+def route_table() -> list[tuple[str, list[str]]]:
+    """The API's route table: (path pattern, verbs its handler answers). Read in a fresh interpreter: in this one
+    tests/jupyter_server.py shadows the jupyter_server package that the routes import."""
+    return [(path, verbs) for path, verbs in json.loads(run_python(ROUTE_TABLE).stdout)]
+
+
+def every_route(project: str, run_id: str) -> list[tuple[str, str]]:
+    """``(method, path)`` for every verb of every route in the API's route table, the run routes aimed at run
+    ``project/run_id``: a route added to the table is in this list without a test naming it."""
+    found = []
+    for pattern, verbs in route_table():
+        path = (pattern.replace(r"runs/([^/]+)/([^/]+)", f"runs/{project}/{run_id}").replace("([^/]+)", "x")
+                .replace("(.*)", "no-such-endpoint"))
+        assert re.fullmatch(pattern, path) and verbs, (pattern, path, verbs)
+        found += [(verb.upper(), path) for verb in verbs]
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -109,16 +140,15 @@ def make_runs(project: str, n: int) -> list[jt.Run]:
 
 
 def test_every_endpoint_refuses_requests_without_a_token(server: Server) -> None:
-    for method, path, body in [("GET", "projects", None), ("GET", "runs?project=x", None), ("GET", "changes", None),
-                               ("GET", "runs/p/abc", None), ("GET", "runs/p/abc/metrics", None),
-                               ("GET", "blobs/" + "0" * 64, None), ("POST", "runs/p/abc/restore", {}),
-                               ("POST", "runs/p/abc/snapshot", {}), ("PATCH", "runs/p/abc", {"name": "x"}),
-                               ("DELETE", "runs/p/abc", None)]:
+    run = make_runs(unique("token"), 1)[0]
+    for method, path in every_route(run.project, run.id):
+        body = None if method in ("GET", "DELETE") else {"name": "x"}
         status, answer = call(server, method, path, body, token=None)
         assert status in (401, 403), (method, path, status)
         assert "Traceback" not in json.dumps(answer)
         status, _ = call(server, method, path, body, token="wrong" + server.token)
         assert status in (401, 403), (method, path, status)
+    assert jt.run(run.path).name == "r0"  # neither renamed nor deleted
 
 
 def test_a_cookie_authenticated_post_without_the_xsrf_header_is_refused(server: Server) -> None:
@@ -337,6 +367,91 @@ def test_restore_writes_inside_the_root_and_refuses_traversal_absolute_paths_and
     assert not Path("/tmp/evil.ipynb").exists() and not (server.root / "abs.ipynb").exists()
     status, answer = call(server, "POST", url, raw=b"[1, 2")
     assert status == 400 and "not JSON" in answer["error"] and '"which"' in answer["error"]
+
+
+def test_restore_names_made_from_hostile_run_names_stay_inside_the_root(server: Server) -> None:
+    run = make_runs(unique("names"), 1)[0]
+    base = f"runs/{run.project}/{run.id}"
+    ok(server, "POST", f"{base}/snapshot", {"notebook": _notebook("z = 3"), "path": "n.ipynb"})
+    outside = server.root.parent / f"outside-{run.id}"
+    outside.mkdir()
+    for name in ("../" + outside.name + "/x", str(outside / "abs"), "..", "a\\b:c*?", "x" * 255):  # PATCH sets any
+        ok(server, "PATCH", base, {"name": name})
+        made = ok(server, "POST", f"{base}/restore", {"which": "live"})["path"]
+        assert "/" not in made and made.endswith(f"-{run.id}-live.ipynb") and len(made) < 200, (name, made)
+        assert (server.root / made).is_file()
+    assert list(outside.iterdir()) == []
+
+
+def test_restore_puts_the_notebook_beside_its_source_when_that_is_inside_the_root(server: Server,
+                                                                                  tmp_path: Path) -> None:
+    import nbformat
+
+    folder = server.root / f"exp-{secrets.token_hex(3)}"
+    folder.mkdir()
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (folder / "link").symlink_to(outside, target_is_directory=True)  # inside the root by name only
+    made = {}
+    for where in (folder, outside, folder / "link"):
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("w = 4")]), where / "train.ipynb")
+        run = jt.init(project=unique("beside"), notebook=str(where / "train.ipynb"), capture="notebook",
+                      display=False)
+        run.finish()
+        made[where] = ok(server, "POST", f"runs/{run.project}/{run.id}/restore", {"which": "saved"})["path"]
+        assert made[where].endswith(f"train-{run.id}-saved.ipynb") and (server.root / made[where]).is_file()
+    assert made[folder].startswith(folder.name + "/")  # beside its source: its relative paths still work
+    assert "/" not in made[outside] and "/" not in made[folder / "link"]  # outside the root: at the root
+    assert list(outside.glob("*-saved.ipynb")) == []
+
+
+def test_restore_into_a_folder_the_server_cannot_write_is_a_json_403(server: Server) -> None:
+    run = make_runs(unique("locked"), 1)[0]
+    base = f"runs/{run.project}/{run.id}"
+    ok(server, "POST", f"{base}/snapshot", {"notebook": _notebook("v = 5"), "path": "n.ipynb"})
+    locked = server.root / f"locked-{run.id}"
+    locked.mkdir()
+    with read_only(locked):
+        status, answer = call(server, "POST", f"{base}/restore", {"which": "live", "path": f"{locked.name}/x.ipynb"})
+    assert status == 403 and "cannot write" in answer["error"], (status, answer)
+
+
+def test_malformed_stored_tables_are_a_json_404_saying_so(server: Server) -> None:
+    run = make_runs(unique("tables"), 1)[0]
+    store = open_store()
+    put = store.blobs.put_bytes
+    records = {"not-a-dict": "x", "no-sha": {}, "sha-a-number": {"sha": 5}, "sha-a-path": {"sha": "../../x"},
+               "missing-blob": {"sha": "e" * 64}, "blob-not-json": {"sha": put(b"not json {")},
+               "blob-a-list": {"sha": put(b"[1, 2]")}, "no-columns": {"sha": put(b'{"rows": [[1]]}')},
+               "rows-not-a-list": {"sha": put(b'{"columns": ["a"], "rows": 5}')}}
+    store.write_batch(Batch(objects=[ObjectWrite(run_id=run.id, key=key, step=0, time=time.time(), kind="table",
+                                                 data=data) for key, data in records.items()]))
+    for key in records:
+        status, answer = call(server, "GET", f"runs/{run.project}/{run.id}/table?key={key}")
+        assert status == 404 and key and answer["error"].startswith(f"the table {key!r}"), (key, status, answer)
+
+
+def test_run_ids_dot_and_dotdot_are_refused_and_dotted_ids_are_reachable(server: Server) -> None:
+    for bad in (".", ".."):
+        with pytest.raises(ValueError, match=r"other than '\.' and '\.\.'"):
+            jt.init(project="dots", id=bad, display=False)
+    run = jt.init(project=unique("dots"), id=f"a.{secrets.token_hex(3)}", display=False)
+    run.finish()
+    assert ok(server, "GET", f"runs/{run.project}/{run.id}")["id"] == run.id
+
+
+@pytest.mark.sqlite_only("a damaged page of the SQLite file")
+def test_a_damaged_store_page_is_a_json_503_naming_the_file(tmp_path: Path, store_dir: Path) -> None:
+    run = make_runs(unique("hurt"), 1)[0]
+    close_all()
+    damage_table(store_dir / "jupyter_track.db", "runs")
+    damaged = start(tmp_path / "server", f"sqlite:///{store_dir / 'jupyter_track.db'}")
+    try:
+        for path in (f"runs?project={run.project}", f"runs/{run.project}/{run.id}"):
+            status, answer = call(damaged, "GET", path)
+            assert status == 503 and "malformed" in answer["error"] and ".recover" in answer["error"], (path, answer)
+    finally:
+        damaged.stop()
 
 
 def test_patch_edits_name_notes_tags_and_delete_removes_the_run(server: Server) -> None:

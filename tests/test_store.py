@@ -24,8 +24,8 @@ from jupyter_track.store.schema import HEAD, REVISIONS, metadata
 from jupyter_track.store.sql import SQLStore
 from jupyter_track.store.urls import redact
 from tests.conftest import run_python
+from tests.stores import damage_table, read_only, sql
 from tests.stores import engine as raw_engine
-from tests.stores import read_only, sql
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -360,14 +360,7 @@ def test_a_damaged_database_page_is_a_store_error_on_read(store_dir: Path) -> No
         run.log({"x": float(i)})
         run.finish()
     close_all()
-    with sqlite3.connect(db(store_dir)) as conn:
-        (page,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'runs'").fetchone()
-        (size,) = conn.execute("PRAGMA page_size").fetchone()
-    conn.close()
-    assert page > 1  # the schema page stays intact: the store opens, and reading the runs meets the damage
-    with open(db(store_dir), "r+b") as f:
-        f.seek((page - 1) * size)
-        f.write(b"\x0d\x00\xff\xff" + bytes(range(256)) * (size // 256 - 1))
+    damage_table(db(store_dir), "runs")
     with pytest.raises(StoreError, match=r"cannot read the store .*malformed.*\.recover"):
         jt.runs("hurt")
     ls = subprocess.run([sys.executable, "-m", "jupyter_track", "ls"], capture_output=True, text=True, timeout=120)

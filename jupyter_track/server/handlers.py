@@ -1,5 +1,9 @@
-"""Thin handlers: authenticate, hand the request's values to a :mod:`queries` function in a worker thread, write
-JSON. Exceptions become HTTP statuses in one table (:data:`STATUS`), always as ``{"error": message}``."""
+"""Thin handlers: authenticate, authorize, hand the request's values to a :mod:`queries` function in a worker
+thread, write JSON. Exceptions become HTTP statuses in one table (:data:`STATUS`), always as ``{"error": message}``.
+
+Every verb asks jupyter_server's Authorizer (``ServerApp.authorizer_class``) with ``@authorized``: ``read`` (GET) or
+``write`` (PATCH, DELETE, POST) on the resource :data:`AUTH_RESOURCE`; restoring a snapshot asks ``read`` on it
+and ``write`` on ``contents`` (it writes a notebook into the server root, as ``PUT /api/contents`` does)."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from typing import Any
 
 import orjson
 import tornado.web
+from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 
 from ..errors import OutsideRootError, RunNotFoundError, StoreError, UsageError
@@ -35,6 +40,7 @@ STATUS: tuple[tuple[type[BaseException], int], ...] = (
     (StoreError, 503),
 )
 EXPECTED = tuple(cls for cls, _ in STATUS)
+AUTH_RESOURCE = "jupyter_track"  # the resource an Authorizer is asked about (runs, metrics, media, blobs)
 _CHUNK = 1 << 20
 
 
@@ -60,6 +66,8 @@ def dumps(data: Any) -> bytes:
 
 
 class BaseHandler(APIHandler):
+    auth_resource = AUTH_RESOURCE
+
     @property
     def jt(self) -> Context:
         return self.settings["jupyter_track"]  # type: ignore[no-any-return]
@@ -105,12 +113,14 @@ class BaseHandler(APIHandler):
 
 class ProjectsHandler(BaseHandler):
     @tornado.web.authenticated
+    @authorized
     async def get(self) -> None:
         await self.answer(q.projects)
 
 
 class RunsHandler(BaseHandler):
     @tornado.web.authenticated
+    @authorized
     async def get(self) -> None:
         c = self.jt.config
         await self.answer(q.list_runs, self.arg("project"), self.arg("sort"), self.arg("order"), self.arg("limit"),
@@ -120,6 +130,7 @@ class RunsHandler(BaseHandler):
 
 class ChangesHandler(BaseHandler):
     @tornado.web.authenticated
+    @authorized
     async def get(self) -> None:
         c = self.jt.config
         await self.answer(q.changes, self.arg("project"), self.arg("since"), c.changes_overlap, c.max_page_size)
@@ -127,26 +138,31 @@ class ChangesHandler(BaseHandler):
 
 class KernelRunHandler(BaseHandler):
     @tornado.web.authenticated
+    @authorized
     async def get(self, kernel_id: str) -> None:
         await self.answer(q.kernel_run, kernel_id)
 
 
 class RunHandler(BaseHandler):
     @tornado.web.authenticated
+    @authorized
     async def get(self, project: str, run_id: str) -> None:
         await self.answer(q.run_detail, project, run_id)
 
     @tornado.web.authenticated
+    @authorized
     async def patch(self, project: str, run_id: str) -> None:
         await self.answer(q.edit_run, project, run_id, self.request.body)
 
     @tornado.web.authenticated
+    @authorized
     async def delete(self, project: str, run_id: str) -> None:
         await self.answer(q.delete_run, project, run_id)
 
 
 class MetricsHandler(BaseHandler):
     @tornado.web.authenticated
+    @authorized
     async def get(self, project: str, run_id: str) -> None:
         c = self.jt.config
         keys = [k for raw in self.get_arguments("keys") for k in raw.split(",")] + self.get_arguments("key")
@@ -156,6 +172,7 @@ class MetricsHandler(BaseHandler):
 
 class MediaHandler(BaseHandler):
     @tornado.web.authenticated
+    @authorized
     async def get(self, project: str, run_id: str) -> None:
         c = self.jt.config
         await self.answer(q.media, project, run_id, self.arg("key"), self.arg("offset"), self.arg("limit"),
@@ -164,6 +181,7 @@ class MediaHandler(BaseHandler):
 
 class TableHandler(BaseHandler):
     @tornado.web.authenticated
+    @authorized
     async def get(self, project: str, run_id: str) -> None:
         c = self.jt.config
         await self.answer(q.table, project, run_id, self.arg("key"), self.arg("step"), self.arg("page"),
@@ -172,6 +190,7 @@ class TableHandler(BaseHandler):
 
 class CompareHandler(BaseHandler):
     @tornado.web.authenticated
+    @authorized
     async def get(self) -> None:
         await self.answer(q.compare, self.arg("runs"), self.arg("metrics"), self.arg("group_by"),
                           self.arg("importance"))
@@ -179,12 +198,15 @@ class CompareHandler(BaseHandler):
 
 class RestoreHandler(BaseHandler):
     @tornado.web.authenticated
+    @authorized("read")  # type: ignore[untyped-decorator]  # the run's snapshot
+    @authorized("write", resource="contents")  # type: ignore[untyped-decorator]  # a notebook in the server root
     async def post(self, project: str, run_id: str) -> None:
         await self.answer(q.restore_snapshot, project, run_id, self.jt.root_dir, self.request.body)
 
 
 class SnapshotHandler(BaseHandler):
     @tornado.web.authenticated
+    @authorized
     async def post(self, project: str, run_id: str) -> None:
         await self.answer(q.store_live_snapshot, project, run_id, self.request.body,
                           self.jt.config.max_snapshot_bytes)
@@ -194,18 +216,23 @@ class NoRouteHandler(BaseHandler):
     """A path under the API that no route takes (``runs//x``, ``kernels//run``, a typo): a JSON 404, like every
     other error of the API, instead of jupyter_server's HTML page."""
 
-    @tornado.web.authenticated
-    async def get(self, path: str) -> None:
+    def no_route(self, path: str) -> None:
         self.fail(q.NotFound(f"no endpoint {self.request.method} {path[:200]!r} in the jupyter_track API; "
                              "is the labextension the same version as the Python package?"))
 
-    post = patch = put = delete = get
+    # one decorated method per verb: @authorized settles its action at a method's first call
+    get = tornado.web.authenticated(authorized(no_route))
+    post = tornado.web.authenticated(authorized(no_route))
+    patch = tornado.web.authenticated(authorized(no_route))
+    put = tornado.web.authenticated(authorized(no_route))
+    delete = tornado.web.authenticated(authorized(no_route))
 
 
 class BlobHandler(BaseHandler):
     """A blob's bytes, only when a row of the store refers to it; the id is checked, never used as a path as given."""
 
     @tornado.web.authenticated
+    @authorized
     async def get(self, sha: str) -> None:
         try:
             stream, size, kind = await self.call(q.blob, sha)

@@ -12,7 +12,7 @@ from .config import JupyterTrackServer
 NAMESPACE = ("jupyter-track", "api")
 _RUN = r"runs/([^/]+)/([^/]+)"
 
-# (path under the namespace, handler); every verb of every handler is @tornado.web.authenticated
+# (path under the namespace, handler); every verb of every handler is @tornado.web.authenticated and @authorized
 ROUTES: list[tuple[str, type[h.BaseHandler]]] = [
     ("projects", h.ProjectsHandler),
     ("runs", h.RunsHandler),
