@@ -299,3 +299,19 @@ def test_listing_threads_share_the_pool_without_exhausting_it(pg: str) -> None:
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_a_role_that_may_only_read_lists_runs_with_the_api_and_the_cli(pg: str) -> None:
+    run = jt.init(project="ro", display=False)
+    run.log({"x": 1.0})
+    run.finish()
+    close_all()
+    role = f"reader_{os.getpid()}_{run.id}".lower()
+    sql(f"CREATE ROLE {role} LOGIN")
+    sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+    reader = pg.replace("postgresql://postgres@", f"postgresql://{role}@", 1)
+    assert reader != pg
+    assert [r.id for r in jt.runs("ro", store=reader)] == [run.id]
+    ls = subprocess.run([sys.executable, "-m", "jupyter_track", "--store", reader, "ls", "ro"], capture_output=True,
+                        text=True, timeout=120)
+    assert ls.returncode == 0 and run.id in ls.stdout, ls.stderr
