@@ -375,7 +375,9 @@ def test_restore_names_made_from_hostile_run_names_stay_inside_the_root(server: 
     ok(server, "POST", f"{base}/snapshot", {"notebook": _notebook("z = 3"), "path": "n.ipynb"})
     outside = server.root.parent / f"outside-{run.id}"
     outside.mkdir()
-    for name in ("../" + outside.name + "/x", str(outside / "abs"), "..", "a\\b:c*?", "x" * 255):  # PATCH sets any
+    (server.root / f"r0-{run.id}-live.ipynb").symlink_to(outside / "leak.ipynb")  # the default name, dangling
+    assert ok(server, "POST", f"{base}/restore", {"which": "live"})["path"] == f"r0-{run.id}-live-1.ipynb"
+    for name in ("../" + outside.name + "/x", str(outside / "abs"), "..", "a\\b:c*?\x00", "x" * 255):  # PATCH sets any
         ok(server, "PATCH", base, {"name": name})
         made = ok(server, "POST", f"{base}/restore", {"which": "live"})["path"]
         assert "/" not in made and made.endswith(f"-{run.id}-live.ipynb") and len(made) < 200, (name, made)
