@@ -28,14 +28,19 @@ def unwritable(path: Path) -> str | None:
     return None
 
 
-def cannot_open(path: Path, reason: object) -> str:
-    """The message for an SQLite store that could not be opened: SQLite's ``reason``, why (read-only, damaged)
-    and what to do. Only a damaged file is ever called one: a healthy store is never advised away."""
+def cannot(doing: str, path: Path, reason: object) -> str:
+    """The message for an SQLite store that could not be opened or read (``doing``): SQLite's ``reason``, why
+    (damaged, read-only) and what to do. Only a damaged file is ever called one: a healthy store is never advised
+    away.
+
+    Example::
+
+        cannot("read", path, "database disk image is malformed")   # '… the file is damaged: recover …'
+    """
     text = " ".join(str(reason).split())
+    said = f"cannot {doing} the store {path}: {text}"
     if any(word in text.lower() for word in _DAMAGED):
-        return (f"cannot open the store {path}: {text}; the file is damaged: recover what it holds with "
-                f"`sqlite3 {path} .recover`, or move it away to start a new store in its place")
+        return (f"{said}; the file is damaged: recover what it holds with `sqlite3 {path} .recover`, or move it "
+                "away to start a new store in its place")
     why = unwritable(path) if path.parent.exists() else None
-    if why is not None:
-        return f"cannot open the store {path}: {text}; {why}: make it writable, or choose another store"
-    return f"cannot open the store {path}: {text}"
+    return f"{said}; {why}: make it writable, or choose another store" if why is not None else said

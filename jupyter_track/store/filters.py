@@ -128,7 +128,7 @@ def _operand(key: str, op: str, operand: Any, kind: str) -> Any:
         if not isinstance(operand, str):
             raise FilterError(f"{key!r}: $regex takes a pattern string, not {type(operand).__name__}")
         try:
-            pattern(operand)
+            _compiled(operand)
         except re2.error as exc:
             reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else exc
             raise FilterError(f"{key!r}: $regex {operand[:100]!r} is not a valid pattern ({reason}); $regex takes "
@@ -156,7 +156,7 @@ def _operand(key: str, op: str, operand: Any, kind: str) -> Any:
 
 
 @functools.lru_cache(maxsize=64)
-def pattern(text: str) -> Any:
+def _compiled(text: str) -> Any:
     """``text`` compiled by RE2 (raises ``re2.error`` when RE2 cannot use it)."""
     return re2.compile(text, options=_RE2_OPTIONS)
 
@@ -169,7 +169,7 @@ def regexp(text: str, value: str | None) -> bool | None:
 
         regexp("^run-[12]$", "run-2")     # True
     """
-    return None if value is None else pattern(text).search(value) is not None
+    return None if value is None else _compiled(text).search(value) is not None
 
 
 def _compare(col: sa.ColumnElement[Any], value: Any, key: str) -> sa.ColumnElement[bool]:

@@ -36,7 +36,7 @@ def count_runs(path: Path, project: str) -> int:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        raise StoreError(access.cannot_open(path, exc)) from None
+        raise StoreError(access.cannot("open", path, exc)) from None
 
 
 # The next run number of project %(p)s, taken atomically from its counter row (never below the project's run count

@@ -147,7 +147,7 @@ class SQLStore(Store):
                                  "(is the server running, and the user, password and database right?)") from None
             why = access.unwritable(self.path) if self.path.exists() else None
             if why is None:
-                raise StoreError(access.cannot_open(self.path, exc.orig)) from None
+                raise StoreError(access.cannot("open", self.path, exc.orig)) from None
             self._open_read_only(why)
 
     def _open_read_only(self, why: str) -> None:
@@ -174,7 +174,7 @@ class SQLStore(Store):
             return
         held = " (its -wal file holds writes that SQLite reads only with write access to the folder)" \
             if len(modes) == 1 else ""
-        raise StoreError(access.cannot_open(self.path, error) + held)
+        raise StoreError(access.cannot("open", self.path, error) + held)
 
     # -- schema -----------------------------------------------------------------------------------------------
     def _prepare_schema(self) -> None:
@@ -260,7 +260,7 @@ class SQLStore(Store):
                 return
             why = access.unwritable(self.path)
             if why is not None:
-                raise StoreError(f"the store is read-only ({why}): make it writable to write to it")
+                raise StoreError(f"cannot write the store {self.path}: {why}")
             # the reading connections go first: connections of one process share the file's -shm mapping
             self.engine.dispose()
             self.engine, self.read_only = _sqlite_engine(self.path), None
@@ -285,7 +285,7 @@ class SQLStore(Store):
     def _read_failure(self, exc: sa.exc.DBAPIError) -> str:
         reason = urls.scrub(" ".join(str(exc.orig).split()), self.url)
         if self.dialect == "sqlite":
-            return access.cannot_open(self.path, reason).replace("cannot open", "cannot read", 1)
+            return access.cannot("read", self.path, reason)
         return f"cannot read the store {redact(self.url)}: {reason}"
 
     # -- writes -----------------------------------------------------------------------------------------------
