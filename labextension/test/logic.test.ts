@@ -15,7 +15,7 @@ import {
   runsQuery,
   toggleSort
 } from '../src/logic';
-import { RunRow } from '../src/types';
+import { RunRow } from '../src/tokens';
 
 function run(id: string, extra: Partial<RunRow> = {}): RunRow {
   return {

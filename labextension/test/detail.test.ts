@@ -1,9 +1,10 @@
-/** The detail panel's data helpers (src/detailData.ts) and the compare panel's model shim (src/compareModel.ts). */
+/** The detail panel's data helpers (src/detail/data.ts) and the compare panel's model shim (src/compareModel.ts). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { CompareAnswer, CompareModel, curvesMessage } from '../src/compareModel';
-import { configText, filterEntries, flattenConfig, formatBytes, incrementRequests } from '../src/detailData';
+import { CompareModel, curvesMessage } from '../src/compareModel';
+import { CompareAnswer } from '../src/tokens';
+import { configText, filterEntries, flattenConfig, formatBytes, incrementRequests } from '../src/detail/data';
 
 test('flattenConfig dots nested keys and keeps lists as values', () => {
   assert.deepEqual(flattenConfig({ lr: 0.1, model: { depth: 3, act: { name: 'relu' } }, sizes: [1, 2], empty: {} }), [
