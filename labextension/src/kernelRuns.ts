@@ -12,7 +12,7 @@ import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { KernelWatch, shouldAskKernel } from './logic';
-import { pollFrequency } from './polling';
+import { pollFrequency, startAfterInterval } from './polling';
 import { requestAPI, runPath } from './request';
 import { KernelRunAnswer, RunRow } from './tokens';
 
@@ -133,7 +133,7 @@ export class KernelRunTracker {
   /** Start the poll (a no-op while it runs): a notebook may now run a run. */
   private _wake(): void {
     if (!this._poll.isDisposed) {
-      void this._poll.start();
+      void startAfterInterval(this._poll);
     }
   }
 

@@ -23,3 +23,15 @@ export function pollFrequency(interval: number): IPoll.Frequency {
 export function standbyWhenHidden(visible: () => boolean): () => boolean | Poll.Standby {
   return () => (visible() ? 'when-hidden' : true);
 }
+
+/**
+ * Start `poll` (when it is not running) with its first tick one interval from now, not at once: the view has
+ * just read what the first tick would ask for.
+ */
+export function startAfterInterval(poll: Poll): Promise<void> {
+  return poll.schedule({
+    cancel: ({ phase }) => phase !== 'constructed' && phase !== 'standby' && phase !== 'stopped',
+    interval: poll.frequency.interval,
+    phase: 'started'
+  });
+}

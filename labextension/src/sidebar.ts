@@ -177,6 +177,7 @@ export class RunsSidebar extends Widget {
       this._selected = kept;
       this._selectionChanged.emit(this.selectedRuns());
     }
+    this._projectSelect.value = this.model.view.project;
     this._columns = this._makeColumns();
     this._renderHead();
     this._renderBody();

@@ -8,7 +8,7 @@ import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { ViewState, initialView, mergeChanges, runsQuery } from './logic';
-import { pollFrequency, standbyWhenHidden } from './polling';
+import { pollFrequency, standbyWhenHidden, startAfterInterval } from './polling';
 import { requestAPI } from './request';
 import { ChangesAnswer, ProjectInfo, RunRow, RunsPage } from './tokens';
 
@@ -73,9 +73,9 @@ export class RunListModel {
     this._poll.frequency = pollFrequency(ms);
   }
 
-  /** Start polling (once the sidebar is attached; it stands by while hidden). */
+  /** Start polling, one interval after the first read (once the sidebar is attached; it stands by while hidden). */
   start(): void {
-    void this._poll.start();
+    void startAfterInterval(this._poll);
   }
 
   /** Show `view` (a filter, sort or page change): read the page again. */

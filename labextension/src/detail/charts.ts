@@ -28,6 +28,7 @@ export class ChartsView {
 
   /** Charts for keys a live run logged for the first time since the panel loaded. */
   add(keys: string[]): void {
+    this.charts.querySelector(':scope > .jt-empty')?.remove(); // "logged no scalar metrics" no longer holds
     let grid = this.charts.querySelector<HTMLElement>('.jt-lc-group[data-prefix="__new"] .jt-lc-grid');
     if (!grid) {
       const group = el('div', 'jt-lc-group');

@@ -9,7 +9,7 @@ import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { Series, mergeIncrement } from '../charts';
-import { pollFrequency, standbyWhenHidden } from '../polling';
+import { pollFrequency, standbyWhenHidden, startAfterInterval } from '../polling';
 import { requestAPI, runPath } from '../request';
 import { ChangesAnswer, MetricsAnswer, RunDetail, RunRow } from '../tokens';
 import { incrementRequests, newScalarKeys } from './data';
@@ -155,7 +155,7 @@ export class RunDetailModel {
       return;
     }
     if (live) {
-      void this._poll.start();
+      void startAfterInterval(this._poll);
     } else {
       void this._poll.stop();
     }

@@ -100,7 +100,10 @@ export class RunDetailPanel extends Widget {
     this.model.loaded.connect((_, detail) => this.render(detail));
     this.model.failed.connect((_, error) => this.showError(error));
     this.model.chartsChanged.connect((model, keys) => this.charts.draw(model.charts, keys));
-    this.model.keysAdded.connect((_, keys) => this.charts.add(keys));
+    this.model.keysAdded.connect((_, keys) => {
+      this.charts.add(keys);
+      this.tabButton('charts').hidden = false; // hidden while the run had logged no scalar yet
+    });
     this.model.rowChanged.connect((_, row) => updateOverview(this.sections.get('overview')!, row));
     this.model.liveChanged.connect((_, live) => {
       if (live) {
@@ -151,10 +154,14 @@ export class RunDetailPanel extends Widget {
       tables: tables.length,
       snapshots: detail.snapshots.length
     };
-    this.tabBar.querySelectorAll<HTMLButtonElement>('.jt-detail-tab').forEach(b => {
-      b.hidden = counts[b.dataset.tab as Tab] === 0;
-    });
+    for (const [tab] of TABS) {
+      this.tabButton(tab).hidden = counts[tab] === 0;
+    }
     this.showTab(this.active);
+  }
+
+  private tabButton(tab: Tab): HTMLButtonElement {
+    return this.tabBar.querySelector<HTMLButtonElement>(`.jt-detail-tab[data-tab="${tab}"]`)!;
   }
 
   private showTab(tab: Tab): void {
