@@ -62,12 +62,6 @@ export class KernelRunTracker {
     this._poll.frequency = pollFrequency(ms);
   }
 
-  /** Whether the poll is running (it stops while no notebook needs asking about). */
-  get polling(): boolean {
-    const phase = this._poll.state.phase;
-    return phase !== 'stopped' && phase !== 'constructed' && phase !== 'disposed';
-  }
-
   /**
    * Ask now about every notebook that may run a run (the poll's factory). Rejects when a request failed, after
    * the others were answered, so the poll backs off.
@@ -111,11 +105,10 @@ export class KernelRunTracker {
 
   /** What the tracker knows of `panel` (see `shouldAskKernel`). */
   private _watchOf(panel: NotebookPanel): KernelWatch {
-    const status = panel.sessionContext.kernelDisplayStatus;
     return {
       kernelId: panel.sessionContext.session?.kernel?.id ?? null,
       askedKernel: this._kernelOf.get(panel.id) ?? null,
-      busyNow: status === 'busy' || status === 'starting',
+      busyNow: busy(panel),
       busyAt: this._busyAt.get(panel.id) ?? 0,
       hasRun: this._runs.has(panel.id)
     };
@@ -139,8 +132,7 @@ export class KernelRunTracker {
 
   private _watch(panel: NotebookPanel): void {
     const mark = () => {
-      const status = panel.sessionContext.kernelDisplayStatus;
-      if (status === 'busy' || status === 'starting') {
+      if (busy(panel)) {
         this._busyAt.set(panel.id, Date.now());
         this._wake();
       }
@@ -195,4 +187,10 @@ export class KernelRunTracker {
   private _kernelOf = new Map<string, string>();
   private _snapshotted = new Set<string>();
   private _changed = new Signal<this, KernelRun | null>(this);
+}
+
+/** Whether the notebook's kernel is busy (or starting) now. */
+function busy(panel: NotebookPanel): boolean {
+  const status = panel.sessionContext.kernelDisplayStatus;
+  return status === 'busy' || status === 'starting';
 }
