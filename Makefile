@@ -66,7 +66,8 @@ $(VENV)/.installed-%: pyproject.toml labextension/package.json | $(PY)
 # source changed and the venv's copy is replaced by a link to the build (what `jupyter labextension develop`
 # does), so a reload of JupyterLab shows the latest build.
 # (the compare panel bundles the compare widget's own view: jupyter_track/widgets/static/compare.{js,css})
-LABEXT_SRC := $(wildcard labextension/src/*.ts labextension/style/* labextension/schema/*.json) \
+# (every .ts under src/, subfolders included: the detail panel's tabs live in src/detail/)
+LABEXT_SRC := $(shell find labextension/src -name '*.ts') $(wildcard labextension/style/* labextension/schema/*.json) \
 	jupyter_track/widgets/static/compare.js jupyter_track/widgets/static/compare.css \
 	labextension/package.json labextension/tsconfig.json
 LABEXT_OUT := jupyter_track/labextension/package.json

@@ -1,4 +1,5 @@
-"""The data shapes passed between layers (mirrored by the labextension's tokens.ts in a later issue)."""
+"""The data shapes passed between layers. (The REST API's JSON shapes are in server/wire.py, mirrored by the
+labextension's tokens.ts.)"""
 
 from __future__ import annotations
 

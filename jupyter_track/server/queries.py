@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import orjson
 
@@ -26,6 +26,7 @@ from ..store.base import Batch, BlobRefWrite, RunWrite, Store, listing_row
 from ..store.blobs import BlobStore
 from ..types import RUN_STATES, RunInfo
 from ..widgets.downsample import thin
+from . import wire
 
 SHA = re.compile(r"^[0-9a-f]{64}$")
 KERNEL_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]{0,127}$")  # jupyter_server's kernel ids are UUIDs
@@ -93,17 +94,17 @@ def stored_run(store: Store, project: str, run_id: str) -> StoredRun:
     return StoredRun(info, store)
 
 
-def row(run: RunInfo | dict[str, Any], notebook: str | None = None) -> dict[str, Any]:
+def row(run: RunInfo | dict[str, Any], notebook: str | None = None) -> wire.RunRow:
     """One run as the run list shows it (a store's :func:`~jupyter_track.store.base.listing_row`, from a
     ``RunInfo`` or as ``list_rows`` gives it) with its notebook, without the system monitor's summary values."""
     found = listing_row(run) if isinstance(run, RunInfo) else run
     found["summary"] = {k: v for k, v in found["summary"].items() if not k.startswith(SYSTEM_PREFIX)}
     found["notebook"] = notebook
-    return found
+    return cast(wire.RunRow, found)  # listing_row() built these fields; the store layer knows no wire shapes
 
 
 # -- reads -----------------------------------------------------------------------------------------------------
-def projects(store: Store) -> list[dict[str, Any]]:
+def projects(store: Store) -> list[wire.ProjectInfo]:
     return [{"name": p.name, "runs": p.runs, "last_created_at": p.last_created_at} for p in store.list_projects()]
 
 
@@ -135,7 +136,7 @@ def run_filters(state: str | None, tags: Sequence[str], filter_json: str | None,
 
 def list_runs(store: Store, project: str | None, sort: str | None, order: str | None, limit: str | None,
               offset: str | None, q: str | None, state: str | None, tags: Sequence[str], filter_json: str | None,
-              page_size: int, max_page_size: int, overlap: float, group: str | None = None) -> dict[str, Any]:
+              page_size: int, max_page_size: int, overlap: float, group: str | None = None) -> wire.RunsPage:
     """A page of runs with the number matching and a change cursor taken before the read."""
     if order not in (None, "", "asc", "desc"):
         raise BadInput(f"order={order!r}: use asc or desc")
@@ -162,7 +163,7 @@ def latest_update(store: Store, project: str | None) -> float:
 
 
 def changes(store: Store, project: str | None, since: str | None, overlap: float, max_page_size: int
-            ) -> dict[str, Any]:
+            ) -> wire.ChangesAnswer:
     """Runs updated after the cursor ``since`` (plus the running ones and those that turned crashed since, whose
     state changes without a write), and the next cursor. Never a history: the client asks ``metrics?after=``."""
     start = number("since", since)
@@ -184,7 +185,7 @@ def changes(store: Store, project: str | None, since: str | None, overlap: float
             "truncated": len(rows) == max_page_size}
 
 
-def kernel_run(store: Store, kernel_id: str) -> dict[str, Any]:
+def kernel_run(store: Store, kernel_id: str) -> wire.KernelRunAnswer:
     """The newest running run started by kernel ``kernel_id`` (its capture facts' ``notebook.kernel_id``), as a
     run-list row, or ``{"run": None}``. Only running runs are candidates, so this stays cheap to poll."""
     if not KERNEL_ID.match(kernel_id):
@@ -198,7 +199,7 @@ def kernel_run(store: Store, kernel_id: str) -> dict[str, Any]:
     return {"run": None}
 
 
-def run_detail(store: Store, project: str, run_id: str) -> dict[str, Any]:
+def run_detail(store: Store, project: str, run_id: str) -> wire.RunDetail:
     """One run: config, summary with statistics, capture facts, files, snapshots and its logged keys."""
     run = stored_run(store, project, run_id)
     info = run.info
@@ -209,8 +210,9 @@ def run_detail(store: Store, project: str, run_id: str) -> dict[str, Any]:
         **row(info, store.notebooks([run_id]).get(run_id)),
         "entity": info.entity, "host": info.host, "pid": info.pid, "exit_code": info.exit_code,
         "heartbeat_at": info.heartbeat_at, "finished_at": info.finished_at,
-        "config": info.config, "summary": run.summary, "summary_stats": run.summary_stats, "meta": info.meta,
-        "files": run.files(), "snapshots": snapshots(run),
+        "config": info.config, "summary": run.summary, "meta": info.meta,
+        "summary_stats": cast("dict[str, wire.SummaryStats]", run.summary_stats),
+        "files": cast("list[wire.FileInfo]", run.files()), "snapshots": cast("list[wire.SnapshotInfo]", snapshots(run)),
         "keys": {
             "scalars": [k for k in scalar if not k.startswith(SYSTEM_PREFIX)],
             "system": [k for k in scalar if k.startswith(SYSTEM_PREFIX)],
@@ -220,7 +222,7 @@ def run_detail(store: Store, project: str, run_id: str) -> dict[str, Any]:
 
 
 def metrics(store: Store, project: str, run_id: str, keys: Sequence[str], points: str | None, after: str | None,
-            default_points: int, max_points: int) -> dict[str, Any]:
+            default_points: int, max_points: int) -> wire.MetricsAnswer:
     """Per key: steps, values and times, min/max-downsampled to at most ``points`` points; with ``after``, only
     the points logged after that step (a live view's increment)."""
     stored_run(store, project, run_id)
@@ -240,7 +242,7 @@ def metrics(store: Store, project: str, run_id: str, keys: Sequence[str], points
 
 
 def media(store: Store, project: str, run_id: str, key: str | None, offset: str | None, limit: str | None,
-          blob_url: str, page_size: int, max_page_size: int) -> dict[str, Any]:
+          blob_url: str, page_size: int, max_page_size: int) -> wire.MediaPage:
     """The values logged under ``key`` (images, histograms, html, plotly, tables, text) with blob URLs."""
     if not key:
         raise BadInput("media needs key=<logged key>")
@@ -254,7 +256,7 @@ def media(store: Store, project: str, run_id: str, key: str | None, offset: str 
 
 
 def table(store: Store, project: str, run_id: str, key: str | None, step: str | None, page: str | None,
-          page_size: str | None, default_size: int, max_size: int, blob_url: str) -> dict[str, Any]:
+          page_size: str | None, default_size: int, max_size: int, blob_url: str) -> wire.TablePage:
     """One page of the table logged under ``key`` (at ``step``, default the last one)."""
     if not key:
         raise BadInput("table needs key=<logged key>")
@@ -350,7 +352,7 @@ def _table_content(store: Store, data: Any, what: str) -> dict[str, Any]:
 
 
 def compare(store: Store, runs: str | None, metrics: str | None, group_by: str | None, importance_metric: str | None
-            ) -> dict[str, Any]:
+            ) -> wire.CompareAnswer:
     """What the compare widget shows for ``runs`` (``project/id,project/id,...``), built by the widget's own
     :func:`~jupyter_track.widgets.compare.comparison`; curves as ``[metric][run] -> [steps, values] | null``."""
     from ..widgets import compare as view  # anywidget and numpy: only when a compare panel asks
@@ -374,16 +376,17 @@ def compare(store: Store, runs: str | None, metrics: str | None, group_by: str |
     chosen_metric = importance_metric if importance_metric in keys else (keys[0] if keys else "")
     found = {chosen_metric: view.importance(data.table, data.columns, chosen_metric)} if chosen_metric else {}
     return {
-        "metrics": data.metrics, "group_by": data.group_by, "columns": data.columns, "rows": data.rows,
-        "runs": [{**r, "project": s.project, "path": f"{s.project}/{s.id}", "run_group": s.group}
-                 for r, s in zip(data.runs, chosen, strict=True)],
+        "metrics": data.metrics, "group_by": data.group_by, "columns": cast("list[wire.CompareColumn]", data.columns),
+        "rows": data.rows, "runs": cast("list[wire.CompareRun]", [
+            {**r, "project": s.project, "path": f"{s.project}/{s.id}", "run_group": s.group}
+            for r, s in zip(data.runs, chosen, strict=True)]),
         "total_runs": len(data.runs), "bands": data.bands, "importance": found, "importance_metric": chosen_metric,
         "curves": [[None if c is None else [c[0], c[1]] for c in per_run] for per_run in data.curves],
     }
 
 
 # -- writes ----------------------------------------------------------------------------------------------------
-def restore_snapshot(store: Store, project: str, run_id: str, root: str, raw: bytes) -> dict[str, Any]:
+def restore_snapshot(store: Store, project: str, run_id: str, root: str, raw: bytes) -> wire.RestoreAnswer:
     """Write a snapshot as a new notebook inside ``root``; returns its path relative to ``root``."""
     usage = 'restore takes a JSON object: {"path": optional, "which": "executed|saved|live", "at": "finish|init"}'
     body = json_body(raw, usage)
@@ -430,7 +433,7 @@ def inside_root(root: Path, path: Any) -> Path:
     return target
 
 
-def store_live_snapshot(store: Store, project: str, run_id: str, raw: bytes, max_bytes: int) -> dict[str, Any]:
+def store_live_snapshot(store: Store, project: str, run_id: str, raw: bytes, max_bytes: int) -> wire.SnapshotInfo:
     """Keep the notebook JupyterLab has open (unsaved edits included) as the run's ``live@init`` snapshot."""
     import nbformat
 
@@ -461,7 +464,7 @@ def store_live_snapshot(store: Store, project: str, run_id: str, raw: bytes, max
     return {"which": "live", "at": "init", "size": len(data), "sha256": sha}
 
 
-def edit_run(store: Store, project: str, run_id: str, raw: bytes) -> dict[str, Any]:
+def edit_run(store: Store, project: str, run_id: str, raw: bytes) -> wire.RunRow:
     """Change a run's name, notes or tags."""
     usage = 'send a JSON object with any of "name", "notes", "tags"'
     body = json_body(raw, usage)
@@ -492,7 +495,7 @@ def edit_run(store: Store, project: str, run_id: str, raw: bytes) -> dict[str, A
     return row(stored_run(store, project, run_id).info)
 
 
-def delete_run(store: Store, project: str, run_id: str) -> dict[str, Any]:
+def delete_run(store: Store, project: str, run_id: str) -> wire.DeleteAnswer:
     stored_run(store, project, run_id)
     if not store.delete_run(run_id):
         raise RunNotFoundError(f"run {project}/{run_id} was already deleted")

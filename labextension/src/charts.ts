@@ -18,14 +18,6 @@ export interface Line extends Series {
   color: string;
 }
 
-/** What a GET metrics answer holds per key. */
-export interface MetricPayload {
-  steps: number[];
-  values: (number | null)[];
-  count?: number;
-  last_step?: number | null;
-}
-
 /** A value that can be drawn: finite, and positive on a log scale. */
 export function drawable(v: number | null | undefined, log = false): v is number {
   return typeof v === 'number' && Number.isFinite(v) && (!log || v > 0);

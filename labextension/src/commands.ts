@@ -12,12 +12,12 @@ import { Widget } from '@lumino/widgets';
 
 import { CommandIDs } from './commandIds';
 import { ComparePanel } from './comparePanel';
-import { RunDetailPanel } from './detail';
+import { RunDetailPanel } from './detail/panel';
 import { runsIcon } from './icons';
-import { defaultSnapshot, notebookInRoot, parseTags } from './logic';
-import { requestAPI, runPath } from './request';
+import { defaultSnapshot, deletePrompt, isRunningConflict, notebookInRoot, parseTags } from './logic';
+import { APIError, RunRef, requestAPI, runPath } from './request';
 import { RunsSidebar } from './sidebar';
-import { RunDetail, RunRef, RunRow } from './types';
+import { DeleteAnswer, RestoreAnswer, RunDetail, RunRow } from './tokens';
 
 /** The palette category of the commands. */
 export const CATEGORY = 'Experiment tracking';
@@ -145,7 +145,7 @@ export function addCommands(ctx: CommandContext): void {
         if (typeof args.path === 'string' && args.path) {
           body.path = args.path;
         }
-        const answer = await requestAPI<{ path: string }>(runPath(ref, '/restore'), { method: 'POST', body });
+        const answer = await requestAPI<RestoreAnswer>(runPath(ref, '/restore'), { method: 'POST', body });
         Notification.success(`Restored the ${which} snapshot as ${answer.path}`, { autoClose: 5000 });
         return await commands.execute('docmanager:open', { path: answer.path });
       } catch (error) {
@@ -217,22 +217,39 @@ export function addCommands(ctx: CommandContext): void {
 
   commands.addCommand(CommandIDs.deleteRun, {
     label: 'Delete Run…',
-    caption: 'Delete the run and everything it logged (asks first)',
+    caption: 'Delete the run and everything it logged (asks first; a running run only when confirmed again)',
     ...aboutRun(sidebar, async ref => {
-      const label = sidebar.rows.find(r => r.id === ref.runId)?.name ?? ref.runId;
-      const answer = await showDialog({
-        title: 'Delete run?',
-        body: `Delete run "${label}" (${ref.project}/${ref.runId}) and all it logged? This cannot be undone.`,
-        buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })]
-      });
-      if (!answer.button.accept) {
-        return false;
-      }
-      try {
-        await requestAPI(runPath(ref), { method: 'DELETE' });
-      } catch (error) {
-        fail('Could not delete the run', error);
-        return false;
+      // what the sidebar row or the open detail panel knows; the server's 409 tells of a run still running too
+      const known: RunRow | null =
+        sidebar.rows.find(r => r.id === ref.runId && r.project === ref.project) ??
+        detailTabs.get(runKey(ref))?.content.model.detail ??
+        null;
+      const label = known?.name ?? ref.runId;
+      let running = known?.state === 'running';
+      for (;;) {
+        const prompt = deletePrompt(label, ref, running);
+        const answer = await showDialog({
+          title: prompt.title,
+          body: prompt.body,
+          buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: prompt.accept })]
+        });
+        if (!answer.button.accept) {
+          return false;
+        }
+        try {
+          await requestAPI<DeleteAnswer>(runPath(ref), {
+            method: 'DELETE',
+            query: { force: prompt.force ? 1 : undefined }
+          });
+          break;
+        } catch (error) {
+          if (!running && error instanceof APIError && isRunningConflict(error.status, error.body)) {
+            running = true; // it runs after all: ask again, saying what its process loses
+            continue;
+          }
+          fail('Could not delete the run', error);
+          return false;
+        }
       }
       detailTabs.get(runKey(ref))?.dispose();
       await sidebar.refresh();

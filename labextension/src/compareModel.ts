@@ -3,20 +3,7 @@
  * renders from, fed by `GET compare` instead of a kernel. The view then shows in JupyterLab's compare panel
  * exactly what `jt.compare()` shows in a notebook. No DOM, no JupyterLab: unit-tested in node.
  */
-
-/** `GET compare`: the widget's synced state plus every run's curves (`[metric][run] -> [steps, values]`). */
-export interface CompareAnswer {
-  metrics: string[];
-  group_by: string;
-  columns: { name: string; kind: string; type: string }[];
-  rows: unknown[][];
-  runs: { id: string; name: string; color: string; group: string; project: string; path: string; run_group: string | null }[];
-  total_runs: number;
-  bands: Record<string, unknown[]>;
-  importance: Record<string, unknown>;
-  importance_metric: string;
-  curves: ([(number | null)[], (number | null)[]] | null)[][];
-}
+import { CompareAnswer } from './tokens';
 
 /**
  * The binary curves message the widget's kernel side sends (compare.py `_on_message`): an index of

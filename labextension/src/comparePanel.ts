@@ -13,9 +13,10 @@ import { Widget } from '@lumino/widgets';
 
 import compareView from '../../jupyter_track/widgets/static/compare.js';
 import { CommandIDs } from './commandIds';
-import { CompareAnswer, CompareModel } from './compareModel';
+import { CompareModel } from './compareModel';
 import { el } from './dom';
 import { Query, requestAPI } from './request';
+import { CompareAnswer } from './tokens';
 
 import '../style/compare.css'; // @imports the widget's own compare.css
 

@@ -3,18 +3,18 @@
  * snapshot: the first time a notebook's kernel is seen running a run, the notebook's model as JupyterLab holds
  * it (unsaved edits included) is sent to `POST runs/<project>/<id>/snapshot` — once per run.
  *
- * Only notebooks whose kernel was busy lately, or that have a running run, are asked about, so an idle lab sends
- * no requests.
+ * Only notebooks whose kernel is new, busy now or lately, or that have a running run, are asked about
+ * (`shouldAskKernel`), and the poll stops when there are none: an idle lab sends no requests and runs no timer.
+ * A kernel turning busy starts it again. Failures back off; a hidden page asks nothing.
  */
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { KernelWatch, shouldAskKernel } from './logic';
+import { pollFrequency, startAfterInterval } from './polling';
 import { requestAPI, runPath } from './request';
-import { RunRow } from './types';
-
-/** How long after a kernel was last busy its notebook is still asked about: the run's notebook facts are
- * written by a capture thread a moment after `jt.init()`, possibly after the cell finished. */
-const RECENT_MS = 15000;
+import { KernelRunAnswer, RunRow } from './tokens';
 
 export interface KernelRun {
   panel: NotebookPanel;
@@ -24,11 +24,24 @@ export interface KernelRun {
 export class KernelRunTracker {
   constructor(options: { tracker: INotebookTracker; pollInterval: number }) {
     this._tracker = options.tracker;
-    this._interval = options.pollInterval;
+    this._poll = new Poll({
+      auto: false,
+      factory: () => this.check(),
+      frequency: pollFrequency(options.pollInterval),
+      standby: 'when-hidden',
+      name: 'jupyter-track:kernel-runs'
+    });
+    this._poll.ticked.connect((_, state) => {
+      if (state.phase === 'rejected') {
+        console.warn('jupyter-track: could not ask which run the kernel runs:', state.payload);
+      }
+      if ((state.phase === 'resolved' || state.phase === 'reconnected') && !this._anyToAsk()) {
+        void this._poll.stop(); // nothing runs and no kernel was busy lately: no timer until one turns busy
+      }
+    });
     this._tracker.widgetAdded.connect((_, panel) => this._watch(panel));
     this._tracker.forEach(panel => this._watch(panel));
     this._tracker.currentChanged.connect(() => this._changed.emit(this.current()));
-    this._schedule();
   }
 
   /** Emitted when the run of the current notebook changed (or another notebook became current). */
@@ -46,14 +59,18 @@ export class KernelRunTracker {
   }
 
   set pollInterval(ms: number) {
-    this._interval = ms;
+    this._poll.frequency = pollFrequency(ms);
   }
 
-  /** Ask now about every notebook that may run a run (called by the poll loop; public for tests/commands). */
+  /**
+   * Ask now about every notebook that may run a run (the poll's factory). Rejects when a request failed, after
+   * the others were answered, so the poll backs off.
+   */
   async check(): Promise<void> {
     const now = Date.now();
     const panels: NotebookPanel[] = [];
     this._tracker.forEach(panel => panels.push(panel));
+    const failures: unknown[] = [];
     await Promise.all(
       panels.map(async panel => {
         const kernel = panel.sessionContext.session?.kernel;
@@ -61,52 +78,77 @@ export class KernelRunTracker {
           this._set(panel, null);
           return;
         }
-        const known = this._runs.get(panel.id);
-        const newKernel = this._kernelOf.get(panel.id) !== kernel.id;
-        const recent = now - (this._busyAt.get(panel.id) ?? 0) < RECENT_MS;
-        if (!newKernel && !recent && !known) {
+        if (!shouldAskKernel(this._watchOf(panel), now)) {
           return;
         }
         this._kernelOf.set(panel.id, kernel.id);
         try {
-          const answer = await requestAPI<{ run: RunRow | null }>(`kernels/${encodeURIComponent(kernel.id)}/run`);
+          const answer = await requestAPI<KernelRunAnswer>(`kernels/${encodeURIComponent(kernel.id)}/run`);
           this._set(panel, answer.run);
           if (answer.run) {
             await this._snapshot(panel, answer.run);
           }
         } catch (error) {
-          console.warn('jupyter-track: could not ask which run the kernel runs:', error);
+          failures.push(error);
         }
       })
     );
+    if (failures.length > 0) {
+      throw failures[0];
+    }
   }
 
   dispose(): void {
-    this._disposed = true;
-    if (this._timer !== null) {
-      window.clearTimeout(this._timer);
-      this._timer = null;
-    }
+    this._poll.dispose();
     Signal.clearData(this);
+  }
+
+  /** What the tracker knows of `panel` (see `shouldAskKernel`). */
+  private _watchOf(panel: NotebookPanel): KernelWatch {
+    return {
+      kernelId: panel.sessionContext.session?.kernel?.id ?? null,
+      askedKernel: this._kernelOf.get(panel.id) ?? null,
+      busyNow: busy(panel),
+      busyAt: this._busyAt.get(panel.id) ?? 0,
+      hasRun: this._runs.has(panel.id)
+    };
+  }
+
+  private _anyToAsk(): boolean {
+    const now = Date.now();
+    let any = false;
+    this._tracker.forEach(panel => {
+      any = any || shouldAskKernel(this._watchOf(panel), now);
+    });
+    return any;
+  }
+
+  /** Start the poll (a no-op while it runs): a notebook may now run a run. */
+  private _wake(): void {
+    if (!this._poll.isDisposed) {
+      void startAfterInterval(this._poll);
+    }
   }
 
   private _watch(panel: NotebookPanel): void {
     const mark = () => {
-      const status = panel.sessionContext.kernelDisplayStatus;
-      if (status === 'busy' || status === 'starting') {
+      if (busy(panel)) {
         this._busyAt.set(panel.id, Date.now());
+        this._wake();
       }
     };
     panel.sessionContext.statusChanged.connect(mark);
     panel.sessionContext.kernelChanged.connect(() => {
       this._kernelOf.delete(panel.id);
       this._set(panel, null);
+      this._wake(); // a new kernel is asked about once
     });
     panel.disposed.connect(() => {
       this._runs.delete(panel.id);
       this._busyAt.delete(panel.id);
       this._kernelOf.delete(panel.id);
     });
+    this._wake(); // its kernel (once it has one) is asked about once
   }
 
   private _set(panel: NotebookPanel, run: RunRow | null): void {
@@ -138,24 +180,17 @@ export class KernelRunTracker {
     }
   }
 
-  private _schedule(): void {
-    if (this._disposed) {
-      return;
-    }
-    this._timer = window.setTimeout(async () => {
-      this._timer = null;
-      await this.check();
-      this._schedule();
-    }, Math.max(250, this._interval));
-  }
-
   private _tracker: INotebookTracker;
-  private _interval: number;
-  private _timer: number | null = null;
-  private _disposed = false;
+  private _poll: Poll;
   private _runs = new Map<string, RunRow>();
   private _busyAt = new Map<string, number>();
   private _kernelOf = new Map<string, string>();
   private _snapshotted = new Set<string>();
   private _changed = new Signal<this, KernelRun | null>(this);
+}
+
+/** Whether the notebook's kernel is busy (or starting) now. */
+function busy(panel: NotebookPanel): boolean {
+  const status = panel.sessionContext.kernelDisplayStatus;
+  return status === 'busy' || status === 'starting';
 }

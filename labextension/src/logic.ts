@@ -3,7 +3,7 @@
  * `changes` answer into the rows shown, multi-selection and grouping. Unit-tested with `node --test`.
  */
 import { formatCount } from './format';
-import { RunRow } from './types';
+import { RunRow } from './tokens';
 
 /** Sort columns the server knows besides `summary.<key>` (GET runs?sort=). */
 export const SORT_COLUMNS = ['created_at', 'name', 'state', 'updated_at', 'finished_at', 'group', 'last_step'];
@@ -130,7 +130,7 @@ export function sameRow(a: RunRow, b: RunRow): boolean {
 }
 
 /** Summary keys for the metric columns: the configured ones, else the first `n` keys the rows have. */
-export function metricColumns(configured: string[], rows: RunRow[], n = 3): string[] {
+export function metricColumns(configured: string[], rows: readonly RunRow[], n = 3): string[] {
   const chosen = configured.map(c => c.trim()).filter(c => c.length > 0);
   if (chosen.length > 0) {
     return chosen;
@@ -193,7 +193,7 @@ export const NO_GROUP = '(no group)';
  * The rows as list items: unchanged without grouping; with it, runs of the same group together under a
  * header, groups in the order their first run appears, runs without a group last.
  */
-export function groupItems(rows: RunRow[], byGroup: boolean): ListItem[] {
+export function groupItems(rows: readonly RunRow[], byGroup: boolean): ListItem[] {
   if (!byGroup) {
     return rows.map(row => ({ kind: 'run', row }) as ListItem);
   }
@@ -263,4 +263,67 @@ export function notebookInRoot(
     return { path: clean.slice(root.length + 1) };
   }
   return { error: `${path} is outside the Jupyter server's root (${serverRoot || 'unknown'})` };
+}
+
+/** How long after a kernel was last busy its notebook is still asked about: the run's notebook facts are
+ * written by a capture thread a moment after `jt.init()`, possibly after the cell finished. */
+export const RECENT_BUSY_MS = 15000;
+
+/** What the kernel-run tracker knows of one open notebook. */
+export interface KernelWatch {
+  kernelId: string | null; // the notebook's kernel now (null: none)
+  askedKernel: string | null; // the kernel it was last asked about
+  busyNow: boolean; // the kernel is busy (or starting) now
+  busyAt: number; // when it was last seen turning busy (ms, 0: never)
+  hasRun: boolean; // the last answer named a running run
+}
+
+/**
+ * Whether to ask `GET kernels/<id>/run` about a notebook: it has a kernel, and that kernel is new to the tracker,
+ * busy now or in the last 15 s, or was running a run at the last answer. An idle lab asks about none of them.
+ */
+export function shouldAskKernel(watch: KernelWatch, now: number): boolean {
+  if (!watch.kernelId) {
+    return false;
+  }
+  return (
+    watch.kernelId !== watch.askedKernel ||
+    watch.busyNow ||
+    now - watch.busyAt < RECENT_BUSY_MS ||
+    watch.hasRun
+  );
+}
+
+/** What the delete dialog says and sends. */
+export interface DeletePrompt {
+  title: string;
+  body: string;
+  accept: string; // the label of the button that deletes
+  force: boolean; // send `?force=1` (the server refuses to delete a running run without it)
+}
+
+/** The delete dialog of a run: a plain one, or, for a run still running, one that says what its process loses. */
+export function deletePrompt(label: string, ref: { project: string; runId: string }, running: boolean): DeletePrompt {
+  const what = `"${label}" (${ref.project}/${ref.runId})`;
+  if (!running) {
+    return {
+      title: 'Delete run?',
+      body: `Delete run ${what} and all it logged? This cannot be undone.`,
+      accept: 'Delete',
+      force: false
+    };
+  }
+  return {
+    title: 'Delete a running run?',
+    body:
+      `Run ${what} is still running. Deleting it removes all it logged so far, and its process will lose ` +
+      'what it logs from then on. This cannot be undone.',
+    accept: 'Delete anyway',
+    force: true
+  };
+}
+
+/** Whether an API error is the server refusing to delete a running run (409 `{"running": true}`). */
+export function isRunningConflict(status: number, body: { running?: unknown } | null | undefined): boolean {
+  return status === 409 && body?.running === true;
 }

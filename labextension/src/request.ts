@@ -7,7 +7,25 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { RunRef } from './types';
+import { ErrorAnswer } from './tokens';
+
+/** A run named across projects: what commands take as arguments and `runPath` addresses. */
+export interface RunRef {
+  project: string;
+  runId: string;
+}
+
+/** A non-2xx answer: its message (the server's `{"error": ...}` text), HTTP status and JSON body. */
+export class APIError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly body: Partial<ErrorAnswer> | null
+  ) {
+    super(message);
+    this.name = 'APIError';
+  }
+}
 
 /** Query string values; arrays repeat the key (`tag=a&tag=b`), undefined values are left out. */
 export type Query = Record<string, string | number | boolean | string[] | undefined>;
@@ -50,7 +68,8 @@ export function runPath(ref: RunRef, suffix = ''): string {
 
 /**
  * Calls `<base_url>/jupyter-track/api/<path>` with the server's auth/XSRF (ServerConnection).
- * Throws `Error(message)` with the server's JSON `{"error": ...}` text on a non-2xx answer.
+ * Throws an {@link APIError} with the server's JSON `{"error": ...}` text on a non-2xx answer, and an `Error` when
+ * the server cannot be reached.
  */
 export async function requestAPI<T = any>(path: string, init: RequestInit = {}): Promise<T> {
   const settings = ServerConnection.makeSettings();
@@ -81,7 +100,7 @@ export async function requestAPI<T = any>(path: string, init: RequestInit = {}):
       data && typeof data === 'object' && 'error' in data
         ? String(data.error)
         : `${response.status} ${response.statusText}${typeof data === 'string' ? `: ${data.slice(0, 200)}` : ''}`;
-    throw new Error(message);
+    throw new APIError(message, response.status, data && typeof data === 'object' ? data : null);
   }
   return data as T;
 }

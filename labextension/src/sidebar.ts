@@ -1,6 +1,7 @@
 /**
- * The "Runs" sidebar: a project's runs, paged, sorted and filtered on the server, kept live by polling the
- * `changes` cursor (only changed rows are redrawn; histories are never fetched here).
+ * The "Runs" sidebar: a project's runs, paged, sorted and filtered on the server, kept live by its model's poll
+ * of the `changes` cursor (sidebarModel.ts; only changed rows are redrawn; histories are never fetched here).
+ * This view renders the model and keeps the selection.
  */
 import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
@@ -14,18 +15,16 @@ import { runsIcon } from './icons';
 import {
   ViewState,
   groupItems,
-  initialView,
-  mergeChanges,
   metricColumns,
   nextSelection,
   pageLabel,
   pageOffset,
   parseTags,
-  runsQuery,
   toggleSort
 } from './logic';
-import { requestAPI } from './request';
-import { ChangesAnswer, ProjectInfo, RUN_STATES, RunRef, RunRow, RunsPage } from './types';
+import { RunRef } from './request';
+import { RunListChange, RunListModel } from './sidebarModel';
+import { RUN_STATES, RunRow } from './tokens';
 
 /** The sidebar's id: also its tab's `data-id` (`li[data-id="jupyter-track-sidebar"]`). */
 export const SIDEBAR_ID = 'jupyter-track-sidebar';
@@ -53,9 +52,17 @@ export class RunsSidebar extends Widget {
     this.addClass('jp-TrackSidebar');
     this.title.icon = runsIcon;
     this.title.caption = 'Experiment runs (jupyter_track)';
-    this._view = initialView('', this._settings.pageSize);
+    this.model = new RunListModel({
+      pageSize: this._settings.pageSize,
+      pollInterval: this._settings.pollInterval,
+      visible: () => this.isVisible
+    });
+    this.model.changed.connect((_, change) => this._onModelChanged(change));
     this._build();
   }
+
+  /** The projects and the page shown, kept live by polling. */
+  readonly model: RunListModel;
 
   /** Emitted when the selection changes (commands' enabled state follows it). */
   get selectionChanged(): ISignal<this, RunRef[]> {
@@ -64,17 +71,17 @@ export class RunsSidebar extends Widget {
 
   /** The project shown ('' before the projects are loaded). */
   get project(): string {
-    return this._view.project;
+    return this.model.view.project;
   }
 
   /** The runs shown, in display order. */
   get rows(): readonly RunRow[] {
-    return this._rows;
+    return this.model.rows;
   }
 
   /** The selected runs (in display order). */
   selectedRuns(): RunRef[] {
-    return this._rows
+    return this.model.rows
       .filter(r => this._selected.includes(r.id))
       .map(r => ({ project: r.project, runId: r.id }));
   }
@@ -94,96 +101,26 @@ export class RunsSidebar extends Widget {
       settings.pageSize !== this._settings.pageSize ||
       JSON.stringify(settings.metricColumns) !== JSON.stringify(this._settings.metricColumns);
     this._settings = { ...settings };
-    this._view = { ...this._view, limit: settings.pageSize, offset: 0 };
-    if (reload && this._view.project) {
-      void this.reload();
+    this.model.pollInterval = settings.pollInterval;
+    if (reload && this.model.view.project) {
+      void this.model.setView({ ...this.model.view, limit: settings.pageSize, offset: 0 });
     }
-    this._schedule();
   }
 
   /** Show another project (first page, filters kept). */
   async setProject(project: string): Promise<void> {
-    this._view = { ...this._view, project, offset: 0 };
-    this._projectSelect.value = project;
     this._selected = [];
-    this._cursor = null; // a cursor is per project
-    await this.reload();
+    await this.model.setProject(project);
   }
 
   /** Read the projects, then the page shown, from the server. */
-  async refresh(): Promise<void> {
-    await this._loadProjects();
-    await this.reload();
+  refresh(): Promise<void> {
+    return this.model.refresh();
   }
 
   /** Read the page shown again (after a filter, sort, page or delete). */
-  async reload(): Promise<void> {
-    if (!this._view.project) {
-      this._setRows([], 0);
-      return;
-    }
-    const view = this._view;
-    const token = ++this._loadToken;
-    try {
-      const page = await requestAPI<RunsPage>('runs', { query: runsQuery(view) });
-      if (token !== this._loadToken) {
-        return; // a newer request answers for a newer view
-      }
-      this._cursor = this._cursor === null ? page.cursor : Math.min(this._cursor, page.cursor);
-      this._offPage.clear();
-      this._setRows(page.runs, page.total);
-      this._showError('');
-    } catch (error) {
-      if (token === this._loadToken) {
-        this._showError(String((error as Error).message ?? error));
-      }
-    }
-  }
-
-  /** One `changes` poll: replace changed rows, reload the page when a run that may belong in it appeared. */
-  async poll(): Promise<void> {
-    if (!this._view.project) {
-      await this._loadProjects();
-      if (this._view.project) {
-        await this.reload();
-      }
-      return;
-    }
-    const since = this._cursor;
-    const answer = await requestAPI<ChangesAnswer>('changes', {
-      query: { project: this._view.project, since: since ?? undefined }
-    });
-    this._cursor = answer.cursor;
-    if (since === null) {
-      return; // the first answer only gives a cursor
-    }
-    const merged = mergeChanges(this._rows, answer.runs, this._view, this._offPage);
-    if (merged.reload || answer.truncated) {
-      const before = new Set(this._rows.map(r => r.id));
-      await this.reload();
-      const shown = new Set(this._rows.map(r => r.id));
-      for (const row of answer.runs) {
-        if (!shown.has(row.id) && !before.has(row.id)) {
-          this._offPage.add(row.id); // on another page: no reload for it until the view changes
-        }
-      }
-      await this._refreshProjectCounts();
-      return;
-    }
-    if (merged.updated.length > 0) {
-      this._rows = merged.rows;
-      const columns = this._makeColumns();
-      if (columns.map(c => c.id).join('\n') !== this._columns.map(c => c.id).join('\n')) {
-        // a run's first metrics arrived: the default metric columns change, so the whole table is redrawn
-        this._columns = columns;
-        this._renderHead();
-        this._renderBody();
-        return;
-      }
-      for (const id of merged.updated) {
-        this._redrawRow(id);
-      }
-    }
+  reload(): Promise<void> {
+    return this.model.reload();
   }
 
   protected onAfterAttach(msg: Message): void {
@@ -191,113 +128,79 @@ export class RunsSidebar extends Widget {
     if (!this._started) {
       this._started = true;
       void this.refresh();
+      this.model.start(); // the poll stands by while the sidebar is hidden: no requests then
     }
   }
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     void this.reload(); // catch up on what happened while hidden
-    this._schedule();
-  }
-
-  protected onAfterHide(msg: Message): void {
-    super.onAfterHide(msg);
-    this._stopPolling(); // hidden: no requests
-  }
-
-  protected onBeforeDetach(msg: Message): void {
-    this._stopPolling();
-    super.onBeforeDetach(msg);
   }
 
   dispose(): void {
     if (this.isDisposed) {
       return;
     }
-    this._stopPolling();
+    this.model.dispose();
     Signal.clearData(this);
     super.dispose();
   }
 
-  // -- polling ---------------------------------------------------------------------------------------------
-  private _schedule(): void {
-    this._stopPolling();
-    if (this.isDisposed || !this.isVisible) {
-      return;
-    }
-    const interval = Math.max(250, this._settings.pollInterval);
-    this._timer = window.setTimeout(async () => {
-      this._timer = null;
-      if (this.isDisposed || !this.isVisible) {
-        return;
-      }
-      try {
-        await this.poll();
-        this._showError('');
-      } catch (error) {
-        this._showError(`live updates paused: ${String((error as Error).message ?? error)}`);
-      }
-      this._schedule();
-    }, interval);
-  }
-
-  private _stopPolling(): void {
-    if (this._timer !== null) {
-      window.clearTimeout(this._timer);
-      this._timer = null;
-    }
-  }
-
-  // -- data -----------------------------------------------------------------------------------------------
-  private async _loadProjects(): Promise<void> {
-    let projects: ProjectInfo[];
-    try {
-      projects = await requestAPI<ProjectInfo[]>('projects');
-    } catch (error) {
-      this._showError(String((error as Error).message ?? error));
-      return;
-    }
-    this._projects = projects;
-    this._renderProjects();
-    if (!this._view.project || !projects.some(p => p.name === this._view.project)) {
-      this._view = { ...this._view, project: projects.length > 0 ? projects[0].name : '', offset: 0 };
-      this._projectSelect.value = this._view.project;
-      this._cursor = null;
-    }
-  }
-
-  private async _refreshProjectCounts(): Promise<void> {
-    try {
-      this._projects = await requestAPI<ProjectInfo[]>('projects');
-      this._renderProjects();
-    } catch {
-      // the counts in the picker are a convenience; the next poll tries again
+  // -- model ---------------------------------------------------------------------------------------------
+  private _onModelChanged(change: RunListChange): void {
+    switch (change.kind) {
+      case 'projects':
+        this._renderProjects();
+        break;
+      case 'page':
+        this._showPage();
+        break;
+      case 'rows':
+        this._redrawRows(change.ids);
+        break;
+      case 'error':
+        this._error.textContent = change.message;
+        this._error.hidden = !change.message;
+        break;
     }
   }
 
   private _setView(view: ViewState): void {
-    this._view = view;
-    this._offPage.clear();
-    void this.reload();
+    void this.model.setView(view);
   }
 
-  private _setRows(rows: RunRow[], total: number): void {
-    this._rows = rows;
-    this._total = total;
-    const ids = new Set(rows.map(r => r.id));
+  /** A new page from the model: keep the selected runs it still shows, redraw the table. */
+  private _showPage(): void {
+    const ids = new Set(this.model.rows.map(r => r.id));
     const kept = this._selected.filter(id => ids.has(id));
     if (kept.length !== this._selected.length) {
       this._selected = kept;
       this._selectionChanged.emit(this.selectedRuns());
     }
+    this._projectSelect.value = this.model.view.project;
     this._columns = this._makeColumns();
     this._renderHead();
     this._renderBody();
     this._renderFooter();
   }
 
+  /** Changed rows of the page: redraw them, or the whole table when the metric columns change with them. */
+  private _redrawRows(ids: string[]): void {
+    const columns = this._makeColumns();
+    if (columns.map(c => c.id).join('\n') !== this._columns.map(c => c.id).join('\n')) {
+      // a run's first metrics arrived: the default metric columns change, so the whole table is redrawn
+      this._columns = columns;
+      this._renderHead();
+      this._renderBody();
+      return;
+    }
+    for (const id of ids) {
+      this._redrawRow(id);
+    }
+  }
+
   private _makeColumns(): Column[] {
-    const metrics = metricColumns(this._settings.metricColumns, this._rows, 3);
+    const metrics = metricColumns(this._settings.metricColumns, this.model.rows, 3);
     // the metrics first after the name: in a narrow sidebar they are what one compares at a glance
     const columns: Column[] = [
       { id: 'state', label: '', sort: 'state', title: 'State' },
@@ -340,7 +243,7 @@ export class RunsSidebar extends Widget {
       // typed text is sent once the user pauses, not per key
       this._searchTimer = window.setTimeout(() => {
         this._searchTimer = null;
-        this._setView({ ...this._view, search: this._search.value, offset: 0 });
+        this._setView({ ...this.model.view, search: this._search.value, offset: 0 });
       }, 250);
     });
     this._stateSelect = el('select', 'jp-TrackSidebar-state');
@@ -352,14 +255,14 @@ export class RunsSidebar extends Widget {
     }
     this._stateSelect.addEventListener('change', () => {
       const state = this._stateSelect.value;
-      this._setView({ ...this._view, states: state ? [state] : [], offset: 0 });
+      this._setView({ ...this.model.view, states: state ? [state] : [], offset: 0 });
     });
     this._tagInput = el('input', 'jp-TrackSidebar-tag');
     this._tagInput.type = 'text';
     this._tagInput.placeholder = 'tags';
     this._tagInput.title = 'Only runs with every one of these tags (comma separated)';
     this._tagInput.addEventListener('change', () =>
-      this._setView({ ...this._view, tags: parseTags(this._tagInput.value), offset: 0 })
+      this._setView({ ...this.model.view, tags: parseTags(this._tagInput.value), offset: 0 })
     );
     const groupLabel = el('label', 'jp-TrackSidebar-byGroup');
     this._groupToggle = el('input');
@@ -404,10 +307,10 @@ export class RunsSidebar extends Widget {
     this._next = button('›', 'jp-TrackSidebar-next', 'Next page');
     this._range = el('span', 'jp-TrackSidebar-range');
     this._prev.addEventListener('click', () =>
-      this._setView({ ...this._view, offset: pageOffset(this._view, this._total, -1) })
+      this._setView({ ...this.model.view, offset: pageOffset(this.model.view, this.model.total, -1) })
     );
     this._next.addEventListener('click', () =>
-      this._setView({ ...this._view, offset: pageOffset(this._view, this._total, 1) })
+      this._setView({ ...this.model.view, offset: pageOffset(this.model.view, this.model.total, 1) })
     );
     footer.append(this._prev, this._range, this._next);
 
@@ -417,17 +320,17 @@ export class RunsSidebar extends Widget {
   private _renderProjects(): void {
     const select = this._projectSelect;
     select.textContent = '';
-    for (const project of this._projects) {
+    for (const project of this.model.projects) {
       const option = el('option', '', `${project.name} (${project.runs})`);
       option.value = project.name;
       select.appendChild(option);
     }
-    if (this._projects.length === 0) {
+    if (this.model.projects.length === 0) {
       const option = el('option', '', 'no projects yet');
       option.value = '';
       select.appendChild(option);
     }
-    select.value = this._view.project;
+    select.value = this.model.view.project;
   }
 
   private _renderHead(): void {
@@ -440,13 +343,13 @@ export class RunsSidebar extends Widget {
       th.appendChild(label);
       if (column.sort) {
         th.classList.add('jp-mod-sortable');
-        if (this._view.sort === column.sort) {
+        if (this.model.view.sort === column.sort) {
           th.classList.add('jp-mod-sorted');
-          th.appendChild(el('span', 'jp-TrackSidebar-sortArrow', this._view.order === 'asc' ? ' ▲' : ' ▼'));
-          th.setAttribute('aria-sort', this._view.order === 'asc' ? 'ascending' : 'descending');
+          th.appendChild(el('span', 'jp-TrackSidebar-sortArrow', this.model.view.order === 'asc' ? ' ▲' : ' ▼'));
+          th.setAttribute('aria-sort', this.model.view.order === 'asc' ? 'ascending' : 'descending');
         }
         const sort = column.sort;
-        th.addEventListener('click', () => this._setView(toggleSort(this._view, sort)));
+        th.addEventListener('click', () => this._setView(toggleSort(this.model.view, sort)));
       }
       row.appendChild(th);
     }
@@ -457,7 +360,7 @@ export class RunsSidebar extends Widget {
   private _renderBody(): void {
     this._tbody.textContent = '';
     this._rowNodes.clear();
-    for (const item of groupItems(this._rows, this._byGroup)) {
+    for (const item of groupItems(this.model.rows, this._byGroup)) {
       if (item.kind === 'group') {
         const tr = el('tr', 'jp-TrackSidebar-groupRow');
         const td = el('td', '', `${item.group} · ${item.count}`);
@@ -471,19 +374,19 @@ export class RunsSidebar extends Widget {
       this._tbody.appendChild(tr);
     }
     this._empty.textContent =
-      this._rows.length > 0
+      this.model.rows.length > 0
         ? ''
-        : this._view.project
+        : this.model.view.project
           ? 'No runs match.'
           : 'No runs yet: call jt.init() in a notebook and its run appears here.';
-    this._empty.hidden = this._rows.length > 0;
+    this._empty.hidden = this.model.rows.length > 0;
     this._renderSelection();
   }
 
   private _renderFooter(): void {
-    this._range.textContent = pageLabel(this._view.offset, this._rows.length, this._total);
-    this._prev.disabled = this._view.offset <= 0;
-    this._next.disabled = this._view.offset + this._rows.length >= this._total;
+    this._range.textContent = pageLabel(this.model.view.offset, this.model.rows.length, this.model.total);
+    this._prev.disabled = this.model.view.offset <= 0;
+    this._next.disabled = this.model.view.offset + this.model.rows.length >= this.model.total;
   }
 
   private _makeRow(run: RunRow): HTMLTableRowElement {
@@ -545,7 +448,7 @@ export class RunsSidebar extends Widget {
 
   private _redrawRow(id: string): void {
     const old = this._rowNodes.get(id);
-    const run = this._rows.find(r => r.id === id);
+    const run = this.model.rows.find(r => r.id === id);
     if (!old || !run) {
       return;
     }
@@ -578,7 +481,7 @@ export class RunsSidebar extends Widget {
     }
     const id = tr.dataset.runId!;
     const keys = { toggle: event.ctrlKey || event.metaKey, range: event.shiftKey };
-    const ids = groupItems(this._rows, this._byGroup)
+    const ids = groupItems(this.model.rows, this._byGroup)
       .filter(i => i.kind === 'run')
       .map(i => (i as { kind: 'run'; row: RunRow }).row.id);
     const next = nextSelection(this._selected, ids, id, keys, this._anchor);
@@ -617,28 +520,15 @@ export class RunsSidebar extends Widget {
     }
   }
 
-  private _showError(message: string): void {
-    this._error.textContent = message;
-    this._error.hidden = !message;
-  }
-
   private _commands: CommandRegistry;
   private _settings: SidebarSettings;
-  private _view: ViewState;
-  private _projects: ProjectInfo[] = [];
-  private _rows: RunRow[] = [];
-  private _total = 0;
   private _columns: Column[] = [];
-  private _cursor: number | null = null;
-  private _offPage = new Set<string>();
   private _selected: string[] = [];
   private _anchor: string | null = null;
   private _contextRun: RunRef | null = null;
   private _byGroup = false;
   private _started = false;
-  private _timer: number | null = null;
   private _searchTimer: number | null = null;
-  private _loadToken = 0;
   private _rowNodes = new Map<string, HTMLTableRowElement>();
   private _selectionChanged = new Signal<this, RunRef[]>(this);
   private _projectSelect!: HTMLSelectElement;

@@ -2,8 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
+  KernelWatch,
+  RECENT_BUSY_MS,
   defaultSnapshot,
+  deletePrompt,
   groupItems,
+  isRunningConflict,
   initialView,
   mergeChanges,
   metricColumns,
@@ -13,9 +17,10 @@ import {
   pageOffset,
   parseTags,
   runsQuery,
+  shouldAskKernel,
   toggleSort
 } from '../src/logic';
-import { RunRow } from '../src/types';
+import { RunRow } from '../src/tokens';
 
 function run(id: string, extra: Partial<RunRow> = {}): RunRow {
   return {
@@ -162,4 +167,41 @@ test('notebook paths inside and outside the server root', () => {
   assert.ok('error' in notebookInRoot('/home/user2/x.ipynb', '/home/u')); // a prefix is not a parent
   assert.ok('error' in notebookInRoot('../secret.ipynb', '/home/u'));
   assert.ok('error' in notebookInRoot(null, '/home/u'));
+});
+
+test('a notebook is asked about while its kernel is new, busy, lately busy or running a run; an idle one never', () => {
+  const now = 1_000_000;
+  const idle: KernelWatch = { kernelId: 'k1', askedKernel: 'k1', busyNow: false, busyAt: 0, hasRun: false };
+  assert.equal(shouldAskKernel(idle, now), false);
+  assert.equal(shouldAskKernel({ ...idle, askedKernel: null }, now), true); // a kernel not asked about yet
+  assert.equal(shouldAskKernel({ ...idle, askedKernel: 'k0' }, now), true); // restarted on another kernel
+  assert.equal(shouldAskKernel({ ...idle, busyNow: true }, now), true); // a long cell: busy since long ago
+  assert.equal(shouldAskKernel({ ...idle, busyAt: now - RECENT_BUSY_MS + 1 }, now), true);
+  assert.equal(shouldAskKernel({ ...idle, busyAt: now - RECENT_BUSY_MS }, now), false);
+  assert.equal(shouldAskKernel({ ...idle, hasRun: true }, now), true);
+  // no kernel: nothing to ask, whatever else is known
+  assert.equal(shouldAskKernel({ ...idle, kernelId: null, busyNow: true, hasRun: true }, now), false);
+});
+
+test('deleting a running run asks with its own words and button and sends force', () => {
+  const ref = { project: 'p', runId: 'abc' };
+  const plain = deletePrompt('my run', ref, false);
+  assert.deepEqual(plain, {
+    title: 'Delete run?',
+    body: 'Delete run "my run" (p/abc) and all it logged? This cannot be undone.',
+    accept: 'Delete',
+    force: false
+  });
+  const running = deletePrompt('my run', ref, true);
+  assert.equal(running.force, true);
+  assert.equal(running.accept, 'Delete anyway');
+  assert.match(running.body, /"my run" \(p\/abc\) is still running/);
+  assert.match(running.body, /its process will lose what it logs from then on/);
+});
+
+test('only a 409 that says the run is running asks to force the delete', () => {
+  assert.equal(isRunningConflict(409, { running: true }), true);
+  assert.equal(isRunningConflict(409, { running: false }), false);
+  assert.equal(isRunningConflict(409, null), false); // another conflict
+  assert.equal(isRunningConflict(404, { running: true }), false);
 });

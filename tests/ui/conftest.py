@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -45,6 +46,12 @@ class Lab:
         """JupyterLab with no notebook open (a fresh workspace)."""
         page.goto(f"{self.url}lab?token={self.token}&reset")
 
+    def settings(self, **values: Any) -> None:
+        """The extension's settings (schema/plugin.json) as a user would set them; read when a page loads."""
+        folder = self.root.parent / "user-settings" / "jupyter-track"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "plugin.jupyterlab-settings").write_text(json.dumps(values))
+
     def open(self, page: Any, notebook: str) -> None:
         page.goto(f"{self.url}lab/tree/{notebook}?token={self.token}&reset")
         page.wait_for_selector(f"{NOTEBOOK} .jp-Cell", timeout=60_000)
@@ -73,6 +80,28 @@ def wait_cell_done(page: Any, index: int, timeout: float = 60_000) -> None:
     page.wait_for_function(
         "([sel, i]) => { const p = document.querySelectorAll(sel)[i]; return p && /\\[\\d+\\]/.test(p.innerText); }",
         arg=[f"{NOTEBOOK} .jp-Cell .jp-InputPrompt", index], timeout=timeout)
+
+
+def requests(page: Any, part: str) -> list[str]:
+    """The URLs of the page's requests that contain ``part``, as they are sent: the list grows while playwright
+    is called (its sync API delivers events only then: read it with :func:`count` or :func:`quiet`)."""
+    seen: list[str] = []
+    page.on("request", lambda r: seen.append(r.url) if part in r.url else None)
+    return seen
+
+
+def count(page: Any, seen: list[str]) -> int:
+    """``len(seen)`` once the requests sent so far were delivered."""
+    page.wait_for_timeout(100)
+    return len(seen)
+
+
+def quiet(page: Any, seen: list[str], ms: int) -> int:
+    """How many requests ``seen`` gained during ``ms`` milliseconds. That none came can only be observed over a
+    window: with a 250 ms poll interval, 2 s is eight polls that did not happen."""
+    before = len(seen)
+    page.wait_for_timeout(ms)
+    return len(seen) - before
 
 
 def row(run_id: str) -> str:

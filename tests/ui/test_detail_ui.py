@@ -16,7 +16,7 @@ import pytest
 
 import jupyter_track as jt
 from tests.conftest import wait_for
-from tests.ui.conftest import NOTEBOOK, Lab, open_sidebar, row, run_cell, write_notebook
+from tests.ui.conftest import NOTEBOOK, Lab, open_sidebar, quiet, requests, row, run_cell, write_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -147,47 +147,68 @@ def test_detail_shows_overview_config_charts_media_tables_and_snapshots(
     assert alerts == []
 
 
-# The kernel logs until the test has seen the chart grow and writes stop.txt (a fixed-length loop could end
-# before a slow machine has the panel open), then says how many steps it logged.
+# The kernel starts the run and waits for go.txt (the test opens the run's panel before its first point), logs
+# until the test has seen the chart grow and writes stop.txt (a fixed-length loop could end before a slow machine
+# has the panel open), then says how many steps it logged.
 LOOP = """\
 import os, time, jupyter_track as jt
 run = jt.init(project="ui-live-detail", name="live-one", display=False)
+open("started.txt", "w").write(run.id)
+for _ in range(1200):
+    if os.path.exists("go.txt"):
+        break
+    time.sleep(0.05)
 step = 0
 while not os.path.exists("stop.txt") and step < 1500:
     run.log({"loss": 1 / (step + 1)})
     time.sleep(0.1)
-    if step == 5:
-        open("started.txt", "w").write(run.id)
     step += 1
 run.finish()
 open("steps.txt", "w").write(str(step))"""
 
 
-def test_a_running_runs_chart_grows_while_the_kernel_logs_and_stops_when_it_finishes(
+def test_a_running_runs_chart_grows_while_the_kernel_logs_pauses_while_hidden_and_stops_when_it_finishes(
         lab: Lab, page: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JUPYTER_TRACK_DIR", str(lab.store))
     write_notebook(lab.root / "live.ipynb", LOOP)
+    lab.settings(pollInterval=250)
+    polls = requests(page, "/jupyter-track/api/runs/ui-live-detail/")  # the panel's metrics increments
     lab.open(page, "live.ipynb")
     run_cell(page)
     started = lab.root / "started.txt"
     # written, not just created: the kernel opens the file a moment before its text lands
-    assert wait_for(lambda: started.exists() and started.read_text(), timeout=30), "the kernel never logged"
+    assert wait_for(lambda: started.exists() and started.read_text(), timeout=30), "the kernel never started"
     run_id = started.read_text()
     open_sidebar(page, "ui-live-detail")
     panel = open_run(page, run_id)
-    page.click(f'{panel} .jt-detail-tab[data-tab="charts"]')
+    charts_tab = f'{panel} .jt-detail-tab[data-tab="charts"]'
+    assert page.locator(charts_tab).is_hidden()  # no scalar logged yet
+    assert page.get_attribute(panel, "data-live") == "true"
+    (lab.root / "go.txt").write_text("")
+    # the first points arrive live: the Charts tab shows, with a chart for the new key
+    page.wait_for_selector(charts_tab, state="visible", timeout=20_000)
+    page.click(charts_tab)
     path = f'{panel} .jt-lc[data-metric="loss"] path[data-points]'
     page.wait_for_selector(path, timeout=20_000)
-    assert page.get_attribute(panel, "data-live") == "true"
+    assert page.locator(f'{panel} [data-section="charts"] .jt-empty').count() == 0
     seen = []
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and len(set(seen)) < 3:
         assert page.get_attribute(panel, "data-state") == "running"
         seen.append(int(page.get_attribute(path, "data-points")))
         time.sleep(0.4)
-    (lab.root / "stop.txt").write_text("")
     assert len(set(seen)) >= 3, seen  # grew at least twice while the cell ran
     assert seen == sorted(seen)
+    # behind another tab the panel asks nothing; back in front it catches up at once
+    page.click(".lm-TabBar-tab:has-text('live.ipynb')")
+    page.wait_for_selector(panel, state="hidden", timeout=10_000)
+    page.wait_for_timeout(500)  # a poll already on the wire when it was hidden is still reported
+    assert quiet(page, polls, 2000) == 0, polls[-3:]
+    hidden_at = int(page.get_attribute(path, "data-points"))
+    page.click(".lm-TabBar-tab:has-text('live-one')")
+    page.wait_for_function(f"() => Number(document.querySelector('{path}')?.dataset.points) > {hidden_at}",
+                           timeout=20_000)
+    (lab.root / "stop.txt").write_text("")
     page.wait_for_function(f"() => document.querySelector('{panel}')?.dataset.state === 'finished'", timeout=30_000)
     steps = lab.root / "steps.txt"
     assert wait_for(lambda: steps.exists() and steps.read_text(), timeout=30)
@@ -196,3 +217,5 @@ def test_a_running_runs_chart_grows_while_the_kernel_logs_and_stops_when_it_fini
                            timeout=10_000)  # the whole history once it finished, every point drawn
     assert page.get_attribute(panel, "data-live") is None  # polling stopped
     assert page.inner_text(f'{panel} .jt-detail-head .jt-state') == "finished"
+    page.wait_for_timeout(500)
+    assert quiet(page, polls, 2000) == 0, polls[-3:]  # a finished run is not asked about again

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,19 @@ import pytest
 
 import jupyter_track as jt
 from tests.conftest import wait_for
-from tests.ui.conftest import NOTEBOOK, SIDEBAR, Lab, open_sidebar, row, run_cell, wait_cell_done, write_notebook
+from tests.ui.conftest import (
+    NOTEBOOK,
+    SIDEBAR,
+    Lab,
+    count,
+    open_sidebar,
+    quiet,
+    requests,
+    row,
+    run_cell,
+    wait_cell_done,
+    write_notebook,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -243,3 +256,84 @@ def test_light_and_dark_theme_screenshots_of_the_sidebar(
                                    "e => getComputedStyle(e).color")
     channels = [int(c) for c in colour[colour.index("(") + 1:colour.index(")")].split(",")[:3]]
     assert sum(channels) / 3 > 150, colour
+
+
+RUNNING = """\
+import jupyter_track as jt
+run = jt.init(project="ui-running", name="still-going", display=False)
+run.log({"loss": 1.0})
+print(run.id)"""
+
+
+def test_deleting_a_running_run_asks_again_and_deletes_it_only_when_forced(lab: Lab, page: Any) -> None:
+    write_notebook(lab.root / "running.ipynb", RUNNING)
+    deletes: list[str] = []
+    page.on("request", lambda r: deletes.append(r.url) if r.method == "DELETE" else None)
+    lab.open(page, "running.ipynb")
+    open_sidebar(page)
+    run_cell(page, 0)
+    wait_cell_done(page, 0)  # the cell is done; the run keeps running (no finish()): its kernel is alive
+    run_id = page.inner_text(f"{NOTEBOOK} .jp-Cell >> nth=0 >> .jp-OutputArea-output").strip()
+    page.wait_for_selector(f'{row(run_id)} .jp-TrackSidebar-badge[data-state="running"]', timeout=20_000)
+
+    context_command(page, run_id, "jupyter-track:delete-run")
+    dialog = page.wait_for_selector(".jp-Dialog", timeout=10_000)
+    text = dialog.inner_text()
+    assert "still-going" in text and "is still running" in text, text
+    assert "its process will lose what it logs from then on" in text, text
+    assert page.inner_text(".jp-Dialog button.jp-mod-accept") == "Delete anyway"
+    page.click(".jp-Dialog button.jp-mod-reject")  # Cancel keeps it
+    page.wait_for_selector(".jp-Dialog", state="detached", timeout=10_000)
+    assert deletes == []
+    status, kept = api(lab, f"runs/ui-running/{run_id}")
+    assert status == 200 and kept["state"] == "running"
+
+    context_command(page, run_id, "jupyter-track:delete-run")
+    page.wait_for_selector(".jp-Dialog button.jp-mod-accept:has-text('Delete anyway')", timeout=10_000)
+    page.click(".jp-Dialog button.jp-mod-accept")
+    page.wait_for_selector(row(run_id), state="detached", timeout=20_000)
+    assert api(lab, f"runs/ui-running/{run_id}")[0] == 404
+    assert len(deletes) == 1, deletes
+    sent = urllib.parse.urlsplit(deletes[0])  # JupyterLab adds a cache-busting number to the query
+    assert sent.path == f"/jupyter-track/api/runs/ui-running/{run_id}"
+    assert urllib.parse.parse_qs(sent.query)["force"] == ["1"], deletes
+
+
+def test_the_sidebar_asks_nothing_while_hidden_and_catches_up_when_shown(
+        lab: Lab, page: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    _log_runs(lab, monkeypatch, "ui-hidden", 1)
+    lab.settings(pollInterval=250)
+    changes = requests(page, "/jupyter-track/api/changes")
+    lab.home(page)
+    open_sidebar(page, "ui-hidden")
+    page.wait_for_selector(f"{SIDEBAR} tr.jp-TrackSidebar-row", timeout=30_000)
+    # shown: it polls the changes cursor about every 250 ms
+    assert wait_for(lambda: count(page, changes) >= 4, timeout=20, every=0), changes
+    page.click('li[data-id="jupyter-track-sidebar"]')  # collapse the sidebar
+    page.wait_for_selector(SIDEBAR, state="hidden", timeout=10_000)
+    page.wait_for_timeout(500)  # a poll already on the wire when it closed is still reported
+    assert quiet(page, changes, 2000) == 0, changes[-5:]
+    # a run logged while hidden is in the list as soon as the sidebar is shown again
+    made = _log_runs(lab, monkeypatch, "ui-hidden", 1)[0]
+    page.click('li[data-id="jupyter-track-sidebar"]')
+    page.wait_for_selector(row(made.id), timeout=20_000)
+    seen = count(page, changes)
+    assert wait_for(lambda: count(page, changes) >= seen + 2, timeout=20, every=0)  # and it polls again
+
+
+def test_an_idle_notebook_sends_no_kernel_run_requests_until_its_kernel_is_busy(lab: Lab, page: Any) -> None:
+    write_notebook(lab.root / "idle.ipynb", "x = 1")
+    lab.settings(pollInterval=250)
+    asks = requests(page, "/jupyter-track/api/kernels/")
+    lab.open(page, "idle.ipynb")
+    # a new kernel is asked about, and so is a kernel that was busy (starting) in the last 15 s; then never again
+    assert wait_for(lambda: count(page, asks) >= 1, timeout=30, every=0)
+
+    def settled() -> bool:
+        return quiet(page, asks, 1500) == 0
+
+    assert wait_for(settled, timeout=60, every=0), asks[-3:]
+    assert quiet(page, asks, 2000) == 0
+    run_cell(page, 0)  # a busy kernel may start a run: it is asked about again
+    assert wait_for(lambda: quiet(page, asks, 250) > 0, timeout=20, every=0)
+    assert wait_for(settled, timeout=60, every=0), asks[-3:]  # and after 15 s idle, never again

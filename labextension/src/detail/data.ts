@@ -1,6 +1,7 @@
 /**
- * The pure data side of the run detail panel: config flattening and search, sizes, and which
- * `metrics?after=` requests bring a live chart up to date. No DOM, no JupyterLab: unit-tested in node.
+ * The pure data side of the run detail panel: config flattening and search, sizes, which `metrics?after=`
+ * requests bring a live chart up to date, which keys are new, and which tab shows a logged key.
+ * No DOM, no JupyterLab: unit-tested in node.
  */
 
 /** `{"a": {"b": 1}, "c": [1, 2]}` → `[["a.b", 1], ["c", [1, 2]]]` (lists stay values), keys in order. */
@@ -75,4 +76,39 @@ export function incrementRequests(lastSteps: Map<string, number | null>): { afte
     byStep.get(id)!.keys.push(key);
   }
   return [...byStep.values()];
+}
+
+/** Keys of the system monitor's stream (`system/cpu`, ...): drawn on the System tab, never as a training chart. */
+export const SYSTEM_PREFIX = 'system/';
+
+/**
+ * The scalar keys a live run logged for the first time since its panel loaded: numeric summary values whose key
+ * has no chart yet (system keys excepted), in the summary's order.
+ */
+export function newScalarKeys(summary: Record<string, unknown> | undefined, charted: { has(key: string): boolean }): string[] {
+  return Object.entries(summary ?? {})
+    .filter(([key, value]) => typeof value === 'number' && !charted.has(key) && !key.startsWith(SYSTEM_PREFIX))
+    .map(([key]) => key);
+}
+
+/**
+ * What a logged non-scalar value is, from the run's summary: `images` (a list of images), the `_type` of a typed
+ * value (`image`, `table`, `histogram`, ...), else `other`.
+ */
+export function mediaKind(value: unknown): string {
+  if (Array.isArray(value)) {
+    return 'images';
+  }
+  const typed = value as { _type?: unknown } | null;
+  return typed && typeof typed === 'object' && typeof typed._type === 'string' ? typed._type : 'other';
+}
+
+/** The run's media keys split into the Media tab's (everything but tables) and the Tables tab's. */
+export function mediaAndTableKeys(detail: {
+  keys: { media: string[] };
+  summary: Record<string, unknown>;
+}): { media: string[]; tables: string[] } {
+  const keys = detail.keys.media ?? [];
+  const isTable = (key: string) => mediaKind(detail.summary?.[key]) === 'table';
+  return { media: keys.filter(k => !isTable(k)), tables: keys.filter(isTable) };
 }

@@ -1,9 +1,19 @@
-/** The detail panel's data helpers (src/detailData.ts) and the compare panel's model shim (src/compareModel.ts). */
+/** The detail panel's data helpers (src/detail/data.ts) and the compare panel's model shim (src/compareModel.ts). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { CompareAnswer, CompareModel, curvesMessage } from '../src/compareModel';
-import { configText, filterEntries, flattenConfig, formatBytes, incrementRequests } from '../src/detailData';
+import { CompareModel, curvesMessage } from '../src/compareModel';
+import { CompareAnswer } from '../src/tokens';
+import {
+  configText,
+  filterEntries,
+  flattenConfig,
+  formatBytes,
+  incrementRequests,
+  mediaAndTableKeys,
+  mediaKind,
+  newScalarKeys
+} from '../src/detail/data';
 
 test('flattenConfig dots nested keys and keeps lists as values', () => {
   assert.deepEqual(flattenConfig({ lr: 0.1, model: { depth: 3, act: { name: 'relu' } }, sizes: [1, 2], empty: {} }), [
@@ -106,4 +116,25 @@ test('CompareModel answers the view: get, change events, saved changes and the c
   const [content, buffers] = (await message) as [{ type: string }, ArrayBuffer[]];
   assert.equal(content.type, 'curves');
   assert.equal(buffers[0].byteLength, 4 * 12);
+});
+
+test('a live run\'s new chart keys: numeric summary values without a chart, system keys left to the System tab', () => {
+  const charted = new Set(['loss']);
+  assert.deepEqual(
+    newScalarKeys({ loss: 0.1, acc: 0.9, 'system/cpu': 12, note: 'text', samples: { _type: 'image' }, lr: 0.01 }, charted),
+    ['acc', 'lr']
+  );
+  assert.deepEqual(newScalarKeys(undefined, charted), []);
+});
+
+test('logged non-scalar keys go to the Media tab, tables to the Tables tab', () => {
+  assert.equal(mediaKind([{ _type: 'image' }]), 'images');
+  assert.equal(mediaKind({ _type: 'table' }), 'table');
+  assert.equal(mediaKind('text'), 'other');
+  assert.equal(mediaKind(null), 'other');
+  const detail = {
+    keys: { media: ['samples', 'preds', 'hist', 'gone'] },
+    summary: { samples: [{ _type: 'image' }], preds: { _type: 'table' }, hist: { _type: 'histogram' } }
+  };
+  assert.deepEqual(mediaAndTableKeys(detail), { media: ['samples', 'hist', 'gone'], tables: ['preds'] });
 });
