@@ -15,6 +15,11 @@ class RunNotFoundError(JupyterTrackError, LookupError):
     """No run with the given id or path exists in the store."""
 
 
+class RunIsRunningError(UsageError):
+    """The run is running in some process (state ``running``, heartbeat fresh): it cannot be deleted without
+    force, nor resumed by a second process."""
+
+
 class StoreError(JupyterTrackError):
     """The store could not be opened, read or written."""
 

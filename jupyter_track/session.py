@@ -83,7 +83,8 @@ def init(
 
     Takes W&B's arguments: ``project`` (default: the working folder's name), ``config`` (dict, argparse
     Namespace, …), ``name``, ``notes``, ``tags``, ``group``, ``job_type``, ``entity`` (recorded), ``dir`` (store
-    folder), ``id`` + ``resume`` ("allow" | "must" | "never" | True), ``reinit`` (a run already active is
+    folder), ``id`` + ``resume`` ("allow" | "must" | "never" | True; a run that another process is logging right
+    now is not resumed: :class:`~jupyter_track.errors.RunIsRunningError`), ``reinit`` (a run already active is
     finished first unless ``reinit="create_new"``; ``"return_previous"`` returns it), ``mode="disabled"`` (every
     call a no-op), ``display`` (inline live panel), ``store`` (a store URL), ``notebook`` (the notebook's path,
     when detection cannot find it), ``capture`` (what is recorded automatically: True/"all", False/"none", or
@@ -133,6 +134,11 @@ def init(
             raise UsageError(
                 f"a run with id {id!r} already exists in project {existing.project!r}; pass resume='allow' to "
                 "continue it, or leave id out to start a new run")
+        from .store.liveness import is_live, running_error
+
+        if is_live(existing):  # two writers of one run interleave their chunks: half the points would be lost
+            raise running_error(existing, "a second process cannot log to it at the same time; finish it there "
+                                "first (or wait until it reads as crashed), or leave id out to start a new run")
         run = _resume(opened, url, writer_for(url), existing, merged, name, notes, tags)
     else:
         if resume_mode == "must":
@@ -166,7 +172,7 @@ def _create(store: Any, url: str, writer: Any, project: str | None, entity: str 
     from .names import new_run_id, new_run_name
     from .store import open_store
     from .store.blobs import BlobStore, DeferredBlobStore, blob_root_for
-    from .store.preflight import run_number
+    from .store.preflight import start_run
     from .store.urls import sqlite_path
 
     project = _project(project)
@@ -174,26 +180,32 @@ def _create(store: Any, url: str, writer: Any, project: str | None, entity: str 
     now = time.time()
     tag_list = [str(t) for t in (tags or ())]
     path = sqlite_path(url)
-    # the preflights also refuse a newer or damaged store, at once
-    number = run_number(url, project) if store is None else None
-    if number is None:  # resuming by id, or a server store not made (or migrated) yet: open it now
+
+    def columns(number: int) -> dict[str, Any]:
+        fields = {
+            "project": project, "entity": entity, "name": str(name) if name else new_run_name(number),
+            "state": "running", "group_name": group, "job_type": job_type, "notes": notes, "config": config,
+            "meta": {}, "created_at": now, "updated_at": now, "heartbeat_at": now, "last_step": None,
+            "host": socket.gethostname(), "pid": os.getpid(),
+        }
+        if sweep_id is not None:
+            fields["sweep_id"] = sweep_id
+        return fields
+
+    # the preflight also refuses a newer or damaged store at once, and makes the run's row where it can
+    started = start_run(url, project, run_id, columns, tag_list)
+    if started is None:  # a server store not made (or migrated) yet: open it now
         store = store if store is not None else open_store(url)
         number = store.next_run_number(project)
-    name = str(name) if name else new_run_name(number)
-    fields = {
-        "project": project, "entity": entity, "name": name, "state": "running", "group_name": group,
-        "job_type": job_type, "notes": notes, "config": config, "meta": {}, "created_at": now, "updated_at": now,
-        "heartbeat_at": now, "last_step": None, "host": socket.gethostname(), "pid": os.getpid(),
-    }
-    if sweep_id is not None:
-        fields["sweep_id"] = sweep_id
+        started = number, columns(number)
+    fields = started[1]
     buffer = writer.register(run_id)
-    buffer.op("create", (fields, tag_list))  # the writer's first batch makes the run's row
+    buffer.op("create", (fields, tag_list))  # the run's row, where the preflight could not make it yet
     blobs = (BlobStore(blob_root_for(url)) if path is not None else store.blobs if store is not None
              else DeferredBlobStore(lambda: open_store(url).blobs))
     return Run(store_url=url, blobs=blobs, writer=writer, buffer=buffer, id=run_id,
-               name=name, project=project, entity=entity, config=config, tags=tag_list, notes=notes, group=group,
-               job_type=job_type, created_at=now)
+               name=fields["name"], project=project, entity=entity, config=config, tags=tag_list, notes=notes,
+               group=group, job_type=job_type, created_at=now)
 
 
 def _resume(store: Any, url: str, writer: Any, info: Any, config: dict[str, Any], name: str | None,

@@ -29,7 +29,7 @@ from .. import settings
 from ..errors import ArtifactNotFoundError, StoreError, UsageError
 from ..types import RunInfo, Series, SummaryEntry
 from . import filters as flt
-from . import revisions, urls
+from . import liveness, revisions, urls
 from .base import (
     AliasEvent,
     AliasWrite,
@@ -240,6 +240,12 @@ class SQLStore(Store):
                     raise
                 time.sleep(0.05 * (attempt + 1))
 
+    def refuses(self, exc: BaseException) -> bool:
+        if isinstance(exc, sa.exc.DBAPIError):  # the driver's word: constraints and values are the data's fault
+            return isinstance(exc, sa.exc.IntegrityError | sa.exc.DataError)
+        # a parameter the driver could not bind (SQLAlchemy wraps it), or one it raised about unwrapped
+        return isinstance(exc, sa.exc.StatementError) or super().refuses(exc)
+
     def _write_batch(self, batch: Batch) -> None:
         # A batch may be written twice: when the connection drops during COMMIT the writer cannot tell whether it
         # landed and retries it. So rows with a natural key (runs, chunks by (run, key, seq), sweeps) are inserted
@@ -404,8 +410,16 @@ class SQLStore(Store):
             artifact_id=coll.id, alias=al.alias, action="removed", version=None, previous=al.version,
             run_id=al.run_id, user=al.user, at=now))
 
-    def delete_run(self, run_id: str) -> bool:
+    def delete_run(self, run_id: str, force: bool = False) -> bool:
         with self._write() as conn:
+            if not force:  # checked in the deleting transaction (the row locked on PostgreSQL): no resume between
+                found = conn.execute(
+                    sa.select(runs.c.project, runs.c.name, runs.c.created_at, runs.c.updated_at, runs.c.heartbeat_at,
+                              runs.c.host, runs.c.pid, flt.state_expr().label("state"))
+                    .where(runs.c.id == run_id).with_for_update(of=runs)).first()
+                info = RunInfo(id=run_id, **found._mapping) if found is not None else None
+                if info is not None and liveness.is_live(info):
+                    raise liveness.running_error(info, "deleting it now would drop what it logs from then on")
             for table in (metric_chunks, objects, summaries, run_tags, blob_refs):
                 conn.execute(table.delete().where(table.c.run_id == run_id))
             return bool(conn.execute(runs.delete().where(runs.c.id == run_id)).rowcount)
