@@ -253,12 +253,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_rm(args: argparse.Namespace) -> int:
-    from .store.liveness import is_live, running_error
+    from .store.liveness import is_live, running_message
 
     api = _api(args)
     run = api.run(args.run)
     if not args.force and is_live(run.info):  # before asking; delete_run checks again, in its transaction
-        raise running_error(run.info, _RM_RUNNING)
+        raise RunIsRunningError(f"{running_message(run.info)}; deleting it now would drop what it logs from then "
+                                f"on; {_RM_FORCE}")
     if not args.yes:
         if not sys.stdin.isatty():
             print(f"not deleting {run.path} without confirmation: pass --yes", file=sys.stderr)
@@ -276,7 +277,6 @@ def cmd_rm(args: argparse.Namespace) -> int:
 
 
 _RM_FORCE = "finish it first, or pass --force to delete it anyway"
-_RM_RUNNING = f"deleting it now would drop what it logs from then on; {_RM_FORCE}"
 
 
 def cmd_restore(args: argparse.Namespace) -> int:

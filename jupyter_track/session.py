@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import settings as _settings
 from .disabled import DisabledRun
-from .errors import RunNotFoundError, UsageError
+from .errors import RunIsRunningError, RunNotFoundError, UsageError
 from .run_config import Config
 from .types import SYSTEM_PREFIX
 
@@ -134,11 +134,6 @@ def init(
             raise UsageError(
                 f"a run with id {id!r} already exists in project {existing.project!r}; pass resume='allow' to "
                 "continue it, or leave id out to start a new run")
-        from .store.liveness import is_live, running_error
-
-        if is_live(existing):  # two writers of one run interleave their chunks: half the points would be lost
-            raise running_error(existing, "a second process cannot log to it at the same time; finish it there "
-                                "first (or wait until it reads as crashed), or leave id out to start a new run")
         run = _resume(opened, url, writer_for(url), existing, merged, name, notes, tags)
     else:
         if resume_mode == "must":
@@ -214,20 +209,27 @@ def _resume(store: Any, url: str, writer: Any, info: Any, config: dict[str, Any]
 
     from .live_run import Run
 
+    now = time.time()
+    run_name, run_notes = name or info.name, notes if notes is not None else info.notes
+    fields = {"state": "running", "finished_at": None, "exit_code": None, "heartbeat_at": now, "updated_at": now,
+              "pid": os.getpid(), "host": socket.gethostname(), "name": run_name, "notes": run_notes}
+    try:  # before the writer knows it: a run another process (or this one) is logging is left to that one
+        claimed = store.resume_run(info.id, fields)
+    except RunIsRunningError as exc:  # two writers of one run interleave their chunks: points would be lost
+        raise RunIsRunningError(f"{exc}; finish it there first (or wait until it reads as crashed), or leave id "
+                                "out to start a new run") from None
     buffer = writer.register(info.id, summary=info.summary, chunk_tails=store.chunk_tails(info.id),
                              last_step=info.last_step)
     last = {k: e.last if e.last is not None else e.value for k, e in info.summary.items()
             if e.count and not k.startswith(SYSTEM_PREFIX)}
     user = {k: e.value for k, e in info.summary.items() if e.user_set}
     step = 0 if info.last_step is None else info.last_step + 1
-    run = Run(store_url=url, blobs=store.blobs, writer=writer, buffer=buffer, id=info.id, name=name or info.name,
+    run = Run(store_url=url, blobs=store.blobs, writer=writer, buffer=buffer, id=info.id, name=run_name,
               project=info.project, entity=info.entity, config=info.config, tags=list(tags or info.tags),
-              notes=notes if notes is not None else info.notes, group=info.group, job_type=info.job_type,
+              notes=run_notes, group=info.group, job_type=info.job_type,
               created_at=info.created_at, step=step, last=last, user_summary=user)
-    now = time.time()
-    buffer.op("update", {"state": "running", "finished_at": None, "exit_code": None, "heartbeat_at": now,
-                         "updated_at": now, "pid": os.getpid(), "host": socket.gethostname(), "name": run.name,
-                         "notes": run.notes})
+    if not claimed:  # the store takes no writes now: the writer writes them once it does
+        buffer.op("update", fields)
     run._system_index = max((e.count for k, e in info.summary.items() if k.startswith(SYSTEM_PREFIX)), default=0)
     if tags is not None:
         run.tags = tags

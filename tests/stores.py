@@ -4,6 +4,7 @@ PostgreSQL), with a plain engine of their own: row counts, blob listings, a lock
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -124,3 +125,16 @@ def remove_blob(sha: str, url: str | None = None) -> None:
     else:
         sql("DELETE FROM blob_parts WHERE sha = :sha", url, sha=sha)
         sql("DELETE FROM blobs WHERE sha = :sha", url, sha=sha)
+
+
+def crashed_run(project: str, run_id: str = "crashed-run", url: str | None = None) -> str:
+    """The path of a run that a process on another host left ``running``, with its last heartbeat an hour ago: it
+    reads as ``crashed``."""
+    from jupyter_track.store import open_store
+    from jupyter_track.store.base import Batch, RunWrite
+
+    then = time.time() - 3600
+    fields = {"project": project, "name": "lost-run-1", "state": "running", "config": {}, "meta": {},
+              "created_at": then, "updated_at": then, "heartbeat_at": then, "host": "elsewhere", "pid": 4242}
+    open_store(url).write_batch(Batch(runs=[RunWrite(run_id, fields, create=True)]))
+    return f"{project}/{run_id}"

@@ -306,6 +306,14 @@ class Store(abc.ABC):
     def referenced_blobs(self) -> set[str]: ...
 
     @abc.abstractmethod
+    def resume_run(self, run_id: str, fields: dict[str, Any]) -> bool:
+        """Claim a stored run for this process: write ``fields`` (state ``running``, pid, host, …) to its row, in
+        one transaction with the check that no process is logging it now (see
+        :mod:`~jupyter_track.store.liveness`; else :class:`~jupyter_track.errors.RunIsRunningError`: two
+        writers of one run would lose points). False when the store takes no writes now (the caller hands the
+        fields to the writer, which holds them and says why)."""
+
+    @abc.abstractmethod
     def delete_run(self, run_id: str, force: bool = False) -> bool:
         """Delete a run and everything it owns; returns False if there was no such run. A run some process is
         logging right now (see :mod:`~jupyter_track.store.liveness`) raises

@@ -13,7 +13,6 @@ import socket
 import time
 
 from .. import settings
-from ..errors import RunIsRunningError
 from ..types import RunInfo
 
 
@@ -37,11 +36,11 @@ def is_live(info: RunInfo) -> bool:
     return True
 
 
-def running_error(info: RunInfo, consequence: str) -> RunIsRunningError:
-    """The error saying that ``info``'s run is live, by which process, and ``consequence`` of going on."""
+def running_message(info: RunInfo) -> str:
+    """Says that ``info``'s run is live, and by which process."""
     beat = info.heartbeat_at if info.heartbeat_at is not None else info.created_at
     here = info.pid == os.getpid() and info.host == socket.gethostname()
     who = "this process" if here else f"process {info.pid} on {info.host}" if info.pid is not None else "its process"
-    return RunIsRunningError(
-        f"run {info.name} ({info.path}) is running: {who} sent its last heartbeat {max(0.0, time.time() - beat):.0f} s "
-        f"ago (a run reads as crashed {settings.HEARTBEAT_TIMEOUT.number():.0f} s after its last one); {consequence}")
+    return (f"run {info.name} ({info.path}) is running: {who} sent its last heartbeat "
+            f"{max(0.0, time.time() - beat):.0f} s ago (a run reads as crashed "
+            f"{settings.HEARTBEAT_TIMEOUT.number():.0f} s after its last one)")

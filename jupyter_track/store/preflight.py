@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import StoreError
+from ..errors import RunIsRunningError, StoreError
 from . import revisions, urls
 
 Columns = Callable[[int], dict[str, Any]]  # the new run's columns, given its number (its name holds it)
@@ -60,9 +60,17 @@ RETURNING n
 
 
 def _insert(columns: list[str], placeholder: Callable[[str], str]) -> str:
-    """``INSERT`` of a run row with ``columns`` (kept if the row is there: the writer's create makes it too)."""
+    """``INSERT`` of a run row with ``columns``; a row already there is kept (and :func:`_taken` says so)."""
     values = ", ".join(placeholder(c) for c in columns)
     return f"INSERT INTO runs ({', '.join(columns)}) VALUES ({values}) ON CONFLICT (id) DO NOTHING"
+
+
+def _taken(run_id: str) -> RunIsRunningError:
+    """A run with ``run_id`` appeared after ``init()`` found none: another process started it this moment."""
+    return RunIsRunningError(
+        f"a run with id {run_id!r} was started by another process at the same moment, and two processes logging "
+        "one run would lose points; leave id out to start a new run, or resume it (resume='allow') once that one "
+        "has finished")
 
 
 def _row(run_id: str, fields: dict[str, Any], tags: list[str]) -> dict[str, Any]:
@@ -85,7 +93,8 @@ def _sqlite_insert(path: Path, run_id: str, fields: dict[str, Any], tags: list[s
                 return
             conn.execute("PRAGMA synchronous=NORMAL")  # as the store's own connections: durable against a kill
             conn.execute("BEGIN IMMEDIATE")
-            conn.execute(_insert(list(row), lambda c: f":{c}"), row)
+            if conn.execute(_insert(list(row), lambda c: f":{c}"), row).rowcount == 0:
+                raise _taken(run_id)  # closing the connection rolls the transaction back
             conn.executemany("INSERT INTO run_tags (run_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
                              [(run_id, t) for t in dict.fromkeys(tags)])
             conn.execute("COMMIT")
@@ -122,8 +131,10 @@ def server_start_run(url: str, project: str, run_id: str, columns: Columns, tags
             values = _row(run_id, fields, tags)
             try:
                 with conn.transaction():
-                    conn.execute(_insert(list(values), lambda c: f"%({c})s::json" if c in _JSON_COLUMNS
-                                         else f"%({c})s"), values)
+                    inserted = conn.execute(_insert(list(values), lambda c: f"%({c})s::json" if c in _JSON_COLUMNS
+                                                    else f"%({c})s"), values).rowcount
+                    if inserted == 0:
+                        raise _taken(run_id)
                     conn.cursor().executemany("INSERT INTO run_tags (run_id, tag) VALUES (%s, %s) ON CONFLICT "
                                               "DO NOTHING", [(run_id, t) for t in dict.fromkeys(tags)])
             except psycopg.DatabaseError:

@@ -26,7 +26,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from .. import settings
-from ..errors import ArtifactNotFoundError, StoreError, UsageError
+from ..errors import ArtifactNotFoundError, RunIsRunningError, RunNotFoundError, StoreError, UsageError
 from ..types import RunInfo, Series, SummaryEntry
 from . import filters as flt
 from . import liveness, revisions, urls
@@ -410,16 +410,34 @@ class SQLStore(Store):
             artifact_id=coll.id, alias=al.alias, action="removed", version=None, previous=al.version,
             run_id=al.run_id, user=al.user, at=now))
 
+    def _refuse_if_live(self, conn: Connection, run_id: str, consequence: str) -> bool:
+        """Raise :class:`RunIsRunningError` if a process is logging the run (its row locked on PostgreSQL until
+        the transaction ends, so that no other process claims it meanwhile); False if there is no such run."""
+        found = conn.execute(
+            sa.select(runs.c.project, runs.c.name, runs.c.created_at, runs.c.updated_at, runs.c.heartbeat_at,
+                      runs.c.host, runs.c.pid, flt.state_expr().label("state"))
+            .where(runs.c.id == run_id).with_for_update(of=runs)).first()
+        if found is None:
+            return False
+        info = RunInfo(id=run_id, **found._mapping)
+        if liveness.is_live(info):
+            raise RunIsRunningError(f"{liveness.running_message(info)}; {consequence}")
+        return True
+
+    def resume_run(self, run_id: str, fields: dict[str, Any]) -> bool:
+        try:
+            with self._write() as conn:
+                if not self._refuse_if_live(conn, run_id, "a second process cannot log to it at the same time"):
+                    raise RunNotFoundError(f"no run {run_id!r} to resume in {redact(self.url)}")
+                conn.execute(runs.update().where(runs.c.id == run_id).values(**fields))
+        except sa.exc.OperationalError:  # takes no writes now (read-only, full, locked)
+            return False
+        return True
+
     def delete_run(self, run_id: str, force: bool = False) -> bool:
         with self._write() as conn:
-            if not force:  # checked in the deleting transaction (the row locked on PostgreSQL): no resume between
-                found = conn.execute(
-                    sa.select(runs.c.project, runs.c.name, runs.c.created_at, runs.c.updated_at, runs.c.heartbeat_at,
-                              runs.c.host, runs.c.pid, flt.state_expr().label("state"))
-                    .where(runs.c.id == run_id).with_for_update(of=runs)).first()
-                info = RunInfo(id=run_id, **found._mapping) if found is not None else None
-                if info is not None and liveness.is_live(info):
-                    raise liveness.running_error(info, "deleting it now would drop what it logs from then on")
+            if not force:  # checked in the deleting transaction: no process resumes it in between
+                self._refuse_if_live(conn, run_id, "deleting it now would drop what it logs from then on")
             for table in (metric_chunks, objects, summaries, run_tags, blob_refs):
                 conn.execute(table.delete().where(table.c.run_id == run_id))
             return bool(conn.execute(runs.delete().where(runs.c.id == run_id)).rowcount)
