@@ -460,7 +460,7 @@ class Writer:
         except (OverflowError, TypeError, ValueError):  # before any state changed: _columns packs, then yields
             kept = []
             for rec in records:
-                problem = _unstorable(rec)
+                problem = _unstorable(rec, "step" if width == 4 else "system sample")
                 if problem is None:
                     kept.append(rec)
                 else:
@@ -675,13 +675,13 @@ def pack_chunk(run_id: str, key: str, seq: int, s: Any, v: Any, t: Any,
                       steps=s.tobytes(), values=v.tobytes(), times=t.tobytes(), replaces=replaces)
 
 
-def _unstorable(record: tuple[Any, ...]) -> str | None:
-    """Why a record's step, time or a value does not fit the int64 / float64 arrays it is packed into; None
-    when it fits."""
+def _unstorable(record: tuple[Any, ...], axis: str) -> str | None:
+    """Why a record's step (``axis``: its name), time or a value does not fit the int64 / float64 arrays it is
+    packed into; None when it fits."""
     import numpy as np
 
     step, when, values = record[0], record[1], record[2]
-    for what, value, dtype in (("step", step, "<i8"), ("time", when, "<f8"),
+    for what, value, dtype in ((axis, step, "<i8"), ("time", when, "<f8"),
                                *((repr(k), v, "<f8") for k, v in values.items())):
         try:
             np.fromiter((value,), dtype=dtype, count=1)
@@ -689,7 +689,8 @@ def _unstorable(record: tuple[Any, ...]) -> str | None:
             text = repr(value)
             text = text if len(text) <= 40 else f"{text[:12]}…{text[-6:]} ({len(text)} characters)"
             kind = "an int64" if dtype == "<i8" else "a float64"
-            return f"{what} = {text} at step {step!r} is not {kind}"
+            where = "" if what == axis else f" at {axis} {step!r}"
+            return f"{what} = {text}{where} is not {kind}"
     return None
 
 
