@@ -22,8 +22,8 @@ FAST_TYPES = frozenset({float, int, bool})
 Rich = list[tuple[str, str, Any]]
 # Metric values are stored as float64 and steps as int64: an int beyond these would fail the writer's packing
 FLOAT_INT_MAX = int(sys.float_info.max)  # |int| above this has no float64 (about 1.8e308)
-STEP_MAX = 2**63 - 1
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # what a JSON value (config, summary) may hold as an int
+INT64_MAX = 2**63 - 1  # also the most a JSON value (config, summary) may hold as an int
+STEP_MAX = INT64_MAX
 
 ACCEPTED = (
     "numbers (int, float, bool, numpy or 0-d torch/tensorflow scalars), strings, None (skipped), "
@@ -60,7 +60,7 @@ def _walk(data: Mapping[Any, Any], prefix: str, scalars: dict[str, float], rich:
         key = prefix + k
         if type(v) in FAST_TYPES:
             if type(v) is int and not -FLOAT_INT_MAX <= v <= FLOAT_INT_MAX:
-                raise too_large(key, v)
+                raise _too_large(key, v)
             scalars[key] = v
         elif v is None:
             continue
@@ -72,7 +72,7 @@ def _walk(data: Mapping[Any, Any], prefix: str, scalars: dict[str, float], rich:
             try:
                 scalars[key] = float(v)
             except OverflowError:
-                raise too_large(key, v) from None
+                raise _too_large(key, v) from None
         elif isinstance(v, Loggable):
             if put_blob is None:
                 raise TypeError(f"log(): {key!r} is a media object, which needs an active run")
@@ -91,7 +91,7 @@ def _walk(data: Mapping[Any, Any], prefix: str, scalars: dict[str, float], rich:
             scalars[key] = scalar
 
 
-def too_large(key: str, value: Any) -> ValueError:
+def _too_large(key: str, value: Any) -> ValueError:
     """The error for a number that float64 cannot hold (metric values are stored as float64)."""
     text = str(value)
     shown = text if len(text) <= 40 else f"{text[:12]}…{text[-6:]} ({len(text)} digits)"
@@ -156,7 +156,7 @@ def jsonable(value: Any, key: str, where: str = "config") -> Any:
     if value is None or type(value) in (str, bool):
         return value
     if type(value) is int:
-        return value if INT64_MIN <= value <= INT64_MAX else _unstorable(value, key, where, "an int beyond 64 bits")
+        return value if -INT64_MAX - 1 <= value <= INT64_MAX else _as_repr(value, key, where, "an int beyond 64 bits")
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)  # JSON has no NaN/inf: stored as 'nan'/'inf'
     if isinstance(value, str):  # str subclasses (enums) as plain text
@@ -166,7 +166,10 @@ def jsonable(value: Any, key: str, where: str = "config") -> Any:
     if isinstance(value, numbers.Integral):
         return jsonable(int(value), key, where)
     if isinstance(value, numbers.Real):
-        return jsonable(float(value), key, where)
+        try:
+            return jsonable(float(value), key, where)
+        except OverflowError:
+            return _as_repr(value, key, where, "a number beyond float64")
     if isinstance(value, Mapping):
         return {str(k): jsonable(v, f"{key}.{k}", where) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
@@ -184,10 +187,10 @@ def jsonable(value: Any, key: str, where: str = "config") -> Any:
         return value
     except (TypeError, ValueError):
         pass
-    return _unstorable(value, key, where, f"a {_type_name(value)}")
+    return _as_repr(value, key, where, f"a {_type_name(value)}")
 
 
-def _unstorable(value: Any, key: str, where: str, what: str) -> str:
+def _as_repr(value: Any, key: str, where: str, what: str) -> str:
     warnings.warn(f"{where} value {key!r} is {what}, which cannot be stored as JSON; stored as its repr",
                   JupyterTrackWarning, stacklevel=5)
     return repr(value)

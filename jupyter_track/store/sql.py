@@ -425,12 +425,16 @@ class SQLStore(Store):
         return True
 
     def resume_run(self, run_id: str, fields: dict[str, Any]) -> bool:
+        consequence = "a second process cannot log to it at the same time"
         try:
             with self._write() as conn:
-                if not self._refuse_if_live(conn, run_id, "a second process cannot log to it at the same time"):
+                if not self._refuse_if_live(conn, run_id, consequence):
                     raise RunNotFoundError(f"no run {run_id!r} to resume in {redact(self.url)}")
                 conn.execute(runs.update().where(runs.c.id == run_id).values(**fields))
-        except sa.exc.OperationalError:  # takes no writes now (read-only, full, locked)
+        except (sa.exc.OperationalError, sa.exc.InternalError):  # takes no writes now (read-only, full, locked)
+            info = self.get_run(run_id)  # still asked, though not in one transaction with the claim
+            if info is not None and liveness.is_live(info):
+                raise RunIsRunningError(f"{liveness.running_message(info)}; {consequence}") from None
             return False
         return True
 
