@@ -165,4 +165,5 @@ def test_a_process_killed_right_after_init_leaves_its_run() -> None:
     """, env={"JUPYTER_TRACK_FLUSH_INTERVAL": "1"}, check=False)
     assert out.returncode == -signal.SIGKILL
     r = jt.run(out.stdout.split()[-1])
-    assert r.state == "running" and r.config == {"lr": 0.1} and r.tags == ["t"]  # crashed once its heartbeat ages
+    assert r.state in ("running", "crashed")  # running until its heartbeat ages, then crashed
+    assert r.config == {"lr": 0.1} and r.tags == ["t"]
