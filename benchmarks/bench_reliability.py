@@ -5,7 +5,10 @@
 2. Faults, once each (the scenarios of ``tests/test_faults.py``, run by pytest): a writer SIGKILLed mid-flush on
    PostgreSQL, the PostgreSQL server restarted under a logging run, a full disk and a read-only file system under
    SQLite, a read-only PostgreSQL database.
-3. Fuzzing: hostile requests at every REST route of a real jupyter_server, hostile command lines at the CLI;
+3. Writer faults, on SQLite and PostgreSQL, each in a fresh process beside a second run: a poison value (an int
+   no float64 holds, a step past int64) and a run deleted (``jupyter-track rm --force``) while it logs; prints
+   the points each run kept, whether ``log()`` blocked, how long the loop took and what ``finish()`` said.
+4. Fuzzing: hostile requests at every REST route of a real jupyter_server, hostile command lines at the CLI;
    inputs tried and answers by status are counted; any 5xx, traceback or non-JSON error fails the run.
 
 PostgreSQL: a throw-away server is started (``tests/postgres.py``: initdb into a temporary folder) unless
@@ -16,6 +19,7 @@ Usage::
     python benchmarks/bench_reliability.py                    # everything (1-4 minutes on 2 cores)
     python benchmarks/bench_reliability.py --quick            # 16 × 2,000 steps, 200 fuzz inputs each
     python benchmarks/bench_reliability.py --store postgresql://me@db/scratch --skip faults
+    python benchmarks/bench_reliability.py --skip load --skip faults --skip fuzz   # the writer faults alone
 """
 
 from __future__ import annotations
@@ -73,6 +77,8 @@ FAULTS = {
         "read-only file system (tmpfs remounted ro): same, data lands once writable",
     "test_read_only_postgres_database_keeps_the_data_and_saves_it_once_writable":
         "read-only PostgreSQL database (default_transaction_read_only): same, data lands once writable",
+    "test_resuming_a_run_in_a_read_only_postgres_database_starts_and_lands_once_writable":
+        "resume (init(id=, resume='allow')) in a read-only PostgreSQL database: starts, lands once writable",
 }
 
 
@@ -98,7 +104,138 @@ def faults() -> dict[str, str]:
     return outcomes
 
 
-# -- 3. fuzzing --------------------------------------------------------------------------------------------------
+# -- 3. writer faults ---------------------------------------------------------------------------------------------
+POISON_STEPS = 100_000
+AFTER_DELETE_STEPS = 100_000
+
+
+def finish_says(run: Any) -> str:
+    """What ``run.finish()`` did: returned, or the start of the error it raised."""
+    import jupyter_track as jt
+
+    try:
+        run.finish(quiet=True)
+    except jt.StoreError as exc:
+        return f"raised StoreError: {str(exc)[:160]}…"
+    return "returned"
+
+
+def scenario_poison() -> dict[str, Any]:
+    """A run logs poison next to a healthy run in the same process: refused at the call, or (the system stream,
+    which log() does not check) dropped alone by the writer."""
+    import jupyter_track as jt
+    from tests.stores import count_points
+
+    good = jt.init(project="poison", reinit="create_new", display=False)
+    bad = jt.init(project="poison", reinit="create_new", display=False)
+    refused = []
+    started = time.perf_counter()
+    for step in range(POISON_STEPS):
+        good.log({"x": float(step)})
+        bad.log({"y": float(step)})
+        if step == POISON_STEPS // 2:
+            for call in (lambda: bad.log({"huge": 10**400}), lambda: bad.log({"y": 1.0}, step=2**63)):
+                try:
+                    call()
+                except (TypeError, ValueError) as exc:
+                    refused.append(f"{type(exc).__name__}: {str(exc)[:90]}…")
+            bad.log_system({"system/cpu": 10**400})
+    loop = time.perf_counter() - started
+    good.finish(quiet=True)
+    said = finish_says(bad)
+    return {"refused_at_call": refused, "loop_s": loop, "steps": POISON_STEPS,
+            "good_kept": count_points(good.id, "x"), "good_state": jt.run(good.path).state,
+            "bad_kept": count_points(bad.id, "y"), "bad_finish": said}
+
+
+def scenario_delete() -> dict[str, Any]:
+    """A run is deleted (``rm`` refused, then ``rm --force``) while it logs, next to another run, and logs
+    100,000 steps more; its buffer holds 1,000 calls, so a writer that kept retrying would block its log() within
+    a moment."""
+    import threading
+
+    import jupyter_track as jt
+    from tests.stores import count_points
+
+    victim = jt.init(project="deleted", reinit="create_new", display=False)
+    other = jt.init(project="deleted", reinit="create_new", display=False)
+    victim.flush()
+    answers: dict[str, Any] = {}
+
+    def remove() -> None:
+        for argv in (["rm", victim.path, "--yes"], ["rm", victim.path, "--yes", "--force"]):
+            done = subprocess.run([sys.executable, "-m", "jupyter_track", *argv], capture_output=True, text=True,
+                                  cwd=REPO, timeout=120)
+            answers[" ".join(argv[2:])] = f"exit {done.returncode}: {(done.stderr or done.stdout).strip()[:150]}"
+        answers["deleted_at"] = time.perf_counter()
+
+    worst_after = 0.0
+    deleter = threading.Thread(target=remove)
+    started = time.perf_counter()
+    deleter.start()
+    step = after = 0
+    while after < AFTER_DELETE_STEPS:
+        t = time.perf_counter()
+        victim.log({"x": float(step), "y": 1.0})
+        if "deleted_at" in answers:
+            worst_after = max(worst_after, time.perf_counter() - t)
+            after += 1
+        other.log({"x": float(step), "y": 1.0})
+        step += 1
+        if step % 100 == 0:
+            time.sleep(0.001)  # a brisk loop, not a busy one: the deletion's processes get the CPU too
+    ended = time.perf_counter()
+    deleter.join()
+    other.finish(quiet=True)
+    said = finish_says(victim)
+    return {"rm": answers["--yes"], "rm_force": answers["--yes --force"], "steps": step,
+            "deleted_after_s": answers["deleted_at"] - started, "after_s": ended - answers["deleted_at"],
+            "worst_log_after_delete_ms": worst_after * 1e3, "other_kept": count_points(other.id, "x"),
+            "victim_finish": said}
+
+
+SCENARIOS = {"poison": scenario_poison, "delete": scenario_delete}
+
+
+def writer_faults(stores: list[tuple[str, str]]) -> dict[str, Any]:
+    """Each scenario in a fresh process, on each store: the figures it printed."""
+    figures: dict[str, Any] = {}
+    for backend, url in stores:
+        for name in SCENARIOS:
+            env = {**os.environ, "JUPYTER_TRACK_STORE": url, "JUPYTER_TRACK_BUFFER_SIZE": "1000"}
+            done = subprocess.run([sys.executable, __file__, "--scenario", name], capture_output=True, text=True,
+                                  cwd=REPO, env=env, timeout=600)
+            if done.returncode != 0 or not done.stdout.strip():
+                figures[f"{name}_{backend}"] = {"failure": done.stderr[-2000:]}
+                print(f"  {name} on {backend}: FAILED\n{done.stderr[-2000:]}")
+                continue
+            found = figures[f"{name}_{backend}"] = json.loads(done.stdout.strip().splitlines()[-1])
+            if name == "poison":
+                print(f"  poison value on {backend}: refused at the call: {'; '.join(found['refused_at_call'])}")
+                print(f"    a bad system sample (writer): the other run kept {found['good_kept']:,} of "
+                      f"{found['steps']:,} points ({found['good_state']}); the poisoned run kept {found['bad_kept']:,} "
+                      f"of {found['steps']:,} good points, its finish() {found['bad_finish']}; loop "
+                      f"{found['loop_s']:.1f} s")
+            else:
+                print(f"  delete while running on {backend}: `rm` → {found['rm']}")
+                print(f"    `rm --force` → {found['rm_force']} ({found['deleted_after_s']:.1f} s into the loop)")
+                print(f"    log() never blocked: {AFTER_DELETE_STEPS:,} steps after the delete took "
+                      f"{found['after_s']:.1f} s, the slowest call {found['worst_log_after_delete_ms']:.1f} ms; the "
+                      f"other run kept {found['other_kept']:,} of {found['steps']:,} points; the deleted run's "
+                      f"finish() {found['victim_finish']}")
+    return figures
+
+
+def writer_fault_failed(name: str, found: dict[str, Any]) -> bool:
+    if "failure" in found:
+        return True
+    if name.startswith("poison"):
+        return (found["good_kept"] != found["steps"] or found["bad_kept"] != found["steps"]
+                or not found["bad_finish"].startswith("raised") or len(found["refused_at_call"]) != 2)
+    return found["other_kept"] != found["steps"] or not found["victim_finish"].startswith("raised")
+
+
+# -- 4. fuzzing --------------------------------------------------------------------------------------------------
 def attempt(fuzz_target: Any) -> str:
     """Run a hypothesis test; the (shrunk) counterexample's message when it fails, else ''."""
     try:
@@ -182,10 +319,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=50_000)
     parser.add_argument("--metrics", type=int, default=5)
     parser.add_argument("--fuzz", type=int, default=2_000, help="inputs per fuzz target (REST, CLI)")
-    parser.add_argument("--skip", action="append", default=[], choices=("load", "faults", "fuzz"))
+    parser.add_argument("--skip", action="append", default=[], choices=("load", "faults", "writer", "fuzz"))
+    parser.add_argument("--scenario", choices=tuple(SCENARIOS), help=argparse.SUPPRESS)  # one writer fault
     parser.add_argument("--quick", action="store_true", help="16 × 2,000 steps, 200 fuzz inputs")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
+    if args.scenario:  # a fresh process of writer_faults(): the store is in JUPYTER_TRACK_STORE
+        print(json.dumps(SCENARIOS[args.scenario]()))
+        return 0
     if args.quick:
         args.steps, args.fuzz = 2_000, 200
     print(f"jupyter_track reliability run on {platform.node()}: {os.cpu_count()} CPU cores, "
@@ -196,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="jt-reliability-") as folder:
         tmp = Path(folder)
         try:
-            if args.store is None and {"load", "fuzz"} - set(args.skip):
+            if args.store is None and {"load", "writer", "fuzz"} - set(args.skip):
                 from tests.postgres import PostgresServer
 
                 server = PostgresServer()
@@ -214,6 +355,10 @@ def main(argv: list[str] | None = None) -> int:
             if "faults" not in args.skip:
                 section("faults (tests/test_faults.py, each once; pytest starts its own PostgreSQL)")
                 figures["faults"] = faults()
+            if "writer" not in args.skip:
+                section("writer faults (a poison value, a run deleted while it logs; each beside a second run)")
+                figures["writer"] = writer_faults([("sqlite", f"sqlite:///{tmp / 'writer' / 'jupyter_track.db'}"),
+                                                   ("postgresql", database())])
             if "fuzz" not in args.skip:
                 section("fuzzing (hypothesis)")
                 figures["fuzz"] = fuzz(args.fuzz, tmp, database())
@@ -229,6 +374,10 @@ def main(argv: list[str] | None = None) -> int:
     if "faults" in figures:
         passed = sum(1 for name in FAULTS if figures["faults"].get(name) == "passed")
         rows.append(("faults survived", f"{passed} of {len(FAULTS)}"))
+    if "writer" in figures:
+        held = sum(1 for name, found in figures["writer"].items() if not writer_fault_failed(name, found))
+        rows.append(("writer faults held (poison value, delete while running; per backend)",
+                     f"{held} of {len(figures['writer'])}"))
     if "fuzz" in figures:
         f = figures["fuzz"]
         bad = sum(1 for v in f.values() if v["failure"])
@@ -246,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.json).write_text(json.dumps(figures, indent=1))
     failed = (lost != 0 or any(r["errors"] for r in figures.get("load", []))
               or any(v == "failed" for v in figures.get("faults", {}).values())
+              or any(writer_fault_failed(name, found) for name, found in figures.get("writer", {}).items())
               or any(v["failure"] for v in figures.get("fuzz", {}).values()))
     return 1 if failed else 0
 

@@ -20,6 +20,7 @@ from . import api, session
 from .errors import (
     JupyterTrackError,
     JupyterTrackWarning,
+    RunIsRunningError,
     RunNotFoundError,
     StoreError,
     StoreVersionError,
@@ -53,6 +54,7 @@ __all__ = [
     "JupyterTrackWarning",
     "Plotly",
     "Run",
+    "RunIsRunningError",
     "RunList",
     "RunNotFoundError",
     "StoreError",

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .api import flatten
-from .errors import JupyterTrackError
+from .errors import JupyterTrackError, RunIsRunningError
 
 GC_GRACE_SECONDS = 600  # a blob this young may belong to a run whose reference is not flushed yet
 
@@ -84,6 +84,8 @@ def _parser() -> argparse.ArgumentParser:
     rm = sub.add_parser("rm", help="delete a run and everything logged in it")
     rm.add_argument("run")
     rm.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    rm.add_argument("--force", action="store_true",
+                    help="delete it even while it is running (its process then drops what it logs)")
     rm.set_defaults(func=cmd_rm)
 
     restore = sub.add_parser("restore", help="write a run's notebook snapshot as a new notebook")
@@ -251,8 +253,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_rm(args: argparse.Namespace) -> int:
+    from .store.liveness import is_live, running_message
+
     api = _api(args)
     run = api.run(args.run)
+    if not args.force and is_live(run.info):  # before asking; delete_run checks again, in its transaction
+        raise RunIsRunningError(f"{running_message(run.info)}; deleting it now would drop what it logs from then "
+                                f"on; {_RM_FORCE}")
     if not args.yes:
         if not sys.stdin.isatty():
             print(f"not deleting {run.path} without confirmation: pass --yes", file=sys.stderr)
@@ -261,9 +268,15 @@ def cmd_rm(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("kept")
             return 1
-    api.store.delete_run(run.id)
+    try:
+        api.store.delete_run(run.id, force=args.force)
+    except RunIsRunningError as exc:  # it was resumed meanwhile
+        raise RunIsRunningError(f"{exc}; {_RM_FORCE}") from None
     print(f"deleted {run.path}; `jupyter-track gc` frees its files and media")
     return 0
+
+
+_RM_FORCE = "finish it first, or pass --force to delete it anyway"
 
 
 def cmd_restore(args: argparse.Namespace) -> int:

@@ -19,6 +19,11 @@ class OutsideRootError(JupyterTrackError, PermissionError):
     """A path that leads outside the folder it must stay in (the server's root, the folder a restore writes in)."""
 
 
+class RunIsRunningError(UsageError):
+    """The run is running in some process (state ``running``, heartbeat fresh): it cannot be deleted without
+    force, nor resumed by a second process."""
+
+
 class StoreError(JupyterTrackError):
     """The store could not be opened, read or written."""
 

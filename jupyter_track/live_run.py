@@ -12,11 +12,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from . import settings
-from .errors import JupyterTrackWarning, UsageError
+from .errors import JupyterTrackWarning, StoreError, UsageError
 from .run_config import Config
 from .run_summary import _RESET, Summary
 from .types import RunState
-from .values import FAST_TYPES, normalize
+from .values import FAST_TYPES, FLOAT_INT_MAX, STEP_MAX, normalize
 
 if TYPE_CHECKING:
     from .artifacts import Artifact
@@ -93,31 +93,37 @@ class Run:
 
         Without ``step`` each call is the next step; ``commit=False`` adds to the current step without
         advancing. A ``step`` lower than the current one is ignored with a warning (as W&B does). Values: see
-        :data:`jupyter_track.values.ACCEPTED`; anything else raises ``TypeError`` naming the key, and nothing
-        of that call is recorded.
+        :data:`jupyter_track.values.ACCEPTED`; anything else raises ``TypeError`` naming the key, and an int
+        too large for a float64 (or a ``step`` outside 0 … 2**63-1) a ``ValueError``; nothing of that call is
+        recorded.
         """
         if self._finished:
             raise UsageError(f"run {self.name!r} has finished; start a new one with jt.init() before logging")
         try:
             for k, v in data.items():
-                if type(v) not in FAST_TYPES or type(k) is not str:
+                # floats (the usual case) cost one check; an int must fit the float64 it is stored as
+                if type(k) is not str or (type(v) is not float and (
+                        type(v) not in FAST_TYPES or (type(v) is int and not -FLOAT_INT_MAX <= v <= FLOAT_INT_MAX))):
                     scalars, rich = normalize(data, self._put_blob)
                     break
             else:
                 scalars, rich = dict(data), None
         except AttributeError:
             raise TypeError(f"log() takes a dict of {{name: value}}, not {type(data).__name__}") from None
+        if step is not None and (type(step) is not int or not 0 <= step <= STEP_MAX):
+            step = _as_step(step)
         t = _now()
         buf = self._buffer
         with buf.lock:
             current = self._step
             if step is None:
+                if current > STEP_MAX:
+                    raise ValueError(f"log(): the run's step counter passed {STEP_MAX} (int64); nothing of this "
+                                     "call was recorded — log with smaller explicit steps")
                 at = current
                 if commit is not False:
                     self._step = current + 1
             else:
-                if type(step) is not int:
-                    step = _as_step(step)
                 if step < current:
                     warnings.warn(
                         f"log(step={step}) is lower than the run's current step {current}; this row was ignored "
@@ -339,7 +345,11 @@ class Run:
 
     def finish(self, exit_code: int | None = None, quiet: bool | None = None, *, state: RunState | None = None
                ) -> None:
-        """End the run: ``finished`` (exit code 0/None) or ``failed``; waits until all its data is durable."""
+        """End the run: ``finished`` (exit code 0/None) or ``failed``; waits until all its data is durable.
+
+        Raises :class:`~jupyter_track.errors.StoreError` when some of what the run logged could not be stored
+        (the writer dropped it and said why in the log: a value the store refused, or the run deleted while it
+        ran); the run has ended all the same."""
         if self._finished:
             return
         self._finished = True
@@ -352,9 +362,11 @@ class Run:
         from . import session
 
         session.forget(self)
-        self._writer.close_run(self.id, fields)
+        dropped = self._writer.close_run(self.id, fields)
         for callback in self._finish_callbacks:  # e.g. the live panel's final state
             callback(self._state, self.summary.as_dict(), now)
+        if dropped:
+            raise StoreError(f"run {self.name} ({self.path}) has ended, but {dropped}")
         if not quiet:
             session.say(f"{self._state} run {self.name} ({self.path}), {len(self._last)} metrics; "
                         f"read it back with jt.run({self.path!r})")
@@ -376,12 +388,16 @@ class Run:
 
 
 def _as_step(step: Any) -> int:
+    """``step`` as an int the store can hold (0 … 2**63-1), else a TypeError / ValueError saying why."""
     try:
         as_int = int(step)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise TypeError(f"log(step=...) takes an int, not {type(step).__name__}") from None
     if as_int != step:
         raise TypeError(f"log(step={step!r}): steps are whole numbers")
+    if not 0 <= as_int <= STEP_MAX:
+        raise ValueError(f"log(step={as_int}): steps are 0 … {STEP_MAX} (stored as int64); nothing of this call "
+                         "was recorded")
     return as_int
 
 

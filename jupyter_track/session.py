@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import settings as _settings
 from .disabled import DisabledRun
-from .errors import RunNotFoundError, UsageError
+from .errors import RunIsRunningError, RunNotFoundError, UsageError
 from .run_config import Config
 from .types import SYSTEM_PREFIX
 
@@ -83,7 +83,8 @@ def init(
 
     Takes W&B's arguments: ``project`` (default: the working folder's name), ``config`` (dict, argparse
     Namespace, …), ``name``, ``notes``, ``tags``, ``group``, ``job_type``, ``entity`` (recorded), ``dir`` (store
-    folder), ``id`` + ``resume`` ("allow" | "must" | "never" | True), ``reinit`` (a run already active is
+    folder), ``id`` + ``resume`` ("allow" | "must" | "never" | True; a run that another process is logging right
+    now is not resumed: :class:`~jupyter_track.errors.RunIsRunningError`), ``reinit`` (a run already active is
     finished first unless ``reinit="create_new"``; ``"return_previous"`` returns it), ``mode="disabled"`` (every
     call a no-op), ``display`` (inline live panel), ``store`` (a store URL), ``notebook`` (the notebook's path,
     when detection cannot find it), ``capture`` (what is recorded automatically: True/"all", False/"none", or
@@ -166,7 +167,7 @@ def _create(store: Any, url: str, writer: Any, project: str | None, entity: str 
     from .names import new_run_id, new_run_name
     from .store import open_store
     from .store.blobs import BlobStore, DeferredBlobStore, blob_root_for
-    from .store.preflight import run_number
+    from .store.preflight import start_run
     from .store.urls import sqlite_path
 
     project = _project(project)
@@ -174,26 +175,32 @@ def _create(store: Any, url: str, writer: Any, project: str | None, entity: str 
     now = time.time()
     tag_list = [str(t) for t in (tags or ())]
     path = sqlite_path(url)
-    # the preflights also refuse a newer or damaged store, at once
-    number = run_number(url, project) if store is None else None
-    if number is None:  # resuming by id, or a server store not made (or migrated) yet: open it now
+
+    def columns(number: int) -> dict[str, Any]:
+        fields = {
+            "project": project, "entity": entity, "name": str(name) if name else new_run_name(number),
+            "state": "running", "group_name": group, "job_type": job_type, "notes": notes, "config": config,
+            "meta": {}, "created_at": now, "updated_at": now, "heartbeat_at": now, "last_step": None,
+            "host": socket.gethostname(), "pid": os.getpid(),
+        }
+        if sweep_id is not None:
+            fields["sweep_id"] = sweep_id
+        return fields
+
+    # the preflight also refuses a newer or damaged store at once, and makes the run's row where it can
+    started = start_run(url, project, run_id, columns, tag_list)
+    if started is None:  # a server store not made (or migrated) yet: open it now
         store = store if store is not None else open_store(url)
         number = store.next_run_number(project)
-    name = str(name) if name else new_run_name(number)
-    fields = {
-        "project": project, "entity": entity, "name": name, "state": "running", "group_name": group,
-        "job_type": job_type, "notes": notes, "config": config, "meta": {}, "created_at": now, "updated_at": now,
-        "heartbeat_at": now, "last_step": None, "host": socket.gethostname(), "pid": os.getpid(),
-    }
-    if sweep_id is not None:
-        fields["sweep_id"] = sweep_id
+        started = number, columns(number)
+    fields = started[1]
     buffer = writer.register(run_id)
-    buffer.op("create", (fields, tag_list))  # the writer's first batch makes the run's row
+    buffer.op("create", (fields, tag_list))  # the run's row, where the preflight could not make it yet
     blobs = (BlobStore(blob_root_for(url)) if path is not None else store.blobs if store is not None
              else DeferredBlobStore(lambda: open_store(url).blobs))
     return Run(store_url=url, blobs=blobs, writer=writer, buffer=buffer, id=run_id,
-               name=name, project=project, entity=entity, config=config, tags=tag_list, notes=notes, group=group,
-               job_type=job_type, created_at=now)
+               name=fields["name"], project=project, entity=entity, config=config, tags=tag_list, notes=notes,
+               group=group, job_type=job_type, created_at=now)
 
 
 def _resume(store: Any, url: str, writer: Any, info: Any, config: dict[str, Any], name: str | None,
@@ -202,20 +209,27 @@ def _resume(store: Any, url: str, writer: Any, info: Any, config: dict[str, Any]
 
     from .live_run import Run
 
+    now = time.time()
+    run_name, run_notes = name or info.name, notes if notes is not None else info.notes
+    fields = {"state": "running", "finished_at": None, "exit_code": None, "heartbeat_at": now, "updated_at": now,
+              "pid": os.getpid(), "host": socket.gethostname(), "name": run_name, "notes": run_notes}
+    try:  # before the writer knows it: a run another process (or this one) is logging is left to that one
+        claimed = store.resume_run(info.id, fields)
+    except RunIsRunningError as exc:  # two writers of one run interleave their chunks: points would be lost
+        raise RunIsRunningError(f"{exc}; finish it there first (or wait until it reads as crashed), or leave id "
+                                "out to start a new run") from None
     buffer = writer.register(info.id, summary=info.summary, chunk_tails=store.chunk_tails(info.id),
                              last_step=info.last_step)
     last = {k: e.last if e.last is not None else e.value for k, e in info.summary.items()
             if e.count and not k.startswith(SYSTEM_PREFIX)}
     user = {k: e.value for k, e in info.summary.items() if e.user_set}
     step = 0 if info.last_step is None else info.last_step + 1
-    run = Run(store_url=url, blobs=store.blobs, writer=writer, buffer=buffer, id=info.id, name=name or info.name,
+    run = Run(store_url=url, blobs=store.blobs, writer=writer, buffer=buffer, id=info.id, name=run_name,
               project=info.project, entity=info.entity, config=info.config, tags=list(tags or info.tags),
-              notes=notes if notes is not None else info.notes, group=info.group, job_type=info.job_type,
+              notes=run_notes, group=info.group, job_type=info.job_type,
               created_at=info.created_at, step=step, last=last, user_summary=user)
-    now = time.time()
-    buffer.op("update", {"state": "running", "finished_at": None, "exit_code": None, "heartbeat_at": now,
-                         "updated_at": now, "pid": os.getpid(), "host": socket.gethostname(), "name": run.name,
-                         "notes": run.notes})
+    if not claimed:  # the store takes no writes now: the writer writes them once it does
+        buffer.op("update", fields)
     run._system_index = max((e.count for k, e in info.summary.items() if k.startswith(SYSTEM_PREFIX)), default=0)
     if tags is not None:
         run.tags = tags

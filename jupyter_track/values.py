@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import sys
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
@@ -19,6 +20,10 @@ from .errors import JupyterTrackWarning
 
 FAST_TYPES = frozenset({float, int, bool})
 Rich = list[tuple[str, str, Any]]
+# Metric values are stored as float64 and steps as int64: an int beyond these would fail the writer's packing
+FLOAT_INT_MAX = int(sys.float_info.max)  # |int| above this has no float64 (about 1.8e308)
+INT64_MAX = 2**63 - 1  # also the most a JSON value (config, summary) may hold as an int
+STEP_MAX = INT64_MAX
 
 ACCEPTED = (
     "numbers (int, float, bool, numpy or 0-d torch/tensorflow scalars), strings, None (skipped), "
@@ -54,6 +59,8 @@ def _walk(data: Mapping[Any, Any], prefix: str, scalars: dict[str, float], rich:
             raise TypeError("log(): metric names must not be empty")
         key = prefix + k
         if type(v) in FAST_TYPES:
+            if type(v) is int and not -FLOAT_INT_MAX <= v <= FLOAT_INT_MAX:
+                raise _too_large(key, v)
             scalars[key] = v
         elif v is None:
             continue
@@ -62,7 +69,10 @@ def _walk(data: Mapping[Any, Any], prefix: str, scalars: dict[str, float], rich:
         elif isinstance(v, str):
             rich.append((key, "text", v))
         elif isinstance(v, numbers.Real):
-            scalars[key] = float(v)
+            try:
+                scalars[key] = float(v)
+            except OverflowError:
+                raise _too_large(key, v) from None
         elif isinstance(v, Loggable):
             if put_blob is None:
                 raise TypeError(f"log(): {key!r} is a media object, which needs an active run")
@@ -79,6 +89,14 @@ def _walk(data: Mapping[Any, Any], prefix: str, scalars: dict[str, float], rich:
                        if getattr(v, "shape", None) else "")
                 )
             scalars[key] = scalar
+
+
+def _too_large(key: str, value: Any) -> ValueError:
+    """The error for a number that float64 cannot hold (metric values are stored as float64)."""
+    text = str(value)
+    shown = text if len(text) <= 40 else f"{text[:12]}…{text[-6:]} ({len(text)} digits)"
+    return ValueError(f"log(): value of {key!r} is {shown}, too large for a float64 (at most about ±1.8e308); "
+                      "nothing of this call was recorded — log a smaller number, its logarithm, or a string")
 
 
 def _media(v: Any, key: str, put_blob: Callable[[bytes], str] | None) -> tuple[str, str, Any] | None:
@@ -120,7 +138,12 @@ def _tensor_scalar(v: Any) -> float | None:
     if size != 1:
         return None
     value = item()
-    return float(value) if isinstance(value, numbers.Real) else None
+    if not isinstance(value, numbers.Real):
+        return None
+    try:
+        return float(value)
+    except OverflowError:  # an object array's huge int: not a scalar float64 can hold
+        return None
 
 
 def _type_name(v: Any) -> str:
@@ -130,8 +153,10 @@ def _type_name(v: Any) -> str:
 
 def jsonable(value: Any, key: str, where: str = "config") -> Any:
     """``value`` as JSON-able data; what cannot be stored is kept as its ``repr`` with a warning."""
-    if value is None or type(value) in (str, bool, int):
+    if value is None or type(value) in (str, bool):
         return value
+    if type(value) is int:
+        return value if -INT64_MAX - 1 <= value <= INT64_MAX else _as_repr(value, key, where, "an int beyond 64 bits")
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)  # JSON has no NaN/inf: stored as 'nan'/'inf'
     if isinstance(value, str):  # str subclasses (enums) as plain text
@@ -139,9 +164,12 @@ def jsonable(value: Any, key: str, where: str = "config") -> Any:
     if isinstance(value, bool) or type(value).__name__ == "bool_":
         return bool(value)
     if isinstance(value, numbers.Integral):
-        return int(value)
+        return jsonable(int(value), key, where)
     if isinstance(value, numbers.Real):
-        return jsonable(float(value), key, where)
+        try:
+            return jsonable(float(value), key, where)
+        except OverflowError:
+            return _as_repr(value, key, where, "a number beyond float64")
     if isinstance(value, Mapping):
         return {str(k): jsonable(v, f"{key}.{k}", where) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
@@ -159,9 +187,10 @@ def jsonable(value: Any, key: str, where: str = "config") -> Any:
         return value
     except (TypeError, ValueError):
         pass
-    warnings.warn(
-        f"{where} value {key!r} is a {_type_name(value)}, which cannot be stored as JSON; stored as its repr",
-        JupyterTrackWarning,
-        stacklevel=4,
-    )
+    return _as_repr(value, key, where, f"a {_type_name(value)}")
+
+
+def _as_repr(value: Any, key: str, where: str, what: str) -> str:
+    warnings.warn(f"{where} value {key!r} is {what}, which cannot be stored as JSON; stored as its repr",
+                  JupyterTrackWarning, stacklevel=5)
     return repr(value)

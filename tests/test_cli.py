@@ -14,7 +14,7 @@ import pytest
 
 import jupyter_track as jt
 from tests.conftest import REPO
-from tests.stores import age_blob, blob_ids
+from tests.stores import age_blob, blob_ids, crashed_run
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -98,6 +98,27 @@ def test_rm_asks_unless_yes_and_gc_frees_unreferenced_blobs(runs: list[jt.Run], 
     assert "would delete 1" in dry.stdout and blob_ids() == blobs
     done = cli("gc")
     assert "deleted 1 unreferenced blobs" in done.stdout and blob_ids() == []
+
+
+def test_rm_refuses_a_running_run_unless_forced_and_deletes_a_crashed_one() -> None:
+    run = jt.init(project="fashion")
+    run.log({"x": 1.0})
+    run.flush()
+    refused = cli("rm", run.path, "--yes")
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "is running" in refused.stderr and "pass --force to delete it anyway" in refused.stderr
+    assert jt.run(run.path).state == "running"
+    forced = cli("rm", run.path, "--yes", "--force")
+    assert forced.returncode == 0 and f"deleted {run.path}" in forced.stdout
+    for i in range(200):  # the deleted run's process goes on, and its log() never waits
+        run.log({"x": float(i)})
+    with pytest.raises(jt.StoreError, match="deleted from the store while it was running"):
+        run.finish()
+    crashed = crashed_run("fashion")  # a stale heartbeat: crashed, not running, so no --force is needed
+    assert jt.run(crashed).state == "crashed"
+    assert cli("rm", crashed, "--yes").returncode == 0
+    with pytest.raises(jt.RunNotFoundError):
+        jt.run(crashed)
 
 
 def test_gc_keeps_referenced_and_recent_blobs(tmp_path: Path, store_dir: Path) -> None:

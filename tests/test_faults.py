@@ -290,3 +290,16 @@ def test_read_only_postgres_database_keeps_the_data_and_saves_it_once_writable(
     run.finish()
     assert assert_unbroken_prefixes(jt.run(run.path, store=pg_url), KEYS) == 3000
     assert re.search(r"takes writes again", caplog.text)
+
+
+def test_resuming_a_run_in_a_read_only_postgres_database_starts_and_lands_once_writable(pg_url: str) -> None:
+    with jt.init(project="ro", id="again", store=pg_url) as first:
+        log_steps(first, 0, 10)
+    set_read_only(pg_url, True)
+    # the resume claims the run in a write the store refuses now: the writer holds the claim with the data
+    run = jt.init(project="ro", id="again", resume="allow", store=pg_url)
+    log_steps(run, 10, 20)
+    set_read_only(pg_url, False)
+    run.finish()
+    stored = jt.run(run.path, store=pg_url)
+    assert stored.state == "finished" and assert_unbroken_prefixes(stored, KEYS) == 20

@@ -6,6 +6,7 @@ import argparse
 import math
 import warnings
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -105,6 +106,39 @@ def test_bad_values_raise_typeerror_naming_key_and_type_and_lose_nothing(value: 
     assert "bad_key" not in h.columns
 
 
+@pytest.mark.parametrize("data, key", [
+    ({"loss": 0.5, "huge": 10**400}, "huge"),  # plain Python values: log()'s fast path
+    ({"loss": 0.5, "huge": -(10**400)}, "huge"),
+    ({"loss": np.float32(0.5), "huge": 10**400}, "huge"),  # with a numpy value: the general path
+    ({"loss": 0.5, "nested": {"huge": 10**400}}, "nested/huge"),
+    ({"loss": 0.5, "huge": Fraction(10**400)}, "huge"),  # any other real number
+])
+def test_an_int_too_large_for_a_float64_is_refused_at_the_call_naming_the_key(data: dict[str, object],
+                                                                              key: str) -> None:
+    run = jt.init(project="p")
+    run.log({"loss": 1.0})
+    with pytest.raises(ValueError, match=rf"'{key}'.*too large for a float64"):
+        run.log(data)
+    run.log({"loss": 0.25, "edge": 2**1000})  # a large int a float64 holds is fine
+    run.finish()  # nothing was dropped: the bad call recorded nothing, and the writer never saw it
+    h = jt.run(run.path).history()
+    assert h["loss"].tolist() == [1.0, 0.25] and h["edge"].tolist()[-1] == float(2**1000)
+
+
+def test_steps_outside_int64_are_refused_at_the_call_and_the_largest_is_kept() -> None:
+    run = jt.init(project="p")
+    run.log({"loss": 1.0})
+    for bad in (2**63, -1, 10**400):
+        with pytest.raises(ValueError, match=r"steps are 0 … 9223372036854775807"):
+            run.log({"loss": 0.5}, step=bad)
+    run.log({"loss": 0.25}, step=2**63 - 1, commit=True)
+    with pytest.raises(ValueError, match="step counter passed"):  # the next step would be 2**63
+        run.log({"loss": 0.125})
+    run.finish()
+    r = jt.run(run.path)
+    assert r.history()["_step"].tolist() == [0, 2**63 - 1] and r.last_step == 2**63 - 1
+
+
 def test_non_string_keys_and_non_dicts_are_refused() -> None:
     run = jt.init(project="p")
     with pytest.raises(TypeError, match="must be strings"):
@@ -137,6 +171,18 @@ def test_config_attribute_item_update_namespace_and_module_assignment() -> None:
                                 "learning_rate": 0.01}
     with pytest.raises(AttributeError, match="no key 'missing'"):
         _ = run.config.missing
+
+
+def test_ints_beyond_64_bits_in_config_and_summary_are_stored_as_repr_with_a_warning() -> None:
+    with pytest.warns(JupyterTrackWarning, match="'seed'.*int beyond 64 bits.*repr"):
+        run = jt.init(project="p", config={"seed": 2**70, "lr": 0.1})
+    run.log({"loss": 1.0})
+    with pytest.warns(JupyterTrackWarning, match="'big'.*int beyond 64 bits"):
+        run.summary["big"] = -(10**400)
+    run.finish()  # the store took every write (the ints used to fail the writer's batch, and retry it forever)
+    r = jt.run(run.path)
+    assert r.config == {"seed": str(2**70), "lr": 0.1} and r.summary["big"] == str(-(10**400))
+    assert r.summary["loss"] == 1.0
 
 
 def test_unserialisable_config_values_are_stored_as_repr_with_a_warning() -> None:
@@ -255,6 +301,22 @@ def test_resume_continues_steps_summary_and_config() -> None:
     assert r.config == {"lr": 0.1, "epochs": 3} and r.state == "finished"
     with pytest.raises(jt.RunNotFoundError):
         jt.init(project="p", id="nope", resume="must")
+
+
+def test_a_run_another_process_creates_between_lookup_and_creation_is_not_joined(store_url: str) -> None:
+    # init(id=) found no run, then made it: the row a process that raced it made in between is not taken over
+    from jupyter_track.store.preflight import start_run
+
+    jt.init(project="p", id="raced").finish()
+
+    def columns(number: int) -> dict[str, object]:
+        return {"project": "p", "name": f"late-{number}", "state": "running", "config": {}, "meta": {},
+                "created_at": 0.0, "updated_at": 0.0}
+
+    with pytest.raises(jt.RunIsRunningError, match="'raced' was started by another process at the same moment"):
+        start_run(store_url, "p", "raced", columns, ["t"])
+    r = jt.run("p/raced")
+    assert r.name != "late-2" and r.tags == [] and r.state == "finished"
 
 
 def test_disabled_mode_makes_every_call_a_noop(store_dir: Path) -> None:

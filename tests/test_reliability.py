@@ -118,3 +118,52 @@ def test_an_uncaught_exception_marks_the_run_failed() -> None:
     assert out.returncode == 1 and "RuntimeError: boom" in out.stderr
     r = jt.run(out.stdout.split()[-1])
     assert r.state == "failed" and r.summary["x"] == 1.0
+
+
+HOLDER = """
+import sys
+import jupyter_track as jt
+run = jt.init(project="shared", id="one-run")
+for step in range(100):
+    run.log({"x": float(step)})
+run.flush()
+print("logging", flush=True)
+sys.stdin.readline()  # holds the run, heartbeat and all, until the test is done
+"""
+
+
+def test_a_second_process_cannot_resume_a_run_another_one_is_logging() -> None:
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True, cwd=REPO)
+    assert holder.stdout is not None and holder.stdout.readline() == "logging\n"
+    try:
+        # two writers of one run used to interleave their chunks: half the points were lost without a word
+        with pytest.raises(jt.RunIsRunningError, match=rf"is running: process {holder.pid} on .*leave id out"):
+            jt.init(project="shared", id="one-run", resume="allow")
+    finally:
+        holder.kill()
+        holder.wait(10)
+    # killed on this host: its heartbeat is still fresh, but no process is logging it any more
+    with jt.init(project="shared", id="one-run", resume="allow") as resumed:
+        assert resumed.step == 100
+        resumed.log({"x": 100.0})
+    assert jt.run("shared/one-run").metric("x").values.tolist() == [float(i) for i in range(101)]
+    again = jt.init(project="shared", id="one-run", resume="allow")  # and in one process, a run is logged once
+    with pytest.raises(jt.RunIsRunningError, match="is running: this process"):
+        jt.init(project="shared", id="one-run", resume="allow", reinit="create_new")
+    again.finish()
+
+
+def test_a_process_killed_right_after_init_leaves_its_run() -> None:
+    jt.init(project="early").finish()  # the store exists (a new store's first run is made by the writer)
+    out = run_python("""
+        import os, signal
+        import jupyter_track as jt
+        run = jt.init(project="early", config={"lr": 0.1}, tags=["t"])
+        print(run.path, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)  # before the writer thread has even loaded SQLAlchemy
+    """, env={"JUPYTER_TRACK_FLUSH_INTERVAL": "1"}, check=False)
+    assert out.returncode == -signal.SIGKILL
+    r = jt.run(out.stdout.split()[-1])
+    assert r.state in ("running", "crashed")  # running until its heartbeat ages, then crashed
+    assert r.config == {"lr": 0.1} and r.tags == ["t"]

@@ -29,7 +29,7 @@ from jupyter_track.store import close_all, open_store
 from jupyter_track.store.base import Batch, ObjectWrite, RunWrite
 from tests.conftest import REPO, run_python
 from tests.jupyter_server import Server, start_server
-from tests.stores import damage_table, read_only
+from tests.stores import crashed_run, damage_table, read_only
 
 API = "jupyter-track/api/"
 
@@ -473,6 +473,27 @@ def test_patch_edits_name_notes_tags_and_delete_removes_the_run(server: Server) 
     assert call(server, "GET", url)[0] == 404
     with pytest.raises(jt.RunNotFoundError):
         jt.run(run.path)
+
+
+def test_delete_of_a_running_run_answers_409_unless_forced_and_a_crashed_one_goes(server: Server) -> None:
+    project = unique("running")
+    run = jt.init(project=project, display=False)
+    run.log({"x": 1.0})
+    run.flush()
+    url = f"runs/{project}/{run.id}"
+    status, answer = call(server, "DELETE", url)
+    assert status == 409 and answer["running"] is True  # the sidebar's contract: confirm, then ?force=1
+    assert "is running" in answer["error"] and "?force=1" in answer["error"]
+    assert ok(server, "GET", url)["state"] == "running"
+    status, answer = call(server, "DELETE", url + "?force=maybe")
+    assert status == 400 and "force=1" in answer["error"]
+    assert ok(server, "DELETE", url + "?force=1") == {"deleted": run.id}
+    assert call(server, "GET", url)[0] == 404
+    run.log({"x": 2.0})  # its process goes on; finish() says what was dropped
+    with pytest.raises(jt.StoreError, match="deleted from the store while it was running"):
+        run.finish()
+    crashed = crashed_run(project, unique("crashed"))  # a stale heartbeat: crashed, not running: no force needed
+    assert ok(server, "DELETE", f"runs/{crashed}") == {"deleted": crashed.split("/")[1]}
 
 
 def test_changes_since_a_cursor_returns_only_runs_changed_after_it(server: Server) -> None:

@@ -107,3 +107,51 @@ def test_flush_while_another_thread_logs_never_reports_unsaved_data() -> None:
         thread.join()
     run.finish()
     assert jt.run(run.path).summary_stats["x"]["count"] == jt.run(run.path).last_step + 1
+
+
+def test_a_record_the_store_cannot_hold_is_dropped_alone_and_its_finish_says_so() -> None:
+    good = jt.init(project="p", reinit="create_new")
+    bad = jt.init(project="p", reinit="create_new")
+    for i in range(1000):
+        good.log({"x": float(i)})
+        bad.log({"y": float(i)})
+        if i == 500:  # log() refuses such a value; the system stream is not checked at the call
+            bad.log_system({"system/cpu": 10**400, "system/ram": 1.0})
+    good.finish()  # untouched by the other run's bad record (it used to lose all 1000 points and stay running)
+    with pytest.raises(StoreError, match=r"2 logged values were not stored: 'system/cpu' = 1000.*is not a float64"):
+        bad.finish()
+    kept, dropped_from = jt.run(good.path), jt.run(bad.path)
+    assert kept.state == "finished" and count_points(good.id, "x") == 1000
+    assert dropped_from.state == "finished" and count_points(bad.id, "y") == 1000  # only the bad record went
+    assert "system/cpu" not in dropped_from.summary_stats
+
+
+def test_a_run_deleted_while_it_runs_never_blocks_log_and_other_runs_keep_everything(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUPYTER_TRACK_BUFFER_SIZE", "64")
+    victim = jt.init(project="p", reinit="create_new")
+    other = jt.init(project="p", reinit="create_new")
+    victim.log({"x": 0.0})
+    victim.flush()
+    store = open_store()
+    with pytest.raises(jt.RunIsRunningError, match=r"is running: this process sent its last heartbeat"):
+        store.delete_run(victim.id)
+    assert store.delete_run(victim.id, force=True)
+    done = threading.Event()
+
+    def train() -> None:
+        for i in range(5000):
+            victim.log({"x": float(i)})
+            other.log({"x": float(i)})
+        done.set()
+
+    thread = threading.Thread(target=train, daemon=True)
+    thread.start()
+    # the writer used to retry "FOREIGN KEY constraint failed" forever: log() blocked once 64 calls were buffered
+    assert done.wait(60)
+    other.finish()
+    assert count_points(other.id, "x") == 5000 and jt.run(other.path).state == "finished"
+    with pytest.raises(StoreError, match="was deleted from the store while it was running"):
+        victim.finish()
+    with pytest.raises(jt.RunNotFoundError):  # nothing of it came back
+        jt.run(victim.path)

@@ -19,7 +19,7 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 
-from ..errors import OutsideRootError, RunNotFoundError, StoreError, UsageError
+from ..errors import OutsideRootError, RunIsRunningError, RunNotFoundError, StoreError, UsageError
 from ..store import open_store
 from ..store.base import Store
 from ..store.filters import FilterError
@@ -32,6 +32,7 @@ STATUS: tuple[tuple[type[BaseException], int], ...] = (
     (RunNotFoundError, 404),
     (q.NotFound, 404),
     (FileExistsError, 409),
+    (RunIsRunningError, 409),
     (OutsideRootError, 403),
     (q.NotWritable, 403),
     (q.BadInput, 400),
@@ -93,7 +94,10 @@ class BaseHandler(APIHandler):
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.log.debug("jupyter_track API %s %s: %s %s", self.request.method, self.request.path, status, exc)
-        self.finish(dumps({"error": str(exc)}))
+        body: dict[str, Any] = {"error": str(exc)}
+        if isinstance(exc, RunIsRunningError):
+            body["running"] = True  # the sidebar asks to confirm, then sends ?force=1
+        self.finish(dumps(body))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Anything not in :data:`STATUS` (and jupyter_server's own 401/403): a JSON message, never a traceback."""
@@ -157,7 +161,7 @@ class RunHandler(BaseHandler):
     @tornado.web.authenticated
     @authorized
     async def delete(self, project: str, run_id: str) -> None:
-        await self.answer(q.delete_run, project, run_id)
+        await self.answer(q.delete_run, project, run_id, self.arg("force"))
 
 
 class MetricsHandler(BaseHandler):

@@ -20,7 +20,7 @@ import orjson
 
 from .. import settings
 from ..api import SYSTEM_PREFIX, StoredRun
-from ..errors import JupyterTrackError, OutsideRootError, RunNotFoundError, StoreError
+from ..errors import JupyterTrackError, OutsideRootError, RunIsRunningError, RunNotFoundError, StoreError
 from ..snapshot_restore import AT, WHICH, restore, snapshots
 from ..store.base import Batch, BlobRefWrite, RunWrite, Store, listing_row
 from ..store.blobs import BlobStore
@@ -495,8 +495,17 @@ def edit_run(store: Store, project: str, run_id: str, raw: bytes) -> wire.RunRow
     return row(stored_run(store, project, run_id).info)
 
 
-def delete_run(store: Store, project: str, run_id: str) -> wire.DeleteAnswer:
+def delete_run(store: Store, project: str, run_id: str, force: str | None = None) -> wire.DeleteAnswer:
+    """Delete a run; one that is running (its heartbeat is fresh: see :mod:`jupyter_track.store.liveness`) only
+    with ``force=1``, else :class:`RunIsRunningError` (409, ``"running": true``)."""
+    if force not in (None, "", "0", "1", "true", "false"):
+        raise BadInput(f"force={force!r}: use force=1 to delete a running run")
     stored_run(store, project, run_id)
-    if not store.delete_run(run_id):
+    try:
+        deleted = store.delete_run(run_id, force=force in ("1", "true"))
+    except RunIsRunningError as exc:
+        raise RunIsRunningError(f"{exc}; finish it first, or send the DELETE again with ?force=1 to delete it "
+                                "anyway") from None
+    if not deleted:
         raise RunNotFoundError(f"run {project}/{run_id} was already deleted")
     return {"deleted": run_id}

@@ -239,6 +239,12 @@ class Store(abc.ABC):
     def write_batch(self, batch: Batch) -> None:
         """Apply ``batch`` atomically: all of it is durable, or none of it."""
 
+    def refuses(self, exc: BaseException) -> bool:
+        """Whether ``exc``, raised by :meth:`write_batch`, means the store refused the batch's data (a
+        constraint, a value it cannot hold), which no retry can change, rather than failed to take writes at all
+        (disk full, locked, read-only, server gone), which a retry may get past."""
+        return isinstance(exc, TypeError | ValueError | OverflowError)
+
     @abc.abstractmethod
     def get_run(self, run_id: str) -> RunInfo | None: ...
 
@@ -300,8 +306,19 @@ class Store(abc.ABC):
     def referenced_blobs(self) -> set[str]: ...
 
     @abc.abstractmethod
-    def delete_run(self, run_id: str) -> bool:
-        """Delete a run and everything it owns; returns False if there was no such run."""
+    def resume_run(self, run_id: str, fields: dict[str, Any]) -> bool:
+        """Claim a stored run for this process: write ``fields`` (state ``running``, pid, host, …) to its row, in
+        one transaction with the check that no process is logging it now (see
+        :mod:`~jupyter_track.store.liveness`; else :class:`~jupyter_track.errors.RunIsRunningError`: two
+        writers of one run would lose points). False when the store takes no writes now (the caller hands the
+        fields to the writer, which holds them and says why)."""
+
+    @abc.abstractmethod
+    def delete_run(self, run_id: str, force: bool = False) -> bool:
+        """Delete a run and everything it owns; returns False if there was no such run. A run some process is
+        logging right now (see :mod:`~jupyter_track.store.liveness`) raises
+        :class:`~jupyter_track.errors.RunIsRunningError` unless ``force``: its writer would drop what it logs
+        from then on."""
 
     # -- artifacts ----------------------------------------------------------------------------------------------
     @abc.abstractmethod

@@ -28,9 +28,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from .. import settings
-from ..errors import ArtifactNotFoundError, StoreError, UsageError
+from ..errors import ArtifactNotFoundError, RunIsRunningError, RunNotFoundError, StoreError, UsageError
 from ..types import RunInfo, Series, SummaryEntry
-from . import access, revisions, urls
+from . import access, liveness, revisions, urls
 from . import filters as flt
 from .base import (
     AliasEvent,
@@ -303,6 +303,12 @@ class SQLStore(Store):
                     raise
                 time.sleep(0.05 * (attempt + 1))
 
+    def refuses(self, exc: BaseException) -> bool:
+        if isinstance(exc, sa.exc.DBAPIError):  # the driver's word: constraints and values are the data's fault
+            return isinstance(exc, sa.exc.IntegrityError | sa.exc.DataError)
+        # a parameter the driver could not bind (SQLAlchemy wraps it), or one it raised about unwrapped
+        return isinstance(exc, sa.exc.StatementError) or super().refuses(exc)
+
     def _write_batch(self, batch: Batch) -> None:
         # A batch may be written twice: when the connection drops during COMMIT the writer cannot tell whether it
         # landed and retries it. So rows with a natural key (runs, chunks by (run, key, seq), sweeps) are inserted
@@ -467,8 +473,38 @@ class SQLStore(Store):
             artifact_id=coll.id, alias=al.alias, action="removed", version=None, previous=al.version,
             run_id=al.run_id, user=al.user, at=now))
 
-    def delete_run(self, run_id: str) -> bool:
+    def _refuse_if_live(self, conn: Connection, run_id: str, consequence: str) -> bool:
+        """Raise :class:`RunIsRunningError` if a process is logging the run (its row locked on PostgreSQL until
+        the transaction ends, so that no other process claims it meanwhile); False if there is no such run."""
+        found = conn.execute(
+            sa.select(runs.c.project, runs.c.name, runs.c.created_at, runs.c.updated_at, runs.c.heartbeat_at,
+                      runs.c.host, runs.c.pid, flt.state_expr().label("state"))
+            .where(runs.c.id == run_id).with_for_update(of=runs)).first()
+        if found is None:
+            return False
+        info = RunInfo(id=run_id, **found._mapping)
+        if liveness.is_live(info):
+            raise RunIsRunningError(f"{liveness.running_message(info)}; {consequence}")
+        return True
+
+    def resume_run(self, run_id: str, fields: dict[str, Any]) -> bool:
+        consequence = "a second process cannot log to it at the same time"
+        try:
+            with self._write() as conn:
+                if not self._refuse_if_live(conn, run_id, consequence):
+                    raise RunNotFoundError(f"no run {run_id!r} to resume in {redact(self.url)}")
+                conn.execute(runs.update().where(runs.c.id == run_id).values(**fields))
+        except (sa.exc.OperationalError, sa.exc.InternalError):  # takes no writes now (read-only, full, locked)
+            info = self.get_run(run_id)  # still asked, though not in one transaction with the claim
+            if info is not None and liveness.is_live(info):
+                raise RunIsRunningError(f"{liveness.running_message(info)}; {consequence}") from None
+            return False
+        return True
+
+    def delete_run(self, run_id: str, force: bool = False) -> bool:
         with self._write() as conn:
+            if not force:  # checked in the deleting transaction: no process resumes it in between
+                self._refuse_if_live(conn, run_id, "deleting it now would drop what it logs from then on")
             for table in (metric_chunks, objects, summaries, run_tags, blob_refs):
                 conn.execute(table.delete().where(table.c.run_id == run_id))
             return bool(conn.execute(runs.delete().where(runs.c.id == run_id)).rowcount)

@@ -10,6 +10,12 @@ capped exponential back-off; meanwhile new records stay in the run buffers, so m
 ``log()`` goes on returning at once until a buffer is full (then it waits: back-pressure). The user is told once
 per outage, in the log, what went wrong and how many points are held; :meth:`Writer.flush` (and so
 ``finish()``) raises :class:`StoreError` with that count; nothing is dropped silently.
+
+Data the store refuses is another matter: retrying it cannot help, and it must not hold back other runs. A
+record that int64 steps / float64 values cannot hold is dropped alone when the batch is packed; a batch the store
+refuses (a constraint, a value it cannot take) is written again run by run, and only the refused run's part is
+dropped. A run whose row was deleted while it ran (``jupyter-track rm --force``) has what it logs from then on
+dropped, so its ``log()`` never waits on it. Each is said once in the log, and the run's ``finish()`` raises.
 """
 
 from __future__ import annotations
@@ -80,8 +86,7 @@ class RunBuffer:
     def points(self) -> int:
         """Logged values held here (metric values, media, system samples), for "not saved" messages."""
         with self.lock:
-            return sum(len(r[2]) + len(r[3] or ()) if r[0] is not OP
-                       else len(r[2][2]) if r[1] == "system" else 0 for r in self.items)
+            return _count(self.items)
 
     def take(self) -> tuple[list[tuple[Any, ...]], bool]:
         """Everything buffered so far, and whether it holds op records."""
@@ -90,6 +95,12 @@ class RunBuffer:
             has_ops, self.has_ops = self.has_ops, False
             self.room.notify_all()
         return items, has_ops
+
+
+def _count(items: list[tuple[Any, ...]]) -> int:
+    """Logged values in buffer records (metric values, media, system samples)."""
+    return sum(len(r[2]) + len(r[3] or ()) if r[0] is not OP
+               else len(r[2][2]) if r[1] == "system" else 0 for r in items)
 
 
 @dataclass
@@ -111,6 +122,9 @@ class _RunState:
     last_step: int | None = None
     last_heartbeat: float = 0.0
     closing: bool = False
+    dropped: int = 0  # logged values of the run that could not be stored and were dropped
+    why: str = ""  # the first reason, for finish()'s error
+    gone: bool = False  # its row was deleted (or never made): what it logs is dropped, never retried
 
 
 @dataclass
@@ -186,15 +200,20 @@ class Writer:
         self._start()
         return buf
 
-    def close_run(self, run_id: str, fields: dict[str, Any]) -> None:
-        """Write ``fields`` (final state) after everything the run logged, then forget the run."""
+    def close_run(self, run_id: str, fields: dict[str, Any]) -> str | None:
+        """Write ``fields`` (final state) after everything the run logged, then forget the run. Returns what
+        of the run was dropped (see the module's docstring) as a sentence, or None when nothing was."""
         with self._lock:
             state = self._runs.get(run_id)
         if state is None:
-            return
+            return None
         state.buffer.op("update", fields)
         state.closing = True
         self.flush()
+        with self._lock:
+            if not state.dropped and not state.gone:
+                return None
+            return f"{state.dropped} logged values were not stored: {state.why}"
 
     def _start(self) -> None:
         if self.state is WriterState.NEW:
@@ -300,6 +319,12 @@ class Writer:
             try:
                 self.store.write_batch(self._pending[0].batch)
             except Exception as exc:  # noqa: BLE001 - thread boundary: keep the batch, retry with back-off
+                try:
+                    if self.store.refuses(exc):  # no retry can change that: drop only the refused run's part
+                        self._isolate(exc)
+                        continue
+                except Exception as again:  # noqa: BLE001 - the store failed while the refused run was sought
+                    exc = again
                 self._failed(exc)
                 return False
             self._pending.pop(0)
@@ -309,6 +334,41 @@ class Writer:
         self._failures = 0
         self._retry_at = None
         return True
+
+    def _isolate(self, exc: BaseException) -> None:
+        """The store refused the first held batch's data. A batch of several runs is split, to be written run by
+        run; a single run's part is dropped (its run's row gone: everything the run logs from now on too)."""
+        head = self._pending[0]
+        parts = _by_run(head.batch)
+        if len(parts) > 1:
+            self._pending[0:1] = [_Pending(part, part.points()) for part in parts.values()]
+            return
+        (run_id, part), = parts.items()
+        gone = run_id is not None and self.store.get_run(run_id) is None
+        self._pending.pop(0)
+        state = self._runs.get(run_id) if run_id is not None else None
+        if run_id is None or state is None:
+            log.warning("jupyter_track: the store refused logged data (%s); it was dropped", _reason(exc, self.url))
+            return
+        if gone and not any(w.create for w in part.runs):
+            why = "it was deleted from the store while it was running (`jupyter-track rm --force`, or the sidebar)"
+        else:
+            why = f"the store refused them ({_reason(exc, self.url)})"
+        self._drop(run_id, state, head.points, why, gone=gone)
+
+    def _drop(self, run_id: str, state: _RunState, points: int, why: str, gone: bool = False) -> None:
+        """Count ``points`` of the run as dropped; say so once per run (and once more when its row is gone)."""
+        first = not state.why
+        state.dropped += points
+        if first or gone:
+            state.why = why
+        if gone and not state.gone:
+            state.gone = True
+            log.warning("jupyter_track: run %s: %s: what it logs from now on is dropped; log() goes on without "
+                        "waiting, and finish() will raise", run_id, why)
+        elif first:
+            log.warning("jupyter_track: run %s: logged values were dropped: %s; the rest of the run (and every "
+                        "other run) is stored, and finish() will raise", run_id, why)
 
     def _failed(self, exc: BaseException) -> None:
         self._failures += 1
@@ -339,7 +399,17 @@ class Writer:
         now = time.time()
         for run_id, state in list(self._runs.items()):
             items, has_ops = state.buffer.take()
-            changed = self._pack(run_id, state, items, has_ops, batch) if items else False
+            if state.gone:  # drained all the same: its log() must never wait on a run that is not there
+                state.dropped += _count(items)
+                continue
+            marks = _marks(batch)
+            try:
+                changed = self._pack(run_id, state, items, has_ops, batch) if items else False
+            except Exception as exc:  # one run's records must never cost another run its data
+                _truncate(batch, marks)
+                log.error("jupyter_track: run %s: could not prepare logged data", run_id, exc_info=exc)
+                self._drop(run_id, state, _count(items), f"they could not be prepared ({exc!r})")
+                continue
             if changed or now - state.last_heartbeat >= HEARTBEAT_EVERY:
                 fields: dict[str, Any] = {"heartbeat_at": now}
                 if changed:
@@ -367,21 +437,42 @@ class Writer:
             if update:
                 batch.runs.append(RunWrite(id=run_id, fields=update, tags=update.pop("__tags__", None)))
             if system:  # the system stream: indexed by sample, on its own axis; it does not move the run's step
-                index, when, values = (list(map(itemgetter(i), system)) for i in range(3))
-                self._series(run_id, state, index, when, values, batch)
+                self._series(run_id, state, self._checked_columns(run_id, state, system, 3)[1], batch)
         if not records:
             return bool(items)
-        steps, times, scalars, rich = (list(map(itemgetter(i), records)) for i in range(4))
+        (steps, times, _, rich), columns = self._checked_columns(run_id, state, records, 4)
+        if not steps:
+            return True
         top = max(steps)
         state.last_step = top if state.last_step is None else max(state.last_step, top)
         if any(rich):
             self._objects(run_id, state, steps, times, rich, batch)
-        self._series(run_id, state, steps, times, scalars, batch)
+        self._series(run_id, state, columns, batch)
         return True
 
-    def _series(self, run_id: str, state: _RunState, steps: list[int], times: list[float],
-                scalars: list[dict[str, float]], batch: Batch) -> None:
-        for key, s, v, t in _columns(steps, times, scalars):
+    def _checked_columns(self, run_id: str, state: _RunState, records: list[tuple[Any, ...]], width: int
+                         ) -> tuple[list[list[Any]], list[tuple[str, Any, Any, Any]]]:
+        """The records' fields as lists, and their per-key columns. A record whose step or value int64 / float64
+        cannot hold (``log()`` refuses those; another path may not) is dropped alone, never the batch."""
+        fields = [list(map(itemgetter(i), records)) for i in range(width)]
+        try:
+            return fields, list(_columns(*fields[:3]))
+        except (OverflowError, TypeError, ValueError):  # before any state changed: _columns packs, then yields
+            kept = []
+            for rec in records:
+                problem = _unstorable(rec, "step" if width == 4 else "system sample")
+                if problem is None:
+                    kept.append(rec)
+                else:
+                    self._drop(run_id, state, len(rec[2]) + (len(rec[3] or ()) if width == 4 else 0), problem)
+            if len(kept) == len(records):
+                raise
+            fields = [list(map(itemgetter(i), kept)) for i in range(width)]
+            return fields, list(_columns(*fields[:3])) if kept else []
+
+    def _series(self, run_id: str, state: _RunState, columns: list[tuple[str, Any, Any, Any]],
+                batch: Batch) -> None:
+        for key, s, v, t in columns:
             self._packed += len(s)
             self._chunks(run_id, state, key, s, v, t, batch)
             self._summarise(state, key, s, v)
@@ -582,3 +673,46 @@ def pack_chunk(run_id: str, key: str, seq: int, s: Any, v: Any, t: Any,
     little-endian)."""
     return ChunkWrite(run_id=run_id, key=key, seq=seq, n=len(s), first_step=int(s[0]), last_step=int(s[-1]),
                       steps=s.tobytes(), values=v.tobytes(), times=t.tobytes(), replaces=replaces)
+
+
+def _unstorable(record: tuple[Any, ...], axis: str) -> str | None:
+    """Why a record's step (``axis``: its name), time or a value does not fit the int64 / float64 arrays it is
+    packed into; None when it fits."""
+    import numpy as np
+
+    step, when, values = record[0], record[1], record[2]
+    for what, value, dtype in ((axis, step, "<i8"), ("time", when, "<f8"),
+                               *((repr(k), v, "<f8") for k, v in values.items())):
+        try:
+            np.fromiter((value,), dtype=dtype, count=1)
+        except (OverflowError, TypeError, ValueError):
+            text = repr(value)
+            text = text if len(text) <= 40 else f"{text[:12]}…{text[-6:]} ({len(text)} characters)"
+            kind = "an int64" if dtype == "<i8" else "a float64"
+            where = "" if what == axis else f" at {axis} {step!r}"
+            return f"{what} = {text}{where} is not {kind}"
+    return None
+
+
+_WRITES = ("runs", "chunks", "objects", "summaries", "blob_refs")  # what the writer's batches hold
+
+
+def _by_run(batch: Batch) -> dict[str | None, Batch]:
+    """The writer's batch split into one batch per run."""
+    parts: dict[str | None, Batch] = {}
+    for name in _WRITES:
+        for write in getattr(batch, name):
+            run_id = write.id if name == "runs" else write.run_id
+            getattr(parts.setdefault(run_id, Batch(at=batch.at)), name).append(write)
+    return parts
+
+
+def _marks(batch: Batch) -> tuple[int, ...]:
+    return tuple(len(getattr(batch, name)) for name in _WRITES)
+
+
+def _truncate(batch: Batch, marks: tuple[int, ...]) -> None:
+    """Take back what was added to ``batch`` since :func:`_marks` (a run's chunk merges only ever remove that
+    run's own chunks of this batch, all added after the marks)."""
+    for name, mark in zip(_WRITES, marks, strict=True):
+        del getattr(batch, name)[mark:]
