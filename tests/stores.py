@@ -132,7 +132,68 @@ def remove_blob(sha: str, url: str | None = None) -> None:
         sql("DELETE FROM blobs WHERE sha = :sha", url, sha=sha)
 
 
-import subprocess
-import tempfile
-import time
-from collections.abc import Callable, Iterator
+@contextmanager
+def read_only(*paths: Path) -> Iterator[None]:
+    """``paths`` (files and folders) read-only for real while the block runs: as root (these machines run the
+    tests as root, and root ignores permission bits) each is made immutable with ``chattr +i``, which stops root
+    too (no write, no new file in a folder); as another user its write bits are removed. The test is skipped
+    where that does not make them read-only (a file system without ``chattr`` support)."""
+    undo: list[Callable[[], object]] = []
+    try:
+        for path in paths:
+            if os.geteuid() == 0:
+                done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+                if done.returncode != 0:
+                    pytest.skip(f"cannot make {path} read-only as root: chattr +i failed: {done.stderr.strip()}")
+                undo.append(lambda p=path: subprocess.run(["chattr", "-i", str(p)], check=True))
+            else:
+                mode = path.stat().st_mode
+                path.chmod(mode & ~0o222)
+                undo.append(lambda p=path, m=mode: p.chmod(m))
+            if _can_write(path):
+                pytest.skip(f"{path} is still writable after being made read-only")
+        yield
+    finally:
+        for step in reversed(undo):
+            step()
+
+
+def _can_write(path: Path) -> bool:
+    try:
+        if path.is_dir():
+            tempfile.TemporaryFile(dir=path).close()
+        else:
+            open(path, "ab").close()  # appends nothing
+    except OSError:
+        return False
+    return True
+
+
+def damage_table(db: Path, table: str = "runs") -> None:
+    """Overwrite the root page of ``table`` in the closed SQLite file ``db`` with garbage, as a disk fault would
+    (the schema page stays intact: the store opens, and reading the table meets the damage)."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        (page,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+        (size,) = conn.execute("PRAGMA page_size").fetchone()
+    finally:
+        conn.close()
+    assert page > 1 and not Path(f"{db}-wal").exists()
+    with open(db, "r+b") as f:
+        f.seek((page - 1) * size)
+        f.write(b"\x0d\x00\xff\xff" + bytes(range(256)) * (size // 256 - 1))
+
+
+def crashed_run(project: str, run_id: str = "crashed-run", url: str | None = None) -> str:
+    """The path of a run that a process on another host left ``running``, with its last heartbeat an hour ago: it
+    reads as ``crashed``."""
+    from jupyter_track.store import open_store
+    from jupyter_track.store.base import Batch, RunWrite
+
+    then = time.time() - 3600
+    fields = {"project": project, "name": "lost-run-1", "state": "running", "config": {}, "meta": {},
+              "created_at": then, "updated_at": then, "heartbeat_at": then, "host": "elsewhere", "pid": 4242}
+    open_store(url).write_batch(Batch(runs=[RunWrite(run_id, fields, create=True)]))
+    return f"{project}/{run_id}"
