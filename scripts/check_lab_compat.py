@@ -6,7 +6,8 @@ Run from the repository root, with the project's venv (it drives Chromium throug
 It makes a venv with that JupyterLab and the wheel (built with `pip wheel --no-deps .` when --wheel is not given),
 records one run there, starts `jupyter lab`, opens /lab in Debian's Chromium and checks that `jupyter labextension
 list` shows the extension enabled, the Runs icon is in the left sidebar, and the sidebar lists the run. It prints
-the browser console's errors and webpack's "Unsatisfied version" warnings and leaves a screenshot. Exit status 0 when every check passed. It needs the package index (pip) and takes a few minutes.
+the browser console's errors and webpack's "Unsatisfied version" warnings and leaves a screenshot. Exit status 0
+when every check passed. It needs the package index (pip) and takes a few minutes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -55,23 +57,24 @@ def main() -> int:
     run_id = subprocess.run([str(venv / "bin" / "python"), "-c", record], capture_output=True, text=True, env=env,
                             check=True).stdout.splitlines()[-1]  # after the run's own messages
     port, token = free_port(), secrets.token_hex(16)
-    lab = subprocess.Popen(
-        [str(venv / "bin" / "jupyter"), "lab", "--allow-root", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}",
-         f"--LabApp.workspaces_dir={scratch / 'workspaces'}"],
-        env=env, stdout=open(scratch / "lab.log", "w"), stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        _wait_until_up(f"{url}api/status?token={token}")
-        checks.update(_browser(f"{url}lab?token={token}&reset", run_id, scratch / "lab-compat.png"))
-    finally:
-        lab.terminate()
-        lab.wait(30)
+    with open(scratch / "lab.log", "w") as log:
+        lab = subprocess.Popen(
+            [str(venv / "bin" / "jupyter"), "lab", "--allow-root", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+             f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}",
+             f"--LabApp.workspaces_dir={scratch / 'workspaces'}"],
+            env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}/"
+            _wait_until_up(f"{url}api/status?token={token}")
+            checks.update(_browser(f"{url}lab?token={token}&reset", run_id, scratch / "lab-compat.png"))
+        finally:
+            lab.terminate()
+            lab.wait(30)
     for name, ok in checks.items():
         print(("PASS " if ok else "FAIL ") + name)
     print(f"screenshot: {scratch / 'lab-compat.png'}; server log: {scratch / 'lab.log'}")
     if not args.keep and all(checks.values()):
-        subprocess.run(["rm", "-rf", str(venv)], check=False)
+        shutil.rmtree(venv, ignore_errors=True)
     return 0 if all(checks.values()) else 1
 
 

@@ -358,15 +358,14 @@ def _eta_squared(table: Mapping[str, Sequence[Any]], params: Sequence[Mapping[st
         values = table[c["name"]]
         present = ok & np.array([v is not None for v in values])
         y = target[present]
+        kept = [v for v, good in zip(values, present, strict=True) if good]
+        labels: Any = [str(v) for v in kept]
         if c["type"] == "num":
-            x = np.array([v for v, good in zip(values, present, strict=True) if good], dtype=np.float64)
-            bins = max(2, min(10, len(x) // 4))
-            if len(np.unique(x)) > bins:
-                x = np.searchsorted(np.quantile(x, np.linspace(0, 1, bins + 1))[1:-1], x, side="right")
-            _, groups = np.unique(x, return_inverse=True)
-        else:
-            _, groups = np.unique([str(v) for v, good in zip(values, present, strict=True) if good],
-                                  return_inverse=True)
+            labels = np.array(kept, dtype=np.float64)
+            bins = max(2, min(10, len(labels) // 4))
+            if len(np.unique(labels)) > bins:
+                labels = np.searchsorted(np.quantile(labels, np.linspace(0, 1, bins + 1))[1:-1], labels, "right")
+        _, groups = np.unique(labels, return_inverse=True)
         k, n = int(groups.max(initial=-1)) + 1, len(y)
         total = float(((y - y.mean()) ** 2).sum()) if n else 0.0
         if n - k < 1 or total <= 0:
