@@ -336,8 +336,8 @@ def importance(table: Mapping[str, Sequence[Any]], columns: Sequence[Mapping[str
     except ImportError:  # scikit-learn is an extra: say so, and show what numpy alone can honestly give
         method, found = "eta_squared", _eta_squared(table, params, target, ok)
         note = ("fANOVA needs scikit-learn, which is not installed here: pip install 'jupyter_track[importance]'. "
-                "Shown instead: the share of the metric's variance each key explains "
-                "on its own (ε², one-way ANOVA); interactions between keys are not counted.")
+                "Shown instead: the share of the metric's variance each key explains on its own (ε², one-way "
+                "ANOVA); interactions between keys are not counted.")
     except (ValueError, RuntimeError, ZeroDivisionError) as exc:
         note = f"fANOVA importance is not available here: {exc}"
     for name, value in found.items():
