@@ -1,6 +1,6 @@
 # jupyter_track developer tasks. Needs only `make` and `python3` (>= 3.10); everything else goes into .venv/.
 #
-#   make setup   create/refresh .venv with the package (editable) + the test extra
+#   make setup   create/refresh .venv with the package (editable) + the test extra (every optional extra) + torch
 #   make start   setup, then open JupyterLab on notebooks/quickstart.ipynb (LAB_ARGS="--port=9999 --no-browser")
 #   make demo    setup, then run notebooks/quickstart.ipynb headless and list the runs it recorded
 #   make test    setup + apt packages the tests need (APT_PACKAGES), then pytest (PYTEST_ARGS="...")
@@ -26,6 +26,10 @@ PYTEST_ARGS ?=
 # browser and the PostgreSQL server the store tests start (tests/postgres.py)
 APT_PACKAGES ?= chromium postgresql
 NOTEBOOK ?= notebooks/quickstart.ipynb
+# torch for the tests that need it (they skip without it); the package does not depend on torch. This pin is the
+# CPU build in these machines' local wheel folder: a bare `torch` from PyPI is a CUDA build of several GB.
+# `make setup TORCH=` leaves torch out.
+TORCH ?= torch==2.13.0
 LAB_ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -83,7 +87,11 @@ labextension-link: $(LABEXT_OUT)
 	  rm -rf $(LABEXT_LINK); mkdir -p $(dir $(LABEXT_LINK)); \
 	  ln -s $(CURDIR)/jupyter_track/labextension $(LABEXT_LINK); fi
 
-setup: $(VENV)/.installed-test labextension-link
+$(VENV)/.installed-torch: Makefile | $(PY)
+	$(if $(TORCH),$(PIP) install "$(TORCH)",@echo "== TORCH is empty: the torch tests will skip")
+	@touch $@
+
+setup: $(VENV)/.installed-test $(VENV)/.installed-torch labextension-link
 
 # -- main job ---------------------------------------------------------------------------------------------
 start: setup

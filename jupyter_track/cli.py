@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .api import flatten
-from .errors import JupyterTrackError, RunIsRunningError
+from .errors import JupyterTrackError, RunIsRunningError, needs_extra
 
 GC_GRACE_SECONDS = 600  # a blob this young may belong to a run whose reference is not flushed yet
 
@@ -512,8 +512,9 @@ def _write(frame: Any, out: Path, fmt: str, run_info: dict[str, Any]) -> None:
             for i, lo in enumerate(bar):
                 frame.iloc[lo:lo + rows_per_chunk].to_csv(f, index=False, header=i == 0)
     elif fmt == "parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        with needs_extra("parquet", "pyarrow", "export --format parquet"):
+            import pyarrow as pa
+            import pyarrow.parquet as pq
 
         schema = pa.Schema.from_pandas(frame, preserve_index=False)
         with pq.ParquetWriter(out, schema) as writer:

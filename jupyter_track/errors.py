@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class JupyterTrackError(Exception):
     """Base class of every error raised by jupyter_track."""
@@ -47,6 +50,31 @@ class SweepConfigError(JupyterTrackError, ValueError):
 class TrialPruned(JupyterTrackError):
     """Raised by ``log()`` inside a sweep trial that the pruner (hyperband) stopped: the run has already ended
     as ``pruned``; ``jt.agent`` catches it and starts the next trial."""
+
+
+class MissingExtraError(JupyterTrackError, ImportError):
+    """An optional package is not installed; the message names the extra that installs it."""
+
+
+@contextmanager
+def needs_extra(extra: str, package: str, feature: str) -> Iterator[None]:
+    """Turn an ImportError raised inside into a :class:`MissingExtraError` saying that ``feature`` needs
+    ``package`` and which extra of jupyter_track installs it.
+
+    Example::
+
+        with needs_extra("parquet", "pyarrow", "export --format parquet"):
+            import pyarrow.parquet
+        # MissingExtraError: export --format parquet needs pyarrow, which is not installed:
+        # pip install 'jupyter_track[parquet]'
+    """
+    try:
+        yield
+    except MissingExtraError:
+        raise
+    except ImportError as exc:
+        raise MissingExtraError(f"{feature} needs {package}, which is not installed: "
+                                f"pip install 'jupyter_track[{extra}]'") from exc
 
 
 class JupyterTrackWarning(UserWarning):

@@ -101,6 +101,27 @@ def test_add_objects_dicts_dataframes_and_media_objects(store_dir: Path) -> None
     assert media[0].removeprefix("media/") in open_store().referenced_blobs()
 
 
+def test_a_dataframe_without_pyarrow_is_refused_naming_the_extra_and_the_rest_is_kept() -> None:
+    out = run_python("""
+        import sys
+        sys.modules["pyarrow"] = None  # pyarrow not installed: a real import failure
+        import pandas as pd
+        import jupyter_track as jt
+        art = jt.Artifact("preds", type="predictions")
+        art.add({"classes": ["cat", "dog"]}, "labels")
+        try:
+            art.add(pd.DataFrame({"a": [1, 2]}), "frame")
+        except ImportError as exc:
+            print(type(exc).__name__, exc, sep=": ")
+        with jt.init(project="p") as run:
+            logged = run.log_artifact(art)
+        print([e.path for e in logged.files()], logged.get("labels"))
+    """).stdout.splitlines()
+    assert out[0] == ("MissingExtraError: add() of a DataFrame (stored as frame.parquet) needs pyarrow, which is not "
+                      "installed: pip install 'jupyter_track[parquet]'")
+    assert out[1] == "['labels.json'] {'classes': ['cat', 'dog']}"
+
+
 def test_log_model_and_module_level_functions_act_on_the_current_run(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # use_model downloads to ./artifacts/

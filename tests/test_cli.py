@@ -79,6 +79,21 @@ def test_export_writes_every_point(runs: list[jt.Run], tmp_path: Path, fmt: str)
     assert again.returncode == 2 and "--force" in again.stderr
 
 
+def test_parquet_export_without_pyarrow_names_the_extra_and_writes_nothing(runs: list[jt.Run], tmp_path: Path
+                                                                          ) -> None:
+    out = tmp_path / "h.parquet"
+    blocked = ("import sys; sys.modules['pyarrow'] = None  # pyarrow not installed: a real import failure\n"
+               "from jupyter_track.cli import main\n"
+               f"sys.exit(main(['export', {runs[0].path!r}, '--format', 'parquet', '--out', {str(out)!r}]))")
+    result = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, cwd=REPO,
+                            env=dict(os.environ), timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip() == ("jupyter-track: export --format parquet needs pyarrow, which is not installed: "
+                                     "pip install 'jupyter_track[parquet]'")
+    assert not out.exists()
+    assert cli("export", runs[0].path, "--format", "csv", "--out", str(tmp_path / "h.csv")).returncode == 0
+
+
 def test_rm_asks_unless_yes_and_gc_frees_unreferenced_blobs(runs: list[jt.Run], tmp_path: Path,
                                                               store_dir: Path) -> None:
     (tmp_path / "model.bin").write_bytes(os.urandom(5000))

@@ -15,6 +15,7 @@ import pytest
 import jupyter_track as jt
 from jupyter_track.store import open_store
 from jupyter_track.widgets.compare import CompareWidget, importance
+from tests.conftest import run_python
 
 
 def _run(project: str, config: dict[str, Any], losses: list[float], group: str | None = None,
@@ -89,16 +90,45 @@ def test_importance_ranks_the_parameter_the_metric_depends_on_first(store_dir: P
         _run("imp", {"lr": float(lr), "noise": noise}, [loss + 1, loss])
     widget = jt.compare(project="imp", metrics=["loss", "acc"])
     found = widget.importance["loss"]
-    assert found["note"] == ""
+    assert found["note"] == "" and found["method"] == "fanova"  # scikit-learn is installed for the tests
     rows = {r["param"]: r for r in found["rows"]}
     assert found["rows"][0]["param"] == "lr"
-    assert rows["lr"]["fanova"] > 0.8 > rows["noise"]["fanova"]
+    assert rows["lr"]["importance"] > 0.8 > rows["noise"]["importance"]
     assert abs(rows["lr"]["spearman"]) > 0.95 > abs(rows["noise"]["spearman"])
     assert abs(rows["lr"]["pearson"]) > abs(rows["noise"]["pearson"])
     # the view picks another metric: its importance is computed then, once
     assert set(widget.importance) == {"loss"}
     widget.importance_metric = "acc"
     assert widget.importance["acc"]["rows"][0]["param"] == "lr"
+
+
+def test_without_scikit_learn_importance_is_the_variance_each_key_explains_and_says_so() -> None:
+    # scikit-learn (the [importance] extra) made unimportable in a fresh interpreter: a real import failure
+    out = run_python("""
+        import json, math, sys
+        sys.modules["sklearn"] = None
+        import numpy as np
+        from jupyter_track.widgets.compare import importance
+        rng = np.random.default_rng(1)
+        lrs = np.logspace(-4, -1, 16)
+        table = {"lr": [float(x) for x in lrs], "noise": [float(x) for x in rng.uniform(0, 1, 16)],
+                 "opt": ["adam", "sgd"] * 8, "seed": [str(i) for i in range(16)],
+                 "loss ": [3 + math.log10(x) + (0.5 if i % 2 else 0.0) for i, x in enumerate(lrs)]}
+        columns = [{"name": "lr", "kind": "config", "type": "num"}, {"name": "noise", "kind": "config", "type": "num"},
+                   {"name": "opt", "kind": "config", "type": "str"}, {"name": "seed", "kind": "config", "type": "str"}]
+        print(json.dumps(importance(table, columns, "loss")))
+        print([m for m in sys.modules if m.startswith(("sklearn", "scipy")) and sys.modules[m] is not None])
+    """).stdout.splitlines()
+    found = json.loads(out[0])
+    assert out[1] == "[]"  # neither scikit-learn nor scipy was needed
+    assert found["method"] == "eta_squared"
+    assert "pip install 'jupyter_track[importance]'" in found["note"] and "ε²" in found["note"]
+    rows = {r["param"]: r for r in found["rows"]}
+    assert [r["param"] for r in found["rows"]][:2] == ["lr", "opt"]
+    assert rows["lr"]["importance"] > 0.6 and rows["opt"]["importance"] > 0.05  # loss = log10(lr) + 0.5 for sgd
+    assert rows["noise"]["importance"] < 0.05  # noise explains nothing beyond chance
+    assert rows["seed"]["importance"] is None  # one run per value: nothing left to estimate the noise from
+    assert abs(rows["lr"]["spearman"]) > 0.9  # the correlations need neither library
 
 
 def test_too_few_runs_give_a_note_instead_of_importance(store_dir: Path) -> None:

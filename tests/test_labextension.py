@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,3 +39,19 @@ def test_the_built_extension_declares_its_bundle_and_settings_schema() -> None:
     assert (built / package["jupyterlab"]["_build"]["load"]).is_file()
     schema = json.loads((built / "schemas" / "jupyter-track" / "plugin.json").read_text())
     assert {"pollInterval", "metricColumns", "pageSize"} <= set(schema["properties"])
+
+
+def test_the_bundle_asks_for_the_jupyterlab_4_0_ranges_its_package_json_declares() -> None:
+    # webpack's module federation checks each shared package's version against the range the bundle asks for;
+    # the builder takes JupyterLab's own packages' ranges from the JupyterLab it builds with (4.6) unless
+    # jupyterlab.sharedPackages says otherwise, so that and `dependencies` must agree for older labs to load it
+    package = json.loads((LABEXT / "package.json").read_text())
+    shared = package["jupyterlab"]["sharedPackages"]
+    assert {name: spec["requiredVersion"] for name, spec in shared.items()} == package["dependencies"]
+    assert all(r.startswith("^") and r.endswith(".0.0") for r in package["dependencies"].values())
+    built = REPO / "jupyter_track" / "labextension"
+    entry = (built / json.loads((built / "package.json").read_text())["jupyterlab"]["_build"]["load"]).read_text()
+    asked = {name: "^" + ".".join(parts.split(",")[1:]) if parts.startswith("1,") else parts
+             for name, parts in re.findall(r'load\w*\("default", "([^"]+)", \w+, \[([^\]]*)\]\)', entry)}
+    assert asked and asked == {name: r for name, r in package["dependencies"].items() if name in asked}, asked
+    assert "@jupyterlab/application" in asked

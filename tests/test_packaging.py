@@ -123,3 +123,23 @@ def test_jupyterlab_and_jupyter_server_list_both_extensions_enabled_and_ok() -> 
     server = _jupyter("server", "extension", "list")
     assert re.search(r"^\s*jupyter_track enabled\s*$", server, re.M), server
     assert re.search(r"^\s*jupyter_track \S+ OK\s*$", server, re.M), server
+
+
+def test_the_heavy_optional_packages_are_extras_and_torch_is_no_requirement() -> None:
+    # pyarrow (~170 MB), scikit-learn + scipy (~200 MB) and JupyterLab (~90 MB) are opt-in; torch is never asked
+    # for by the package metadata (a bare "torch" resolves to a CUDA build of several GB)
+    from importlib.metadata import requires
+
+    base, extras = set(), {}
+    for line in requires("jupyter_track") or []:
+        name = re.split(r"[\s<>=!~\[;(]", line, maxsplit=1)[0].lower()
+        found = re.search(r"extra\s*==\s*['\"]([\w-]+)['\"]", line)
+        if found:
+            extras.setdefault(found.group(1), set()).add(name)
+        else:
+            base.add(name)
+    assert not base & {"pyarrow", "scikit-learn", "scipy", "jupyterlab", "torch"}, base
+    assert {"jupyter-server", "optuna", "numpy"} <= {n.replace("_", "-") for n in base}
+    assert extras["parquet"] == {"pyarrow"} and extras["importance"] == {"scikit-learn"}
+    assert extras["lab"] == {"jupyterlab"}
+    assert not any("torch" in names for names in extras.values()), extras

@@ -38,7 +38,8 @@ def test_state_after_an_agent_run_has_best_trials_trial_column_and_importance() 
     assert view.scatter_axes == ["trial", "loss"]  # the scatter starts as the metric vs trial number
     found = view.importance["loss"]
     assert {r["param"] for r in found["rows"]} == {"lr", "width"}  # the trial number is not a parameter
-    assert all(r["fanova"] is not None for r in found["rows"]) and found["rows"][0]["param"] == "lr"
+    assert found["method"] == "fanova" and all(r["importance"] is not None for r in found["rows"])
+    assert found["rows"][0]["param"] == "lr"
     assert "best so far" in view.static_html() and "jt-compare-static" in view.static_html()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -10,7 +11,16 @@ from pathlib import Path
 import psutil
 import pytest
 
-from jupyter_track.capture.system import SystemMonitor, measure_overhead, nvml_init
+from jupyter_track.capture.system import (
+    Gpu,
+    SystemMonitor,
+    measure_overhead,
+    nvml_init,
+    nvml_visible_gpus,
+    text,
+    visible_gpus,
+)
+from tests.conftest import run_python
 
 CPU_KEYS = {"system/cpu.process_percent", "system/cpu.system_percent"}
 MEMORY_KEYS = {"system/memory.process_rss_mb", "system/memory.system_used_percent",
@@ -160,12 +170,41 @@ def test_gpu_keys_are_absent_without_an_nvidia_driver() -> None:
     assert not any(k.startswith("system/gpu.") for k in values)
 
 
+# A node of four GPUs as NVML lists them; the third is in MIG mode with two MIG devices.
+NODE = [Gpu(0, "GPU-0a1b2c3d-0000-1111-2222-333344445555"), Gpu(1, "GPU-0a1b9999-0000-1111-2222-333344445555"),
+        Gpu(2, "GPU-7f00aa00-0000-1111-2222-333344445555",
+            ("MIG-11111111-aaaa-bbbb-cccc-dddddddddddd", "MIG-22222222-aaaa-bbbb-cccc-dddddddddddd")),
+        Gpu(3, "GPU-e5e5e5e5-0000-1111-2222-333344445555")]
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (None, [(0, None), (1, None), (2, None), (3, None)]),  # unset: every GPU
+    ("", []),  # empty: none
+    ("3", [(3, None)]),  # one DDP rank's GPU: it is the process's device 0
+    ("2,1", [(2, None), (1, None)]),  # CUDA numbers them in the listed order
+    (" 1 , 3 ", [(1, None), (3, None)]),
+    ("0,2,-1,1", [(0, None), (2, None)]),  # an invalid entry ends the list (CUDA's documented example)
+    ("1,7,0", [(1, None)]),  # no GPU 7
+    ("1,1,0", [(1, None)]),  # a GPU listed twice
+    ("GPU-e5e5e5e5-0000-1111-2222-333344445555,0", [(3, None), (0, None)]),  # full UUIDs and indices mixed
+    ("GPU-7f00", [(2, None)]),  # a prefix that names one GPU
+    ("GPU-0a1b,3", []),  # a prefix of two GPUs names none
+    ("MIG-22222222", [(2, "MIG-22222222-aaaa-bbbb-cccc-dddddddddddd")]),  # a MIG device: its GPU
+    ("MIG-GPU-7f00aa00-0000-1111-2222-333344445555/1/0", [(2, "MIG-GPU-7f00aa00-0000-1111-2222-333344445555/1/0")]),
+    ("MIG-33333333", []),
+    ("gpu0,1", []),
+])
+def test_cuda_visible_devices_picks_and_numbers_the_gpus_as_cuda_does(value: str | None,
+                                                                      expected: list[tuple[int, str | None]]) -> None:
+    assert [(v.gpu.index, v.mig) for v in visible_gpus(NODE, value)] == expected
+
+
 def test_gpu_stats_are_real_when_an_nvidia_gpu_is_present() -> None:
     nvml = nvml_init()
     if nvml is None:
         pytest.skip("NVML cannot initialise here (no pynvml or no NVIDIA driver)")
     try:
-        count = nvml.nvmlDeviceGetCount()
+        count = len(nvml_visible_gpus(nvml))  # those CUDA_VISIBLE_DEVICES lets this process use
     finally:
         nvml.nvmlShutdown()
     if count == 0:
@@ -185,6 +224,37 @@ def test_gpu_stats_are_real_when_an_nvidia_gpu_is_present() -> None:
         assert 0 < values.get(prefix + "temperature_c", 40) < 120
         assert values.get(prefix + "power_w", 1) >= 0
     assert not any(k.startswith(f"system/gpu.{count}.") for k in values)
+
+
+def test_a_process_given_the_last_gpu_logs_it_as_gpu_0_and_records_which_it_is() -> None:
+    nvml = nvml_init()
+    if nvml is None:
+        pytest.skip("NVML cannot initialise here (no pynvml or no NVIDIA driver)")
+    try:
+        last = nvml.nvmlDeviceGetCount() - 1
+        uuid = text(nvml.nvmlDeviceGetUUID(nvml.nvmlDeviceGetHandleByIndex(last))) if last >= 0 else ""
+    finally:
+        nvml.nvmlShutdown()
+    if not uuid:
+        pytest.skip("NVML sees no GPU")
+    probe = """
+        import json
+        from jupyter_track.capture.environment import capture_environment
+        from jupyter_track.capture.system import SystemMonitor
+        monitor = SystemMonitor(lambda values, t: None)
+        keys = sorted({k.split(".")[1] for k in monitor.sample() if k.startswith("system/gpu.")})
+        monitor.stop()
+        meta = capture_environment(".", {"environment"}).meta
+        print(json.dumps({"keys": keys, "gpus": meta["gpus"], "env": meta.get("cuda_visible_devices")}))
+    """
+    for value, index in ((str(last), "0"), (uuid, "0"), ("", None)):
+        found = json.loads(run_python(probe, env={"CUDA_VISIBLE_DEVICES": value}).stdout)
+        assert found["env"] == value
+        if index is None:
+            assert found["keys"] == [] and found["gpus"] == []
+        else:
+            assert found["keys"] == [index]
+            assert [(g["index"], g["nvml_index"], g["uuid"]) for g in found["gpus"]] == [(0, last, uuid)]
 
 
 def test_measure_overhead_reports_the_monitor_threads_own_cpu_time() -> None:

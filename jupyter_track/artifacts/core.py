@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from ..errors import UsageError
+from ..errors import UsageError, needs_extra
 from ..types import RunInfo
 from ..values import Loggable, jsonable
 from .naming import check_alias, check_name, check_path
@@ -126,7 +126,8 @@ class Artifact:
                 self._put(f"media/{sha}", _Pending(data=blob), overwrite=True)
         elif type(obj).__module__.startswith("pandas") and hasattr(obj, "to_parquet"):
             buffer = io.BytesIO()
-            obj.to_parquet(buffer)
+            with needs_extra("parquet", "pyarrow", f"add() of a DataFrame (stored as {name}.parquet)"):
+                obj.to_parquet(buffer)  # pandas raises ImportError without a Parquet engine
             stored, data = f"{name}.parquet", buffer.getvalue()
         elif isinstance(obj, dict | list | tuple):
             stored, data = f"{name}.json", _json(obj, name)
@@ -262,7 +263,8 @@ class Artifact:
                 if candidate.endswith(".parquet"):
                     import pandas as pd
 
-                    return pd.read_parquet(io.BytesIO(data))
+                    with needs_extra("parquet", "pyarrow", f"get() of the DataFrame {candidate}"):
+                        return pd.read_parquet(io.BytesIO(data))
                 return json.loads(data) if candidate.endswith(".json") else data
         raise KeyError(f"{self.name} has no object {name!r}; its files: {', '.join(sorted(paths)[:20])}")
 

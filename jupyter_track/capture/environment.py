@@ -47,8 +47,9 @@ def capture_environment(cwd: str | os.PathLike[str], parts: Collection[str]) -> 
     """Capture the asked ``parts`` (a subset of ``{"git", "environment", "packages"}``) for code run in ``cwd``.
 
     Never raises: a failing probe is recorded under ``meta["errors"]``; unknown part names are ignored. ``meta``
-    holds keys only for the parts asked for: ``git``; ``python``, ``platform``, ``hardware``, ``gpus``,
-    ``gpu_driver``, ``cuda_driver_version``, ``frameworks``; ``packages``.
+    holds keys only for the parts asked for: ``git``; ``python``, ``platform``, ``hardware``, ``gpus`` (those
+    ``CUDA_VISIBLE_DEVICES`` lets the process use), ``gpu_driver``, ``cuda_driver_version``,
+    ``cuda_visible_devices`` (when set), ``frameworks``; ``packages``.
 
     Example::
 
@@ -240,22 +241,27 @@ def _cpu_model() -> str | None:
 
 
 def _gpu_info(errors: list[str]) -> dict[str, Any]:
-    from .system import nvml_init
+    """The GPUs this process may use (``CUDA_VISIBLE_DEVICES``): ``index`` as the process numbers them (its
+    ``system/gpu.<index>.*`` series), ``nvml_index`` and ``uuid`` saying which of the machine's GPUs it is."""
+    from .system import nvml_init, nvml_visible_gpus, text
 
     nvml = nvml_init()
     if nvml is None:
         return {"gpus": []}
     try:
         gpus = []
-        for i in range(nvml.nvmlDeviceGetCount()):
-            handle = nvml.nvmlDeviceGetHandleByIndex(i)
-            gpus.append({
+        for i, (visible, handle) in enumerate(nvml_visible_gpus(nvml)):
+            gpu = {
                 "index": i,
-                "name": _text(nvml.nvmlDeviceGetName(handle)),
+                "nvml_index": visible.gpu.index,
+                "uuid": visible.gpu.uuid,
+                "name": text(nvml.nvmlDeviceGetName(handle)),
                 "memory_total_mb": round(nvml.nvmlDeviceGetMemoryInfo(handle).total / 1024**2, 1),
-                "uuid": _text(nvml.nvmlDeviceGetUUID(handle)),
-            })
-        found: dict[str, Any] = {"gpus": gpus, "gpu_driver": _text(nvml.nvmlSystemGetDriverVersion())}
+            }
+            gpus.append(gpu if visible.mig is None else {**gpu, "mig": visible.mig})
+        found: dict[str, Any] = {"gpus": gpus, "gpu_driver": text(nvml.nvmlSystemGetDriverVersion())}
+        if "CUDA_VISIBLE_DEVICES" in os.environ:
+            found["cuda_visible_devices"] = os.environ["CUDA_VISIBLE_DEVICES"]
         try:
             version = int(nvml.nvmlSystemGetCudaDriverVersion())  # e.g. 12040 for CUDA 12.4
             found["cuda_driver_version"] = f"{version // 1000}.{version % 1000 // 10}"
@@ -264,10 +270,6 @@ def _gpu_info(errors: list[str]) -> dict[str, Any]:
         return found
     finally:
         nvml.nvmlShutdown()
-
-
-def _text(value: Any) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)  # old pynvml gives bytes
 
 
 def _frameworks(errors: list[str]) -> dict[str, Any]:

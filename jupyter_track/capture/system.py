@@ -6,6 +6,9 @@ Units: MiB for ``*_mb`` (1024**2 bytes, as ``nvidia-smi`` and ``free -m`` count)
 since the previous sample, or since :meth:`SystemMonitor.start` (or construction) for the first one, so every
 sample, the first included, carries all the keys. GPU keys are absent when there is no NVIDIA driver or no
 ``pynvml``; a GPU that does not support one query (power on some boards) just lacks that key.
+
+GPUs are those ``CUDA_VISIBLE_DEVICES`` lets this process use (:func:`visible_gpus`), numbered as the process sees
+them: ``system/gpu.0.*`` is its CUDA device 0, whichever GPU of the machine that is.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 log = logging.getLogger("jupyter_track")
@@ -52,6 +56,94 @@ def nvml_init() -> Any | None:
         _nvml_missing_logged = True
         log.debug("jupyter_track: no GPU statistics: %s", reason)
     return None
+
+
+@dataclass(frozen=True)
+class Gpu:
+    """A GPU as NVML lists it: ``index`` in NVML's (PCI bus) order, ``uuid`` as ``GPU-…``, and the UUIDs of its
+    MIG devices (``MIG-…``) when MIG mode is on."""
+
+    index: int
+    uuid: str
+    mig: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VisibleGpu:
+    """A GPU this process may use, and the MIG device on it that ``CUDA_VISIBLE_DEVICES`` named, if any."""
+
+    gpu: Gpu
+    mig: str | None = None
+
+
+def visible_gpus(gpus: Sequence[Gpu], cuda_visible_devices: str | None) -> list[VisibleGpu]:
+    """The ``gpus`` a process may use under ``CUDA_VISIBLE_DEVICES``, in the order CUDA numbers them (the first is
+    the process's device 0): unset, all of them; empty, none; else each comma-separated entry — an index, a GPU
+    UUID (``GPU-…``, or a prefix of it naming one GPU), or a MIG device (``MIG-…``, or the older
+    ``MIG-GPU-<uuid>/<gi>/<ci>``) — up to the first entry that names no GPU or one already listed, which ends the
+    list, as it does for CUDA. Indices are NVML's (PCI bus) order, which is CUDA's where ``CUDA_DEVICE_ORDER`` is
+    ``PCI_BUS_ID`` or the GPUs are of one model; UUIDs are exact.
+
+    Example::
+
+        gpus = [Gpu(0, "GPU-aa11"), Gpu(1, "GPU-bb22"), Gpu(2, "GPU-cc33")]
+        [v.gpu.index for v in visible_gpus(gpus, "2,GPU-aa")]  # [2, 0]: device 0 is the machine's GPU 2
+    """
+    if cuda_visible_devices is None:
+        return [VisibleGpu(g) for g in gpus]
+    found: list[VisibleGpu] = []
+    for entry in cuda_visible_devices.split(","):
+        visible = _named_gpu(gpus, entry.strip())
+        if visible is None or any(v.gpu.index == visible.gpu.index for v in found):
+            break
+        found.append(visible)
+    return found
+
+
+def _named_gpu(gpus: Sequence[Gpu], entry: str) -> VisibleGpu | None:
+    if entry.isascii() and entry.isdigit():
+        return next((VisibleGpu(g) for g in gpus if g.index == int(entry)), None)
+    if entry.startswith("MIG-GPU-"):  # MIG-GPU-<uuid of the GPU>/<GPU instance>/<compute instance>
+        parent = entry.removeprefix("MIG-").split("/")[0]
+        matches = [VisibleGpu(g, entry) for g in gpus if g.uuid == parent]
+    elif entry.startswith("MIG-"):
+        matches = [VisibleGpu(g, m) for g in gpus for m in g.mig if m.startswith(entry)]
+    elif entry.startswith("GPU-"):
+        matches = [VisibleGpu(g) for g in gpus if g.uuid.startswith(entry)]
+    else:
+        return None
+    return matches[0] if len(matches) == 1 else None
+
+
+def nvml_visible_gpus(nvml: Any) -> list[tuple[VisibleGpu, Any]]:
+    """The GPUs ``CUDA_VISIBLE_DEVICES`` lets this process use (:func:`visible_gpus`), each with its NVML handle
+    (a MIG device: its whole GPU's), in the process's numbering; ``nvml`` is initialised (:func:`nvml_init`)."""
+    wanted = os.environ.get("CUDA_VISIBLE_DEVICES")
+    handles = [nvml.nvmlDeviceGetHandleByIndex(i) for i in range(nvml.nvmlDeviceGetCount())]
+    gpus = [Gpu(i, text(nvml.nvmlDeviceGetUUID(h)), _mig_uuids(nvml, h) if wanted and "MIG-" in wanted else ())
+            for i, h in enumerate(handles)]
+    return [(v, handles[v.gpu.index]) for v in visible_gpus(gpus, wanted)]
+
+
+def _mig_uuids(nvml: Any, handle: Any) -> tuple[str, ...]:
+    try:
+        if nvml.nvmlDeviceGetMigMode(handle)[0] != nvml.NVML_DEVICE_MIG_ENABLE:
+            return ()
+        slots = nvml.nvmlDeviceGetMaxMigDeviceCount(handle)
+    except nvml.NVMLError:  # a GPU without MIG support
+        return ()
+    found = []
+    for slot in range(slots):
+        try:
+            found.append(text(nvml.nvmlDeviceGetUUID(nvml.nvmlDeviceGetMigDeviceHandleByIndex(handle, slot))))
+        except nvml.NVMLError:  # an empty slot
+            continue
+    return tuple(found)
+
+
+def text(value: Any) -> str:
+    """An NVML string: old pynvml releases give bytes."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 class SystemMonitor:
@@ -187,7 +279,7 @@ class SystemMonitor:
             self._gpu_failed.add("init")  # no driver: do not retry every sample
             return
         try:
-            self._gpus = [nvml.nvmlDeviceGetHandleByIndex(i) for i in range(nvml.nvmlDeviceGetCount())]
+            self._gpus = [handle for _, handle in nvml_visible_gpus(nvml)]  # system/gpu.<i>: the process's device i
         except nvml.NVMLError as e:
             log.debug("jupyter_track: NVML could not list the GPUs: %s", e)
             self._gpu_failed.add("init")

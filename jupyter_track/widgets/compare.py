@@ -53,7 +53,7 @@ class CompareWidget(anywidget.AnyWidget):
     rows: traitlets.List[list[Any]] = traitlets.List().tag(sync=True)  # one per run, in `columns` order
     total_runs = traitlets.Int(0).tag(sync=True)  # runs compared; `runs`/`rows` keep the first SAVED_RUNS
     bands = traitlets.Dict().tag(sync=True)  # metric -> [{group, color, steps, mean, lo, hi}]
-    importance = traitlets.Dict().tag(sync=True)  # metric -> {rows: [...], note}
+    importance = traitlets.Dict().tag(sync=True)  # metric -> {rows: [...], method, note}: see importance()
     importance_metric = traitlets.Unicode("").tag(sync=True)
     scatter_axes: traitlets.List[str] = traitlets.List().tag(sync=True)  # the scatter's first x, y columns
 
@@ -302,18 +302,27 @@ def _rounded(a: Any) -> list[float | None]:
 # -- parameter importance -------------------------------------------------------------------------------------
 def importance(table: Mapping[str, Sequence[Any]], columns: Sequence[Mapping[str, Any]], metric: str
                ) -> dict[str, Any]:
-    """Correlation (Pearson, Spearman) of ``metric`` with each numeric config column, and Optuna's fANOVA
-    importance over the config columns; a note instead when too few runs make it meaningless."""
+    """Correlation (Pearson, Spearman) of ``metric`` with each numeric config column, and an importance of every
+    config column: Optuna's fANOVA where scikit-learn is installed (the ``[importance]`` extra), else each
+    column's share of the metric's variance on its own (ε², numpy only). ``method`` says which, ``note`` why
+    when it is not fANOVA, or why there is none (too few runs).
+
+    Example::
+
+        importance({"lr": lrs, "loss ": losses}, [{"name": "lr", "kind": "config", "type": "num"}], "loss")
+        # {"rows": [{"param": "lr", "importance": 0.93, "pearson": -0.97, "spearman": -0.98}],
+        #  "method": "fanova", "note": ""}
+    """
     target = np.array([np.nan if v is None else v for v in table.get(metric + " ", [])], dtype=np.float64)
     params = [c for c in columns if c["kind"] == "config"]
     ok = np.isfinite(target)
     if ok.sum() < MIN_RUNS_FOR_IMPORTANCE or not params:
-        return {"rows": [], "note": f"Importance is not meaningful with fewer than {MIN_RUNS_FOR_IMPORTANCE} runs "
-                                    f"that logged {metric} and differ in config ({int(ok.sum())} here)."}
+        return {"rows": [], "method": "", "note": f"Importance is not meaningful with fewer than "
+                f"{MIN_RUNS_FOR_IMPORTANCE} runs that logged {metric} and differ in config ({int(ok.sum())} here)."}
     rows: dict[str, dict[str, Any]] = {}
     for c in params:
         name = c["name"]
-        entry: dict[str, Any] = {"param": name, "pearson": None, "spearman": None, "fanova": None}
+        entry: dict[str, Any] = {"param": name, "importance": None, "pearson": None, "spearman": None}
         if c["type"] == "num":
             x = np.array([np.nan if v is None else v for v in table[name]], dtype=np.float64)
             both = ok & np.isfinite(x)
@@ -321,15 +330,52 @@ def importance(table: Mapping[str, Sequence[Any]], columns: Sequence[Mapping[str
                 entry["pearson"] = _corr(x[both], target[both])
                 entry["spearman"] = _corr(_rank(x[both]), _rank(target[both]))
         rows[name] = entry
-    note = ""
+    method, note, found = "fanova", "", {}
     try:
-        for name, value in _fanova(table, params, target, ok).items():
-            rows[name]["fanova"] = value
+        found = _fanova(table, params, target, ok)
+    except ImportError:  # scikit-learn is an extra: say so, and show what numpy alone can honestly give
+        method, found = "eta_squared", _eta_squared(table, params, target, ok)
+        note = ("fANOVA needs scikit-learn, which is not installed here: pip install 'jupyter_track[importance]'. "
+                "Shown instead: the share of the metric's variance each key explains on its own (ε², one-way "
+                "ANOVA); interactions between keys are not counted.")
     except (ValueError, RuntimeError, ZeroDivisionError) as exc:
         note = f"fANOVA importance is not available here: {exc}"
-    ordered = sorted(rows.values(), key=lambda e: -(e["fanova"] if e["fanova"] is not None
+    for name, value in found.items():
+        rows[name]["importance"] = value
+    ordered = sorted(rows.values(), key=lambda e: -(e["importance"] if e["importance"] is not None
                                                     else abs(e["spearman"] or 0.0)))
-    return {"rows": ordered, "note": note}
+    return {"rows": ordered, "method": method, "note": note}
+
+
+def _eta_squared(table: Mapping[str, Sequence[Any]], params: Sequence[Mapping[str, Any]], target: Any, ok: Any
+                 ) -> dict[str, float]:
+    """ε² of the metric on each key alone: (between-group sum of squares − (groups − 1) × within-group mean
+    square) / total sum of squares, clipped at 0 — the bias-corrected η², so a key with a value per run does not
+    explain everything by chance. Numeric keys with more distinct values than ``n // 4`` are cut into that many
+    quantile bins (at least 2, at most 10). A key whose groups leave no within-group freedom is left out."""
+    found: dict[str, float] = {}
+    for c in params:
+        values = table[c["name"]]
+        present = ok & np.array([v is not None for v in values])
+        y = target[present]
+        kept = [v for v, good in zip(values, present, strict=True) if good]
+        labels: Any = [str(v) for v in kept]
+        if c["type"] == "num":
+            labels = np.array(kept, dtype=np.float64)
+            bins = max(2, min(10, len(labels) // 4))
+            if len(np.unique(labels)) > bins:
+                labels = np.searchsorted(np.quantile(labels, np.linspace(0, 1, bins + 1))[1:-1], labels, "right")
+        _, groups = np.unique(labels, return_inverse=True)
+        k, n = int(groups.max(initial=-1)) + 1, len(y)
+        total = float(((y - y.mean()) ** 2).sum()) if n else 0.0
+        if n - k < 1 or total <= 0:
+            continue
+        counts = np.bincount(groups, minlength=k)
+        means = np.bincount(groups, weights=y, minlength=k) / counts
+        between = float((counts * (means - y.mean()) ** 2).sum())
+        within = total - between
+        found[c["name"]] = round(max(0.0, (between - (k - 1) * within / (n - k)) / total), 4)
+    return found
 
 
 def _corr(a: Any, b: Any) -> float:
@@ -348,11 +394,14 @@ def _rank(a: Any) -> Any:
 
 def _fanova(table: Mapping[str, Sequence[Any]], params: Sequence[Mapping[str, Any]], target: Any, ok: Any
             ) -> dict[str, float]:
-    """Optuna's fANOVA on an in-memory study made of the runs (each run a finished trial)."""
+    """Optuna's fANOVA on an in-memory study made of the runs (each run a finished trial); ImportError without
+    scikit-learn."""
     import optuna
     from optuna.distributions import CategoricalDistribution, FloatDistribution
     from optuna.importance import FanovaImportanceEvaluator, get_param_importances
     from optuna.trial import create_trial
+
+    evaluator = FanovaImportanceEvaluator(n_trees=32, max_depth=8, seed=0)  # raises ImportError first
 
     dists: dict[str, Any] = {}
     for c in params:
@@ -379,7 +428,7 @@ def _fanova(table: Mapping[str, Sequence[Any]], params: Sequence[Mapping[str, An
         study.add_trial(create_trial(params=trial_params, distributions=dists, value=float(target[n])))
     if len(study.trials) < MIN_RUNS_FOR_IMPORTANCE:
         raise ValueError(f"only {len(study.trials)} runs have every varying config key")
-    found = get_param_importances(study, evaluator=FanovaImportanceEvaluator(n_trees=32, max_depth=8, seed=0))
+    found = get_param_importances(study, evaluator=evaluator)
     return {k: round(float(v), 4) for k, v in found.items()}
 
 

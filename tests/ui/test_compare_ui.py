@@ -90,3 +90,15 @@ def test_brush_highlights_runs_legend_hides_and_header_sorts(lab: Lab, page: Any
     assert page.locator(f"{PANEL} .jt-compare-static").count() == 1
     assert not page.locator(f"{PANEL} .jt-compare-static").is_visible()
     page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
+
+
+def test_without_scikit_learn_the_importance_table_names_its_figure_and_says_why(lab: Lab, page: Any) -> None:
+    blocked = 'import sys\nsys.modules["sklearn"] = None  # the [importance] extra is not installed\n'
+    write_notebook(lab.root / "no_sklearn.ipynb", blocked + CELL.replace("ui-cmp", "ui-cmp-eta"))
+    lab.open(page, "no_sklearn.ipynb")
+    run_cell(page)
+    page.wait_for_selector(f"{PANEL} .jt-cmp-imp tr:nth-child(2)", timeout=60_000)
+    heads = page.eval_on_selector_all(f"{PANEL} .jt-cmp-imp th", "ths => ths.map(t => t.textContent)")
+    assert heads == ["parameter", "ε² (variance explained alone)", "Spearman", "Pearson"], heads
+    note = page.inner_text(f"{PANEL} .jt-cmp-importance .jt-cmp-note")
+    assert "fANOVA needs scikit-learn" in note and "pip install 'jupyter_track[importance]'" in note, note

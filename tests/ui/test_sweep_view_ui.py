@@ -39,6 +39,8 @@ def test_agent_shows_the_sweep_view_with_best_and_brushing(lab: Lab, page: Any, 
     assert page.locator(f"{PANEL} .jt-cmp-line").count() == 12
     assert page.eval_on_selector(f"{PANEL} .jt-cmp-scatter select", "s => s.selectedOptions[0].text") == "trial"
     assert page.locator(f"{PANEL} .jt-cmp-line[data-selected='true']").count() == 0
+    heads = page.eval_on_selector_all(f"{PANEL} .jt-cmp-imp th", "ths => ths.map(t => t.textContent)")
+    assert heads == ["parameter", "fANOVA importance", "Spearman", "Pearson"], heads  # scikit-learn is installed
 
     # brush the top of the lr axis (column 1, after the trial number): the three lr=0.4 runs
     names = page.eval_on_selector_all(f"{PANEL} .jt-cmp-table thead th", "ths => ths.map(t => t.textContent)")

@@ -284,13 +284,15 @@ function view(model, host, data) {
     if (!found) { impBody.replaceChildren(el("p", "jt-cmp-note", "computing…")); return; }
     const t = el("table", "jt-cmp-imp");
     const h = el("tr");
-    ["parameter", "fANOVA importance", "Spearman", "Pearson"].forEach((x) => h.append(el("th", "", x)));
+    // which figure the importance column holds: fANOVA, or ε² where scikit-learn is not installed (see the note)
+    const method = { fanova: "fANOVA importance", eta_squared: "ε² (variance explained alone)" }[found.method] || "importance";
+    ["parameter", method, "Spearman", "Pearson"].forEach((x) => h.append(el("th", "", x)));
     t.append(h);
     for (const row of found.rows) {
       const tr = el("tr");
       const bar = el("span", "jt-cmp-bar");
-      bar.style.width = `${Math.round(100 * (row.fanova ?? 0))}px`;
-      const f = el("td", "", fmt(row.fanova));
+      bar.style.width = `${Math.round(100 * (row.importance ?? 0))}px`;
+      const f = el("td", "", fmt(row.importance));
       f.prepend(bar);
       tr.append(el("td", "", row.param), f, el("td", "", fmt(row.spearman)), el("td", "", fmt(row.pearson)));
       t.append(tr);
