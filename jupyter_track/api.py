@@ -11,11 +11,12 @@ Example::
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast, overload
 
+from . import frontend
 from .errors import RunNotFoundError, UsageError
 from .types import SYSTEM_PREFIX as SYSTEM_PREFIX  # re-exported: readers (widgets, server) take it from here
 from .types import RunInfo, Series
@@ -250,9 +251,12 @@ class RunList(Sequence[StoredRun]):
         """These runs in the compare widget: ``jt.runs("fashion").compare(group_by="config.lr")``
         (the same as ``jt.compare(runs=this_list, ...)``). Runs with an ``init(group=...)`` are drawn per group
         (mean and min–max band) unless ``group_by`` says otherwise (``""``: every run on its own)."""
-        if compare_hook is None:
-            raise RuntimeError("the compare widget is not available: import jupyter_track (its entry point)")
-        return compare_hook(self, metrics=metrics, group_by=group_by)
+        return frontend.view("compare")(self, metrics=metrics, group_by=group_by)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """In a notebook, a run list is shown as the table widget: sortable, filterable, one row per run."""
+        bundle: dict[str, Any] = frontend.view("runs_table")(self)
+        return bundle
 
     def groups(self) -> dict[str, RunGroup]:
         """These runs by their ``init(group=...)``, as :class:`RunGroup` objects (runs without a group are left
@@ -397,10 +401,6 @@ def _aggregate(steps: Any, values: Any) -> pd.DataFrame:
     return cast("pd.DataFrame", pd.DataFrame({
         "mean": mean, "min": np.minimum.reduceat(v, start), "max": np.maximum.reduceat(v, start), "std": std,
         "count": count}, index=pd.Index(uniq, dtype="int64")))
-
-
-# The compare widget sits above the read API (it reads through it): the package entry point installs it here.
-compare_hook: Callable[..., Any] | None = None
 
 
 class Api:

@@ -132,7 +132,7 @@ class SQLStore(Store):
         if self.dialect == "postgresql" and blob_root is None:
             from .blobs_db import DatabaseBlobStore
 
-            self.blobs = DatabaseBlobStore(self.engine, settings.BLOB_DIR.text())
+            self.blobs = DatabaseBlobStore(self.engine, settings.BLOB_DIR.raw())
         else:
             self.blobs = BlobStore(blob_root if blob_root is not None else blob_root_for(url))
         try:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import math
 import os
+from collections.abc import Callable
 from typing import Any
 
 import traitlets
@@ -89,3 +90,11 @@ def sweep_view(sweep_id: str, store: str | None = None, dir: str | os.PathLike[s
     view = SweepView(str(sweep_id).strip("/").split("/")[-1], Api(store=store, dir=dir))
     view.refresh()
     return view
+
+
+def show_for_agent(sweep_id: str, store: str) -> Callable[[], None]:
+    """``jt.agent`` in a notebook: show the sweep view in the cell now; returns its ``refresh``, which the agent
+    calls after each trial."""
+    view = sweep_view(sweep_id, store=store)
+    view._ipython_display_()  # the widget and its static fallback, as when it ends a cell
+    return view.refresh
