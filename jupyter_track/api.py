@@ -53,6 +53,11 @@ class StoredRun:
     info = property(lambda self: self._info)
 
     @property
+    def store(self) -> Store:
+        """The store this run was read from (as ``Api().store``): its series, objects and blobs are read there."""
+        return self._store
+
+    @property
     def meta(self) -> dict[str, Any]:
         """Capture facts: notebook, git, environment, packages, seed, …"""
         return dict(self._full().meta)
@@ -321,7 +326,7 @@ class RunGroup:
 
     def keys(self) -> list[str]:
         """The scalar keys any run of the group logged (not the ``system/`` stream)."""
-        found = {k for r in self.runs for k in r._store.series_keys(r.id)}
+        found = {k for r in self.runs for k in r.store.series_keys(r.id)}
         return sorted(k for k in found if not k.startswith(SYSTEM_PREFIX))
 
     def history(self, keys: Sequence[str] | None = None, samples: int | None = None) -> pd.DataFrame:
@@ -335,7 +340,7 @@ class RunGroup:
         import pandas as pd
 
         wanted = list(keys) if keys is not None else self.keys()
-        found = (self.runs[0]._store.read_series_many([r.id for r in self.runs], wanted, times=False)
+        found = (self.runs[0].store.read_series_many([r.id for r in self.runs], wanted, times=False)
                  if len(self.runs) else {})
         parts = []
         for key in wanted:

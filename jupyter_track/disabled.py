@@ -30,8 +30,8 @@ class DisabledRun:
     disabled = True
 
     def __init__(self, config: Any = None, project: str | None = None, name: str | None = None,
-                 on_finished: Callable[[DisabledRun], None] | None = None) -> None:
-        self._on_finished = on_finished  # the session's: it forgets the run as its current one
+                 notify_finished: Callable[[DisabledRun], None] | None = None) -> None:
+        self._notify_finished = notify_finished  # the session's: it forgets the run as its current one
         self.config = Config(config)
         self.summary = Summary({}, lambda key, value: None)
         self.project = project or "disabled"
@@ -58,8 +58,8 @@ class DisabledRun:
         pass
 
     def finish(self, exit_code: int | None = None, quiet: bool | None = None, **kwargs: Any) -> None:
-        if self._on_finished is not None:
-            self._on_finished(self)
+        if self._notify_finished is not None:
+            self._notify_finished(self)
 
     def __enter__(self) -> DisabledRun:
         return self

@@ -61,7 +61,7 @@ class Run:
         last: dict[str, Any] | None = None,
         user_summary: dict[str, Any] | None = None,
         system_index: int = 0,
-        on_finished: Callable[[Run], None] | None = None,
+        notify_finished: Callable[[Run], None] | None = None,
     ) -> None:
         self.store_url = store_url
         self._blobs = blobs
@@ -84,7 +84,7 @@ class Run:
         self._system_index = system_index  # system samples so far (a resumed run's stream goes on from there)
         self._logged_at: int | None = None
         self._capture: Capture | None = None
-        self._on_finished = on_finished  # the session's: it forgets the run as its current one
+        self._notify_finished = notify_finished  # the session's: finish() tells it first, so it forgets the run
         self._finish_callbacks: list[Callable[[str, dict[str, Any], float], None]] = []
         self._log_hook: Callable[[dict[str, Any]], None] | None = None
         self.config = Config(config, on_change=self._config_changed)
@@ -390,8 +390,8 @@ class Run:
         now = _now()
         fields = {"state": self._state, "finished_at": now, "updated_at": now, "heartbeat_at": now,
                   "exit_code": int(exit_code or 0)}
-        if self._on_finished is not None:
-            self._on_finished(self)
+        if self._notify_finished is not None:
+            self._notify_finished(self)
         dropped = self._writer.close_run(self.id, fields)
         for callback in self._finish_callbacks:  # e.g. the live panel's final state
             callback(self._state, self.summary.as_dict(), now)
@@ -399,7 +399,7 @@ class Run:
             raise StoreError(f"run {self.name} ({self.path}) has ended, but {dropped}")
         if not quiet:
             say(f"{self._state} run {self.name} ({self.path}), {len(self._last)} metrics; "
-                        f"read it back with jt.run({self.path!r})")
+                f"read it back with jt.run({self.path!r})")
 
     def __enter__(self) -> Run:
         return self

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 def create_run(store: Store | None, url: str, writer: Writer, project: str | None, entity: str | None,
                config: dict[str, Any], name: str | None, notes: str | None, tags: Sequence[str] | None,
                group: str | None, job_type: str | None, run_id: str | None, sweep_id: str | None = None,
-               on_finished: Callable[[Run], None] | None = None) -> Run:
+               notify_finished: Callable[[Run], None] | None = None) -> Run:
     """A new run in the store at ``url`` (``store``: already opened, or None), logging through ``writer``."""
     from .live_run import Run
     from .names import new_run_id, new_run_name
@@ -63,11 +63,11 @@ def create_run(store: Store | None, url: str, writer: Writer, project: str | Non
              else DeferredBlobStore(lambda: open_store(url).blobs))
     return Run(store_url=url, blobs=blobs, writer=writer, buffer=buffer, id=run_id,
                name=fields["name"], project=project, entity=entity, config=config, tags=tag_list, notes=notes,
-               group=group, job_type=job_type, created_at=now, on_finished=on_finished)
+               group=group, job_type=job_type, created_at=now, notify_finished=notify_finished)
 
 
 def resume_run(store: Store, url: str, writer: Writer, info: RunInfo, config: dict[str, Any], name: str | None,
-               notes: str | None, tags: Sequence[str] | None, on_finished: Callable[[Run], None] | None = None
+               notes: str | None, tags: Sequence[str] | None, notify_finished: Callable[[Run], None] | None = None
                ) -> Run:
     """The stored run ``info`` running again in this process (a run another process is logging is refused:
     :class:`~jupyter_track.errors.RunIsRunningError`)."""
@@ -92,7 +92,7 @@ def resume_run(store: Store, url: str, writer: Writer, info: RunInfo, config: di
     run = Run(store_url=url, blobs=store.blobs, writer=writer, buffer=buffer, id=info.id, name=run_name,
               project=info.project, entity=info.entity, config=info.config, tags=list(tags or info.tags),
               notes=run_notes, group=info.group, job_type=info.job_type, created_at=info.created_at, step=step,
-              last=last, user_summary=user, system_index=system_index, on_finished=on_finished)
+              last=last, user_summary=user, system_index=system_index, notify_finished=notify_finished)
     if not claimed:  # the store takes no writes now: the writer writes them once it does
         buffer.op("update", fields)
     if tags is not None:

@@ -110,13 +110,13 @@ class Session:
         with self._lock:
             return list(self._active) + [r for r in self._finished if r not in self._active]
 
-    def _run_finished(self, run: Run) -> None:  # each Run's on_finished callback
+    def _run_finished(self, run: Run) -> None:  # each Run's notify_finished callback
         with self._lock:
             if run in self._active:
                 self._active.remove(run)
                 self._finished.append(run)
 
-    def _disabled_finished(self, run: DisabledRun) -> None:  # the disabled run's on_finished callback
+    def _disabled_finished(self, run: DisabledRun) -> None:  # the disabled run's notify_finished callback
         with self._lock:
             if self._disabled is run:
                 self._disabled = None
@@ -184,7 +184,8 @@ class Session:
 
         parts = parts_from(capture)
         if mode == "disabled":
-            disabled = DisabledRun(config=merged, project=project, name=name, on_finished=self._disabled_finished)
+            disabled = DisabledRun(config=merged, project=project, name=name,
+                                   notify_finished=self._disabled_finished)
             with self._lock:
                 self._disabled = disabled
             return disabled
@@ -213,13 +214,13 @@ class Session:
                     f"a run with id {id!r} already exists in project {existing.project!r}; pass resume='allow' to "
                     "continue it, or leave id out to start a new run")
             run = resume_run(opened, url, writer_for(url), existing, merged, name, notes, tags,
-                             on_finished=self._run_finished)
+                             notify_finished=self._run_finished)
         else:
             if resume_mode == "must":
                 raise RunNotFoundError(f"init(resume='must'): no run with id {id!r} in {_where(url)}")
             run = create_run(opened, url, writer_for(url), project, entity, merged, name, notes, tags, group,
                              job_type, id, sweep_id=trial.sweep_id if trial is not None else None,
-                             on_finished=self._run_finished)
+                             notify_finished=self._run_finished)
         with self._lock:
             self._active.append(run)
             self.pending_config.clear()  # consumed by this run

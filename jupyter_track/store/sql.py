@@ -482,7 +482,7 @@ class SQLStore(Store):
             .where(runs.c.id == run_id).with_for_update(of=runs)).first()
         if found is None:
             return False
-        info = RunInfo(id=run_id, **found._mapping)
+        info = RunInfo(id=run_id, **found._mapping)  # noqa: SLF001 - SQLAlchemy's documented Row API
         if liveness.is_live(info):
             raise RunIsRunningError(f"{liveness.running_message(info)}; {consequence}")
         return True

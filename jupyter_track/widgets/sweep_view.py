@@ -25,7 +25,7 @@ import traitlets
 
 from ..api import Api, StoredRun
 from ..errors import UsageError
-from .compare import CompareWidget, _common_metrics, fill
+from .compare import CompareWidget, common_metrics
 from .static_view import fmt
 
 TRIAL = "trial"  # the trial-number column (trial order: 1 for the sweep's first run)
@@ -54,8 +54,8 @@ class SweepView(CompareWidget):
             raise UsageError(f"no sweep {self.sweep_id!r} in this store")
         runs = list(self._api.runs(filters={"sweep": record.id}, order="created_at"))
         metric = record.metric
-        keys = ([metric] if metric else []) + [k for k in _common_metrics(runs) if k != metric]
-        fill(self, runs, keys, lead=[({"name": TRIAL, "kind": "trial", "type": "num"},
+        keys = ([metric] if metric else []) + [k for k in common_metrics(runs) if k != metric]
+        self.fill(runs, keys, lead=[({"name": TRIAL, "kind": "trial", "type": "num"},
                                       list(range(1, len(runs) + 1)))], importance_metric=metric)
         best = _best(runs, metric, record.goal)
         pruned = sum(r.state == "pruned" for r in runs)
