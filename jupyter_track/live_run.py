@@ -214,6 +214,11 @@ class Run:
         return self._state
 
     @property
+    def meta(self) -> dict[str, Any]:
+        """Capture facts recorded so far (notebook, git, environment, packages, seed, …), as ``StoredRun.meta``."""
+        return dict(self._meta)
+
+    @property
     def path(self) -> str:
         """``project/id``, accepted by :func:`jupyter_track.run` to read this run back."""
         return f"{self.project}/{self.id}"
