@@ -65,7 +65,7 @@ class CellRecorder:
         try:
             for _session, count, source in self.shell.history_manager.get_range(session=0, start=1, raw=True):
                 cells.setdefault(count, ExecutedCell(count=count, code=source))
-        except Exception:
+        except Exception:  # a shell without a history database still has what the hooks saw
             if not self._history_failed:
                 self._history_failed = True
                 log.debug("jupyter_track: IPython's history could not be read; the executed-code snapshot has "
