@@ -16,7 +16,7 @@ import sys
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from . import api, session
+from . import session
 from .errors import (
     JupyterTrackError,
     JupyterTrackWarning,
@@ -94,8 +94,6 @@ __all__ = [
 
 def save(glob_str: str, base_path: str | None = None, policy: str = "now") -> list[str]:
     """Store files with the current run (see :meth:`Run.save`)."""
-    from . import session
-
     current = session.current()
     if current is None:
         raise UsageError("call jt.init() before jt.save()")
@@ -189,57 +187,4 @@ class _Module(ModuleType):
         super().__setattr__(name, value)
 
 
-def _show_panel(run: Any) -> Any:
-    from .widgets.run_panel import show
-
-    return show(run)
-
-
-def _table_bundle(table: Any) -> dict[str, Any]:
-    from .widgets.table_view import mimebundle
-
-    return mimebundle(table)
-
-
-def _runs_bundle(runs: Any) -> dict[str, Any]:
-    from .widgets.table_view import runs_mimebundle
-
-    return runs_mimebundle(runs)
-
-
-def _register_display() -> None:
-    """In IPython, a ``jt.Table`` and a ``jt.runs(...)`` list display as the table widget (registered by
-    name: nothing loads until one is shown)."""
-    if "IPython" not in sys.modules:
-        return  # no shell to register with (and `import jupyter_track` need not load the capture package)
-    from .capture.cells import running_shell
-
-    shell = running_shell()
-    formatter = getattr(getattr(shell, "display_formatter", None), "mimebundle_formatter", None)
-    if formatter is not None:
-        formatter.for_type_by_name("jupyter_track.media.table", "Table", _table_bundle)
-        formatter.for_type_by_name("jupyter_track.api", "RunList", _runs_bundle)
-
-
-def _compare(*args: Any, **kwargs: Any) -> Any:
-    from .widgets.compare import compare
-
-    return compare(*args, **kwargs)
-
-
-def _sweep_view_hook(sweep_id: str, url: str, display: bool | None) -> Any:
-    """``jt.agent`` in a notebook: show the sweep view; its ``refresh`` runs after each trial."""
-    if not session._wants_display(display):
-        return None
-    from .widgets.sweep_view import sweep_view
-
-    view = sweep_view(sweep_id, store=url)
-    view._ipython_display_()  # the widget and its static fallback, as when it ends a cell
-    return view.refresh
-
-
-session.display_hook = _show_panel
-api.compare_hook = _compare
-session.sweep_view_hook = _sweep_view_hook
-_register_display()
 sys.modules[__name__].__class__ = _Module

@@ -11,11 +11,12 @@ Example::
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast, overload
 
+from . import frontend
 from .errors import RunNotFoundError, UsageError
 from .types import SYSTEM_PREFIX as SYSTEM_PREFIX  # re-exported: readers (widgets, server) take it from here
 from .types import RunInfo, Series
@@ -50,6 +51,11 @@ class StoredRun:
     duration = property(lambda self: self._info.duration)
     path = property(lambda self: self._info.path)
     info = property(lambda self: self._info)
+
+    @property
+    def store(self) -> Store:
+        """The store this run was read from (as ``Api().store``): its series, objects and blobs are read there."""
+        return self._store
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -250,9 +256,12 @@ class RunList(Sequence[StoredRun]):
         """These runs in the compare widget: ``jt.runs("fashion").compare(group_by="config.lr")``
         (the same as ``jt.compare(runs=this_list, ...)``). Runs with an ``init(group=...)`` are drawn per group
         (mean and min–max band) unless ``group_by`` says otherwise (``""``: every run on its own)."""
-        if compare_hook is None:
-            raise RuntimeError("the compare widget is not available: import jupyter_track (its entry point)")
-        return compare_hook(self, metrics=metrics, group_by=group_by)
+        return frontend.view("compare")(self, metrics=metrics, group_by=group_by)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """In a notebook, a run list is shown as the table widget: sortable, filterable, one row per run."""
+        bundle: dict[str, Any] = frontend.view("runs_table")(self)
+        return bundle
 
     def groups(self) -> dict[str, RunGroup]:
         """These runs by their ``init(group=...)``, as :class:`RunGroup` objects (runs without a group are left
@@ -317,7 +326,7 @@ class RunGroup:
 
     def keys(self) -> list[str]:
         """The scalar keys any run of the group logged (not the ``system/`` stream)."""
-        found = {k for r in self.runs for k in r._store.series_keys(r.id)}
+        found = {k for r in self.runs for k in r.store.series_keys(r.id)}
         return sorted(k for k in found if not k.startswith(SYSTEM_PREFIX))
 
     def history(self, keys: Sequence[str] | None = None, samples: int | None = None) -> pd.DataFrame:
@@ -331,7 +340,7 @@ class RunGroup:
         import pandas as pd
 
         wanted = list(keys) if keys is not None else self.keys()
-        found = (self.runs[0]._store.read_series_many([r.id for r in self.runs], wanted, times=False)
+        found = (self.runs[0].store.read_series_many([r.id for r in self.runs], wanted, times=False)
                  if len(self.runs) else {})
         parts = []
         for key in wanted:
@@ -397,10 +406,6 @@ def _aggregate(steps: Any, values: Any) -> pd.DataFrame:
     return cast("pd.DataFrame", pd.DataFrame({
         "mean": mean, "min": np.minimum.reduceat(v, start), "max": np.maximum.reduceat(v, start), "std": std,
         "count": count}, index=pd.Index(uniq, dtype="int64")))
-
-
-# The compare widget sits above the read API (it reads through it): the package entry point installs it here.
-compare_hook: Callable[..., Any] | None = None
 
 
 class Api:

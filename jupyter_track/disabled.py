@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -29,7 +29,9 @@ class DisabledRun:
     state = "running"
     disabled = True
 
-    def __init__(self, config: Any = None, project: str | None = None, name: str | None = None) -> None:
+    def __init__(self, config: Any = None, project: str | None = None, name: str | None = None,
+                 notify_finished: Callable[[DisabledRun], None] | None = None) -> None:
+        self._notify_finished = notify_finished  # the session's: it forgets the run as its current one
         self.config = Config(config)
         self.summary = Summary({}, lambda key, value: None)
         self.project = project or "disabled"
@@ -56,10 +58,8 @@ class DisabledRun:
         pass
 
     def finish(self, exit_code: int | None = None, quiet: bool | None = None, **kwargs: Any) -> None:
-        from . import session
-
-        if session.current() is self:
-            session._disabled_current = None
+        if self._notify_finished is not None:
+            self._notify_finished(self)
 
     def __enter__(self) -> DisabledRun:
         return self

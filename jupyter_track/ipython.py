@@ -101,7 +101,7 @@ def _status() -> None:
         from .store.urls import redact  # not store.sql: %jt status need not load SQLAlchemy
 
         lines.append(f"store    {redact(url)}")
-    notebook = getattr(current, "_meta", {}).get("notebook", {})
+    notebook = getattr(current, "meta", {}).get("notebook", {})
     if notebook:
         lines.append(f"notebook {notebook.get('path') or '(not found)'} (found by {notebook.get('method')})")
     print("\n".join(lines))

@@ -11,8 +11,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from . import settings
+from . import frontend, settings
 from .errors import JupyterTrackWarning, StoreError, UsageError
+from .messages import say
 from .run_config import Config
 from .run_summary import _RESET, Summary
 from .types import RunState
@@ -20,6 +21,7 @@ from .values import FAST_TYPES, FLOAT_INT_MAX, STEP_MAX, normalize
 
 if TYPE_CHECKING:
     from .artifacts import Artifact
+    from .capture import Capture
     from .store.blobs import BlobStore
     from .store.writer import RunBuffer, Writer
 
@@ -58,6 +60,8 @@ class Run:
         step: int = 0,
         last: dict[str, Any] | None = None,
         user_summary: dict[str, Any] | None = None,
+        system_index: int = 0,
+        notify_finished: Callable[[Run], None] | None = None,
     ) -> None:
         self.store_url = store_url
         self._blobs = blobs
@@ -77,15 +81,14 @@ class Run:
         self._finished = False
         self._state: RunState = "running"
         self._meta: dict[str, Any] = {}
-        self._system_index = 0
-        self._logged_at: int | None = None  # the step of the latest log() (the executed-code history uses it)
-        self._capture: Any = None  # set by init(): jupyter_track.capture.Capture
+        self._system_index = system_index  # system samples so far (a resumed run's stream goes on from there)
+        self._logged_at: int | None = None
+        self._capture: Capture | None = None
+        self._notify_finished = notify_finished  # the session's: finish() tells it first, so it forgets the run
         self._finish_callbacks: list[Callable[[str, dict[str, Any], float], None]] = []
-        # a sweep trial's hook (jupyter_track.sweeps): sees each log()'s scalars, may raise TrialPruned
         self._log_hook: Callable[[dict[str, Any]], None] | None = None
         self.config = Config(config, on_change=self._config_changed)
-        self.summary = Summary(self._last, self._summary_changed)
-        self.summary._user.update(user_summary or {})
+        self.summary = Summary(self._last, self._summary_changed, user=user_summary)
 
     # -- logging: the hot path --------------------------------------------------------------------------------
     def log(self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None) -> None:
@@ -154,6 +157,22 @@ class Run:
         """The step the next ``log()`` without ``step`` will use."""
         return self._step
 
+    @property
+    def logged_at(self) -> int | None:
+        """The step the latest ``log()`` recorded at (None before the first): the executed-code history credits
+        each cell with the steps logged while it ran."""
+        return self._logged_at
+
+    @property
+    def log_hook(self) -> Callable[[dict[str, Any]], None] | None:
+        """Called with the scalars of each ``log()`` after they are recorded; it may raise to stop the caller
+        (a sweep trial's monitor raises :class:`~jupyter_track.errors.TrialPruned`). None: no hook."""
+        return self._log_hook
+
+    @log_hook.setter
+    def log_hook(self, hook: Callable[[dict[str, Any]], None] | None) -> None:
+        self._log_hook = hook
+
     # -- metadata ---------------------------------------------------------------------------------------------
     @property
     def name(self) -> str:
@@ -193,6 +212,11 @@ class Run:
     @property
     def state(self) -> RunState:
         return self._state
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """Capture facts recorded so far (notebook, git, environment, packages, seed, …), as ``StoredRun.meta``."""
+        return dict(self._meta)
 
     @property
     def path(self) -> str:
@@ -339,9 +363,21 @@ class Run:
 
     def display(self) -> Any:
         """Show the run's live panel in this cell's output (``jt.init()`` shows one in a notebook)."""
-        from . import session
+        return frontend.show_run(self)
 
-        return session.show(self)
+    def start_capture(self, parts: set[str], notebook: str | os.PathLike[str] | None = None, shell: Any = None,
+                      runs: Callable[[], list[Any]] | None = None) -> None:
+        """Start recording ``parts`` (see :func:`jupyter_track.capture.parts_from`) for this run, off the
+        training thread; ``finish()`` takes the final snapshots and stops it. ``init()`` calls this.
+
+        Example::
+
+            run.start_capture({"git", "system"})
+        """
+        from .capture import Capture
+
+        self._capture = Capture(self, parts, notebook=notebook, shell=shell, runs=runs)
+        self._capture.start()
 
     def finish(self, exit_code: int | None = None, quiet: bool | None = None, *, state: RunState | None = None
                ) -> None:
@@ -359,17 +395,16 @@ class Run:
         now = _now()
         fields = {"state": self._state, "finished_at": now, "updated_at": now, "heartbeat_at": now,
                   "exit_code": int(exit_code or 0)}
-        from . import session
-
-        session.forget(self)
+        if self._notify_finished is not None:
+            self._notify_finished(self)
         dropped = self._writer.close_run(self.id, fields)
         for callback in self._finish_callbacks:  # e.g. the live panel's final state
             callback(self._state, self.summary.as_dict(), now)
         if dropped:
             raise StoreError(f"run {self.name} ({self.path}) has ended, but {dropped}")
         if not quiet:
-            session.say(f"{self._state} run {self.name} ({self.path}), {len(self._last)} metrics; "
-                        f"read it back with jt.run({self.path!r})")
+            say(f"{self._state} run {self.name} ({self.path}), {len(self._last)} metrics; "
+                f"read it back with jt.run({self.path!r})")
 
     def __enter__(self) -> Run:
         return self

@@ -94,7 +94,7 @@ def _parameters_hook(run: Any, model: Any, prefix: str, log_freq: int) -> Any:
 
     def hook(module: Any, inputs: Any, output: Any) -> None:
         calls[0] += 1
-        if calls[0] % log_freq or getattr(run, "_finished", False):
+        if calls[0] % log_freq or run.state != "running":
             return
         target = model_ref()
         if target is None:
@@ -110,7 +110,7 @@ def _gradient_hook(run: Any, key: str, log_freq: int) -> Any:
 
     def hook(grad: Any) -> None:
         calls[0] += 1
-        if calls[0] % log_freq or getattr(run, "_finished", False):
+        if calls[0] % log_freq or run.state != "running":
             return
         run.log({key: tensor_histogram(grad)}, commit=False)
 

@@ -18,9 +18,10 @@ class Summary:
         run.summary["train/loss"]          # the last logged value, unless set
     """
 
-    def __init__(self, last: dict[str, Any], emit: Callable[[str, Any], None]) -> None:
+    def __init__(self, last: dict[str, Any], emit: Callable[[str, Any], None],
+                 user: dict[str, Any] | None = None) -> None:
         object.__setattr__(self, "_last", last)
-        object.__setattr__(self, "_user", {})
+        object.__setattr__(self, "_user", dict(user or {}))  # values set by the user (a resumed run's too)
         object.__setattr__(self, "_emit", emit)
 
     def __getitem__(self, key: str) -> Any:

@@ -21,13 +21,11 @@ class Setting:
     alias: str | None = None
 
     def raw(self) -> str | None:
+        """The variable's value (or its alias's), else the default; an empty variable counts as unset."""
         value = os.environ.get(self.name)
         if value is None and self.alias:
             value = os.environ.get(self.alias)
         return value if value not in (None, "") else self.default
-
-    def text(self) -> str | None:
-        return self.raw()
 
     def number(self) -> float:
         value = self.raw()
@@ -102,7 +100,7 @@ DB_FILENAME = "jupyter_track.db"
 
 def store_dir(dir: str | os.PathLike[str] | None = None) -> Path:
     """The store folder: ``dir`` if given, else ``$JUPYTER_TRACK_DIR``, else ``~/.jupyter_track``."""
-    chosen = dir if dir is not None else DIR.text()
+    chosen = dir if dir is not None else DIR.raw()
     return Path(chosen).expanduser().resolve() if chosen else Path.home() / ".jupyter_track"
 
 
@@ -113,6 +111,6 @@ def store_url(store: str | None = None, dir: str | os.PathLike[str] | None = Non
     """
     if store:
         return store
-    if dir is None and STORE.text():
-        return STORE.text()  # type: ignore[return-value]
+    if dir is None and STORE.raw():
+        return STORE.raw()  # type: ignore[return-value]
     return f"sqlite:///{store_dir(dir) / DB_FILENAME}"

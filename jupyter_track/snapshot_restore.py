@@ -29,7 +29,7 @@ _STEM_CHARS = 100  # of a default file name's stem: a 255-character run name wou
 def snapshots(run: StoredRun) -> list[dict[str, Any]]:
     """The notebook snapshots stored with ``run``: which (executed | saved | live | script), at, size, sha256."""
     found = []
-    for ref in run._store.blob_refs(run.id):
+    for ref in run.store.blob_refs(run.id):
         if ref.owner == "snapshot":
             which, _, at = ref.name.partition("@")
             found.append({"which": which, "at": at, "size": ref.size, "sha256": ref.sha})
@@ -63,7 +63,7 @@ def restore(run: StoredRun | Any | str, path: str | os.PathLike[str] | None = No
     if chosen_at is None:
         have = ", ".join(f"{w}@{a}" for w, a in sorted(available)) or "none"
         raise JupyterTrackError(f"run {stored.path} has no {which!r} snapshot (it has: {have})")
-    data = stored._store.blobs.read_bytes(available[(which, chosen_at)]["sha256"])
+    data = stored.store.blobs.read_bytes(available[(which, chosen_at)]["sha256"])
     nb = nbformat.reads(data.decode(), as_version=4)
     note = "" if chosen_at == at else f" (no snapshot at {at}: this is the one at {chosen_at})"
     nb.cells.insert(0, nbformat.v4.new_markdown_cell(header(stored, which, chosen_at) + note))

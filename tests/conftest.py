@@ -31,11 +31,10 @@ def store_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
                  "WANDB_PROJECT"):
         monkeypatch.delenv(name, raising=False)
     yield folder
-    for run in session.active_runs():
-        run.finish(quiet=True)
-    session._disabled_current = None
-    session._pending_config = session.Config()
-    close_all()
+    try:
+        session.reset()  # finishes the runs a test left active, forgets jt.config, a pending trial or seed, …
+    finally:
+        close_all()
 
 
 def run_python(code: str, env: dict[str, str] | None = None, timeout: float = 120, check: bool = True

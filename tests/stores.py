@@ -77,9 +77,10 @@ def age_blob(sha: str, url: str | None = None) -> None:
 
 
 @contextmanager
-def writes_blocked(url: str | None = None) -> Iterator[None]:
+def writes_blocked(url: str | None = None, points_only: bool = False) -> Iterator[None]:
     """Hold a lock that makes every write to the store wait (SQLite: an exclusive transaction; PostgreSQL: the
-    tables a flush writes, locked exclusively) until the block ends."""
+    tables a flush writes, locked exclusively) until the block ends. ``points_only``: on PostgreSQL, only the
+    tables logged points go to, so a new run's row can still be made."""
     url = url or settings.store_url()
     path = sqlite_path(url)
     if path is not None:
@@ -96,7 +97,8 @@ def writes_blocked(url: str | None = None) -> Iterator[None]:
     made = engine(url)
     try:
         with made.connect() as conn:
-            conn.execute(sa.text("LOCK TABLE runs, metric_chunks, summaries IN EXCLUSIVE MODE"))
+            tables = "metric_chunks, summaries" if points_only else "runs, metric_chunks, summaries"
+            conn.execute(sa.text(f"LOCK TABLE {tables} IN EXCLUSIVE MODE"))
             try:
                 yield
             finally:

@@ -76,7 +76,7 @@ def test_init_without_the_extension_records_executed_cells(kernel: Kernel) -> No
 
     executed = [s for s in snapshots(jt.run("mg/plain")) if s["which"] == "executed" and s["at"] == "finish"]
     r = jt.run("mg/plain")
-    nb = nbformat.reads(r._store.blobs.read_bytes(executed[0]["sha256"]).decode(), as_version=4)
+    nb = nbformat.reads(r.store.blobs.read_bytes(executed[0]["sha256"]).decode(), as_version=4)
     sources = [c.source for c in nb.cells]
     first = sources.index("x = 1")  # a cell run before tracking started is in the history
     assert sources[first + 1] == "import jupyter_track as jt\nrun = jt.init(project='mg', name='plain')"

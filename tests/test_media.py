@@ -129,7 +129,7 @@ def test_list_of_images_is_one_row_of_kind_images() -> None:
     stored = jt.run(run.path)
     [(_, _, images)] = stored.media("batch")
     assert len(images) == 2 and np.array_equal(images[1].to_numpy(), _rgb() // 2)
-    assert stored._store.read_objects(stored.id, "batch")[0].kind == "images"
+    assert stored.store.read_objects(stored.id, "batch")[0].kind == "images"
 
 
 def test_histogram_from_sequence_numpy_and_np_histogram() -> None:

@@ -15,7 +15,7 @@ from tests.conftest import REPO, run_python
 PACKAGE = REPO / "jupyter_track"
 
 # Each module group may import only the groups listed for it (besides itself and the base).
-BASE = {"errors", "settings", "types", "names", "values"}
+BASE = {"errors", "settings", "types", "names", "values", "messages", "frontend"}
 LAYERS = {
     "store": set(),
     "capture": set(),  # handed the run it captures for; imports no run code
@@ -30,8 +30,8 @@ LAYERS = {
 }
 PACKAGES = ("store", "capture", "artifacts", "widgets", "server", "sweeps")  # folders that are one group each
 GROUP = {"run_config": "run", "run_summary": "run", "live_run": "run", "session": "run", "disabled": "run",
-         "model_watch": "run", "handle": "entry", "api": "read", "snapshot_restore": "read", "cli": "entry",
-         "ipython": "entry", "__init__": "entry", "__main__": "entry"}
+         "run_start": "run", "model_watch": "run", "handle": "entry", "api": "read", "snapshot_restore": "read",
+         "cli": "entry", "ipython": "entry", "__init__": "entry", "__main__": "entry"}
 
 
 def test_import_is_light_no_ipython_pandas_plotly_torch_or_sqlalchemy() -> None:
@@ -96,6 +96,91 @@ def test_imports_point_down_only() -> None:
             if target_group not in allowed:
                 problems.append(f"{path.relative_to(REPO)} ({group}) imports {target} ({target_group})")
     assert not problems, "\n".join(problems)
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(REPO).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_module(name: str) -> bool:
+    where = REPO.joinpath(*name.split("."))
+    return where.with_suffix(".py").is_file() or (where / "__init__.py").is_file()
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """The package's modules that ``path`` imports when it runs, at module level or inside a function: ``from
+    . import session`` names the module session, ``from .store import open_store`` the package store. Imports
+    under ``if TYPE_CHECKING:`` are left out: they never run."""
+    package = path.relative_to(REPO).with_suffix("").parts[:-1]
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("jupyter_track")):
+            base = package[: len(package) - node.level + 1] if node.level else ()
+            target = ".".join((*base, *(node.module.split(".") if node.module else ())))
+            found.update(f"{target}.{a.name}" if _is_module(f"{target}.{a.name}") else target for a in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("jupyter_track"))
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(ast.parse(path.read_text()))
+    return found - {_module(path)}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of ``graph`` with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph[v] & graph.keys():
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = stack[stack.index(v):]
+            del stack[stack.index(v):]
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_two_modules_import_each_other_even_inside_functions() -> None:
+    # The layers above forbid a cycle between groups; this forbids one inside a group (live_run -> session ->
+    # live_run was one: a run told the session it finished by importing it). A lazy import still counts.
+    graph = {_module(p): _runtime_imports(p) for p in PACKAGE.rglob("*.py") if "migrations" not in p.parts}
+    assert "jupyter_track.capture" in graph["jupyter_track.session"]  # imported inside init(): it counts
+    cycles = _cycles(graph)
+    assert not cycles, "modules that import each other, in a cycle:\n" + "\n".join(" <-> ".join(c) for c in cycles)
+
+
+def test_the_views_lower_layers_ask_for_are_widgets_that_exist() -> None:
+    # frontend.VIEWS names a view by string, so no import points up from the run, read, sweeps or media layers:
+    # each entry must still be a widget module's function
+    import importlib
+
+    from jupyter_track.frontend import VIEWS
+
+    for name, where in VIEWS.items():
+        module, _, function = where.partition(":")
+        assert _group(REPO / (module.replace(".", "/") + ".py")) == "widgets", f"{name}: {where} is not a widget"
+        assert callable(getattr(importlib.import_module(module), function)), f"{name}: {where} does not exist"
 
 
 def test_python_and_npm_versions_agree() -> None:

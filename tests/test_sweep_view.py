@@ -68,19 +68,15 @@ def test_the_view_refreshes_after_each_trial_and_counts_pruned_trials() -> None:
     assert "3 trials (1 pruned)" in view.header
 
 
-def test_agent_shows_no_view_outside_a_notebook() -> None:
-    from jupyter_track import session
+def test_agent_shows_no_view_outside_a_notebook(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jupyter_track.widgets import sweep_view
 
-    calls: list[tuple[str, bool | None]] = []
-    real = session.sweep_view_hook
-    assert real is not None and real("x", "", None) is None  # no kernel with a frontend here
-    session.sweep_view_hook = lambda sweep_id, url, display: calls.append((sweep_id, display)) or None
-    try:
-        sweep_id = jt.sweep({**CONFIG, "parameters": {"lr": {"value": 0.1}, "width": {"value": 1}}})
-        jt.agent(sweep_id, function=_train, display=False)
-    finally:
-        session.sweep_view_hook = real
-    assert calls == [(sweep_id, False)]
+    shown: list[str] = []
+    monkeypatch.setattr(sweep_view, "show_for_agent", lambda sweep_id, url: shown.append(sweep_id))
+    sweep_id = jt.sweep(CONFIG)
+    for display in (None, True, False):  # no kernel with a frontend here: not even display=True shows one
+        assert jt.agent(sweep_id, function=_train, count=1, display=display) == 1
+    assert shown == []
 
 
 NOTEBOOK = """\

@@ -10,6 +10,7 @@ import pytest
 
 import jupyter_track as jt
 from jupyter_track.widgets.table_view import TableWidget, static_html
+from tests.conftest import run_python
 
 
 @pytest.fixture
@@ -42,6 +43,26 @@ def test_pages_sorting_with_empty_cells_last_and_filter_with_search(table: jt.Ta
 def test_static_table_escapes_cells(table: jt.Table) -> None:
     html = static_html(table)
     assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html and "83 more rows" in html
+
+
+def test_import_registers_nothing_and_tables_display_as_the_widget_in_a_shell_started_later() -> None:
+    # `import jupyter_track` used to register display formatters on a shell that was already running (a side
+    # effect of the import); one started afterwards showed a jt.Table as text. Now the objects display themselves.
+    out = run_python("""
+        import jupyter_track as jt
+        from IPython.core.interactiveshell import InteractiveShell
+
+        shell = InteractiveShell.instance()
+        formatter = shell.display_formatter.mimebundle_formatter
+        print([k for k in formatter.deferred_printers if k[0].startswith("jupyter_track")])
+        with jt.init(project="shown", display=False) as run:
+            run.log({"acc": 0.5})
+        for shown in (jt.Table(columns=["a"], data=[[1]]), jt.runs("shown")):
+            data, _ = shell.display_formatter.format(shown)
+            print(sorted(data))
+    """).stdout.splitlines()
+    widget = "['application/vnd.jupyter.widget-view+json', 'text/html', 'text/plain']"
+    assert out == ["[]", widget, widget], out
 
 
 @pytest.mark.slow

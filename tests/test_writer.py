@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from pathlib import Path
@@ -83,6 +84,44 @@ def test_one_writer_thread_serves_every_run_of_a_store() -> None:
     a.finish()
     b.finish()
     assert jt.run(a.path).summary["x"] == 1.0 and jt.run(b.path).summary["x"] == 2.0
+
+
+def _writer_is_in_write_batch() -> bool:
+    """The writer thread is inside a store's ``write_batch`` now (waiting on a lock, when one is held)."""
+    frames = sys._current_frames()
+    for thread in threading.enumerate():
+        frame = frames.get(thread.ident or -1) if thread.name == "jupyter_track-writer" else None
+        while frame is not None:
+            if frame.f_code.co_name == "write_batch":
+                return True
+            frame = frame.f_back
+    return False
+
+
+def test_a_second_init_does_not_wait_for_a_write_stuck_on_a_locked_store() -> None:
+    # init() registered its run under the lock the writer held across the whole write: while another connection
+    # held the store's write lock, a second init() waited as long as the write did (up to the 60 s busy timeout)
+    first = jt.init(project="p")
+    first.log({"x": 1.0})
+    first.flush()
+    started: list[jt.Run] = []
+    second = threading.Thread(target=lambda: started.append(jt.init(project="p", reinit="create_new")))
+    with writes_blocked(points_only=True):  # SQLite: the whole file; PostgreSQL: the tables points go to
+        first.log({"x": 2.0})
+        assert wait_for(_writer_is_in_write_batch, timeout=30)  # the writer now waits on the lock
+        second.start()
+        # a bound on blocking, not a timing: the lock is held until init() returns, or 20 s. (On SQLite, init()'s
+        # own attempt to make the run's row gives up after 5 s; the writer makes it later.)
+        second.join(timeout=20)
+        returned_while_locked = not second.is_alive()
+    second.join()
+    assert returned_while_locked, "init() waited for the writer's stuck write"
+    [run] = started
+    run.log({"y": 3.0})
+    run.finish()
+    first.finish()
+    assert jt.run(first.path).metric("x").values.tolist() == [1.0, 2.0]
+    assert jt.run(run.path).summary["y"] == 3.0
 
 
 def test_flush_while_another_thread_logs_never_reports_unsaved_data() -> None:

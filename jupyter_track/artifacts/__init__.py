@@ -12,8 +12,8 @@ Example::
 from __future__ import annotations
 
 from .core import Artifact, ArtifactEntry
-from .graph import LineageGraph, lineage
-from .registry import ArtifactList, artifact, artifacts, log_artifact, resolve, use_artifact
+from .graph import LineageGraph
+from .registry import ArtifactList, artifact, artifacts, lineage, log_artifact, resolve, use_artifact
 
 __all__ = ["Artifact", "ArtifactEntry", "ArtifactList", "LineageGraph", "artifact", "artifacts", "lineage",
            "log_artifact", "resolve", "use_artifact"]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import io
 import json
 import os
+import socket
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from ..values import Loggable, jsonable
 from .naming import check_alias, check_name, check_path
 
 if TYPE_CHECKING:
-    from ..store.base import AliasEvent, ArtifactVersionRecord, Store
+    from ..store.base import AliasEvent, ArtifactFile, ArtifactVersionRecord, Store
     from .graph import LineageGraph
 
 
@@ -184,51 +186,68 @@ class Artifact:
 
     @property
     def version(self) -> str:
-        return f"v{self._logged().version}"
+        return f"v{self.record.version}"
 
     @property
     def project(self) -> str:
-        return self._logged().project
+        return self.record.project
 
     @property
     def qualified_name(self) -> str:
         """``project/name:vN``: what :func:`jupyter_track.artifact` takes."""
-        record = self._logged()
+        record = self.record
         return f"{record.project}/{record.name}:v{record.version}"
 
     @property
     def id(self) -> str:
-        return str(self._logged().id)
+        return str(self.record.id)
 
     @property
     def digest(self) -> str:
         """SHA-256 over the sorted (path, file SHA-256) pairs: equal digests mean equal content."""
-        return self._logged().digest
+        return self.record.digest
 
     @property
     def size(self) -> int:
-        return self._logged().size if self._record else sum(p.size for p in self._pending.values())
+        return self.record.size if self._record else sum(p.size for p in self._pending.values())
 
     @property
     def created_at(self) -> float:
-        return self._logged().created_at
+        return self.record.created_at
 
     @property
     def created_by(self) -> str | None:
         """The id of the run that logged this version first (it may have been deleted since)."""
-        return self._logged().run_id
+        return self.record.run_id
 
     @property
     def state(self) -> str:
         return "COMMITTED" if self._record else "PENDING"
 
-    def _logged(self) -> ArtifactVersionRecord:
+    @property
+    def record(self) -> ArtifactVersionRecord:
+        """The stored version this object is (a UsageError for a draft: log it first)."""
         if self._record is None:
             raise UsageError(f"artifact {self._base!r} is not logged yet: call run.log_artifact(art) first")
         return self._record
 
+    @property
+    def store(self) -> Store | None:
+        """The store this version is in (None for a draft)."""
+        return self._store
+
+    @property
+    def acting_run(self) -> str | None:
+        """The id of the run that logged or used this object (None: neither); alias moves made through it are
+        credited to that run."""
+        return self._run_id
+
+    @acting_run.setter
+    def acting_run(self, run_id: str | None) -> None:
+        self._run_id = run_id
+
     def _stored(self) -> tuple[Store, ArtifactVersionRecord]:
-        record = self._logged()
+        record = self.record
         assert self._store is not None
         return self._store, record
 
@@ -344,8 +363,6 @@ class Artifact:
 
     def _write_aliases(self, add: Sequence[str] = (), remove: Sequence[str] = ()) -> None:
         from ..store.base import AliasWrite, Batch
-        from .registry import who
-
         store, record = self._stored()
         user = who()
         batch = Batch(aliases=[AliasWrite(record.project, record.name, record.version, a, remove=False,
@@ -359,9 +376,12 @@ class Artifact:
         store, record = self._stored()
         fresh = store.resolve_artifact(record.project, record.name, f"v{record.version}")
         if fresh is not None:
-            self._bind(store, fresh, self._run_id)
+            self.bind(store, fresh, self._run_id)
 
-    def _bind(self, store: Store, record: ArtifactVersionRecord, run_id: str | None) -> None:
+    def bind(self, store: Store, record: ArtifactVersionRecord, run_id: str | None) -> None:
+        """Make this object the stored version ``record`` of ``store``, logged or used by run ``run_id``
+        (``log_artifact`` does this to the draft it logs): its name, type, metadata and aliases become the
+        record's."""
         self._store, self._record, self._run_id = store, record, run_id
         self._base, self.type, self.description = record.name, record.type, record.description
         self.metadata = dict(record.meta)
@@ -369,10 +389,33 @@ class Artifact:
         self._pending = {}
 
     @classmethod
-    def _from_record(cls, store: Store, record: ArtifactVersionRecord, run_id: str | None = None) -> Artifact:
+    def from_record(cls, store: Store, record: ArtifactVersionRecord, run_id: str | None = None) -> Artifact:
+        """The stored version ``record`` of ``store`` as an Artifact (what ``jt.artifact()`` returns)."""
         art = cls.__new__(cls)
-        art._bind(store, record, run_id)
+        art.bind(store, record, run_id)
         return art
+
+    def put_files(self, store: Store) -> list[ArtifactFile]:
+        """Put every file of this draft into ``store``'s blobs (streamed; a progress bar when large) and return
+        them as stored: path, SHA-256, size."""
+        from ..store.base import ArtifactFile
+        from .transfer import progress
+
+        pending = sorted(self._pending.items())
+        files = []
+        with progress(sum(p.size for _, p in pending), f"log {self.base_name}") as bar:
+            for path, p in pending:
+                if p.data is not None:
+                    files.append(ArtifactFile(path, store.blobs.put_bytes(p.data), len(p.data)))
+                    bar.update(len(p.data))
+                else:
+                    assert p.local is not None
+                    if not p.local.is_file():
+                        raise FileNotFoundError(f"{self.base_name}: file {str(p.local)!r} (added as {path!r}) is "
+                                                "gone")
+                    sha, size = store.blobs.put_file(p.local, progress=bar.update)
+                    files.append(ArtifactFile(path, sha, size))
+        return files
 
     # -- history and lineage --------------------------------------------------------------------------------------
     def alias_history(self) -> list[AliasEvent]:
@@ -405,6 +448,15 @@ class Artifact:
             return f"<Artifact {self._base} type={self.type} draft, {len(self._pending)} files>"
         return (f"<Artifact {self.qualified_name} type={self.type} aliases={self.aliases} "
                 f"{self._record.file_count} files, {self._record.size} bytes>")
+
+
+def who() -> str:
+    """``user@host``, recorded with every alias move."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no login name in some containers
+        user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+    return f"{user}@{socket.gethostname()}"
 
 
 def _default_folder(record: ArtifactVersionRecord) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import os
 from typing import Any
 
 from ..store.base import ArtifactVersionRecord, Store
@@ -100,35 +99,6 @@ def build(store: Store, start: tuple[str, Any], depth: int = 20) -> LineageGraph
         nodes[node_id] = (_artifact_node(node_id, versions.get(int(key)), level) if kind == "artifact"
                           else _run_node(store, node_id, key, level))
     return LineageGraph(root, nodes, list(edges.values()))
-
-
-def lineage(artifact_or_run: Any, depth: int = 20, store: str | None = None,
-            dir: str | os.PathLike[str] | None = None) -> LineageGraph:
-    """The lineage graph around an artifact version or a run: upstream (the runs and versions it came from)
-    and downstream (the runs that used it and what they made), ``depth`` hops each way.
-
-    Takes a logged :class:`Artifact`, an artifact reference ``"[project/]name[:alias]"``, or a run (a live
-    ``Run``, a stored run from ``jt.run(...)``, or a ``RunInfo``).
-
-    Example::
-
-        jt.lineage("fashion/classifier:production")   # displays as a graph in a notebook cell
-        jt.lineage(run).to_dict()
-    """
-    from ..store import open_store
-    from .core import Artifact
-    from .registry import resolve
-
-    if isinstance(artifact_or_run, Artifact):
-        return artifact_or_run.lineage(depth)
-    if isinstance(artifact_or_run, str):
-        opened = open_store(store, dir)
-        return build(opened, ("artifact", resolve(opened, artifact_or_run).id), depth)
-    run_id = getattr(artifact_or_run, "id", None)
-    if not isinstance(run_id, str):
-        raise TypeError(f"lineage() takes an artifact, an artifact name or a run, not {type(artifact_or_run).__name__}")
-    url = getattr(artifact_or_run, "store_url", None) or store
-    return build(open_store(url, dir), ("run", run_id), depth)
 
 
 def _node_id(kind: str, key: Any) -> str:

@@ -3,31 +3,21 @@
 
 from __future__ import annotations
 
-import getpass
 import os
-import socket
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast, overload
 
 from .. import settings
 from ..errors import ArtifactNotFoundError, UsageError
-from ..store.base import ArtifactFile, ArtifactUseWrite, ArtifactVersionRecord, ArtifactWrite, Batch, Store
-from .core import Artifact
+from ..store.base import ArtifactUseWrite, ArtifactVersionRecord, ArtifactWrite, Batch, Store
+from .core import Artifact, who
+from .graph import LineageGraph, build
 from .naming import check_alias, check_name, parse_ref
-from .transfer import progress, version_digest
+from .transfer import version_digest
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-def who() -> str:
-    """``user@host``, recorded with every alias move."""
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):  # no login name in some containers
-        user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
-    return f"{user}@{socket.gethostname()}"
 
 
 def log_artifact(store: Store, artifact_or_path: Artifact | str | os.PathLike[str], *, project: str,
@@ -40,11 +30,11 @@ def log_artifact(store: Store, artifact_or_path: Artifact | str | os.PathLike[st
     art = _as_artifact(artifact_or_path, name, type)
     wanted = [check_alias(a) for a in dict.fromkeys(aliases or ()) if a != "latest"]  # latest is automatic
     if art.logged:
-        if art._store is not store and art._store is not None and art._store.url != store.url:
-            raise UsageError(f"{art.qualified_name} belongs to another store ({art._store.url})")
-        files = store.artifact_files(art._logged().id)
+        if art.store is not store and art.store is not None and art.store.url != store.url:
+            raise UsageError(f"{art.qualified_name} belongs to another store ({art.store.url})")
+        files = store.artifact_files(art.record.id)
     else:
-        files = _store_files(store, art)
+        files = art.put_files(store)
     if not files:
         raise UsageError(f"artifact {art.base_name!r} has no files: add some with add_file(), add_dir() or add() "
                          "before logging it")
@@ -54,7 +44,7 @@ def log_artifact(store: Store, artifact_or_path: Artifact | str | os.PathLike[st
     store.write_batch(Batch(artifacts=[write]))
     record = store.resolve_artifact(project, art.base_name, f"v{write.version}")
     assert record is not None
-    art._bind(store, record, run_id)
+    art.bind(store, record, run_id)
     return art
 
 
@@ -67,16 +57,16 @@ def use_artifact(store: Store, artifact_or_name: Artifact | str, *, project: str
         art = artifact_or_name
         if not art.logged:
             log_artifact(store, art, project=project, run_id=None, aliases=aliases)
-        elif art._store is not None and art._store.url != store.url:
-            raise UsageError(f"{art.qualified_name} belongs to another store ({art._store.url})")
-        record = art._logged()
+        elif art.store is not None and art.store.url != store.url:
+            raise UsageError(f"{art.qualified_name} belongs to another store ({art.store.url})")
+        record = art.record
     else:
         record = resolve(store, artifact_or_name, default_project=project, type=type)
-        art = Artifact._from_record(store, record)
+        art = Artifact.from_record(store, record)
     if type is not None and record.type != type:
         raise UsageError(f"{art.qualified_name} has type {record.type!r}, not {type!r}")
     store.write_batch(Batch(artifact_uses=[ArtifactUseWrite(version_id=record.id, run_id=run_id)]))
-    art._run_id = run_id
+    art.acting_run = run_id
     return art
 
 
@@ -107,7 +97,7 @@ def resolve(store: Store, ref: str, default_project: str | None = None, type: st
 def _project_for(store: Store, name: str, preferred: str | None) -> str:
     """The project of an artifact named without one: the caller's (a run's), ``$JUPYTER_TRACK_PROJECT``, or
     the only project that has an artifact of that name."""
-    chosen = preferred or settings.PROJECT.text()
+    chosen = preferred or settings.PROJECT.raw()
     if chosen:
         return chosen
     projects = sorted({v.project for v in store.list_artifact_versions(name=name)})
@@ -134,24 +124,6 @@ def _as_artifact(artifact_or_path: Artifact | str | os.PathLike[str], name: str 
     return art
 
 
-def _store_files(store: Store, art: Artifact) -> list[ArtifactFile]:
-    """Put every file of a draft into the blob store (streamed; a progress bar when large)."""
-    pending = sorted(art._pending.items())
-    files = []
-    with progress(sum(p.size for _, p in pending), f"log {art.base_name}") as bar:
-        for path, p in pending:
-            if p.data is not None:
-                files.append(ArtifactFile(path, store.blobs.put_bytes(p.data), len(p.data)))
-                bar.update(len(p.data))
-            else:
-                assert p.local is not None
-                if not p.local.is_file():
-                    raise FileNotFoundError(f"{art.base_name}: file {str(p.local)!r} (added as {path!r}) is gone")
-                sha, size = store.blobs.put_file(p.local, progress=bar.update)
-                files.append(ArtifactFile(path, sha, size))
-    return files
-
-
 # -- the read API -------------------------------------------------------------------------------------------------
 def artifact(name: str, type: str | None = None, store: str | None = None,
              dir: str | os.PathLike[str] | None = None) -> Artifact:
@@ -167,7 +139,7 @@ def artifact(name: str, type: str | None = None, store: str | None = None,
     from ..store import open_store
 
     opened = open_store(store, dir)
-    return Artifact._from_record(opened, resolve(opened, name, type=type))
+    return Artifact.from_record(opened, resolve(opened, name, type=type))
 
 
 def artifacts(project: str | None = None, type: str | None = None, name: str | None = None,
@@ -181,7 +153,7 @@ def artifacts(project: str | None = None, type: str | None = None, name: str | N
     from ..store import open_store
 
     opened = open_store(store, dir)
-    return ArtifactList([Artifact._from_record(opened, r)
+    return ArtifactList([Artifact.from_record(opened, r)
                          for r in opened.list_artifact_versions(project, name=name, type=type)])
 
 
@@ -209,7 +181,7 @@ class ArtifactList(Sequence[Artifact]):
     def rows(self) -> list[dict[str, Any]]:
         out = []
         for a in self._items:
-            r = a._logged()
+            r = a.record
             out.append({"project": r.project, "name": r.name, "version": f"v{r.version}", "type": r.type,
                         "aliases": list(r.aliases), "files": r.file_count, "size": r.size,
                         "created_at": r.created_at, "created_by": r.run_id, "digest": r.digest})
@@ -223,3 +195,30 @@ class ArtifactList(Sequence[Artifact]):
         if len(frame):
             frame["created_at"] = pd.to_datetime(frame["created_at"], unit="s", utc=True)
         return cast("pd.DataFrame", frame)
+
+
+def lineage(artifact_or_run: Any, depth: int = 20, store: str | None = None,
+            dir: str | os.PathLike[str] | None = None) -> LineageGraph:
+    """The lineage graph around an artifact version or a run: upstream (the runs and versions it came from)
+    and downstream (the runs that used it and what they made), ``depth`` hops each way.
+
+    Takes a logged :class:`Artifact`, an artifact reference ``"[project/]name[:alias]"``, or a run (a live
+    ``Run``, a stored run from ``jt.run(...)``, or a ``RunInfo``).
+
+    Example::
+
+        jt.lineage("fashion/classifier:production")   # displays as a graph in a notebook cell
+        jt.lineage(run).to_dict()
+    """
+    from ..store import open_store
+
+    if isinstance(artifact_or_run, Artifact):
+        return artifact_or_run.lineage(depth)
+    if isinstance(artifact_or_run, str):
+        opened = open_store(store, dir)
+        return build(opened, ("artifact", resolve(opened, artifact_or_run).id), depth)
+    run_id = getattr(artifact_or_run, "id", None)
+    if not isinstance(run_id, str):
+        raise TypeError(f"lineage() takes an artifact, an artifact name or a run, not {type(artifact_or_run).__name__}")
+    url = getattr(artifact_or_run, "store_url", None) or store
+    return build(open_store(url, dir), ("run", run_id), depth)

@@ -35,7 +35,7 @@ def parts_from(capture: bool | str | Iterable[str] | None) -> set[str]:
     """The parts to capture: ``True``/"all", ``False``/"none", or names from :data:`PARTS`
     (default: ``$JUPYTER_TRACK_CAPTURE``)."""
     if capture is None:
-        capture = settings.CAPTURE.text() or "all"
+        capture = settings.CAPTURE.raw() or "all"
     if capture is True or capture == "all":
         return set(PARTS)
     if capture is False or capture in ("none", "0", ""):

@@ -6,12 +6,14 @@ is one, and ``%load_ext jupyter_track`` does too; installing twice is harmless.
 
 from __future__ import annotations
 
-import sys
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 from .notebook import ExecutedCell
+
+log = logging.getLogger("jupyter_track")
 
 RunsProvider = Callable[[], list[Any]]
 
@@ -28,13 +30,14 @@ class CellRecorder:
         self.cells: dict[int, ExecutedCell] = {}
         self.current: ExecutedCell | None = None
         self._before: dict[str, tuple[int, int | None]] = {}
+        self._history_failed = False  # said once in the debug log
 
     def pre_run_cell(self, info: Any) -> None:
         if not getattr(info, "store_history", True):
             self.current = None
             return
         self.current = ExecutedCell(count=self.shell.execution_count, code=info.raw_cell, started=time.time())
-        self._before = {r.id: (r.step, r._logged_at) for r in self.runs()}
+        self._before = {r.id: (r.step, r.logged_at) for r in self.runs()}
 
     def post_run_cell(self, result: Any) -> None:
         cell, self.current = self.current, None
@@ -51,7 +54,7 @@ class CellRecorder:
     def _steps(self, cell: ExecutedCell) -> None:
         for run in self.runs():
             step_before, logged_before = self._before.get(run.id, (0, None))
-            logged = run._logged_at
+            logged = run.logged_at
             if logged is not None and (logged_before is None or logged > logged_before or run.step != step_before):
                 cell.steps[run.id] = [min(step_before, logged), logged]
 
@@ -62,20 +65,16 @@ class CellRecorder:
         try:
             for _session, count, source in self.shell.history_manager.get_range(session=0, start=1, raw=True):
                 cells.setdefault(count, ExecutedCell(count=count, code=source))
-        except Exception:  # noqa: BLE001 - a shell without a history database still has what the hooks saw
-            pass
+        except Exception:  # a shell without a history database still has what the hooks saw
+            if not self._history_failed:
+                self._history_failed = True
+                log.debug("jupyter_track: IPython's history could not be read; the executed-code snapshot has "
+                          "only the cells run since tracking started", exc_info=True)
         if self.current is not None:  # e.g. the cell calling finish(): its steps so far
             running = ExecutedCell(self.current.count, self.current.code, self.current.started)
             self._steps(running)
             cells[running.count] = running
         return [cells[c] for c in sorted(cells)]
-
-
-def running_shell() -> Any:
-    """The IPython shell of this process if IPython is running (never imports IPython)."""
-    ipython = sys.modules.get("IPython")
-    get = getattr(ipython, "get_ipython", None)
-    return get() if get is not None else None
 
 
 def install(shell: Any, runs: RunsProvider) -> CellRecorder:

@@ -9,6 +9,7 @@ and never raises: a method that fails is recorded in ``NotebookInfo.errors`` and
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from dataclasses import asdict, dataclass, field
@@ -17,7 +18,7 @@ from typing import Any
 
 from .. import settings
 
-OUTPUT_CAP_DEFAULT = 1_000_000  # bytes of outputs per cell kept in a saved-notebook snapshot
+log = logging.getLogger("jupyter_track")
 
 
 @dataclass
@@ -54,7 +55,7 @@ def detect(override: str | os.PathLike[str] | None = None, user_ns: dict[str, An
     server."""
     errors: list[str] = []
     user_ns = user_ns or {}
-    chosen = override or settings.NOTEBOOK.text()
+    chosen = override or settings.NOTEBOOK.raw()
     if chosen:
         path = Path(chosen).expanduser().resolve()
         return NotebookInfo("override", str(path), _relative_to_servers(path), errors=errors)
@@ -84,7 +85,9 @@ def _kernel_id() -> str | None:
         from ipykernel.connect import get_connection_file
 
         name = Path(get_connection_file()).stem
-    except Exception:  # noqa: BLE001 - not a kernel process (e.g. plain IPython): no id
+    except Exception:
+        log.debug("jupyter_track: no kernel id (ipykernel has no connection file here); notebook detection "
+                  "goes on without the server's sessions", exc_info=True)
         return None
     return name.removeprefix("kernel-") if name.startswith("kernel-") else None
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from . import kinds
 from .histogram import Histogram
 from .html import Html
 from .image import Image
@@ -24,16 +25,10 @@ from .table import Table
 
 __all__ = ["Histogram", "Html", "Image", "Plotly", "Table", "as_media", "from_logged"]
 
-_TYPES: dict[str, Any] = {"image": Image, "histogram": Histogram, "html": Html, "plotly": Plotly, "table": Table}
-
-
 def from_logged(kind: str, data: Any, get_blob: Callable[[str], bytes]) -> Any:
-    """The media object logged as ``(kind, data)``: an ``Image``, a list of them for ``images``, a
-    ``Histogram`` …; other kinds (``text``) come back as their data."""
-    if kind == "images":
-        return [Image.from_logged(d, get_blob) for d in data]
-    cls = _TYPES.get(kind)
-    return data if cls is None else cls.from_logged(data, get_blob)
+    """The media object logged as ``(kind, data)``: a ``Table``, an ``Image``, a list of them for ``images``,
+    a ``Histogram`` …; other kinds (``text``) come back as their data."""
+    return Table.from_logged(data, get_blob) if kind == "table" else kinds.from_logged(kind, data, get_blob)
 
 
 def as_media(value: Any) -> Any:

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 
+from . import kinds
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -167,12 +169,15 @@ class Table:
     @classmethod
     def from_logged(cls, data: dict[str, Any], get_blob: Callable[[str], bytes]) -> Table:
         """The table described by logged ``data``: rows from its blob, media cells as lazy media objects."""
-        from . import from_logged
-
         blob = orjson.loads(get_blob(data["sha"]))
         table = cls(columns=blob["columns"])
-        table.data = [[from_logged(c["_type"], c, get_blob) if type(c) is dict else c for c in row]
-                      for row in blob["rows"]]
+
+        def cell(c: Any) -> Any:  # a media cell is logged as a dict with its "_type" (a table in a table too)
+            if type(c) is not dict:
+                return c
+            return cls.from_logged(c, get_blob) if c["_type"] == "table" else kinds.from_logged(c["_type"], c, get_blob)
+
+        table.data = [[cell(c) for c in row] for row in blob["rows"]]
         return table
 
     def __len__(self) -> int:
@@ -186,6 +191,13 @@ class Table:
 
     def __repr__(self) -> str:
         return f"<Table {len(self.data)} rows x {len(self.columns)} columns {self.columns[:8]}>"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """In a notebook, a table is shown as the table widget: paged, sortable, filterable, with thumbnails."""
+        from .. import frontend
+
+        bundle: dict[str, Any] = frontend.view("table")(self)
+        return bundle
 
 
 def _rows(data: Any) -> Iterable[Sequence[Any]]:

@@ -368,7 +368,7 @@ def compare(store: Store, runs: str | None, metrics: str | None, group_by: str |
         if not project or not run_id:
             raise BadInput(f"runs: {path!r} is not <project>/<run id>")
         chosen.append(stored_run(store, project, run_id))
-    keys = [k.strip() for k in (metrics or "").split(",") if k.strip()] or view._common_metrics(chosen)
+    keys = [k.strip() for k in (metrics or "").split(",") if k.strip()] or view.common_metrics(chosen)
     grouping = (group_by or "").strip()
     if grouping and grouping != "group" and not grouping.startswith("config."):
         raise BadInput(f"group_by={grouping!r}: use group (the runs' init(group=...)) or config.<key>")

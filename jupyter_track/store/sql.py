@@ -132,7 +132,7 @@ class SQLStore(Store):
         if self.dialect == "postgresql" and blob_root is None:
             from .blobs_db import DatabaseBlobStore
 
-            self.blobs = DatabaseBlobStore(self.engine, settings.BLOB_DIR.text())
+            self.blobs = DatabaseBlobStore(self.engine, settings.BLOB_DIR.raw())
         else:
             self.blobs = BlobStore(blob_root if blob_root is not None else blob_root_for(url))
         try:
@@ -482,7 +482,7 @@ class SQLStore(Store):
             .where(runs.c.id == run_id).with_for_update(of=runs)).first()
         if found is None:
             return False
-        info = RunInfo(id=run_id, **found._mapping)
+        info = RunInfo(id=run_id, **found._mapping)  # noqa: SLF001 - SQLAlchemy's documented Row API
         if liveness.is_live(info):
             raise RunIsRunningError(f"{liveness.running_message(info)}; {consequence}")
         return True

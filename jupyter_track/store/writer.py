@@ -27,11 +27,11 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from ..errors import StoreError
 from ..types import SummaryEntry
@@ -46,22 +46,39 @@ MERGE_AFTER = 16  # open chunks per key that trigger a merge
 HEARTBEAT_EVERY = 5.0  # seconds between heartbeats of an idle run
 RETRY_MAX = 8.0  # seconds between retries of a failed write at most (back-off doubles from the flush interval)
 
-OP = None  # first element of an op record; metric records start with their int step
+Rich = list[tuple[str, str, Any]]  # media and text of one log() call: (key, kind, stored form)
+Point = tuple[int, float, dict[str, float], "Rich | None"]  # one log() call: step, time, scalars, rich (or None)
+Sample = tuple[int, float, dict[str, float]]  # one system sample: index, time, {"system/…": value}
+
+
+class Op:
+    """A buffer record other than a point: ``create`` (the run's row), ``update`` (run columns), ``tags``,
+    ``summary`` / ``summary_reset`` (user summary values), ``blob_ref``, or ``system`` (a :data:`Sample`).
+
+    Points stay plain tuples: ``log()`` makes one per call, and a tuple is the cheapest record to build."""
+
+    __slots__ = ("name", "payload")
+
+    def __init__(self, name: str, payload: Any) -> None:
+        self.name = name
+        self.payload = payload
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r}, {self.payload!r})"
+
+
+Record = Point | Op
 
 
 class RunBuffer:
-    """Records of one run not yet taken by the writer. ``lock`` also guards the run's step counter.
-
-    Metric records are ``(step, time, scalars: dict[str, float], rich: list[(key, kind, data)] | None)``;
-    op records are ``(None, name, payload, None)`` — run updates, user summary values, blob references, and
-    ``system`` samples ``(index, time, {"system/…": value})``.
-    """
+    """Records of one run not yet taken by the writer: :data:`Point` tuples appended by ``log()`` and
+    :class:`Op` records, in the order they were made. ``lock`` also guards the run's step counter."""
 
     __slots__ = ("capacity", "has_ops", "high_water", "items", "lock", "room", "run_id", "wake")
 
     def __init__(self, run_id: str, capacity: int, wake: threading.Event) -> None:
         self.run_id = run_id
-        self.items: list[tuple[Any, ...]] = []
+        self.items: list[Record] = []
         self.has_ops = False
         self.lock = threading.Lock()
         self.room = threading.Condition(self.lock)
@@ -78,8 +95,9 @@ class RunBuffer:
             self.wake.set()
 
     def op(self, name: str, payload: Any = None) -> None:
+        record = Op(name, payload)
         with self.lock:
-            self.items.append((OP, name, payload, None))
+            self.items.append(record)
             self.has_ops = True
         self.wake.set()
 
@@ -88,7 +106,7 @@ class RunBuffer:
         with self.lock:
             return _count(self.items)
 
-    def take(self) -> tuple[list[tuple[Any, ...]], bool]:
+    def take(self) -> tuple[list[Record], bool]:
         """Everything buffered so far, and whether it holds op records."""
         with self.lock:
             items, self.items = self.items, []
@@ -97,10 +115,15 @@ class RunBuffer:
         return items, has_ops
 
 
-def _count(items: list[tuple[Any, ...]]) -> int:
+def _count(items: list[Record]) -> int:
     """Logged values in buffer records (metric values, media, system samples)."""
-    return sum(len(r[2]) + len(r[3] or ()) if r[0] is not OP
-               else len(r[2][2]) if r[1] == "system" else 0 for r in items)
+    return sum(_held(rec) if not isinstance(rec, Op) else _held(rec.payload) if rec.name == "system" else 0
+               for rec in items)
+
+
+def _held(rec: Point | Sample) -> int:
+    """Logged values in a point (scalars and media) or a system sample."""
+    return len(rec[2]) + (len(rec[3] or ()) if len(rec) == 4 else 0)
 
 
 @dataclass
@@ -174,7 +197,11 @@ class Writer:
         self._cond = threading.Condition()
         self._requested = 0
         self._completed = 0
-        self._lock = threading.Lock()  # serialises flush work between the thread and a final flush at exit
+        # The registry lock guards the runs dict and is never held across I/O, so register() (a second init())
+        # never waits for a write. The flush lock serialises flush work (packing and writing) between the thread
+        # and a final flush at exit; it may take the registry lock, never the reverse.
+        self._registry = threading.Lock()
+        self._flushing = threading.Lock()
         self._thread: threading.Thread | None = None
 
     @property
@@ -195,27 +222,26 @@ class Writer:
         state = _RunState(buffer=buf, summary=dict(summary or {}), last_step=last_step,
                           next_seq={k: s + 1 for k, s in (chunk_tails or {}).items()},
                           last_heartbeat=time.time())
-        with self._lock:
+        with self._registry:
             self._runs[run_id] = state
-        self._start()
+            self._start()
         return buf
 
     def close_run(self, run_id: str, fields: dict[str, Any]) -> str | None:
         """Write ``fields`` (final state) after everything the run logged, then forget the run. Returns what
         of the run was dropped (see the module's docstring) as a sentence, or None when nothing was."""
-        with self._lock:
+        with self._registry:
             state = self._runs.get(run_id)
         if state is None:
             return None
         state.buffer.op("update", fields)
         state.closing = True
-        self.flush()
-        with self._lock:
-            if not state.dropped and not state.gone:
-                return None
-            return f"{state.dropped} logged values were not stored: {state.why}"
+        self.flush()  # what it dropped of the run was counted before the flush that took its last record ended
+        if not state.dropped and not state.gone:
+            return None
+        return f"{state.dropped} logged values were not stored: {state.why}"
 
-    def _start(self) -> None:
+    def _start(self) -> None:  # with the registry lock held: two first register()s start one thread
         if self.state is WriterState.NEW:
             self.state = WriterState.RUNNING
             self._thread = threading.Thread(target=self._loop, name="jupyter_track-writer", daemon=True)
@@ -255,7 +281,7 @@ class Writer:
                     self._cond.wait(left)
         # Under the lock: the writer thread may be committing a newer batch right now (in _pending while it is
         # written); only batches left behind by a failed write are unsaved.
-        with self._lock:
+        with self._flushing:
             failed = self.error is not None and bool(self._pending)
             unsaved = self._unsaved() if failed else 0
             error = self.error
@@ -267,11 +293,15 @@ class Writer:
 
     def unsaved(self) -> int:
         """Logged values not yet in the store: in batches a failed write holds back, and still buffered."""
-        with self._lock:
+        with self._flushing:
             return self._unsaved()
 
-    def _unsaved(self) -> int:  # with _lock held
-        return sum(p.points for p in self._pending) + sum(s.buffer.points() for s in self._runs.values())
+    def _unsaved(self) -> int:  # with the flush lock held
+        return sum(p.points for p in self._pending) + sum(s.buffer.points() for s in self._states())
+
+    def _states(self) -> list[_RunState]:
+        with self._registry:
+            return list(self._runs.values())
 
     def _loop(self) -> None:
         while self.state is WriterState.RUNNING:
@@ -290,7 +320,7 @@ class Writer:
                 self._cond.notify_all()
 
     def _flush_once(self) -> None:
-        with self._lock:
+        with self._flushing:
             # What a failed write held back goes first; while it still fails, new records stay in the run
             # buffers (bounded: log() waits once one is full) instead of piling up here without limit.
             if self._pending and not self._write_pending():
@@ -306,8 +336,9 @@ class Writer:
                 self._pending.append(_Pending(batch, self._packed))
             if not self._write_pending():
                 return
-            for run_id in [r for r, s in self._runs.items() if s.closing and not s.buffer.items]:
-                del self._runs[run_id]
+            with self._registry:
+                for run_id in [r for r, s in self._runs.items() if s.closing and not s.buffer.items]:
+                    del self._runs[run_id]
 
     def _write_pending(self) -> bool:
         """Commit the held batches in order; on failure keep them, schedule a retry and say so once."""
@@ -346,7 +377,8 @@ class Writer:
         (run_id, part), = parts.items()
         gone = run_id is not None and self.store.get_run(run_id) is None
         self._pending.pop(0)
-        state = self._runs.get(run_id) if run_id is not None else None
+        with self._registry:
+            state = self._runs.get(run_id) if run_id is not None else None
         if run_id is None or state is None:
             log.warning("jupyter_track: the store refused logged data (%s); it was dropped", _reason(exc, self.url))
             return
@@ -397,7 +429,9 @@ class Writer:
     def _collect_all(self) -> Batch:
         batch = Batch()
         now = time.time()
-        for run_id, state in list(self._runs.items()):
+        with self._registry:
+            runs = list(self._runs.items())
+        for run_id, state in runs:
             items, has_ops = state.buffer.take()
             if state.gone:  # drained all the same: its log() must never wait on a run that is not there
                 state.dropped += _count(items)
@@ -420,27 +454,27 @@ class Writer:
                 state.last_heartbeat = now
         return batch
 
-    def _pack(self, run_id: str, state: _RunState, items: list[tuple[Any, ...]], has_ops: bool,
-              batch: Batch) -> bool:
-        records = items
+    def _pack(self, run_id: str, state: _RunState, items: list[Record], has_ops: bool, batch: Batch) -> bool:
+        # without ops (the usual flush of a training loop) every record is a point: no pass to sort them out
+        points = cast("list[Point]", items)
         if has_ops:
             update: dict[str, Any] = {}
-            system: list[tuple[Any, ...]] = []
-            records = []
+            system: list[Sample] = []
+            points = []
             for rec in items:
-                if rec[0] is not OP:
-                    records.append(rec)
-                elif rec[1] == "system":
-                    system.append(rec[2])
+                if not isinstance(rec, Op):
+                    points.append(rec)
+                elif rec.name == "system":
+                    system.append(rec.payload)
                 else:
-                    self._apply_op(run_id, state, rec[1], rec[2], update, batch)
+                    self._apply_op(run_id, state, rec, update, batch)
             if update:
                 batch.runs.append(RunWrite(id=run_id, fields=update, tags=update.pop("__tags__", None)))
             if system:  # the system stream: indexed by sample, on its own axis; it does not move the run's step
                 self._series(run_id, state, self._checked_columns(run_id, state, system, 3)[1], batch)
-        if not records:
+        if not points:
             return bool(items)
-        (steps, times, _, rich), columns = self._checked_columns(run_id, state, records, 4)
+        (steps, times, _, rich), columns = self._checked_columns(run_id, state, points, 4)
         if not steps:
             return True
         top = max(steps)
@@ -450,9 +484,10 @@ class Writer:
         self._series(run_id, state, columns, batch)
         return True
 
-    def _checked_columns(self, run_id: str, state: _RunState, records: list[tuple[Any, ...]], width: int
-                         ) -> tuple[list[list[Any]], list[tuple[str, Any, Any, Any]]]:
-        """The records' fields as lists, and their per-key columns. A record whose step or value int64 / float64
+    def _checked_columns(self, run_id: str, state: _RunState, records: Sequence[Point] | Sequence[Sample],
+                         width: int) -> tuple[list[list[Any]], list[tuple[str, Any, Any, Any]]]:
+        """The fields of ``records`` (points, ``width`` 4, or system samples, 3) as lists, and their per-key
+        columns. A record whose step or value int64 / float64
         cannot hold (``log()`` refuses those; another path may not) is dropped alone, never the batch."""
         fields = [list(map(itemgetter(i), records)) for i in range(width)]
         try:
@@ -464,7 +499,7 @@ class Writer:
                 if problem is None:
                     kept.append(rec)
                 else:
-                    self._drop(run_id, state, len(rec[2]) + (len(rec[3] or ()) if width == 4 else 0), problem)
+                    self._drop(run_id, state, _held(rec), problem)
             if len(kept) == len(records):
                 raise
             fields = [list(map(itemgetter(i), kept)) for i in range(width)]
@@ -490,8 +525,8 @@ class Writer:
         for key in touched:
             batch.summaries.append(SummaryWrite(run_id, key, state.summary[key]))
 
-    def _apply_op(self, run_id: str, state: _RunState, name: str, payload: Any, update: dict[str, Any],
-                  batch: Batch) -> None:
+    def _apply_op(self, run_id: str, state: _RunState, op: Op, update: dict[str, Any], batch: Batch) -> None:
+        name, payload = op.name, op.payload
         if name == "create":  # the first op of a new run: its row, before anything else of it is written
             fields, tags = payload
             batch.runs.append(RunWrite(id=run_id, fields=fields, create=True, tags=tags))
@@ -675,7 +710,7 @@ def pack_chunk(run_id: str, key: str, seq: int, s: Any, v: Any, t: Any,
                       steps=s.tobytes(), values=v.tobytes(), times=t.tobytes(), replaces=replaces)
 
 
-def _unstorable(record: tuple[Any, ...], axis: str) -> str | None:
+def _unstorable(record: Point | Sample, axis: str) -> str | None:
     """Why a record's step (``axis``: its name), time or a value does not fit the int64 / float64 arrays it is
     packed into; None when it fits."""
     import numpy as np

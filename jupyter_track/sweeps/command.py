@@ -30,8 +30,9 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
-from .. import session, settings
+from .. import settings
 from ..errors import UsageError
+from ..messages import say
 from ..names import new_run_id
 from ..store.base import Batch, RunWrite
 from . import core, space
@@ -108,13 +109,13 @@ def _run_process(store: Any, url: str, sweep_id: str, project: str, spec: SweepS
            settings.SWEEP_PROJECT.name: project}
     with tempfile.TemporaryDirectory(prefix="jt-trial-") as folder:
         argv = build_command(spec, params, Path(folder))
-        session.say(f"sweep {sweep_id} trial {trial.number}: {' '.join(argv)}")
+        say(f"sweep {sweep_id} trial {trial.number}: {' '.join(argv)}")
         child = subprocess.Popen(argv, env=env)
         pruned = _watch(store, run_id, spec, trial, child)
         code = child.wait()
     info = store.get_run(run_id)
     if info is None:
-        session.say(f"trial {trial.number}: the program started no run (call jt.init() in it); marked failed")
+        say(f"trial {trial.number}: the program started no run (call jt.init() in it); marked failed")
         study.tell(trial, state=TrialState.FAIL)
         return
     if pruned:

@@ -38,8 +38,9 @@ def sweep(sweep: Mapping[str, Any] | str | os.PathLike[str], entity: str | None 
         sweep_id = jt.sweep({"method": "random", "metric": {"name": "acc", "goal": "maximize"},
                              "parameters": {"lr": {"min": 1e-4, "max": 1e-1}}}, project="fashion")
     """
-    from .. import session
+    from ..messages import say
     from ..names import new_run_id
+    from ..run_start import project_name
     from ..store import open_store
     from . import study
 
@@ -51,12 +52,12 @@ def sweep(sweep: Mapping[str, Any] | str | os.PathLike[str], entity: str | None 
     now = time.time()
     name = study.study_name(sweep_id)
     study.create_study(url, name, spec)
-    fields = {"project": session._project(project or spec.project), "name": spec.name, "method": spec.method,
+    fields = {"project": project_name(project or spec.project), "name": spec.name, "method": spec.method,
               "metric": spec.metric, "goal": spec.goal if spec.metric else None, "config": config,
               "state": "pending", "study_name": name, "created_at": now, "updated_at": now}
     target.write_batch(Batch(sweeps=[SweepWrite(sweep_id, fields, create=True)]))
     if not quiet:
-        session.say(f"created sweep {sweep_id} ({spec.method}) in project {fields['project']}; run it with "
+        say(f"created sweep {sweep_id} ({spec.method}) in project {fields['project']}; run it with "
                     f"jt.agent({sweep_id!r}, function=train) or `jupyter-track agent {sweep_id}`")
     return sweep_id
 

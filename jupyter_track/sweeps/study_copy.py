@@ -50,7 +50,7 @@ def copy_study(from_url: str, to_url: str, name: str) -> int:
             dst.create_new_trial(dst_id, template_trial=template)
             changed += 1
         elif not there.state.is_finished() and _differs(trial, there):
-            _bring_up_to_date(dst, trial, there)
+            _bring_up_to_date(dst, dst_id, trial, there)
             changed += 1
     return changed
 
@@ -60,9 +60,9 @@ def _differs(a: FrozenTrial, b: FrozenTrial) -> bool:
             or a.user_attrs != b.user_attrs)
 
 
-def _bring_up_to_date(dst: BaseStorage, trial: FrozenTrial, there: FrozenTrial) -> None:
+def _bring_up_to_date(dst: BaseStorage, dst_id: int, trial: FrozenTrial, there: FrozenTrial) -> None:
     """A trial copied while it was running: add what the source has since, then its final state."""
-    tid = there._trial_id
+    tid = dst.get_trial_id_from_study_id_trial_number(dst_id, there.number)
     for name, value in trial.params.items():
         if name not in there.params:
             dist = trial.distributions[name]

@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING, Any
 import optuna
 from optuna.trial import TrialState
 
-from .. import session, settings
+from .. import frontend, session, settings
 from ..errors import TrialPruned, UsageError
+from ..messages import say
 from . import core, space
 from . import study as studies
 from .config import SweepSpec
@@ -65,8 +66,7 @@ def agent(sweep_id: str, function: Callable[[], Any] | None = None, entity: str 
     record, spec = core.load(target, sweep_id)
     study = studies.open_study(url, record, spec, seed=seed)
     core.set_state(target, record.id, "running")
-    hook = session.sweep_view_hook  # the entry point's: shows the sweep view in a notebook
-    refresh_view = hook(record.id, url, display) if hook is not None else None
+    refresh_view = frontend.view("sweep_view")(record.id, url) if frontend.wants_display(display) else None
     callbacks = [c for c in (refresh_view, on_trial) if c is not None]
     return run_trials(target, record.id, spec, study, count,
                       lambda trial: _run_trial(target, record.id, record.project, spec, study, trial, function,
@@ -152,7 +152,7 @@ class TrialMonitor:
     def start(self, run: Run) -> None:
         self.run = run
         if self.rungs:
-            run._log_hook = self.on_log
+            run.log_hook = self.on_log
 
     def on_log(self, scalars: dict[str, Any]) -> None:
         if self.metric not in scalars:
@@ -166,7 +166,7 @@ class TrialMonitor:
             self.pruned = True
             run = self.run
             assert run is not None
-            run._log_hook = None
+            run.log_hook = None
             run.finish(quiet=True, state="pruned")
             raise TrialPruned(f"trial {self.trial.number} of sweep {self.sweep_id} was pruned by hyperband at "
                               f"{self.metric}={value} (log {self.count}); its run {run.path} ended as 'pruned' "
@@ -196,11 +196,11 @@ def _run_trial(store: Store, sweep_id: str, project: str, spec: SweepSpec, study
         session.set_pending_trial(None)
     run = monitor.run
     if run is None:
-        session.say(f"trial {trial.number} of sweep {sweep_id}: the function started no run (call jt.init() "
+        say(f"trial {trial.number} of sweep {sweep_id}: the function started no run (call jt.init() "
                     "inside it); the trial is marked failed")
         study.tell(trial, state=TrialState.FAIL)
         return
-    run._log_hook = None
+    run.log_hook = None
     if monitor.pruned:
         if run.state == "running":
             run.finish(quiet=True, state="pruned")

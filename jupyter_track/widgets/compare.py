@@ -92,7 +92,29 @@ class CompareWidget(anywidget.AnyWidget):
         display({"text/html": self.static_html()}, raw=True)
 
     def static_html(self) -> str:
-        return static_html(self, self._curves)
+        return static_html(self, self._curves, *self._all)
+
+    def fill(self, chosen: Sequence[StoredRun], keys: Sequence[str], group_by: str | None = None,
+             lead: Sequence[tuple[dict[str, Any], Sequence[Any]]] = (), importance_metric: str | None = None) -> None:
+        """Set the state (synced and kept) for ``chosen`` with the metrics ``keys`` (see :func:`comparison`)."""
+        data = comparison(chosen, keys, group_by, lead)
+        keys = data.metrics
+        self._curves = data.curves
+        self._all = (data.runs, data.rows)
+        self._table = data.table
+        with self.hold_sync():
+            self.set_trait("metrics", keys)
+            self.set_trait("group_by", data.group_by)
+            self.set_trait("columns", data.columns)
+            self.set_trait("rows", data.rows[:SAVED_RUNS])
+            self.set_trait("runs", data.runs[:SAVED_RUNS])
+            self.set_trait("total_runs", len(data.runs))
+            self.set_trait("bands", data.bands)
+            self.set_trait("importance", {})
+            chosen_metric = importance_metric if importance_metric in keys else (keys[0] if keys else "")
+            if self.importance_metric == chosen_metric:
+                self.importance_metric = ""
+            self.importance_metric = chosen_metric  # computes that metric's importance
 
 
 def compare(runs: Any = None, project: str | None = None, filters: Mapping[str, Any] | None = None,
@@ -113,14 +135,15 @@ def compare(runs: Any = None, project: str | None = None, filters: Mapping[str, 
     if group_by is None and any(r.group for r in chosen):
         group_by = "group"
     widget = CompareWidget()
-    fill(widget, chosen, list(metrics) if metrics else _common_metrics(chosen), group_by)
+    widget.fill(chosen, list(metrics) if metrics else common_metrics(chosen), group_by)
     return widget
 
 
 @dataclass
 class Comparison:
-    """What the compare view shows for ``chosen`` runs, built once and shared by the widget (:func:`fill`) and
-    the server extension's ``GET compare`` (JupyterLab's compare panel runs compare.js on it)."""
+    """What the compare view shows for ``chosen`` runs, built once and shared by the widget
+    (:meth:`CompareWidget.fill`) and the server extension's ``GET compare`` (JupyterLab's compare panel runs
+    compare.js on it)."""
 
     metrics: list[str]
     group_by: str
@@ -155,7 +178,7 @@ def comparison(chosen: Sequence[StoredRun], keys: Sequence[str], group_by: str |
     run_rows = [{"id": i.id, "name": i.name, "color": colors[n], "group": groups[n]} for n, i in enumerate(infos)]
 
     ids = [i.id for i in infos]
-    series = chosen[0]._store.read_series_many(ids, keys, times=False) if chosen else {}
+    series = chosen[0].store.read_series_many(ids, keys, times=False) if chosen else {}
     curves: list[list[tuple[Any, Any] | None]] = []
     bands: dict[str, list[dict[str, Any]]] = {}
     for key in keys:
@@ -163,29 +186,6 @@ def comparison(chosen: Sequence[StoredRun], keys: Sequence[str], group_by: str |
         curves.append([_downsample(s.steps, s.values) if s is not None else None for s in per_run])
         bands[key] = _bands(per_run, groups, colors)
     return Comparison(keys, group_by or "", columns, run_rows, rows, bands, curves, table)
-
-
-def fill(widget: CompareWidget, chosen: Sequence[StoredRun], keys: Sequence[str], group_by: str | None = None,
-         lead: Sequence[tuple[dict[str, Any], Sequence[Any]]] = (), importance_metric: str | None = None) -> None:
-    """Set ``widget``'s state (synced and kept) for ``chosen`` with the metrics ``keys`` (see :func:`comparison`)."""
-    data = comparison(chosen, keys, group_by, lead)
-    keys = data.metrics
-    widget._curves = data.curves
-    widget._all = (data.runs, data.rows)
-    widget._table = data.table
-    with widget.hold_sync():
-        widget.set_trait("metrics", keys)
-        widget.set_trait("group_by", data.group_by)
-        widget.set_trait("columns", data.columns)
-        widget.set_trait("rows", data.rows[:SAVED_RUNS])
-        widget.set_trait("runs", data.runs[:SAVED_RUNS])
-        widget.set_trait("total_runs", len(data.runs))
-        widget.set_trait("bands", data.bands)
-        widget.set_trait("importance", {})
-        chosen_metric = importance_metric if importance_metric in keys else (keys[0] if keys else "")
-        if widget.importance_metric == chosen_metric:
-            widget.importance_metric = ""
-        widget.importance_metric = chosen_metric  # computes that metric's importance
 
 
 def _resolve(runs: Any, project: str | None, filters: Mapping[str, Any] | None, store: str | None,
@@ -200,7 +200,7 @@ def _resolve(runs: Any, project: str | None, filters: Mapping[str, Any] | None, 
     return [r if isinstance(r, StoredRun) else api.run(str(r)) for r in runs]
 
 
-def _common_metrics(runs: Sequence[StoredRun]) -> list[str]:
+def common_metrics(runs: Sequence[StoredRun]) -> list[str]:
     """The scalar summary keys every run has (not ``system/``), sorted; the first :data:`MAX_METRICS`."""
     sets = [{k for k, e in r.info.summary.items() if _is_number(e.value) and not k.startswith(SYSTEM_PREFIX)}
             for r in runs]
@@ -435,9 +435,10 @@ def _fanova(table: Mapping[str, Sequence[Any]], params: Sequence[Mapping[str, An
 # -- the static fallback --------------------------------------------------------------------------------------
 
 
-def static_html(widget: CompareWidget, curves: Sequence[Sequence[tuple[Any, Any] | None]]) -> str:
-    """Curves (each run when few, else the bands) and the config diff as HTML/SVG; all text escaped."""
-    runs, rows = widget._all
+def static_html(widget: CompareWidget, curves: Sequence[Sequence[tuple[Any, Any] | None]],
+                runs: list[dict[str, Any]], rows: list[list[Any]]) -> str:
+    """Curves (each run when few, else the bands) and the config diff of every run (``runs``, ``rows``) as
+    HTML/SVG; all text escaped."""
     charts = []
     for m, key in enumerate(widget.metrics):
         lines: list[tuple[str, Any, Any, Any, Any]] = []  # color, steps, values, lo, hi

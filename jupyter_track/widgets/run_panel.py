@@ -9,8 +9,8 @@ metric) and a static SVG rendering in the same output for viewers without widget
 
 from __future__ import annotations
 
-import contextlib
 import json
+import logging
 import struct
 import threading
 import time
@@ -34,6 +34,8 @@ POINTS_PER_SERIES = 1000  # buckets kept per series for display (each bucket is 
 SNAPSHOT_POINTS = 3000  # points kept in the saved state, over all series
 STATIC_POINTS = 120  # points per series in the static SVG
 STATIC_PLACEHOLDER = '<div class="jt-static"></div>'
+
+log = logging.getLogger("jupyter_track")
 
 
 class RunPanel(anywidget.AnyWidget):
@@ -68,21 +70,32 @@ class Feeder:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._rate = (time.monotonic(), 0)
+        self._said = False  # a failure is said once in the debug log
         self._thread = threading.Thread(target=self._loop, name="jupyter_track-panel", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
     def _loop(self) -> None:
-        with contextlib.suppress(Exception):  # a new store's first open (and migration) is not an update's cost
+        try:  # a new store's first open (and migration) is not an update's cost
             open_store(self.store_url)
+        except Exception:  # noqa: BLE001 - thread boundary: the first tick opens it again, or fails as below
+            self._failed("could not open the store")
         wait = self.interval
         while not self._stop.wait(wait):
             started = time.perf_counter()
-            with contextlib.suppress(Exception):  # thread boundary: a failed look is retried at the next tick
+            try:
                 self.tick()
+            except Exception:  # noqa: BLE001 - thread boundary: a failed look is retried at the next tick
+                self._failed("an update failed; it is retried at the next tick")
             # every moment this thread holds the GIL is taken from the training loop: keep to DUTY of the time
             wait = min(MAX_WAIT, max(self.interval, (time.perf_counter() - started) / DUTY))
+
+    def _failed(self, what: str) -> None:
+        """Say in the debug log, once per panel, why it did not update (it keeps trying)."""
+        if not self._said:
+            self._said = True
+            log.debug("jupyter_track: the live panel of run %s: %s", self.run_id, what, exc_info=True)
 
     def tick(self) -> None:
         """Read what is new in the store and send it (one message for every series that changed)."""

@@ -18,13 +18,14 @@ from __future__ import annotations
 import html
 import math
 import os
+from collections.abc import Callable
 from typing import Any
 
 import traitlets
 
 from ..api import Api, StoredRun
 from ..errors import UsageError
-from .compare import CompareWidget, _common_metrics, fill
+from .compare import CompareWidget, common_metrics
 from .static_view import fmt
 
 TRIAL = "trial"  # the trial-number column (trial order: 1 for the sweep's first run)
@@ -53,8 +54,8 @@ class SweepView(CompareWidget):
             raise UsageError(f"no sweep {self.sweep_id!r} in this store")
         runs = list(self._api.runs(filters={"sweep": record.id}, order="created_at"))
         metric = record.metric
-        keys = ([metric] if metric else []) + [k for k in _common_metrics(runs) if k != metric]
-        fill(self, runs, keys, lead=[({"name": TRIAL, "kind": "trial", "type": "num"},
+        keys = ([metric] if metric else []) + [k for k in common_metrics(runs) if k != metric]
+        self.fill(runs, keys, lead=[({"name": TRIAL, "kind": "trial", "type": "num"},
                                       list(range(1, len(runs) + 1)))], importance_metric=metric)
         best = _best(runs, metric, record.goal)
         pruned = sum(r.state == "pruned" for r in runs)
@@ -89,3 +90,11 @@ def sweep_view(sweep_id: str, store: str | None = None, dir: str | os.PathLike[s
     view = SweepView(str(sweep_id).strip("/").split("/")[-1], Api(store=store, dir=dir))
     view.refresh()
     return view
+
+
+def show_for_agent(sweep_id: str, store: str) -> Callable[[], None]:
+    """``jt.agent`` in a notebook: show the sweep view in the cell now; returns its ``refresh``, which the agent
+    calls after each trial."""
+    view = sweep_view(sweep_id, store=store)
+    view._ipython_display_()  # the widget and its static fallback, as when it ends a cell
+    return view.refresh
