@@ -436,6 +436,8 @@ class Api:
              search: str | None = None, group: str | None = None) -> RunList:
         """Runs of the project ``path`` names (every project when None) matching ``filters`` and, with
         ``group``, of that ``init(group=...)`` only."""
+        if limit is not None and not 0 <= limit < 2**63:
+            raise ValueError(f"limit={limit} is out of range: give a count from 0 to {2**63 - 1}, or None for all")
         project = _project_of(path)
         if group is not None:
             filters = {"$and": [dict(filters), {"group": group}]} if filters else {"group": group}

@@ -61,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     ls.add_argument("--filter", help='a JSON filter, e.g. \'{"config.lr": {"$lt": 0.01}}\'')
     ls.add_argument("--search", help="text to find in name, id, notes or tags")
     ls.add_argument("--columns", help="extra comma-separated columns, e.g. summary.val/acc,config.lr")
-    ls.add_argument("--limit", type=int, default=50, help="at most this many runs (0: all; default 50)")
+    ls.add_argument("--limit", type=_count, default=50, help="at most this many runs (0: all; default 50)")
     ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ls.set_defaults(func=cmd_ls)
 
@@ -143,7 +143,7 @@ def _sweep_parser(sub: Any) -> None:
     sweep.set_defaults(func=cmd_sweep)
     agent = sub.add_parser("agent", help="run a sweep's trials: the config's program, with --key=value arguments")
     agent.add_argument("sweep_id", help="the id `jupyter-track sweep` printed (entity/project/id accepted)")
-    agent.add_argument("--count", type=int, help="at most this many trials (default: until the sweep is done)")
+    agent.add_argument("--count", type=_count, help="at most this many trials (default: until the sweep is done)")
     agent.set_defaults(func=cmd_agent)
     sweeps = sub.add_parser("sweeps", help="list sweeps with their state, runs and best value so far")
     sweeps.add_argument("project", nargs="?", help="project (default: every project)")
@@ -157,8 +157,22 @@ def _api(args: argparse.Namespace) -> Any:
     return Api(store=args.store, dir=args.dir)
 
 
+def _count(text: str) -> int:
+    """A count given on the command line: a whole number from 0 to 2**63 - 1 (what the stores can hold)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{text} is out of range: give a number from 0 to {2**63 - 1}")
+    return value
+
+
 # -- commands ---------------------------------------------------------------------------------------------------
 def cmd_ls(args: argparse.Namespace) -> int:
+    # argparse reads '--sort=--' as the end of options and leaves a list
+    if not isinstance(args.sort, str) or not args.sort.lstrip("+-"):
+        raise ValueError("--sort needs a field, like --sort=-summary.acc or --sort=name")
     try:
         filters: dict[str, Any] = json.loads(args.filter) if args.filter else {}
     except json.JSONDecodeError as exc:

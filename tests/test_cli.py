@@ -151,6 +151,13 @@ def test_errors_are_one_clear_line_with_a_nonzero_exit(runs: list[jt.Run]) -> No
     bad = cli("ls", "--filter", '{"colour": 1}')
     assert bad.returncode == 2 and "unknown filter field" in bad.stderr
     assert cli().returncode == 2
+    # found by the fuzzer: a limit beyond what the store holds, and a sort with no field
+    too_many = cli("ls", "--limit", str(2**63))
+    assert too_many.returncode == 2 and "out of range" in too_many.stderr and "Traceback" not in too_many.stderr
+    no_field = cli("ls", "--sort=--")
+    assert no_field.returncode == 2 and "--sort needs a field" in no_field.stderr
+    with pytest.raises(ValueError, match="out of range"):
+        jt.Api().runs("fashion", limit=2**63)
 
 
 def _with_live_snapshot(run: jt.Run) -> None:
