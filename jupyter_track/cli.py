@@ -345,11 +345,11 @@ def cmd_sweeps(args: argparse.Namespace) -> int:
     return 0
 
 
-# -- migrate: thin over jupyter_track.store.transfer -----------------------------------------------------------------
+# -- migrate: thin over jupyter_track.store.copy_store ---------------------------------------------------------------
 def cmd_migrate(args: argparse.Namespace) -> int:
     from .errors import StoreVersionError
     from .store import open_store
-    from .store.transfer import copy_store, store_location
+    from .store.copy_store import copy_store, store_location
     from .store.urls import redact
     from .sweeps.study_copy import copy_study
 
