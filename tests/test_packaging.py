@@ -34,6 +34,7 @@ LAYERS = {
 PACKAGES = ("store", "capture", "artifacts", "widgets", "server", "sweeps", "analysis")  # folders: one group each
 GROUP = {"run_config": "run", "run_summary": "run", "live_run": "run", "session": "run", "disabled": "run",
          "run_start": "run", "model_watch": "run", "handle": "entry", "api": "read", "snapshot_restore": "read",
+         "maintenance": "read",
          "cli": "entry", "ipython": "entry", "__init__": "entry", "__main__": "entry"}
 
 

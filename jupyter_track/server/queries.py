@@ -22,6 +22,7 @@ from .. import settings
 from ..analysis.downsample import thin
 from ..api import SYSTEM_PREFIX, StoredRun
 from ..errors import JupyterTrackError, OutsideRootError, RunIsRunningError, RunNotFoundError, StoreError
+from ..maintenance import delete_runs
 from ..snapshot_restore import AT, WHICH, restore, snapshots
 from ..store.base import Batch, BlobRefWrite, RunWrite, Store, listing_row
 from ..store.blobs import BlobStore
@@ -498,16 +499,15 @@ def edit_run(store: Store, project: str, run_id: str, raw: bytes) -> wire.RunRow
 
 
 def delete_run(store: Store, project: str, run_id: str, force: str | None = None) -> wire.DeleteAnswer:
-    """Delete a run; one that is running (its heartbeat is fresh: see :mod:`jupyter_track.store.liveness`) only
-    with ``force=1``, else :class:`RunIsRunningError` (409, ``"running": true``)."""
+    """Delete a run as ``jupyter-track rm`` does (:func:`~jupyter_track.maintenance.delete_runs`); one that is
+    running (its heartbeat is fresh: see :mod:`jupyter_track.store.liveness`) only with ``force=1``, else
+    :class:`RunIsRunningError` (409, ``"running": true``)."""
     if force not in (None, "", "0", "1", "true", "false"):
         raise BadInput(f"force={force!r}: use force=1 to delete a running run")
-    stored_run(store, project, run_id)
+    run = stored_run(store, project, run_id)
     try:
-        deleted = store.delete_run(run_id, force=force in ("1", "true"))
+        delete_runs(store, [run], force=force in ("1", "true"))
     except RunIsRunningError as exc:
         raise RunIsRunningError(f"{exc}; finish it first, or send the DELETE again with ?force=1 to delete it "
                                 "anyway") from None
-    if not deleted:
-        raise RunNotFoundError(f"run {project}/{run_id} was already deleted")
     return {"deleted": run_id}
