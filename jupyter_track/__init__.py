@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .api import Api, RunList, StoredRun, runs
     from .artifacts import Artifact, artifact, artifacts, lineage
     from .live_run import Run
+    from .maintenance import export, gc
     from .media import Histogram, Html, Image, Plotly, Table
     from .model_watch import unwatch, watch
     from .snapshot_restore import restore
@@ -67,7 +68,9 @@ __all__ = [
     "artifacts",
     "compare",
     "config",
+    "export",
     "finish",
+    "gc",
     "get_sweep",
     "init",
     "lineage",
@@ -154,6 +157,7 @@ _LAZY.update({"Image": ".media", "Histogram": ".media", "Html": ".media", "Plotl
 _LAZY.update({"sweep": ".sweeps", "agent": ".sweeps", "get_sweep": ".sweeps", "sweep_runs": ".sweeps"})  # Optuna
 _LAZY["compare"] = ".widgets.compare"  # the compare widget (anywidget, numpy, Optuna): loaded on first use
 _LAZY["sweep_view"] = ".widgets.sweep_view"  # the sweep view (the compare widget over a sweep's runs)
+_LAZY.update({"export": ".maintenance", "gc": ".maintenance"})  # jupyter-track export and gc, from Python
 _LAZY["_jupyter_server_extension_points"] = ".server"  # jupyter_server's hook; tornado loads only with the server
 
 

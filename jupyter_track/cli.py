@@ -15,16 +15,14 @@ import argparse
 import json
 import math
 import sys
-import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from .api import flatten
 from .errors import JupyterTrackError, RunIsRunningError, needs_extra
-
-GC_GRACE_SECONDS = 600  # a blob this young may belong to a run whose reference is not flushed yet
+from .maintenance import format_bytes
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -255,25 +253,30 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from .maintenance import export, export_path
+
     run = _api(args).run(args.run)
+    if args.format == "parquet":  # said in the command's words
+        with needs_extra("parquet", "pyarrow", "export --format parquet"):
+            import pyarrow  # noqa: F401
     keys = [k.strip() for k in args.keys.split(",")] if args.keys else None
-    out = Path(args.out or f"{run.name}-{run.id}.{args.format}")
-    if out.exists() and not args.force:
-        raise FileExistsError(f"{out} exists; pass --force to overwrite or --out to choose another file")
-    frame = run.history(keys=keys)
-    _write(frame, out, args.format, run.to_dict())
-    print(f"wrote {len(frame)} rows × {len(frame.columns)} columns to {out}")
+    out = export_path(run, args.format, args.out)
+    try:
+        done = export(run, out, format=args.format, keys=keys, overwrite=args.force, progress=sys.stderr.isatty())
+    except FileExistsError:
+        raise FileExistsError(f"{out} exists; pass --force to overwrite or --out to choose another file") from None
+    print(f"wrote {done.rows} rows × {done.columns} columns to {done.path}")
     return 0
 
 
 def cmd_rm(args: argparse.Namespace) -> int:
-    from .store.liveness import is_live, running_message
+    from .maintenance import delete_runs, refuse_running
 
     api = _api(args)
     run = api.run(args.run)
-    if not args.force and is_live(run.info):  # before asking; delete_run checks again, in its transaction
-        raise RunIsRunningError(f"{running_message(run.info)}; deleting it now would drop what it logs from then "
-                                f"on; {_RM_FORCE}")
+    if not args.force:
+        with _force_hint():  # before asking; deleting checks again
+            refuse_running([run])
     if not args.yes:
         if not sys.stdin.isatty():
             print(f"not deleting {run.path} without confirmation: pass --yes", file=sys.stderr)
@@ -282,15 +285,19 @@ def cmd_rm(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("kept")
             return 1
-    try:
-        api.store.delete_run(run.id, force=args.force)
-    except RunIsRunningError as exc:  # it was resumed meanwhile
-        raise RunIsRunningError(f"{exc}; {_RM_FORCE}") from None
+    with _force_hint():  # it was resumed meanwhile
+        delete_runs(api.store, [run], force=args.force)
     print(f"deleted {run.path}; `jupyter-track gc` frees its files and media")
     return 0
 
 
-_RM_FORCE = "finish it first, or pass --force to delete it anyway"
+@contextmanager
+def _force_hint() -> Iterator[None]:
+    """A refusal to delete a running run, with what the command can do about it."""
+    try:
+        yield
+    except RunIsRunningError as exc:
+        raise RunIsRunningError(f"{exc}; finish it first, or pass --force to delete it anyway") from None
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
@@ -302,22 +309,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_gc(args: argparse.Namespace) -> int:
-    store = _api(args).store
-    referenced = store.referenced_blobs()
-    now = time.time()
-    doomed, freed, young = [], 0, 0
-    for sha in store.blobs:
-        if sha in referenced:
-            continue
-        if now - store.blobs.modified(sha) < GC_GRACE_SECONDS:
-            young += 1
-            continue
-        doomed.append(sha)
-    for sha in _progress(doomed, "gc"):
-        freed += store.blobs.size(sha) if args.dry_run else store.blobs.delete(sha)
-    verb = "would delete" if args.dry_run else "deleted"
-    print(f"{verb} {len(doomed)} unreferenced blobs ({_bytes(freed)}); kept {len(referenced)} referenced"
-          + (f" and {young} written in the last {GC_GRACE_SECONDS // 60} minutes" if young else ""))
+    from .maintenance import gc
+
+    print(gc(args.store, dir=args.dir, dry_run=args.dry_run, progress=sys.stderr.isatty()).line())
     return 0
 
 
@@ -359,11 +353,11 @@ def cmd_sweeps(args: argparse.Namespace) -> int:
     return 0
 
 
-# -- migrate: thin over jupyter_track.store.transfer -----------------------------------------------------------------
+# -- migrate: thin over jupyter_track.store.copy_store ---------------------------------------------------------------
 def cmd_migrate(args: argparse.Namespace) -> int:
     from .errors import StoreVersionError
     from .store import open_store
-    from .store.transfer import copy_store, store_location
+    from .store.copy_store import copy_store, store_location
     from .store.urls import redact
     from .sweeps.study_copy import copy_study
 
@@ -452,7 +446,7 @@ def cmd_artifact_ls(args: argparse.Namespace) -> int:
         if "latest" in r["aliases"]:
             row.update({"latest": r["version"], "created by": r["created_by"] or "",
                         "updated": _when(r["created_at"])})
-    table = [{**r, "size": _bytes(r["size"])} for r in rows.values()]
+    table = [{**r, "size": format_bytes(r["size"])} for r in rows.values()]
     if args.json:
         print(json.dumps(list(rows.values()), default=str, indent=1))
     elif table:
@@ -480,15 +474,15 @@ def cmd_artifact_show(args: argparse.Namespace) -> int:
                           "versions": versions, "alias_history": [vars(e) for e in history]}, default=str, indent=1))
         return 0
     _pairs([("artifact", art.qualified_name), ("type", art.type), ("aliases", ", ".join(art.aliases)),
-            ("size", f"{_bytes(art.size)} in {len(files)} files"), ("digest", art.digest),
+            ("size", f"{format_bytes(art.size)} in {len(files)} files"), ("digest", art.digest),
             ("created", _when(art.created_at)),
             ("created by", (f"{creator.name} ({creator.path})" if creator else f"{art.created_by} (deleted)")
              if art.created_by else "—"),
             ("description", art.description)])
     _section("metadata", sorted(flatten(art.metadata).items()))
     _section("used by", [(u.path, f"{u.name} ({u.state})") for u in users])
-    _section("files", [(f.path, f"{_bytes(f.size)}  sha256:{(f.digest or '')[:12]}") for f in files])
-    _section("versions", [(v["version"], f"{_bytes(v['size'])}, {v['files']} files, {_when(v['created_at'])}"
+    _section("files", [(f.path, f"{format_bytes(f.size)}  sha256:{(f.digest or '')[:12]}") for f in files])
+    _section("versions", [(v["version"], f"{format_bytes(v['size'])}, {v['files']} files, {_when(v['created_at'])}"
                            + (f", aliases: {', '.join(v['aliases'])}" if v["aliases"] else "")
                            + (f", by run {v['created_by']}" if v["created_by"] else "")) for v in versions])
     _section("alias history", [(_when(e.at), f"{e.alias}: " + (
@@ -501,7 +495,7 @@ def cmd_artifact_show(args: argparse.Namespace) -> int:
 def cmd_artifact_get(args: argparse.Namespace) -> int:
     art = _artifact(args)
     path = art.download(root=args.out)
-    print(f"downloaded {art.qualified_name} ({len(art.files())} files, {_bytes(art.size)}, verified) to {path}")
+    print(f"downloaded {art.qualified_name} ({len(art.files())} files, {format_bytes(art.size)}, verified) to {path}")
     return 0
 
 
@@ -517,43 +511,6 @@ def cmd_artifact_alias(args: argparse.Namespace) -> int:
 
 
 # -- output helpers ---------------------------------------------------------------------------------------------
-def _write(frame: Any, out: Path, fmt: str, run_info: dict[str, Any]) -> None:
-    rows_per_chunk = 100_000
-    chunks = range(0, max(len(frame), 1), rows_per_chunk)
-    bar = _progress(chunks, f"export {out.name}", total=len(chunks))
-    if fmt == "csv":
-        with open(out, "w", newline="") as f:
-            for i, lo in enumerate(bar):
-                frame.iloc[lo:lo + rows_per_chunk].to_csv(f, index=False, header=i == 0)
-    elif fmt == "parquet":
-        with needs_extra("parquet", "pyarrow", "export --format parquet"):
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-        schema = pa.Schema.from_pandas(frame, preserve_index=False)
-        with pq.ParquetWriter(out, schema) as writer:
-            for lo in bar:
-                writer.write_table(pa.Table.from_pandas(frame.iloc[lo:lo + rows_per_chunk], schema=schema,
-                                                        preserve_index=False))
-    else:
-        with open(out, "w") as f:
-            f.write('{"run": ' + json.dumps(run_info, default=str) + ', "history": [')
-            first = True
-            for lo in bar:
-                part = frame.iloc[lo:lo + rows_per_chunk].to_json(orient="records")
-                if part != "[]":
-                    f.write(("" if first else ",") + part[1:-1])
-                    first = False
-            f.write("]}\n")
-
-
-def _progress(items: Any, desc: str, total: int | None = None) -> Any:
-    from tqdm import tqdm
-
-    size = total if total is not None else len(items)
-    return tqdm(items, desc=desc, total=size, disable=size < 2 or not sys.stderr.isatty(), unit="chunk")
-
-
 def _table(rows: list[dict[str, Any]]) -> None:
     headers = list(dict.fromkeys(k for r in rows for k in r))
     cells = [[_fmt(r.get(h, "")) for h in headers] for r in rows]
@@ -615,15 +572,6 @@ def _duration(seconds: float) -> str:
     h, rem = divmod(seconds, 3600)
     m, s = divmod(rem, 60)
     return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s" if m else f"{s}s"
-
-
-def _bytes(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
 
 
 if __name__ == "__main__":

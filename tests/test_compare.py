@@ -14,7 +14,8 @@ import pytest
 
 import jupyter_track as jt
 from jupyter_track.store import open_store
-from jupyter_track.widgets.compare import CompareWidget, importance
+from jupyter_track.analysis.importance import importance
+from jupyter_track.widgets.compare import CompareWidget
 from tests.conftest import run_python
 
 
@@ -108,7 +109,7 @@ def test_without_scikit_learn_importance_is_the_variance_each_key_explains_and_s
         import json, math, sys
         sys.modules["sklearn"] = None
         import numpy as np
-        from jupyter_track.widgets.compare import importance
+        from jupyter_track.analysis.importance import importance
         rng = np.random.default_rng(1)
         lrs = np.logspace(-4, -1, 16)
         table = {"lr": [float(x) for x in lrs], "noise": [float(x) for x in rng.uniform(0, 1, 16)],

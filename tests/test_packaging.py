@@ -24,13 +24,17 @@ LAYERS = {
     "read": {"store", "artifacts"},
     # sweeps (Optuna): drive runs through session.PendingTrial and read them back; the CLI and jt.* call them
     "sweeps": {"store", "run", "read"},
-    "widgets": {"store", "read"},  # read the store; shown by the entry point's display hook
+    # downsampling, the comparison model, importance: numpy under both the widgets and the server extension
+    "analysis": {"store", "read"},
+    "widgets": {"store", "read", "analysis"},  # read the store; shown by the entry point's display hook
     "entry": {"store", "capture", "run", "read", "artifacts", "widgets", "sweeps"},
-    "server": {"store", "read", "widgets"},  # the jupyter_server extension: reads like the read API (+ downsampling)
+    # the jupyter_server extension: reads like the read API; never a widget (those load IPython and anywidget)
+    "server": {"store", "read", "analysis"},
 }
-PACKAGES = ("store", "capture", "artifacts", "widgets", "server", "sweeps")  # folders that are one group each
+PACKAGES = ("store", "capture", "artifacts", "widgets", "server", "sweeps", "analysis")  # folders: one group each
 GROUP = {"run_config": "run", "run_summary": "run", "live_run": "run", "session": "run", "disabled": "run",
          "run_start": "run", "model_watch": "run", "handle": "entry", "api": "read", "snapshot_restore": "read",
+         "maintenance": "read",
          "cli": "entry", "ipython": "entry", "__init__": "entry", "__main__": "entry"}
 
 

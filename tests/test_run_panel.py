@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import jupyter_track as jt
-from jupyter_track.widgets.downsample import Downsampler, thin
+from jupyter_track.analysis.downsample import Downsampler, thin
 from jupyter_track.widgets.run_panel import POINTS_PER_SERIES, SNAPSHOT_POINTS, Feeder, RunPanel
 
 

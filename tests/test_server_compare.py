@@ -10,6 +10,7 @@ import pytest
 
 import jupyter_track as jt
 from jupyter_track.server.queries import MAX_COMPARE_RUNS
+from tests.conftest import run_python
 from tests.jupyter_server import Server
 from tests.test_server import call, ok, start, unique
 
@@ -99,3 +100,33 @@ def test_compare_needs_a_token(server: Server) -> None:
     for token in (None, "wrong"):
         status, answer = call(server, "GET", f"compare?runs={a.project}/{a.id}", token=token)
         assert status in (401, 403) and "Traceback" not in json.dumps(answer)
+
+
+def test_a_compare_request_loads_no_widget_ipython_or_anywidget_into_the_server_process() -> None:
+    # the server extension answers GET compare with the analysis layer; the widgets (anywidget, ipywidgets,
+    # IPython) never load into the Jupyter server's process. Run in a fresh interpreter: this one has them.
+    runs = []
+    for i in range(9):  # enough runs for an importance figure, so that part of the answer is computed too
+        run = jt.init(project="noview", config={"lr": 0.1 / (i + 1), "opt": "sgd" if i % 2 else "adam"},
+                      display=False)
+        for step in range(50):
+            run.log({"loss": (i + 1) / (step + 1)})
+        run.finish()
+        runs.append(run)
+    paths = ",".join(f"{r.project}/{r.id}" for r in runs)
+    out = run_python(f"""
+        import json, sys
+        from jupyter_track.server import queries
+        from jupyter_track.store import open_store
+
+        got = queries.compare(open_store(), {paths!r}, None, None, None)
+        print(json.dumps({{"metrics": got["metrics"], "curves": len(got["curves"][0]),
+                          "importance": [r["param"] for r in got["importance"]["loss"]["rows"]],
+                          "loaded": sorted(m for m in sys.modules if m.split(".")[0] in
+                                           ("IPython", "ipywidgets", "anywidget", "ipykernel")
+                                           or m.startswith("jupyter_track.widgets"))}}))
+    """)
+    got = json.loads(out.stdout)
+    assert got["metrics"] == ["loss"] and got["curves"] == 9
+    assert sorted(got["importance"]) == ["lr", "opt"]
+    assert got["loaded"] == []

@@ -85,7 +85,7 @@ def test_migration_scripts_build_exactly_the_declared_schema(store_url: str) -> 
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from jupyter_track.store.migrate import script_revisions, upgrade
+    from jupyter_track.store.schema_upgrade import script_revisions, upgrade
 
     assert tuple(script_revisions()) == REVISIONS
     engine = raw_engine(store_url)
@@ -99,7 +99,7 @@ def test_migration_scripts_build_exactly_the_declared_schema(store_url: str) -> 
 
 
 def test_older_store_is_migrated_on_open(store_url: str) -> None:
-    from jupyter_track.store.migrate import upgrade
+    from jupyter_track.store.schema_upgrade import upgrade
 
     url = store_url
     engine = raw_engine(url)

@@ -309,7 +309,7 @@ class Artifact:
 
             path = jt.artifact("fashion/cifar10-preds:production").download()
         """
-        from .transfer import download
+        from .files import download
 
         store, record = self._stored()
         target = Path(root) if root is not None else _default_folder(record)
@@ -399,7 +399,7 @@ class Artifact:
         """Put every file of this draft into ``store``'s blobs (streamed; a progress bar when large) and return
         them as stored: path, SHA-256, size."""
         from ..store.base import ArtifactFile
-        from .transfer import progress
+        from .files import progress
 
         pending = sorted(self._pending.items())
         files = []

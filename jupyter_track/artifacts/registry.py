@@ -12,9 +12,9 @@ from .. import settings
 from ..errors import ArtifactNotFoundError, UsageError
 from ..store.base import ArtifactUseWrite, ArtifactVersionRecord, ArtifactWrite, Batch, Store
 from .core import Artifact, who
+from .files import version_digest
 from .graph import LineageGraph, build
 from .naming import check_alias, check_name, parse_ref
-from .transfer import version_digest
 
 if TYPE_CHECKING:
     import pandas as pd

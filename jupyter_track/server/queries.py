@@ -19,13 +19,14 @@ from typing import Any, BinaryIO, cast
 import orjson
 
 from .. import settings
+from ..analysis.downsample import thin
 from ..api import SYSTEM_PREFIX, StoredRun
 from ..errors import JupyterTrackError, OutsideRootError, RunIsRunningError, RunNotFoundError, StoreError
+from ..maintenance import delete_runs
 from ..snapshot_restore import AT, WHICH, restore, snapshots
 from ..store.base import Batch, BlobRefWrite, RunWrite, Store, listing_row
 from ..store.blobs import BlobStore
 from ..types import RUN_STATES, RunInfo
-from ..widgets.downsample import thin
 from . import wire
 
 SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -353,9 +354,11 @@ def _table_content(store: Store, data: Any, what: str) -> dict[str, Any]:
 
 def compare(store: Store, runs: str | None, metrics: str | None, group_by: str | None, importance_metric: str | None
             ) -> wire.CompareAnswer:
-    """What the compare widget shows for ``runs`` (``project/id,project/id,...``), built by the widget's own
-    :func:`~jupyter_track.widgets.compare.comparison`; curves as ``[metric][run] -> [steps, values] | null``."""
-    from ..widgets import compare as view  # anywidget and numpy: only when a compare panel asks
+    """What the compare widget shows for ``runs`` (``project/id,project/id,...``), built by the same
+    :func:`~jupyter_track.analysis.comparison.comparison` as the widget; curves as ``[metric][run] -> [steps,
+    values] | null``. Loads no widget code: the server process never imports IPython, ipywidgets or anywidget."""
+    from ..analysis.comparison import common_metrics, comparison  # numpy: only when a compare panel asks
+    from ..analysis.importance import importance
 
     paths = [p.strip() for p in (runs or "").split(",") if p.strip()]
     if not paths:
@@ -368,13 +371,13 @@ def compare(store: Store, runs: str | None, metrics: str | None, group_by: str |
         if not project or not run_id:
             raise BadInput(f"runs: {path!r} is not <project>/<run id>")
         chosen.append(stored_run(store, project, run_id))
-    keys = [k.strip() for k in (metrics or "").split(",") if k.strip()] or view.common_metrics(chosen)
+    keys = [k.strip() for k in (metrics or "").split(",") if k.strip()] or common_metrics(chosen)
     grouping = (group_by or "").strip()
     if grouping and grouping != "group" and not grouping.startswith("config."):
         raise BadInput(f"group_by={grouping!r}: use group (the runs' init(group=...)) or config.<key>")
-    data = view.comparison(chosen, keys, grouping or None)
+    data = comparison(chosen, keys, grouping or None)
     chosen_metric = importance_metric if importance_metric in keys else (keys[0] if keys else "")
-    found = {chosen_metric: view.importance(data.table, data.columns, chosen_metric)} if chosen_metric else {}
+    found = {chosen_metric: importance(data.table, data.columns, chosen_metric)} if chosen_metric else {}
     return {
         "metrics": data.metrics, "group_by": data.group_by, "columns": cast("list[wire.CompareColumn]", data.columns),
         "rows": data.rows, "runs": cast("list[wire.CompareRun]", [
@@ -496,16 +499,15 @@ def edit_run(store: Store, project: str, run_id: str, raw: bytes) -> wire.RunRow
 
 
 def delete_run(store: Store, project: str, run_id: str, force: str | None = None) -> wire.DeleteAnswer:
-    """Delete a run; one that is running (its heartbeat is fresh: see :mod:`jupyter_track.store.liveness`) only
-    with ``force=1``, else :class:`RunIsRunningError` (409, ``"running": true``)."""
+    """Delete a run as ``jupyter-track rm`` does (:func:`~jupyter_track.maintenance.delete_runs`); one that is
+    running (its heartbeat is fresh: see :mod:`jupyter_track.store.liveness`) only with ``force=1``, else
+    :class:`RunIsRunningError` (409, ``"running": true``)."""
     if force not in (None, "", "0", "1", "true", "false"):
         raise BadInput(f"force={force!r}: use force=1 to delete a running run")
-    stored_run(store, project, run_id)
+    run = stored_run(store, project, run_id)
     try:
-        deleted = store.delete_run(run_id, force=force in ("1", "true"))
+        delete_runs(store, [run], force=force in ("1", "true"))
     except RunIsRunningError as exc:
         raise RunIsRunningError(f"{exc}; finish it first, or send the DELETE again with ?force=1 to delete it "
                                 "anyway") from None
-    if not deleted:
-        raise RunNotFoundError(f"run {project}/{run_id} was already deleted")
     return {"deleted": run_id}

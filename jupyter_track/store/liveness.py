@@ -15,6 +15,8 @@ import time
 from .. import settings
 from ..types import RunInfo
 
+DELETE_CONSEQUENCE = "deleting it now would drop what it logs from then on"  # why a live run is not deleted
+
 
 def is_live(info: RunInfo) -> bool:
     """Whether a process is logging ``info``'s run now (see the module's docstring).

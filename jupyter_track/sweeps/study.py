@@ -27,7 +27,7 @@ from sqlalchemy import event
 
 from ..store import urls
 from ..store.base import SweepRecord
-from ..store.sql import BUSY_TIMEOUT_MS
+from ..store.sql_engine import BUSY_TIMEOUT_MS
 from . import space
 from .config import SweepSpec
 

@@ -2,9 +2,9 @@
 
 The training loop is never touched: a :class:`Feeder` thread reads the points the writer has made durable
 since its last look (the store is the one source of truth), downsamples each series as it streams
-(:mod:`.downsample`), and sends only the new buckets as binary buffers. When the run finishes, the panel
-keeps its final state: a compact snapshot in the widget state (for reloads and saved notebooks, a few KB per
-metric) and a static SVG rendering in the same output for viewers without widgets.
+(:mod:`~jupyter_track.analysis.downsample`), and sends only the new buckets as binary buffers. When the run
+finishes, the panel keeps its final state: a compact snapshot in the widget state (for reloads and saved
+notebooks, a few KB per metric) and a static SVG rendering in the same output for viewers without widgets.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import anywidget
 import numpy as np
 import traitlets
 
+from ..analysis.downsample import Downsampler, thin
 from ..store import open_store
 from ..types import SYSTEM_PREFIX
-from .downsample import Downsampler, thin
 from .static_view import render_html
 
 STATIC = Path(__file__).with_name("static")

@@ -23,9 +23,10 @@ from typing import Any
 
 import traitlets
 
+from ..analysis.comparison import common_metrics
 from ..api import Api, StoredRun
 from ..errors import UsageError
-from .compare import CompareWidget, common_metrics
+from .compare import CompareWidget
 from .static_view import fmt
 
 TRIAL = "trial"  # the trial-number column (trial order: 1 for the sweep's first run)

@@ -6,7 +6,7 @@
  *
  * The view is jupyter_track/widgets/static/compare.js (the one `jt.compare()` renders in a notebook), bundled
  * here and fed by `GET compare` through a stand-in model (compareModel.ts); the data is built by the same
- * Python code as the widget's (jupyter_track.widgets.compare.comparison). One view, one payload builder.
+ * Python code as the widget's (jupyter_track.analysis.comparison.comparison). One view, one payload builder.
  */
 import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection handed over by jupyter_track.store.migrate."""
+"""Alembic environment: runs on the connection handed over by jupyter_track.store.schema_upgrade."""
 
 from alembic import context
 

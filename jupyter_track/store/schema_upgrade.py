@@ -1,4 +1,6 @@
-"""Schema migrations with Alembic; imported only when a store's revision is behind the head."""
+"""Schema upgrades with Alembic (the scripts in ``migrations/``): a store whose revision is behind the head is
+brought up to it when opened. Imported only then. Not ``jupyter-track migrate``, which copies a store into
+another (:mod:`.copy_store`)."""
 
 from __future__ import annotations
 

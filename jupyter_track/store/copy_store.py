@@ -72,7 +72,7 @@ class Progress(Protocol):
 
 
 @dataclass
-class TransferReport:
+class CopyReport:
     """What a copy did (counts of what was written to the target), what it could not do (``problems``: the
     target lacks it) and what it left alone on purpose (``notes``)."""
 
@@ -123,25 +123,25 @@ def _s(n: int) -> str:
 
 
 def copy_store(source: Store, target: Store, studies: StudyCopier | None = None,
-               progress: Progress | None = None) -> TransferReport:
+               progress: Progress | None = None) -> CopyReport:
     """Copy everything in ``source`` that ``target`` lacks or has older (see the module doc); returns what was
     done. ``studies`` copies each sweep's Optuna study (without it, sweeps are copied without their trials)."""
     if source is target or source.url == target.url:
         raise UsageError(f"the source and the target are the same store ({redact(source.url)}): give another "
                          "--to")
-    return _Transfer(source, target, studies, progress).run()
+    return _Copy(source, target, studies, progress).run()
 
 
-class _Transfer:
+class _Copy:
     def __init__(self, source: Store, target: Store, studies: StudyCopier | None, progress: Progress | None
                  ) -> None:
         self.src, self.dst = source, target
         self.studies = studies
         self.progress = progress
-        self.report = TransferReport()
+        self.report = CopyReport()
         self._blobs_seen: set[str] = set()
 
-    def run(self) -> TransferReport:
+    def run(self) -> CopyReport:
         self._sweeps()  # first: a run's sweep id then points at a sweep the target knows
         self._runs()
         self._artifacts()  # last: lineage edges name runs

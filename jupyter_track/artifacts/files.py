@@ -1,4 +1,5 @@
-"""Moving artifact files in and out of the blob store: streamed in 1 MiB blocks, hashed, verified."""
+"""Artifact files: a version's content digest, and verified downloads out of the blob store (streamed in 1 MiB
+blocks, hashed, renamed into place only when the SHA-256 matches) with a byte progress bar for large ones."""
 
 from __future__ import annotations
 

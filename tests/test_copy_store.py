@@ -237,13 +237,13 @@ def test_a_copy_cut_short_between_batches_is_finished_by_the_next(store_dir: Pat
                                                                  monkeypatch: pytest.MonkeyPatch,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     from jupyter_track.errors import StoreError
-    from jupyter_track.store import transfer
+    from jupyter_track.store import copy_store
 
     with jt.init(project="big", display=False) as run:
         for i in range(3000):
             run.log({"a": float(i), "b": -float(i)})
-    monkeypatch.setattr(transfer, "CHUNK_POINTS", 500)  # this run: 12 chunks,
-    monkeypatch.setattr(transfer, "BATCH_POINTS", 1000)  # in 6 transactions
+    monkeypatch.setattr(copy_store, "CHUNK_POINTS", 500)  # this run: 12 chunks,
+    monkeypatch.setattr(copy_store, "BATCH_POINTS", 1000)  # in 6 transactions
     team = open_store(dir=tmp_path / "team")
     real = team.write_batch
     writes: list[int] = []

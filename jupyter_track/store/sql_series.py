@@ -1,0 +1,124 @@
+"""What runs log, in the SQL store: metric series as chunks of packed arrays, media and text objects, and the
+per-run summary with each key's statistics (written inside ``write_batch``'s transaction; read back in a few
+vectorised queries)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..types import Series, SummaryEntry
+from .base import Batch, ObjectRecord
+from .schema import metric_chunks, objects, summaries
+from .sql_base import IN_CHUNK, SQLBase
+
+
+class SeriesSQL(SQLBase):
+    """The series, objects and summaries of :class:`~.sql.SQLStore`."""
+
+    def _write_series(self, conn: Connection, batch: Batch) -> None:
+        """The batch's chunks (replaced ranges deleted first), objects and summary entries."""
+        for c in batch.chunks:
+            if c.replaces is not None:
+                conn.execute(metric_chunks.delete().where(
+                    metric_chunks.c.run_id == c.run_id, metric_chunks.c.key == c.key,
+                    metric_chunks.c.seq.between(*c.replaces)))
+        if batch.chunks:
+            self._insert_ignore(conn, metric_chunks, [
+                {"run_id": c.run_id, "key": c.key, "seq": c.seq, "n": c.n, "first_step": c.first_step,
+                 "last_step": c.last_step, "steps": c.steps, "values": c.values, "times": c.times}
+                for c in batch.chunks], ["run_id", "key", "seq"])
+        if batch.objects:
+            conn.execute(objects.insert(), [
+                {"run_id": o.run_id, "key": o.key, "step": o.step, "time": o.time, "kind": o.kind, "data": o.data}
+                for o in batch.objects])
+        if batch.summaries:
+            rows = [_summary_row(s.run_id, s.key, s.entry) for s in batch.summaries]
+            self._upsert(conn, summaries, rows, ["run_id", "key"])
+
+    def metric_keys(self, run_id: str) -> list[str]:
+        query = (sa.select(summaries.c.key).where(summaries.c.run_id == run_id, summaries.c.count > 0)
+                 .order_by(summaries.c.key))
+        with self._read() as conn:
+            return list(conn.scalars(query))
+
+    def read_series(self, run_id: str, key: str, after_step: int | None = None) -> Series:
+        query = (sa.select(metric_chunks.c.steps, metric_chunks.c["values"], metric_chunks.c.times)
+                 .where(metric_chunks.c.run_id == run_id, metric_chunks.c.key == key)
+                 .order_by(metric_chunks.c.seq))
+        if after_step is not None:
+            query = query.where(metric_chunks.c.last_step > after_step)
+        with self._read() as conn:
+            series = _joined(key, conn.execute(query).all())
+        if after_step is not None and len(series.steps) and series.steps[0] <= after_step:
+            keep = series.steps > after_step  # a merged chunk also holds points read before
+            series = Series(key, series.steps[keep], series.values[keep], series.times[keep])
+        return series
+
+    # -- bulk reads for the compare widget --------------------------------------------------------------------
+    def read_series_many(self, run_ids: Iterable[str], keys: Iterable[str], times: bool = True
+                         ) -> dict[tuple[str, str], Series]:
+        from itertools import groupby
+
+        ids, wanted = list(dict.fromkeys(run_ids)), list(dict.fromkeys(keys))
+        c = metric_chunks.c
+        rows: list[Any] = []
+        with self._read() as conn:
+            for lo in range(0, len(ids), IN_CHUNK):  # one query (per 900 runs: SQLite's parameter limit)
+                query = (sa.select(c.run_id, c.key, c.steps, c["values"], c.times if times else sa.null())
+                         .where(c.run_id.in_(ids[lo:lo + IN_CHUNK]), c.key.in_(wanted))
+                         .order_by(c.run_id, c.key, c.seq))
+                rows += conn.execute(query).all()
+        return {(run_id, key): _joined(key, [r[2:] for r in group], times)
+                for (run_id, key), group in groupby(rows, key=lambda r: (r[0], r[1]))}
+
+    def series_keys(self, run_id: str) -> list[str]:
+        query = (sa.select(metric_chunks.c.key).where(metric_chunks.c.run_id == run_id).distinct()
+                 .order_by(metric_chunks.c.key))
+        with self._read() as conn:
+            return list(conn.scalars(query))
+
+    def read_objects(self, run_id: str, key: str | None = None) -> list[ObjectRecord]:
+        query = sa.select(objects).where(objects.c.run_id == run_id)
+        if key is not None:
+            query = query.where(objects.c.key == key)
+        with self._read() as conn:
+            return [ObjectRecord(key=r.key, step=r.step, time=r.time, kind=r.kind, data=r.data)
+                    for r in conn.execute(query.order_by(objects.c.step, objects.c.id))]
+
+    def chunk_tails(self, run_id: str) -> dict[str, int]:
+        query = (sa.select(metric_chunks.c.key, sa.func.max(metric_chunks.c.seq))
+                 .where(metric_chunks.c.run_id == run_id).group_by(metric_chunks.c.key))
+        with self._read() as conn:
+            return {k: int(s) for k, s in conn.execute(query)}
+
+
+def _joined(key: str, chunks: Sequence[Any], times: bool = True) -> Series:
+    """The series of ``key`` from its chunk rows ``(steps, values, times)`` in ``seq`` order (``times=False``: an
+    empty times array)."""
+    import numpy as np
+
+    return Series(
+        key=key,
+        steps=np.frombuffer(b"".join(r[0] for r in chunks), dtype="<i8"),
+        values=np.frombuffer(b"".join(r[1] for r in chunks), dtype="<f8"),
+        times=np.frombuffer(b"".join(r[2] for r in chunks) if times else b"", dtype="<f8"),
+    )
+
+
+def _summary_row(run_id: str, key: str, e: SummaryEntry) -> dict[str, Any]:
+    # NaN is kept as NULL in both columns (SQL has no portable NaN); reads turn a NULL with count > 0 back into NaN.
+    numeric = isinstance(e.value, int | float)
+    return {
+        "run_id": run_id, "key": key,
+        "value": float(e.value) if numeric and not math.isnan(e.value) else None,
+        "value_json": None if numeric else e.value,
+        "last": e.last, "min": e.min, "max": e.max, "count": e.count, "last_step": e.last_step,
+        "user_set": e.user_set,
+    }
+
+
