@@ -37,7 +37,7 @@ class Table:
             table.add_data(jt.Image(x), y, p)
         jt.log({"predictions": table})
         wrong = table.filter("label != prediction")        # a pandas query, evaluated here in the kernel
-        jt.run(path).table("predictions").to_pandas()
+        jt.load_run(path).table("predictions").to_pandas()
     """
 
     def __init__(self, columns: Sequence[str] | None = None, data: Any = None, rows: Any = None,

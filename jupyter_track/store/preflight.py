@@ -81,26 +81,40 @@ def _row(run_id: str, fields: dict[str, Any], tags: list[str]) -> dict[str, Any]
     return {k: orjson.dumps(v, option=option).decode() if k in _JSON_COLUMNS else v for k, v in row.items()}
 
 
-def _sqlite_insert(path: Path, run_id: str, fields: dict[str, Any], tags: list[str]) -> None:
-    """Make the run's row in the SQLite store at ``path`` when it has the current schema and takes writes now."""
-    row = _row(run_id, fields, tags)
+# SQLite's form of NEXT_RUN_NUMBER, run inside the transaction that makes the run's row
+NEXT_RUN_NUMBER_SQLITE = """
+INSERT INTO run_counters (project, n) VALUES (:p, (SELECT count(*) + 1 FROM runs WHERE project = :p))
+ON CONFLICT (project) DO UPDATE SET n = max(run_counters.n + 1, excluded.n)
+RETURNING n
+"""
+
+
+def _sqlite_start(path: Path, project: str, run_id: str, columns: Columns, tags: list[str]
+                  ) -> tuple[int, dict[str, Any]] | None:
+    """Number the run from the project's counter and make its row, in one write transaction of the SQLite store at
+    ``path`` (runs started at the same moment in several processes get distinct names); None when the store does
+    not have the current schema or takes no writes now."""
     try:
         conn = sqlite3.connect(path, timeout=5, isolation_level=None)
         try:
             found = conn.execute(f"SELECT version_num FROM {revisions.VERSION_TABLE}").fetchone()
             if not found or found[0] != revisions.HEAD:
-                return
+                return None
             conn.execute("PRAGMA synchronous=NORMAL")  # as the store's own connections: durable against a kill
             conn.execute("BEGIN IMMEDIATE")
+            number = int(conn.execute(NEXT_RUN_NUMBER_SQLITE, {"p": project}).fetchone()[0])
+            fields = columns(number)
+            row = _row(run_id, fields, tags)
             if conn.execute(_insert(list(row), lambda c: f":{c}"), row).rowcount == 0:
                 raise _taken(run_id)  # closing the connection rolls the transaction back
             conn.executemany("INSERT INTO run_tags (run_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
                              [(run_id, t) for t in dict.fromkeys(tags)])
             conn.execute("COMMIT")
+            return number, fields
         finally:
             conn.close()
     except sqlite3.Error:
-        pass  # no schema yet, read-only, full, locked: the writer's first batch makes the row, or says why not
+        return None  # no schema yet, read-only, full, locked: the writer's first batch makes the row, or says why not
 
 
 def server_start_run(url: str, project: str, run_id: str, columns: Columns, tags: list[str]
@@ -154,8 +168,6 @@ def start_run(url: str, project: str, run_id: str, columns: Columns, tags: list[
     path = urls.sqlite_path(url)
     if path is None:
         return server_start_run(url, project, run_id, columns, tags)
-    number = count_runs(path, project) + 1
-    fields = columns(number)
-    if path.exists():
-        _sqlite_insert(path, run_id, fields, tags)
-    return number, fields
+    number = count_runs(path, project) + 1  # also refuses a newer or damaged store
+    started = _sqlite_start(path, project, run_id, columns, tags) if path.exists() else None
+    return started if started is not None else (number, columns(number))
