@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import glob
 import os
-import shutil
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -21,6 +17,7 @@ from .errors import JupyterTrackWarning, StoreError, UsageError
 from .messages import say
 from .metric_defs import MetricDef, MetricDefs, define, fold, summary_value
 from .run_config import Config
+from .run_files import RunFiles
 from .run_summary import _RESET, Summary
 from .types import AlertLevel, RunState, SummaryEntry
 from .values import FAST_TYPES, FLOAT_INT_MAX, STEP_MAX, normalize
@@ -102,9 +99,7 @@ class Run:
         self._stats = {k: copy.copy(e) for k, e in (stats or {}).items()}
         self._derived: dict[str, Any] = {}
         self._hidden: set[str] = set()
-        self._dir: Path | None = None  # run.dir, made on first use; its files are saved with the run at finish()
-        self._dir_is_temporary = False  # a server store's run.dir: removed once saved
-        self._save_at_finish: list[tuple[str, Path | None]] = []  # run.save(policy="live" | "end")
+        self._files = RunFiles(id, store_url, blobs, buffer)  # run.save() and run.dir
         self._alerted: dict[str, float] = {}  # alert title -> when it was last raised (wait_duration)
         self.config = Config(config, on_change=self._config_changed)
         self.summary = Summary(self._last, self._summary_changed, user=user_summary, derived=self._derived,
@@ -264,17 +259,7 @@ class Run:
 
             torch.save(model.state_dict(), os.path.join(run.dir, "model.pt"))   # saved with the run at finish()
         """
-        if self._dir is None:
-            from .store.urls import sqlite_path
-
-            store_file = sqlite_path(self.store_url)
-            if store_file is not None:
-                self._dir = store_file.expanduser().parent / "runs" / self.id / "files"
-                self._dir.mkdir(parents=True, exist_ok=True)
-            else:
-                self._dir = Path(tempfile.mkdtemp(prefix=f"jupyter_track-{self.id}-"))
-                self._dir_is_temporary = True
-        return str(self._dir)
+        return str(self._files.dir)
 
     @property
     def url(self) -> str:
@@ -381,34 +366,9 @@ class Run:
 
             run.save("checkpoints/*.pt")      # → ['checkpoints/epoch1.pt', ...]
         """
-        if policy not in ("live", "now", "end"):
-            raise ValueError(f"save(policy={policy!r}): use 'live', 'now' or 'end'")
         if glob_str is None:
             return True
-        pattern = os.fspath(glob_str)
-        base = Path(base_path) if base_path is not None else None
-        if policy != "now":
-            self._save_at_finish.append((os.path.abspath(pattern), base.resolve() if base else None))
-            if policy == "end":
-                return []
-        return self._save_files(pattern, base)
-
-    def _save_files(self, pattern: str, base: Path | None) -> list[str]:
-        from .store.base import BlobRefWrite
-
-        paths = [p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p)]
-        if not paths and os.path.isfile(pattern):
-            paths = [pattern]
-        if not paths:
-            raise FileNotFoundError(f"save(): no file matches {pattern!r} (relative to {os.getcwd()})")
-        saved = []
-        for path in paths:
-            sha, size = self._blobs.put_file(path)
-            name = _stored_name(Path(path), base)
-            self._buffer.op("blob_ref", BlobRefWrite(sha=sha, owner="run-file", name=name, size=size,
-                                                     run_id=self.id))
-            saved.append(name)
-        return saved
+        return self._files.save(glob_str, base_path, policy)
 
     # -- artifacts (jupyter_track.artifacts) ----------------------------------------------------------------------
     def log_artifact(self, artifact_or_path: Artifact | str | os.PathLike[str], name: str | None = None,
@@ -542,7 +502,7 @@ class Run:
         self._state = state or ("finished" if not exit_code else "failed")
         if self._capture is not None:
             self._capture.finish()
-        self._save_at_end()
+        self._files.finish()
         now = _now()
         fields = {"state": self._state, "finished_at": now, "updated_at": now, "heartbeat_at": now,
                   "exit_code": int(exit_code or 0)}
@@ -556,18 +516,6 @@ class Run:
         if not quiet:
             say(f"{self._state} run {self.name} ({self.path}), {len(self._last)} metrics; "
                 f"read it back with jt.load_run({self.path!r})")
-
-    def _save_at_end(self) -> None:
-        """Store the files of ``run.dir`` and of ``run.save(policy="live" | "end")`` as they are now."""
-        saves = list(self._save_at_finish)
-        if self._dir is not None and self._dir.is_dir():
-            saves.append((str(self._dir / "**" / "*"), self._dir))
-        for pattern, base in saves:
-            # a file removed since keeps the content saved before; an empty run.dir saves nothing
-            with contextlib.suppress(FileNotFoundError):
-                self._save_files(pattern, base)
-        if self._dir is not None and self._dir_is_temporary:
-            shutil.rmtree(self._dir, ignore_errors=True)
 
     def __enter__(self) -> Run:
         return self
@@ -597,11 +545,3 @@ def _as_step(step: Any) -> int:
         raise ValueError(f"log(step={as_int}): steps are 0 … {STEP_MAX} (stored as int64); nothing of this call "
                          "was recorded")
     return as_int
-
-
-def _stored_name(path: Path, base: Path | None) -> str:
-    resolved = path.resolve()
-    for root in (base.resolve() if base else None, Path.cwd()):
-        if root is not None and resolved.is_relative_to(root):
-            return resolved.relative_to(root).as_posix()
-    return path.name

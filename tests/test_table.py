@@ -103,10 +103,16 @@ def test_table_at_a_given_step_and_missing_table() -> None:
         stored.table("nope")
 
 
-def test_unsupported_cell_names_row_and_column() -> None:
-    table = jt.Table(columns=["a"], data=[[{"x": 1}]])
+def test_unsupported_cell_names_row_and_column_when_it_is_added() -> None:
+    with pytest.raises(TypeError, match=r"cell \(0, 'a'\) is a builtins.dict"):
+        jt.Table(columns=["a"], data=[[{"x": 1}]])
+    table = jt.Table(columns=["a", "b"], data=[[1, "x"]])
+    with pytest.raises(TypeError, match=r"cell \(1, 'b'\)"):
+        table.add_data(2, object())
+    assert table.data == [[1, "x"]]  # the refused row was not added
+    table.data.append([3, {"x": 1}])  # put in directly: refused when logged, naming the cell
     run = jt.init(project="tables")
-    with pytest.raises(TypeError, match=r"cell \(0, 'a'\)"):
+    with pytest.raises(TypeError, match=r"cell \(1, 'b'\)"):
         run.log({"t": table})
 
 

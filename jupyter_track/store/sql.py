@@ -361,6 +361,11 @@ class SQLStore(Store):
                     self._insert_ignore(conn, artifact_edges, [
                         {"run_id": u.run_id, "version_id": u.version_id, "direction": "input", "at": now}
                         for u in batch.artifact_uses], ["run_id", "version_id", "direction"])
+            for ed in batch.artifact_edits:
+                v = artifact_versions
+                owner = sa.select(artifacts.c.id).where(artifacts.c.project == ed.project, artifacts.c.name == ed.name)
+                conn.execute(v.update().where(v.c.artifact_id == owner.scalar_subquery(), v.c.version == ed.version)
+                             .values(description=ed.description, meta=ed.meta))
             for sw in batch.sweeps:
                 if sw.create:
                     self._insert_ignore(conn, sweeps, [{"id": sw.id, **sw.fields}], ["id"])
