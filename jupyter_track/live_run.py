@@ -326,6 +326,10 @@ class Run:
         merged = self._metrics.add(define(name, step_metric, summary, goal, hidden), overwrite=bool(overwrite))
         self._buffer.op("metric", merged)
         self.record_meta({"metrics": self._metrics.as_meta()})
+        logged = [k for k in self._last if self._metrics.summary_mode(k) not in (None, "none")]
+        if any(k not in self._stats for k in logged):  # keys logged before: from the writer's statistics
+            self.flush()
+            self._stats.update({k: e for k, e in self._writer.summary(self.id).items() if k in logged})
         for key in self._last:  # keys logged before: their live summary follows the definitions now in force
             mode = self._metrics.summary_mode(key)
             self._hidden.discard(key)
@@ -454,8 +458,9 @@ class Run:
     def alert(self, title: str, text: str, level: str | AlertLevel | None = None,
               wait_duration: float | timedelta | None = None) -> None:
         """Raise an alert (W&B's ``run.alert``): recorded with the run (``meta["alerts"]``: title, text,
-        level, time, step), printed on stderr, and shown in the sidebar and the run's detail panel. An alert
-        with the same title raised less than ``wait_duration`` seconds after the last one is left out.
+        level, time and the step last logged), printed on stderr, and shown in the sidebar and the run's detail
+        panel. An alert with the same title raised less than ``wait_duration`` seconds after the last one is left
+        out.
 
         Example::
 
@@ -471,7 +476,7 @@ class Run:
             return
         self._alerted[title] = now
         alerts = [*self._meta.get("alerts", ()), {"title": str(title), "text": str(text), "level": level,
-                                                  "time": now, "step": self._step}]
+                                                  "time": now, "step": self._logged_at}]
         self.record_meta({"alerts": alerts})
         say(f"{level} alert in run {self.name} ({self.path}): {title}: {text}", alert=True)
 

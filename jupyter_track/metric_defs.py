@@ -158,13 +158,10 @@ def _is_glob(name: str) -> bool:
 def fold(entry: SummaryEntry, lo: float, hi: float, last: float, total: float, n: int, step: int) -> None:
     """Add ``n`` values (their min, max, last value and sum; NaN left out of min and max) logged up to ``step`` to
     ``entry``'s statistics."""
-    if entry.total is None:  # a resumed run's entry: its sum was not stored; its mean (or last) times the count
-        known = entry.value if isinstance(entry.value, float | int) else entry.last
-        entry.total = float(known) * entry.count if known is not None and entry.count else 0.0
+    entry.total = _total(entry) + total
     entry.min = lo if entry.min is None or math.isnan(entry.min) else min(entry.min, lo)
     entry.max = hi if entry.max is None or math.isnan(entry.max) else max(entry.max, hi)
     entry.last, entry.count, entry.last_step = last, entry.count + n, step
-    entry.total += total
 
 
 def summary_value(mode: str | None, entry: SummaryEntry) -> Any:
@@ -173,6 +170,15 @@ def summary_value(mode: str | None, entry: SummaryEntry) -> Any:
         return entry.min
     if mode == "max":
         return entry.max
-    if mode == "mean" and entry.count and entry.total is not None:
-        return entry.total / entry.count
+    if mode == "mean" and entry.count:
+        return _total(entry) / entry.count
     return entry.last
+
+
+def _total(entry: SummaryEntry) -> float:
+    """The sum of the values in ``entry``. A resumed run's entry, read back from the store, has none: its mean
+    (the summary value, when it was "mean" before) or else its last value, times the count, stands in."""
+    if entry.total is not None:
+        return entry.total
+    known = entry.value if isinstance(entry.value, float | int) and not isinstance(entry.value, bool) else entry.last
+    return float(known) * entry.count if known is not None and entry.count else 0.0

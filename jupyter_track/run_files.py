@@ -90,8 +90,9 @@ class RunFiles:
         for path in paths:
             sha, size = self._blobs.put_file(path)
             name = _stored_name(Path(path), base)
+            # saved again under a name: the new content replaces the old
             self._buffer.op("blob_ref", BlobRefWrite(sha=sha, owner="run-file", name=name, size=size,
-                                                     run_id=self.run_id))
+                                                     run_id=self.run_id, replace=True))
             saved.append(name)
         return saved
 

@@ -114,7 +114,7 @@ def _media(v: Any, key: str, put_blob: Callable[[bytes], str] | None) -> tuple[s
                             "(log other media one per key)")
         return key, "images", [data for _, data in logged]
     module = type(v).__module__
-    if not (module.startswith(("plotly.", "matplotlib.", "pandas.")) or
+    if not (module.startswith(("plotly.", "matplotlib.")) or module.split(".")[0] == "pandas" or
             getattr(v, "__name__", None) == "matplotlib.pyplot"):
         return None
     from .media import as_media

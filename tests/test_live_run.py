@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import math
+import subprocess
+import sys
+import textwrap
+import time
 import warnings
 from decimal import Decimal
 from fractions import Fraction
@@ -14,6 +18,7 @@ import pytest
 
 import jupyter_track as jt
 from jupyter_track.errors import JupyterTrackWarning, UsageError
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -361,3 +366,21 @@ def test_config_set_before_init_is_merged_into_the_next_run() -> None:
     run.finish()
     assert jt.config.as_dict() == {}  # consumed by that run, not carried into the next
     assert read(jt.init(project="p")).config == {}
+
+
+def test_runs_started_at_the_same_moment_get_distinct_numbers_in_their_names() -> None:
+    jt.init(project="names").finish()  # the store exists: init() takes the number in its own transaction
+    code = textwrap.dedent("""
+        import sys, time
+        time.sleep(max(0.0, float(sys.argv[1]) - time.time()))
+        import jupyter_track as jt
+        with jt.init(project="names") as run:
+            print(run.name)
+    """)
+    start = str(time.time() + 3.0)  # every process imports first, then all start a run at the same moment
+    procs = [subprocess.Popen([sys.executable, "-c", code, start], cwd=REPO, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err for _, err in outs]
+    numbers = sorted(int(out.strip().rsplit("-", 1)[1]) for out, _ in outs)
+    assert numbers == list(range(2, 8)), numbers

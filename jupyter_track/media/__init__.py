@@ -36,7 +36,7 @@ def as_media(value: Any) -> Any:
     DataFrame (a :class:`Table`, as W&B logs one), as the media object that stores it, else None. Detected by
     type, without importing plotly, matplotlib or pandas."""
     module = type(value).__module__
-    if module.startswith("pandas.") and type(value).__name__ == "DataFrame":
+    if module.split(".")[0] == "pandas" and type(value).__name__ == "DataFrame":
         return Table(dataframe=value)
     if module.startswith("plotly.") and hasattr(value, "to_json"):
         return Plotly(value)

@@ -27,7 +27,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from operator import itemgetter
 from typing import Any, cast
@@ -294,6 +294,16 @@ class Writer:
                 f"are kept in memory and retried — {advice(error, self.url)}, then call flush() or finish() again"
             ) from error
 
+    def summary(self, run_id: str) -> dict[str, SummaryEntry]:
+        """Copies of the run's summary statistics as of the last flush (``define_metric`` for keys logged
+        before it: the live summary starts from these)."""
+        with self._registry:
+            state = self._runs.get(run_id)
+        if state is None:
+            return {}
+        with self._flushing:
+            return {k: replace(e) for k, e in state.summary.items()}
+
     def unsaved(self) -> int:
         """Logged values not yet in the store: in batches a failed write holds back, and still buffered."""
         with self._flushing:
@@ -553,6 +563,9 @@ class Writer:
             self._define(run_id, state, payload, batch)
         elif name == "blob_ref":
             ref: BlobRefWrite = payload
+            if ref.replace:  # one batch holds the last of the refs that replace each other (the store drops the rest)
+                batch.blob_refs[:] = [r for r in batch.blob_refs
+                                      if (r.run_id, r.owner, r.name) != (ref.run_id, ref.owner, ref.name)]
             batch.blob_refs.append(ref)
         else:
             raise ValueError(f"unknown writer op {name!r}")
