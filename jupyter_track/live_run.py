@@ -341,6 +341,10 @@ class Run:
                 self._derived[key] = summary_value(mode, self._stats[key])
         return merged
 
+    def step_metric_for(self, key: str) -> str | None:
+        """The key ``key`` is drawn against by default (its ``define_metric(step_metric=)``); None: the step."""
+        return self._metrics.step_metric(key)
+
     def _follow_metrics(self, scalars: Mapping[str, float], step: int) -> None:
         """The live summary of the keys ``define_metric`` gives a summary mode (the writer does the same for the
         stored summary)."""

@@ -389,6 +389,16 @@ class Store(abc.ABC):
         """Whether some row relies on blob ``sha`` (only those are served)."""
         return sha in self.referenced_blobs()
 
+    def alerts(self, run_ids: Iterable[str]) -> dict[str, list[Any]]:
+        """The alerts each run raised (``run.alert``, kept in its capture facts), by run id; runs without any are
+        left out."""
+        found: dict[str, list[Any]] = {}
+        for run_id in run_ids:
+            info = self.get_run(run_id)
+            if info is not None and info.meta.get("alerts"):
+                found[run_id] = list(info.meta["alerts"])
+        return found
+
     def notebooks(self, run_ids: Iterable[str]) -> dict[str, str]:
         """The notebook each run came from (its path relative to where it ran, when known), by run id."""
         found: dict[str, str] = {}

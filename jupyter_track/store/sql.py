@@ -546,6 +546,16 @@ class SQLStore(Store):
         with self._read() as conn:
             return conn.scalar(sa.select(blob_refs.c.sha).where(blob_refs.c.sha == sha).limit(1)) is not None
 
+    def alerts(self, run_ids: Iterable[str]) -> dict[str, list[Any]]:
+        wanted = list(dict.fromkeys(run_ids))
+        alerts = runs.c.meta["alerts"]
+        found: dict[str, list[Any]] = {}
+        with self._read() as conn:
+            for lo in range(0, len(wanted), _IN_CHUNK):
+                query = sa.select(runs.c.id, alerts).where(runs.c.id.in_(wanted[lo:lo + _IN_CHUNK]))
+                found.update({run_id: a for run_id, a in conn.execute(query) if isinstance(a, list) and a})
+        return found
+
     def notebooks(self, run_ids: Iterable[str]) -> dict[str, str]:
         wanted = list(dict.fromkeys(run_ids))
         notebook = runs.c.meta["notebook"]
