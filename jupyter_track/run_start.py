@@ -52,10 +52,12 @@ def create_run(store: Store | None, url: str, writer: Writer, project: str | Non
 
     # the preflight also refuses a newer or damaged store at once, and makes the run's row where it can
     started = start_run(url, project, run_id, columns, tag_list)
-    if started is None:  # a server store not made (or migrated) yet: open it now
-        store = store if store is not None else open_store(url)
-        number = store.next_run_number(project)
-        started = number, columns(number)
+    if started is None:  # a store not made (or migrated) yet: opening it does that; then the number is taken again
+        store = store if store is not None else open_store(url)  # atomically (two first runs of a new store too)
+        started = start_run(url, project, run_id, columns, tag_list)
+        if started is None:  # the store takes no writes now: the writer makes the row once it does, or says why
+            number = store.next_run_number(project)
+            started = number, columns(number)
     fields = started[1]
     buffer = writer.register(run_id)
     buffer.op("create", (fields, tag_list))  # the run's row, where the preflight could not make it yet

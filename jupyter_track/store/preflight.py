@@ -1,13 +1,13 @@
 """What ``init()`` needs of a store before SQLAlchemy has loaded: stdlib sqlite3, or one psycopg connection.
 
 ``init()`` checks here that the store can be used (a newer schema or a damaged file is refused at once), numbers
-the project's new run to name it, and makes the run's row, so that a process killed right after ``init()`` leaves a
-(crashed) run rather than none (about 0.3 ms on SQLite). The writer thread opens the store with SQLAlchemy and
-writes everything else, off the training thread; its first batch also makes the row where it could not be made
-here: in a store not made yet (the first run of a new SQLite file), an older one it migrates, or one that takes no
-writes now (read-only, full, locked: the writer holds the data and says why). A PostgreSQL store is asked with
-psycopg alone (SQLAlchemy would double the time ``init()`` takes); one not made yet, or older, is opened at once
-instead (its schema is made or migrated then).
+the project's new run to name it, and makes the run's row, in one transaction (runs started at the same moment in
+several processes get distinct numbers), so that a process killed right after ``init()`` leaves a (crashed) run
+rather than none (about 0.3 ms on SQLite). The writer thread opens the store with SQLAlchemy and writes everything
+else, off the training thread. A store not made yet (the first run of a new SQLite file) or older is opened at
+once instead (its schema is made or migrated then), and asked again; one that takes no writes now (read-only,
+full, locked) gets the run's row from the writer's first batch (the writer holds the data and says why). A
+PostgreSQL store is asked with psycopg alone (SQLAlchemy would double the time ``init()`` takes).
 """
 
 from __future__ import annotations
@@ -163,11 +163,11 @@ def server_start_run(url: str, project: str, run_id: str, columns: Columns, tags
 def start_run(url: str, project: str, run_id: str, columns: Columns, tags: list[str]
               ) -> tuple[int, dict[str, Any]] | None:
     """Number the next run of ``project`` in the store at ``url`` and make its row (see the module's docstring),
-    without SQLAlchemy: ``(number, its columns)``; None when the caller must open the store (a server store not
-    made yet, or older)."""
+    without SQLAlchemy: ``(number, its columns)``; None when the caller must open the store (one not made yet, or
+    older: opening makes or migrates it; then ask again) or when the store takes no writes now."""
     path = urls.sqlite_path(url)
     if path is None:
         return server_start_run(url, project, run_id, columns, tags)
-    number = count_runs(path, project) + 1  # also refuses a newer or damaged store
-    started = _sqlite_start(path, project, run_id, columns, tags) if path.exists() else None
-    return started if started is not None else (number, columns(number))
+    count_runs(path, project)  # refuses a newer or damaged store at once
+    # None: a store not made yet (the first run of a new file), an older one, or one that takes no writes now
+    return _sqlite_start(path, project, run_id, columns, tags) if path.exists() else None
