@@ -75,7 +75,7 @@ def own_read(points: int) -> dict[str, Any]:
     for step in range(points):
         run.log({"loss": 1.0 / (step + 1)})
     run.finish()
-    stored = jt.run(run.path)
+    stored = jt.load_run(run.path)
     numpy_s, frame_s = [], []
     for _ in range(5):
         t0 = time.perf_counter()

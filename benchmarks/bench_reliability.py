@@ -144,7 +144,7 @@ def scenario_poison() -> dict[str, Any]:
     good.finish(quiet=True)
     said = finish_says(bad)
     return {"refused_at_call": refused, "loop_s": loop, "steps": POISON_STEPS,
-            "good_kept": count_points(good.id, "x"), "good_state": jt.run(good.path).state,
+            "good_kept": count_points(good.id, "x"), "good_state": jt.load_run(good.path).state,
             "bad_kept": count_points(bad.id, "y"), "bad_finish": said}
 
 

@@ -414,7 +414,7 @@ class _JupyterTrack(_Peer):
         self._run.finish()
 
     def read_series(self, key: str) -> list[float]:
-        return self._jt.run(self._run.path).metric(key).values  # type: ignore[no-any-return]
+        return self._jt.load_run(self._run.path).metric(key).values  # type: ignore[no-any-return]
 
 
 _ADAPTERS: dict[str, Callable[[], _Peer]] = {

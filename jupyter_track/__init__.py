@@ -8,6 +8,7 @@ Example::
         jt.log({"train/loss": 1 / (step + 1)})
     run.finish()
     jt.runs("fashion").to_pandas()
+    jt.load_run(run.path).history()       # a stored run; jt.run is the active run (None without one), as in W&B
 """
 
 from __future__ import annotations
@@ -20,31 +21,31 @@ from . import session
 from .errors import (
     JupyterTrackError,
     JupyterTrackWarning,
+    NoRunError,
     RunIsRunningError,
     RunNotFoundError,
     StoreError,
     StoreVersionError,
     UsageError,
 )
-from .handle import RunHandle
 from .run_config import Config
 from .session import finish, init, log, seed_everything
+from .types import AlertLevel
 
 if TYPE_CHECKING:
-    from .api import Api, RunList, StoredRun, runs
+    from .api import Api, RunList, StoredRun, load_run, runs
     from .artifacts import Artifact, artifact, artifacts, lineage
     from .live_run import Run
     from .maintenance import export, gc
     from .media import Histogram, Html, Image, Plotly, Table
-    from .model_watch import unwatch, watch
+    from .model_watch import unwatch
     from .snapshot_restore import restore
     from .sweeps import agent, get_sweep, sweep, sweep_runs
     from .widgets.compare import compare
     from .widgets.sweep_view import sweep_view
 
-run = RunHandle()
-
 __all__ = [
+    "AlertLevel",
     "Api",
     "Artifact",
     "Config",
@@ -53,6 +54,7 @@ __all__ = [
     "Image",
     "JupyterTrackError",
     "JupyterTrackWarning",
+    "NoRunError",
     "Plotly",
     "Run",
     "RunIsRunningError",
@@ -64,17 +66,21 @@ __all__ = [
     "Table",
     "UsageError",
     "agent",
+    "alert",
     "artifact",
     "artifacts",
     "compare",
     "config",
+    "define_metric",
     "export",
     "finish",
     "gc",
     "get_sweep",
     "init",
+    "join",
     "lineage",
     "load_ipython_extension",
+    "load_run",
     "log",
     "log_artifact",
     "log_model",
@@ -95,12 +101,55 @@ __all__ = [
 ]
 
 
-def save(glob_str: str, base_path: str | None = None, policy: str = "now") -> list[str]:
+def save(glob_str: str | None = None, base_path: str | None = None, policy: str = "live") -> list[str] | bool:
     """Store files with the current run (see :meth:`Run.save`)."""
     current = session.current()
     if current is None:
         raise UsageError("call jt.init() before jt.save()")
     return current.save(glob_str, base_path=base_path, policy=policy)
+
+
+def define_metric(name: str, step_metric: str | None = None, step_sync: bool | None = None,
+                  hidden: bool | None = None, summary: str | None = None, goal: str | None = None,
+                  overwrite: bool | None = None) -> Any:
+    """Define how a metric of the current run is summarised and plotted (see :meth:`Run.define_metric`)."""
+    current = session.current()
+    if current is None:
+        raise UsageError("call jt.init() before jt.define_metric()")
+    return current.define_metric(name, step_metric=step_metric, step_sync=step_sync, hidden=hidden,
+                                 summary=summary, goal=goal, overwrite=overwrite)
+
+
+def alert(title: str, text: str, level: str | AlertLevel | None = None, wait_duration: float | None = None
+          ) -> None:
+    """Raise an alert in the current run (see :meth:`Run.alert`)."""
+    current = session.current()
+    if current is None:
+        raise UsageError("call jt.init() before jt.alert()")
+    current.alert(title, text, level=level, wait_duration=wait_duration)
+
+
+def watch(models: Any, criterion: Any = None, log: str | None = "gradients", log_freq: int = 1000,
+          idx: int | None = None, log_graph: bool = False) -> None:
+    """Log histograms of a PyTorch model's gradients and/or parameters to the current run (see
+    :meth:`Run.watch`).
+
+    Example::
+
+        run = jt.init(project="mnist")
+        jt.watch(model, log="all", log_freq=100)
+        for x, y in loader:
+            loss = F.cross_entropy(model(x), y); loss.backward(); opt.step(); opt.zero_grad()
+            jt.log({"loss": loss.item()})          # every 100th row also holds gradients/… and parameters/…
+        jt.unwatch(model)
+    """
+    current = session.current()
+    if current is None:
+        raise UsageError("call jt.init() before jt.watch(model)")
+    current.watch(models, criterion, log=log, log_freq=log_freq, idx=idx, log_graph=log_graph)
+
+
+join = finish  # W&B's old name for finish()
 
 
 def log_artifact(artifact_or_path: Any, name: str | None = None, type: str | None = None,
@@ -149,11 +198,12 @@ def login(*args: Any, **kwargs: Any) -> bool:
     return True
 
 
-_LAZY = {"Api": ".api", "RunList": ".api", "StoredRun": ".api", "runs": ".api", "Run": ".live_run",
+_LAZY = {"Api": ".api", "RunList": ".api", "StoredRun": ".api", "runs": ".api", "load_run": ".api",
+         "Run": ".live_run",
          "restore": ".snapshot_restore",
          "Artifact": ".artifacts", "artifact": ".artifacts", "artifacts": ".artifacts", "lineage": ".artifacts"}
 _LAZY.update({"Image": ".media", "Histogram": ".media", "Html": ".media", "Plotly": ".media", "Table": ".media",
-              "watch": ".model_watch", "unwatch": ".model_watch"})  # media and jt.watch: loaded on first use
+              "unwatch": ".model_watch"})  # media and jt.unwatch: loaded on first use
 _LAZY.update({"sweep": ".sweeps", "agent": ".sweeps", "get_sweep": ".sweeps", "sweep_runs": ".sweeps"})  # Optuna
 _LAZY["compare"] = ".widgets.compare"  # the compare widget (anywidget, numpy, Optuna): loaded on first use
 _LAZY["sweep_view"] = ".widgets.sweep_view"  # the sweep view (the compare widget over a sweep's runs)
@@ -166,12 +216,12 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    if name == "run":  # the active run, None before init() and after finish() (wandb.run)
+        return session.current()
     if name == "config":
         return session.config()
     if name == "summary":
         return session.summary()
-    if name == "current_run":
-        return session.current()
     if name == "__version__":
         from importlib.metadata import version
 

@@ -4,210 +4,29 @@ Example::
 
     runs = jt.runs(project="fashion", filters={"state": "finished"}, order="-summary.acc")
     runs.to_pandas()                      # one row per run: config.* and summary.* columns
-    r = jt.run("fashion/k3v9x2ab")        # also "k3v9x2ab" or "fashion/<run name>"
+    r = jt.load_run("fashion/k3v9x2ab")   # also "k3v9x2ab" or "fashion/<run name>"; W&B: jt.Api().run(path)
     r.history(keys=["train/loss"])        # a pandas DataFrame indexed by nothing, with a _step column
+    r.config["note"] = "baseline"; r.update()   # edits are stored
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timezone
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast, overload
 
 from . import frontend
-from .errors import RunNotFoundError, UsageError
+from .errors import RunNotFoundError
+from .stored_run import StoredRun as StoredRun  # re-exported: the read API's run
+from .stored_run import StoredSummary as StoredSummary
+from .stored_run import last_per_step, shown_summary
 from .types import SYSTEM_PREFIX as SYSTEM_PREFIX  # re-exported: readers (widgets, server) take it from here
-from .types import RunInfo, Series
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .media import Table
-    from .store.base import Store
-
-
-class StoredRun:
-    """A run as recorded in the store (W&B: ``wandb.apis.public.Run``)."""
-
-    def __init__(self, info: RunInfo, store: Store) -> None:
-        self._info = info
-        self._store = store
-
-    # identity and metadata
-    id = property(lambda self: self._info.id)
-    name = property(lambda self: self._info.name)
-    project = property(lambda self: self._info.project)
-    entity = property(lambda self: self._info.entity)
-    state = property(lambda self: self._info.state)
-    group = property(lambda self: self._info.group)
-    job_type = property(lambda self: self._info.job_type)
-    notes = property(lambda self: self._info.notes)
-    tags = property(lambda self: list(self._info.tags))
-    config = property(lambda self: dict(self._info.config))
-    sweep_id = property(lambda self: self._info.sweep_id)
-    last_step = property(lambda self: self._info.last_step)
-    duration = property(lambda self: self._info.duration)
-    path = property(lambda self: self._info.path)
-    info = property(lambda self: self._info)
-
-    @property
-    def store(self) -> Store:
-        """The store this run was read from (as ``Api().store``): its series, objects and blobs are read there."""
-        return self._store
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        """Capture facts: notebook, git, environment, packages, seed, …"""
-        return dict(self._full().meta)
-
-    def _full(self) -> RunInfo:
-        """The run with meta and per-key statistics (a run from a listing loads them on first need)."""
-        if not self._info.detailed:
-            self.refresh()
-        return self._info
-
-    @property
-    def created_at(self) -> datetime:
-        return datetime.fromtimestamp(self._info.created_at, tz=timezone.utc)
-
-    @property
-    def summary(self) -> dict[str, Any]:
-        """The effective summary: values set by the user, else the last logged value of each key
-        (the ``system/…`` stream is left out; see :meth:`history` with ``stream="system"``)."""
-        return {k: e.value for k, e in self._info.summary.items() if not k.startswith(SYSTEM_PREFIX)}
-
-    @property
-    def summary_stats(self) -> dict[str, dict[str, Any]]:
-        """Per key: last, min, max, count and last step of the logged series."""
-        return {k: {"last": e.last, "min": e.min, "max": e.max, "count": e.count, "last_step": e.last_step}
-                for k, e in self._full().summary.items() if e.count and _is_scalar(e)}
-
-    def keys(self, stream: str = "default") -> list[str]:
-        """The logged keys (scalar, text and media) of the training history, or of ``stream="system"``."""
-        system = stream == "system"
-        return [k for k in self._store.metric_keys(self.id) if k.startswith(SYSTEM_PREFIX) == system]
-
-    def metric(self, key: str) -> Series:
-        """One scalar series as numpy arrays (``steps``, ``values``, ``times``): the fastest read there is."""
-        return self._store.read_series(self.id, key)
-
-    def history(self, keys: Sequence[str] | None = None, samples: int | None = None, pandas: bool = True,
-                stream: str = "default") -> pd.DataFrame | list[dict[str, Any]]:
-        """The logged history, one row per step: ``_step``, ``_timestamp``, ``_runtime`` and one column per key.
-
-        All points by default (``samples=N`` keeps N evenly spaced rows). Steps where a key was not logged
-        hold NaN (None for text). ``stream="system"`` gives the system monitor's samples instead (``_step``
-        is then the sample number; ``_timestamp`` is the axis that matters).
-        """
-        import numpy as np
-        import pandas as pd
-
-        if stream not in ("default", "system"):
-            raise ValueError(f"history(stream={stream!r}): use 'default' or 'system'")
-        wanted = list(keys) if keys is not None else self.keys(stream)
-        known = self._full().summary
-        scalar_keys = {k for k, e in known.items() if e.count and _is_scalar(e)}
-        if keys is not None:  # keys named by the caller: a key logged since this object was read counts too
-            scalar_keys |= {k for k in wanted if k not in known}
-        series = [self._store.read_series(self.id, k) for k in wanted if k in scalar_keys]
-        texts = {k: self._store.read_objects(self.id, k) for k in wanted if k not in scalar_keys}
-        deduped = [_last_per_step(s) for s in series]
-        step_arrays = [s.steps for s in deduped] + [np.asarray([o.step for o in v], dtype=np.int64)
-                                                   for v in texts.values()]
-        steps = _union(step_arrays)
-        columns: dict[str, Any] = {"_step": steps}
-        stamp = np.full(len(steps), np.nan)
-        for s in deduped:
-            idx = np.searchsorted(steps, s.steps) if len(s.steps) != len(steps) else slice(None)
-            col = np.full(len(steps), np.nan)
-            col[idx] = s.values
-            columns[s.key] = col
-            stamp[idx] = np.fmax(stamp[idx], s.times)
-        for key, objs in texts.items():
-            col_obj = np.full(len(steps), None, dtype=object)
-            for o in objs:
-                pos = np.searchsorted(steps, o.step)
-                col_obj[pos] = o.data
-                stamp[pos] = np.fmax(stamp[pos], o.time)
-            columns[key] = col_obj
-        columns["_timestamp"] = stamp
-        columns["_runtime"] = stamp - self._info.created_at
-        frame = pd.DataFrame(columns)
-        if samples is not None and len(frame) > samples > 0:
-            frame = frame.iloc[np.linspace(0, len(frame) - 1, samples).round().astype(int)].reset_index(drop=True)
-        if not pandas:
-            return cast("list[dict[str, Any]]", frame.to_dict("records"))
-        return cast("pd.DataFrame", frame)
-
-    def scan_history(self, keys: Sequence[str] | None = None, page_size: int = 1000) -> Iterator[dict[str, Any]]:
-        """Every history row as a dict (W&B's spelling)."""
-        yield from cast("list[dict[str, Any]]", self.history(keys=keys, pandas=False))
-
-    # media: per-key history of logged media objects, and tables
-    def media(self, key: str) -> list[tuple[int, float, Any]]:
-        """Every value logged under ``key`` as ``(step, time, object)`` in step order: ``Image`` (a list of
-        them for a logged list), ``Histogram``, ``Html``, ``Plotly``, ``Table``; text as ``str``. Blobs are read
-        lazily, when the object's pixels or content are asked for.
-
-        Example::
-
-            for step, t, img in jt.run(path).media("samples"):
-                img.to_pil()
-        """
-        from .media import from_logged
-
-        get_blob = self._store.blobs.read_bytes
-        return [(o.step, o.time, from_logged(o.kind, o.data, get_blob))
-                for o in self._store.read_objects(self.id, key)]
-
-    def table(self, key: str, step: int | None = None) -> Table:
-        """The ``Table`` logged under ``key`` at ``step`` (default: the last one logged)."""
-        from .media import Table
-
-        logged = [o for o in self._store.read_objects(self.id, key) if o.kind == "table"]
-        if step is not None:
-            logged = [o for o in logged if o.step == step]
-        if not logged:
-            at = f" at step {step}" if step is not None else ""
-            raise KeyError(f"run {self.path} has no table logged under {key!r}{at}")
-        return Table.from_logged(logged[-1].data, self._store.blobs.read_bytes)
-
-    def files(self) -> list[dict[str, Any]]:
-        """Files stored with ``run.save()``: name, size and content digest."""
-        return [{"name": r.name, "size": r.size, "sha256": r.sha}
-                for r in self._store.blob_refs(self.id) if r.owner == "run-file"]
-
-    def download_file(self, name: str, root: str | os.PathLike[str] = ".") -> Path:
-        """Write a saved file under ``root`` (never outside it) and return its path."""
-        root_path = Path(root).resolve()
-        for ref in self._store.blob_refs(self.id):
-            if ref.owner == "run-file" and ref.name == name:
-                target = (root_path / name).resolve()
-                if not target.is_relative_to(root_path):
-                    raise UsageError(f"file name {name!r} would be written outside {root_path}")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(self._store.blobs.read_bytes(ref.sha))
-                return target
-        raise FileNotFoundError(f"run {self.path} has no saved file {name!r}")
-
-    def refresh(self) -> StoredRun:
-        info = self._store.get_run(self.id)
-        if info is None:
-            raise RunNotFoundError(f"run {self.path} was deleted")
-        self._info = info
-        return self
-
-    def to_dict(self) -> dict[str, Any]:
-        i = self._full()
-        return {"id": i.id, "name": i.name, "state": i.state, "project": i.project, "entity": i.entity,
-                "group": i.group, "job_type": i.job_type, "tags": list(i.tags), "notes": i.notes,
-                "created_at": i.created_at, "duration": i.duration, "config": i.config, "summary": self.summary,
-                "meta": i.meta, "last_step": i.last_step, "host": i.host, "pid": i.pid}
-
-    def __repr__(self) -> str:
-        return f"<StoredRun {self.path} name={self.name!r} state={self.state}>"
+    from .store.base import Store, SweepRecord
 
 
 class RunList(Sequence[StoredRun]):
@@ -245,7 +64,7 @@ class RunList(Sequence[StoredRun]):
                 "created_at": i.created_at, "duration": i.duration,
             }
             row.update(flatten(i.config, "config."))
-            row.update({f"summary.{k}": e.value for k, e in i.summary.items() if not k.startswith(SYSTEM_PREFIX)})
+            row.update({f"summary.{k}": v for k, v in shown_summary(i).items()})
             rows.append(row)
         frame = pd.DataFrame(rows)
         if len(frame):
@@ -344,7 +163,7 @@ class RunGroup:
                  if len(self.runs) else {})
         parts = []
         for key in wanted:
-            series = [_last_per_step(found[(r.id, key)]) for r in self.runs if (r.id, key) in found]
+            series = [last_per_step(found[(r.id, key)]) for r in self.runs if (r.id, key) in found]
             steps = np.concatenate([s.steps for s in series]) if series else np.zeros(0, dtype=np.int64)
             values = np.concatenate([s.values for s in series]) if series else np.zeros(0)
             parts.append(_aggregate(steps, values))
@@ -467,6 +286,14 @@ class Api:
         where = f" in project {project!r}" if project else ""
         raise RunNotFoundError(f"no run {ident!r}{where}; `jupyter-track ls` lists the runs")
 
+    def sweep(self, path: str) -> Sweep:
+        """A sweep by ``entity/project/id``, ``project/id`` or id (W&B's ``Api().sweep``): ``.runs``,
+        ``.best_run()``, ``.config``, ``.state``."""
+        record = self._settled().get_sweep(sweep_id_of(path))
+        if record is None:
+            raise RunNotFoundError(f"no sweep {path!r} in this store; `jupyter-track sweeps` lists them")
+        return Sweep(record, self.store)
+
     def artifact(self, name: str, type: str | None = None) -> Any:
         """An artifact version by ``project/name:alias`` (W&B's ``Api().artifact``)."""
         from .artifacts import artifact
@@ -485,6 +312,61 @@ class Api:
                 for p in self._settled().list_projects()]
 
 
+@dataclass
+class Sweep:
+    """A stored sweep: its record, its runs and the best of them by the sweep's metric.
+
+    Example::
+
+        s = jt.get_sweep(sweep_id)
+        s.best_run().config, s.best_value, len(s.runs)
+    """
+
+    record: SweepRecord
+    store: Store
+
+    id = property(lambda self: self.record.id)
+    project = property(lambda self: self.record.project)
+    config = property(lambda self: self.record.config)
+    method = property(lambda self: self.record.method)
+    metric = property(lambda self: self.record.metric)
+    goal = property(lambda self: self.record.goal)
+    state = property(lambda self: self.record.state)
+
+    @property
+    def runs(self) -> RunList:
+        """The sweep's runs, oldest first."""
+        infos = self.store.list_runs(filters={"sweep": self.id}, order="created_at")
+        return RunList([StoredRun(i, self.store) for i in infos])
+
+    def best_run(self, include_pruned: bool = False) -> StoredRun | None:
+        """The finished run with the best final value of the metric (None without a metric or such a run)."""
+        if not self.metric:
+            return None
+        sign = "-" if self.goal == "maximize" else ""
+        states = ["finished", "pruned"] if include_pruned else ["finished"]
+        found = self.store.list_runs(filters={"sweep": self.id, "state": {"$in": states},
+                                              f"summary.{self.metric}": {"$exists": True}},
+                                     order=f"{sign}summary.{self.metric}", limit=1)
+        return StoredRun(found[0], self.store) if found else None
+
+    @property
+    def best(self) -> StoredRun | None:
+        return self.best_run()
+
+    @property
+    def best_value(self) -> float | None:
+        best = self.best_run()
+        if best is None or self.metric is None:
+            return None
+        entry = best.info.summary.get(self.metric)
+        return None if entry is None else entry.value
+
+    def __repr__(self) -> str:
+        return f"<Sweep {self.project}/{self.id} {self.method} state={self.state}>"
+
+
+
 def runs(project: str | None = None, filters: Mapping[str, Any] | None = None, order: str | None = "-created_at",
          limit: int | None = None, search: str | None = None, store: str | None = None,
          dir: str | os.PathLike[str] | None = None, group: str | None = None) -> RunList:
@@ -500,9 +382,20 @@ def runs(project: str | None = None, filters: Mapping[str, Any] | None = None, o
                                           group=group)
 
 
-def run(path: str, store: str | None = None, dir: str | os.PathLike[str] | None = None) -> StoredRun:
-    """One run by ``project/id``, ``id``, ``entity/project/id`` or ``project/<run name>``."""
+def load_run(path: str, store: str | None = None, dir: str | os.PathLike[str] | None = None) -> StoredRun:
+    """One stored run by ``project/id``, ``id``, ``entity/project/id`` or ``project/<run name>`` (the same as
+    ``jt.Api().run(path)``; ``jt.run`` is the active run, as ``wandb.run`` is).
+
+    Example::
+
+        jt.load_run("fashion/k3v9x2ab").history(keys=["train/loss"])
+    """
     return Api(store=store, dir=dir).run(path)
+
+
+def sweep_id_of(path: str) -> str:
+    """W&B accepts ``entity/project/id``; the id is the last part."""
+    return str(path).strip("/").split("/")[-1]
 
 
 def _project_of(path: str | None) -> str | None:
@@ -532,32 +425,3 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[f"{prefix}{k}"] = v
     return out
-
-
-def _is_scalar(entry: Any) -> bool:
-    return entry.last is not None or (isinstance(entry.value, float) and entry.value != entry.value)
-
-
-def _last_per_step(s: Series) -> Series:
-    import numpy as np
-
-    if len(s.steps) < 2:
-        return s
-    keep = np.empty(len(s.steps), dtype=bool)
-    np.not_equal(s.steps[1:], s.steps[:-1], out=keep[:-1])
-    keep[-1] = True
-    if keep.all():
-        return s
-    return Series(s.key, s.steps[keep], s.values[keep], s.times[keep])
-
-
-def _union(arrays: list[Any]) -> Any:
-    import numpy as np
-
-    arrays = [a for a in arrays if len(a)]
-    if not arrays:
-        return np.zeros(0, dtype=np.int64)
-    first = arrays[0]
-    if all(len(a) == len(first) and (a is first or np.array_equal(a, first)) for a in arrays[1:]):
-        return first
-    return np.unique(np.concatenate(arrays))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
@@ -28,6 +29,7 @@ class DisabledRun:
     tags: tuple[str, ...] = ()
     state = "running"
     disabled = True
+    sweep_id = None
 
     def __init__(self, config: Any = None, project: str | None = None, name: str | None = None,
                  notify_finished: Callable[[DisabledRun], None] | None = None) -> None:
@@ -37,12 +39,23 @@ class DisabledRun:
         self.project = project or "disabled"
         self.name = name or "disabled"
         self.step = 0
+        self._dir: str | None = None
+        self.meta: dict[str, Any] = {}
+        self.metadata = self.meta
 
     @property
     def path(self) -> str:
         return f"{self.project}/{self.id}"
 
-    def log(self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+    @property
+    def dir(self) -> str:
+        """A temporary folder (W&B's disabled run has one too): what is written there is not kept."""
+        if self._dir is None:
+            self._dir = tempfile.mkdtemp(prefix="jupyter_track-disabled-")
+        return self._dir
+
+    def log(self, data: Mapping[str, Any] | None = None, step: int | None = None, commit: bool | None = None
+            ) -> None:
         pass
 
     def save(self, *args: Any, **kwargs: Any) -> list[str]:
@@ -51,10 +64,24 @@ class DisabledRun:
     def define_metric(self, *args: Any, **kwargs: Any) -> None:
         pass
 
+    def alert(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def watch(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def unwatch(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def get_url(self) -> None:
+        return None
+
+    get_project_url = get_sweep_url = get_url
+
     def flush(self) -> None:
         pass
 
-    def display(self) -> None:
+    def display(self, *args: Any, **kwargs: Any) -> None:
         pass
 
     def finish(self, exit_code: int | None = None, quiet: bool | None = None, **kwargs: Any) -> None:

@@ -14,6 +14,11 @@ class UsageError(JupyterTrackError):
     """The API was called in a way that cannot work (e.g. ``log()`` before ``init()``)."""
 
 
+class NoRunError(UsageError, AttributeError):
+    """A module attribute that needs a run (``jt.summary``) was read before ``init()`` or after ``finish()``;
+    an AttributeError too, so ``hasattr(jt, "summary")`` and ``getattr(jt, "summary", None)`` work."""
+
+
 class RunNotFoundError(JupyterTrackError, LookupError):
     """No run with the given id or path exists in the store."""
 

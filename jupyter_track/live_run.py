@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-import glob
+import copy
 import os
 import time
 import warnings
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from . import frontend, settings
+from . import frontend
 from .errors import JupyterTrackWarning, StoreError, UsageError
 from .messages import say
+from .metric_defs import MetricDef, MetricDefs, define, fold, summary_value
 from .run_config import Config
+from .run_files import RunFiles
 from .run_summary import _RESET, Summary
-from .types import RunState
+from .types import AlertLevel, RunState, SummaryEntry
 from .values import FAST_TYPES, FLOAT_INT_MAX, STEP_MAX, normalize
 
 if TYPE_CHECKING:
@@ -62,6 +65,8 @@ class Run:
         user_summary: dict[str, Any] | None = None,
         system_index: int = 0,
         notify_finished: Callable[[Run], None] | None = None,
+        sweep_id: str | None = None,
+        stats: Mapping[str, SummaryEntry] | None = None,
     ) -> None:
         self.store_url = store_url
         self._blobs = blobs
@@ -70,6 +75,7 @@ class Run:
         self.id = id
         self.project = project
         self.entity = entity
+        self.sweep_id = sweep_id
         self.start_time = created_at
         self._name = name
         self._notes = notes
@@ -87,21 +93,33 @@ class Run:
         self._notify_finished = notify_finished  # the session's: finish() tells it first, so it forgets the run
         self._finish_callbacks: list[Callable[[str, dict[str, Any], float], None]] = []
         self._log_hook: Callable[[dict[str, Any]], None] | None = None
+        # define_metric(): the definitions, and the summary values they make (statistics of the keys they cover;
+        # a resumed run's from the store)
+        self._metrics = MetricDefs()
+        self._stats = {k: copy.copy(e) for k, e in (stats or {}).items()}
+        self._derived: dict[str, Any] = {}
+        self._hidden: set[str] = set()
+        self._files = RunFiles(id, store_url, blobs, buffer)  # run.save() and run.dir
+        self._alerted: dict[str, float] = {}  # alert title -> when it was last raised (wait_duration)
         self.config = Config(config, on_change=self._config_changed)
-        self.summary = Summary(self._last, self._summary_changed, user=user_summary)
+        self.summary = Summary(self._last, self._summary_changed, user=user_summary, derived=self._derived,
+                               hidden=self._hidden)
 
     # -- logging: the hot path --------------------------------------------------------------------------------
-    def log(self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+    def log(self, data: Mapping[str, Any] | None = None, step: int | None = None, commit: bool | None = None
+            ) -> None:
         """Record metrics at a step: returns at once, the background writer makes them durable.
 
         Without ``step`` each call is the next step; ``commit=False`` adds to the current step without
-        advancing. A ``step`` lower than the current one is ignored with a warning (as W&B does). Values: see
-        :data:`jupyter_track.values.ACCEPTED`; anything else raises ``TypeError`` naming the key, and an int
-        too large for a float64 (or a ``step`` outside 0 … 2**63-1) a ``ValueError``; nothing of that call is
-        recorded.
+        advancing (``log()`` with no data then commits it). A ``step`` lower than the current one is ignored
+        with a warning (as W&B does). Values: see :data:`jupyter_track.values.ACCEPTED`; anything else raises
+        ``TypeError`` naming the key, and an int too large for a float64 (or a ``step`` outside 0 … 2**63-1) a
+        ``ValueError``; nothing of that call is recorded.
         """
         if self._finished:
             raise UsageError(f"run {self.name!r} has finished; start a new one with jt.init() before logging")
+        if data is None:
+            data = {}
         try:
             for k, v in data.items():
                 # floats (the usual case) cost one check; an int must fit the float64 it is stored as
@@ -140,6 +158,8 @@ class Run:
             if len(buf.items) >= buf.high_water:
                 buf.full()
         self._last.update(scalars)
+        if self._metrics:
+            self._follow_metrics(scalars, at)
         if rich:
             for key, kind, payload in rich:
                 self._last[key] = payload if kind == "text" else {"_type": kind}
@@ -219,21 +239,43 @@ class Run:
         return dict(self._meta)
 
     @property
+    def metadata(self) -> dict[str, Any]:
+        """W&B's name for :attr:`meta`: git commit and remote, host, program, Python, GPUs, … (capture runs in
+        the background: a fact may arrive a moment after ``init()``)."""
+        return self.meta
+
+    @property
     def path(self) -> str:
-        """``project/id``, accepted by :func:`jupyter_track.run` to read this run back."""
+        """``project/id``, accepted by :func:`jupyter_track.load_run` to read this run back."""
         return f"{self.project}/{self.id}"
 
     @property
     def dir(self) -> str:
-        """The local folder of the run's store: the SQLite file's folder (else the store folder setting)."""
-        from .store.urls import sqlite_path
+        """The run's own folder (made on first use): files written there are saved with the run when it
+        finishes, named relative to it, as ``run.save()`` does. It is ``<store folder>/runs/<run id>/files``
+        (a temporary folder, removed after ``finish()``, for a server store).
 
-        path = sqlite_path(self.store_url)
-        return str(path.expanduser().parent if path is not None else settings.store_dir())
+        Example::
+
+            torch.save(model.state_dict(), os.path.join(run.dir, "model.pt"))   # saved with the run at finish()
+        """
+        return str(self._files.dir)
 
     @property
     def url(self) -> str:
+        """``jupyter-track://<project>/<id>``: runs live in the local store, not behind a web address."""
         return f"jupyter-track://{self.path}"
+
+    def get_url(self) -> str:
+        """W&B's ``run.get_url()``: :attr:`url`."""
+        return self.url
+
+    def get_project_url(self) -> str:
+        return f"jupyter-track://{self.project}"
+
+    def get_sweep_url(self) -> str | None:
+        """The sweep's address when the run is a sweep trial, else None."""
+        return f"jupyter-track://{self.project}/sweeps/{self.sweep_id}" if self.sweep_id else None
 
     @property
     def disabled(self) -> bool:
@@ -266,39 +308,75 @@ class Run:
         self._meta.update(meta)
         self._buffer.op("update", {"meta": dict(self._meta)})
 
-    def define_metric(self, name: str, step_metric: str | None = None, summary: str | None = None,
-                      **kwargs: Any) -> None:
-        """Accepted for W&B compatibility: records how a metric should be plotted (x-axis, summary);
-        logging is unaffected and every logged key can be used as an x-axis anyway."""
-        metrics = dict(self._meta.get("metrics", {}))
-        metrics[name] = {"step_metric": step_metric, "summary": summary, **kwargs}
-        self.record_meta({"metrics": metrics})
+    def define_metric(self, name: str, step_metric: str | None = None, step_sync: bool | None = None,
+                      hidden: bool | None = None, summary: str | None = None, goal: str | None = None,
+                      overwrite: bool | None = None) -> MetricDef:
+        """Say how metric ``name`` (a key, or a glob such as ``"val/*"``) is summarised and plotted, as W&B's
+        ``define_metric``: ``summary`` ("min", "max", "mean", "last", "best" with ``goal="minimize"`` or
+        ``"maximize"``, "none") is what ``run.summary[key]`` holds (here, in the store and in every view);
+        ``step_metric`` is the key charts use as the metric's x-axis by default. Repeated calls for one name
+        merge (``overwrite=True`` replaces); ``step_sync`` is accepted (charts always join the x-axis as of each
+        step). See :mod:`jupyter_track.metric_defs`.
 
-    def save(self, glob_str: str | os.PathLike[str], base_path: str | os.PathLike[str] | None = None,
-             policy: str = "now") -> list[str]:
+        Example::
+
+            run.define_metric("val/*", step_metric="epoch")
+            run.define_metric("val/loss", summary="min")
+        """
+        merged = self._metrics.add(define(name, step_metric, summary, goal, hidden), overwrite=bool(overwrite))
+        self._buffer.op("metric", merged)
+        self.record_meta({"metrics": self._metrics.as_meta()})
+        logged = [k for k in self._last if self._metrics.summary_mode(k) not in (None, "none")]
+        if any(k not in self._stats for k in logged):  # keys logged before: from the writer's statistics
+            self.flush()
+            self._stats.update({k: e for k, e in self._writer.summary(self.id).items() if k in logged})
+        for key in self._last:  # keys logged before: their live summary follows the definitions now in force
+            mode = self._metrics.summary_mode(key)
+            self._hidden.discard(key)
+            if mode == "none":
+                self._hidden.add(key)
+            if mode in (None, "none") or key not in self._stats:
+                self._derived.pop(key, None)
+            else:
+                self._derived[key] = summary_value(mode, self._stats[key])
+        return merged
+
+    def step_metric_for(self, key: str) -> str | None:
+        """The key ``key`` is drawn against by default (its ``define_metric(step_metric=)``); None: the step."""
+        return self._metrics.step_metric(key)
+
+    def _follow_metrics(self, scalars: Mapping[str, float], step: int) -> None:
+        """The live summary of the keys ``define_metric`` gives a summary mode (the writer does the same for the
+        stored summary)."""
+        for key, value in scalars.items():
+            mode = self._metrics.summary_mode(key)
+            if mode is None:
+                continue
+            if mode == "none":
+                self._hidden.add(key)
+                continue
+            entry = self._stats.get(key)
+            if entry is None:
+                entry = self._stats[key] = SummaryEntry(value=None, total=0.0)
+            v = float(value)
+            fold(entry, v, v, v, v, 1, step)
+            self._derived[key] = summary_value(mode, entry)
+
+    def save(self, glob_str: str | os.PathLike[str] | None = None, base_path: str | os.PathLike[str] | None = None,
+             policy: str = "live") -> list[str] | bool:
         """Store files matching ``glob_str`` with the run (content-addressed; the same bytes are kept once).
+
+        ``policy``: "live" (W&B's default) stores them now and again at ``finish()`` (their final content),
+        "now" only now, "end" only at ``finish()``. Without ``glob_str`` there is nothing to do (W&B's old
+        ``run.save()`` that stored the run's attributes: they are stored as they change) and it returns True.
 
         Example::
 
             run.save("checkpoints/*.pt")      # → ['checkpoints/epoch1.pt', ...]
         """
-        from .store.base import BlobRefWrite
-
-        pattern = os.fspath(glob_str)
-        paths = [p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p)]
-        if not paths and os.path.isfile(pattern):
-            paths = [pattern]
-        if not paths:
-            raise FileNotFoundError(f"save(): no file matches {pattern!r} (relative to {os.getcwd()})")
-        base = Path(base_path) if base_path is not None else None
-        saved = []
-        for path in paths:
-            sha, size = self._blobs.put_file(path)
-            name = _stored_name(Path(path), base)
-            self._buffer.op("blob_ref", BlobRefWrite(sha=sha, owner="run-file", name=name, size=size,
-                                                     run_id=self.id))
-            saved.append(name)
-        return saved
+        if glob_str is None:
+            return True
+        return self._files.save(glob_str, base_path, policy)
 
     # -- artifacts (jupyter_track.artifacts) ----------------------------------------------------------------------
     def log_artifact(self, artifact_or_path: Artifact | str | os.PathLike[str], name: str | None = None,
@@ -361,9 +439,50 @@ class Run:
         """Call ``callback(state, summary, finished_at)`` once the run has finished and its data is durable."""
         self._finish_callbacks.append(callback)
 
-    def display(self) -> Any:
-        """Show the run's live panel in this cell's output (``jt.init()`` shows one in a notebook)."""
-        return frontend.show_run(self)
+    def display(self, height: int | None = None, hidden: bool = False) -> Any:
+        """Show the run's live panel in this cell's output (``jt.init()`` shows one in a notebook); W&B's
+        ``height`` is accepted (the panel sizes itself), ``hidden=True`` shows nothing."""
+        return None if hidden else frontend.show_run(self)
+
+    # -- W&B's other run methods ----------------------------------------------------------------------------------
+    def watch(self, models: Any, criterion: Any = None, log: str | None = "gradients", log_freq: int = 1000,
+              idx: int | None = None, log_graph: bool = False) -> None:
+        """Log histograms of a PyTorch model's gradients and/or parameters to this run (see
+        :func:`jupyter_track.watch`)."""
+        from .model_watch import watch
+
+        watch(models, criterion, log=log, log_freq=log_freq, idx=idx, log_graph=log_graph, run=self)
+
+    def unwatch(self, models: Any = None) -> None:
+        """Stop watching ``models`` (default: every model watched for this run)."""
+        from .model_watch import unwatch
+
+        unwatch(models, run=self)
+
+    def alert(self, title: str, text: str, level: str | AlertLevel | None = None,
+              wait_duration: float | timedelta | None = None) -> None:
+        """Raise an alert (W&B's ``run.alert``): recorded with the run (``meta["alerts"]``: title, text,
+        level, time and the step last logged), printed on stderr, and shown in the sidebar and the run's detail
+        panel. An alert with the same title raised less than ``wait_duration`` seconds after the last one is left
+        out.
+
+        Example::
+
+            if acc < 0.3:
+                run.alert(title="Low accuracy", text=f"{acc} at step {run.step}", level=jt.AlertLevel.WARN)
+        """
+        level = level.value if isinstance(level, AlertLevel) else str(level or "INFO").upper()
+        if level not in AlertLevel.__members__:
+            raise ValueError(f"alert(level={level!r}): use jt.AlertLevel.INFO, WARN or ERROR")
+        wait = wait_duration.total_seconds() if isinstance(wait_duration, timedelta) else float(wait_duration or 0)
+        now = _now()
+        if title in self._alerted and now - self._alerted[title] < wait:
+            return
+        self._alerted[title] = now
+        alerts = [*self._meta.get("alerts", ()), {"title": str(title), "text": str(text), "level": level,
+                                                  "time": now, "step": self._logged_at}]
+        self.record_meta({"alerts": alerts})
+        say(f"{level} alert in run {self.name} ({self.path}): {title}: {text}", alert=True)
 
     def start_capture(self, parts: set[str], notebook: str | os.PathLike[str] | None = None, shell: Any = None,
                       runs: Callable[[], list[Any]] | None = None) -> None:
@@ -392,6 +511,7 @@ class Run:
         self._state = state or ("finished" if not exit_code else "failed")
         if self._capture is not None:
             self._capture.finish()
+        self._files.finish()
         now = _now()
         fields = {"state": self._state, "finished_at": now, "updated_at": now, "heartbeat_at": now,
                   "exit_code": int(exit_code or 0)}
@@ -404,7 +524,7 @@ class Run:
             raise StoreError(f"run {self.name} ({self.path}) has ended, but {dropped}")
         if not quiet:
             say(f"{self._state} run {self.name} ({self.path}), {len(self._last)} metrics; "
-                f"read it back with jt.run({self.path!r})")
+                f"read it back with jt.load_run({self.path!r})")
 
     def __enter__(self) -> Run:
         return self
@@ -434,11 +554,3 @@ def _as_step(step: Any) -> int:
         raise ValueError(f"log(step={as_int}): steps are 0 … {STEP_MAX} (stored as int64); nothing of this call "
                          "was recorded")
     return as_int
-
-
-def _stored_name(path: Path, base: Path | None) -> str:
-    resolved = path.resolve()
-    for root in (base.resolve() if base else None, Path.cwd()):
-        if root is not None and resolved.is_relative_to(root):
-            return resolved.relative_to(root).as_posix()
-    return path.name

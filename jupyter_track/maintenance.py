@@ -63,7 +63,7 @@ def export(run: StoredRun | str, path: str | os.PathLike[str] | None = None, for
     Example::
 
         jt.export("fashion/k3v9x2ab", "history.csv")
-        jt.export(jt.run("fashion/baseline"), format="parquet", keys=["train/loss"], overwrite=True)
+        jt.export(jt.load_run("fashion/baseline"), format="parquet", keys=["train/loss"], overwrite=True)
     """
     if format not in EXPORT_FORMATS:
         raise ValueError(f"export(format={format!r}): use one of {', '.join(EXPORT_FORMATS)}")

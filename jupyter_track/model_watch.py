@@ -14,19 +14,19 @@ import threading
 import weakref
 from typing import Any
 
-from .errors import UsageError
 from .media.histogram import Histogram
 
 NUM_BINS = 64
 _MODES = {"gradients": (True, False), "parameters": (False, True), "all": (True, True), None: (False, False)}
 _lock = threading.Lock()
-_watched: dict[int, tuple[weakref.ref[Any], list[Any]]] = {}  # id(model) -> (model, hook handles)
+_watched: dict[int, tuple[weakref.ref[Any], list[Any], str]] = {}  # id(model) -> (model, hook handles, run id)
 _next_index: dict[str, int] = {}  # per run id: the next model's index (W&B prefixes graph_<n> after the first)
 
 
 def watch(models: Any, criterion: Any = None, log: str | None = "gradients", log_freq: int = 1000,
-          idx: int | None = None, log_graph: bool = False, *, run: Any = None) -> None:
-    """Log histograms of ``models``' gradients and/or parameters every ``log_freq`` steps to the current run.
+          idx: int | None = None, log_graph: bool = False, *, run: Any) -> None:
+    """Log histograms of ``models``' gradients and/or parameters every ``log_freq`` steps to ``run`` (what
+    ``run.watch(model)`` and ``jt.watch(model)`` do).
 
     ``log``: ``"gradients"`` (default), ``"parameters"``, ``"all"`` or None. ``criterion`` and ``log_graph`` are
     accepted for W&B compatibility and ignored. Several models (a list, or later calls) get W&B's key prefix
@@ -45,12 +45,6 @@ def watch(models: Any, criterion: Any = None, log: str | None = "gradients", log
         raise ValueError(f"watch(log={log!r}): use 'gradients', 'parameters', 'all' or None")
     if not isinstance(log_freq, int) or log_freq < 1:
         raise ValueError(f"watch(log_freq={log_freq!r}): use a whole number of steps ≥ 1")
-    if run is None:
-        from . import session
-
-        run = session.current()
-        if run is None:
-            raise UsageError("call jt.init() before jt.watch(model)")
     models = list(models) if isinstance(models, list | tuple) else [models]
     for m in models:
         if not (hasattr(m, "named_parameters") and hasattr(m, "register_forward_hook")):
@@ -71,19 +65,21 @@ def watch(models: Any, criterion: Any = None, log: str | None = "gradients", log
                 if p.requires_grad:
                     handles.append(p.register_hook(_gradient_hook(run, f"gradients/{prefix}{name}", log_freq)))
         with _lock:
-            _watched[id(model)] = (weakref.ref(model), handles)
+            _watched[id(model)] = (weakref.ref(model), handles, run_id)
 
 
-def unwatch(models: Any = None) -> None:
-    """Remove the hooks of ``models`` (a model or a list), or of every watched model when None."""
+def unwatch(models: Any = None, *, run: Any = None) -> None:
+    """Remove the hooks of ``models`` (a model or a list), or of every watched model when None (with ``run``:
+    of every model watched for that run, as ``run.unwatch()`` does)."""
     with _lock:
         if models is None:
-            entries = list(_watched.values())
-            _watched.clear()
+            run_id = None if run is None else str(getattr(run, "id", ""))
+            keys = [k for k, e in _watched.items() if run_id is None or e[2] == run_id]
+            entries = [_watched.pop(k) for k in keys]
         else:
             keys = [id(m) for m in (models if isinstance(models, list | tuple) else [models])]
             entries = [e for e in (_watched.pop(k, None) for k in keys) if e is not None]
-    for _, handles in entries:
+    for _, handles, _ in entries:
         for handle in handles:
             handle.remove()
 

@@ -52,10 +52,12 @@ def create_run(store: Store | None, url: str, writer: Writer, project: str | Non
 
     # the preflight also refuses a newer or damaged store at once, and makes the run's row where it can
     started = start_run(url, project, run_id, columns, tag_list)
-    if started is None:  # a server store not made (or migrated) yet: open it now
-        store = store if store is not None else open_store(url)
-        number = store.next_run_number(project)
-        started = number, columns(number)
+    if started is None:  # a store not made (or migrated) yet: opening it does that; then the number is taken again
+        store = store if store is not None else open_store(url)  # atomically (two first runs of a new store too)
+        started = start_run(url, project, run_id, columns, tag_list)
+        if started is None:  # the store takes no writes now: the writer makes the row once it does, or says why
+            number = store.next_run_number(project)
+            started = number, columns(number)
     fields = started[1]
     buffer = writer.register(run_id)
     buffer.op("create", (fields, tag_list))  # the run's row, where the preflight could not make it yet
@@ -63,7 +65,7 @@ def create_run(store: Store | None, url: str, writer: Writer, project: str | Non
              else DeferredBlobStore(lambda: open_store(url).blobs))
     return Run(store_url=url, blobs=blobs, writer=writer, buffer=buffer, id=run_id,
                name=fields["name"], project=project, entity=entity, config=config, tags=tag_list, notes=notes,
-               group=group, job_type=job_type, created_at=now, notify_finished=notify_finished)
+               group=group, job_type=job_type, created_at=now, notify_finished=notify_finished, sweep_id=sweep_id)
 
 
 def resume_run(store: Store, url: str, writer: Writer, info: RunInfo, config: dict[str, Any], name: str | None,
@@ -72,6 +74,7 @@ def resume_run(store: Store, url: str, writer: Writer, info: RunInfo, config: di
     """The stored run ``info`` running again in this process (a run another process is logging is refused:
     :class:`~jupyter_track.errors.RunIsRunningError`)."""
     from .live_run import Run
+    from .metric_defs import MetricDefs
 
     now = time.time()
     run_name, run_notes = name or info.name, notes if notes is not None else info.notes
@@ -92,7 +95,10 @@ def resume_run(store: Store, url: str, writer: Writer, info: RunInfo, config: di
     run = Run(store_url=url, blobs=store.blobs, writer=writer, buffer=buffer, id=info.id, name=run_name,
               project=info.project, entity=info.entity, config=info.config, tags=list(tags or info.tags),
               notes=run_notes, group=info.group, job_type=info.job_type, created_at=info.created_at, step=step,
-              last=last, user_summary=user, system_index=system_index, notify_finished=notify_finished)
+              last=last, user_summary=user, system_index=system_index, notify_finished=notify_finished,
+              sweep_id=info.sweep_id, stats={k: e for k, e in info.summary.items() if k in last})
+    for definition in MetricDefs.from_meta(info.meta.get("metrics")):  # its define_metric()s hold on
+        run.define_metric(**definition.arguments())
     if not claimed:  # the store takes no writes now: the writer writes them once it does
         buffer.op("update", fields)
     if tags is not None:

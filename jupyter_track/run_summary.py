@@ -1,4 +1,5 @@
-"""The run's summary: the last logged value of each key unless the user sets one (``wandb.summary``)."""
+"""The run's summary: the last logged value of each key unless the user sets one (``wandb.summary``), or what
+``define_metric(summary=...)`` makes of it (its min, max, mean, …, or nothing)."""
 
 from __future__ import annotations
 
@@ -19,14 +20,22 @@ class Summary:
     """
 
     def __init__(self, last: dict[str, Any], emit: Callable[[str, Any], None],
-                 user: dict[str, Any] | None = None) -> None:
+                 user: dict[str, Any] | None = None, derived: dict[str, Any] | None = None,
+                 hidden: set[str] | None = None) -> None:
         object.__setattr__(self, "_last", last)
         object.__setattr__(self, "_user", dict(user or {}))  # values set by the user (a resumed run's too)
         object.__setattr__(self, "_emit", emit)
+        # kept up to date by the run: define_metric's values (min, max, mean …) and keys it leaves out ("none")
+        object.__setattr__(self, "_derived", {} if derived is None else derived)
+        object.__setattr__(self, "_hidden", set() if hidden is None else hidden)
 
     def __getitem__(self, key: str) -> Any:
         if key in self._user:
             return self._user[key]
+        if key in self._derived:
+            return self._derived[key]
+        if key in self._hidden:
+            raise KeyError(key)
         return self._last[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
@@ -51,7 +60,7 @@ class Summary:
         self[key] = value
 
     def __contains__(self, key: object) -> bool:
-        return key in self._user or key in self._last
+        return key in self._user or (key in self._last and key not in self._hidden)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.as_dict())
@@ -79,7 +88,8 @@ class Summary:
             self[key] = value
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self._last, **self._user}
+        shown = {k: v for k, v in self._last.items() if k not in self._hidden} if self._hidden else self._last
+        return {**shown, **self._derived, **self._user}
 
 
 class _Reset:

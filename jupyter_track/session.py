@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from . import frontend
 from . import settings as _settings
 from .disabled import DisabledRun
-from .errors import RunNotFoundError, UsageError
+from .errors import NoRunError, RunNotFoundError, UsageError
 from .messages import say
 from .run_config import Config
 
@@ -236,7 +236,8 @@ class Session:
             frontend.show_run(run)
         return run
 
-    def log(self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+    def log(self, data: Mapping[str, Any] | None = None, step: int | None = None, commit: bool | None = None
+            ) -> None:
         """Log to the current run; see :meth:`Run.log`."""
         active = self._active
         run = active[-1] if active else self._disabled
@@ -281,7 +282,7 @@ class Session:
             if self._trial is not None:
                 trial, self._trial = self._trial, None
                 return trial
-            sweep_id = _settings.SWEEP_ID.raw()
+            sweep_id = _settings.SWEEP_ID.both_set()
             if self._env_trial_taken or not sweep_id:
                 return None
             self._env_trial_taken = True  # one trial per process started by the CLI agent
@@ -291,7 +292,7 @@ class Session:
         if not isinstance(params, dict):
             raise UsageError(f"{_settings.SWEEP_PARAMS.name} must be a JSON object of parameters")
         return PendingTrial(sweep_id=sweep_id, params=params, project=_settings.SWEEP_PROJECT.raw(),
-                            run_id=_settings.SWEEP_RUN_ID.raw())
+                            run_id=_settings.SWEEP_RUN_ID.both_set())
 
     def config(self) -> Config:
         """``jt.config``: the current run's config, or the one the next run starts with."""
@@ -303,10 +304,11 @@ class Session:
         self.config().update(value)
 
     def summary(self) -> Summary:
-        """``jt.summary``: the current run's summary."""
+        """``jt.summary``: the current run's summary (:class:`~jupyter_track.errors.NoRunError`, an
+        AttributeError too, without one: ``hasattr(jt, "summary")`` is False)."""
         run = self.current()
         if run is None:
-            raise UsageError("jt.summary needs a run: call jt.init() first")
+            raise NoRunError("jt.summary needs a run: call jt.init() first")
         return run.summary
 
     def _merge_config(self, config: Any, include: Sequence[str] | None, exclude: Sequence[str] | None

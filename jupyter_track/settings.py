@@ -37,6 +37,18 @@ class Setting:
     def flag(self) -> bool:
         return (self.raw() or "").strip().lower() in ("1", "true", "yes", "on")
 
+    def both(self, value: str) -> dict[str, str]:
+        """``value`` under the name and its W&B alias, for the environment of a program started for it."""
+        return {self.name: value, **({self.alias: value} if self.alias else {})}
+
+    def both_set(self) -> str | None:
+        """The value when the name and its W&B alias both hold it, else None (a program that cleared either
+        spelling, as W&B's examples clear ``WANDB_*`` in their worker processes, has let go of it)."""
+        value = os.environ.get(self.name)
+        if not value or (self.alias and os.environ.get(self.alias) != value):
+            return None
+        return value
+
 
 DIR = Setting(
     "JUPYTER_TRACK_DIR", None, "Folder of the embedded store (SQLite file + blobs). Default ~/.jupyter_track."
@@ -85,9 +97,13 @@ SNAPSHOT_OUTPUT_CAP = Setting(
 )
 DISPLAY = Setting("JUPYTER_TRACK_DISPLAY", None, "0 turns off the inline live panel that init() shows.")
 
-# Set by `jupyter-track agent` for the program it starts: the program's first init() joins this sweep trial.
-SWEEP_ID = Setting("JUPYTER_TRACK_SWEEP_ID", None, "Sweep whose trial the first init() of this process joins.")
-SWEEP_RUN_ID = Setting("JUPYTER_TRACK_SWEEP_RUN_ID", None, "Run id the sweep trial's run is created with.")
+# Set by `jupyter-track agent` for the program it starts: the program's first init() joins this sweep trial. The
+# ids are set under both spellings (ours and W&B's), and a process joins the trial only while both are set: a
+# worker process that clears either (W&B's cross-validation example deletes WANDB_*) starts runs of its own.
+SWEEP_ID = Setting("JUPYTER_TRACK_SWEEP_ID", None, "Sweep whose trial the first init() of this process joins.",
+                   alias="WANDB_SWEEP_ID")
+SWEEP_RUN_ID = Setting("JUPYTER_TRACK_SWEEP_RUN_ID", None, "Run id the sweep trial's run is created with.",
+                       alias="WANDB_RUN_ID")
 SWEEP_PARAMS = Setting("JUPYTER_TRACK_SWEEP_PARAMS", None, "JSON object of the trial's parameters (its config).")
 SWEEP_PROJECT = Setting("JUPYTER_TRACK_SWEEP_PROJECT", None, "Project of the sweep (the trial's run goes there).")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .api import StoredRun
-from .api import run as read_run
+from .api import load_run as read_run
 from .errors import JupyterTrackError, OutsideRootError
 
 WHICH = ("executed", "saved", "live")

@@ -3,6 +3,7 @@ labextension's tokens.ts.)"""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -11,6 +12,14 @@ RunState = Literal["running", "finished", "failed", "crashed", "killed", "pruned
 RUN_STATES: tuple[RunState, ...] = ("running", "finished", "failed", "crashed", "killed", "pruned")
 # keys of the system monitor's stream (a wall-time axis, kept apart from the training history and summary)
 SYSTEM_PREFIX = "system/"
+
+
+class AlertLevel(str, enum.Enum):
+    """The level of ``run.alert(...)`` (W&B: ``wandb.AlertLevel``)."""
+
+    INFO = "INFO"
+    WARN = "WARN"
+    ERROR = "ERROR"
 
 
 @dataclass
@@ -24,6 +33,9 @@ class SummaryEntry:
     count: int = 0
     last_step: int | None = None
     user_set: bool = False
+    # the sum of the logged values, for define_metric(summary="mean"); kept by the writer while the run logs, not
+    # stored (None: not known yet, e.g. a resumed run's entry read back from the store)
+    total: float | None = None
 
 
 @dataclass

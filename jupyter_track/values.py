@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from .errors import JupyterTrackWarning
+from .scalars import one_element
 
 FAST_TYPES = frozenset({float, int, bool})
 Rich = list[tuple[str, str, Any]]
@@ -100,9 +101,10 @@ def _too_large(key: str, value: Any) -> ValueError:
 
 
 def _media(v: Any, key: str, put_blob: Callable[[bytes], str] | None) -> tuple[str, str, Any] | None:
-    """A list of images (kind ``images``), or a plotly / matplotlib figure, as a rich point; else None.
+    """A list of images (kind ``images``), a plotly / matplotlib figure, or a pandas DataFrame (a table), as a
+    rich point; else None.
 
-    Figures are recognised by their type's module, so plotly and matplotlib are never imported here."""
+    They are recognised by their type's module, so plotly, matplotlib and pandas are never imported here."""
     if isinstance(v, list | tuple) and v and all(isinstance(x, Loggable) for x in v):
         if put_blob is None:
             raise TypeError(f"log(): {key!r} holds media objects, which need an active run")
@@ -112,7 +114,8 @@ def _media(v: Any, key: str, put_blob: Callable[[bytes], str] | None) -> tuple[s
                             "(log other media one per key)")
         return key, "images", [data for _, data in logged]
     module = type(v).__module__
-    if not (module.startswith(("plotly.", "matplotlib.")) or getattr(v, "__name__", None) == "matplotlib.pyplot"):
+    if not (module.startswith(("plotly.", "matplotlib.")) or module.split(".")[0] == "pandas" or
+            getattr(v, "__name__", None) == "matplotlib.pyplot"):
         return None
     from .media import as_media
 
@@ -120,24 +123,14 @@ def _media(v: Any, key: str, put_blob: Callable[[bytes], str] | None) -> tuple[s
     if media is None:
         return None
     if put_blob is None:
-        raise TypeError(f"log(): {key!r} is a figure, which needs an active run")
+        raise TypeError(f"log(): {key!r} is a {type(media).__name__.lower()}, which needs an active run")
     kind, payload = media.to_logged(put_blob)
     return key, kind, payload
 
 
 def _tensor_scalar(v: Any) -> float | None:
     """A one-element numpy array / torch / tensorflow / jax value as a float, else None."""
-    shape = getattr(v, "shape", None)
-    item = getattr(v, "item", None)
-    if shape is None or item is None or not callable(item):
-        return None
-    try:
-        size = math.prod(tuple(shape))
-    except TypeError:
-        return None
-    if size != 1:
-        return None
-    value = item()
+    value = one_element(v)
     if not isinstance(value, numbers.Real):
         return None
     try:

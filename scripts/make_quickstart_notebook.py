@@ -149,7 +149,7 @@ last step of each epoch; ask for `train/loss` too and you get every step)."""),
     ("code", """\
 jt.runs("quickstart").to_pandas()"""),
     ("code", """\
-jt.run(run.path).history(keys=["epoch", "val/loss", "val/acc"]).tail()"""),
+jt.load_run(run.path).history(keys=["epoch", "val/loss", "val/acc"]).tail()"""),
     ("md", """\
 ## 8. What was captured, and getting the code back
 
@@ -160,7 +160,7 @@ the notebook, the file as saved and the code as executed (with the steps each ce
     ("code", """\
 import tempfile
 
-stored = jt.run(run.path)
+stored = jt.load_run(run.path)
 print("notebook:", stored.meta["notebook"].get("path"), "found by", stored.meta["notebook"]["method"])
 print("python:", stored.meta["python"]["version"], "· packages recorded:", len(stored.meta["packages"]))
 print("system samples:", len(stored.history(stream="system")))

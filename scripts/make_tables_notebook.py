@@ -82,7 +82,7 @@ run.summary["test_acc"] = float((pred == labels[test]).mean())
 table"""),
     ("code", """\
 run.finish()
-wrong = jt.run(run.path).table("predictions").filter("label != prediction")
+wrong = jt.load_run(run.path).table("predictions").filter("label != prediction")
 print(f"{len(wrong)} mistakes out of {len(table)}")
 wrong"""),
 ]

@@ -34,7 +34,7 @@ def test_runs_written_by_another_process_read_back_with_pandas() -> None:
         "baseline", "finished", "exp-1", "train", ["cnn"])
     assert row["config.lr"] == 1e-3 and row["config.opt.name"] == "adam" and row["summary.best_acc"] == 0.93
     assert isinstance(row["created_at"], pd.Timestamp)
-    r = jt.run(f"fashion/{row['id']}")
+    r = jt.load_run(f"fashion/{row['id']}")
     h = r.history(keys=["train/loss"])
     assert list(h.columns) == ["_step", "train/loss", "_timestamp", "_runtime"]
     assert len(h) == 1000 and h["train/loss"].iloc[-1] == pytest.approx(1 / 1000)
@@ -47,12 +47,12 @@ def test_run_paths_accept_id_project_id_entity_project_id_and_name() -> None:
     run.finish()
     for path in (run.id, f"fashion/{run.id}", f"team/fashion/{run.id}", "fashion/unique-name",
                  f"fashion/runs/{run.id}"):
-        found = jt.run(path)
+        found = jt.load_run(path)
         assert found.id == run.id and found.meta["notebook"] == {"method": "override"}, path
     with pytest.raises(jt.RunNotFoundError, match="no run 'missing' in project 'fashion'"):
-        jt.run("fashion/missing")
+        jt.load_run("fashion/missing")
     with pytest.raises(jt.RunNotFoundError):
-        jt.run(f"other/{run.id}")
+        jt.load_run(f"other/{run.id}")
 
 
 def test_wandb_style_api_runs_and_run() -> None:
@@ -75,7 +75,7 @@ def test_history_aligns_keys_logged_at_different_steps_and_keeps_last_duplicate(
             run.log({"val/acc": step / 10, "note": f"epoch {step // 5}"}, step=step)
     run.log({"train/loss": 99.0}, step=9)  # same step again: the last value wins in history
     run.finish()
-    r = jt.run(run.path)
+    r = jt.load_run(run.path)
     h = r.history()
     assert h["_step"].tolist() == list(range(10))
     assert h["train/loss"].tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 8, 99]
@@ -92,7 +92,7 @@ def test_metric_read_is_vectorised_numpy() -> None:
     for i in range(50_000):
         run.log({"x": i * 0.5})
     run.finish()
-    s = jt.run(run.path).metric("x")
+    s = jt.load_run(run.path).metric("x")
     assert s.values.dtype == np.float64 and s.steps.dtype == np.int64
     assert np.array_equal(s.values, np.arange(50_000) * 0.5) and np.all(np.diff(s.times) >= 0)
 
@@ -102,7 +102,7 @@ def test_download_file_never_writes_outside_root(tmp_path) -> None:  # type: ign
     run = jt.init(project="p")
     run.save(str(tmp_path / "a.txt"), base_path=tmp_path)
     run.finish()
-    r = jt.run(run.path)
+    r = jt.load_run(run.path)
     with pytest.raises(FileNotFoundError):
         r.download_file("../a.txt", tmp_path / "out")
     assert r.download_file("a.txt", tmp_path / "out").read_text() == "hi"

@@ -102,10 +102,10 @@ def test_rm_asks_unless_yes_and_gc_frees_unreferenced_blobs(runs: list[jt.Run], 
     run.finish()
     refused = cli("rm", run.path)  # no terminal and no --yes: nothing is deleted
     assert refused.returncode == 1 and "--yes" in refused.stderr
-    assert jt.run(run.path).id == run.id
+    assert jt.load_run(run.path).id == run.id
     assert cli("rm", run.path, "--yes").returncode == 0
     with pytest.raises(jt.RunNotFoundError):
-        jt.run(run.path)
+        jt.load_run(run.path)
     blobs = blob_ids()
     assert len(blobs) == 1
     age_blob(blobs[0])  # older than gc's grace period for blobs of live runs
@@ -122,7 +122,7 @@ def test_rm_refuses_a_running_run_unless_forced_and_deletes_a_crashed_one() -> N
     refused = cli("rm", run.path, "--yes")
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert "is running" in refused.stderr and "pass --force to delete it anyway" in refused.stderr
-    assert jt.run(run.path).state == "running"
+    assert jt.load_run(run.path).state == "running"
     forced = cli("rm", run.path, "--yes", "--force")
     assert forced.returncode == 0 and f"deleted {run.path}" in forced.stdout
     for i in range(200):  # the deleted run's process goes on, and its log() never waits
@@ -130,10 +130,10 @@ def test_rm_refuses_a_running_run_unless_forced_and_deletes_a_crashed_one() -> N
     with pytest.raises(jt.StoreError, match="deleted from the store while it was running"):
         run.finish()
     crashed = crashed_run("fashion")  # a stale heartbeat: crashed, not running, so no --force is needed
-    assert jt.run(crashed).state == "crashed"
+    assert jt.load_run(crashed).state == "crashed"
     assert cli("rm", crashed, "--yes").returncode == 0
     with pytest.raises(jt.RunNotFoundError):
-        jt.run(crashed)
+        jt.load_run(crashed)
 
 
 def test_gc_keeps_referenced_and_recent_blobs(tmp_path: Path, store_dir: Path) -> None:

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import jupyter_track as jt
-from jupyter_track.store import open_store
 from jupyter_track.analysis.importance import importance
+from jupyter_track.store import open_store
 from jupyter_track.widgets.compare import CompareWidget
 from tests.conftest import run_python
 

@@ -162,7 +162,7 @@ def test_a_run_still_running_at_the_first_copy_is_brought_up_to_date(store_dir: 
     assert main(["migrate", "--from", str(store_dir), "--to", target]) == 0
     second = capsys.readouterr().out
     assert "copied 0 runs, 500 points" in second and "1 run brought up to date" in second, second
-    copied = jt.run(run.id, store=_open(target).url)
+    copied = jt.load_run(run.id, store=_open(target).url)
     assert copied.state == "finished"
     loss = copied.metric("loss")
     assert loss.steps.tolist() == list(range(1500))
@@ -258,7 +258,7 @@ def test_a_copy_cut_short_between_batches_is_finished_by_the_next(store_dir: Pat
     assert main(["migrate", "--from", str(store_dir), "--to", str(tmp_path / "team")]) == 1
     assert "the disk is full" in capsys.readouterr().err
     monkeypatch.setattr(team, "write_batch", real)
-    half = jt.run(run.id, dir=tmp_path / "team")
+    half = jt.load_run(run.id, dir=tmp_path / "team")
     assert half.info.updated_at == 0.0  # not marked as copied: the next copy does not take it as present
     assert main(["migrate", "--from", str(store_dir), "--to", str(tmp_path / "team")]) == 0
     assert "1 run brought up to date" in capsys.readouterr().out
@@ -285,8 +285,8 @@ def test_a_lost_source_blob_is_reported_and_a_run_resumed_in_the_target_is_left_
     assert out.startswith("copied 1 run, 0 points, 0 blobs") and "skipped 0 already present" in out, out
     assert f"not copied: run p/{lossy.id} (run-media" in err and ref.sha in err and "is missing" in err, err
     assert f"run p/{kept.id} changed in the target after the source" in err
-    assert jt.run(kept.id, dir=team).metric("loss").values.tolist() == [1.0, 0.5]  # the target's points kept
-    assert jt.run(lossy.id, dir=team).state == "finished"  # everything but the lost file was copied
+    assert jt.load_run(kept.id, dir=team).metric("loss").values.tolist() == [1.0, 0.5]  # the target's points kept
+    assert jt.load_run(lossy.id, dir=team).state == "finished"  # everything but the lost file was copied
 
 
 def test_a_sweep_trial_running_at_the_first_copy_is_finished_by_the_next(tmp_path: Path) -> None:

@@ -227,6 +227,6 @@ def test_a_capture_still_running_at_finish_is_reported_not_waited_for(
     capture.finish(timeout=0.5)
     assert time.monotonic() - started < 2.5  # did not wait for git
     run.finish()
-    errors = jt.run(run.path).meta["capture_errors"]
+    errors = jt.load_run(run.path).meta["capture_errors"]
     assert errors == ["capture at init was still running 0.5 s into finish(): notebook, git, environment or "
                       "package facts may be missing from this run"]

@@ -87,19 +87,19 @@ def test_sigkill_mid_flush_on_postgres_leaves_whole_batches_and_a_crashed_run(
     # the server notices the dead client and rolls its transaction back
     assert wait_for(lambda: sql(IN_FLUSH, pg_url) == [(0,)], timeout=30)
 
-    n = assert_unbroken_prefixes(jt.run("crash/victim", store=pg_url), KEYS)
+    n = assert_unbroken_prefixes(jt.load_run("crash/victim", store=pg_url), KEYS)
     assert n > 0
-    values = jt.run("crash/victim", store=pg_url).metric("m4").values
+    values = jt.load_run("crash/victim", store=pg_url).metric("m4").values
     assert np.array_equal(values, np.arange(n, dtype=float))  # each value at its own step, in order
     gapped = sql("SELECT count(*) FROM metric_chunks WHERE run_id = 'victim' AND n <> last_step - first_step + 1",
                  pg_url)
     assert gapped == [(0,)]  # no chunk row with a gap inside
 
     monkeypatch.setenv("JUPYTER_TRACK_HEARTBEAT_TIMEOUT", "2")
-    assert wait_for(lambda: jt.run("crash/victim", store=pg_url).state == "crashed", timeout=20)
+    assert wait_for(lambda: jt.load_run("crash/victim", store=pg_url).state == "crashed", timeout=20)
     with jt.init(project="crash", store=pg_url) as after:  # the store takes new runs as before
         after.log({"x": 1.0})
-    assert jt.run(after.path, store=pg_url).state == "finished"
+    assert jt.load_run(after.path, store=pg_url).state == "finished"
 
 
 # -- the PostgreSQL server restarted while a run logs -----------------------------------------------------------
@@ -161,7 +161,7 @@ def test_postgres_restart_while_logging_loses_nothing_and_log_never_waits(
     assert err.count("retried with back-off") == 1, err
     assert err.count("takes writes again") == 1, err
     assert "cannot be reached" in err, err
-    stored = jt.run(f"restart/{run_id}", store=pg_url)
+    stored = jt.load_run(f"restart/{run_id}", store=pg_url)
     assert stored.state == "finished"
     assert assert_unbroken_prefixes(stored, KEYS) == int(logged)
     assert recovered_after < OUTAGE + 20
@@ -228,12 +228,12 @@ def test_full_disk_keeps_the_data_in_memory_says_how_much_and_saves_it_once_free
                                          r".*free some disk space"):
         run.flush()
     expect_reported(caplog, "the store's disk is full", 100_000)
-    assert_unbroken_prefixes(jt.run(run.path, dir=small_disk), KEYS)  # what was saved before is intact
+    assert_unbroken_prefixes(jt.load_run(run.path, dir=small_disk), KEYS)  # what was saved before is intact
     log_steps(run, 21_000, 22_000)  # logging goes on meanwhile
     filler.unlink()
     run.flush()
     run.finish()
-    assert assert_unbroken_prefixes(jt.run(run.path, dir=small_disk), KEYS) == 22_000
+    assert assert_unbroken_prefixes(jt.load_run(run.path, dir=small_disk), KEYS) == 22_000
     assert any("takes writes again" in r.getMessage() for r in caplog.records)
 
 
@@ -255,7 +255,7 @@ def test_read_only_file_system_keeps_the_data_and_saves_it_once_writable(
     subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
     run.flush()
     run.finish()
-    assert assert_unbroken_prefixes(jt.run(run.path, dir=small_disk), KEYS) == 3000
+    assert assert_unbroken_prefixes(jt.load_run(run.path, dir=small_disk), KEYS) == 3000
 
 
 # -- a read-only PostgreSQL database ------------------------------------------------------------------------------
@@ -284,11 +284,11 @@ def test_read_only_postgres_database_keeps_the_data_and_saves_it_once_writable(
     with pytest.raises(StoreError, match=r"read-only.*: 10000 logged points .*not saved yet.*writable"):
         run.flush()
     expect_reported(caplog, "the store is read-only", 10_000)
-    assert assert_unbroken_prefixes(jt.run(run.path, store=pg_url), KEYS) == 1000  # nothing recorded is lost
+    assert assert_unbroken_prefixes(jt.load_run(run.path, store=pg_url), KEYS) == 1000  # nothing recorded is lost
     set_read_only(pg_url, False)
     run.flush()
     run.finish()
-    assert assert_unbroken_prefixes(jt.run(run.path, store=pg_url), KEYS) == 3000
+    assert assert_unbroken_prefixes(jt.load_run(run.path, store=pg_url), KEYS) == 3000
     assert re.search(r"takes writes again", caplog.text)
 
 
@@ -301,5 +301,5 @@ def test_resuming_a_run_in_a_read_only_postgres_database_starts_and_lands_once_w
     log_steps(run, 10, 20)
     set_read_only(pg_url, False)
     run.finish()
-    stored = jt.run(run.path, store=pg_url)
+    stored = jt.load_run(run.path, store=pg_url)
     assert stored.state == "finished" and assert_unbroken_prefixes(stored, KEYS) == 20

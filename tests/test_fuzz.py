@@ -111,4 +111,4 @@ def test_cli_answers_hostile_command_lines_with_a_message_and_status_0_1_2_never
         one = example(["ls", "--filter", found])(one)
     FUZZ(given(fuzzing.argvs(target, sandbox))(one))()
     assert len(tried) >= EXAMPLES // 2
-    assert jt.run(f"fuzz/{target.run_ids[0]}").state == "finished"
+    assert jt.load_run(f"fuzz/{target.run_ids[0]}").state == "finished"

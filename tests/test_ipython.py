@@ -37,11 +37,11 @@ def test_magics_wrap_cells_in_runs_and_report_status(kernel: Kernel) -> None:
     kernel.run("import jupyter_track as jt")
     kernel.run("%%jt_run --name magic --project mg --config lr=0.1 opt=adam --tags a,b\n"
                "for i in range(5):\n    jt.log({'x': float(i)})")
-    ok = jt.run("mg/magic")
+    ok = jt.load_run("mg/magic")
     assert ok.state == "finished" and ok.config == {"lr": 0.1, "opt": "adam"} and sorted(ok.tags) == ["a", "b"]
     assert len(ok.metric("x")) == 5
     kernel.run("%%jt_run --name boom --project mg\njt.log({'x': 1.0})\n1 / 0", allow_error=True)
-    assert jt.run("mg/boom").state == "failed"
+    assert jt.load_run("mg/boom").state == "failed"
 
     kernel.run("run = jt.init(project='mg', name='live')")
     # the capture thread finds the notebook (through the server's sessions) a moment after init()
@@ -51,7 +51,7 @@ def test_magics_wrap_cells_in_runs_and_report_status(kernel: Kernel) -> None:
     listing = kernel.run("%jt runs")
     assert "magic" in listing and "boom" in listing and "live" in listing
     kernel.run("%jt finish")
-    assert jt.run("mg/live").state == "finished"
+    assert jt.load_run("mg/live").state == "finished"
     assert "no active run" in kernel.run("%jt status")
 
 
@@ -74,8 +74,8 @@ def test_init_without_the_extension_records_executed_cells(kernel: Kernel) -> No
     kernel.run("run.finish()")
     from jupyter_track.snapshot_restore import snapshots
 
-    executed = [s for s in snapshots(jt.run("mg/plain")) if s["which"] == "executed" and s["at"] == "finish"]
-    r = jt.run("mg/plain")
+    executed = [s for s in snapshots(jt.load_run("mg/plain")) if s["which"] == "executed" and s["at"] == "finish"]
+    r = jt.load_run("mg/plain")
     nb = nbformat.reads(r.store.blobs.read_bytes(executed[0]["sha256"]).decode(), as_version=4)
     sources = [c.source for c in nb.cells]
     first = sources.index("x = 1")  # a cell run before tracking started is in the history

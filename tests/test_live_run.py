@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import math
+import subprocess
+import sys
+import textwrap
+import time
 import warnings
 from decimal import Decimal
 from fractions import Fraction
@@ -14,13 +18,14 @@ import pytest
 
 import jupyter_track as jt
 from jupyter_track.errors import JupyterTrackWarning, UsageError
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.usefixtures("backend")
 
 
 def read(run: jt.Run) -> jt.StoredRun:
     run.flush()
-    return jt.run(run.path)
+    return jt.load_run(run.path)
 
 
 def test_log_without_step_counts_each_call_as_the_next_step() -> None:
@@ -121,7 +126,7 @@ def test_an_int_too_large_for_a_float64_is_refused_at_the_call_naming_the_key(da
         run.log(data)
     run.log({"loss": 0.25, "edge": 2**1000})  # a large int a float64 holds is fine
     run.finish()  # nothing was dropped: the bad call recorded nothing, and the writer never saw it
-    h = jt.run(run.path).history()
+    h = jt.load_run(run.path).history()
     assert h["loss"].tolist() == [1.0, 0.25] and h["edge"].tolist()[-1] == float(2**1000)
 
 
@@ -135,7 +140,7 @@ def test_steps_outside_int64_are_refused_at_the_call_and_the_largest_is_kept() -
     with pytest.raises(ValueError, match="step counter passed"):  # the next step would be 2**63
         run.log({"loss": 0.125})
     run.finish()
-    r = jt.run(run.path)
+    r = jt.load_run(run.path)
     assert r.history()["_step"].tolist() == [0, 2**63 - 1] and r.last_step == 2**63 - 1
 
 
@@ -180,7 +185,7 @@ def test_ints_beyond_64_bits_in_config_and_summary_are_stored_as_repr_with_a_war
     with pytest.warns(JupyterTrackWarning, match="'big'.*int beyond 64 bits"):
         run.summary["big"] = -(10**400)
     run.finish()  # the store took every write (the ints used to fail the writer's batch, and retry it forever)
-    r = jt.run(run.path)
+    r = jt.load_run(run.path)
     assert r.config == {"seed": str(2**70), "lr": 0.1} and r.summary["big"] == str(-(10**400))
     assert r.summary["loss"] == 1.0
 
@@ -214,19 +219,19 @@ def test_context_manager_marks_failed_on_exception_and_killed_on_interrupt() -> 
     with pytest.raises(ZeroDivisionError), jt.init(project="p") as run:
         run.log({"x": 1.0})
         _ = 1 / 0
-    assert jt.run(run.path).state == "failed"
+    assert jt.load_run(run.path).state == "failed"
     with pytest.raises(KeyboardInterrupt), jt.init(project="p") as run2:
         raise KeyboardInterrupt
-    assert jt.run(run2.path).state == "killed"
+    assert jt.load_run(run2.path).state == "killed"
     with jt.init(project="p") as run3:
         run3.log({"x": 1.0})
-    assert jt.run(run3.path).state == "finished"
+    assert jt.load_run(run3.path).state == "finished"
 
 
 def test_finish_with_exit_code_fails_and_logging_after_finish_is_an_error() -> None:
     run = jt.init(project="p")
     run.finish(exit_code=3)
-    info = jt.run(run.path)
+    info = jt.load_run(run.path)
     assert info.state == "failed" and info.info.exit_code == 3
     with pytest.raises(UsageError, match="has finished"):
         run.log({"x": 1.0})
@@ -244,7 +249,7 @@ def test_init_records_identity_and_names_runs_adjective_noun_n(store_dir: Path) 
     assert (r.name, r.project, r.entity, r.group, r.job_type, r.notes) == (
         "baseline", "fashion", "team", "exp-1", "train", "first")
     assert sorted(r.tags) == ["cnn", "v1"] and r.state == "running"
-    assert Path(run.dir).resolve() == store_dir.resolve()  # the store folder, on a server store too
+    assert Path(run.dir).is_dir()  # its own folder (tests/test_wandb_compat.py: its files are saved at finish)
     run.finish()
     second = jt.init(project="fashion")
     adjective, noun, number = second.name.split("-")
@@ -262,10 +267,10 @@ def test_default_project_is_the_working_folder_name(tmp_path: Path, monkeypatch:
 def test_reinit_finishes_the_previous_run_unless_asked_otherwise() -> None:
     first = jt.init(project="p")
     second = jt.init(project="p")
-    assert jt.run(first.path).state == "finished" and jt.current_run is second
+    assert jt.load_run(first.path).state == "finished" and jt.run is second
     assert jt.init(project="p", reinit="return_previous") is second
     third = jt.init(project="p", reinit="create_new")
-    assert jt.run(second.path).state == "running" and jt.current_run is third
+    assert jt.load_run(second.path).state == "running" and jt.run is third
 
 
 def test_reading_in_the_logging_process_sees_what_it_logged(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -274,7 +279,7 @@ def test_reading_in_the_logging_process_sees_what_it_logged(monkeypatch: pytest.
     api = jt.Api()  # made before the run, and kept (W&B's `api = wandb.Api()` at the top of a notebook)
     run = jt.init(project="p", config={"lr": 0.1})
     run.log({"loss": 0.5})
-    stored = jt.run(run.path)
+    stored = jt.load_run(run.path)
     assert stored.state == "running" and stored.config["lr"] == 0.1
     assert stored.history()["loss"].tolist() == [0.5]
     assert [r.id for r in jt.runs("p")] == [run.id]
@@ -296,7 +301,7 @@ def test_resume_continues_steps_summary_and_config() -> None:
     assert again.step == 5 and again.summary["loss"] == 1.0 and again.summary["best"] == 1.0
     again.log({"loss": 0.5})
     again.finish()
-    r = jt.run("p/resume-me")
+    r = jt.load_run("p/resume-me")
     assert r.history()["loss"].tolist() == [5, 4, 3, 2, 1, 0.5]
     assert r.config == {"lr": 0.1, "epochs": 3} and r.state == "finished"
     with pytest.raises(jt.RunNotFoundError):
@@ -315,7 +320,7 @@ def test_a_run_another_process_creates_between_lookup_and_creation_is_not_joined
 
     with pytest.raises(jt.RunIsRunningError, match="'raced' was started by another process at the same moment"):
         start_run(store_url, "p", "raced", columns, ["t"])
-    r = jt.run("p/raced")
+    r = jt.load_run("p/raced")
     assert r.name != "late-2" and r.tags == [] and r.state == "finished"
 
 
@@ -361,3 +366,24 @@ def test_config_set_before_init_is_merged_into_the_next_run() -> None:
     run.finish()
     assert jt.config.as_dict() == {}  # consumed by that run, not carried into the next
     assert read(jt.init(project="p")).config == {}
+
+
+@pytest.mark.parametrize("store_exists", [True, False], ids=["store", "new-store"])
+def test_runs_started_at_the_same_moment_get_distinct_numbers_in_their_names(store_exists: bool) -> None:
+    if store_exists:
+        jt.init(project="names").finish()
+    code = textwrap.dedent("""
+        import sys, time
+        time.sleep(max(0.0, float(sys.argv[1]) - time.time()))
+        import jupyter_track as jt
+        with jt.init(project="names") as run:
+            print(run.name)
+    """)
+    start = str(time.time() + 3.0)  # every process imports first, then all start a run at the same moment
+    procs = [subprocess.Popen([sys.executable, "-c", code, start], cwd=REPO, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err for _, err in outs]
+    numbers = sorted(int(out.strip().rsplit("-", 1)[1]) for out, _ in outs)
+    first = 2 if store_exists else 1  # a new store: the first runs make it (once), then take their numbers
+    assert numbers == list(range(first, first + 6)), numbers

@@ -51,7 +51,7 @@ def test_export_writes_every_step_and_replaces_a_file_only_when_told(run: jt.Run
     with pytest.raises(FileExistsError, match="overwrite=True"):
         jt.export(run.path, out, format=fmt, keys=["loss"])
     assert out.read_bytes() == before  # refused: the file is as it was
-    only_loss = jt.export(jt.run(run.path), out, format=fmt, keys=["loss"], overwrite=True)
+    only_loss = jt.export(jt.load_run(run.path), out, format=fmt, keys=["loss"], overwrite=True)
     assert only_loss.rows == 100 and "acc" not in read(out, fmt).columns
 
 
@@ -107,7 +107,7 @@ def test_gc_frees_only_old_unreferenced_blobs_and_a_dry_run_frees_none(tmp_path:
         dropped.save(str(tmp_path / "drop.bin"))
     [keep_sha] = [r.sha for r in jt.Api().store.blob_refs(kept.id)]
     [drop_sha] = [r.sha for r in jt.Api().store.blob_refs(dropped.id)]
-    delete_runs(jt.Api().store, [jt.run(dropped.path)])
+    delete_runs(jt.Api().store, [jt.load_run(dropped.path)])
     assert sorted(blob_ids()) == sorted([keep_sha, drop_sha])
 
     young = jt.gc()  # the unreferenced blob is recent: a run may not have flushed its reference yet
@@ -120,7 +120,7 @@ def test_gc_frees_only_old_unreferenced_blobs_and_a_dry_run_frees_none(tmp_path:
     assert dry.line() == "would delete 1 unreferenced blobs (4.9 KB); kept 1 referenced"
     done = jt.gc(jt.Api().store.url)
     assert (done.deleted, done.freed, done.kept) == (1, 5000, 1) and blob_ids() == [keep_sha]
-    assert jt.run(kept.path).files()[0]["sha256"] == keep_sha
+    assert jt.load_run(kept.path).files()[0]["sha256"] == keep_sha
     assert jt.gc(grace=0).deleted == 0  # nothing left to free
 
 
@@ -132,11 +132,11 @@ def test_delete_runs_refuses_a_running_run_before_deleting_any_unless_forced() -
     running.flush()
     crashed = crashed_run("d")
     store = jt.Api().store
-    both = [jt.run(finished.path), jt.run(running.path)]
-    with pytest.raises(jt.RunIsRunningError, match="is running.*deleting it now would drop what it logs"):
+    both = [jt.load_run(finished.path), jt.load_run(running.path)]
+    with pytest.raises(jt.RunIsRunningError, match=r"is running.*deleting it now would drop what it logs"):
         delete_runs(store, both)
     assert {r.id for r in jt.runs("d")} == {finished.id, running.id, "crashed-run"}  # nothing was deleted
-    assert delete_runs(store, [jt.run(crashed), both[0]]) == [crashed, finished.path]  # crashed: no force needed
+    assert delete_runs(store, [jt.load_run(crashed), both[0]]) == [crashed, finished.path]  # crashed: no force needed
     assert delete_runs(store, [both[1]], force=True) == [running.path]
     assert list(jt.runs("d")) == []
     with pytest.raises(jt.RunNotFoundError, match=f"run {finished.path} was already deleted"):

@@ -17,7 +17,7 @@ def _roundtrip(key: str, value: Any) -> list[tuple[int, float, Any]]:
     run = jt.init(project="media")
     run.log({key: value})
     run.finish()
-    return jt.run(run.path).media(key)
+    return jt.load_run(run.path).media(key)
 
 
 def _rgb(h: int = 12, w: int = 20) -> np.ndarray[Any, Any]:
@@ -96,7 +96,7 @@ def test_same_image_logged_twice_is_stored_once(store_dir: Path) -> None:
     run.log({"a": jt.Image(x)})
     run.log({"a": jt.Image(x.copy()), "b": jt.Image(x)})
     run.finish()
-    logged = jt.run(run.path).media("a")
+    logged = jt.load_run(run.path).media("a")
     assert [s for s, _, _ in logged] == [0, 1] and logged[0][2].sha == logged[1][2].sha
     blob_files = [p for p in (store_dir / "blobs").rglob("*") if p.is_file()]
     assert len(blob_files) == 1
@@ -126,7 +126,7 @@ def test_list_of_images_is_one_row_of_kind_images() -> None:
     run = jt.init(project="media")
     run.log({"batch": [jt.Image(_rgb()), jt.Image(_rgb() // 2)]})
     run.finish()
-    stored = jt.run(run.path)
+    stored = jt.load_run(run.path)
     [(_, _, images)] = stored.media("batch")
     assert len(images) == 2 and np.array_equal(images[1].to_numpy(), _rgb() // 2)
     assert stored.store.read_objects(stored.id, "batch")[0].kind == "images"
@@ -162,7 +162,7 @@ def test_history_holds_media_as_logged_dicts() -> None:
     run.log({"loss": 1.0, "h": jt.Histogram([1, 2])})
     run.log({"loss": 0.5})
     run.finish()
-    frame = jt.run(run.path).history()
+    frame = jt.load_run(run.path).history()
     assert frame["h"][0]["values"][0] == 1 and frame["h"][1] is None
 
 
@@ -181,7 +181,7 @@ def test_plotly_figure_logged_directly_and_wrapped() -> None:
     run = jt.init(project="media")
     run.log({"direct": fig, "wrapped": jt.Plotly(fig)})
     run.finish()
-    stored = jt.run(run.path)
+    stored = jt.load_run(run.path)
     for key in ("direct", "wrapped"):
         [(_, _, plot)] = stored.media(key)
         assert list(plot.to_dict()["data"][0]["y"]) == [4, 5, 6]
@@ -198,7 +198,7 @@ def test_matplotlib_figure_is_stored_as_an_image() -> None:
     run = jt.init(project="media")
     run.log({"fig": fig, "wrapped": jt.Image(fig, caption="line"), "pyplot": plt})
     run.finish()
-    stored = jt.run(run.path)
+    stored = jt.load_run(run.path)
     for key in ("fig", "wrapped", "pyplot"):
         [(_, _, img)] = stored.media(key)
         assert (img.width, img.height) == (100, 50) and img.format == "png"

@@ -130,7 +130,7 @@ def test_snapshots_keep_unsaved_code_and_restore_round_trips(server: Server, ker
     kernel.run("for i in data:\n    run.log({'loss': 1 / (i + 1)})")
     kernel.run("run.log({'extra': 1.0})")
     kernel.run("print(run.path)\nrun.finish()")
-    r = jt.run("nb/nb-run")
+    r = jt.load_run("nb/nb-run")
     assert r.meta["notebook"]["relative"] == "exp/train.ipynb" and r.meta["notebook"]["method"] == "server-sessions"
     from jupyter_track.snapshot_restore import snapshots
 
@@ -186,7 +186,7 @@ def test_a_crashed_run_restores_its_init_snapshot_and_says_so(server: Server, ke
 
     def init_snapshot_stored() -> bool:
         try:
-            return any(s["which"] == "executed" for s in snapshots(jt.run("nb/crashy")))
+            return any(s["which"] == "executed" for s in snapshots(jt.load_run("nb/crashy")))
         except jt.RunNotFoundError:  # the writer has not created the run's row yet
             return False
 
@@ -195,7 +195,7 @@ def test_a_crashed_run_restores_its_init_snapshot_and_says_so(server: Server, ke
         assert time.monotonic() < deadline, "the init snapshot never reached the store"
         time.sleep(0.1)
     os.kill(pid, signal.SIGKILL)
-    assert jt.run("nb/crashy").summary["x"] == 1.0
+    assert jt.load_run("nb/crashy").summary["x"] == 1.0
     path = jt.restore("nb/crashy", root=tmp_path)
     header = nbformat.read(path, as_version=4).cells[0].source
     assert "no snapshot at finish: this is the one at init" in header

@@ -15,7 +15,7 @@ from tests.conftest import REPO, run_python
 PACKAGE = REPO / "jupyter_track"
 
 # Each module group may import only the groups listed for it (besides itself and the base).
-BASE = {"errors", "settings", "types", "names", "values", "messages", "frontend"}
+BASE = {"errors", "settings", "types", "names", "values", "messages", "frontend", "metric_defs", "scalars"}
 LAYERS = {
     "store": set(),
     "capture": set(),  # handed the run it captures for; imports no run code
@@ -33,8 +33,8 @@ LAYERS = {
 }
 PACKAGES = ("store", "capture", "artifacts", "widgets", "server", "sweeps", "analysis")  # folders: one group each
 GROUP = {"run_config": "run", "run_summary": "run", "live_run": "run", "session": "run", "disabled": "run",
-         "run_start": "run", "model_watch": "run", "handle": "entry", "api": "read", "snapshot_restore": "read",
-         "maintenance": "read",
+         "run_start": "run", "run_files": "run", "model_watch": "run", "api": "read", "stored_run": "read",
+         "snapshot_restore": "read", "maintenance": "read",
          "cli": "entry", "ipython": "entry", "__init__": "entry", "__main__": "entry"}
 
 

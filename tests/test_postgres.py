@@ -109,7 +109,7 @@ def test_config_values_of_mixed_types_filter_and_sort_without_errors(pg: str) ->
     assert [r.name for r in jt.runs("mixed", order="config.lr")][:2] == ["c", "a"]
     assert [r.name for r in jt.runs("mixed", filters={"config.lr": "auto"})] == ["b"]
     assert [r.name for r in jt.runs("mixed", filters={"config.lr": True})] == ["d"]
-    assert list(jt.run("mixed/" + jt.runs("mixed", filters={"name": "b"})[0].id).config) == ["lr"]
+    assert list(jt.load_run("mixed/" + jt.runs("mixed", filters={"name": "b"})[0].id).config) == ["lr"]
 
 
 def test_key_order_nan_inf_nul_and_wildcards_round_trip(pg: str) -> None:
@@ -119,7 +119,7 @@ def test_key_order_nan_inf_nul_and_wildcards_round_trip(pg: str) -> None:
     run.log({"x": float("inf")})
     run.log({"x": -float("inf")})
     run.finish()
-    back = jt.run(run.path)
+    back = jt.load_run(run.path)
     assert list(back.config) == ["zeta", "alpha", "mid"] and list(back.config["mid"]) == ["y", "b"]
     values = back.metric("x").values
     assert str(values.tolist()) == "[nan, inf, -inf]"
@@ -181,7 +181,7 @@ def test_a_restarted_server_is_reconnected_transparently(postgres: PostgresServe
     assert [r.id for r in store.list_runs("restart")] == [run.id]
     with jt.init(project="restart") as again:
         again.log({"x": 2.0})
-    assert jt.run(again.path).summary["x"] == 2.0
+    assert jt.load_run(again.path).summary["x"] == 2.0
 
 
 @pytest.fixture
@@ -212,7 +212,7 @@ def test_the_password_never_reaches_messages_errors_logs_or_stored_runs(secret_u
     assert "jt_team:***@" in out.stdout  # the init line names the store, without the password
     assert PASSWORD not in out.stdout + out.stderr
     path = out.stdout.split()[-1]
-    detail = jt.run(path)
+    detail = jt.load_run(path)
     assert PASSWORD not in json.dumps({"meta": detail.meta, "config": dict(detail.config)}, default=str)
     engine = sa.create_engine(driver_url(secret_url))
     with engine.connect() as conn:  # nothing anywhere in the database holds it

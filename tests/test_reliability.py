@@ -56,15 +56,15 @@ def test_kill_mid_run_loses_at_most_one_flush_interval(store_dir: Path, monkeypa
     stored = count_points("victim", "x")
     logged_a_second_before = max(s for s, t in marks if t <= killed_at - 1.0)
     assert stored >= logged_a_second_before, (stored, logged_a_second_before, marks[-3:])
-    r = jt.run("crash/victim")
+    r = jt.load_run("crash/victim")
     values = r.metric("x").values
     assert values.tolist() == [float(i) for i in range(len(values))]  # a prefix, in order, no partial chunk
 
     monkeypatch.setenv("JUPYTER_TRACK_HEARTBEAT_TIMEOUT", "2")
-    assert wait_for(lambda: jt.run("crash/victim").state == "crashed", timeout=15, every=0.2)
+    assert wait_for(lambda: jt.load_run("crash/victim").state == "crashed", timeout=15, every=0.2)
     with jt.init(project="crash") as after:  # the store opens and takes writes as usual
         after.log({"x": 1.0})
-    assert jt.run(after.path).state == "finished"
+    assert jt.load_run(after.path).state == "finished"
 
 
 WRITER = """
@@ -103,7 +103,7 @@ def test_a_script_that_never_calls_finish_keeps_everything_and_finishes_at_exit(
             run.log({"x": float(i)})
         print(run.path)
     """)
-    r = jt.run(out.stdout.split()[-1])
+    r = jt.load_run(out.stdout.split()[-1])
     assert r.state == "finished" and len(r.metric("x")) == 50_000
 
 
@@ -116,7 +116,7 @@ def test_an_uncaught_exception_marks_the_run_failed() -> None:
         raise RuntimeError("boom")
     """, check=False)
     assert out.returncode == 1 and "RuntimeError: boom" in out.stderr
-    r = jt.run(out.stdout.split()[-1])
+    r = jt.load_run(out.stdout.split()[-1])
     assert r.state == "failed" and r.summary["x"] == 1.0
 
 
@@ -147,7 +147,7 @@ def test_a_second_process_cannot_resume_a_run_another_one_is_logging() -> None:
     with jt.init(project="shared", id="one-run", resume="allow") as resumed:
         assert resumed.step == 100
         resumed.log({"x": 100.0})
-    assert jt.run("shared/one-run").metric("x").values.tolist() == [float(i) for i in range(101)]
+    assert jt.load_run("shared/one-run").metric("x").values.tolist() == [float(i) for i in range(101)]
     again = jt.init(project="shared", id="one-run", resume="allow")  # and in one process, a run is logged once
     with pytest.raises(jt.RunIsRunningError, match="is running: this process"):
         jt.init(project="shared", id="one-run", resume="allow", reinit="create_new")
@@ -164,6 +164,6 @@ def test_a_process_killed_right_after_init_leaves_its_run() -> None:
         os.kill(os.getpid(), signal.SIGKILL)  # before the writer thread has even loaded SQLAlchemy
     """, env={"JUPYTER_TRACK_FLUSH_INTERVAL": "1"}, check=False)
     assert out.returncode == -signal.SIGKILL
-    r = jt.run(out.stdout.split()[-1])
+    r = jt.load_run(out.stdout.split()[-1])
     assert r.state in ("running", "crashed")  # running until its heartbeat ages, then crashed
     assert r.config == {"lr": 0.1} and r.tags == ["t"]

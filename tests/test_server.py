@@ -148,7 +148,7 @@ def test_every_endpoint_refuses_requests_without_a_token(server: Server) -> None
         assert "Traceback" not in json.dumps(answer)
         status, _ = call(server, method, path, body, token="wrong" + server.token)
         assert status in (401, 403), (method, path, status)
-    assert jt.run(run.path).name == "r0"  # neither renamed nor deleted
+    assert jt.load_run(run.path).name == "r0"  # neither renamed nor deleted
 
 
 def test_a_cookie_authenticated_post_without_the_xsrf_header_is_refused(server: Server) -> None:
@@ -461,7 +461,7 @@ def test_patch_edits_name_notes_tags_and_delete_removes_the_run(server: Server) 
     url = f"runs/{run.project}/{run.id}"
     edited = ok(server, "PATCH", url, {"name": "renamed", "notes": "good one", "tags": ["best", "cnn"]})
     assert (edited["name"], edited["notes"], edited["tags"]) == ("renamed", "good one", ["best", "cnn"])
-    stored = jt.run(run.path)
+    stored = jt.load_run(run.path)
     assert (stored.name, stored.notes, sorted(stored.tags)) == ("renamed", "good one", ["best", "cnn"])
     for bad in ({"name": ""}, {"name": 3}, {"tags": "x"}, {"tags": [1]}, {"notes": 5}, {"state": "finished"}, {},
                 [1]):
@@ -472,7 +472,7 @@ def test_patch_edits_name_notes_tags_and_delete_removes_the_run(server: Server) 
     assert ok(server, "DELETE", url) == {"deleted": run.id}
     assert call(server, "GET", url)[0] == 404
     with pytest.raises(jt.RunNotFoundError):
-        jt.run(run.path)
+        jt.load_run(run.path)
 
 
 def test_delete_of_a_running_run_answers_409_unless_forced_and_a_crashed_one_goes(server: Server) -> None:
@@ -593,5 +593,5 @@ def test_sidebar_requests_at_10_per_s_while_4_processes_log_cause_no_error_or_lo
     assert errors == []
     assert requests >= 10
     for run_id in ids:
-        series = jt.run(f"{project}/{run_id}").metric("loss")
+        series = jt.load_run(f"{project}/{run_id}").metric("loss")
         assert len(series) == steps and series.steps[-1] == steps - 1

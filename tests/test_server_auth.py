@@ -95,7 +95,7 @@ def test_a_read_only_authorizer_lets_every_read_through_and_refuses_every_write(
                                ("POST", f"{base}/snapshot", {"notebook": _notebook("y = 2"), "path": "n.ipynb"})]:
         status, answer = call(server, method, path, body)
         assert status == 403 and "not authorized to write" in answer["error"], (method, path, status, answer)
-    stored = jt.run(run.path)
+    stored = jt.load_run(run.path)
     assert stored.name == "r0" and list(server.root.glob("*.ipynb")) == []
 
 

@@ -22,7 +22,7 @@ def test_reset_finishes_active_runs_and_forgets_config_seed_and_the_disabled_run
     own.reset()
     assert own.current() is None and own.tracked_runs() == []
     assert (first.state, second.state) == ("finished", "finished")
-    assert [jt.run(r.path).state for r in (first, second)] == ["finished", "finished"]
+    assert [jt.load_run(r.path).state for r in (first, second)] == ["finished", "finished"]
 
     own.set_config({"lr": 0.1})
     own.seed_everything(7)

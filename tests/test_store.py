@@ -68,7 +68,7 @@ def test_a_store_stamped_in_alembic_version_is_adopted_and_that_table_left_to_op
     run.finish()
     close_all()
     sql("ALTER TABLE jupyter_track_version RENAME TO alembic_version")  # how stores were stamped before
-    assert jt.run(run.path).summary["x"] == 1.0
+    assert jt.load_run(run.path).summary["x"] == 1.0
     tables = set(sa.inspect(open_store().engine).get_table_names())  # type: ignore[attr-defined]
     assert "jupyter_track_version" in tables and "alembic_version" not in tables
 
@@ -133,7 +133,7 @@ def test_slow_loops_leave_few_chunk_rows_and_fast_loops_large_chunks(store_dir: 
     rows = dict(sql("SELECT key, count(*) FROM metric_chunks GROUP BY key"))
     assert rows["slow"] <= 600 // writer_mod.MERGE_AFTER + writer_mod.MERGE_AFTER
     assert rows["fast"] <= 200_000 // writer_mod.SMALL_CHUNK
-    r = jt.run(run.path)
+    r = jt.load_run(run.path)
     assert r.metric("slow").values.tolist() == [float(i) for i in range(600)]
     fast = r.metric("fast")
     assert len(fast) == 200_000 and np.array_equal(fast.values, np.arange(200_000.0))
@@ -180,7 +180,7 @@ def test_stale_heartbeat_reads_as_crashed(monkeypatch: pytest.MonkeyPatch) -> No
     store = open_store()
     with store.engine.begin() as conn:  # type: ignore[attr-defined]
         conn.execute(sa.text("UPDATE runs SET heartbeat_at = :t"), {"t": time.time() - 3600})
-    assert jt.run(run.path).state == "crashed"
+    assert jt.load_run(run.path).state == "crashed"
     assert [r.id for r in jt.runs("p", filters={"state": "crashed"})] == [run.id]
 
 
@@ -241,7 +241,7 @@ def test_a_batch_written_again_after_its_commit_changes_nothing(store_url: str,
     for batch in written:
         write(batch)  # type: ignore[arg-type]
     assert [r.id for r in jt.runs("twice")] == [run.id]
-    stored = jt.run(run.path)
+    stored = jt.load_run(run.path)
     assert np.array_equal(stored.metric("loss").steps, np.arange(5000))
     assert stored.summary["acc"] == pytest.approx(4999 / 5000)
 
@@ -330,7 +330,7 @@ def test_a_read_only_store_is_read_by_the_api_and_the_cli(store_dir: Path, made_
         names = ["kept", "killed"]
     with read_only(*paths):
         assert sorted(r.name for r in jt.runs("ro")) == names
-        assert jt.run(run.path).summary["x"] == 1.0
+        assert jt.load_run(run.path).summary["x"] == 1.0
         ls = subprocess.run([sys.executable, "-m", "jupyter_track", "ls", "ro"], capture_output=True, text=True,
                             timeout=120)
         assert ls.returncode == 0 and all(n in ls.stdout for n in names), ls.stderr
@@ -339,7 +339,7 @@ def test_a_read_only_store_is_read_by_the_api_and_the_cli(store_dir: Path, made_
         assert "move it away" not in str(refused.value)
     # writable again: the same process (its store opened read-only) writes
     open_store().write_batch(Batch(runs=[RunWrite(id=run.id, fields={"notes": "edited"})]))
-    assert jt.run(run.path).notes == "edited"
+    assert jt.load_run(run.path).notes == "edited"
 
 
 @pytest.mark.sqlite_only("read-only files and folders of the SQLite store")

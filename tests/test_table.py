@@ -78,7 +78,7 @@ def test_logged_table_round_trips_with_media_cells_and_raw_text() -> None:
     run = jt.init(project="tables")
     run.log({"preds": table})
     run.finish()
-    stored = jt.run(run.path)
+    stored = jt.load_run(run.path)
     back = stored.table("preds")
     assert back.columns == table.columns and len(back) == 2
     img, hist, text, flag, n, missing = back.data[0]
@@ -96,17 +96,23 @@ def test_table_at_a_given_step_and_missing_table() -> None:
     run.log({"t": jt.Table(columns=["a"], data=[[1]])})
     run.log({"t": jt.Table(columns=["a"], data=[[2]])})
     run.finish()
-    stored = jt.run(run.path)
+    stored = jt.load_run(run.path)
     assert stored.table("t").data == [[2]] and stored.table("t", step=0).data == [[1]]
     assert [s for s, _, _ in stored.media("t")] == [0, 1]
     with pytest.raises(KeyError, match="no table"):
         stored.table("nope")
 
 
-def test_unsupported_cell_names_row_and_column() -> None:
-    table = jt.Table(columns=["a"], data=[[{"x": 1}]])
+def test_unsupported_cell_names_row_and_column_when_it_is_added() -> None:
+    with pytest.raises(TypeError, match=r"cell \(0, 'a'\) is a builtins.dict"):
+        jt.Table(columns=["a"], data=[[{"x": 1}]])
+    table = jt.Table(columns=["a", "b"], data=[[1, "x"]])
+    with pytest.raises(TypeError, match=r"cell \(1, 'b'\)"):
+        table.add_data(2, object())
+    assert table.data == [[1, "x"]]  # the refused row was not added
+    table.data.append([3, {"x": 1}])  # put in directly: refused when logged, naming the cell
     run = jt.init(project="tables")
-    with pytest.raises(TypeError, match=r"cell \(0, 'a'\)"):
+    with pytest.raises(TypeError, match=r"cell \(1, 'b'\)"):
         run.log({"t": table})
 
 
@@ -125,7 +131,7 @@ def test_ten_thousand_rows_by_twenty_columns_with_a_thousand_images(store_dir: P
     logged = time.perf_counter() - t0
     run.finish()
     t0 = time.perf_counter()
-    back = jt.run(run.path).table("big")
+    back = jt.load_run(run.path).table("big")
     read = time.perf_counter() - t0
     t0 = time.perf_counter()
     wrong = back.filter("label != prediction")

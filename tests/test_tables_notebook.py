@@ -18,7 +18,7 @@ def test_tables_notebook_is_current_and_records_predictions(tmp_path: Path) -> N
     store = tmp_path / "store"
     nb = execute_notebook(NOTEBOOKS / "tables_and_images.ipynb", store, tmp_path / "kernels")
     [run] = jt.runs("tables", dir=store)
-    table = jt.run(run.path, dir=store).table("predictions")
+    table = jt.load_run(run.path, dir=store).table("predictions")
     assert table.columns == ["image", "label", "prediction", "confidence"] and len(table) == 150
     assert run.summary["test_acc"] > 0.8 and run.state == "finished"
     wrong = table.filter("label != prediction")

@@ -45,7 +45,7 @@ def test_gradients_and_parameters_are_logged_every_log_freq_steps_and_stop_after
     jt.unwatch(model)
     _train(model, 4)
     run.finish()
-    stored = jt.run(run.path)
+    stored = jt.load_run(run.path)
     names = [n for n, _ in model.named_parameters()]
     assert sorted(k for k in _keys(stored) if k.startswith("gradients/")) == sorted(f"gradients/{n}" for n in names)
     for name in names:
@@ -65,7 +65,7 @@ def test_default_logs_gradients_only_and_parameter_histogram_matches_numpy() -> 
     jt.watch(model, log_freq=3)
     _train(model, 3)
     run.finish()
-    stored = jt.run(run.path)
+    stored = jt.load_run(run.path)
     assert not [k for k in _keys(stored) if k.startswith("parameters/")]
     assert _steps(stored, "gradients/2.bias") == [2]
     from jupyter_track.model_watch import tensor_histogram
@@ -87,12 +87,12 @@ def test_unwatch_without_arguments_removes_every_hook_and_watch_needs_a_run() ->
     _train(a, 2)
     _train(b, 2)
     run.finish()
-    assert not [k for k in _keys(jt.run(run.path)) if "/" in k]
+    assert not [k for k in _keys(jt.load_run(run.path)) if "/" in k]
     run = jt.init(project="watch")
     jt.watch([a, b], log="parameters", log_freq=1)
     _train(b, 1)
     jt.unwatch([a, b])
     run.finish()
-    assert "parameters/graph_10.weight" in _keys(jt.run(run.path))  # W&B's prefix for a second model
+    assert "parameters/graph_10.weight" in _keys(jt.load_run(run.path))  # W&B's prefix for a second model
     with pytest.raises(ValueError, match="log="):
-        jt.watch(a, log="weights")
+        run.watch(a, log="weights")

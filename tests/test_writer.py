@@ -71,7 +71,7 @@ def test_write_failure_keeps_the_data_and_flush_reports_it(store_dir: Path,
         with pytest.raises(StoreError, match=r"4 logged points .* not saved yet.*kept in memory"):
             run.flush()
     run.finish()  # retried: now everything lands
-    assert jt.run(run.path).metric("x").values.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert jt.load_run(run.path).metric("x").values.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
 
 
 def test_one_writer_thread_serves_every_run_of_a_store() -> None:
@@ -83,7 +83,7 @@ def test_one_writer_thread_serves_every_run_of_a_store() -> None:
     b.log({"x": 2.0})
     a.finish()
     b.finish()
-    assert jt.run(a.path).summary["x"] == 1.0 and jt.run(b.path).summary["x"] == 2.0
+    assert jt.load_run(a.path).summary["x"] == 1.0 and jt.load_run(b.path).summary["x"] == 2.0
 
 
 def _writer_is_in_write_batch() -> bool:
@@ -120,8 +120,8 @@ def test_a_second_init_does_not_wait_for_a_write_stuck_on_a_locked_store() -> No
     run.log({"y": 3.0})
     run.finish()
     first.finish()
-    assert jt.run(first.path).metric("x").values.tolist() == [1.0, 2.0]
-    assert jt.run(run.path).summary["y"] == 3.0
+    assert jt.load_run(first.path).metric("x").values.tolist() == [1.0, 2.0]
+    assert jt.load_run(run.path).summary["y"] == 3.0
 
 
 def test_flush_while_another_thread_logs_never_reports_unsaved_data() -> None:
@@ -145,7 +145,7 @@ def test_flush_while_another_thread_logs_never_reports_unsaved_data() -> None:
         stop.set()
         thread.join()
     run.finish()
-    assert jt.run(run.path).summary_stats["x"]["count"] == jt.run(run.path).last_step + 1
+    assert jt.load_run(run.path).summary_stats["x"]["count"] == jt.load_run(run.path).last_step + 1
 
 
 def test_a_record_the_store_cannot_hold_is_dropped_alone_and_its_finish_says_so() -> None:
@@ -159,7 +159,7 @@ def test_a_record_the_store_cannot_hold_is_dropped_alone_and_its_finish_says_so(
     good.finish()  # untouched by the other run's bad record (it used to lose all 1000 points and stay running)
     with pytest.raises(StoreError, match=r"2 logged values were not stored: 'system/cpu' = 1000.*is not a float64"):
         bad.finish()
-    kept, dropped_from = jt.run(good.path), jt.run(bad.path)
+    kept, dropped_from = jt.load_run(good.path), jt.load_run(bad.path)
     assert kept.state == "finished" and count_points(good.id, "x") == 1000
     assert dropped_from.state == "finished" and count_points(bad.id, "y") == 1000  # only the bad record went
     assert "system/cpu" not in dropped_from.summary_stats
@@ -189,8 +189,8 @@ def test_a_run_deleted_while_it_runs_never_blocks_log_and_other_runs_keep_everyt
     # the writer used to retry "FOREIGN KEY constraint failed" forever: log() blocked once 64 calls were buffered
     assert done.wait(60)
     other.finish()
-    assert count_points(other.id, "x") == 5000 and jt.run(other.path).state == "finished"
+    assert count_points(other.id, "x") == 5000 and jt.load_run(other.path).state == "finished"
     with pytest.raises(StoreError, match="was deleted from the store while it was running"):
         victim.finish()
     with pytest.raises(jt.RunNotFoundError):  # nothing of it came back
-        jt.run(victim.path)
+        jt.load_run(victim.path)

@@ -349,9 +349,17 @@ class Artifact:
         self._write_aliases(remove=[check_alias(alias)])
 
     def save(self) -> None:
-        """Store edits of ``aliases`` (W&B: ``art.aliases.append("production"); art.save()``)."""
+        """Store edits of ``aliases``, ``description`` and ``metadata`` (W&B: ``art.aliases.append("production");
+        art.description = "…"; art.save()``)."""
         if self._record is None:
             raise UsageError(f"artifact {self._base!r} is not logged yet: log it with run.log_artifact(art)")
+        metadata = jsonable(dict(self.metadata), self._base, "artifact metadata")
+        if self.description != self._record.description or metadata != self._record.meta:
+            from ..store.base import ArtifactEdit, Batch
+
+            store, record = self._stored()
+            store.write_batch(Batch(artifact_edits=[ArtifactEdit(record.project, record.name, record.version,
+                                                                 self.description, metadata)]))
         wanted = [a for a in dict.fromkeys(self.aliases) if a != "latest"]
         current = [a for a in self._record.aliases if a != "latest"]
         self._write_aliases(add=[check_alias(a) for a in wanted if a not in current],

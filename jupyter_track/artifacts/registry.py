@@ -203,7 +203,7 @@ def lineage(artifact_or_run: Any, depth: int = 20, store: str | None = None,
     and downstream (the runs that used it and what they made), ``depth`` hops each way.
 
     Takes a logged :class:`Artifact`, an artifact reference ``"[project/]name[:alias]"``, or a run (a live
-    ``Run``, a stored run from ``jt.run(...)``, or a ``RunInfo``).
+    ``Run``, a stored run from ``jt.load_run(...)``, or a ``RunInfo``).
 
     Example::
 

@@ -32,9 +32,12 @@ def from_logged(kind: str, data: Any, get_blob: Callable[[str], bytes]) -> Any:
 
 
 def as_media(value: Any) -> Any:
-    """A plotly or matplotlib figure (or the ``matplotlib.pyplot`` module: its current figure) as the media
-    object that stores it, else None. Detected by type, without importing plotly or matplotlib."""
+    """A plotly or matplotlib figure (or the ``matplotlib.pyplot`` module: its current figure), or a pandas
+    DataFrame (a :class:`Table`, as W&B logs one), as the media object that stores it, else None. Detected by
+    type, without importing plotly, matplotlib or pandas."""
     module = type(value).__module__
+    if module.split(".")[0] == "pandas" and type(value).__name__ == "DataFrame":
+        return Table(dataframe=value)
     if module.startswith("plotly.") and hasattr(value, "to_json"):
         return Plotly(value)
     if module.startswith("matplotlib.") and type(value).__name__ in ("Figure", "SubFigure"):

@@ -27,7 +27,7 @@ class Histogram:
 
         jt.log({"weights": jt.Histogram(layer.weight)})                     # 64 bins
         jt.log({"scores": jt.Histogram(np_histogram=np.histogram(scores, bins=20))})
-        h = jt.run(path).media("weights")[-1][2]
+        h = jt.load_run(path).media("weights")[-1][2]
         h.bins, h.histogram                                                 # edges, counts
     """
 

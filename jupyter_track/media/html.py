@@ -22,7 +22,7 @@ class Html:
     Example::
 
         jt.log({"report": jt.Html("<h1>Epoch 3</h1><p>accuracy 0.93</p>")})
-        jt.run(path).media("report")[-1][2].html
+        jt.load_run(path).media("report")[-1][2].html
     """
 
     def __init__(self, data: Any, inject: bool = False) -> None:

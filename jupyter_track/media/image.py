@@ -53,7 +53,7 @@ class Image:
 
         jt.log({"sample": jt.Image(batch[0], caption=f"label {labels[0]}")})
         jt.log({"samples": [jt.Image(x) for x in batch[:8]]})   # several images under one key
-        img = jt.run(path).media("sample")[-1][2]               # read back: (step, time, Image)
+        img = jt.load_run(path).media("sample")[-1][2]               # read back: (step, time, Image)
         img.to_numpy().shape                                     # (28, 28)
     """
 

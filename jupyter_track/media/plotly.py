@@ -21,7 +21,7 @@ class Plotly:
 
         fig = px.scatter(df, x="lr", y="acc")
         jt.log({"sweep": fig})                     # or jt.Plotly(fig)
-        jt.run(path).media("sweep")[-1][2].to_figure()
+        jt.load_run(path).media("sweep")[-1][2].to_figure()
     """
 
     def __init__(self, figure: Any) -> None:

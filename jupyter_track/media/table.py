@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 
+from ..scalars import plain_scalar
 from . import kinds
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ class Table:
             table.add_data(jt.Image(x), y, p)
         jt.log({"predictions": table})
         wrong = table.filter("label != prediction")        # a pandas query, evaluated here in the kernel
-        jt.run(path).table("predictions").to_pandas()
+        jt.load_run(path).table("predictions").to_pandas()
     """
 
     def __init__(self, columns: Sequence[str] | None = None, data: Any = None, rows: Any = None,
@@ -52,7 +53,8 @@ class Table:
             if data is not None:
                 raise ValueError("Table: give data= or dataframe=, not both")
             self.columns: list[str] = [str(c) for c in (columns or dataframe.columns)]
-            self.data: list[list[Any]] = [list(r) for r in dataframe.itertuples(index=False, name=None)]
+            self.data: list[list[Any]] = [[_checked(v, self.columns, c, r) for c, v in enumerate(row)]
+                                          for r, row in enumerate(dataframe.itertuples(index=False, name=None))]
         else:
             self.columns = [str(c) for c in columns] if columns is not None else list(DEFAULT_COLUMNS)
             self.data = []
@@ -66,17 +68,20 @@ class Table:
 
     # -- building -----------------------------------------------------------------------------------------------
     def add_data(self, *row: Any) -> None:
-        """Append one row: one value per column."""
+        """Append one row: one value per column. Cells are what ``log()`` accepts as a number (numpy scalars and
+        0-d torch / TF tensors become Python numbers), strings, None, bools and media; anything else raises
+        ``TypeError`` here, naming the cell."""
         if len(row) != len(self.columns):
             raise ValueError(f"Table.add_data: {len(row)} values for {len(self.columns)} columns {self.columns}")
-        self.data.append(list(row))
+        r = len(self.data)
+        self.data.append([_checked(v, self.columns, c, r) for c, v in enumerate(row)])
 
     def add_column(self, name: str, data: Sequence[Any], optional: bool = False) -> None:
         """Append a column (one value per existing row; on an empty table, the values make the rows)."""
         name = str(name)
         if name in self.columns:
             raise ValueError(f"Table.add_column: there is already a column {name!r}")
-        values = list(data)
+        values = [_checked(v, [name], 0, r) for r, v in enumerate(data)]
         if not self.data and not self.columns:
             self.data = [[v] for v in values]
         elif len(values) != len(self.data):
@@ -159,7 +164,8 @@ class Table:
         cached: dict[int, Any] = {}  # the same media object in many cells is converted once
         rows = []
         for r, row in enumerate(self.data):
-            rows.append([_cell(v, put_blob, cached, self.columns[c], r) for c, v in enumerate(row)])
+            # checked again: rows may have been put into .data directly
+            rows.append([_cell(_checked(v, self.columns, c, r), put_blob, cached) for c, v in enumerate(row)])
         types = [_logged_type(row[i] for row in rows) for i in range(len(self.columns))]
         blob = {"columns": self.columns, "column_types": types, "rows": rows}
         sha = put_blob(orjson.dumps(blob, option=orjson.OPT_SERIALIZE_NUMPY))
@@ -210,29 +216,33 @@ def _rows(data: Any) -> Iterable[Sequence[Any]]:
     return [tuple(r) for r in data]
 
 
-def _cell(v: Any, put_blob: Callable[[bytes], str], cached: dict[int, Any], column: str, row: int) -> Any:
+def _checked(v: Any, columns: Sequence[str], column: int, row: int) -> Any:
+    """Cell ``v`` as a table holds it, or a TypeError naming the cell."""
     t = type(v)
-    if v is None or t is str or t is int or t is bool:
+    if v is None or t is str or t is int or t is float or t is bool or hasattr(v, "to_logged"):
         return v
-    if t is float:
-        return v if v == v and v not in (float("inf"), float("-inf")) else None  # JSON has no NaN
     if isinstance(v, str):
         return str(v)
-    if isinstance(v, bool) or t.__name__ == "bool_":
-        return bool(v)
-    if isinstance(v, numbers.Integral):
-        return int(v)
-    if isinstance(v, numbers.Real):
-        return _cell(float(v), put_blob, cached, column, row)
+    scalar = plain_scalar(v)
+    if scalar is not None:
+        return scalar
+    raise TypeError(f"Table: cell ({row}, {columns[column]!r}) is a {t.__module__}.{t.__qualname__}; cells may be "
+                    "numbers (Python, numpy, 0-d torch/TF tensors), strings, None, bools or jupyter_track media "
+                    "(jt.Image, jt.Histogram, …)")
+
+
+def _cell(v: Any, put_blob: Callable[[bytes], str], cached: dict[int, Any]) -> Any:
+    """A checked cell as it is stored: NaN and ±inf as null (JSON has neither), media as their logged data."""
+    if type(v) is float:
+        return v if v == v and v not in (float("inf"), float("-inf")) else None
     to_logged = getattr(v, "to_logged", None)
-    if callable(to_logged):
-        done = cached.get(id(v))
-        if done is None:
-            kind, data = to_logged(put_blob)
-            done = cached[id(v)] = {"_type": kind, **data}
-        return done
-    raise TypeError(f"Table: cell ({row}, {column!r}) is a {t.__name__}; cells may be numbers, strings, None, "
-                    "bools or jupyter_track media (jt.Image, jt.Histogram, …)")
+    if not callable(to_logged):
+        return v
+    done = cached.get(id(v))
+    if done is None:
+        kind, data = to_logged(put_blob)
+        done = cached[id(v)] = {"_type": kind, **data}
+    return done
 
 
 _SCALAR_TYPES = {str: "string", int: "number", float: "number", bool: "bool"}

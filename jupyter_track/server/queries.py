@@ -95,12 +95,18 @@ def stored_run(store: Store, project: str, run_id: str) -> StoredRun:
     return StoredRun(info, store)
 
 
-def row(run: RunInfo | dict[str, Any], notebook: str | None = None) -> wire.RunRow:
+def row(run: RunInfo | dict[str, Any], notebook: str | None = None, alerts: list[Any] | None = None
+        ) -> wire.RunRow:
     """One run as the run list shows it (a store's :func:`~jupyter_track.store.base.listing_row`, from a
-    ``RunInfo`` or as ``list_rows`` gives it) with its notebook, without the system monitor's summary values."""
+    ``RunInfo`` or as ``list_rows`` gives it) with its notebook and its alerts' digest, without the system
+    monitor's summary values."""
     found = listing_row(run) if isinstance(run, RunInfo) else run
     found["summary"] = {k: v for k, v in found["summary"].items() if not k.startswith(SYSTEM_PREFIX)}
     found["notebook"] = notebook
+    latest = alerts[-1] if alerts and isinstance(alerts[-1], dict) else None
+    found["alerts"] = None if latest is None else {
+        "count": len(alerts or ()), "title": str(latest.get("title", "")), "text": str(latest.get("text", "")),
+        "level": str(latest.get("level", "INFO")), "time": float(latest.get("time") or 0)}
     return cast(wire.RunRow, found)  # listing_row() built these fields; the store layer knows no wire shapes
 
 
@@ -154,8 +160,9 @@ def list_runs(store: Store, project: str | None, sort: str | None, order: str | 
                                                                                       q or None)
     # the notebook path is read from each run's capture facts: cheap for a page, not for thousands of rows
     notebooks = store.notebooks(r["id"] for r in rows) if len(rows) <= NOTEBOOK_ROWS else {}
+    alerts = store.alerts(r["id"] for r in rows) if len(rows) <= NOTEBOOK_ROWS else {}
     return {"total": total, "offset": first, "limit": count, "cursor": cursor,
-            "runs": [row(r, notebooks.get(r["id"])) for r in rows]}
+            "runs": [row(r, notebooks.get(r["id"]), alerts.get(r["id"])) for r in rows]}
 
 
 def latest_update(store: Store, project: str | None) -> float:
@@ -182,7 +189,8 @@ def changes(store: Store, project: str | None, since: str | None, overlap: float
     # is still found (a change may so be reported for `overlap` seconds; clients replace rows by id)
     cursor = max(start, min(max([start, *(r["updated_at"] for r in rows)]), now - overlap))
     notebooks = store.notebooks(r["id"] for r in rows)
-    return {"runs": [row(r, notebooks.get(r["id"])) for r in rows], "cursor": cursor,
+    alerts = store.alerts(r["id"] for r in rows)
+    return {"runs": [row(r, notebooks.get(r["id"]), alerts.get(r["id"])) for r in rows], "cursor": cursor,
             "truncated": len(rows) == max_page_size}
 
 
@@ -196,7 +204,7 @@ def kernel_run(store: Store, kernel_id: str) -> wire.KernelRunAnswer:
         info = store.get_run(candidate.id)  # the list rows carry no capture facts; the detail read does
         if info is not None and info.state == "running" and \
                 (info.meta.get("notebook") or {}).get("kernel_id") == kernel_id:
-            return {"run": row(info, store.notebooks([info.id]).get(info.id))}
+            return {"run": row(info, store.notebooks([info.id]).get(info.id), info.meta.get("alerts"))}
     return {"run": None}
 
 
@@ -208,7 +216,7 @@ def run_detail(store: Store, project: str, run_id: str) -> wire.RunDetail:
     scalar_set = set(scalar)
     logged = store.metric_keys(run_id)
     return {
-        **row(info, store.notebooks([run_id]).get(run_id)),
+        **row(info, store.notebooks([run_id]).get(run_id), info.meta.get("alerts")),
         "entity": info.entity, "host": info.host, "pid": info.pid, "exit_code": info.exit_code,
         "heartbeat_at": info.heartbeat_at, "finished_at": info.finished_at,
         "config": info.config, "summary": run.summary, "meta": info.meta,

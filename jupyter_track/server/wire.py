@@ -24,8 +24,19 @@ class ProjectInfo(TypedDict):
     last_created_at: float | None
 
 
+class AlertDigest(TypedDict):
+    """A run's alerts in its list row (``run.alert``): how many, and the latest one."""
+
+    count: int
+    title: str
+    text: str
+    level: str
+    time: float
+
+
 class RunRow(TypedDict):
-    """One run as ``GET runs`` and ``GET changes`` list it (``notebook`` is null in lists over 1000 rows)."""
+    """One run as ``GET runs`` and ``GET changes`` list it (``notebook`` and ``alerts`` are null in lists over 1000
+    rows)."""
 
     id: str
     name: str
@@ -41,6 +52,7 @@ class RunRow(TypedDict):
     last_step: int | None
     sweep_id: str | None
     notebook: str | None
+    alerts: AlertDigest | None
     summary: dict[str, Any]
 
 

@@ -61,7 +61,7 @@ def writer_for(url: str) -> Writer:
 
 
 def settle(url: str, timeout: float = 10.0) -> None:
-    """Let this process's own logging reach the store at ``url`` before it is read, so ``jt.run(run.path)``
+    """Let this process's own logging reach the store at ``url`` before it is read, so ``jt.load_run(run.path)``
     right after ``jt.init()`` finds the run. A write failure is not raised here: the writer reports it, and
     ``finish()`` raises it; the reader then sees what is stored."""
     from ..errors import StoreError

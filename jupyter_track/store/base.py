@@ -112,6 +112,17 @@ class AliasWrite:
 
 
 @dataclass
+class ArtifactEdit:
+    """Change the description and metadata of artifact version ``version`` (``art.save()`` after editing them)."""
+
+    project: str
+    name: str
+    version: int
+    description: str | None
+    meta: dict[str, Any]
+
+
+@dataclass
 class ArtifactUseWrite:
     """An input edge of the lineage: run ``run_id`` used artifact version ``version_id``."""
 
@@ -140,6 +151,7 @@ class Batch:
     artifacts: list[ArtifactWrite] = field(default_factory=list)
     aliases: list[AliasWrite] = field(default_factory=list)
     artifact_uses: list[ArtifactUseWrite] = field(default_factory=list)
+    artifact_edits: list[ArtifactEdit] = field(default_factory=list)
     sweeps: list[SweepWrite] = field(default_factory=list)
     # the time stamped on the rows the store dates itself (blob refs, artifact versions, alias moves, lineage
     # edges); None: now. `jupyter-track migrate` passes the source's times, so a copy keeps its history.
@@ -147,7 +159,7 @@ class Batch:
 
     def __bool__(self) -> bool:
         return bool(self.runs or self.chunks or self.objects or self.summaries or self.blob_refs
-                    or self.artifacts or self.aliases or self.artifact_uses or self.sweeps)
+                    or self.artifacts or self.aliases or self.artifact_uses or self.artifact_edits or self.sweeps)
 
     def points(self) -> int:
         return sum(c.n for c in self.chunks if c.replaces is None)
@@ -376,6 +388,16 @@ class Store(abc.ABC):
     def blob_referenced(self, sha: str) -> bool:
         """Whether some row relies on blob ``sha`` (only those are served)."""
         return sha in self.referenced_blobs()
+
+    def alerts(self, run_ids: Iterable[str]) -> dict[str, list[Any]]:
+        """The alerts each run raised (``run.alert``, kept in its capture facts), by run id; runs without any are
+        left out."""
+        found: dict[str, list[Any]] = {}
+        for run_id in run_ids:
+            info = self.get_run(run_id)
+            if info is not None and info.meta.get("alerts"):
+                found[run_id] = list(info.meta["alerts"])
+        return found
 
     def notebooks(self, run_ids: Iterable[str]) -> dict[str, str]:
         """The notebook each run came from (its path relative to where it ran, when known), by run id."""

@@ -1,13 +1,13 @@
 """What ``init()`` needs of a store before SQLAlchemy has loaded: stdlib sqlite3, or one psycopg connection.
 
 ``init()`` checks here that the store can be used (a newer schema or a damaged file is refused at once), numbers
-the project's new run to name it, and makes the run's row, so that a process killed right after ``init()`` leaves a
-(crashed) run rather than none (about 0.3 ms on SQLite). The writer thread opens the store with SQLAlchemy and
-writes everything else, off the training thread; its first batch also makes the row where it could not be made
-here: in a store not made yet (the first run of a new SQLite file), an older one it migrates, or one that takes no
-writes now (read-only, full, locked: the writer holds the data and says why). A PostgreSQL store is asked with
-psycopg alone (SQLAlchemy would double the time ``init()`` takes); one not made yet, or older, is opened at once
-instead (its schema is made or migrated then).
+the project's new run to name it, and makes the run's row, in one transaction (runs started at the same moment in
+several processes get distinct numbers), so that a process killed right after ``init()`` leaves a (crashed) run
+rather than none (about 0.3 ms on SQLite). The writer thread opens the store with SQLAlchemy and writes everything
+else, off the training thread. A store not made yet (the first run of a new SQLite file) or older is opened at
+once instead (its schema is made or migrated then), and asked again; one that takes no writes now (read-only,
+full, locked) gets the run's row from the writer's first batch (the writer holds the data and says why). A
+PostgreSQL store is asked with psycopg alone (SQLAlchemy would double the time ``init()`` takes).
 """
 
 from __future__ import annotations
@@ -81,26 +81,40 @@ def _row(run_id: str, fields: dict[str, Any], tags: list[str]) -> dict[str, Any]
     return {k: orjson.dumps(v, option=option).decode() if k in _JSON_COLUMNS else v for k, v in row.items()}
 
 
-def _sqlite_insert(path: Path, run_id: str, fields: dict[str, Any], tags: list[str]) -> None:
-    """Make the run's row in the SQLite store at ``path`` when it has the current schema and takes writes now."""
-    row = _row(run_id, fields, tags)
+# SQLite's form of NEXT_RUN_NUMBER, run inside the transaction that makes the run's row
+NEXT_RUN_NUMBER_SQLITE = """
+INSERT INTO run_counters (project, n) VALUES (:p, (SELECT count(*) + 1 FROM runs WHERE project = :p))
+ON CONFLICT (project) DO UPDATE SET n = max(run_counters.n + 1, excluded.n)
+RETURNING n
+"""
+
+
+def _sqlite_start(path: Path, project: str, run_id: str, columns: Columns, tags: list[str]
+                  ) -> tuple[int, dict[str, Any]] | None:
+    """Number the run from the project's counter and make its row, in one write transaction of the SQLite store at
+    ``path`` (runs started at the same moment in several processes get distinct names); None when the store does
+    not have the current schema or takes no writes now."""
     try:
         conn = sqlite3.connect(path, timeout=5, isolation_level=None)
         try:
             found = conn.execute(f"SELECT version_num FROM {revisions.VERSION_TABLE}").fetchone()
             if not found or found[0] != revisions.HEAD:
-                return
+                return None
             conn.execute("PRAGMA synchronous=NORMAL")  # as the store's own connections: durable against a kill
             conn.execute("BEGIN IMMEDIATE")
+            number = int(conn.execute(NEXT_RUN_NUMBER_SQLITE, {"p": project}).fetchone()[0])
+            fields = columns(number)
+            row = _row(run_id, fields, tags)
             if conn.execute(_insert(list(row), lambda c: f":{c}"), row).rowcount == 0:
                 raise _taken(run_id)  # closing the connection rolls the transaction back
             conn.executemany("INSERT INTO run_tags (run_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
                              [(run_id, t) for t in dict.fromkeys(tags)])
             conn.execute("COMMIT")
+            return number, fields
         finally:
             conn.close()
     except sqlite3.Error:
-        pass  # no schema yet, read-only, full, locked: the writer's first batch makes the row, or says why not
+        return None  # no schema yet, read-only, full, locked: the writer's first batch makes the row, or says why not
 
 
 def server_start_run(url: str, project: str, run_id: str, columns: Columns, tags: list[str]
@@ -149,13 +163,11 @@ def server_start_run(url: str, project: str, run_id: str, columns: Columns, tags
 def start_run(url: str, project: str, run_id: str, columns: Columns, tags: list[str]
               ) -> tuple[int, dict[str, Any]] | None:
     """Number the next run of ``project`` in the store at ``url`` and make its row (see the module's docstring),
-    without SQLAlchemy: ``(number, its columns)``; None when the caller must open the store (a server store not
-    made yet, or older)."""
+    without SQLAlchemy: ``(number, its columns)``; None when the caller must open the store (one not made yet, or
+    older: opening makes or migrates it; then ask again) or when the store takes no writes now."""
     path = urls.sqlite_path(url)
     if path is None:
         return server_start_run(url, project, run_id, columns, tags)
-    number = count_runs(path, project) + 1
-    fields = columns(number)
-    if path.exists():
-        _sqlite_insert(path, run_id, fields, tags)
-    return number, fields
+    count_runs(path, project)  # refuses a newer or damaged store at once
+    # None: a store not made yet (the first run of a new file), an older one, or one that takes no writes now
+    return _sqlite_start(path, project, run_id, columns, tags) if path.exists() else None

@@ -62,6 +62,11 @@ class ArtifactsSQL(SQLBase):
             self._insert_ignore(conn, artifact_edges, [
                 {"run_id": u.run_id, "version_id": u.version_id, "direction": "input", "at": now}
                 for u in batch.artifact_uses], ["run_id", "version_id", "direction"])
+        for ed in batch.artifact_edits:  # description/metadata changed by Artifact.save()
+            v = artifact_versions
+            owner = sa.select(artifacts.c.id).where(artifacts.c.project == ed.project, artifacts.c.name == ed.name)
+            conn.execute(v.update().where(v.c.artifact_id == owner.scalar_subquery(), v.c.version == ed.version)
+                         .values(description=ed.description, meta=ed.meta))
 
     def _collection(self, conn: Connection, project: str, name: str, type: str | None = None) -> Any:
         """The artifact's row, locked until the transaction ends (PostgreSQL: FOR UPDATE; SQLite: the write

@@ -105,6 +105,16 @@ class RunsSQL(SQLBase):
         with self._read() as conn, _pattern_errors():
             return int(conn.scalar(query) or 0)
 
+    def alerts(self, run_ids: Iterable[str]) -> dict[str, list[Any]]:
+        wanted = list(dict.fromkeys(run_ids))
+        alerts = runs.c.meta["alerts"]
+        found: dict[str, list[Any]] = {}
+        with self._read() as conn:
+            for lo in range(0, len(wanted), IN_CHUNK):
+                query = sa.select(runs.c.id, alerts).where(runs.c.id.in_(wanted[lo:lo + IN_CHUNK]))
+                found.update({run_id: a for run_id, a in conn.execute(query) if isinstance(a, list) and a})
+        return found
+
     def notebooks(self, run_ids: Iterable[str]) -> dict[str, str]:
         wanted = list(dict.fromkeys(run_ids))
         notebook = runs.c.meta["notebook"]

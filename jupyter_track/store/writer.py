@@ -23,17 +23,17 @@ from __future__ import annotations
 import enum
 import gc
 import logging
-import math
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from operator import itemgetter
 from typing import Any, cast
 
 from ..errors import StoreError
+from ..metric_defs import MetricDef, MetricDefs, fold, summary_value
 from ..types import SummaryEntry
 from .base import Batch, BlobRefWrite, ChunkWrite, ObjectWrite, RunWrite, Store, SummaryWrite, listing_summary
 from .urls import scrub, sqlite_path
@@ -53,7 +53,9 @@ Sample = tuple[int, float, dict[str, float]]  # one system sample: index, time, 
 
 class Op:
     """A buffer record other than a point: ``create`` (the run's row), ``update`` (run columns), ``tags``,
-    ``summary`` / ``summary_reset`` (user summary values), ``blob_ref``, or ``system`` (a :data:`Sample`).
+    ``summary`` / ``summary_reset`` (user summary values), ``metric`` (a
+    :class:`~jupyter_track.metric_defs.MetricDef`: what the key's summary holds), ``blob_ref``, or ``system``
+    (a :data:`Sample`).
 
     Points stay plain tuples: ``log()`` makes one per call, and a tuple is the cheapest record to build."""
 
@@ -140,6 +142,7 @@ class _RunState:
 
     buffer: RunBuffer
     summary: dict[str, SummaryEntry] = field(default_factory=dict)
+    metrics: MetricDefs = field(default_factory=MetricDefs)  # define_metric(): what each key's summary holds
     next_seq: dict[str, int] = field(default_factory=dict)
     open_chunks: dict[str, list[_OpenChunk]] = field(default_factory=dict)
     last_step: int | None = None
@@ -290,6 +293,16 @@ class Writer:
                 f"{describe(error, self.url)}: {unsaved} logged points (and run updates) are not saved yet; they "
                 f"are kept in memory and retried — {advice(error, self.url)}, then call flush() or finish() again"
             ) from error
+
+    def summary(self, run_id: str) -> dict[str, SummaryEntry]:
+        """Copies of the run's summary statistics as of the last flush (``define_metric`` for keys logged
+        before it: the live summary starts from these)."""
+        with self._registry:
+            state = self._runs.get(run_id)
+        if state is None:
+            return {}
+        with self._flushing:
+            return {k: replace(e) for k, e in state.summary.items()}
 
     def unsaved(self) -> int:
         """Logged values not yet in the store: in batches a failed write holds back, and still buffered."""
@@ -449,7 +462,7 @@ class Writer:
                 if changed:
                     fields["updated_at"] = now
                     fields["last_step"] = state.last_step
-                    fields["summary"] = listing_summary(state.summary)
+                    fields["summary"] = listing_summary(_shown(state))
                 batch.runs.append(RunWrite(id=run_id, fields=fields))
                 state.last_heartbeat = now
         return batch
@@ -546,8 +559,13 @@ class Writer:
                 known.user_set = False
                 known.value = known.last
                 batch.summaries.append(SummaryWrite(run_id, payload, known))
+        elif name == "metric":
+            self._define(run_id, state, payload, batch)
         elif name == "blob_ref":
             ref: BlobRefWrite = payload
+            if ref.replace:  # one batch holds the last of the refs that replace each other (the store drops the rest)
+                batch.blob_refs[:] = [r for r in batch.blob_refs
+                                      if (r.run_id, r.owner, r.name) != (ref.run_id, ref.owner, ref.name)]
             batch.blob_refs.append(ref)
         else:
             raise ValueError(f"unknown writer op {name!r}")
@@ -581,17 +599,24 @@ class Writer:
     def _summarise(state: _RunState, key: str, s: Any, v: Any) -> None:
         import numpy as np
 
-        lo = float(np.fmin.reduce(v))
-        hi = float(np.fmax.reduce(v))
-        last = float(v[-1])
         entry = state.summary.get(key)
         if entry is None:
-            entry = state.summary[key] = SummaryEntry(value=last)
-        entry.min = lo if entry.min is None or math.isnan(entry.min) else min(entry.min, lo)
-        entry.max = hi if entry.max is None or math.isnan(entry.max) else max(entry.max, hi)
-        entry.last, entry.count, entry.last_step = last, entry.count + len(v), int(s[-1])
+            entry = state.summary[key] = SummaryEntry(value=None, total=0.0)
+        fold(entry, float(np.fmin.reduce(v)), float(np.fmax.reduce(v)), float(v[-1]), float(np.sum(v)), len(v),
+             int(s[-1]))
         if not entry.user_set:
-            entry.value = last
+            entry.value = summary_value(state.metrics.summary_mode(key), entry)
+
+    @staticmethod
+    def _define(run_id: str, state: _RunState, definition: MetricDef, batch: Batch) -> None:
+        """Record a ``define_metric``; the keys it covers that were logged already show their summary its way."""
+        state.metrics.add(definition)
+        for key, entry in state.summary.items():
+            if entry.count and entry.last is not None and not entry.user_set:
+                value = summary_value(state.metrics.summary_mode(key), entry)
+                if value != entry.value:
+                    entry.value = value
+                    batch.summaries.append(SummaryWrite(run_id, key, entry))
 
     @staticmethod
     def _summarise_object(state: _RunState, key: str, kind: str, data: Any, step: int) -> None:
@@ -602,6 +627,13 @@ class Writer:
         entry.last_step = step
         if not entry.user_set:
             entry.value = data if kind == "text" else {"_type": kind, **data} if isinstance(data, dict) else data
+
+
+def _shown(state: _RunState) -> dict[str, SummaryEntry]:
+    """The run's summary entries but those ``define_metric(summary="none")`` leaves out."""
+    if not state.metrics:
+        return state.summary
+    return {k: e for k, e in state.summary.items() if not state.metrics.hides(k)}
 
 
 _FAULTS = (  # words of SQLite's, PostgreSQL's and the OS's messages → what the user should hear

@@ -12,8 +12,9 @@ Example::
 
 from __future__ import annotations
 
+from ..api import Sweep
 from .config import SweepSpec, load_config, parse_config
-from .core import Sweep, get_sweep, list_sweeps, sweep, sweep_runs
+from .core import get_sweep, list_sweeps, sweep, sweep_runs
 from .trials import agent
 
 __all__ = ["Sweep", "SweepSpec", "agent", "get_sweep", "list_sweeps", "load_config", "parse_config", "sweep",

@@ -104,8 +104,8 @@ def _run_process(store: Any, url: str, sweep_id: str, project: str, spec: SweepS
                  trial: optuna.Trial) -> None:
     params = space.suggest(trial, spec.params)
     run_id = new_run_id()
-    env = {**os.environ, settings.STORE.name: url, settings.SWEEP_ID.name: sweep_id,
-           settings.SWEEP_RUN_ID.name: run_id, settings.SWEEP_PARAMS.name: json.dumps(params),
+    env = {**os.environ, settings.STORE.name: url, **settings.SWEEP_ID.both(sweep_id),
+           **settings.SWEEP_RUN_ID.both(run_id), settings.SWEEP_PARAMS.name: json.dumps(params),
            settings.SWEEP_PROJECT.name: project}
     with tempfile.TemporaryDirectory(prefix="jt-trial-") as folder:
         argv = build_command(spec, params, Path(folder))

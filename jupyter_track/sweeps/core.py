@@ -13,16 +13,16 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import settings
+from ..api import Sweep, sweep_id_of
 from ..errors import UsageError
 from ..store.base import Batch, SweepRecord, SweepWrite
 from .config import SweepSpec, load_config, parse_config
 
 if TYPE_CHECKING:
-    from ..api import RunList, StoredRun
+    from ..api import RunList
     from ..store.base import Store
 
 
@@ -62,11 +62,6 @@ def sweep(sweep: Mapping[str, Any] | str | os.PathLike[str], entity: str | None 
     return sweep_id
 
 
-def sweep_id_of(path: str) -> str:
-    """W&B accepts ``entity/project/id``; the id is the last part."""
-    return str(path).strip("/").split("/")[-1]
-
-
 def load(store: Store, sweep_id: str) -> tuple[SweepRecord, SweepSpec]:
     record = store.get_sweep(sweep_id_of(sweep_id))
     if record is None:
@@ -77,64 +72,6 @@ def load(store: Store, sweep_id: str) -> tuple[SweepRecord, SweepSpec]:
 
 def set_state(store: Store, sweep_id: str, state: str) -> None:
     store.write_batch(Batch(sweeps=[SweepWrite(sweep_id, {"state": state, "updated_at": time.time()})]))
-
-
-@dataclass
-class Sweep:
-    """A stored sweep: its record, its runs and the best of them by the sweep's metric.
-
-    Example::
-
-        s = jt.get_sweep(sweep_id)
-        s.best_run().config, s.best_value, len(s.runs)
-    """
-
-    record: SweepRecord
-    store: Store
-
-    id = property(lambda self: self.record.id)
-    project = property(lambda self: self.record.project)
-    config = property(lambda self: self.record.config)
-    method = property(lambda self: self.record.method)
-    metric = property(lambda self: self.record.metric)
-    goal = property(lambda self: self.record.goal)
-    state = property(lambda self: self.record.state)
-
-    @property
-    def runs(self) -> RunList:
-        """The sweep's runs, oldest first."""
-        from ..api import RunList, StoredRun
-
-        infos = self.store.list_runs(filters={"sweep": self.id}, order="created_at")
-        return RunList([StoredRun(i, self.store) for i in infos])
-
-    def best_run(self, include_pruned: bool = False) -> StoredRun | None:
-        """The finished run with the best final value of the metric (None without a metric or such a run)."""
-        from ..api import StoredRun
-
-        if not self.metric:
-            return None
-        sign = "-" if self.goal == "maximize" else ""
-        states = ["finished", "pruned"] if include_pruned else ["finished"]
-        found = self.store.list_runs(filters={"sweep": self.id, "state": {"$in": states},
-                                              f"summary.{self.metric}": {"$exists": True}},
-                                     order=f"{sign}summary.{self.metric}", limit=1)
-        return StoredRun(found[0], self.store) if found else None
-
-    @property
-    def best(self) -> StoredRun | None:
-        return self.best_run()
-
-    @property
-    def best_value(self) -> float | None:
-        best = self.best_run()
-        if best is None or self.metric is None:
-            return None
-        entry = best.info.summary.get(self.metric)
-        return None if entry is None else entry.value
-
-    def __repr__(self) -> str:
-        return f"<Sweep {self.project}/{self.id} {self.method} state={self.state}>"
 
 
 def get_sweep(sweep_id: str, store: str | None = None, dir: str | os.PathLike[str] | None = None) -> Sweep:

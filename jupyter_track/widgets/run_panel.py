@@ -14,6 +14,7 @@ import logging
 import struct
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,13 +53,16 @@ class RunPanel(anywidget.AnyWidget):
     step_rate = traitlets.Float(0.0).tag(sync=True)
     summary = traitlets.Dict().tag(sync=True)
     snapshot = traitlets.Bytes(b"").tag(sync=True)
+    step_metrics = traitlets.Dict().tag(sync=True)  # key -> its define_metric(step_metric=): the default x-axis
 
 
 class Feeder:
     """Moves a run's new points from the store to one panel; ``finish()`` leaves the panel final."""
 
-    def __init__(self, panel: RunPanel, store_url: str, run_id: str, interval: float = UPDATE_INTERVAL) -> None:
+    def __init__(self, panel: RunPanel, store_url: str, run_id: str, interval: float = UPDATE_INTERVAL,
+                 step_metric: Callable[[str], str | None] | None = None) -> None:
         self.panel = panel
+        self.step_metric = step_metric  # the run's define_metric(): a key's default x-axis (None: the step)
         self.store_url = store_url
         self.run_id = run_id
         self.interval = interval
@@ -115,6 +119,10 @@ class Feeder:
                 self.sent[key] = (ds.generation, ds.closed_points)
                 entries.append({"key": key, "replace": replace})
                 buffers += [np.ascontiguousarray(a, dtype="<f8").tobytes() for a in arrays]
+            if entries and self.step_metric is not None:
+                axes = {k: a for k in self.series if not k.startswith(SYSTEM_PREFIX) and (a := self.step_metric(k))}
+                if axes != self.panel.step_metrics:
+                    self.panel.step_metrics = axes
             if entries:
                 self.panel.send({"type": "series", "entries": entries}, buffers=buffers)
                 self.bytes_sent += sum(len(b) for b in buffers)
@@ -174,7 +182,7 @@ def show(run: Any) -> Feeder:
     from IPython.display import display
 
     panel = RunPanel(run_name=run.name, run_path=run.path, started_at=run.start_time)
-    feeder = Feeder(panel, run.store_url, run.id)
+    feeder = Feeder(panel, run.store_url, run.id, step_metric=getattr(run, "step_metric_for", None))
     display(panel)
     # A second output of this cell gets the static charts when the run ends: exporters (nbconvert, nbviewer)
     # pick a widget view over any other format of the same output, and show this one where widgets don't

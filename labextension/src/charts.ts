@@ -249,7 +249,8 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
  * One chart: a title, a log-scale toggle, an SVG with axes, gridlines, one path per line (a gap breaks
  * it) and a hover readout of the nearest point of every line. `node` is the element to mount.
  *
- * Test hooks: `data-metric` on the node, `data-points` (points drawn) on each path.
+ * Test hooks: `data-metric` on the node (and `data-x`, the x-axis key, when it is not the step), `data-points`
+ * (points drawn) on each path.
  */
 export class LineChart {
   readonly node: HTMLDivElement;
@@ -257,17 +258,23 @@ export class LineChart {
   private readonly readout: HTMLDivElement;
   private lines: Line[] = [];
   private log = false;
+  private readonly xLabel: string;
 
-  constructor(options: { title: string }) {
+  /** @param options.x the key the x-axis shows (default: the step). */
+  constructor(options: { title: string; x?: string | null }) {
     this.node = document.createElement('div');
     this.node.className = 'jt-lc';
     this.node.dataset.metric = options.title;
+    this.xLabel = options.x ?? 'step';
+    if (options.x) {
+      this.node.dataset.x = options.x;
+    }
     const head = document.createElement('div');
     head.className = 'jt-lc-head';
     const title = document.createElement('span');
     title.className = 'jt-lc-title';
-    title.textContent = options.title;
-    title.title = options.title;
+    title.textContent = options.x ? `${options.title} vs ${options.x}` : options.title;
+    title.title = title.textContent;
     head.append(title);
     const toggle = document.createElement('label');
     toggle.className = 'jt-lc-log';
@@ -385,6 +392,6 @@ export class LineChart {
     this.plot.append(
       svg('line', { x1: frame.x(at), x2: frame.x(at), y1: PAD.top, y2: H - PAD.bottom, class: 'jt-lc-cursor' })
     );
-    this.readout.textContent = `step ${formatNumber(at)} · ${parts.join(' · ')}`;
+    this.readout.textContent = `${this.xLabel} ${formatNumber(at)} · ${parts.join(' · ')}`;
   }
 }

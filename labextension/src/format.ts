@@ -105,3 +105,9 @@ export function baseName(path: string | null | undefined): string {
   const parts = path.split(/[\\/]/);
   return parts[parts.length - 1] || path;
 }
+
+/** The tooltip of a run's alert badge: how many, and the latest one (`[WARN] Low accuracy: 0.21 at step 88`). */
+export function alertTooltip(alerts: { count: number; title: string; text: string; level: string }): string {
+  const many = alerts.count === 1 ? '1 alert' : `${alerts.count} alerts`;
+  return `${many}; latest: [${alerts.level}] ${alerts.title}${alerts.text ? `: ${alerts.text}` : ''}`;
+}

@@ -10,7 +10,7 @@ import { Widget } from '@lumino/widgets';
 
 import { CommandIDs } from './commandIds';
 import { el } from './dom';
-import { baseName, formatDateTime, formatDuration, formatTime, formatValue } from './format';
+import { alertTooltip, baseName, formatDateTime, formatDuration, formatTime, formatValue } from './format';
 import { runsIcon } from './icons';
 import {
   ViewState,
@@ -420,6 +420,13 @@ export class RunsSidebar extends Widget {
         td.title = `${run.name}\nid: ${run.id}${run.tags.length ? `\ntags: ${run.tags.join(', ')}` : ''}${
           run.notes ? `\n${run.notes}` : ''
         }`;
+        if (run.alerts) {
+          // run.alert(...): the count, and the latest alert as the tooltip
+          const alerts = el('span', 'jp-TrackSidebar-alerts', `⚠ ${run.alerts.count}`);
+          alerts.dataset.level = run.alerts.level;
+          alerts.title = alertTooltip(run.alerts);
+          td.append(' ', alerts);
+        }
         break;
       case 'created_at':
         td.textContent = formatTime(run.created_at);

@@ -34,7 +34,17 @@ export interface RunRow {
   last_step: number | null;
   sweep_id: string | null;
   notebook: string | null;
+  alerts: AlertDigest | null;
   summary: Record<string, unknown>;
+}
+
+/** A run's alerts in its list row (`run.alert`): how many, and the latest one. */
+export interface AlertDigest {
+  count: number;
+  title: string;
+  text: string;
+  level: string;
+  time: number;
 }
 
 /** `GET runs`: a page of runs, the number matching, and a change cursor taken before the read. */

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { CompareModel, curvesMessage } from '../src/compareModel';
 import { CompareAnswer } from '../src/tokens';
 import {
+  alongAxis,
   configText,
   filterEntries,
   flattenConfig,
@@ -12,7 +13,8 @@ import {
   incrementRequests,
   mediaAndTableKeys,
   mediaKind,
-  newScalarKeys
+  newScalarKeys,
+  stepMetricFor
 } from '../src/detail/data';
 
 test('flattenConfig dots nested keys and keeps lists as values', () => {
@@ -137,4 +139,31 @@ test('logged non-scalar keys go to the Media tab, tables to the Tables tab', () 
     summary: { samples: [{ _type: 'image' }], preds: { _type: 'table' }, hist: { _type: 'histogram' } }
   };
   assert.deepEqual(mediaAndTableKeys(detail), { media: ['samples', 'hist', 'gone'], tables: ['preds'] });
+});
+
+test('stepMetricFor resolves define_metric: exact name first, then the latest glob; never the metric itself', () => {
+  const metrics = {
+    'val/loss': { summary: 'min' },
+    'train/global_step': {},
+    '*': { step_metric: 'train/global_step' },
+    'val/*': { step_metric: 'epoch' },
+    'acc[0-9]': { step_metric: 'batch' },
+    'exact': { step_metric: 'epoch' }
+  };
+  assert.equal(stepMetricFor('exact', metrics), 'epoch');
+  assert.equal(stepMetricFor('val/acc', metrics), 'epoch'); // the later glob of the two that match
+  assert.equal(stepMetricFor('train/loss', metrics), 'train/global_step');
+  assert.equal(stepMetricFor('train/global_step', metrics), null); // "*" covers it: still drawn by step
+  assert.equal(stepMetricFor('val/loss', metrics), null); // its exact definition names no step metric
+  assert.equal(stepMetricFor('acc7', metrics), 'batch');
+  assert.equal(stepMetricFor('loss', undefined), null);
+  assert.equal(stepMetricFor('a.b', { 'a?b': { step_metric: 'x' } }), 'x');
+  assert.equal(stepMetricFor('a.b', { 'a.c*': { step_metric: 'x' } }), null);
+});
+
+test('alongAxis joins the axis key as of each step and leaves out points before its first value', () => {
+  const loss = { steps: [0, 1, 2, 3, 4], values: [5, 4, null, 2, 1] };
+  const epoch = { steps: [1, 3], values: [0, 1] };
+  assert.deepEqual(alongAxis(loss, epoch), { steps: [0, 0, 1, 1], values: [4, null, 2, 1] });
+  assert.deepEqual(alongAxis(loss, { steps: [], values: [] }), { steps: [], values: [] });
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { baseName, formatCount, formatDuration, formatTime, formatValue } from '../src/format';
+import { alertTooltip, baseName, formatCount, formatDuration, formatTime, formatValue } from '../src/format';
 
 test('counts get thousands separators', () => {
   assert.equal(formatCount(0), '0');
@@ -52,4 +52,10 @@ test('base names of notebook paths', () => {
   assert.equal(baseName('train/exp/loss.ipynb'), 'loss.ipynb');
   assert.equal(baseName('C:\\work\\a.ipynb'), 'a.ipynb');
   assert.equal(baseName(null), '');
+});
+
+test('alertTooltip says how many alerts and the latest one', () => {
+  assert.equal(alertTooltip({ count: 1, title: 'Low accuracy', text: '0.2 at step 88', level: 'WARN' }),
+    '1 alert; latest: [WARN] Low accuracy: 0.2 at step 88');
+  assert.equal(alertTooltip({ count: 3, title: 'Done', text: '', level: 'INFO' }), '3 alerts; latest: [INFO] Done');
 });

@@ -38,6 +38,7 @@ function run(id: string, extra: Partial<RunRow> = {}): RunRow {
     last_step: 0,
     sweep_id: null,
     notebook: null,
+    alerts: null,
     summary: {},
     ...extra
   };

@@ -86,14 +86,15 @@ function render({ model, el }) {
   el.append(root);
 
   function refreshXOptions() {
-    const current = xSelect.value || "_step";
-    const options = [["_step", "step"], ["_time", "wall time"], ["_runtime", "relative time (s)"]];
+    const current = xSelect.value || "_default";
+    // "default": each metric against its define_metric(step_metric=...), else against the step
+    const options = [["_default", "default"], ["_step", "step"], ["_time", "wall time"], ["_runtime", "relative time (s)"]];
     for (const key of [...series.keys()].sort()) if (!key.startsWith("system/")) options.push([key, key]);
     if (xSelect.options.length === options.length) return;
     xSelect.replaceChildren(...options.map(([value, name]) => {
       const o = text("option", "", name); o.value = value; return o;
     }));
-    xSelect.value = options.some(([v]) => v === current) ? current : "_step";
+    xSelect.value = options.some(([v]) => v === current) ? current : "_default";
   }
 
   function chartFor(key) {
@@ -126,8 +127,13 @@ function render({ model, el }) {
     return chart;
   }
 
-  function xValues(data) {
-    const mode = xSelect.value || "_step";
+  function axisOf(key) {
+    const mode = xSelect.value || "_default";
+    return mode === "_default" ? (model.get("step_metrics") || {})[key] || "_step" : mode;
+  }
+
+  function xValues(data, key) {
+    const mode = axisOf(key);
     if (mode === "_step") return data.s;
     if (mode === "_time") return data.t;
     if (mode === "_runtime") return data.t.map((t) => t - model.get("started_at"));
@@ -149,7 +155,7 @@ function render({ model, el }) {
     ctx.clearRect(0, 0, W, H);
     if (!data || !data.s.length) return;
     const log = logScale.checked;
-    const xs = xValues(data);
+    const xs = xValues(data, chart.key);
     const ys = ema(data.v, Number(smooth.value)).map((y) => (log ? (y > 0 ? Math.log10(y) : NaN) : y));
     let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
     for (let i = 0; i < xs.length; i++) {
@@ -186,6 +192,7 @@ function render({ model, el }) {
     Object.assign(chart, { xs, ys, px, py, raw: data.v, steps: data.s });
     chart.canvas.dataset.points = String(xs.length);  // what is drawn, readable by tests and tools
     chart.canvas.dataset.lastStep = String(data.s[data.s.length - 1]);
+    chart.canvas.dataset.x = axisOf(chart.key);  // the key (or _step, _time, _runtime) the x-axis shows
   }
 
   function hover(chart, event) {
@@ -252,6 +259,7 @@ function render({ model, el }) {
   model.on("msg:custom", onMessage);
   const onChange = () => header();
   for (const name of ["state", "summary", "last_step", "step_rate", "finished_at"]) model.on(`change:${name}`, onChange);
+  model.on("change:step_metrics", schedule);
   model.on("change:snapshot", () => {
     for (const [key, data] of decodeSnapshot(model.get("snapshot"), model.get("started_at"))) series.set(key, data);
     schedule();

@@ -1,10 +1,12 @@
 /**
  * The Charts and System tabs of the run detail panel: one line chart per scalar key (grouped by prefix) and per
  * system key, drawn from the model's points; a key a live run logs for the first time gets a chart at the end.
+ * A key with a `define_metric(step_metric=)` is drawn against that key (as of each step), else against the step.
  */
 import { LineChart, groupByPrefix } from '../charts';
 import { el } from '../dom';
 import { RunDetail } from '../tokens';
+import { alongAxis, stepMetricFor } from './data';
 import { ChartData } from './model';
 
 export class ChartsView {
@@ -16,6 +18,7 @@ export class ChartsView {
 
   /** One empty chart per key of `d` (the points follow with `draw`). */
   render(d: RunDetail): void {
+    this.metrics = d.meta?.metrics;
     this.lines.clear();
     this.charts.replaceChildren();
     this.system.replaceChildren();
@@ -39,19 +42,26 @@ export class ChartsView {
       this.charts.append(group);
     }
     for (const key of keys) {
-      const chart = new LineChart({ title: key });
-      grid.append(chart.node);
-      this.lines.set(key, chart);
+      grid.append(this.chart(key, true));
     }
   }
 
-  /** Draw the points of `keys`. */
+  /** Draw the points of `keys` (and of the charts drawn against one of them). */
   draw(data: ReadonlyMap<string, ChartData>, keys: string[]): void {
-    for (const key of keys) {
+    const changed = new Set(keys);
+    for (const [key, chart] of this.lines) {
+      if (chart.node.dataset.x && changed.has(chart.node.dataset.x)) {
+        changed.add(key);
+      }
+    }
+    for (const key of changed) {
       const chart = this.lines.get(key);
       const points = data.get(key);
       if (chart && points) {
-        chart.setLines([{ name: key, color: 'var(--jp-brand-color1)', ...points.series }]);
+        const x = chart.node.dataset.x;
+        const axis = x ? data.get(x) : undefined; // undefined: that key was never logged, the step stands in
+        const series = axis ? alongAxis(points.series, axis.series) : points.series;
+        chart.setLines([{ name: key, color: 'var(--jp-brand-color1)', ...series }]);
         chart.node.dataset.count = String(points.count);
       }
     }
@@ -66,14 +76,20 @@ export class ChartsView {
       }
       const grid = el('div', 'jt-lc-grid');
       for (const key of members) {
-        const chart = new LineChart({ title: key });
-        grid.append(chart.node);
-        this.lines.set(key, chart);
+        grid.append(this.chart(key, grouped));
       }
       group.append(grid);
       host.append(group);
     }
   }
 
+  /** A chart of `key`, against its step metric when `scalar` (system keys have the wall-time stream's steps). */
+  private chart(key: string, scalar: boolean): HTMLElement {
+    const chart = new LineChart({ title: key, x: scalar ? stepMetricFor(key, this.metrics) : null });
+    this.lines.set(key, chart);
+    return chart.node;
+  }
+
   private readonly lines = new Map<string, LineChart>();
+  private metrics: unknown = null; // the run's define_metric()s (meta.metrics)
 }

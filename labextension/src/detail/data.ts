@@ -1,8 +1,10 @@
 /**
  * The pure data side of the run detail panel: config flattening and search, sizes, which `metrics?after=`
- * requests bring a live chart up to date, which keys are new, and which tab shows a logged key.
+ * requests bring a live chart up to date, which keys are new, which tab shows a logged key, and which key a
+ * chart's x-axis is (`define_metric(step_metric=)`).
  * No DOM, no JupyterLab: unit-tested in node.
  */
+import { Series } from '../charts';
 
 /** `{"a": {"b": 1}, "c": [1, 2]}` → `[["a.b", 1], ["c", [1, 2]]]` (lists stay values), keys in order. */
 export function flattenConfig(config: unknown, prefix = ''): [string, unknown][] {
@@ -111,4 +113,65 @@ export function mediaAndTableKeys(detail: {
   const keys = detail.keys.media ?? [];
   const isTable = (key: string) => mediaKind(detail.summary?.[key]) === 'table';
   return { media: keys.filter(k => !isTable(k)), tables: keys.filter(isTable) };
+}
+
+/**
+ * The key a metric is drawn against by default: the `step_metric` of its `define_metric` (the run's
+ * `meta.metrics`, name → definition): the definition of its exact name, else of the latest glob it matches
+ * (`*`, `?`, `[…]`, as Python's fnmatch). Never the metric itself; null: the step.
+ */
+export function stepMetricFor(key: string, metrics: unknown): string | null {
+  if (!metrics || typeof metrics !== 'object') {
+    return null;
+  }
+  const defs = metrics as Record<string, { step_metric?: unknown } | null>;
+  let found = Object.prototype.hasOwnProperty.call(defs, key) ? defs[key] : undefined;
+  if (found === undefined) {
+    const globs = Object.keys(defs).filter(name => /[*?[]/.test(name) && globRegExp(name).test(key));
+    found = globs.length ? defs[globs[globs.length - 1]] : undefined;
+  }
+  const axis = found && typeof found.step_metric === 'string' ? found.step_metric : null;
+  return axis && axis !== key ? axis : null;
+}
+
+function globRegExp(glob: string): RegExp {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    const close = c === '[' ? glob.indexOf(']', i + 2) : -1;
+    if (c === '*') {
+      out += '[\\s\\S]*';
+    } else if (c === '?') {
+      out += '[\\s\\S]';
+    } else if (close > 0) {
+      const body = glob.slice(i + 1, close);
+      out += `[${body[0] === '!' ? '^' + body.slice(1) : body}]`.replace(/\\/g, '\\\\');
+      i = close;
+    } else {
+      out += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    }
+  }
+  return new RegExp(`^${out}$`);
+}
+
+/**
+ * `series` drawn against `axis`: each point's x is the axis key's value at the last step at or before the point's
+ * step (as W&B joins a `step_metric`); points before the axis's first value are left out.
+ */
+export function alongAxis(series: Series, axis: Series): Series {
+  const steps: number[] = [];
+  const values: (number | null)[] = [];
+  let j = -1;
+  for (let i = 0; i < series.steps.length; i++) {
+    const step = series.steps[i];
+    while (j + 1 < axis.steps.length && axis.steps[j + 1] <= step) {
+      j++;
+    }
+    const x = j >= 0 ? axis.values[j] : null;
+    if (typeof x === 'number' && Number.isFinite(x)) {
+      steps.push(x);
+      values.push(series.values[i]);
+    }
+  }
+  return { steps, values };
 }

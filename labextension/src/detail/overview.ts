@@ -1,4 +1,7 @@
-/** The Overview tab of the run detail panel: state, times, git, host, hardware, packages, files, capture errors. */
+/**
+ * The Overview tab of the run detail panel: state, times, alerts, git, host, hardware, packages, files, capture
+ * errors.
+ */
 import { CommandIDs } from '../commandIds';
 import { el } from '../dom';
 import { formatDateTime, formatDuration } from '../format';
@@ -41,7 +44,24 @@ export function renderOverview(section: HTMLElement, d: RunDetail, actions: Deta
   if (d.notes) {
     fact('Notes', el('span', 'jt-notes', d.notes));
   }
-  const notebook = d.notebook ?? meta.notebook?.path ?? null;
+  const alerts: any[] = Array.isArray(meta.alerts) ? meta.alerts : [];
+  if (alerts.length) {
+    // run.alert(...): newest first
+    const list = el('ul', 'jt-alerts');
+    for (const a of [...alerts].reverse()) {
+      const item = el('li', 'jt-alert');
+      item.dataset.level = String(a.level ?? 'INFO');
+      const when = typeof a.step === 'number' ? ` (step ${a.step})` : '';
+      item.append(
+        el('span', 'jt-alert-level', String(a.level ?? 'INFO')),
+        el('strong', 'jt-alert-title', ` ${a.title ?? ''}`),
+        document.createTextNode(`${a.text ? `: ${a.text}` : ''}${when} · ${formatDateTime(a.time)}`)
+      );
+      list.append(item);
+    }
+    fact('Alerts', list);
+  }
+    const notebook = d.notebook ?? meta.notebook?.path ?? null;
   if (notebook) {
     const link = el('a', 'jt-notebook-link', notebook);
     link.href = '#';
