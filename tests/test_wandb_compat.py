@@ -181,7 +181,7 @@ def test_define_metric_globs_later_definitions_and_bad_arguments(backend: str) -
     wandb.log({"val/acc": 0.7, "val/loss": 0.2, "epoch": 1})
     wandb.log({"val/acc": 0.8, "val/loss": 0.4, "epoch": 2})
     assert (wandb.summary["val/acc"], wandb.summary["val/loss"], wandb.summary["epoch"]) == (0.9, 0.2, 2)
-    with pytest.raises(ValueError, match=r"summary=.best.\.* needs goal"):
+    with pytest.raises(ValueError, match=r"summary='best'\) needs goal"):
         wandb.define_metric("x", summary="best")
     with pytest.raises(ValueError, match=r"summary='median'.*use one of"):
         wandb.define_metric("x", summary="median")
