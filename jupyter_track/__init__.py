@@ -31,6 +31,7 @@ from .run_config import Config
 from .session import finish, init, log, seed_everything
 
 if TYPE_CHECKING:
+    from . import plot
     from .api import Api, RunList, StoredRun, runs
     from .artifacts import Artifact, artifact, artifacts, lineage
     from .live_run import Run
@@ -76,6 +77,7 @@ __all__ = [
     "log_artifact",
     "log_model",
     "login",
+    "plot",
     "restore",
     "run",
     "runs",
@@ -162,6 +164,10 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    if name == "plot":  # the module jt.plot (wandb.plot.line …), loaded on first use
+        import importlib
+
+        return importlib.import_module(".plot", __name__)
     if name == "config":
         return session.config()
     if name == "summary":

@@ -31,7 +31,8 @@ LAYERS = {
 PACKAGES = ("store", "capture", "artifacts", "widgets", "server", "sweeps")  # folders that are one group each
 GROUP = {"run_config": "run", "run_summary": "run", "live_run": "run", "session": "run", "disabled": "run",
          "run_start": "run", "model_watch": "run", "handle": "entry", "api": "read", "snapshot_restore": "read",
-         "cli": "entry", "ipython": "entry", "__init__": "entry", "__main__": "entry"}
+         "cli": "entry", "ipython": "entry", "__init__": "entry", "__main__": "entry",
+         "plot": "base"}  # jt.plot: builds media (charts) from the user's data, as the media types do
 
 
 def test_import_is_light_no_ipython_pandas_plotly_torch_or_sqlalchemy() -> None:

@@ -23,6 +23,7 @@ import numpy as np
 import traitlets
 
 from ..api import SYSTEM_PREFIX, Api, RunList, StoredRun, flatten
+from .chart_view import compare_charts
 from .downsample import thin
 from .static_view import chart, fmt
 
@@ -56,6 +57,7 @@ class CompareWidget(anywidget.AnyWidget):
     importance = traitlets.Dict().tag(sync=True)  # metric -> {rows: [...], method, note}: see importance()
     importance_metric = traitlets.Unicode("").tag(sync=True)
     scatter_axes: traitlets.List[str] = traitlets.List().tag(sync=True)  # the scatter's first x, y columns
+    charts: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)  # jt.plot charts: chart_view.py
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -110,6 +112,7 @@ class CompareWidget(anywidget.AnyWidget):
             self.set_trait("runs", data.runs[:SAVED_RUNS])
             self.set_trait("total_runs", len(data.runs))
             self.set_trait("bands", data.bands)
+            self.set_trait("charts", compare_charts(chosen, data.runs))
             self.set_trait("importance", {})
             chosen_metric = importance_metric if importance_metric in keys else (keys[0] if keys else "")
             if self.importance_metric == chosen_metric:
