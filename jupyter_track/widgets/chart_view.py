@@ -179,8 +179,8 @@ def _confusion(caption: str, logged: Chart, width: int, height: int) -> tuple[st
                      f"{html.escape(fmt(float(value)))}</title></rect>")
             if n <= CELL_TEXT_CLASSES:
                 color = "#fff" if value / peak > 0.5 else "#333"
-                body += (f'<text x="{x + side / 2:.1f}" y="{y + side / 2 + 3:.1f}" font-size="9" '
-                         f'text-anchor="middle" fill="{color}">{html.escape(fmt(float(value)))}</text>')
+                body += (f'<text data-cell="{i},{j}" x="{x + side / 2:.1f}" y="{y + side / 2 + 3:.1f}" '
+                         f'font-size="9" text-anchor="middle" fill="{color}">{html.escape(fmt(float(value)))}</text>')
         if labelled:
             body += (f'<text x="{left - 3}" y="{PAD + (i + 0.5) * side + 3:.1f}" font-size="9" text-anchor="end" '
                      f'fill="#555">{html.escape(_short(classes[i], 10))}</text>')

@@ -237,7 +237,8 @@ const W = 380;
 const H = 200;
 const PAD = { left: 48, right: 10, top: 8, bottom: 22 };
 
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}) {
+/** An SVG element with attributes. */
+export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}) {
   const node = document.createElementNS(SVG_NS, tag);
   for (const [k, v] of Object.entries(attrs)) {
     node.setAttribute(k, String(v));
@@ -257,8 +258,11 @@ export class LineChart {
   private readonly readout: HTMLDivElement;
   private lines: Line[] = [];
   private log = false;
+  private readonly xLabel: string;
 
-  constructor(options: { title: string }) {
+  /** `xLabel` names the x axis in the hover readout (`step` by default). */
+  constructor(options: { title: string; xLabel?: string }) {
+    this.xLabel = options.xLabel ?? 'step';
     this.node = document.createElement('div');
     this.node.className = 'jt-lc';
     this.node.dataset.metric = options.title;
@@ -385,6 +389,6 @@ export class LineChart {
     this.plot.append(
       svg('line', { x1: frame.x(at), x2: frame.x(at), y1: PAD.top, y2: H - PAD.bottom, class: 'jt-lc-cursor' })
     );
-    this.readout.textContent = `step ${formatNumber(at)} · ${parts.join(' · ')}`;
+    this.readout.textContent = `${this.xLabel} ${formatNumber(at)} · ${parts.join(' · ')}`;
   }
 }
