@@ -62,8 +62,10 @@ class Run:
         user_summary: dict[str, Any] | None = None,
         system_index: int = 0,
         notify_finished: Callable[[Run], None] | None = None,
+        sweep_id: str | None = None,
     ) -> None:
         self.store_url = store_url
+        self.sweep_id = sweep_id  # W&B's run.sweep_id: the sweep this run is a trial of, else None
         self._blobs = blobs
         self._writer = writer
         self._buffer = buffer

@@ -63,7 +63,7 @@ def create_run(store: Store | None, url: str, writer: Writer, project: str | Non
              else DeferredBlobStore(lambda: open_store(url).blobs))
     return Run(store_url=url, blobs=blobs, writer=writer, buffer=buffer, id=run_id,
                name=fields["name"], project=project, entity=entity, config=config, tags=tag_list, notes=notes,
-               group=group, job_type=job_type, created_at=now, notify_finished=notify_finished)
+               group=group, job_type=job_type, created_at=now, notify_finished=notify_finished, sweep_id=sweep_id)
 
 
 def resume_run(store: Store, url: str, writer: Writer, info: RunInfo, config: dict[str, Any], name: str | None,
@@ -92,7 +92,8 @@ def resume_run(store: Store, url: str, writer: Writer, info: RunInfo, config: di
     run = Run(store_url=url, blobs=store.blobs, writer=writer, buffer=buffer, id=info.id, name=run_name,
               project=info.project, entity=info.entity, config=info.config, tags=list(tags or info.tags),
               notes=run_notes, group=info.group, job_type=info.job_type, created_at=info.created_at, step=step,
-              last=last, user_summary=user, system_index=system_index, notify_finished=notify_finished)
+              last=last, user_summary=user, system_index=system_index, notify_finished=notify_finished,
+              sweep_id=info.sweep_id)
     if not claimed:  # the store takes no writes now: the writer writes them once it does
         buffer.op("update", fields)
     if tags is not None:

@@ -157,6 +157,7 @@ def test_grid_runs_every_point_once_then_the_agent_stops() -> None:
 
     def train() -> None:
         with jt.init(project="ignored", config={"a": 0, "d": "default"}) as run:
+            assert run.sweep_id == sweep_id  # W&B's run.sweep_id
             seen.append((jt.config.a, jt.config.b, jt.config.c, jt.config.d))
             run.log({"loss": jt.config.a})
 
