@@ -33,6 +33,7 @@ from .session import finish, init, log, seed_everything
 from .types import AlertLevel
 
 if TYPE_CHECKING:
+    from . import plot
     from .api import Api, RunList, StoredRun, load_run, runs
     from .artifacts import Artifact, artifact, artifacts, lineage
     from .live_run import Run
@@ -85,6 +86,7 @@ __all__ = [
     "log_artifact",
     "log_model",
     "login",
+    "plot",
     "restore",
     "run",
     "runs",
@@ -218,6 +220,10 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module(_LAZY[name], __name__), name)
     if name == "run":  # the active run, None before init() and after finish() (wandb.run)
         return session.current()
+    if name == "plot":  # the module jt.plot (wandb.plot.line …), loaded on first use
+        import importlib
+
+        return importlib.import_module(".plot", __name__)
     if name == "config":
         return session.config()
     if name == "summary":

@@ -69,13 +69,13 @@ class Run:
         stats: Mapping[str, SummaryEntry] | None = None,
     ) -> None:
         self.store_url = store_url
+        self.sweep_id = sweep_id  # W&B's run.sweep_id: the sweep this run is a trial of, else None
         self._blobs = blobs
         self._writer = writer
         self._buffer = buffer
         self.id = id
         self.project = project
         self.entity = entity
-        self.sweep_id = sweep_id
         self.start_time = created_at
         self._name = name
         self._notes = notes

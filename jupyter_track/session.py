@@ -12,6 +12,7 @@ import collections
 import os
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from . import frontend
 from . import settings as _settings
 from .disabled import DisabledRun
-from .errors import NoRunError, RunNotFoundError, UsageError
+from .errors import JupyterTrackWarning, NoRunError, RunNotFoundError, UsageError
 from .messages import say
 from .run_config import Config
 
@@ -177,6 +178,9 @@ class Session:
         trial = self._take_trial()
         if trial is not None:  # a sweep trial: its parameters win over init(config=) defaults, as in W&B
             merged.update(trial.params)
+            if trial.project and project and project != trial.project:  # W&B ignores it too, with a warning
+                warnings.warn(f"init(project={project!r}) is ignored in sweep {trial.sweep_id}: the trial's run "
+                              f"goes to the sweep's project {trial.project!r}", JupyterTrackWarning, stacklevel=2)
             project, id = trial.project or project, id or trial.run_id
             if store is None and dir is None:
                 store = trial.store

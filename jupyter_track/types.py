@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 RunState = Literal["running", "finished", "failed", "crashed", "killed", "pruned"]
 # pruned: a sweep trial stopped early by the sweep's pruner (early_terminate: hyperband); see jupyter_track.sweeps
@@ -86,3 +86,18 @@ class Series:
 
     def __len__(self) -> int:
         return len(self.steps)
+
+
+class ChartData(TypedDict):
+    """A ``jt.plot.*`` chart as logged (objects kind ``chart``; served as it is by ``GET media``): the chart
+    kind, its title, which table column plays which role, axis titles, and the table as logged by ``jt.Table``.
+
+    Roles per kind: ``line``, ``line_series``, ``pr_curve``, ``roc_curve``: x, y, stroke (one line per stroke
+    value; None: one line); ``scatter``: x, y; ``bar``: label, value; ``histogram``: value (binned when drawn);
+    ``confusion_matrix``: actual, predicted, count."""
+
+    chart: str
+    title: str
+    fields: dict[str, str | None]
+    axes: dict[str, str]
+    table: dict[str, Any]  # {"sha", "nrows", "ncols", "columns", "column_types"}: the blob holds the rows

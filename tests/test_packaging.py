@@ -35,7 +35,8 @@ PACKAGES = ("store", "capture", "artifacts", "widgets", "server", "sweeps", "ana
 GROUP = {"run_config": "run", "run_summary": "run", "live_run": "run", "session": "run", "disabled": "run",
          "run_start": "run", "run_files": "run", "model_watch": "run", "api": "read", "stored_run": "read",
          "snapshot_restore": "read", "maintenance": "read",
-         "cli": "entry", "ipython": "entry", "__init__": "entry", "__main__": "entry"}
+         "cli": "entry", "ipython": "entry", "__init__": "entry", "__main__": "entry",
+         "plot": "base"}  # jt.plot: builds media (charts) from the user's data, as the media types do
 
 
 def test_import_is_light_no_ipython_pandas_plotly_torch_or_sqlalchemy() -> None:

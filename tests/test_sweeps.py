@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import jupyter_track as jt
-from jupyter_track.errors import SweepConfigError
+from jupyter_track.errors import JupyterTrackWarning, SweepConfigError
 from jupyter_track.sweeps import parse_config
 from tests import stores
 from tests.conftest import REPO
@@ -108,10 +108,26 @@ def test_wandb_yaml_file_is_accepted_as_is(tmp_path: Path) -> None:
     spec = parse_config(s.config)
     assert [p.kind for p in spec.params] == ["log_uniform_values", "categorical", "constant", "q_uniform",
                                              "int_uniform", "normal"]
-    assert spec.hyperband is not None and (spec.hyperband.min_resource, spec.hyperband.eta) == (3, 3)
-    # both of W&B's hyperband forms
-    assert parse_config({"method": "random", "metric": {"name": "l"}, "parameters": {"a": {"value": 1}},
-                         "early_terminate": {"type": "hyperband", "max_iter": 27, "s": 2}}).hyperband.min_resource == 3  # type: ignore[union-attr]
+    assert spec.hyperband is not None and spec.hyperband.bands[:4] == (3, 9, 27, 81) and spec.hyperband.eta == 3
+
+
+@pytest.mark.parametrize(("early_terminate", "bands"), [
+    ({"min_iter": 3}, (3, 9, 27, 81)),  # eta 3 by default
+    ({"min_iter": 1, "eta": 2}, (1, 2, 4, 8)),
+    ({"max_iter": 27, "s": 2}, (3, 9)),  # max_iter / eta^k for k = 1 … s: max_iter itself is no band
+    ({"max_iter": 5, "s": 2, "eta": 2}, (1, 2)),  # W&B's own example: 2.5 → 2, 1.25 → 1
+    ({"max_iter": 10, "s": 5, "eta": 3}, (1, 3)),  # 10/27 < 1: no more bands
+    ({"max_iter": 81, "s": 2, "min_iter": 1}, (9, 27)),  # both given: W&B reads max_iter
+])
+def test_hyperband_bands_are_wandbs(early_terminate: dict[str, Any], bands: tuple[int, ...]) -> None:
+    spec = parse_config({"method": "random", "metric": {"name": "l"}, "parameters": {"a": {"value": 1}},
+                         "early_terminate": {"type": "hyperband", **early_terminate}})
+    assert spec.hyperband is not None and spec.hyperband.bands[:len(bands)] == bands
+    if "max_iter" in early_terminate:
+        assert spec.hyperband.bands == bands
+    with pytest.raises(SweepConfigError, match="gives no band"):
+        parse_config({"method": "random", "metric": {"name": "l"}, "parameters": {"a": {"value": 1}},
+                      "early_terminate": {"type": "hyperband", "max_iter": 2, "s": 1, "eta": 3}})
 
 
 def test_every_distribution_gives_values_in_range() -> None:
@@ -141,11 +157,13 @@ def test_grid_runs_every_point_once_then_the_agent_stops() -> None:
 
     def train() -> None:
         with jt.init(project="ignored", config={"a": 0, "d": "default"}) as run:
+            assert run.sweep_id == sweep_id  # W&B's run.sweep_id
             seen.append((jt.config.a, jt.config.b, jt.config.c, jt.config.d))
             run.log({"loss": jt.config.a})
 
     sweep_id = jt.sweep(GRID, project="grid")
-    assert jt.agent(sweep_id, function=train, count=100) == 6
+    with pytest.warns(JupyterTrackWarning, match="init\\(project='ignored'\\) is ignored in sweep .*'grid'"):
+        assert jt.agent(sweep_id, function=train, count=100) == 6
     assert sorted(seen) == [(a, b, 7, "default") for a in (1, 2, 3) for b in ("x", "y")]
     runs = jt.sweep_runs(sweep_id)
     assert len(runs) == 6 and {r.sweep_id for r in runs} == {sweep_id} and {r.project for r in runs} == {"grid"}
@@ -153,6 +171,30 @@ def test_grid_runs_every_point_once_then_the_agent_stops() -> None:
     s = jt.get_sweep(sweep_id)
     assert s.state == "finished" and s.best_value == 1 and s.best_run().config["a"] == 1  # type: ignore[union-attr]
     assert jt.agent(sweep_id, function=train) == 0  # nothing left
+
+
+def test_grid_takes_wandbs_order_so_count_n_runs_the_same_points() -> None:
+    """W&B's grid: parameters sorted by name (nested ones by path), the cartesian product with the last varying
+    fastest, values in the order given; q_uniform as numpy.arange(min, max, q); constants outside the grid."""
+    seen: list[tuple[Any, ...]] = []
+
+    def train() -> None:
+        with jt.init():
+            c = jt.config
+            seen.append((c.a, c.b, c.nested["z"], c.q, c.k))
+
+    grid = {"method": "grid", "parameters": {
+        "nested": {"parameters": {"z": {"values": [0, 1]}}}, "k": {"value": "const"},
+        "b": {"values": ["y", "x"]}, "q": {"distribution": "q_uniform", "min": 0, "max": 1, "q": 0.5},
+        "a": {"distribution": "int_uniform", "min": 2, "max": 3}}}
+    sweep_id = jt.sweep(grid)
+    assert jt.agent(sweep_id, function=train, count=5) == 5
+    assert seen == [(2, "y", 0, 0, "const"), (2, "y", 0, 0.5, "const"), (2, "y", 1, 0, "const"),
+                    (2, "y", 1, 0.5, "const"), (2, "x", 0, 0, "const")]
+    assert jt.agent(sweep_id, function=train, count=2) == 2  # a second agent goes on where the first stopped
+    assert seen[5:] == [(2, "x", 0, 0.5, "const"), (2, "x", 1, 0, "const")]
+    assert jt.agent(sweep_id, function=train) == 16 - 7  # 2 a × 2 b × 2 z × 2 q (max 1 is left out, as in W&B)
+    assert len(set(seen)) == 16 and seen[-1] == (3, "x", 1, 0.5, "const")
 
 
 def test_trial_runs_go_to_the_sweeps_store_when_init_names_none(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Media: user objects (images, histograms, HTML, plotly figures, tables) → stored values, and back.
+"""Media: user objects (images, histograms, HTML, plotly figures, tables, ``jt.plot`` charts) → stored values,
+and back.
 
 Each type turns itself into ``(kind, json-able data)`` through ``to_logged(put_blob)`` (the
 :class:`~jupyter_track.values.Loggable` protocol), keeping large payloads as content-addressed blobs, and is
@@ -17,18 +18,23 @@ from collections.abc import Callable
 from typing import Any
 
 from . import kinds
+from .chart import Chart
 from .histogram import Histogram
 from .html import Html
 from .image import Image
 from .plotly import Plotly
 from .table import Table
 
-__all__ = ["Histogram", "Html", "Image", "Plotly", "Table", "as_media", "from_logged"]
+__all__ = ["Chart", "Histogram", "Html", "Image", "Plotly", "Table", "as_media", "from_logged"]
 
 def from_logged(kind: str, data: Any, get_blob: Callable[[str], bytes]) -> Any:
-    """The media object logged as ``(kind, data)``: a ``Table``, an ``Image``, a list of them for ``images``,
-    a ``Histogram`` …; other kinds (``text``) come back as their data."""
-    return Table.from_logged(data, get_blob) if kind == "table" else kinds.from_logged(kind, data, get_blob)
+    """The media object logged as ``(kind, data)``: a ``Table``, a ``Chart``, an ``Image``, a list of them for
+    ``images``, a ``Histogram`` …; other kinds (``text``) come back as their data."""
+    if kind == "table":
+        return Table.from_logged(data, get_blob)
+    if kind == "chart":
+        return Chart.from_logged(data, get_blob)
+    return kinds.from_logged(kind, data, get_blob)
 
 
 def as_media(value: Any) -> Any:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
+from ..types import ChartData as ChartData  # a media item's data for kind "chart" (tokens.ts ChartData)
 from ..types import RunState
 
 
@@ -157,7 +158,18 @@ class MediaItem(TypedDict):
     step: int
     time: float
     kind: str
-    data: Any
+    data: Any  # as logged; for kind "chart" a types.ChartData (tokens.ts ChartData)
+
+
+class _TableBlobRequired(TypedDict):
+    columns: list[str]
+    rows: list[list[Any]]
+
+
+class TableBlob(_TableBlobRequired, total=False):
+    """A logged table's blob (``GET blobs/<sha>``), e.g. a chart's data: its columns and rows."""
+
+    column_types: list[str]
 
 
 class MediaPage(TypedDict):

@@ -5,9 +5,10 @@ macros: ``${args}`` → ``--key=value`` per parameter (argparse scripts written 
 ``${args_no_hyphens}`` → ``key=value``, ``${args_no_boolean_flags}`` (``--flag`` for True, nothing for False),
 ``${args_json}``, ``${args_json_file}``, ``${program}``, ``${interpreter}`` (this Python), ``${env}`` (dropped).
 The program's first ``jt.init()`` joins the trial through ``JUPYTER_TRACK_SWEEP_*`` environment variables
-(declared in :mod:`jupyter_track.settings`); this agent watches the run in the store, reports the metric to
-Optuna for hyperband (ending the process and marking the run ``pruned`` when Optuna prunes) and tells Optuna
-the run's final value.
+(declared in :mod:`jupyter_track.settings`). With hyperband this agent follows the run's metric in the store
+and reports the value logged at each band (read from the stored series, not the latest value); when the trial
+is pruned it ends the process and marks the run ``pruned`` — unless the program already finished its run, which
+then stays ``finished``. Then it tells Optuna the run's final value.
 
 Example::
 
@@ -38,7 +39,7 @@ from ..store.base import Batch, RunWrite
 from . import core, space
 from . import study as studies
 from .config import SweepSpec
-from .trials import hyperband_rungs, run_trials, tell
+from .trials import BandReporter, run_trials, tell
 
 POLL_SECONDS = 0.25
 
@@ -111,7 +112,7 @@ def _run_process(store: Any, url: str, sweep_id: str, project: str, spec: SweepS
         argv = build_command(spec, params, Path(folder))
         say(f"sweep {sweep_id} trial {trial.number}: {' '.join(argv)}")
         child = subprocess.Popen(argv, env=env)
-        pruned = _watch(store, run_id, spec, trial, child)
+        pruned = _Watch(store, run_id, spec, trial).follow(child)
         code = child.wait()
     info = store.get_run(run_id)
     if info is None:
@@ -128,25 +129,43 @@ def _run_process(store: Any, url: str, sweep_id: str, project: str, spec: SweepS
     tell(study, trial, spec, summary if code == 0 else None)
 
 
-def _watch(store: Any, run_id: str, spec: SweepSpec, trial: optuna.Trial, child: subprocess.Popen[bytes]) -> bool:
-    """Poll the run's metric while the program runs; report it at the hyperband brackets and end the program
-    when Optuna prunes. Returns True if it was pruned."""
-    rungs = sorted(hyperband_rungs(spec))
-    if not rungs or spec.metric is None:
+class _Watch:
+    """Follows the trial's run in the store while its program runs: reads the metric's new values (the series
+    as logged, step by step), reports the value at each hyperband band to Optuna, and ends the program when
+    the trial is pruned there."""
+
+    def __init__(self, store: Any, run_id: str, spec: SweepSpec, trial: optuna.Trial) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.metric = spec.metric
+        self.bands = BandReporter(trial, spec)
+        self.after: int | None = None  # the last step read
+
+    def follow(self, child: subprocess.Popen[bytes]) -> bool:
+        """Watch until the program ends; True if it was pruned (and ended here)."""
+        if not self.bands.bands or self.metric is None:
+            return False
+        while child.poll() is None:
+            time.sleep(POLL_SECONDS)
+            if self._read(ask=True):
+                if child.poll() is None and self._still_running():
+                    child.terminate()
+                    return True
+                break  # the program ended (or finished its run) after its last value: not pruned
+        child.wait()
+        self._read(ask=False)  # what it logged since the last look: its values count at the bands all the same
         return False
-    reported = 0
-    while child.poll() is None:
-        time.sleep(POLL_SECONDS)
-        info = store.get_run(run_id)
-        entry = info.summary.get(spec.metric) if info is not None else None
-        if entry is None or not entry.count or entry.last is None or not math.isfinite(entry.last):
-            continue
-        due = [r for r in rungs if reported < r <= entry.count]
-        if not due:
-            continue
-        reported = due[-1]
-        trial.report(float(entry.last), reported)
-        if trial.should_prune():
-            child.terminate()
-            return True
-    return False
+
+    def _read(self, ask: bool) -> bool:
+        """Report the values logged since the last read; True as soon as the trial is pruned at one of them."""
+        assert self.metric is not None
+        new = self.store.read_series(self.run_id, self.metric, after_step=self.after)
+        for step, value in zip(new.steps.tolist(), new.values.tolist(), strict=True):
+            self.after = int(step)
+            if math.isfinite(value) and self.bands.add(float(value), ask=ask):
+                return True
+        return False
+
+    def _still_running(self) -> bool:
+        info = self.store.get_run(self.run_id)
+        return info is not None and info.state == "running"

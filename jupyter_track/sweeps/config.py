@@ -30,6 +30,7 @@ TOP_KEYS = ("method", "metric", "parameters", "early_terminate", "run_cap", "pro
             "description", "project", "entity", "seed", "controller")
 PARAM_KEYS = ("value", "values", "distribution", "min", "max", "mu", "sigma", "q", "probabilities", "parameters")
 DEFAULT_COMMAND = ["${env}", "${interpreter}", "${program}", "${args}"]
+MAX_BAND = 2**53  # hyperband bands past this many logged values are left out
 
 
 @dataclass
@@ -54,11 +55,13 @@ class Param:
 
 @dataclass
 class Hyperband:
-    """Optuna's HyperbandPruner arguments from W&B's ``early_terminate``; resources count the metric's logs."""
+    """W&B's ``early_terminate: {type: hyperband}``: the bands (positions in the metric's logged values, 1 =
+    its first value) at which a trial is compared with the others, the reduction factor ``eta`` and W&B's
+    ``strict`` (compare the value at the band; False: the best value so far)."""
 
-    min_resource: int
-    max_resource: int | None  # None: Optuna's "auto" (the longest finished trial)
-    eta: int
+    bands: tuple[int, ...]
+    eta: float
+    strict: bool = True
 
 
 @dataclass
@@ -117,6 +120,8 @@ def parse_config(config: Mapping[str, Any]) -> SweepSpec:
             if p.kind not in GRID_KINDS:
                 raise SweepConfigError(f"sweep config 'parameters.{p.name}': method 'grid' takes value, values, "
                                        f"int_uniform or q_uniform, not distribution {p.kind!r}")
+            if p.kind == "q_uniform":  # W&B's grid takes min, min + q, … below max
+                p.kind, p.values = "categorical", _q_grid(p)
     spec = SweepSpec(method=method, params=params, metric=metric, goal=goal, name=_opt_str(config, "name"),
                      project=_opt_str(config, "project"), program=_opt_str(config, "program"))
     spec.run_cap = _positive_int(config, "run_cap")
@@ -219,7 +224,19 @@ def _param(path: tuple[str, ...], where: str, spec: Mapping[str, Any]) -> Param:
     return p
 
 
+def _q_grid(p: Param) -> list[float | int]:
+    """The values W&B's grid takes for a ``q_uniform`` parameter: ``numpy.arange(min, max, q)`` (max itself is
+    left out), as whole numbers when min and q are."""
+    import numpy as np
+
+    whole = float(p.min).is_integer() and float(p.q).is_integer()
+    count = len(np.arange(p.min, p.max, p.q))
+    return [int(p.min + i * p.q) if whole else round(p.min + i * p.q, 12) for i in range(count)]
+
+
 def _hyperband(raw: Any) -> Hyperband:
+    """The bands as W&B's sweeps controller makes them: with ``max_iter`` (and ``s``) ``max_iter / eta^k`` for
+    k = 1 … s (stopping below 1), else ``min_iter * eta^k`` for k = 0, 1, …"""
     if not isinstance(raw, Mapping) or raw.get("type") != "hyperband":
         raise SweepConfigError("sweep config 'early_terminate.type': only 'hyperband' is supported, e.g. "
                                "{type: hyperband, min_iter: 3, eta: 3}")
@@ -227,25 +244,41 @@ def _hyperband(raw: Any) -> Hyperband:
     if unknown:
         raise SweepConfigError(f"sweep config 'early_terminate.{unknown[0]}': unknown field; accepted: type, "
                                "min_iter, max_iter, s, eta, strict")
-    eta = _int_or_none(raw.get("eta", 3), "early_terminate.eta")
-    if eta is None or eta < 2:
-        raise SweepConfigError(f"sweep config 'early_terminate.eta': a whole number >= 2, not {raw.get('eta')!r}")
+    eta = raw.get("eta", 3)
+    if isinstance(eta, bool) or not isinstance(eta, int | float) or not math.isfinite(eta) or eta <= 1:
+        raise SweepConfigError(f"sweep config 'early_terminate.eta': a number > 1, not {eta!r}")
+    strict = raw.get("strict", True)
+    if not isinstance(strict, bool):
+        raise SweepConfigError(f"sweep config 'early_terminate.strict': true or false, not {strict!r}")
     s = _int_or_none(raw.get("s"), "early_terminate.s")
     if s is not None and s < 0:
         raise SweepConfigError(f"sweep config 'early_terminate.s': a whole number >= 0, not {s}")
     min_iter = _int_or_none(raw.get("min_iter"), "early_terminate.min_iter")
     max_iter = _int_or_none(raw.get("max_iter"), "early_terminate.max_iter")
-    if min_iter is not None:  # brackets at min_iter, min_iter*eta, … (s of them when given)
+    bands: list[int] = []
+    if max_iter is not None:  # W&B reads this form first when both are given
+        if s is None:
+            raise SweepConfigError("sweep config 'early_terminate.s': the max_iter form needs s (the number of "
+                                   "bands below max_iter)")
+        band = float(max_iter)
+        for _ in range(s):
+            band /= eta
+            if band < 1:
+                break
+            bands.append(int(band))
+        if not bands:
+            raise SweepConfigError(f"sweep config 'early_terminate': max_iter {max_iter} with s {s} and eta {eta} "
+                                   "gives no band (max_iter / eta must be >= 1): raise max_iter or s, or lower eta")
+    elif min_iter is not None:
         if min_iter < 1:
             raise SweepConfigError(f"sweep config 'early_terminate.min_iter': must be >= 1, not {min_iter}")
-        return Hyperband(min_iter, min_iter * eta ** s if s is not None else None, eta)
-    if max_iter is not None:  # brackets at max_iter/eta, …, max_iter/eta^s
-        if s is None:
-            raise SweepConfigError("sweep config 'early_terminate.s': the max_iter form needs s (brackets)")
-        if max_iter < 1:
-            raise SweepConfigError(f"sweep config 'early_terminate.max_iter': must be >= 1, not {max_iter}")
-        return Hyperband(max(1, max_iter // eta ** s), max_iter, eta)
-    raise SweepConfigError("sweep config 'early_terminate': give min_iter (with eta) or max_iter and s")
+        band = float(min_iter)
+        while band <= MAX_BAND:  # W&B makes 100 bands; none past this could ever be reached
+            bands.append(int(band))
+            band *= eta
+    else:
+        raise SweepConfigError("sweep config 'early_terminate': give min_iter (with eta) or max_iter and s")
+    return Hyperband(tuple(sorted(set(bands))), float(eta), strict)
 
 
 def _number(spec: Mapping[str, Any], key: str, where: str, default: float | None = None) -> float:

@@ -11,6 +11,7 @@ Example::
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from statistics import NormalDist
@@ -84,17 +85,22 @@ def suggest(trial: optuna.Trial, params: Sequence[Param]) -> dict[str, Any]:
 
 
 def grid(params: Sequence[Param]) -> dict[str, list[Any]]:
-    """The grid Optuna's GridSampler walks (constants are not part of it)."""
+    """Each grid parameter's values as Optuna sees them (constants are not part of the grid), in W&B's order:
+    parameters sorted by name (nested ones by their path), values as the config lists them."""
     space: dict[str, list[Any]] = {}
-    for p in params:
+    for p in sorted(params, key=lambda p: p.path):
         if p.kind == "categorical":
             space[p.name] = choices(p)
         elif p.kind == "int_uniform":
             space[p.name] = list(range(int(p.min), int(p.max) + 1))
-        elif p.kind == "q_uniform":
-            lo, hi = _q_range(p)
-            space[p.name] = list(range(lo, hi + 1))
     return space
+
+
+def grid_points(params: Sequence[Param]) -> list[dict[str, Any]]:
+    """The grid's points in the order W&B's grid search takes them: the cartesian product of :func:`grid`,
+    the last parameter varying fastest (``--count N`` runs the first N)."""
+    space = grid(params)
+    return [dict(zip(space, values, strict=True)) for values in itertools.product(*space.values())]
 
 
 def grid_size(params: Sequence[Param]) -> int:

@@ -20,9 +20,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import optuna
-from optuna.samplers import BaseSampler, GridSampler, RandomSampler, TPESampler
+from optuna.samplers import BaseSampler, RandomSampler, TPESampler
 from optuna.study import StudyDirection
-from optuna.trial import FrozenTrial, TrialState
+from optuna.trial import FrozenTrial
 from sqlalchemy import event
 
 from ..store import urls
@@ -30,6 +30,7 @@ from ..store.base import SweepRecord
 from ..store.sql_engine import BUSY_TIMEOUT_MS
 from . import space
 from .config import SweepSpec
+from .hyperband import WandbHyperband
 
 _lock = threading.Lock()
 _storages: dict[tuple[int, str], optuna.storages.RDBStorage] = {}
@@ -97,12 +98,12 @@ def quiet_optuna() -> Iterator[None]:
 
 
 def open_study(url: str, record: SweepRecord, spec: SweepSpec, seed: int | None = None) -> optuna.Study:
-    """The sweep's study with the sampler of its method and, with ``early_terminate``, Optuna's
-    HyperbandPruner (``seed`` overrides the config's ``seed``)."""
+    """The sweep's study with the sampler of its method and, with ``early_terminate``, W&B's hyperband rule
+    (:class:`~.hyperband.WandbHyperband`); ``seed`` overrides the config's ``seed``."""
     chosen = spec.seed if seed is None else seed
     sampler: BaseSampler
     if spec.method == "grid":
-        sampler = _Grid(space.grid(spec.params))
+        sampler = _Grid(space.grid_points(spec.params))
     elif spec.method == "random":
         sampler = _TrialSeededRandom(chosen)
     else:
@@ -110,19 +111,44 @@ def open_study(url: str, record: SweepRecord, spec: SweepSpec, seed: int | None 
     pruner: optuna.pruners.BasePruner = optuna.pruners.NopPruner()
     if spec.hyperband is not None:
         hb = spec.hyperband
-        pruner = optuna.pruners.HyperbandPruner(min_resource=hb.min_resource,
-                                                max_resource=hb.max_resource or "auto", reduction_factor=hb.eta)
+        pruner = WandbHyperband(hb.bands, hb.eta, hb.strict)
     return optuna.load_study(study_name=record.study_name, storage=storage(url), sampler=sampler, pruner=pruner)
 
 
-class _Grid(GridSampler):
-    """Optuna's grid, walked in one fixed order in every process (trial *n* takes grid point *n*, and trial
-    numbers are unique across processes). The agent stops at the grid's size itself, so the sampler's own
-    ``study.stop()`` (which raises outside ``optimize``) is left out."""
+class _Grid(BaseSampler):
+    """The grid in W&B's order: trial *n* takes point *n* (trial numbers are unique across processes, so agents
+    anywhere never take one point twice). A point an earlier trial already has (a sweep begun in another order)
+    gives way to the first point no trial has."""
 
-    def after_trial(self, study: optuna.Study, trial: FrozenTrial, state: TrialState,
-                    values: Any) -> None:
-        return None
+    def __init__(self, points: list[dict[str, Any]]) -> None:
+        self._points = points
+        self._chosen: dict[int, dict[str, Any]] = {}  # trial number -> its point
+
+    def infer_relative_search_space(self, study: optuna.Study, trial: FrozenTrial) -> dict[str, Any]:
+        return {}
+
+    def sample_relative(self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, Any]
+                        ) -> dict[str, Any]:
+        return {}
+
+    def sample_independent(self, study: optuna.Study, trial: FrozenTrial, param_name: str,
+                           param_distribution: optuna.distributions.BaseDistribution) -> Any:
+        point = self._chosen.get(trial.number)
+        if point is None:
+            point = self._chosen[trial.number] = self._point_for(study, trial.number)
+        return point[param_name]
+
+    def _point_for(self, study: optuna.Study, number: int) -> dict[str, Any]:
+        wanted = self._points[number % len(self._points)]
+        taken = [t.params for t in study.get_trials(deepcopy=False) if t.number != number and t.params]
+        if not any(_same(wanted, params) for params in taken):
+            return wanted
+        return next((p for p in self._points if not any(_same(p, params) for params in taken)), wanted)
+
+
+def _same(point: dict[str, Any], params: dict[str, Any]) -> bool:
+    """Whether a trial's ``params`` are ``point`` (a trial still choosing its parameters has none yet)."""
+    return all(k in params and params[k] == v for k, v in point.items())
 
 
 class _TrialSeededRandom(BaseSampler):

@@ -3,9 +3,10 @@
 Each trial: Optuna suggests the parameters; the next ``jt.init()`` (inside ``train``) joins the trial without
 being told (a :class:`~jupyter_track.session.PendingTrial`): the run gets the sweep id and the parameters
 over its ``config`` defaults. With ``early_terminate: hyperband`` the run's ``log()`` reports the metric to
-Optuna at each bracket (the metric's n-th log, as W&B counts iterations); when Optuna prunes, the run ends
-as ``pruned`` and ``log()`` raises :class:`~jupyter_track.errors.TrialPruned`, which stops ``train`` and is
-caught here. After ``train``, the run's final value of the metric (its summary) is told to Optuna.
+Optuna at each band (its n-th finite value of the metric, as W&B counts positions) and W&B's rule decides
+(:mod:`.hyperband`); when the trial is pruned, the run ends as ``pruned`` and ``log()`` raises
+:class:`~jupyter_track.errors.TrialPruned`, which stops ``train`` and is caught here. After ``train``, the
+run's final value of the metric (its summary) is told to Optuna.
 
 ``count`` bounds this agent's trials; ``run_cap`` (and a grid's size) bound the sweep's, across agents and
 processes: trial numbers come from the shared Optuna storage, a trial numbered past the cap is discarded
@@ -28,7 +29,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import optuna
 from optuna.trial import TrialState
@@ -39,6 +40,7 @@ from ..messages import say
 from . import core, space
 from . import study as studies
 from .config import SweepSpec
+from .hyperband import BEST_SO_FAR
 
 if TYPE_CHECKING:
     from ..live_run import Run
@@ -123,54 +125,73 @@ def next_trial(study: optuna.Study, spec: SweepSpec) -> optuna.Trial | None:
     return trial
 
 
-def hyperband_rungs(spec: SweepSpec) -> set[int]:
-    """The metric's log counts at which a trial reports to Optuna: ``min_iter``, ``min_iter * eta``, … up to
-    ``max_iter`` (none without ``early_terminate``)."""
-    hb = spec.hyperband
-    rungs: set[int] = set()
-    if hb is not None:
-        step = hb.min_resource
-        while step <= (hb.max_resource or 10**9):
-            rungs.add(step)
-            step *= hb.eta
-    return rungs
+def hyperband_bands(spec: SweepSpec) -> frozenset[int]:
+    """The positions in the metric's logged values at which a trial reports to Optuna and may be pruned
+    (none without ``early_terminate``); see :mod:`.hyperband`."""
+    return frozenset(spec.hyperband.bands) if spec.hyperband is not None else frozenset()
+
+
+def finite_number(value: Any) -> TypeGuard[int | float]:
+    """A value that counts as one of the metric's logged values (W&B leaves out NaN, inf, bools and text)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class BandReporter:
+    """Counts a trial's logged values of the metric and, at each hyperband band, reports the value there to
+    Optuna; :meth:`add` says whether Optuna prunes the trial (only asked while ``ask`` is true)."""
+
+    def __init__(self, trial: optuna.Trial, spec: SweepSpec) -> None:
+        self.trial = trial
+        self.bands = hyperband_bands(spec)
+        self.maximize = spec.goal == "maximize"
+        self.strict = spec.hyperband is None or spec.hyperband.strict
+        self.count = 0
+        self.best: float | None = None
+
+    def add(self, value: float, ask: bool = True) -> bool:
+        self.count += 1
+        if self.best is None or (value > self.best if self.maximize else value < self.best):
+            self.best = value
+        if self.count not in self.bands:
+            return False
+        self.trial.report(value, self.count)
+        if not ask:
+            return False
+        if not self.strict:
+            self.trial.set_user_attr(BEST_SO_FAR, self.best)
+        return self.trial.should_prune()
 
 
 class TrialMonitor:
-    """Watches a trial's run: counts the metric's logs and, at the hyperband brackets, reports the value to
-    Optuna; prunes the run when Optuna says so (see the module doc)."""
+    """Watches a trial's run: reports the metric's value at the hyperband bands (:class:`BandReporter`) and
+    prunes the run when Optuna says so (see the module doc)."""
 
     def __init__(self, trial: optuna.Trial, spec: SweepSpec, sweep_id: str) -> None:
         self.trial = trial
         self.sweep_id = sweep_id
         self.metric = spec.metric
-        self.count = 0
+        self.bands = BandReporter(trial, spec)
         self.pruned = False
         self.run: Run | None = None
-        self.rungs = hyperband_rungs(spec)
 
     def start(self, run: Run) -> None:
         self.run = run
-        if self.rungs:
+        if self.bands.bands:
             run.log_hook = self.on_log
 
     def on_log(self, scalars: dict[str, Any]) -> None:
-        if self.metric not in scalars:
+        value = scalars.get(self.metric) if self.metric is not None else None
+        if not finite_number(value) or not self.bands.add(float(value)):
             return
-        self.count += 1
-        value = scalars[self.metric]
-        if self.count not in self.rungs or not isinstance(value, int | float) or not math.isfinite(value):
-            return
-        self.trial.report(float(value), self.count)
-        if self.trial.should_prune():
-            self.pruned = True
-            run = self.run
-            assert run is not None
-            run.log_hook = None
-            run.finish(quiet=True, state="pruned")
-            raise TrialPruned(f"trial {self.trial.number} of sweep {self.sweep_id} was pruned by hyperband at "
-                              f"{self.metric}={value} (log {self.count}); its run {run.path} ended as 'pruned' "
-                              "and jt.agent goes on with the next trial")
+        self.pruned = True
+        run = self.run
+        assert run is not None
+        run.log_hook = None
+        run.finish(quiet=True, state="pruned")
+        raise TrialPruned(f"trial {self.trial.number} of sweep {self.sweep_id} was pruned by hyperband at "
+                          f"{self.metric}={value} (its value number {self.bands.count}, below the top 1/eta of "
+                          f"the sweep's runs there); its run {run.path} ended as 'pruned' and jt.agent goes on "
+                          "with the next trial")
 
 
 def _run_trial(store: Store, sweep_id: str, project: str, spec: SweepSpec, study: optuna.Study,

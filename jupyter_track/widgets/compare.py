@@ -22,6 +22,7 @@ import traitlets
 from ..analysis.comparison import common_metrics, comparison, curve
 from ..analysis.importance import importance
 from ..api import Api, RunList, StoredRun
+from .chart_view import compare_charts
 from .static_view import chart, fmt
 
 STATIC = Path(__file__).with_name("static")
@@ -46,6 +47,7 @@ class CompareWidget(anywidget.AnyWidget):
     importance = traitlets.Dict().tag(sync=True)  # metric -> {rows: [...], method, note}: see analysis.importance
     importance_metric = traitlets.Unicode("").tag(sync=True)
     scatter_axes: traitlets.List[str] = traitlets.List().tag(sync=True)  # the scatter's first x, y columns
+    charts: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)  # jt.plot charts: chart_view.py
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -101,6 +103,7 @@ class CompareWidget(anywidget.AnyWidget):
             self.set_trait("runs", data.runs[:SAVED_RUNS])
             self.set_trait("total_runs", len(data.runs))
             self.set_trait("bands", data.bands)
+            self.set_trait("charts", compare_charts(chosen, data.runs))
             self.set_trait("importance", {})
             chosen_metric = importance_metric if importance_metric in keys else (keys[0] if keys else "")
             if self.importance_metric == chosen_metric:

@@ -4,13 +4,15 @@ The training loop is never touched: a :class:`Feeder` thread reads the points th
 since its last look (the store is the one source of truth), downsamples each series as it streams
 (:mod:`~jupyter_track.analysis.downsample`), and sends only the new buckets as binary buffers. When the run
 finishes, the panel keeps its final state: a compact snapshot in the widget state (for reloads and saved
-notebooks, a few KB per metric) and a static SVG rendering in the same output for viewers without widgets.
+notebooks, a few KB per metric) and a static SVG rendering in the same output for viewers without widgets. Charts
+logged with ``jt.plot`` are looked for about once a second and sent as HTML/SVG drawn here (:mod:`.chart_view`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import struct
 import threading
 import time
@@ -23,8 +25,10 @@ import numpy as np
 import traitlets
 
 from ..analysis.downsample import Downsampler, thin
+from ..media.chart import Chart
 from ..store import open_store
 from ..types import SYSTEM_PREFIX
+from .chart_view import chart_html, is_chart
 from .static_view import render_html
 
 STATIC = Path(__file__).with_name("static")
@@ -35,6 +39,7 @@ POINTS_PER_SERIES = 1000  # buckets kept per series for display (each bucket is 
 SNAPSHOT_POINTS = 3000  # points kept in the saved state, over all series
 STATIC_POINTS = 120  # points per series in the static SVG
 STATIC_PLACEHOLDER = '<div class="jt-static"></div>'
+CHART_INTERVAL = 1.0  # seconds between looks for jt.plot charts (the run's summary holds the latest of each key)
 
 log = logging.getLogger("jupyter_track")
 
@@ -54,6 +59,7 @@ class RunPanel(anywidget.AnyWidget):
     summary = traitlets.Dict().tag(sync=True)
     snapshot = traitlets.Bytes(b"").tag(sync=True)
     step_metrics = traitlets.Dict().tag(sync=True)  # key -> its define_metric(step_metric=): the default x-axis
+    charts = traitlets.Dict().tag(sync=True)  # jt.plot charts: key -> {"step", "html"} (the latest of each key)
 
 
 class Feeder:
@@ -69,6 +75,8 @@ class Feeder:
         self.series: dict[str, Downsampler] = {}
         self.cursor: dict[str, int] = {}
         self.sent: dict[str, tuple[int, int]] = {}  # key -> (generation, closed points already sent)
+        self.charts_seen: dict[str, tuple[int, int | None]] = {}  # chart key -> (count, last step) drawn
+        self._charts_at = -math.inf
         self.bytes_sent = 0
         self.updates = 0
         self._stop = threading.Event()
@@ -128,6 +136,23 @@ class Feeder:
                 self.bytes_sent += sum(len(b) for b in buffers)
                 self.updates += 1
             self._header()
+            self._charts(store)
+
+    def _charts(self, store: Any, now: bool = False) -> None:
+        """Draw the charts logged (or logged again) since the last look, at most once per CHART_INTERVAL."""
+        if not now and time.monotonic() - self._charts_at < CHART_INTERVAL:
+            return
+        self._charts_at = time.monotonic()
+        info = store.get_run(self.run_id)
+        changed = {}
+        for key, entry in (info.summary.items() if info is not None else ()):
+            mark = (entry.count, entry.last_step)
+            if is_chart(entry.value) and self.charts_seen.get(key) != mark:
+                self.charts_seen[key] = mark
+                chart = Chart.from_logged(entry.value, store.blobs.read_bytes)
+                changed[key] = {"step": entry.last_step, "html": chart_html(key, chart)}
+        if changed:
+            self.panel.charts = {**self.panel.charts, **changed}
 
     def _header(self) -> None:
         steps = [int(ds.points()[0][-1]) for k, ds in self.series.items() if not k.startswith(SYSTEM_PREFIX)]
@@ -147,6 +172,7 @@ class Feeder:
         if self._thread.is_alive():
             self._thread.join(5)
         self.tick()
+        self._charts(open_store(self.store_url), now=True)
         self.panel.snapshot = self.snapshot()
         self.panel.summary = {k: v for k, v in summary.items() if isinstance(v, int | float | str)}
         self.panel.finished_at = finished_at
@@ -173,8 +199,9 @@ class Feeder:
 
     def static_html(self) -> str:
         charts = {k: self._thin(k, STATIC_POINTS)[:2] for k in sorted(self.series) if not k.startswith(SYSTEM_PREFIX)}
+        logged = [c["html"] for _, c in sorted(self.panel.charts.items())]
         return render_html(f"{self.panel.run_name} ({self.panel.run_path})", self.panel.state, charts,
-                           self.panel.summary)
+                           self.panel.summary, logged)
 
 
 def show(run: Any) -> Feeder:

@@ -13,8 +13,10 @@ MAX_CHARTS = 24
 LINE = "#1f77b4"
 
 
-def render_html(title: str, state: str, series: Mapping[str, tuple[Any, Any]], summary: Mapping[str, Any]) -> str:
-    """Small multiples, one SVG line chart per key (``series``: key → (steps, values)); all text escaped."""
+def render_html(title: str, state: str, series: Mapping[str, tuple[Any, Any]], summary: Mapping[str, Any],
+                logged_charts: Sequence[str] = ()) -> str:
+    """Small multiples, one SVG line chart per key (``series``: key → (steps, values)), then the charts the
+    run logged with ``jt.plot`` (their HTML from :mod:`.chart_view`); all text escaped."""
     charts = [chart(key, [(LINE, steps, values, None, None)]) for key, (steps, values) in
               list(series.items())[:MAX_CHARTS]]
     stats = " · ".join(f"{html.escape(str(k))}: {html.escape(fmt(v))}" for k, v in list(summary.items())[:24])
@@ -25,11 +27,14 @@ def render_html(title: str, state: str, series: Mapping[str, tuple[Any, Any]], s
         f'<div style="color:#555;margin:2px 0 4px">{stats}</div>'
         f'<div style="display:flex;flex-wrap:wrap;gap:6px">{"".join(charts)}</div>'
         + (f"<div>… and {more} more metrics</div>" if more > 0 else "")
+        + (f'<div style="display:flex;flex-wrap:wrap;gap:6px;margin-top:6px">{"".join(logged_charts)}</div>'
+           if logged_charts else "")
         + "</div>"
     )
 
 
-def chart(key: str, lines: Sequence[tuple[str, Any, Any, Any, Any]]) -> str:
+def chart(key: str, lines: Sequence[tuple[str, Any, Any, Any, Any]], width: int = WIDTH, height: int = HEIGHT
+          ) -> str:
     """One SVG line chart: ``lines`` of (colour, steps, values, band low or None, band high or None). NaN/inf
     end a line (a gap, not a spike); a band is drawn as a shaded polygon behind its line."""
     pts = [(float(s), float(v)) for _, st, *arrays in lines for arr in arrays if arr is not None
@@ -41,8 +46,8 @@ def chart(key: str, lines: Sequence[tuple[str, Any, Any, Any, Any]]) -> str:
         x1, y1 = (x1 if x1 > x0 else x0 + 1), (y1 if y1 > y0 else y0 + 1)
 
         def at(s: Any, v: Any) -> str:
-            x = PAD + (float(s) - x0) / (x1 - x0) * (WIDTH - 2 * PAD)
-            y = PAD + (1 - (float(v) - y0) / (y1 - y0)) * (HEIGHT - 2 * PAD)
+            x = PAD + (float(s) - x0) / (x1 - x0) * (width - 2 * PAD)
+            y = PAD + (1 - (float(v) - y0) / (y1 - y0)) * (height - 2 * PAD)
             return f"{x:.1f},{y:.1f}"
 
         for color, steps, values, lo, hi in lines:
@@ -60,10 +65,10 @@ def chart(key: str, lines: Sequence[tuple[str, Any, Any, Any, Any]]) -> str:
                     runs.append([])
             body += "".join(f'<polyline fill="none" stroke="{c}" stroke-width="1.5" points="{" ".join(r)}"/>'
                             for r in runs if r)
-        body += (f'<text x="{PAD}" y="{HEIGHT - 2}" font-size="9" fill="#777">'
+        body += (f'<text x="{PAD}" y="{height - 2}" font-size="9" fill="#777">'
                  f"{html.escape(fmt(y0))} … {html.escape(fmt(y1))}</text>")
     return (f'<figure style="margin:0"><figcaption style="font-size:11px">{html.escape(key)}</figcaption>'
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'style="border:1px solid #ddd">{body}</svg></figure>')
 
 

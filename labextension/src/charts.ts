@@ -237,7 +237,8 @@ const W = 380;
 const H = 200;
 const PAD = { left: 48, right: 10, top: 8, bottom: 22 };
 
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}) {
+/** An SVG element with attributes. */
+export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}) {
   const node = document.createElementNS(SVG_NS, tag);
   for (const [k, v] of Object.entries(attrs)) {
     node.setAttribute(k, String(v));
@@ -260,12 +261,15 @@ export class LineChart {
   private log = false;
   private readonly xLabel: string;
 
-  /** @param options.x the key the x-axis shows (default: the step). */
-  constructor(options: { title: string; x?: string | null }) {
+  /**
+   * @param options.x the key the x-axis shows (default: the step).
+   * @param options.xLabel names the x axis in the hover readout (default: `x`, else `step`).
+   */
+  constructor(options: { title: string; x?: string | null; xLabel?: string }) {
     this.node = document.createElement('div');
     this.node.className = 'jt-lc';
     this.node.dataset.metric = options.title;
-    this.xLabel = options.x ?? 'step';
+    this.xLabel = options.xLabel ?? options.x ?? 'step';
     if (options.x) {
       this.node.dataset.x = options.x;
     }

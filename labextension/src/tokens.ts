@@ -140,6 +140,26 @@ export interface MediaItem {
   data: any;
 }
 
+/**
+ * A `jt.plot` chart as logged (a media item of kind `chart`; types.py `ChartData`): which table column plays
+ * which role (line kinds: x, y, stroke; scatter: x, y; bar: label, value; histogram: value; confusion_matrix:
+ * actual, predicted, count), axis titles, and the table (its rows are the JSON blob `table.sha`).
+ */
+export interface ChartData {
+  chart: string; // line | scatter | bar | histogram | line_series | confusion_matrix | pr_curve | roc_curve
+  title: string;
+  fields: Record<string, string | null>;
+  axes: Record<string, string>;
+  table: { sha: string; url?: string; nrows: number; ncols: number; columns: string[]; column_types: string[] };
+}
+
+/** A logged table's blob (`GET blobs/<sha>`): its columns and rows. */
+export interface TableBlob {
+  columns: string[];
+  column_types?: string[];
+  rows: unknown[][];
+}
+
 /** `GET runs/<project>/<id>/media?key=`. */
 export interface MediaPage {
   key: string;

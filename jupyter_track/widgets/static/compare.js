@@ -345,7 +345,7 @@ function view(model, host, data) {
   root.dataset.curves = curves ? "loaded" : "";
   const header = model.get("header");  // a sweep view's line: best so far, trials
   if (header) root.append(el("div", "jt-sweep-head", header));
-  root.append(el("div", "jt-cmp-head", head), legend, chartBox,
+  root.append(el("div", "jt-cmp-head", head), legend, chartBox, ...loggedCharts(model.get("charts") || [], section),
     section("Config (keys that differ) and summary", table), section("Parallel coordinates (drag on an axis to select)", pc),
     section("", imp), section("", sc));
   host.append(root);
@@ -355,6 +355,24 @@ function view(model, host, data) {
   fillImportance();
   update();
   return () => model.off("change:importance", fillImportance);
+}
+
+// Charts the runs logged with jt.plot under the same key, side by side: SVG drawn by the kernel
+// (widgets/chart_view.py, every text escaped there), so it is set as markup.
+function loggedCharts(charts, section) {
+  return charts.map(({ key, runs, charts: drawn }) => {
+    const row = el("div", "jt-cmp-charts");
+    row.dataset.key = key;
+    for (const c of drawn) {
+      const box = el("div", "jt-cmp-logged");
+      box.dataset.run = c.id;
+      box.style.borderColor = c.color;
+      box.innerHTML = c.html;
+      row.append(box);
+    }
+    const more = runs > drawn.length ? ` (${drawn.length} of ${runs} runs)` : "";
+    return section(`${key}${more}`, row);
+  });
 }
 
 function render({ model, el: host }) {

@@ -1,6 +1,7 @@
 // The live run panel: header, controls, and one canvas chart per metric, grouped by prefix.
 // Data arrives as (step, value, wall time) Float64 buffers in custom messages (new points, or a whole
 // series when the kernel re-buckets it) and as a compact Float32 snapshot trait (the saved final state).
+// Charts logged with jt.plot arrive in the `charts` trait, drawn by the kernel as SVG (widgets/chart_view.py).
 const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
 
 function f64(b) {
@@ -81,8 +82,12 @@ function render({ model, el }) {
   controls.append(label("x axis ", xSelect), label("smoothing ", smooth), label(" log scale", logScale));
   const summary = text("div", "jt-summary");
   const body = text("div", "jt-groups");
+  const logged = text("details", "jt-group jt-logged");
+  logged.open = true;
+  const loggedGrid = text("div", "jt-grid");
+  logged.append(text("summary", "", "logged charts"), loggedGrid);
   const tip = text("div", "jt-tip");
-  root.append(head, controls, summary, body, tip);
+  root.append(head, controls, summary, logged, body, tip);
   el.append(root);
 
   function refreshXOptions() {
@@ -256,7 +261,22 @@ function render({ model, el }) {
     schedule();
   }
 
+  function loggedCharts() {
+    const charts = model.get("charts") || {};
+    const keys = Object.keys(charts).sort();
+    logged.style.display = keys.length ? "" : "none";
+    loggedGrid.replaceChildren(...keys.map((key) => {
+      const box = text("div", "jt-logged-box");
+      box.dataset.key = key;
+      box.dataset.step = String(charts[key].step);
+      // the kernel's own SVG (chart_view.py), every text in it escaped there: markup, not user text
+      box.innerHTML = charts[key].html;
+      return box;
+    }));
+  }
+
   model.on("msg:custom", onMessage);
+  model.on("change:charts", loggedCharts);
   const onChange = () => header();
   for (const name of ["state", "summary", "last_step", "step_rate", "finished_at"]) model.on(`change:${name}`, onChange);
   model.on("change:step_metrics", schedule);
@@ -267,10 +287,12 @@ function render({ model, el }) {
   for (const control of [xSelect, smooth, logScale]) control.addEventListener("input", schedule);
   const timer = setInterval(() => { if (model.get("state") === "running") header(); }, 1000);
   header();
+  loggedCharts();
   schedule();
   return () => {
     clearInterval(timer);
     model.off("msg:custom", onMessage);
+    model.off("change:charts", loggedCharts);
   };
 }
 

@@ -1,7 +1,8 @@
 /** The Media tab of the run detail panel: each logged media key with a step slider (the latest by default). */
 import { el } from '../dom';
+import { drawChart } from '../plots';
 import { RunRef, blobUrl, requestAPI, runPath } from '../request';
-import { MediaItem, MediaPage } from '../tokens';
+import { ChartData, MediaItem, MediaPage, TableBlob } from '../tokens';
 
 const MEDIA_ITEMS = 500; // newest media items of a key loaded for the step slider
 
@@ -56,9 +57,16 @@ async function fillMedia(ref: RunRef, key: string, content: HTMLElement): Promis
   const showAt = (index: number) => {
     const item = items[index];
     label.textContent = `step ${item.step}${items.length > 1 ? ` (${index + 1} of ${items.length})` : ''}`;
+    label.dataset.index = String(index);
     if (images) {
       const list: any[] = Array.isArray(item.data) ? item.data : [item.data];
       view.replaceChildren(...list.map(img => imageCell(img, 'jt-image')));
+    } else if (item.kind === 'chart') {
+      void chartCell(item.data as ChartData, key).then(node => {
+        if (label.dataset.index === String(index)) {
+          view.replaceChildren(node); // unless the slider moved on meanwhile
+        }
+      });
     } else {
       view.replaceChildren(valueCell(item.kind, item.data));
     }
@@ -98,6 +106,16 @@ export function imageCell(img: any, cls: string): HTMLElement {
     figure.append(el('figcaption', '', String(img.caption)));
   }
   return figure;
+}
+
+/** A `jt.plot` chart, drawn from its table (read from the table's blob). */
+async function chartCell(chart: ChartData, key: string): Promise<HTMLElement> {
+  try {
+    const table = await requestAPI<TableBlob>(`blobs/${encodeURIComponent(chart.table.sha)}`);
+    return drawChart(chart, table, key);
+  } catch (error) {
+    return el('div', 'jt-plot', `could not load the chart's data: ${error instanceof Error ? error.message : error}`);
+  }
 }
 
 /** Any other logged value (histogram, html, plotly, text, …) as a short text preview. */
