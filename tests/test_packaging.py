@@ -27,8 +27,10 @@ LAYERS = {
     "widgets": {"store", "read"},  # read the store; shown by the entry point's display hook
     "entry": {"store", "capture", "run", "read", "artifacts", "widgets", "sweeps"},
     "server": {"store", "read", "widgets"},  # the jupyter_server extension: reads like the read API (+ downsampling)
+    # framework callbacks and loggers: drive runs through the session like user code; nothing imports them
+    "integrations": {"run", "artifacts"},
 }
-PACKAGES = ("store", "capture", "artifacts", "widgets", "server", "sweeps")  # folders that are one group each
+PACKAGES = ("store", "capture", "artifacts", "widgets", "server", "sweeps", "integrations")  # one group each
 GROUP = {"run_config": "run", "run_summary": "run", "live_run": "run", "session": "run", "disabled": "run",
          "run_start": "run", "model_watch": "run", "handle": "entry", "api": "read", "snapshot_restore": "read",
          "cli": "entry", "ipython": "entry", "__init__": "entry", "__main__": "entry"}
