@@ -145,7 +145,7 @@ def test_other_ranks_log_nothing(tmp_path: Path) -> None:
 
 
 def test_bad_log_model_says_what_to_use() -> None:
-    with pytest.raises(ValueError, match="log_model='best'.*'all'"):
+    with pytest.raises(ValueError, match=r"log_model='best'.*'all'"):
         JupyterTrackLogger(log_model="best")  # type: ignore[arg-type]
 
 

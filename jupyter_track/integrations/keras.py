@@ -75,7 +75,7 @@ class JupyterTrackMetricsLogger(keras.callbacks.Callback):
     def _learning_rate(self) -> float | None:
         """The optimizer's current learning rate (a schedule's value at this step), if it has one."""
         lr = getattr(getattr(self.model, "optimizer", None), "learning_rate", None)
-        return None if lr is None else float(keras.ops.convert_to_numpy(lr))
+        return None if lr is None else float(lr)  # a variable, or a schedule's tensor: float() reads either
 
 
 class JupyterTrackModelCheckpoint(keras.callbacks.ModelCheckpoint):
