@@ -115,6 +115,17 @@ def test_lightgbm_logs_each_round_and_importance_after_the_last(xy: tuple[Any, A
     assert np.allclose(restored.predict(x), booster.predict(x))
 
 
+def test_log_summary_after_a_full_training_adds_no_second_table(xy: tuple[Any, Any]) -> None:
+    train, valid = lgb_sets(xy)
+    run = jt.init(project="boost", display=False)
+    booster = lightgbm.train(PARAMS, train, ROUNDS, valid_sets=[valid], callbacks=[JupyterTrackLightGBMCallback()])
+    log_summary(booster)  # the callback summarized the last round already
+    run.finish()
+    stored = jt.run(run.path)
+    assert [step for step, _, _ in stored.media("feature_importance")] == [ROUNDS - 1]
+    assert len(stored.history()) == ROUNDS
+
+
 def test_lightgbm_early_stopping_then_log_summary(xy: tuple[Any, Any]) -> None:
     train, valid = lgb_sets(xy)
     run = jt.init(project="boost", display=False)

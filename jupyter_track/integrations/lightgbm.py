@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import weakref
 from typing import TYPE_CHECKING, Any
 
 try:
@@ -24,13 +25,19 @@ if TYPE_CHECKING:
     from ..disabled import DisabledRun
 
 
+# booster -> the run its feature importance went to: log_summary() after a training the callback summarized at its
+# last round logs no second table
+_importance_logged: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
 class JupyterTrackLightGBMCallback:
     """Logs each boosting round's evaluation results (``<data>_<metric>``, e.g. ``valid_0_l2``; with
     ``lightgbm.cv`` also ``…-stdv``) at the round's step to the active run (``jt.init()`` before training, or
     ``run=``), and after the last round what :func:`log_summary` logs.
 
     LightGBM tells a callback nothing when early stopping ends training before the last round: call
-    :func:`log_summary` with the booster ``lightgbm.train`` returns then.
+    :func:`log_summary` with the booster ``lightgbm.train`` returns (after a training that reached its last round
+    it adds no second importance table).
 
     Example::
 
@@ -83,7 +90,8 @@ def log_summary(booster: Any, run: Run | DisabledRun | None = None, feature_impo
     found = active_run(run, "log_summary()")
     if not isinstance(found, Run):
         return
-    if feature_importance:
+    if feature_importance and _importance_logged.get(booster) != found.id:
+        _importance_logged[booster] = found.id
         values = booster.feature_importance(importance_type=importance_type)
         ranked = sorted(zip(booster.feature_name(), values, strict=True), key=lambda fv: -float(fv[1]))
         found.log({"feature_importance": Table(columns=["feature", "importance"],
