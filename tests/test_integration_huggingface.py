@@ -114,6 +114,22 @@ def test_log_model_checkpoint_logs_each_saved_checkpoint(tmp_path: Path) -> None
     assert "model.safetensors" in {f.path for f in versions[0].files()}
 
 
+def test_each_hyperparameter_search_trial_is_a_run_of_one_group(tmp_path: Path) -> None:
+    pytest.importorskip("optuna")
+    callback = JupyterTrackCallback(project="hf", display=False)
+    trainer = make_trainer(tmp_path, callback, num_train_epochs=1)
+    trainer.model_init = lambda *trial: tiny_bert()
+    trainer.hyperparameter_search(backend="optuna", n_trials=2, direction="minimize",
+                                  hp_space=lambda trial: {"learning_rate": trial.suggest_float("learning_rate", 1e-3,
+                                                                                               1e-1, log=True)},
+                                  hp_name=lambda trial: f"trial-{trial.number}")
+    runs = sorted(jt.runs("hf"), key=lambda r: r.name)
+    assert [r.name for r in runs] == ["trial-0", "trial-1"]
+    assert {r.state for r in runs} == {"finished"} and {r.group for r in runs} == {"out"}
+    assert runs[0].config["learning_rate"] != runs[1].config["learning_rate"]  # each trial's own arguments
+    assert all(len(r.metric("eval/loss").steps) == 1 for r in runs)
+
+
 def test_bad_log_model_says_what_to_use() -> None:
     with pytest.raises(ValueError, match=r"log_model='all'.*'checkpoint'"):
         JupyterTrackCallback(log_model="all")  # type: ignore[arg-type]

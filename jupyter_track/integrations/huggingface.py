@@ -75,10 +75,11 @@ class JupyterTrackCallback(TrainerCallback):
         if self._keeper.run is not None:
             return self._keeper.get()
         names: dict[str, Any] = {}
-        if state.trial_name is not None:  # a hyper-parameter search trial
-            names["name"] = self._init["name"] or state.trial_name
+        if state.is_hyper_param_search:  # a trial: the search's runs share a group
             names["group"] = self._init.get("group") or args.run_name or os.path.basename(
                 os.path.normpath(args.output_dir or "trials"))
+            if state.trial_name is not None:  # named by Trainer.hyperparameter_search(hp_name=...)
+                names["name"] = self._init["name"] or state.trial_name
         elif args.run_name is not None and args.run_name != args.output_dir:
             names["name"] = self._init["name"] or args.run_name
         run = self._keeper.get(**names)
