@@ -76,7 +76,7 @@ class JupyterTrackLogger(pl.loggers.Logger):
         self._log_model = log_model
         self._prefix = prefix
         self._checkpoint_name = checkpoint_name
-        self._waiting: dict[int, Any] = {}  # ModelCheckpoint callbacks whose files are logged when training ends
+        self._waiting: dict[int, ModelCheckpoint] = {}  # callbacks whose files are logged when training ends
         self._logged: dict[str, float] = {}  # checkpoint path -> modification time when it was logged
 
     # -- what Lightning reads -----------------------------------------------------------------------------------
@@ -117,7 +117,7 @@ class JupyterTrackLogger(pl.loggers.Logger):
         log_at(self._keeper.get(), metrics, step)
 
     @rank_zero_only
-    def after_save_checkpoint(self, checkpoint_callback: Any) -> None:
+    def after_save_checkpoint(self, checkpoint_callback: ModelCheckpoint) -> None:
         if self._log_model == "all" or (self._log_model and checkpoint_callback.save_top_k == -1):
             self._log_checkpoints(checkpoint_callback)
         elif self._log_model:
@@ -135,7 +135,7 @@ class JupyterTrackLogger(pl.loggers.Logger):
         self._keeper.end()
 
     # -- checkpoints as artifacts ---------------------------------------------------------------------------------
-    def _log_checkpoints(self, callback: Any) -> None:
+    def _log_checkpoints(self, callback: ModelCheckpoint) -> None:
         """Log ``callback``'s last, best and top-k checkpoints not logged since they were last written."""
         run = self._keeper.get()
         if not isinstance(run, Run):  # a disabled run keeps nothing
