@@ -1,11 +1,12 @@
 # jupyter_track developer tasks. Needs only `make` and `python3` (>= 3.10); everything else goes into .venv/.
 #
 #   make setup   create/refresh .venv with the package (editable) + the test extra (every optional extra) + torch
+#                + the frameworks the integrations are tested with (the integrations-test extra, on that torch)
 #   make start   setup, then open JupyterLab on notebooks/quickstart.ipynb (LAB_ARGS="--port=9999 --no-browser")
 #   make demo    setup, then run notebooks/quickstart.ipynb headless and list the runs it recorded
 #   make test    setup + apt packages the tests need (APT_PACKAGES), then pytest (PYTEST_ARGS="...")
 #   make bench   install the bench extra, run benchmarks/bench_logging.py
-#   make lint    ruff check + mypy on jupyter_track (dev extra)
+#   make lint    ruff check + mypy on jupyter_track (dev extra; the integrations are checked against their frameworks)
 #   make clean   remove .venv, caches and build outputs (never the run store)
 #
 # Every target is idempotent: the venv is reused, and an extra is reinstalled only when pyproject.toml or
@@ -91,7 +92,12 @@ $(VENV)/.installed-torch: Makefile | $(PY)
 	$(if $(TORCH),$(PIP) install "$(TORCH)",@echo "== TORCH is empty: the torch tests will skip")
 	@touch $@
 
-setup: $(VENV)/.installed-test $(VENV)/.installed-torch labextension-link
+# Lightning, transformers and Keras (on its torch backend) need torch: installed after it, they take the CPU build
+# already there instead of pulling a CUDA one. Without TORCH they are left out and their tests skip.
+$(VENV)/.installed-integrations-test: | $(VENV)/.installed-torch
+INTEGRATIONS := $(if $(TORCH),$(VENV)/.installed-integrations-test)
+
+setup: $(VENV)/.installed-test $(VENV)/.installed-torch $(INTEGRATIONS) labextension-link
 
 # -- main job ---------------------------------------------------------------------------------------------
 start: setup
@@ -129,7 +135,7 @@ test: setup apt-deps
 bench: $(VENV)/.installed-bench
 	$(PY) benchmarks/bench_logging.py
 
-lint: $(VENV)/.installed-dev
+lint: $(VENV)/.installed-dev $(INTEGRATIONS)
 	@$(PY) -c 'import ruff, mypy' 2>/dev/null || $(PIP) install ruff mypy
 	@rc=0; \
 	echo "$$ ruff check jupyter_track"; $(PY) -m ruff check jupyter_track || rc=1; \

@@ -74,7 +74,8 @@ def main() -> None:
         url = build_store(Path(tmp), args.runs, args.metrics, args.steps)
         print(f"store written: {args.runs:,} runs × {args.metrics} metrics × {args.steps:,} steps "
               f"in {time.perf_counter() - t:.1f} s")
-        jt.compare(project="bench", store=url)  # warm: imports (anywidget, optuna, sklearn when installed) and the page cache
+        # warm: imports (anywidget, optuna, sklearn when installed) and the page cache
+        jt.compare(project="bench", store=url)
         best = []
         for _ in range(3):
             t = time.perf_counter()

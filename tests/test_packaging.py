@@ -30,8 +30,11 @@ LAYERS = {
     "entry": {"store", "capture", "run", "read", "artifacts", "widgets", "sweeps"},
     # the jupyter_server extension: reads like the read API; never a widget (those load IPython and anywidget)
     "server": {"store", "read", "analysis"},
+    # framework callbacks and loggers: drive runs through the session like user code; nothing imports them
+    "integrations": {"run", "artifacts"},
 }
-PACKAGES = ("store", "capture", "artifacts", "widgets", "server", "sweeps", "analysis")  # folders: one group each
+# folders that are one group each
+PACKAGES = ("store", "capture", "artifacts", "widgets", "server", "sweeps", "analysis", "integrations")
 GROUP = {"run_config": "run", "run_summary": "run", "live_run": "run", "session": "run", "disabled": "run",
          "run_start": "run", "run_files": "run", "model_watch": "run", "api": "read", "stored_run": "read",
          "snapshot_restore": "read", "maintenance": "read",
@@ -215,12 +218,12 @@ def test_jupyterlab_and_jupyter_server_list_both_extensions_enabled_and_ok() -> 
     assert re.search(r"^\s*jupyter_track \S+ OK\s*$", server, re.M), server
 
 
-def test_the_heavy_optional_packages_are_extras_and_torch_is_no_requirement() -> None:
-    # pyarrow (~170 MB), scikit-learn + scipy (~200 MB) and JupyterLab (~90 MB) are opt-in; torch is never asked
-    # for by the package metadata (a bare "torch" resolves to a CUDA build of several GB)
+def _requirements() -> tuple[set[str], dict[str, set[str]]]:
+    """The package's requirement names: the base ones, and those of each extra."""
     from importlib.metadata import requires
 
-    base, extras = set(), {}
+    base: set[str] = set()
+    extras: dict[str, set[str]] = {}
     for line in requires("jupyter_track") or []:
         name = re.split(r"[\s<>=!~\[;(]", line, maxsplit=1)[0].lower()
         found = re.search(r"extra\s*==\s*['\"]([\w-]+)['\"]", line)
@@ -228,8 +231,27 @@ def test_the_heavy_optional_packages_are_extras_and_torch_is_no_requirement() ->
             extras.setdefault(found.group(1), set()).add(name)
         else:
             base.add(name)
+    return base, extras
+
+
+def test_the_heavy_optional_packages_are_extras_and_torch_is_no_requirement() -> None:
+    # pyarrow (~170 MB), scikit-learn + scipy (~200 MB) and JupyterLab (~90 MB) are opt-in; torch is never asked
+    # for by the package metadata (a bare "torch" resolves to a CUDA build of several GB)
+    base, extras = _requirements()
     assert not base & {"pyarrow", "scikit-learn", "scipy", "jupyterlab", "torch"}, base
     assert {"jupyter-server", "optuna", "numpy"} <= {n.replace("_", "-") for n in base}
     assert extras["parquet"] == {"pyarrow"} and extras["importance"] == {"scikit-learn"}
     assert extras["lab"] == {"jupyterlab"}
     assert not any("torch" in names for names in extras.values()), extras
+
+
+def test_the_integrated_frameworks_are_only_a_test_extra_and_xgboost_is_its_cpu_build() -> None:
+    # jupyter_track.integrations imports a framework only when used: none is a requirement, only the tests install
+    # them (integrations-test, after the Makefile's CPU torch); xgboost's own wheel pulls ~200 MB of CUDA (NCCL)
+    # and TensorFlow is never needed (Keras 3 runs on torch)
+    base, extras = _requirements()
+    frameworks = {"lightning", "transformers", "accelerate", "keras", "xgboost-cpu", "lightgbm"}
+    assert extras["integrations-test"] == frameworks
+    assert not any(frameworks & names for extra, names in extras.items() if extra != "integrations-test")
+    assert not base & (frameworks | {"xgboost", "tensorflow"})
+    assert not any(names & {"xgboost", "tensorflow"} for names in extras.values())

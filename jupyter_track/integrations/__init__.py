@@ -1,0 +1,14 @@
+"""Framework integrations: one small module per framework, imported only when used (the frameworks are never
+requirements of jupyter_track).
+
+- ``jupyter_track.integrations.lightning``: :class:`JupyterTrackLogger` for ``Trainer(logger=...)``
+- ``jupyter_track.integrations.huggingface``: :class:`JupyterTrackCallback` for ``transformers.Trainer``
+- ``jupyter_track.integrations.keras``: :class:`JupyterTrackMetricsLogger`, :class:`JupyterTrackModelCheckpoint`
+- ``jupyter_track.integrations.xgboost``: :class:`JupyterTrackXGBoostCallback`
+- ``jupyter_track.integrations.lightgbm``: :class:`JupyterTrackLightGBMCallback`, :func:`log_summary`
+
+Example::
+
+    from jupyter_track.integrations.lightning import JupyterTrackLogger
+    trainer = lightning.Trainer(logger=JupyterTrackLogger(project="mnist"), max_epochs=3)
+"""
