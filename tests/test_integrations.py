@@ -46,7 +46,7 @@ def test_the_keeper_starts_a_run_finishes_it_and_continues_the_same_one() -> Non
     run = keeper.get()
     log_at(run, {"loss": 1.0}, 5)
     keeper.end()
-    assert run.state == "finished" and jt.current_run is None
+    assert run.state == "finished" and jt.run is None
     again = keeper.get()  # continued: same id, one step past the last
     assert again.id == run.id and again.state == "running"
     log_at(again, {"loss": 0.5}, 3)  # a step the run has passed goes to its next step
