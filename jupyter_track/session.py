@@ -184,6 +184,13 @@ class Session:
             project, id = trial.project or project, id or trial.run_id
             if store is None and dir is None:
                 store = trial.store
+        elif not _settings.SWEEP_ID.raw():  # in a sweep's program WANDB_RUN_ID is the trial's: never a default
+            id = id or _settings.RUN_ID.raw()
+            resume = resume if resume is not None else _settings.RESUME.raw()
+        name, notes = name or _settings.NAME.raw(), notes or _settings.NOTES.raw()
+        group, job_type = group or _settings.RUN_GROUP.raw(), job_type or _settings.JOB_TYPE.raw()
+        if tags is None and _settings.TAGS.raw():
+            tags = [t.strip() for t in (_settings.TAGS.raw() or "").split(",") if t.strip()]
         from .capture import parts_from
 
         parts = parts_from(capture)

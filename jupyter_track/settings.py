@@ -85,6 +85,18 @@ HEARTBEAT_TIMEOUT = Setting(
 QUIET = Setting("JUPYTER_TRACK_QUIET", None, "1 silences the one-line messages at init() and finish().",
                 alias="WANDB_SILENT")
 
+# Defaults of init()'s arguments, for programs started by a scheduler or a shell script (W&B's spellings honoured):
+# an argument given to init() wins.
+RUN_ID = Setting("JUPYTER_TRACK_RUN_ID", None, "init(id=) default: with RESUME, the run a restarted job continues.",
+                 alias="WANDB_RUN_ID")
+RESUME = Setting("JUPYTER_TRACK_RESUME", None, "init(resume=) default: allow, must, never or auto.",
+                 alias="WANDB_RESUME")
+NAME = Setting("JUPYTER_TRACK_NAME", None, "init(name=) default.", alias="WANDB_NAME")
+NOTES = Setting("JUPYTER_TRACK_NOTES", None, "init(notes=) default.", alias="WANDB_NOTES")
+TAGS = Setting("JUPYTER_TRACK_TAGS", None, "init(tags=) default: a comma-separated list.", alias="WANDB_TAGS")
+RUN_GROUP = Setting("JUPYTER_TRACK_RUN_GROUP", None, "init(group=) default.", alias="WANDB_RUN_GROUP")
+JOB_TYPE = Setting("JUPYTER_TRACK_JOB_TYPE", None, "init(job_type=) default.", alias="WANDB_JOB_TYPE")
+
 NOTEBOOK = Setting("JUPYTER_TRACK_NOTEBOOK", None, "Path of the notebook a run belongs to; overrides detection.")
 CAPTURE = Setting(
     "JUPYTER_TRACK_CAPTURE", "all",
@@ -108,6 +120,7 @@ SWEEP_PARAMS = Setting("JUPYTER_TRACK_SWEEP_PARAMS", None, "JSON object of the t
 SWEEP_PROJECT = Setting("JUPYTER_TRACK_SWEEP_PROJECT", None, "Project of the sweep (the trial's run goes there).")
 
 ALL = (DIR, STORE, BLOB_DIR, BLOB_DB_MAX, PROJECT, MODE, FLUSH_INTERVAL, BUFFER_SIZE, HEARTBEAT_TIMEOUT, QUIET,
+       RUN_ID, RESUME, NAME, NOTES, TAGS, RUN_GROUP, JOB_TYPE,
        NOTEBOOK, CAPTURE, SYSTEM_INTERVAL, SNAPSHOT_OUTPUT_CAP, DISPLAY, SWEEP_ID, SWEEP_RUN_ID, SWEEP_PARAMS,
        SWEEP_PROJECT)
 

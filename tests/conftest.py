@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_track import session
+from jupyter_track import session, settings
 from jupyter_track.store import close_all
 from tests.postgres import PostgresServer
 
@@ -22,14 +22,15 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(autouse=True)
 def store_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     folder = tmp_path / "store"
+    for setting in settings.ALL:  # the developer's own environment (WANDB_PROJECT, WANDB_RUN_ID, …) stays out
+        for name in (setting.name, setting.alias):
+            if name:
+                monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("JUPYTER_TRACK_DIR", str(folder))
     monkeypatch.setenv("JUPYTER_TRACK_QUIET", "1")
     # automatic capture is tested where it is the subject; elsewhere it would only add this repo's diff and
     # pytest's own "script" to every run
     monkeypatch.setenv("JUPYTER_TRACK_CAPTURE", "none")
-    for name in ("JUPYTER_TRACK_STORE", "JUPYTER_TRACK_PROJECT", "JUPYTER_TRACK_MODE", "WANDB_MODE",
-                 "WANDB_PROJECT"):
-        monkeypatch.delenv(name, raising=False)
     yield folder
     try:
         session.reset()  # finishes the runs a test left active, forgets jt.config, a pending trial or seed, …

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -448,3 +449,25 @@ def test_log_without_data_commits_the_step() -> None:
     wandb.finish()
     h = jt.load_run(run.path).history()
     assert h["_step"].tolist() == [0, 1, 2] and h["val_acc"].isna().tolist() == [False, True, False]
+
+
+def test_a_restarted_job_continues_its_run_through_wandb_environment_variables(store_dir: Path) -> None:
+    # W&B's api-examples/resume: `WANDB_RUN_ID=myrun1 python train.py`, then again with WANDB_RESUME=allow
+    env = {**os.environ, "WANDB_RUN_ID": "myrun1", "WANDB_NAME": "restartable", "WANDB_TAGS": "a, b",
+           "WANDB_RUN_GROUP": "g", "WANDB_JOB_TYPE": "train", "JUPYTER_TRACK_DIR": str(store_dir)}
+    script = ("import sys, jupyter_track as wandb\n"
+              "start = int(sys.argv[1])\n"
+              "wandb.init(project='env-resume')\n"
+              "for i in range(start, start + 5):\n"
+              "    wandb.log({'loss': 1.0 / (i + 1)})\n")
+    first = subprocess.run([sys.executable, "-c", script, "0"], env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    again = subprocess.run([sys.executable, "-c", script, "5"], env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode != 0 and "already exists" in again.stderr  # no WANDB_RESUME: not continued silently
+    resumed = subprocess.run([sys.executable, "-c", script, "5"], env={**env, "WANDB_RESUME": "allow"},
+                             capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    run = jt.load_run("env-resume/myrun1")
+    assert run.name == "restartable" and run.tags == ["a", "b"] and run.group == "g" and run.job_type == "train"
+    assert run.metric("loss").steps.tolist() == list(range(10))
+    assert [r.id for r in jt.runs("env-resume")] == ["myrun1"]
