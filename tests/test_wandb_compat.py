@@ -422,6 +422,7 @@ def test_worker_processes_of_a_cli_sweep_trial_that_clear_wandb_env_start_runs_o
     folds = jt.runs(filters={"group": sweep_id}, order="name")
     assert [(r.name, r.state, r.sweep_id, r.summary["val_accuracy"]) for r in folds] == [
         ("fold-0", "finished", None, 0.5), ("fold-1", "finished", None, 0.6)]
+    assert {r.project for r in folds} == {"cv"}  # the agent sets WANDB_PROJECT, which the example keeps
 
 
 def test_init_and_finish_messages_go_to_stderr_in_a_script(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -107,7 +107,10 @@ def _run_process(store: Any, url: str, sweep_id: str, project: str, spec: SweepS
     run_id = new_run_id()
     env = {**os.environ, settings.STORE.name: url, **settings.SWEEP_ID.both(sweep_id),
            **settings.SWEEP_RUN_ID.both(run_id), settings.SWEEP_PARAMS.name: json.dumps(params),
-           settings.SWEEP_PROJECT.name: project}
+           settings.SWEEP_PROJECT.name: project,
+           # other runs the program starts (cross-validation folds in worker processes) go to the sweep's project,
+           # as W&B's agent sets WANDB_PROJECT for them
+           **settings.PROJECT.both(project)}
     with tempfile.TemporaryDirectory(prefix="jt-trial-") as folder:
         argv = build_command(spec, params, Path(folder))
         say(f"sweep {sweep_id} trial {trial.number}: {' '.join(argv)}")
