@@ -220,10 +220,10 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module(_LAZY[name], __name__), name)
     if name == "run":  # the active run, None before init() and after finish() (wandb.run)
         return session.current()
-    if name == "plot":  # the module jt.plot (wandb.plot.line …), loaded on first use
+    if name in ("plot", "data_types"):  # jt.plot (wandb.plot.line …) and wandb.data_types.Table: on first use
         import importlib
 
-        return importlib.import_module(".plot", __name__)
+        return importlib.import_module(".plot" if name == "plot" else ".media", __name__)
     if name == "config":
         return session.config()
     if name == "summary":

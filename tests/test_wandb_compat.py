@@ -472,3 +472,11 @@ def test_a_restarted_job_continues_its_run_through_wandb_environment_variables(s
     assert run.name == "restartable" and run.tags == ["a", "b"] and run.group == "g" and run.job_type == "train"
     assert run.metric("loss").steps.tolist() == list(range(10))
     assert [r.id for r in jt.runs("env-resume")] == ["myrun1"]
+
+
+def test_wandb_data_types_holds_the_media_types_and_names_what_it_lacks() -> None:
+    import jupyter_track as wandb
+
+    assert wandb.data_types.Table is wandb.Table and wandb.data_types.Image is wandb.Image
+    with pytest.raises(AttributeError, match=r"PartitionedTable is not supported by jupyter_track.*Table"):
+        wandb.data_types.PartitionedTable("parts")

@@ -27,6 +27,17 @@ from .table import Table
 
 __all__ = ["Chart", "Histogram", "Html", "Image", "Plotly", "Table", "as_media", "from_logged"]
 
+# W&B's data types jupyter_track does not have (README, "Not supported"): say so rather than a bare AttributeError
+_NOT_HERE = ("PartitionedTable", "JoinedTable", "Object3D", "Molecule", "Graph", "Bokeh", "Audio", "Video")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _NOT_HERE:
+        raise AttributeError(f"wandb.data_types.{name} is not supported by jupyter_track; the types it has are "
+                             f"{', '.join(n for n in __all__ if n[0].isupper())}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def from_logged(kind: str, data: Any, get_blob: Callable[[str], bytes]) -> Any:
     """The media object logged as ``(kind, data)``: a ``Table``, a ``Chart``, an ``Image``, a list of them for
     ``images``, a ``Histogram`` …; other kinds (``text``) come back as their data."""
