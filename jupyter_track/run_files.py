@@ -3,13 +3,15 @@ run (blob refs owned ``run-file``), now and at ``finish()``."""
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .errors import JupyterTrackWarning, StoreError
 
 if TYPE_CHECKING:
     from .store.blobs import BlobStore
@@ -60,11 +62,14 @@ class RunFiles:
             raise ValueError(f"save(policy={policy!r}): use 'live', 'now' or 'end'")
         pattern = os.fspath(pattern)
         base = Path(base_path).resolve() if base_path is not None else Path.cwd()
-        if policy != "now":
-            self._at_finish.append((os.path.abspath(pattern), base))
-            if policy == "end":
-                return []
-        return self._store(pattern, base)
+        at_finish = (os.path.abspath(pattern), base)
+        if policy == "end":
+            self._at_finish.append(at_finish)
+            return []
+        saved = self._store(pattern, base)  # a file refused now (too large, unreadable) is not tried again at finish
+        if policy == "live":
+            self._at_finish.append(at_finish)
+        return saved
 
     def finish(self) -> None:
         """Store the files of ``run.dir`` and of the "live" and "end" saves as they are now."""
@@ -72,9 +77,13 @@ class RunFiles:
         if self._dir is not None and self._dir.is_dir():
             saves.append((str(self._dir / "**" / "*"), self._dir))
         for pattern, base in saves:
-            # a file removed since keeps the content saved before; an empty run.dir saves nothing
-            with contextlib.suppress(FileNotFoundError):
+            try:
                 self._store(pattern, base)
+            except FileNotFoundError:  # a file removed since keeps the content saved before; an empty run.dir
+                pass
+            except (OSError, StoreError) as exc:  # the run still ends, with everything else it logged
+                warnings.warn(f"run {self.run_id}: {pattern} was not saved at finish(): {exc}", JupyterTrackWarning,
+                              stacklevel=3)
         if self._dir is not None and self._temporary:
             shutil.rmtree(self._dir, ignore_errors=True)
 

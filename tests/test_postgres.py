@@ -209,7 +209,7 @@ def test_the_password_never_reaches_messages_errors_logs_or_stored_runs(secret_u
             run.log({"x": 1.0})
         print(run.path)
     """, env={"JUPYTER_TRACK_QUIET": "0"})
-    assert "jt_team:***@" in out.stdout  # the init line names the store, without the password
+    assert "jt_team:***@" in out.stderr  # the init line (on stderr in a script) names the store, without the password
     assert PASSWORD not in out.stdout + out.stderr
     path = out.stdout.split()[-1]
     detail = jt.load_run(path)
@@ -315,3 +315,17 @@ def test_a_role_that_may_only_read_lists_runs_with_the_api_and_the_cli(pg: str) 
     ls = subprocess.run([sys.executable, "-m", "jupyter_track", "--store", reader, "ls", "ro"], capture_output=True,
                         text=True, timeout=120)
     assert ls.returncode == 0 and run.id in ls.stdout, ls.stderr
+
+
+def test_a_file_too_large_for_the_store_at_finish_warns_and_the_run_still_ends(pg: str, tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUPYTER_TRACK_BLOB_DB_MAX", "4096")
+    large = tmp_path / "large.bin"
+    large.write_bytes(os.urandom(10_000))
+    run = jt.init(project="b")
+    run.save(str(large), policy="end")
+    run.log({"x": 1.0})
+    with pytest.warns(jt.JupyterTrackWarning, match=r"large\.bin was not saved at finish\(\).*10,000 bytes"):
+        run.finish()
+    stored = jt.load_run(run.path)
+    assert stored.state == "finished" and stored.summary["x"] == 1.0

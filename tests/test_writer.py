@@ -11,7 +11,7 @@ import pytest
 
 import jupyter_track as jt
 from jupyter_track.errors import StoreError
-from jupyter_track.store import open_store, sql, writer_for
+from jupyter_track.store import open_store, sql_engine, writer_for
 from tests.conftest import wait_for
 from tests.stores import count_points, writes_blocked
 
@@ -61,7 +61,7 @@ def test_full_buffer_applies_back_pressure_instead_of_dropping(store_dir: Path,
 
 def test_write_failure_keeps_the_data_and_flush_reports_it(store_dir: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sql, "BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setattr(sql_engine, "BUSY_TIMEOUT_MS", 100)
     run = jt.init(project="p")
     run.log({"x": 1.0})
     run.flush()

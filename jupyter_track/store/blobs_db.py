@@ -31,7 +31,7 @@ PART = 1 << 20  # bytes per blob_parts row
 
 
 def _mib(n: int) -> str:
-    return f"{n / (1 << 20):.1f} MiB"
+    return f"{n / (1 << 20):.1f} MiB" if n >= 1 << 20 else f"{n:,} bytes"
 
 
 class DatabaseBlobStore(BlobStore):
