@@ -33,7 +33,7 @@ from .session import finish, init, log, seed_everything
 from .types import AlertLevel
 
 if TYPE_CHECKING:
-    from . import plot
+    from . import plot, sklearn
     from .api import Api, RunList, StoredRun, load_run, runs
     from .artifacts import Artifact, artifact, artifacts, lineage
     from .live_run import Run
@@ -92,6 +92,7 @@ __all__ = [
     "runs",
     "save",
     "seed_everything",
+    "sklearn",
     "summary",
     "sweep",
     "sweep_runs",
@@ -220,10 +221,10 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module(_LAZY[name], __name__), name)
     if name == "run":  # the active run, None before init() and after finish() (wandb.run)
         return session.current()
-    if name == "plot":  # the module jt.plot (wandb.plot.line …), loaded on first use
+    if name in ("plot", "sklearn"):  # the modules jt.plot (wandb.plot.line …), jt.sklearn: loaded on first use
         import importlib
 
-        return importlib.import_module(".plot", __name__)
+        return importlib.import_module(f".{name}", __name__)
     if name == "config":
         return session.config()
     if name == "summary":
