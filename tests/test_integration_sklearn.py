@@ -197,7 +197,7 @@ def test_plot_clusterer_elbow_and_silhouette_are_kmeans_and_scikit_learns() -> N
     model = KMeans(n_clusters=3, n_init=4, random_state=0)
     assigned = model.fit_predict(x)
     run = wandb.init(project="sk", display=False)
-    wandb.sklearn.plot_clusterer(model, x, assigned, labels=["red", "green", "blue"], model_name="KMeans")
+    wandb.sklearn.plot_clusterer(model, x, assigned, labels=["a", "b", "c"], model_name="KMeans")  # labels: unused
     run.finish()
 
     got = charts(run)
@@ -210,9 +210,9 @@ def test_plot_clusterer_elbow_and_silhouette_are_kmeans_and_scikit_learns() -> N
 
     sil = got["silhouette_plot"].to_pandas()
     samples = metrics.silhouette_samples(x, assigned)
-    for cluster, name in enumerate(["red", "green", "blue"]):
+    for cluster in range(3):
         expected = np.sort(samples[assigned == cluster])
-        assert sil[sil["cluster"] == name]["silhouette"].tolist() == pytest.approx(expected)
+        assert sil[sil["cluster"] == cluster]["silhouette"].tolist() == pytest.approx(expected)
     assert sil["silhouette_avg"].iloc[0] == pytest.approx(metrics.silhouette_score(x, assigned))
     assert sil["sample"].is_monotonic_increasing and len(sil) == len(x)
 
@@ -278,6 +278,13 @@ def test_feature_importances_from_a_binary_linear_models_coef_and_its_fitted_nam
     assert chart.column("value") == pytest.approx(model.coef_[0][order])
     assert chart.title == "Feature Importance"
 
+    run = wandb.init(project="sk", display=False)
+    with pytest.warns(JupyterTrackWarning, match="5 feature_names for the model's 4 features: the first 4 name them"):
+        wandb.sklearn.plot_feature_importances(model, ["w", "x", "y", "z", "target"])  # W&B's examples do this
+    run.finish()
+    [(_, _, chart)] = wandb.load_run(run.path).media("feature_importances")
+    assert sorted(chart.column("label")) == ["w", "x", "y", "z"]
+
 
 def test_single_charts_of_a_regressor_and_a_clusterer() -> None:
     x, y = make_regression(n_samples=80, n_features=2, noise=1.0, random_state=2)
@@ -335,9 +342,9 @@ def test_charts_that_do_not_apply_and_bad_input_say_why(binary: tuple[Any, ...],
         wandb.sklearn.plot_feature_importances(SVC().fit(x_train, y_train))
     with pytest.raises(NotFittedError):
         wandb.sklearn.plot_feature_importances(RandomForestClassifier())
-    with pytest.raises(ValueError, match="3 feature_names for the model's 6 features"):
-        wandb.sklearn.plot_feature_importances(RandomForestClassifier(n_estimators=2).fit(x_train, y_train),
-                                               ["a", "b", "c"])
+    forest = RandomForestClassifier(n_estimators=2).fit(x_train, y_train)
+    with pytest.raises(ValueError, match="3 feature_names for the model's 6 features; give one name per feature"):
+        wandb.sklearn.plot_feature_importances(forest, ["a", "b", "c"])
     with pytest.raises(NotApplicableError, match="calibration_curve is for binary classifiers; y holds 3 classes"):
         wandb.sklearn.plot_calibration_curve(LogisticRegression(), x3, y3)
     with pytest.raises(NotApplicableError, match="AgglomerativeClustering has no n_clusters parameter or no score"):

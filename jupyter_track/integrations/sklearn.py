@@ -92,7 +92,7 @@ def plot_clusterer(model: Any, X_train: Any, cluster_labels: Any, labels: Sequen
                    model_name: str = "Clusterer") -> None:
     """Log W&B's clusterer charts in one step: ``elbow_curve`` for a clusterer with ``n_clusters`` and ``score()``
     (KMeans; it refits copies) and ``silhouette_plot``. ``cluster_labels`` is the cluster of each row of
-    ``X_train`` (``model.fit_predict(X_train)``); ``labels`` names integer clusters.
+    ``X_train`` (``model.fit_predict(X_train)``); ``labels`` and ``model_name`` are accepted for W&B's signature.
 
     Example::
 

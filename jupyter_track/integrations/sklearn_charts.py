@@ -12,6 +12,7 @@ Example::
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,7 +25,7 @@ from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted
 
 from .. import plot
-from ..errors import JupyterTrackError
+from ..errors import JupyterTrackError, JupyterTrackWarning
 from ..media.chart import Chart
 from ..media.table import Table
 
@@ -81,8 +82,12 @@ def feature_importances(model: Any, feature_names: Sequence[Any] | None = None,
     if feature_names is None:
         feature_names = getattr(model, "feature_names_in_", range(len(values)))
     names = [str(n) for n in np.asarray(feature_names).tolist()]
-    if len(names) != len(values):
-        raise ValueError(f"feature_importances: {len(names)} feature_names for the model's {len(values)} features")
+    if len(names) < len(values):
+        raise ValueError(f"feature_importances: {len(names)} feature_names for the model's {len(values)} features; "
+                         "give one name per feature")
+    if len(names) > len(values):  # W&B's examples pass a DataFrame's columns with the target's among them
+        warnings.warn(f"feature_importances: {len(names)} feature_names for the model's {len(values)} features: "
+                      f"the first {len(values)} name them", JupyterTrackWarning, stacklevel=3)
     order = np.argsort(-values, kind="stable")[:max_num_features]
     table = Table(columns=["feature_names", "importances"], data=[[names[i], values[i].item()] for i in order])
     return plot.bar(table, "feature_names", "importances", title=title)
@@ -255,7 +260,8 @@ def silhouette(clusterer: Any, X: Any, cluster_labels: Any, labels: Sequence[Any
                metric: str = "euclidean", kmeans: bool = True) -> Chart:
     """The silhouette coefficient of each sample (scikit-learn's ``silhouette_samples``), sorted within its
     cluster; clusters follow one another along ``sample`` with a gap of 10, as in the classic silhouette plot.
-    ``labels`` names integer clusters. Columns: ``cluster``, ``sample``, ``silhouette``, ``silhouette_avg``
+    ``clusterer``, ``labels`` (W&B's target names, which do not name clusters) and ``kmeans`` are accepted for
+    W&B's signature. Columns: ``cluster``, ``sample``, ``silhouette``, ``silhouette_avg``
     (``silhouette_score``); at most ``jt.plot.MAX_ROWS`` rows, evenly spaced."""
     x = X.to_numpy() if hasattr(X, "to_numpy") else np.asarray(X)
     assigned = _labels(cluster_labels, "cluster_labels")
@@ -267,8 +273,7 @@ def silhouette(clusterer: Any, X: Any, cluster_labels: Any, labels: Sequence[Any
     position = 10
     for cluster in np.unique(assigned):
         ordered = np.sort(values[assigned == cluster])
-        name = _name(cluster, labels)
-        data += [[name, position + i, v.item(), average] for i, v in enumerate(ordered)]
+        data += [[cluster.item(), position + i, v.item(), average] for i, v in enumerate(ordered)]
         position += len(ordered) + 10
     table = Table(columns=["cluster", "sample", "silhouette", "silhouette_avg"],
                   data=[data[i] for i in _evenly(len(data), plot.MAX_ROWS)])
