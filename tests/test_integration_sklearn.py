@@ -140,6 +140,23 @@ def test_plot_classifier_leaves_out_with_a_warning_what_does_not_apply(three_cla
     assert set(got["roc"].to_pandas()["class"]) == {"a", "b", "c"}
 
 
+def test_plot_classifier_curves_of_a_test_set_without_one_of_the_classes(three_classes: tuple[Any, ...]) -> None:
+    x_train, x_test, y_train, y_test = three_classes
+    model = RandomForestClassifier(n_estimators=10, random_state=0).fit(x_train, y_train)
+    x_test, y_test = x_test[y_test != 1], y_test[y_test != 1]  # classes 0 and 2: probas' column 2 is class 2
+    probas = model.predict_proba(x_test)
+    run = wandb.init(project="sk", display=False)
+    with pytest.warns(JupyterTrackWarning, match="calibration_curve is for binary classifiers"):
+        wandb.sklearn.plot_classifier(model, x_train, x_test, y_train, y_test, model.predict(x_test), probas,
+                                      ["a", "b", "c"])
+    run.finish()
+    roc = charts(run)["roc"].to_pandas()
+    assert set(roc["class"]) == {"a", "c"}
+    fpr, tpr, _ = metrics.roc_curve(y_test == 2, probas[:, 2])
+    assert roc[roc["class"] == "c"]["tpr"].tolist() == pytest.approx(tpr.round(3))
+    assert roc[roc["class"] == "c"]["fpr"].tolist() == pytest.approx(fpr.round(3))
+
+
 def test_plot_classifier_skips_importances_and_calibration_of_multinomial_naive_bayes(binary: tuple[Any, ...]
                                                                                        ) -> None:
     x_train, x_test, y_train, y_test = (np.abs(part) if i < 2 else part for i, part in enumerate(binary))

@@ -143,6 +143,16 @@ def positive_scores(model: Any, x: Any) -> Any:
     return (scores - scores.min()) / (spread if spread > 0 else 1.0)
 
 
+def test_columns(model: Any, y_test: Any, y_probas: Any) -> Any:
+    """The columns of ``y_probas`` (one per class of ``model.classes_``) of the classes ``y_test`` holds: the curves
+    take column *i* for the *i*-th class of ``y_test``, which a test set without one of the classes would shift."""
+    classes = getattr(model, "classes_", None)
+    probas = np.asarray(y_probas)
+    if classes is None or probas.ndim != 2 or probas.shape[1] != len(classes):
+        return y_probas
+    return probas[:, np.isin(classes, np.unique(_labels(y_test, "y_test")))]
+
+
 # -- classifiers and regressors ------------------------------------------------------------------------------------
 def summary_metrics(model: Any, X: Any = None, y: Any = None, X_test: Any = None,
                     y_test: Any = None) -> Chart:
