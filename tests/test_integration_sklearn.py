@@ -249,7 +249,7 @@ def test_plot_confusion_matrix_normalised_with_labels_and_kept_rows() -> None:
     y_true = [0, 0, 1, 1, 1, 2, 2, 2, 2]
     y_pred = [0, 1, 1, 1, 0, 2, 2, 1, 2]
     run = wandb.init(project="sk", display=False)
-    wandb.sklearn.plot_confusion_matrix(y_true, y_pred, ["cat", "dog", "owl"], normalize=True)
+    wandb.sklearn.plot_confusion_matrix(y_true, y_pred, np.array(["cat", "dog", "owl"]), normalize=True)
     run.finish()
     [(_, _, chart)] = wandb.load_run(run.path).media("confusion_matrix")
     expected = metrics.confusion_matrix(y_true, y_pred, normalize="true")

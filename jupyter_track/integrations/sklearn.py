@@ -67,7 +67,7 @@ def plot_classifier(model: Any, X_train: Any, X_test: Any, y_train: Any, y_test:
     logged["class_proportions"] = charts.class_proportions(y_train, y_test, labels)
     if not multinomial:
         logged["calibration_curve"] = _optional(charts.calibration_curve, model, X_train, y_train, model_name)
-    y_probas = charts.test_columns(model, y_test, y_probas)
+    y_probas = charts.present_columns(model, y_test, y_probas)
     logged["roc"] = plot.roc_curve(y_test, y_probas, labels)
     logged["precision_recall"] = plot.pr_curve(y_test, y_probas, labels)
     run.log({key: chart for key, chart in logged.items() if chart is not None})

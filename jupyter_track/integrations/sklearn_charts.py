@@ -109,10 +109,10 @@ def class_proportions(y_train: Any, y_test: Any = None, labels: Sequence[Any] | 
 
 def calibration_curve(clf: Any, X: Any, y: Any, clf_name: str = "Classifier") -> Chart:
     """How well predicted probabilities match observed frequencies (scikit-learn's ``calibration_curve``, 10 bins)
-    for a logistic regression, ``clf`` and its isotonic and sigmoid calibrations (``CalibratedClassifierCV``), each
-    fitted on a stratified 10 % of ``X`` and scored on the other 90 %, as W&B does (``clf`` itself is left as it
-    is). Binary problems only; the positive class is the larger label. Columns: ``model``,
-    ``fraction_of_positives``, ``mean_predicted_value``."""
+    for a logistic regression, ``clf`` and its isotonic and sigmoid calibrations (``CalibratedClassifierCV``): copies
+    fitted on 10 % of ``X`` and scored on the other 90 %, as W&B's (here the split is stratified, and the curves
+    include uncalibrated ``clf``, which W&B leaves out; ``clf`` itself is not refitted). Binary problems only; the
+    positive class is the larger label. Columns: ``model``, ``fraction_of_positives``, ``mean_predicted_value``."""
     y = _labels(y, "y")
     classes = np.unique(y)
     if len(classes) != 2:
@@ -125,7 +125,7 @@ def calibration_curve(clf: Any, X: Any, y: Any, clf_name: str = "Classifier") ->
     data: list[list[Any]] = [["Perfectly calibrated", 0.0, 0.0], ["Perfectly calibrated", 1.0, 1.0]]
     for name, model in models.items():
         model.fit(x_train, y_train)
-        scores = positive_scores(model, x_test)
+        scores = _positive_scores(model, x_test)
         fraction, mean = calibration.calibration_curve(y_test, scores, n_bins=CALIBRATION_BINS, pos_label=classes[1])
         data += [[name, f.item(), m.item()] for f, m in zip(fraction, mean, strict=True)]
     table = Table(columns=["model", "fraction_of_positives", "mean_predicted_value"], data=data)
@@ -133,7 +133,7 @@ def calibration_curve(clf: Any, X: Any, y: Any, clf_name: str = "Classifier") ->
                      title=f"Calibration curve: {clf_name}")
 
 
-def positive_scores(model: Any, x: Any) -> Any:
+def _positive_scores(model: Any, x: Any) -> Any:
     """The positive class's probability, or the decision function scaled to 0 … 1 for a model without
     ``predict_proba``."""
     if hasattr(model, "predict_proba"):
@@ -143,7 +143,7 @@ def positive_scores(model: Any, x: Any) -> Any:
     return (scores - scores.min()) / (spread if spread > 0 else 1.0)
 
 
-def test_columns(model: Any, y_test: Any, y_probas: Any) -> Any:
+def present_columns(model: Any, y_test: Any, y_probas: Any) -> Any:
     """The columns of ``y_probas`` (one per class of ``model.classes_``) of the classes ``y_test`` holds: the curves
     take column *i* for the *i*-th class of ``y_test``, which a test set without one of the classes would shift."""
     classes = getattr(model, "classes_", None)
@@ -220,7 +220,8 @@ def outlier_candidates(regressor: Any, X: Any, y: Any) -> Chart:
     ``e² h / (p s² (1 − h)²)`` with the residuals ``e`` of a copy of ``regressor`` fitted on ``X``, the leverages
     ``h`` and parameter count ``p`` of the least-squares design (``X`` with an intercept column unless the model has
     ``fit_intercept=False``) and ``s²`` the residual variance. Samples at or above ``4 / n`` are the candidates.
-    Columns: ``instance``, ``distance``, ``outlier_percentage``, ``influence_threshold``."""
+    The table holds the first ``jt.plot.MAX_ROWS`` samples. Columns: ``instance``, ``distance``,
+    ``outlier_percentage``, ``influence_threshold``."""
     x = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     model = clone(regressor).fit(x, y)
@@ -308,7 +309,8 @@ def _name(value: Any, labels: Sequence[Any] | None) -> Any:
         if not 0 <= plain < len(labels):
             raise ValueError(f"labels names {len(labels)} classes, but the data holds class {plain}: give a name for "
                              "each class index 0 … n-1")
-        return labels[plain]
+        name = labels[plain]
+        return name.item() if hasattr(name, "item") else name  # iris.target_names holds numpy strings
     return plain
 
 
@@ -326,7 +328,7 @@ def _evenly(count: int, limit: int) -> list[int]:
     """At most ``limit`` indexes of ``count``, evenly spaced, first and last included."""
     if count <= limit:
         return list(range(count))
-    return np.unique(np.linspace(0, count - 1, limit).round().astype(int)).tolist()  # type: ignore[no-any-return]
+    return [int(i) for i in np.unique(np.linspace(0, count - 1, limit).round())]
 
 
 def _finite(value: Any) -> float | None:
