@@ -33,7 +33,7 @@ from .session import finish, init, log, seed_everything
 from .types import AlertLevel
 
 if TYPE_CHECKING:
-    from . import plot
+    from . import plot, sklearn
     from .api import Api, RunList, StoredRun, load_run, runs
     from .artifacts import Artifact, artifact, artifacts, lineage
     from .live_run import Run
@@ -92,6 +92,7 @@ __all__ = [
     "runs",
     "save",
     "seed_everything",
+    "sklearn",
     "summary",
     "sweep",
     "sweep_runs",
@@ -213,6 +214,9 @@ _LAZY.update({"export": ".maintenance", "gc": ".maintenance"})  # jupyter-track 
 _LAZY["_jupyter_server_extension_points"] = ".server"  # jupyter_server's hook; tornado loads only with the server
 
 
+_MODULES = {"plot": ".plot", "sklearn": ".sklearn", "data_types": ".media"}
+
+
 def __getattr__(name: str) -> Any:
     if name in _LAZY:  # the read API and Run load on first use, keeping `import jupyter_track` light
         import importlib
@@ -220,10 +224,10 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module(_LAZY[name], __name__), name)
     if name == "run":  # the active run, None before init() and after finish() (wandb.run)
         return session.current()
-    if name in ("plot", "data_types"):  # jt.plot (wandb.plot.line …) and wandb.data_types.Table: on first use
+    if name in _MODULES:  # jt.plot (wandb.plot.line …), jt.sklearn, wandb.data_types.Table: loaded on first use
         import importlib
 
-        return importlib.import_module(".plot" if name == "plot" else ".media", __name__)
+        return importlib.import_module(_MODULES[name], __name__)
     if name == "config":
         return session.config()
     if name == "summary":

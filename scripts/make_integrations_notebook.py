@@ -14,12 +14,12 @@ OUT = Path(__file__).resolve().parent.parent / "notebooks" / "integrations.ipynb
 
 CELLS: list[tuple[str, str]] = [
     ("md", """\
-# Framework integrations: Lightning, Hugging Face, Keras, XGBoost, LightGBM
+# Framework integrations: Lightning, Hugging Face, Keras, XGBoost, LightGBM, scikit-learn
 
 Each framework gets a logger or callback from `jupyter_track.integrations`; the training loop stays the
 framework's own, and the live run panel shows in the cell that trains. Tiny models on synthetic data, CPU only,
 no downloads (the Hugging Face model is built from a config). Each section needs its framework installed:
-`pip install lightning transformers keras xgboost lightgbm` (or the ones you use)."""),
+`pip install lightning transformers keras xgboost lightgbm scikit-learn` (or the ones you use)."""),
     ("code", """\
 import os
 import tempfile
@@ -160,6 +160,25 @@ with jt.init(project=PROJECT, name="lightgbm", config=params) as lgb_run:
     lightgbm.train(params, train_set, 20, valid_sets=[lightgbm.Dataset(X[192:], y[192:], reference=train_set)],
                    callbacks=[JupyterTrackLightGBMCallback()])
 jt.load_run(lgb_run.path).table("feature_importance")"""),
+    ("md", """\
+## scikit-learn
+
+`jt.sklearn` is W&B's `wandb.sklearn`: `plot_classifier` logs, in one step, the charts W&B logs for a fitted
+classifier (feature importances, confusion matrix, summary metrics, class proportions, calibration curve, ROC,
+precision-recall), computed with scikit-learn; `plot_regressor` and `plot_clusterer` do the same for regressors and
+clusterers, and each chart has its own function (`plot_roc`, `plot_confusion_matrix`, `plot_learning_curve`, …).
+They log to the active run; the live panel draws the charts, and each one's data reads back as a DataFrame."""),
+    ("code", """\
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import train_test_split
+
+x_train, x_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
+forest = RandomForestClassifier(n_estimators=50, max_depth=3, random_state=0).fit(x_train, y_train)
+with jt.init(project=PROJECT, name="sklearn", config={"n_estimators": 50, "max_depth": 3}) as sk_run:
+    jt.sklearn.plot_classifier(forest, x_train, x_test, y_train, y_test, forest.predict(x_test),
+                               forest.predict_proba(x_test), labels=["negative", "positive"],
+                               model_name="RandomForest", feature_names=features)
+jt.load_run(sk_run.path).media("summary_metrics")[-1][2].to_pandas()"""),
     ("md", """\
 ## Every run of the demo
 

@@ -15,7 +15,7 @@ from tests.conftest import REPO
 from tests.test_notebooks import NOTEBOOKS, execute_notebook, nbformat
 
 PANEL = "application/vnd.jupyter.widget-view+json"
-FRAMEWORKS = ("torch", "lightning", "transformers", "accelerate", "keras", "xgboost", "lightgbm")
+FRAMEWORKS = ("torch", "lightning", "transformers", "accelerate", "keras", "xgboost", "lightgbm", "sklearn")
 
 
 def test_integrations_notebook_is_generated_and_committed_without_outputs() -> None:
@@ -36,7 +36,7 @@ def test_integrations_notebook_records_a_run_per_framework_with_its_live_panel(t
     assert not [o for c in code for o in c.outputs if o.get("output_type") == "error"]
 
     runs = {r.name: r for r in jt.runs("integrations-demo", dir=store)}
-    assert set(runs) == {"lightning", "huggingface", "keras", "xgboost", "lightgbm"}
+    assert set(runs) == {"lightning", "huggingface", "keras", "xgboost", "lightgbm", "sklearn"}
     assert {r.state for r in runs.values()} == {"finished"}
     lightning = jt.load_run(runs["lightning"].path, dir=store)
     assert lightning.config == {"lr": 0.5, "hidden": 16}
@@ -54,5 +54,11 @@ def test_integrations_notebook_records_a_run_per_framework_with_its_live_panel(t
     trains = [c for c in code if any(k in c.source for k in ("trainer.fit(", ".train()", "keras_model.fit("))]
     assert len(trains) == 3
     assert all(any(PANEL in o.get("data", {}) for o in c.outputs) for c in trains)
-    table = code[-2].outputs  # LightGBM's feature importance, as a table widget
-    assert any(PANEL in o.get("data", {}) for o in table)
+    [boosting] = [c for c in code if "lightgbm.train(" in c.source]  # LightGBM's feature importance: a table widget
+    assert any(PANEL in o.get("data", {}) for o in boosting.outputs)
+    sklearn = jt.load_run(runs["sklearn"].path, dir=store)
+    assert set(sklearn.keys()) == {"feature_importances", "confusion_matrix", "summary_metrics", "class_proportions",
+                                   "calibration_curve", "roc", "precision_recall"}
+    [charts] = [c for c in code if "jt.sklearn.plot_classifier(" in c.source]
+    assert any(PANEL in o.get("data", {}) for o in charts.outputs)  # the live panel that draws them
+    assert "accuracy_score" in charts.outputs[-1]["data"]["text/plain"]

@@ -27,7 +27,8 @@ LAYERS = {
     # downsampling, the comparison model, importance: numpy under both the widgets and the server extension
     "analysis": {"store", "read"},
     "widgets": {"store", "read", "analysis"},  # read the store; shown by the entry point's display hook
-    "entry": {"store", "capture", "run", "read", "artifacts", "widgets", "sweeps"},
+    # jt.sklearn: the one integration the package names (W&B's wandb.sklearn), loaded on first use
+    "entry": {"store", "capture", "run", "read", "artifacts", "widgets", "sweeps", "integrations"},
     # the jupyter_server extension: reads like the read API; never a widget (those load IPython and anywidget)
     "server": {"store", "read", "analysis"},
     # framework callbacks and loggers: drive runs through the session like user code; nothing imports them
@@ -39,7 +40,8 @@ GROUP = {"run_config": "run", "run_summary": "run", "live_run": "run", "session"
          "run_start": "run", "run_files": "run", "model_watch": "run", "api": "read", "stored_run": "read",
          "snapshot_restore": "read", "maintenance": "read",
          "cli": "entry", "ipython": "entry", "__init__": "entry", "__main__": "entry",
-         "plot": "base"}  # jt.plot: builds media (charts) from the user's data, as the media types do
+         "plot": "base",  # jt.plot: builds media (charts) from the user's data, as the media types do
+         "sklearn": "integrations"}  # jt.sklearn: the name W&B gives jupyter_track.integrations.sklearn
 
 
 def test_import_is_light_no_ipython_pandas_plotly_torch_or_sqlalchemy() -> None:

@@ -6,6 +6,8 @@ requirements of jupyter_track).
 - ``jupyter_track.integrations.keras``: :class:`JupyterTrackMetricsLogger`, :class:`JupyterTrackModelCheckpoint`
 - ``jupyter_track.integrations.xgboost``: :class:`JupyterTrackXGBoostCallback`
 - ``jupyter_track.integrations.lightgbm``: :class:`JupyterTrackLightGBMCallback`, :func:`log_summary`
+- ``jupyter_track.integrations.sklearn``: ``plot_classifier``, ``plot_roc`` … (also ``jt.sklearn``, W&B's
+  ``wandb.sklearn``); scikit-learn is imported by the first chart
 
 Example::
 
