@@ -35,6 +35,7 @@ ENCODINGS = (RAW, PACKED)
 PACK_MIN = 256
 
 _ARITH, _SHUFFLED, _DELTA, _PLAIN = 1, 2, 3, 4  # column tags of PACKED
+_PLANEWISE = 16384  # chunks from this many points are unshuffled plane by plane
 _LEVEL = 1  # zstd's fastest level: higher ones save a few percent here at twice the time
 _local = threading.local()  # zstd contexts are not thread-safe: one pair per thread
 
@@ -91,10 +92,13 @@ def _unpack(column: bytes, n: int) -> Any:
         return np.frombuffer(column, dtype="<u8", offset=1)
     raw = _contexts()[1].decompress(memoryview(column)[1:], max_output_size=8 * n)
     planes = np.frombuffer(raw, dtype=np.uint8).reshape(8, n)
-    out = np.empty((n, 8), dtype=np.uint8)
-    for i in range(8):  # plane by plane: reads stay contiguous (faster than one strided transpose)
-        out[:, i] = planes[i]
-    words = out.view("<u8").reshape(n)
+    if n < _PLANEWISE:
+        words = planes.T.copy().view("<u8").reshape(n)
+    else:  # plane by plane: reads stay contiguous, a third faster than one strided transpose of a large chunk
+        out = np.empty((n, 8), dtype=np.uint8)
+        for i in range(8):
+            out[:, i] = planes[i]
+        words = out.view("<u8").reshape(n)
     if tag == _SHUFFLED:
         return words
     if tag == _DELTA:
