@@ -104,7 +104,7 @@ def history_wide(folder: str) -> dict[str, Any]:
     keys = [f"layer{i:04d}/grad_norm" for i in range(1000)]
     rng = np.random.default_rng(0)
     run = jt.init(project="bench", display=False)
-    for step in range(2000):
+    for _ in range(2000):
         run.log(dict(zip(keys, rng.random(1000).tolist(), strict=True)))
     run.finish()
     r = jt.load_run(run.path)

@@ -193,7 +193,7 @@ class StoredRun:
                                                              for v in texts.values()])
             block = np.full((len(series) + 2, len(steps)), np.nan)
             stamp = block[-2]
-            for row, s in zip(block, series):
+            for row, s in zip(block, series, strict=False):  # block has two more rows: the times
                 idx = np.searchsorted(steps, s.steps) if len(s.steps) != len(steps) else slice(None)
                 row[idx] = s.values
                 stamp[idx] = np.fmax(stamp[idx], s.times)

@@ -45,7 +45,7 @@ def round_trip(steps: np.ndarray, values: np.ndarray, times: np.ndarray) -> int:
 EDGE_CASES = {
     "empty": (np.zeros(0, np.int64), np.zeros(0), np.zeros(0)),
     "single point": (np.array([7], np.int64), np.array([nan_with_payload()]), np.array([1.7e9])),
-    "special floats": (np.arange(1000, dtype=np.int64), np.resize(SPECIAL + [nan_with_payload()], 1000),
+    "special floats": (np.arange(1000, dtype=np.int64), np.resize([*SPECIAL, nan_with_payload()], 1000),
                        np.resize(SPECIAL, 1000)),
     "steps up to 2**63 - 1": (np.arange(I64_MAX - 999, I64_MAX + 1, dtype=np.int64), np.ones(1000),
                               np.full(1000, 1.7e9)),
@@ -87,7 +87,7 @@ def test_a_training_series_takes_under_8_bytes_a_point() -> None:
 
 
 def test_unknown_encoding_is_refused_with_what_to_do() -> None:
-    with pytest.raises(ValueError, match="encoding 9 is unknown.*upgrade"):
+    with pytest.raises(ValueError, match=r"encoding 9 is unknown.*upgrade"):
         decode(9, 1, b"", b"", b"")
 
 

@@ -73,10 +73,10 @@ def _pack_steps(w: Any) -> bytes:
 
 
 def _pack(words: Any, tag: int) -> bytes:
-    shuffled = words.view(np.uint8).reshape(-1, 8).T.tobytes()
+    shuffled: bytes = words.view(np.uint8).reshape(-1, 8).T.tobytes()
     packed = _contexts()[0].compress(shuffled)
     if len(packed) >= len(shuffled):  # noise that does not compress: kept as it is
-        return bytes([_PLAIN]) + words.tobytes()
+        return bytes([_PLAIN]) + bytes(words.tobytes())
     return bytes([tag]) + packed
 
 
