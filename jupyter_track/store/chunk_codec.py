@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import struct
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -54,14 +55,28 @@ def decode(encoding: int, n: int, steps: bytes, values: bytes, times: bytes | No
            ) -> tuple[Any, Any, Any]:
     """The arrays (int64 steps, float64 values, float64 times) of a chunk of ``n`` points; ``times=None``: an
     empty times array (readers that do not need them skip their decoding)."""
-    if encoding == RAW:
-        return (np.frombuffer(steps, dtype="<i8"), np.frombuffer(values, dtype="<f8"),
-                np.frombuffer(times or b"", dtype="<f8"))
-    if encoding != PACKED:
-        raise ValueError(f"metric chunk encoding {encoding} is unknown to this version of jupyter_track; "
-                         "upgrade with `pip install -U jupyter_track`")
-    return (_unpack(steps, n).view("<i8"), _unpack(values, n).view("<f8"),
-            _unpack(times, n).view("<f8") if times is not None else np.zeros(0, dtype="<f8"))
+    return decode_chunks([(encoding, n, steps, values, times)], times is not None)
+
+
+def decode_chunks(chunks: Sequence[tuple[int, int, bytes, bytes, bytes | None]], times: bool = True
+                  ) -> tuple[Any, Any, Any]:
+    """The arrays of consecutive chunks ``(encoding, n, steps, values, times)`` joined, each decoded into its
+    place in the result (no second copy); ``times=False``: an empty times array."""
+    if all(c[0] == RAW for c in chunks):  # the bytes joined: one copy, as stores before this codec read
+        return (np.frombuffer(b"".join(c[2] for c in chunks), dtype="<i8"),
+                np.frombuffer(b"".join(c[3] for c in chunks), dtype="<f8"),
+                np.frombuffer(b"".join(c[4] or b"" for c in chunks) if times else b"", dtype="<f8"))
+    total = sum(c[1] for c in chunks)
+    out = [np.empty(total, dtype="<u8"), np.empty(total, dtype="<u8"), np.empty(total if times else 0, "<u8")]
+    at = 0
+    for encoding, n, *columns in chunks:
+        if encoding not in ENCODINGS:
+            raise ValueError(f"metric chunk encoding {encoding} is unknown to this version of jupyter_track; "
+                             "upgrade with `pip install -U jupyter_track`")
+        for column, dest in zip(columns[:3 if times else 2], out, strict=False):
+            _unpack(encoding, column or b"", dest[at:at + n])
+        at += n
+    return out[0].view("<i8"), out[1].view("<f8"), out[2].view("<f8")
 
 
 # -- columns -------------------------------------------------------------------------------------------------
@@ -80,30 +95,30 @@ def _pack(words: Any, tag: int) -> bytes:
     return bytes([tag]) + packed
 
 
-def _unpack(column: bytes, n: int) -> Any:
-    tag = column[0]
+def _unpack(encoding: int, column: bytes, dest: Any) -> None:
+    """Decode one column of a chunk into ``dest`` (uint64 words, the chunk's length)."""
+    n = len(dest)
+    tag = _PLAIN if encoding == RAW else column[0]
     if tag == _ARITH:
         first, delta = struct.unpack_from("<QQ", column, 1)
-        out = np.arange(n, dtype=np.uint64)
-        out *= np.uint64(delta)  # wraps modulo 2**64 like the int64 steps it gives back
-        out += np.uint64(first)
-        return out
+        np.multiply(np.arange(n, dtype=np.uint64), np.uint64(delta), out=dest)  # modulo 2**64, as int64 wraps
+        dest += np.uint64(first)
+        return
     if tag == _PLAIN:
-        return np.frombuffer(column, dtype="<u8", offset=1)
+        dest[:] = np.frombuffer(column, dtype="<u8", offset=0 if encoding == RAW else 1)
+        return
+    if tag not in (_SHUFFLED, _DELTA):
+        raise ValueError(f"metric chunk column tag {tag} is unknown to this version of jupyter_track")
     raw = _contexts()[1].decompress(memoryview(column)[1:], max_output_size=8 * n)
     planes = np.frombuffer(raw, dtype=np.uint8).reshape(8, n)
+    words = dest.view(np.uint8).reshape(n, 8)
     if n < _PLANEWISE:
-        words = planes.T.copy().view("<u8").reshape(n)
+        words[...] = planes.T
     else:  # plane by plane: reads stay contiguous, a third faster than one strided transpose of a large chunk
-        out = np.empty((n, 8), dtype=np.uint8)
         for i in range(8):
-            out[:, i] = planes[i]
-        words = out.view("<u8").reshape(n)
-    if tag == _SHUFFLED:
-        return words
+            words[:, i] = planes[i]
     if tag == _DELTA:
-        return np.cumsum(words, dtype=np.uint64, out=words)
-    raise ValueError(f"metric chunk column tag {tag} is unknown to this version of jupyter_track")
+        np.cumsum(dest, dtype=np.uint64, out=dest)
 
 
 def _delta(w: Any) -> Any:

@@ -112,17 +112,9 @@ _CHUNK_COLUMNS = (metric_chunks.c.encoding, metric_chunks.c.n, metric_chunks.c.s
 def _joined(key: str, chunks: Sequence[Any], times: bool = True) -> Series:
     """The series of ``key`` from its chunk rows ``(encoding, n, steps, values, times)`` in ``seq`` order
     (``times=False``: an empty times array)."""
-    import numpy as np
+    from .chunk_codec import decode_chunks
 
-    from .chunk_codec import RAW, decode
-
-    if all(r[0] == RAW for r in chunks):  # one copy of each column, as stores before chunk_codec read
-        return Series(key, *decode(RAW, 0, b"".join(r[2] for r in chunks), b"".join(r[3] for r in chunks),
-                                   b"".join(r[4] for r in chunks) if times else None))
-    parts = [decode(r[0], r[1], r[2], r[3], r[4] if times else None) for r in chunks]
-    if len(parts) == 1:
-        return Series(key, *parts[0])
-    return Series(key, *(np.concatenate([p[i] for p in parts]) for i in range(3)))
+    return Series(key, *decode_chunks(chunks, times))
 
 
 def _after(series: Series, after_step: int) -> Series:
