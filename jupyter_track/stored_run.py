@@ -373,13 +373,19 @@ def _aligned(series: list[Series]) -> tuple[Any, Any] | None:
 
     if not series or len({len(s.steps) for s in series}) != 1:
         return None
-    steps = np.stack([s.steps for s in series])
-    first = steps[0]
-    if not (steps == first).all() or not (first[1:] > first[:-1]).all():
+    first = series[0].steps
+    if not all(s.steps is first for s in series):  # the store shares the steps of keys stored alike
+        steps = np.stack([s.steps for s in series])
+        if not (steps == first).all():
+            return None
+    if not (first[1:] > first[:-1]).all():
         return None
     block = np.empty((len(series) + 2, len(first)))
     np.stack([s.values for s in series], out=block[:-2])
-    np.fmax.reduce(np.stack([s.times for s in series]), axis=0, out=block[-2])
+    if all(s.times is series[0].times for s in series):
+        block[-2] = series[0].times
+    else:
+        np.fmax.reduce(np.stack([s.times for s in series]), axis=0, out=block[-2])
     return first, block
 
 

@@ -173,3 +173,21 @@ def test_store_written_before_compression_is_migrated_and_its_chunks_read_unchan
     assert store.read_series("old", "loss", after_step=4999).steps.tolist() == list(range(5000, 10_000))
     store.close()
 
+
+
+@both_backends
+def test_keys_whose_steps_pack_alike_but_differ_in_length_read_apart() -> None:
+    # evenly spaced steps pack to (first, delta) alone: a read that shares decoded columns between keys must
+    # still tell 300 steps from 400
+    store = open_store()
+    batch = Batch(runs=[new_run("r2")])
+    for key, n in (("a", 300), ("b", 400), ("c", 400)):
+        steps = np.arange(n, dtype=np.int64)
+        batch.chunks.append(pack_chunk("r2", key, 0, steps, steps * 1.5 + len(key), np.full(n, 1.7e9)))
+    store.write_batch(batch)
+    found = store.read_run_series("r2")
+    assert {k: len(s.steps) for k, s in found.items()} == {"a": 300, "b": 400, "c": 400}
+    assert_bits_equal(found["a"].values, np.arange(300) * 1.5 + 1)
+    frame = jt.Api().run("r2").history(keys=["a", "b", "c"])
+    assert len(frame) == 400 and frame["a"].isna().sum() == 100
+    assert frame["c"].tolist() == list(np.arange(400) * 1.5 + 1)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import struct
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import zstandard
@@ -58,25 +58,39 @@ def decode(encoding: int, n: int, steps: bytes, values: bytes, times: bytes | No
     return decode_chunks([(encoding, n, steps, values, times)], times is not None)
 
 
-def decode_chunks(chunks: Sequence[tuple[int, int, bytes, bytes, bytes | None]], times: bool = True
-                  ) -> tuple[Any, Any, Any]:
-    """The arrays of consecutive chunks ``(encoding, n, steps, values, times)`` joined, each decoded into its
-    place in the result (no second copy); ``times=False``: an empty times array."""
+def decode_chunks(chunks: Sequence[tuple[int, int, bytes, bytes, bytes | None]], times: bool = True,
+                  memo: dict[Any, Any] | None = None) -> tuple[Any, Any, Any]:
+    """The read-only arrays of consecutive chunks ``(encoding, n, steps, values, times)`` joined, each chunk
+    decoded into its place (no second copy); ``times=False``: an empty times array. With ``memo`` (one dict for
+    the series of one read), steps and times stored with the same bytes as a series decoded before (keys logged
+    together) are decoded once and shared."""
     if all(c[0] == RAW for c in chunks):  # the bytes joined: one copy, as stores before this codec read
         return (np.frombuffer(b"".join(c[2] for c in chunks), dtype="<i8"),
                 np.frombuffer(b"".join(c[3] for c in chunks), dtype="<f8"),
                 np.frombuffer(b"".join(c[4] or b"" for c in chunks) if times else b"", dtype="<f8"))
-    total = sum(c[1] for c in chunks)
-    out = [np.empty(total, dtype="<u8"), np.empty(total, dtype="<u8"), np.empty(total if times else 0, "<u8")]
-    at = 0
-    for encoding, n, *columns in chunks:
-        if encoding not in ENCODINGS:
-            raise ValueError(f"metric chunk encoding {encoding} is unknown to this version of jupyter_track; "
+    for c in chunks:
+        if c[0] not in ENCODINGS:
+            raise ValueError(f"metric chunk encoding {c[0]} is unknown to this version of jupyter_track; "
                              "upgrade with `pip install -U jupyter_track`")
-        for column, dest in zip(columns[:3 if times else 2], out, strict=False):
-            _unpack(encoding, column or b"", dest[at:at + n])
-        at += n
-    return out[0].view("<i8"), out[1].view("<f8"), out[2].view("<f8")
+    out = []
+    for i, dtype in enumerate(("<i8", "<f8", "<f8")):
+        if i == 2 and not times:
+            out.append(np.zeros(0, dtype=dtype))
+            continue
+        sign = tuple((c[0], c[1], c[2 + i]) for c in chunks) if memo is not None and i != 1 else None
+        column = memo.get(sign) if memo is not None and sign is not None else None
+        if column is None:
+            words = np.empty(sum(c[1] for c in chunks), dtype="<u8")
+            at = 0
+            for c in chunks:
+                _unpack(c[0], cast(bytes, c[2 + i]), words[at:at + c[1]])
+                at += c[1]
+            column = words.view(dtype)
+            column.flags.writeable = False  # shared by the series of a read that have the same bytes
+            if memo is not None and sign is not None:
+                memo[sign] = column
+        out.append(column)
+    return out[0], out[1], out[2]
 
 
 # -- columns -------------------------------------------------------------------------------------------------

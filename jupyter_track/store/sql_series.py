@@ -63,7 +63,8 @@ class SeriesSQL(SQLBase):
         with self._read() as conn:
             rows = conn.execute(query).all()
         chosen = None if wanted is None else set(wanted)
-        found = {key: _joined(key, [r[1:] for r in group])
+        memo: dict[Any, Any] = {}  # keys logged together share their steps and times: decoded once
+        found = {key: _joined(key, [r[1:] for r in group], memo=memo)
                  for key, group in groupby(rows, key=lambda r: r[0]) if chosen is None or key in chosen}
         if after_step is not None:
             found = {k: _after(s, after_step) for k, s in found.items()}
@@ -109,12 +110,12 @@ _CHUNK_COLUMNS = (metric_chunks.c.encoding, metric_chunks.c.n, metric_chunks.c.s
                   metric_chunks.c.times)
 
 
-def _joined(key: str, chunks: Sequence[Any], times: bool = True) -> Series:
+def _joined(key: str, chunks: Sequence[Any], times: bool = True, memo: dict[Any, Any] | None = None) -> Series:
     """The series of ``key`` from its chunk rows ``(encoding, n, steps, values, times)`` in ``seq`` order
     (``times=False``: an empty times array)."""
     from .chunk_codec import decode_chunks
 
-    return Series(key, *decode_chunks(chunks, times))
+    return Series(key, *decode_chunks(chunks, times, memo))
 
 
 def _after(series: Series, after_step: int) -> Series:
