@@ -11,6 +11,10 @@ SQLite and PostgreSQL alike, named by the chunk row's ``encoding``:
 
 Lossless for every bit pattern (NaN payloads, ±inf, -0.0, subnormals, steps up to 2**63 - 1).
 
+Why zstandard and numpy, not blosc2: blosc2's shuffle + zstd decoded a 64k-point column 1.3–2× as fast and
+compressed to the same size, but it takes 220 ms to import (in the writer thread of the logging process) and
+brings httpx, pydantic, rich, numexpr and msgpack along; zstandard imports in 1 ms and needs nothing else.
+
 Example::
 
     enc, s, v, t = encode(steps, values, times)        # what a chunk row stores
