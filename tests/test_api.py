@@ -87,6 +87,53 @@ def test_history_aligns_keys_logged_at_different_steps_and_keeps_last_duplicate(
     assert [row["_step"] for row in rows] == [4, 9]
 
 
+def test_history_between_steps_reads_only_those_rows() -> None:
+    run = jt.init(project="p")
+    for step in range(0, 3000, 3):
+        run.log({"loss": step / 10, "note": f"at {step}" if step % 300 == 0 else None} if step % 300 == 0
+                else {"loss": step / 10}, step=step)
+    run.finish()
+    r = jt.load_run(run.path)
+    part = r.history(min_step=1500, max_step=1800)
+    assert part["_step"].tolist() == list(range(1500, 1800, 3))
+    assert part["loss"].tolist() == [s / 10 for s in range(1500, 1800, 3)]
+    assert part["note"].tolist()[0] == "at 1500" and part["note"].iloc[1:].isna().all()
+    empty = r.history(min_step=3000)  # nothing new yet: no rows, the same columns
+    assert empty.empty and list(empty.columns) == ["_step", "loss", "note", "_timestamp", "_runtime"]
+    assert [row["_step"] for row in r.scan_history(keys=["loss"], min_step=2990)] == [2991, 2994, 2997]
+
+
+def test_a_reader_thread_polling_new_rows_while_the_run_logs_sees_every_step_once() -> None:
+    import threading
+
+    run = jt.init(project="p")
+    run.log({"loss": 0.0, "acc": 0.0}, step=0)
+    run.flush()
+    r = jt.load_run(run.path)
+    seen: list[int] = []
+    done = threading.Event()
+
+    def poll() -> None:
+        last = -1
+        while True:
+            finished = done.is_set()
+            new = r.history(keys=["loss", "acc"], min_step=last + 1)
+            seen.extend(new["_step"].tolist())
+            assert new["loss"].tolist() == [s / 2 for s in new["_step"]]
+            last = seen[-1] if seen else last
+            if finished:
+                return
+
+    reader = threading.Thread(target=poll)
+    reader.start()
+    for step in range(1, 30_000):
+        run.log({"loss": step / 2, "acc": step / 4}, step=step)
+    run.finish()
+    done.set()
+    reader.join(60)
+    assert not reader.is_alive() and seen == list(range(30_000))
+
+
 def test_metric_read_is_vectorised_numpy() -> None:
     run = jt.init(project="p")
     for i in range(50_000):

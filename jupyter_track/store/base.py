@@ -24,7 +24,8 @@ class RunWrite:
 
 @dataclass
 class ChunkWrite:
-    """One packed chunk of a metric; ``replaces`` deletes the chunks with seq in [lo, hi] first (a merge)."""
+    """One packed chunk of a metric (its columns' bytes in the layout ``encoding`` names, see
+    :mod:`.chunk_codec`); ``replaces`` deletes the chunks with seq in [lo, hi] first (a merge)."""
 
     run_id: str
     key: str
@@ -36,6 +37,7 @@ class ChunkWrite:
     values: bytes
     times: bytes
     replaces: tuple[int, int] | None = None
+    encoding: int = 0
 
 
 @dataclass
@@ -378,6 +380,14 @@ class Store(abc.ABC):
         found = {(r, k): self.read_series(r, k) for r in run_ids for k in wanted}
         return {pair: s if times else Series(s.key, s.steps, s.values, np.zeros(0))
                 for pair, s in found.items() if len(s.steps)}
+
+    def read_run_series(self, run_id: str, keys: Iterable[str] | None = None, after_step: int | None = None
+                        ) -> dict[str, Series]:
+        """The scalar series of one run (of ``keys`` only, when given) that have points (after ``after_step``,
+        when given: a poller's cursor); SQLStore reads them in one query."""
+        wanted = self.series_keys(run_id) if keys is None else list(keys)
+        found = {k: self.read_series(run_id, k, after_step) for k in wanted}
+        return {k: s for k, s in found.items() if len(s.steps)}
 
     # -- reads for the server extension (SQLStore answers each with one indexed query) ------------------------
     def count_matching(self, project: str | None = None, filters: Mapping[str, Any] | None = None,

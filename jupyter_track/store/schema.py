@@ -1,7 +1,8 @@
 """The store's tables (SQLAlchemy Core), shared by SQLite and PostgreSQL, and the schema revisions.
 
-Metrics are stored as chunks of packed arrays (``metric_chunks``: little-endian int64 steps, float64 values,
-float64 wall times), one row per run, key and chunk, so reading a 1M-point series is a few vectorised reads.
+Metrics are stored as chunks of packed arrays (``metric_chunks``: int64 steps, float64 values, float64 wall times,
+in the layout its ``encoding`` names, see :mod:`.chunk_codec`), one row per run, key and chunk, so reading a
+1M-point series is a few vectorised reads.
 ``summaries`` is the denormalised per-run, per-key table that makes sorting and filtering runs one indexed query.
 """
 
@@ -72,6 +73,8 @@ metric_chunks = sa.Table(
     sa.Column("steps", sa.LargeBinary, nullable=False),
     sa.Column("values", sa.LargeBinary, nullable=False),
     sa.Column("times", sa.LargeBinary, nullable=False),
+    # chunk_codec's RAW (0: every chunk written before 0006_chunk_encoding) or PACKED (1)
+    sa.Column("encoding", sa.SmallInteger, nullable=False, server_default="0"),
 )
 
 # Non-scalar logged values (text series, and the media of the widgets issue): one row per logged value.
@@ -245,8 +248,9 @@ run_counters = sa.Table(
 )
 
 
-# PostgreSQL compresses large values (TOAST, pglz) by default: for packed float arrays and for blobs (mostly
-# compressed media already) that costs ten times the write time for a few percent of space. Stored as they are.
+# PostgreSQL compresses large values (TOAST, pglz) by default: for packed float arrays (compressed by chunk_codec
+# already) and for blobs (mostly compressed media) that costs ten times the write time for a few percent of space.
+# Stored as they are.
 UNCOMPRESSED = {"metric_chunks": ("steps", "values", "times"), "blob_parts": ("data",)}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from itertools import groupby
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,7 +31,8 @@ class SeriesSQL(SQLBase):
         if batch.chunks:
             self._insert_ignore(conn, metric_chunks, [
                 {"run_id": c.run_id, "key": c.key, "seq": c.seq, "n": c.n, "first_step": c.first_step,
-                 "last_step": c.last_step, "steps": c.steps, "values": c.values, "times": c.times}
+                 "last_step": c.last_step, "steps": c.steps, "values": c.values, "times": c.times,
+                 "encoding": c.encoding}
                 for c in batch.chunks], ["run_id", "key", "seq"])
         if batch.objects:
             conn.execute(objects.insert(), [
@@ -47,29 +49,36 @@ class SeriesSQL(SQLBase):
             return list(conn.scalars(query))
 
     def read_series(self, run_id: str, key: str, after_step: int | None = None) -> Series:
-        query = (sa.select(metric_chunks.c.steps, metric_chunks.c["values"], metric_chunks.c.times)
-                 .where(metric_chunks.c.run_id == run_id, metric_chunks.c.key == key)
-                 .order_by(metric_chunks.c.seq))
+        return self.read_run_series(run_id, [key], after_step).get(key) or _joined(key, [])
+
+    def read_run_series(self, run_id: str, keys: Iterable[str] | None = None, after_step: int | None = None
+                        ) -> dict[str, Series]:
+        c = metric_chunks.c
+        query = (sa.select(c.key, *_CHUNK_COLUMNS).where(c.run_id == run_id).order_by(c.key, c.seq))
+        wanted = None if keys is None else list(dict.fromkeys(keys))
+        if wanted is not None and len(wanted) <= IN_CHUNK:  # more: read them all and keep those asked for
+            query = query.where(c.key.in_(wanted))
         if after_step is not None:
-            query = query.where(metric_chunks.c.last_step > after_step)
+            query = query.where(c.last_step > after_step)
         with self._read() as conn:
-            series = _joined(key, conn.execute(query).all())
-        if after_step is not None and len(series.steps) and series.steps[0] <= after_step:
-            keep = series.steps > after_step  # a merged chunk also holds points read before
-            series = Series(key, series.steps[keep], series.values[keep], series.times[keep])
-        return series
+            rows = conn.execute(query).all()
+        chosen = None if wanted is None else set(wanted)
+        memo: dict[Any, Any] = {}  # keys logged together share their steps and times: decoded once
+        found = {key: _joined(key, [r[1:] for r in group], memo=memo)
+                 for key, group in groupby(rows, key=lambda r: r[0]) if chosen is None or key in chosen}
+        if after_step is not None:
+            found = {k: _after(s, after_step) for k, s in found.items()}
+        return found
 
     # -- bulk reads for the compare widget --------------------------------------------------------------------
     def read_series_many(self, run_ids: Iterable[str], keys: Iterable[str], times: bool = True
                          ) -> dict[tuple[str, str], Series]:
-        from itertools import groupby
-
         ids, wanted = list(dict.fromkeys(run_ids)), list(dict.fromkeys(keys))
         c = metric_chunks.c
         rows: list[Any] = []
         with self._read() as conn:
             for lo in range(0, len(ids), IN_CHUNK):  # one query (per 900 runs: SQLite's parameter limit)
-                query = (sa.select(c.run_id, c.key, c.steps, c["values"], c.times if times else sa.null())
+                query = (sa.select(c.run_id, c.key, *_CHUNK_COLUMNS[:-1], c.times if times else sa.null())
                          .where(c.run_id.in_(ids[lo:lo + IN_CHUNK]), c.key.in_(wanted))
                          .order_by(c.run_id, c.key, c.seq))
                 rows += conn.execute(query).all()
@@ -97,17 +106,24 @@ class SeriesSQL(SQLBase):
             return {k: int(s) for k, s in conn.execute(query)}
 
 
-def _joined(key: str, chunks: Sequence[Any], times: bool = True) -> Series:
-    """The series of ``key`` from its chunk rows ``(steps, values, times)`` in ``seq`` order (``times=False``: an
-    empty times array)."""
-    import numpy as np
+_CHUNK_COLUMNS = (metric_chunks.c.encoding, metric_chunks.c.n, metric_chunks.c.steps, metric_chunks.c["values"],
+                  metric_chunks.c.times)
 
-    return Series(
-        key=key,
-        steps=np.frombuffer(b"".join(r[0] for r in chunks), dtype="<i8"),
-        values=np.frombuffer(b"".join(r[1] for r in chunks), dtype="<f8"),
-        times=np.frombuffer(b"".join(r[2] for r in chunks) if times else b"", dtype="<f8"),
-    )
+
+def _joined(key: str, chunks: Sequence[Any], times: bool = True, memo: dict[Any, Any] | None = None) -> Series:
+    """The series of ``key`` from its chunk rows ``(encoding, n, steps, values, times)`` in ``seq`` order
+    (``times=False``: an empty times array)."""
+    from .chunk_codec import decode_chunks
+
+    return Series(key, *decode_chunks(chunks, times, memo))
+
+
+def _after(series: Series, after_step: int) -> Series:
+    """The points after ``after_step`` (a chunk that ends after it may also hold points read before)."""
+    if not len(series.steps) or series.steps[0] > after_step:
+        return series
+    keep = series.steps > after_step
+    return Series(series.key, series.steps[keep], series.values[keep], series.times[keep])
 
 
 def _summary_row(run_id: str, key: str, e: SummaryEntry) -> dict[str, Any]:

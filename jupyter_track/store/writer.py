@@ -736,10 +736,13 @@ def _columns(steps: list[int], times: list[float], scalars: list[dict[str, float
 
 def pack_chunk(run_id: str, key: str, seq: int, s: Any, v: Any, t: Any,
                replaces: tuple[int, int] | None = None) -> ChunkWrite:
-    """One chunk row of ``key`` from contiguous arrays: steps ``s`` (int64), values ``v`` and times ``t`` (float64,
-    little-endian)."""
+    """One chunk row of ``key`` from contiguous arrays: steps ``s`` (int64), values ``v`` and times ``t`` (float64),
+    encoded by :func:`.chunk_codec.encode`."""
+    from .chunk_codec import encode
+
+    encoding, steps, values, times = encode(s, v, t)
     return ChunkWrite(run_id=run_id, key=key, seq=seq, n=len(s), first_step=int(s[0]), last_step=int(s[-1]),
-                      steps=s.tobytes(), values=v.tobytes(), times=t.tobytes(), replaces=replaces)
+                      steps=steps, values=values, times=times, replaces=replaces, encoding=encoding)
 
 
 def _unstorable(record: Point | Sample, axis: str) -> str | None:

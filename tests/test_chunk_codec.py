@@ -1,0 +1,193 @@
+"""Compressed metric chunks (store/chunk_codec.py): bit-exact round trips of edge values, the stored size, and stores
+written before chunks were compressed, read and migrated, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import jupyter_track as jt
+from jupyter_track.store import open_store
+from jupyter_track.store.base import Batch, RunWrite
+from jupyter_track.store.chunk_codec import PACK_MIN, PACKED, RAW, decode, encode
+from jupyter_track.store.revisions import HEAD
+from jupyter_track.store.sql import SQLStore
+from jupyter_track.store.writer import pack_chunk
+from tests.stores import engine as raw_engine
+from tests.stores import sql
+
+I64_MAX = 2**63 - 1
+SPECIAL = [np.nan, -np.nan, np.inf, -np.inf, -0.0, 0.0, 5e-324, -5e-324, 2.2250738585072014e-308,
+           1.7976931348623157e308, 1.0]
+
+
+def nan_with_payload() -> float:
+    return float(np.frombuffer(np.uint64(0x7FF8_0000_DEAD_BEEF).tobytes(), dtype="<f8")[0])
+
+
+def assert_bits_equal(got: object, want: object) -> None:
+    """Equal bit for bit (NaN payloads and the sign of zero included), not just equal as numbers."""
+    assert np.asarray(got).tobytes() == np.asarray(want).tobytes()
+
+
+def round_trip(steps: np.ndarray, values: np.ndarray, times: np.ndarray) -> int:
+    encoding, s, v, t = encode(steps, values, times)
+    got = decode(encoding, len(steps), s, v, t)
+    for column, want in zip(got, (steps, values, times), strict=True):
+        assert_bits_equal(column, want)
+    return encoding
+
+
+EDGE_CASES = {
+    "empty": (np.zeros(0, np.int64), np.zeros(0), np.zeros(0)),
+    "single point": (np.array([7], np.int64), np.array([nan_with_payload()]), np.array([1.7e9])),
+    "special floats": (np.arange(1000, dtype=np.int64), np.resize([*SPECIAL, nan_with_payload()], 1000),
+                       np.resize(SPECIAL, 1000)),
+    "steps up to 2**63 - 1": (np.arange(I64_MAX - 999, I64_MAX + 1, dtype=np.int64), np.ones(1000),
+                              np.full(1000, 1.7e9)),
+    "irregular steps across the int64 range": (np.sort(np.random.default_rng(1).integers(-2**63, I64_MAX, 1000)),
+                                               np.random.default_rng(2).standard_normal(1000),
+                                               np.random.default_rng(3).random(1000)),
+    "steps that go back and repeat": (np.array([5, 3, 3, 2**62, -2**63, 0] * 200, np.int64), np.zeros(1200),
+                                      np.linspace(-1e300, 1e300, 1200)),
+    "wall times stepping by microseconds": (np.arange(0, 4000, 2, dtype=np.int64), np.linspace(0, 1, 2000),
+                                            1.7e9 + np.cumsum(np.full(2000, 1.5e-6))),
+}
+
+
+@pytest.mark.parametrize("case", EDGE_CASES)
+def test_edge_values_round_trip_bit_for_bit(case: str) -> None:
+    steps, values, times = EDGE_CASES[case]
+    encoding = round_trip(steps, values, times)
+    assert encoding == (PACKED if len(steps) >= PACK_MIN else RAW)
+
+
+@settings(max_examples=60, deadline=None)
+@given(hnp.arrays(np.int64, st.integers(0, 3 * PACK_MIN)), st.data())
+def test_any_bit_patterns_round_trip(steps: np.ndarray, data: st.DataObject) -> None:
+    n = len(steps)
+    values = data.draw(hnp.arrays(np.uint64, n)).view("<f8")  # every bit pattern: NaN payloads, subnormals
+    times = data.draw(hnp.arrays(np.uint64, n)).view("<f8")
+    round_trip(steps, values, times)
+
+
+def test_a_training_series_takes_under_8_bytes_a_point() -> None:
+    rng = np.random.default_rng(0)
+    n = 65536
+    steps = np.arange(n, dtype=np.int64)
+    loss = np.exp(-steps / 20_000) + rng.normal(0, 0.01, n)  # float64 noise: the hardest case for a codec
+    times = 1.7e9 + np.cumsum(rng.exponential(5e-6, n))
+    _, s, v, t = encode(steps, loss, times)
+    assert (len(s) + len(v) + len(t)) / n <= 8
+    assert len(s) <= 17  # evenly spaced steps: first and delta
+
+
+def test_unknown_encoding_is_refused_with_what_to_do() -> None:
+    with pytest.raises(ValueError, match=r"encoding 9 is unknown.*upgrade"):
+        decode(9, 1, b"", b"", b"")
+
+
+# -- in the store, both backends -------------------------------------------------------------------------------
+both_backends = pytest.mark.usefixtures("backend")
+
+
+def new_run(run_id: str) -> RunWrite:
+    return RunWrite(id=run_id, create=True, fields={
+        "project": "p", "name": run_id, "state": "finished", "config": {}, "meta": {}, "created_at": 1.0,
+        "updated_at": 2.0})
+
+
+@both_backends
+def test_store_round_trips_edge_values_in_chunks_of_both_encodings() -> None:
+    store = open_store()
+    batch = Batch(runs=[new_run("r1")])
+    for seq, case in enumerate(EDGE_CASES):
+        steps, values, times = EDGE_CASES[case]
+        if len(steps):
+            batch.chunks.append(pack_chunk("r1", "k", seq, steps, values, times))
+    store.write_batch(batch)
+    got = store.read_series("r1", "k")
+    cases = [c for c in EDGE_CASES.values() if len(c[0])]
+    for i, column in enumerate((got.steps, got.values, got.times)):
+        assert_bits_equal(column, np.concatenate([c[i] for c in cases]))
+    encodings = {e for (e,) in sql("SELECT encoding FROM metric_chunks WHERE run_id = 'r1'")}
+    assert encodings == {RAW, PACKED}
+
+
+@both_backends
+def test_logged_run_is_stored_compressed_and_reads_back_exactly() -> None:
+    run = jt.init(project="p")
+    rng = np.random.default_rng(0)
+    loss = rng.standard_normal(20_000)
+    for step, value in enumerate(loss):
+        run.log({"loss": float(value), "lr": 1e-3}, step=3 * step)
+    run.finish()
+    r = jt.load_run(run.path)
+    series = r.metric("loss")
+    assert_bits_equal(series.values, loss)
+    assert_bits_equal(series.steps, np.arange(0, 60_000, 3))
+    assert r.history(keys=["lr"])["lr"].tolist() == [1e-3] * 20_000
+    stored = sql("SELECT sum(length(steps) + length(\"values\") + length(times)), sum(n) FROM metric_chunks "
+                 "WHERE key = 'lr'")
+    assert stored[0][0] / stored[0][1] < 2  # a constant value at even steps: next to nothing
+
+
+@both_backends
+def test_store_written_before_compression_is_migrated_and_its_chunks_read_unchanged(store_url: str) -> None:
+    from jupyter_track.store.schema_upgrade import upgrade
+
+    steps, values, times = np.arange(5000, dtype="<i8"), np.random.default_rng(0).random(5000), \
+        1.7e9 + np.arange(5000) * 1e-3
+    engine = raw_engine(store_url)
+    upgrade(engine, "0005_shared_store")  # the schema before 0006_chunk_encoding, raw chunks as it wrote them
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO runs (id, project, name, state, config, meta, created_at, updated_at) "
+                             "VALUES ('old', 'p', 'veteran', 'running', '{}', '{}', 1, 2)"))
+        for seq, lo in enumerate(range(0, 5000, 2500)):
+            hi = lo + 2500
+            conn.execute(sa.text('INSERT INTO metric_chunks (run_id, key, seq, n, first_step, last_step, steps, '
+                                 '"values", times) VALUES (\'old\', \'loss\', :seq, 2500, :lo, :last, :s, :v, :t)'),
+                         {"seq": seq, "lo": lo, "last": hi - 1, "s": steps[lo:hi].tobytes(),
+                          "v": values[lo:hi].tobytes(), "t": times[lo:hi].tobytes()})
+    engine.dispose()
+
+    store = SQLStore(store_url)  # opening it upgrades the schema
+    assert store.schema_revision() == HEAD
+    old = store.read_series("old", "loss")
+    for got, want in ((old.steps, steps), (old.values, values), (old.times, times)):
+        assert_bits_equal(got, want)
+    # no chunk was rewritten: the same bytes, marked raw
+    assert sql("SELECT encoding, length(\"values\") FROM metric_chunks WHERE run_id = 'old' ORDER BY seq") \
+        == [(RAW, 2500 * 8), (RAW, 2500 * 8)]
+    # the run goes on: new chunks are compressed, the series reads as one across both layouts
+    more = np.arange(5000, 10_000, dtype="<i8")
+    store.write_batch(Batch(chunks=[pack_chunk("old", "loss", 2, more, more * 0.5, 1.7e9 + more * 1e-3)]))
+    both = store.read_series("old", "loss")
+    assert_bits_equal(both.steps, np.arange(10_000))
+    assert_bits_equal(both.values[5000:], more * 0.5)
+    assert sql("SELECT encoding FROM metric_chunks WHERE run_id = 'old' ORDER BY seq") == [(RAW,), (RAW,), (PACKED,)]
+    assert store.read_series("old", "loss", after_step=4999).steps.tolist() == list(range(5000, 10_000))
+    store.close()
+
+
+
+@both_backends
+def test_keys_whose_steps_pack_alike_but_differ_in_length_read_apart() -> None:
+    # evenly spaced steps pack to (first, delta) alone: a read that shares decoded columns between keys must
+    # still tell 300 steps from 400
+    store = open_store()
+    batch = Batch(runs=[new_run("r2")])
+    for key, n in (("a", 300), ("b", 400), ("c", 400)):
+        steps = np.arange(n, dtype=np.int64)
+        batch.chunks.append(pack_chunk("r2", key, 0, steps, steps * 1.5 + len(key), np.full(n, 1.7e9)))
+    store.write_batch(batch)
+    found = store.read_run_series("r2")
+    assert {k: len(s.steps) for k, s in found.items()} == {"a": 300, "b": 400, "c": 400}
+    assert_bits_equal(found["a"].values, np.arange(300) * 1.5 + 1)
+    frame = jt.Api().run("r2").history(keys=["a", "b", "c"])
+    assert len(frame) == 400 and frame["a"].isna().sum() == 100
+    assert frame["c"].tolist() == list(np.arange(400) * 1.5 + 1)
