@@ -145,8 +145,9 @@ class Run:
             if plain:
                 self._keys = keys
         packed = None
+        scalars: Mapping[str, Any]
         if plain and {*map(type, values)} <= FAST_TYPES:
-            with contextlib.suppress(OverflowError):  # an int beyond float64: normalize() raises, naming the key
+            with contextlib.suppress(struct.error):  # an int beyond float64: normalize() raises, naming the key
                 packed = _packer(len(keys)).pack(*values)
         if packed is None:
             scalars, rich = normalize(data, self._put_blob)
@@ -189,7 +190,7 @@ class Run:
             for key, kind, payload in rich:
                 self._last[key] = payload if kind == "text" else {"_type": kind}
         if self._log_hook is not None:  # only sweep trials have one
-            self._log_hook(scalars)
+            self._log_hook(dict(scalars))
 
     def log_system(self, values: Mapping[str, float], t: float | None = None) -> None:
         """Record one sample of the system stream (``system/…`` keys on a wall-time axis, as the system monitor

@@ -78,7 +78,7 @@ MODE = Setting(
 )
 FLUSH_INTERVAL = Setting("JUPYTER_TRACK_FLUSH_INTERVAL", "0.5", "Seconds between background commits (<= 1).")
 BUFFER_POINTS = Setting(
-    "JUPYTER_TRACK_BUFFER_POINTS", "250000",
+    "JUPYTER_TRACK_BUFFER_POINTS", "500000",
     "Logged values (a log() call of 1,000 keys holds 1,000) held in memory per run before log() waits for the "
     "writer.",
 )
@@ -123,7 +123,7 @@ DB_FILENAME = "jupyter_track.db"
 
 def buffer_points() -> int:
     """The per-run buffer's bound in logged values: ``$JUPYTER_TRACK_BUFFER_POINTS``, else the deprecated
-    ``$JUPYTER_TRACK_BUFFER_SIZE`` read as a number of values (with a warning), else 250,000.
+    ``$JUPYTER_TRACK_BUFFER_SIZE`` read as a number of values (with a warning), else 500,000.
 
     Example::
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import jupyter_track as jt
-from jupyter_track.errors import StoreError
 from jupyter_track import settings
+from jupyter_track.errors import StoreError
 from jupyter_track.store import open_store, sql_engine, writer_for
 from jupyter_track.store.writer import Op
 from tests.conftest import wait_for

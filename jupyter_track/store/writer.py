@@ -35,8 +35,8 @@ from typing import Any, cast
 from ..errors import StoreError
 from ..metric_defs import MetricDef, MetricDefs, fold, summary_value
 from ..types import SummaryEntry
-from .heap import give_back
 from .base import Batch, BlobRefWrite, ChunkWrite, ObjectWrite, RunWrite, Store, SummaryWrite, listing_summary
+from .heap import give_back
 from .urls import scrub, sqlite_path
 
 log = logging.getLogger("jupyter_track")
@@ -191,7 +191,7 @@ class Writer:
         writer.flush()                           # block until everything appended so far is durable
     """
 
-    def __init__(self, opener: Callable[[], Store], interval: float = 0.5, capacity: int = 250_000,
+    def __init__(self, opener: Callable[[], Store], interval: float = 0.5, capacity: int = 500_000,
                  url: str = "") -> None:
         self._opener = opener
         self.url = url  # only to name a fault of the store's file system in messages
