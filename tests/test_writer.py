@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import jupyter_track as jt
@@ -238,3 +239,27 @@ def test_a_run_deleted_while_it_runs_never_blocks_log_and_other_runs_keep_everyt
         victim.finish()
     with pytest.raises(jt.RunNotFoundError):  # nothing of it came back
         jt.load_run(victim.path)
+
+
+def test_calls_of_different_key_sets_in_one_batch_read_back_in_order() -> None:
+    run = jt.init(project="p")
+    expected: dict[str, list[tuple[int, float]]] = {}
+    for step in range(300):  # one flush holds calls of several key sets, plain and through normalize()
+        data: dict[str, object] = {"loss": step * 0.5}
+        if step % 3 == 0:
+            data["acc"] = step % 7  # an int
+        if step % 5 == 0:
+            data["flag"] = step % 2 == 0  # a bool
+        if step % 11 == 0:
+            data["grad"] = {"norm": np.float32(step)}  # nested, numpy: the general path, flattened
+        run.log(data)
+        flat = {k: v for k, v in data.items() if k != "grad"}
+        if "grad" in data:
+            flat["grad/norm"] = float(step)
+        for key, value in flat.items():
+            expected.setdefault(key, []).append((step, float(value)))  # type: ignore[arg-type]
+    run.finish()
+    stored = jt.load_run(run.path)
+    for key, points in expected.items():
+        metric = stored.metric(key)
+        assert list(zip(metric.steps.tolist(), metric.values.tolist(), strict=True)) == points, key

@@ -26,7 +26,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from operator import itemgetter
@@ -42,7 +42,10 @@ from .urls import scrub, sqlite_path
 log = logging.getLogger("jupyter_track")
 
 CHUNK_MAX = 65536  # points per chunk row at most
-SMALL_CHUNK = 1024  # chunks below this stay "open" and are merged, so slow loops don't leave one row per point
+SMALL_CHUNK = 1024  # a merged chunk below this stays "open" and takes further small chunks
+MERGE_BELOW = 128  # chunks below this stay open and are merged, so slow loops don't leave one row per point;
+# larger ones are rows as they are: the writer keeps open chunks in memory (for every key of a wide run: with
+# 1,000 keys, 16 open chunks of 1,000 points each held 380 MB), and rewrites them when it merges
 MERGE_AFTER = 16  # open chunks per key that trigger a merge
 HEARTBEAT_EVERY = 5.0  # seconds between heartbeats of an idle run
 TRIM_AFTER = 65536  # values written before freed memory is handed back to the OS (a trim walks the heap) …
@@ -509,13 +512,14 @@ class Writer:
                 self._series(run_id, state, self._checked_columns(run_id, state, system), batch)
         if not points:
             return bool(items)
+        columns = list(_point_columns(points))  # all of it before any state changes
         steps = list(map(itemgetter(0), points))
         top = max(steps)
         state.last_step = top if state.last_step is None else max(state.last_step, top)
         rich = list(map(itemgetter(4), points))
         if any(rich):
             self._objects(run_id, state, steps, list(map(itemgetter(1), points)), rich, batch)
-        self._series(run_id, state, _point_columns(points), batch)
+        self._series(run_id, state, columns, batch)
         return True
 
     def _checked_columns(self, run_id: str, state: _RunState, samples: Sequence[Sample]
@@ -536,7 +540,7 @@ class Writer:
                 raise
             return list(_columns(*(list(map(itemgetter(i), kept)) for i in range(3)))) if kept else []
 
-    def _series(self, run_id: str, state: _RunState, columns: Iterable[tuple[str, Any, Any, Any]],
+    def _series(self, run_id: str, state: _RunState, columns: list[tuple[str, Any, Any, Any]],
                 batch: Batch) -> None:
         for key, s, v, t in columns:
             self._packed += len(s)
@@ -598,7 +602,7 @@ class Writer:
             state.next_seq[key] = seq + 1
             cs, cv, ct = s[lo:hi], v[lo:hi], t[lo:hi]
             batch.chunks.append(pack_chunk(run_id, key, seq, cs, cv, ct))
-            if hi - lo >= SMALL_CHUNK:
+            if hi - lo >= MERGE_BELOW:
                 continue
             opened = state.open_chunks.setdefault(key, [])
             opened.append(_OpenChunk(seq, cs, cv, ct))
