@@ -208,6 +208,7 @@ class Writer:
         self._packed = 0  # values packed by the _collect running now
         self._untrimmed = 0  # values written since the freed memory was last handed back to the OS
         self._trimmed_at = 0.0
+        self._since_close = 0  # values written since a run last finished
         self._merged: dict[tuple[str, str], list[tuple[int, int]]] = {}  # (run, key) → seq ranges merged this batch
         self._wake = threading.Event()  # the interval's wake-up, set early by a buffer at its high-water mark
         self._kick = threading.Event()  # flush()/stop(): cuts a back-off wait short, which _wake does not
@@ -370,10 +371,16 @@ class Writer:
                 for run_id in closed:
                     del self._runs[run_id]
             self._untrimmed += self._packed
+            self._since_close += self._packed
             now = time.monotonic()
-            if self._untrimmed >= TRIM_AFTER and (closed or now - self._trimmed_at >= TRIM_EVERY):
+            # a run that wrote much ends with a trim, even just after the last timed one: RSS after finish()
+            # is back near where it was before init()
+            ended_large = bool(closed) and self._since_close >= TRIM_AFTER
+            if ended_large or (self._untrimmed >= TRIM_AFTER and now - self._trimmed_at >= TRIM_EVERY):
                 give_back()  # what the buffers of logged values held goes back to the OS, not only to malloc
                 self._untrimmed, self._trimmed_at = 0, now
+            if closed:
+                self._since_close = 0
 
     def _write_pending(self) -> bool:
         """Commit the held batches in order; on failure keep them, schedule a retry and say so once."""
