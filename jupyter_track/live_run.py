@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import functools
 import os
 import struct
 import time
@@ -34,10 +32,15 @@ if TYPE_CHECKING:
 _now = time.time
 
 
-@functools.cache
+_PACKERS: dict[int, struct.Struct] = {}
+
+
 def _packer(n: int) -> struct.Struct:
     """Packs ``n`` logged values as little-endian float64 (the writer's column format)."""
-    return struct.Struct(f"<{n}d")
+    found = _PACKERS.get(n)
+    if found is None:
+        found = _PACKERS[n] = struct.Struct(f"<{n}d")
+    return found
 
 
 class Run:
@@ -147,8 +150,10 @@ class Run:
         packed = None
         scalars: Mapping[str, Any]
         if plain and {*map(type, values)} <= FAST_TYPES:
-            with contextlib.suppress(struct.error):  # an int beyond float64: normalize() raises, naming the key
-                packed = _packer(len(keys)).pack(*values)
+            try:
+                packed = (_PACKERS.get(len(keys)) or _packer(len(keys))).pack(*values)
+            except struct.error:  # an int beyond float64: normalize() raises, naming the key
+                packed = None
         if packed is None:
             scalars, rich = normalize(data, self._put_blob)
             keys = tuple(scalars)
