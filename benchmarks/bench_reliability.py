@@ -150,8 +150,8 @@ def scenario_poison() -> dict[str, Any]:
 
 def scenario_delete() -> dict[str, Any]:
     """A run is deleted (``rm`` refused, then ``rm --force``) while it logs, next to another run, and logs
-    100,000 steps more; its buffer holds 1,000 calls, so a writer that kept retrying would block its log() within
-    a moment."""
+    100,000 steps more; its buffer holds 1,000 values (1,000 calls of one key), so a writer that kept retrying
+    would block its log() within a moment."""
     import threading
 
     import jupyter_track as jt
@@ -202,7 +202,7 @@ def writer_faults(stores: list[tuple[str, str]]) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     for backend, url in stores:
         for name in SCENARIOS:
-            env = {**os.environ, "JUPYTER_TRACK_STORE": url, "JUPYTER_TRACK_BUFFER_SIZE": "1000"}
+            env = {**os.environ, "JUPYTER_TRACK_STORE": url, "JUPYTER_TRACK_BUFFER_POINTS": "1000"}
             done = subprocess.run([sys.executable, __file__, "--scenario", name], capture_output=True, text=True,
                                   cwd=REPO, env=env, timeout=600)
             if done.returncode != 0 or not done.stdout.strip():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import struct
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -20,7 +21,7 @@ from .run_config import Config
 from .run_files import RunFiles
 from .run_summary import _RESET, Summary
 from .types import AlertLevel, RunState, SummaryEntry
-from .values import FAST_TYPES, FLOAT_INT_MAX, STEP_MAX, normalize
+from .values import FAST_TYPES, STEP_MAX, normalize
 
 if TYPE_CHECKING:
     from .artifacts import Artifact
@@ -29,6 +30,17 @@ if TYPE_CHECKING:
     from .store.writer import RunBuffer, Writer
 
 _now = time.time
+
+
+_PACKERS: dict[int, struct.Struct] = {}
+
+
+def _packer(n: int) -> struct.Struct:
+    """Packs ``n`` logged values as little-endian float64 (the writer's column format)."""
+    found = _PACKERS.get(n)
+    if found is None:
+        found = _PACKERS[n] = struct.Struct(f"<{n}d")
+    return found
 
 
 class Run:
@@ -84,6 +96,7 @@ class Run:
         self._tags = tuple(tags)
         self._step = step
         self._last: dict[str, Any] = dict(last or {})
+        self._keys: tuple[str, ...] = ()  # the keys of the latest plain log() call
         self._finished = False
         self._state: RunState = "running"
         self._meta: dict[str, Any] = {}
@@ -121,21 +134,40 @@ class Run:
         if data is None:
             data = {}
         try:
-            for k, v in data.items():
-                # floats (the usual case) cost one check; an int must fit the float64 it is stored as
-                if type(k) is not str or (type(v) is not float and (
-                        type(v) not in FAST_TYPES or (type(v) is int and not -FLOAT_INT_MAX <= v <= FLOAT_INT_MAX))):
-                    scalars, rich = normalize(data, self._put_blob)
-                    break
-            else:
-                scalars, rich = dict(data), None
+            values = data.values()
         except AttributeError:
             raise TypeError(f"log() takes a dict of {{name: value}}, not {type(data).__name__}") from None
+        # The usual call (str keys, plain numbers) is checked and packed into 8 bytes per value by C loops: the
+        # buffer then holds a few bytes per value, not a dict and a float object each, and wide calls stay cheap.
+        keys = tuple(data)
+        if keys == self._keys:
+            keys = self._keys  # every call of the same keys shares one tuple: the writer groups calls by it
+            plain = True
+        else:
+            plain = all(type(k) is str for k in keys)
+            if plain:
+                self._keys = keys
+        packed = None
+        scalars: Mapping[str, Any]
+        if plain and {*map(type, values)} <= FAST_TYPES:
+            try:
+                packed = (_PACKERS.get(len(keys)) or _packer(len(keys))).pack(*values)
+            except struct.error:  # an int beyond float64: normalize() raises, naming the key
+                packed = None
+        if packed is None:
+            scalars, rich = normalize(data, self._put_blob)
+            keys = tuple(scalars)
+            packed = _packer(len(keys)).pack(*scalars.values())
+        else:
+            scalars, rich = data, None
         if step is not None and (type(step) is not int or not 0 <= step <= STEP_MAX):
             step = _as_step(step)
         t = _now()
         buf = self._buffer
+        n = len(keys) if rich is None else len(keys) + len(rich)  # the buffer is bounded in values
         with buf.lock:
+            if buf.held + n >= buf.high_water:
+                buf.full(n)
             current = self._step
             if step is None:
                 if current > STEP_MAX:
@@ -153,10 +185,9 @@ class Run:
                     return
                 at = step
                 self._step = step + 1 if commit else step
-            buf.items.append((at, t, scalars, rich))
+            buf.items.append((at, t, keys, packed, rich))
+            buf.held += n
             self._logged_at = at
-            if len(buf.items) >= buf.high_water:
-                buf.full()
         self._last.update(scalars)
         if self._metrics:
             self._follow_metrics(scalars, at)
@@ -164,7 +195,7 @@ class Run:
             for key, kind, payload in rich:
                 self._last[key] = payload if kind == "text" else {"_type": kind}
         if self._log_hook is not None:  # only sweep trials have one
-            self._log_hook(scalars)
+            self._log_hook(dict(scalars))
 
     def log_system(self, values: Mapping[str, float], t: float | None = None) -> None:
         """Record one sample of the system stream (``system/…`` keys on a wall-time axis, as the system monitor

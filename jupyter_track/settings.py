@@ -7,6 +7,7 @@ The kernel side (``jt.init``), the CLI and the server extension all resolve the 
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,8 +77,14 @@ MODE = Setting(
     alias="WANDB_MODE",
 )
 FLUSH_INTERVAL = Setting("JUPYTER_TRACK_FLUSH_INTERVAL", "0.5", "Seconds between background commits (<= 1).")
+BUFFER_POINTS = Setting(
+    "JUPYTER_TRACK_BUFFER_POINTS", "500000",
+    "Logged values (a log() call of 1,000 keys holds 1,000) held in memory per run before log() waits for the "
+    "writer.",
+)
 BUFFER_SIZE = Setting(
-    "JUPYTER_TRACK_BUFFER_SIZE", "100000", "log() calls held in memory before log() waits for the writer."
+    "JUPYTER_TRACK_BUFFER_SIZE", None,
+    "Deprecated (it counted log() calls, so wide calls held unbounded memory): read as JUPYTER_TRACK_BUFFER_POINTS.",
 )
 HEARTBEAT_TIMEOUT = Setting(
     "JUPYTER_TRACK_HEARTBEAT_TIMEOUT", "30", "Seconds without a heartbeat after which a running run reads as crashed."
@@ -119,12 +126,30 @@ SWEEP_RUN_ID = Setting("JUPYTER_TRACK_SWEEP_RUN_ID", None, "Run id the sweep tri
 SWEEP_PARAMS = Setting("JUPYTER_TRACK_SWEEP_PARAMS", None, "JSON object of the trial's parameters (its config).")
 SWEEP_PROJECT = Setting("JUPYTER_TRACK_SWEEP_PROJECT", None, "Project of the sweep (the trial's run goes there).")
 
-ALL = (DIR, STORE, BLOB_DIR, BLOB_DB_MAX, PROJECT, MODE, FLUSH_INTERVAL, BUFFER_SIZE, HEARTBEAT_TIMEOUT, QUIET,
-       RUN_ID, RESUME, NAME, NOTES, TAGS, RUN_GROUP, JOB_TYPE,
+ALL = (DIR, STORE, BLOB_DIR, BLOB_DB_MAX, PROJECT, MODE, FLUSH_INTERVAL, BUFFER_POINTS, BUFFER_SIZE, HEARTBEAT_TIMEOUT,
+       QUIET, RUN_ID, RESUME, NAME, NOTES, TAGS, RUN_GROUP, JOB_TYPE,
        NOTEBOOK, CAPTURE, SYSTEM_INTERVAL, SNAPSHOT_OUTPUT_CAP, DISPLAY, SWEEP_ID, SWEEP_RUN_ID, SWEEP_PARAMS,
        SWEEP_PROJECT)
 
 DB_FILENAME = "jupyter_track.db"
+
+
+def buffer_points() -> int:
+    """The per-run buffer's bound in logged values: ``$JUPYTER_TRACK_BUFFER_POINTS``, else the deprecated
+    ``$JUPYTER_TRACK_BUFFER_SIZE`` read as a number of values (with a warning), else 500,000.
+
+    Example::
+
+        os.environ["JUPYTER_TRACK_BUFFER_POINTS"] = "50000"
+        buffer_points()   # 50000
+    """
+    if os.environ.get(BUFFER_POINTS.name) or not BUFFER_SIZE.raw():
+        return int(BUFFER_POINTS.number())
+    warnings.warn(
+        f"{BUFFER_SIZE.name} is deprecated: it counted log() calls, so a call of 1,000 keys held 1,000 times the "
+        f"memory of a call of one; its value is now read as {BUFFER_POINTS.name} (logged values held per run) — "
+        f"set that instead", FutureWarning, stacklevel=2)
+    return int(BUFFER_SIZE.number())
 
 
 def store_dir(dir: str | os.PathLike[str] | None = None) -> Path:

@@ -7,11 +7,14 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import jupyter_track as jt
+from jupyter_track import settings
 from jupyter_track.errors import StoreError
 from jupyter_track.store import open_store, sql_engine, writer_for
+from jupyter_track.store.writer import Op
 from tests.conftest import wait_for
 from tests.stores import count_points, writes_blocked
 
@@ -33,7 +36,7 @@ def test_logged_points_become_durable_without_flush(store_dir: Path) -> None:
 
 def test_full_buffer_applies_back_pressure_instead_of_dropping(store_dir: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JUPYTER_TRACK_BUFFER_SIZE", "64")
+    monkeypatch.setenv("JUPYTER_TRACK_BUFFER_POINTS", "64")
     run = jt.init(project="p")
     writer = writer_for(open_store().url)
     assert writer.capacity == 64
@@ -57,6 +60,48 @@ def test_full_buffer_applies_back_pressure_instead_of_dropping(store_dir: Path,
     thread.join()
     run.finish()
     assert count_points(run.id, "x") == 2000
+
+
+def test_back_pressure_counts_logged_values_so_wide_calls_stay_within_the_bound(
+        store_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUPYTER_TRACK_BUFFER_POINTS", "5000")
+    run = jt.init(project="p")
+    run.flush()  # the run's row exists: the block below stalls its points, not its creation
+    buf = writer_for(open_store().url)._runs[run.id].buffer
+    keys = [f"k{j}" for j in range(1000)]
+    most = 0  # the most values ever held in the run's buffer (it only grows by this thread's log() calls)
+    logged = 0
+    done = threading.Event()
+
+    def produce() -> None:
+        nonlocal most, logged
+        for i in range(40):
+            run.log({k: float(i) for k in keys})
+            logged += 1
+            with buf.lock:
+                most = max(most, sum(len(rec[2]) for rec in buf.items if not isinstance(rec, Op)))
+        done.set()
+
+    with writes_blocked():  # another connection holds the store's lock: the writer cannot commit meanwhile
+        thread = threading.Thread(target=produce)
+        thread.start()
+        assert not done.wait(1.5)  # the producer stalled: its calls wait for room …
+        stalled_at = logged
+        assert stalled_at < 40
+    assert done.wait(60)  # … and carry on once the writer can drain again
+    thread.join()
+    run.finish()
+    assert most <= 5000, f"{most} values were buffered; the bound is 5000 (5 calls of 1,000 keys)"
+    assert all(count_points(run.id, k) == 40 for k in keys[::97])
+    assert sum(len(jt.load_run(run.path).metric(k).values) for k in keys) == 40_000  # nothing lost
+
+
+def test_the_old_buffer_variable_is_read_as_a_bound_in_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUPYTER_TRACK_BUFFER_SIZE", "64")
+    with pytest.warns(FutureWarning, match="JUPYTER_TRACK_BUFFER_SIZE is deprecated.*JUPYTER_TRACK_BUFFER_POINTS"):
+        assert settings.buffer_points() == 64
+    monkeypatch.setenv("JUPYTER_TRACK_BUFFER_POINTS", "128")  # the new name wins, without a warning
+    assert settings.buffer_points() == 128
 
 
 def test_write_failure_keeps_the_data_and_flush_reports_it(store_dir: Path,
@@ -167,7 +212,7 @@ def test_a_record_the_store_cannot_hold_is_dropped_alone_and_its_finish_says_so(
 
 def test_a_run_deleted_while_it_runs_never_blocks_log_and_other_runs_keep_everything(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JUPYTER_TRACK_BUFFER_SIZE", "64")
+    monkeypatch.setenv("JUPYTER_TRACK_BUFFER_POINTS", "64")
     victim = jt.init(project="p", reinit="create_new")
     other = jt.init(project="p", reinit="create_new")
     victim.log({"x": 0.0})
@@ -194,3 +239,27 @@ def test_a_run_deleted_while_it_runs_never_blocks_log_and_other_runs_keep_everyt
         victim.finish()
     with pytest.raises(jt.RunNotFoundError):  # nothing of it came back
         jt.load_run(victim.path)
+
+
+def test_calls_of_different_key_sets_in_one_batch_read_back_in_order() -> None:
+    run = jt.init(project="p")
+    expected: dict[str, list[tuple[int, float]]] = {}
+    for step in range(300):  # one flush holds calls of several key sets, plain and through normalize()
+        data: dict[str, object] = {"loss": step * 0.5}
+        if step % 3 == 0:
+            data["acc"] = step % 7  # an int
+        if step % 5 == 0:
+            data["flag"] = step % 2 == 0  # a bool
+        if step % 11 == 0:
+            data["grad"] = {"norm": np.float32(step)}  # nested, numpy: the general path, flattened
+        run.log(data)
+        flat = {k: v for k, v in data.items() if k != "grad"}
+        if "grad" in data:
+            flat["grad/norm"] = float(step)
+        for key, value in flat.items():
+            expected.setdefault(key, []).append((step, float(value)))  # type: ignore[arg-type]
+    run.finish()
+    stored = jt.load_run(run.path)
+    for key, points in expected.items():
+        metric = stored.metric(key)
+        assert list(zip(metric.steps.tolist(), metric.values.tolist(), strict=True)) == points, key

@@ -54,7 +54,7 @@ def writer_for(url: str) -> Writer:
             writer = _writers[key] = Writer(
                 lambda: open_store(url),
                 interval=settings.FLUSH_INTERVAL.number(),
-                capacity=int(settings.BUFFER_SIZE.number()),
+                capacity=settings.buffer_points(),
                 url=url,
             )
         return writer

@@ -35,9 +35,9 @@ RAW = 0
 PACKED = 1
 ENCODINGS = (RAW, PACKED)
 
-# Chunks below this many points stay RAW: the writer merges them into a bigger chunk soon, so compressing them
-# would be work thrown away, done in the writer thread of the logging process.
-PACK_MIN = 256
+# Chunks below this many points stay RAW: the writer merges them into a bigger chunk soon (store/writer.py's
+# MERGE_BELOW), so compressing them would be work thrown away, done in the writer thread of the logging process.
+PACK_MIN = 128
 
 _ARITH, _SHUFFLED, _DELTA, _PLAIN = 1, 2, 3, 4  # column tags of PACKED
 _PLANEWISE = 16384  # chunks from this many points are unshuffled plane by plane

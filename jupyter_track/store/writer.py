@@ -36,18 +36,25 @@ from ..errors import StoreError
 from ..metric_defs import MetricDef, MetricDefs, fold, summary_value
 from ..types import SummaryEntry
 from .base import Batch, BlobRefWrite, ChunkWrite, ObjectWrite, RunWrite, Store, SummaryWrite, listing_summary
+from .heap import give_back
 from .urls import scrub, sqlite_path
 
 log = logging.getLogger("jupyter_track")
 
 CHUNK_MAX = 65536  # points per chunk row at most
-SMALL_CHUNK = 1024  # chunks below this stay "open" and are merged, so slow loops don't leave one row per point
+SMALL_CHUNK = 1024  # a merged chunk below this stays "open" and takes further small chunks
+MERGE_BELOW = 128  # chunks below this stay open and are merged, so slow loops don't leave one row per point;
+# larger ones are rows as they are: the writer keeps open chunks in memory (for every key of a wide run: with
+# 1,000 keys, 16 open chunks of 1,000 points each held 380 MB), and rewrites them when it merges
 MERGE_AFTER = 16  # open chunks per key that trigger a merge
 HEARTBEAT_EVERY = 5.0  # seconds between heartbeats of an idle run
+TRIM_AFTER = 65536  # values written before freed memory is handed back to the OS (a trim walks the heap) …
+TRIM_EVERY = 1.0  # … at most once a second while runs log, and when a run finishes
 RETRY_MAX = 8.0  # seconds between retries of a failed write at most (back-off doubles from the flush interval)
 
 Rich = list[tuple[str, str, Any]]  # media and text of one log() call: (key, kind, stored form)
-Point = tuple[int, float, dict[str, float], "Rich | None"]  # one log() call: step, time, scalars, rich (or None)
+# one log() call: step, time, keys, their values packed as little-endian float64, media and text (or None)
+Point = tuple[int, float, tuple[str, ...], bytes, "Rich | None"]
 Sample = tuple[int, float, dict[str, float]]  # one system sample: index, time, {"system/…": value}
 
 
@@ -74,25 +81,30 @@ Record = Point | Op
 
 class RunBuffer:
     """Records of one run not yet taken by the writer: :data:`Point` tuples appended by ``log()`` and
-    :class:`Op` records, in the order they were made. ``lock`` also guards the run's step counter."""
+    :class:`Op` records, in the order they were made. ``lock`` also guards the run's step counter.
 
-    __slots__ = ("capacity", "has_ops", "high_water", "items", "lock", "room", "run_id", "wake")
+    The bound is in logged values, not calls (``held`` counts the values of the points here): a call of 1,000
+    keys takes as much room as 1,000 calls of one, so memory stays bounded at any width."""
+
+    __slots__ = ("capacity", "has_ops", "held", "high_water", "items", "lock", "room", "run_id", "wake")
 
     def __init__(self, run_id: str, capacity: int, wake: threading.Event) -> None:
         self.run_id = run_id
         self.items: list[Record] = []
+        self.held = 0  # values of the points in items (ops are not counted: they never wait)
         self.has_ops = False
         self.lock = threading.Lock()
         self.room = threading.Condition(self.lock)
         self.capacity = max(16, capacity)
-        self.high_water = max(8, capacity // 4)
+        self.high_water = max(8, self.capacity // 4)
         self.wake = wake
 
-    def full(self) -> None:
-        """Called with ``lock`` held once ``items`` passed the high-water mark: wake the writer, and wait
-        (back-pressure) while the buffer is at capacity."""
+    def full(self, n: int) -> None:
+        """Called by ``log()`` with ``lock`` held before it adds ``n`` values, once that passes the high-water
+        mark: wake the writer, and wait (back-pressure) while they would not fit. A call wider than the whole
+        bound goes in alone, once the buffer is empty."""
         self.wake.set()
-        while len(self.items) >= self.capacity:
+        while self.held and self.held + n > self.capacity:
             self.room.wait(0.5)
             self.wake.set()
 
@@ -113,6 +125,7 @@ class RunBuffer:
         with self.lock:
             items, self.items = self.items, []
             has_ops, self.has_ops = self.has_ops, False
+            self.held = 0
             self.room.notify_all()
         return items, has_ops
 
@@ -125,7 +138,7 @@ def _count(items: list[Record]) -> int:
 
 def _held(rec: Point | Sample) -> int:
     """Logged values in a point (scalars and media) or a system sample."""
-    return len(rec[2]) + (len(rec[3] or ()) if len(rec) == 4 else 0)
+    return len(rec[2]) + (len(rec[4] or ()) if len(rec) == 5 else 0)
 
 
 @dataclass
@@ -181,7 +194,7 @@ class Writer:
         writer.flush()                           # block until everything appended so far is durable
     """
 
-    def __init__(self, opener: Callable[[], Store], interval: float = 0.5, capacity: int = 100_000,
+    def __init__(self, opener: Callable[[], Store], interval: float = 0.5, capacity: int = 500_000,
                  url: str = "") -> None:
         self._opener = opener
         self.url = url  # only to name a fault of the store's file system in messages
@@ -193,6 +206,10 @@ class Writer:
         self._runs: dict[str, _RunState] = {}
         self._pending: list[_Pending] = []
         self._packed = 0  # values packed by the _collect running now
+        self._untrimmed = 0  # values written since the freed memory was last handed back to the OS
+        self._trimmed_at = 0.0
+        self._since_close = 0  # values written since a run last finished
+        self._merged: dict[tuple[str, str], list[tuple[int, int]]] = {}  # (run, key) → seq ranges merged this batch
         self._wake = threading.Event()  # the interval's wake-up, set early by a buffer at its high-water mark
         self._kick = threading.Event()  # flush()/stop(): cuts a back-off wait short, which _wake does not
         self._failures = 0  # failed writes in a row
@@ -350,8 +367,20 @@ class Writer:
             if not self._write_pending():
                 return
             with self._registry:
-                for run_id in [r for r, s in self._runs.items() if s.closing and not s.buffer.items]:
+                closed = [r for r, s in self._runs.items() if s.closing and not s.buffer.items]
+                for run_id in closed:
                     del self._runs[run_id]
+            self._untrimmed += self._packed
+            self._since_close += self._packed
+            now = time.monotonic()
+            # a run that wrote much ends with a trim, even just after the last timed one: RSS after finish()
+            # is back near where it was before init()
+            ended_large = bool(closed) and self._since_close >= TRIM_AFTER
+            if ended_large or (self._untrimmed >= TRIM_AFTER and now - self._trimmed_at >= TRIM_EVERY):
+                give_back()  # what the buffers of logged values held goes back to the OS, not only to malloc
+                self._untrimmed, self._trimmed_at = 0, now
+            if closed:
+                self._since_close = 0
 
     def _write_pending(self) -> bool:
         """Commit the held batches in order; on failure keep them, schedule a retry and say so once."""
@@ -422,7 +451,7 @@ class Writer:
         if self._failures == 1:  # once per outage, not once per retry
             log.warning("jupyter_track: %s: %d logged points are not saved yet; they are kept in memory and the "
                         "write is retried with back-off (every %.0f s at most); log() goes on until the buffer of "
-                        "%d calls per run is full — %s", describe(exc, self.url), self._unsaved(), RETRY_MAX,
+                        "%d values per run is full — %s", describe(exc, self.url), self._unsaved(), RETRY_MAX,
                         self.capacity, advice(exc, self.url))
         self.error = exc
 
@@ -442,6 +471,7 @@ class Writer:
     def _collect_all(self) -> Batch:
         batch = Batch()
         now = time.time()
+        self._merged.clear()
         with self._registry:
             runs = list(self._runs.items())
         for run_id, state in runs:
@@ -465,6 +495,8 @@ class Writer:
                     fields["summary"] = listing_summary(_shown(state))
                 batch.runs.append(RunWrite(id=run_id, fields=fields))
                 state.last_heartbeat = now
+        if self._merged:
+            batch.chunks[:] = [c for c in batch.chunks if not _covered(self._merged, c)]
         return batch
 
     def _pack(self, run_id: str, state: _RunState, items: list[Record], has_ops: bool, batch: Batch) -> bool:
@@ -484,39 +516,36 @@ class Writer:
             if update:
                 batch.runs.append(RunWrite(id=run_id, fields=update, tags=update.pop("__tags__", None)))
             if system:  # the system stream: indexed by sample, on its own axis; it does not move the run's step
-                self._series(run_id, state, self._checked_columns(run_id, state, system, 3)[1], batch)
+                self._series(run_id, state, self._checked_columns(run_id, state, system), batch)
         if not points:
             return bool(items)
-        (steps, times, _, rich), columns = self._checked_columns(run_id, state, points, 4)
-        if not steps:
-            return True
+        columns = list(_point_columns(points))  # all of it before any state changes
+        steps = list(map(itemgetter(0), points))
         top = max(steps)
         state.last_step = top if state.last_step is None else max(state.last_step, top)
+        rich = list(map(itemgetter(4), points))
         if any(rich):
-            self._objects(run_id, state, steps, times, rich, batch)
+            self._objects(run_id, state, steps, list(map(itemgetter(1), points)), rich, batch)
         self._series(run_id, state, columns, batch)
         return True
 
-    def _checked_columns(self, run_id: str, state: _RunState, records: Sequence[Point] | Sequence[Sample],
-                         width: int) -> tuple[list[list[Any]], list[tuple[str, Any, Any, Any]]]:
-        """The fields of ``records`` (points, ``width`` 4, or system samples, 3) as lists, and their per-key
-        columns. A record whose step or value int64 / float64
-        cannot hold (``log()`` refuses those; another path may not) is dropped alone, never the batch."""
-        fields = [list(map(itemgetter(i), records)) for i in range(width)]
+    def _checked_columns(self, run_id: str, state: _RunState, samples: Sequence[Sample]
+                         ) -> list[tuple[str, Any, Any, Any]]:
+        """The per-key columns of system samples. A sample whose index or value int64 / float64 cannot hold
+        is dropped alone, never the batch (``log()`` packs its values itself, so its points always fit)."""
         try:
-            return fields, list(_columns(*fields[:3]))
+            return list(_columns(*(list(map(itemgetter(i), samples)) for i in range(3))))
         except (OverflowError, TypeError, ValueError):  # before any state changed: _columns packs, then yields
             kept = []
-            for rec in records:
-                problem = _unstorable(rec, "step" if width == 4 else "system sample")
+            for rec in samples:
+                problem = _unstorable(rec, "system sample")
                 if problem is None:
                     kept.append(rec)
                 else:
                     self._drop(run_id, state, _held(rec), problem)
-            if len(kept) == len(records):
+            if len(kept) == len(samples):
                 raise
-            fields = [list(map(itemgetter(i), kept)) for i in range(width)]
-            return fields, list(_columns(*fields[:3])) if kept else []
+            return list(_columns(*(list(map(itemgetter(i), kept)) for i in range(3)))) if kept else []
 
     def _series(self, run_id: str, state: _RunState, columns: list[tuple[str, Any, Any, Any]],
                 batch: Batch) -> None:
@@ -580,7 +609,7 @@ class Writer:
             state.next_seq[key] = seq + 1
             cs, cv, ct = s[lo:hi], v[lo:hi], t[lo:hi]
             batch.chunks.append(pack_chunk(run_id, key, seq, cs, cv, ct))
-            if hi - lo >= SMALL_CHUNK:
+            if hi - lo >= MERGE_BELOW:
                 continue
             opened = state.open_chunks.setdefault(key, [])
             opened.append(_OpenChunk(seq, cs, cv, ct))
@@ -589,9 +618,9 @@ class Writer:
                 ms = np.concatenate([c.steps for c in opened])
                 mv = np.concatenate([c.values for c in opened])
                 mt = np.concatenate([c.times for c in opened])
-                # chunks of this batch that the merge covers are not written separately
-                batch.chunks[:] = [c for c in batch.chunks
-                                   if not (c.run_id == run_id and c.key == key and first <= c.seq <= seq)]
+                # chunks of this batch that the merge covers are not written separately: left out in one pass
+                # at the end of the batch (filtering here, once per merging key, grew with keys²)
+                self._merged.setdefault((run_id, key), []).append((first, seq))
                 batch.chunks.append(pack_chunk(run_id, key, first, ms, mv, mt, replaces=(first, seq)))
                 state.open_chunks[key] = [] if len(ms) >= SMALL_CHUNK else [_OpenChunk(first, ms, mv, mt)]
 
@@ -693,10 +722,58 @@ def advice(exc: BaseException | None, url: str = "") -> str:
     return next((todo for words, _, todo in _FAULTS if any(w in low for w in words)), "fix the store")
 
 
+def _point_columns(points: Sequence[Point]) -> Iterator[tuple[str, Any, Any, Any]]:
+    """Per key: (key, steps, values, times) arrays of ``log()`` calls, in logging order. Calls of one key set
+    (the usual training loop: one shared keys tuple) become one matrix by a single copy of their packed values;
+    mixed key sets are grouped, then re-ordered per key."""
+    import numpy as np
+
+    n = len(points)
+    s_all = np.fromiter(map(itemgetter(0), points), dtype="<i8", count=n)
+    t_all = np.fromiter(map(itemgetter(1), points), dtype="<f8", count=n)
+    first = points[0][2]
+    if all(rec[2] is first for rec in points):
+        groups: dict[tuple[str, ...], list[int]] = {first: list(range(n))}
+    else:
+        groups = {}
+        for i, rec in enumerate(points):
+            groups.setdefault(rec[2], []).append(i)
+    per_key: dict[str, list[tuple[Any, Any]]] = {}
+    for ks, rows in groups.items():
+        if not ks:
+            continue
+        # one row per call → one contiguous row per key (a transposed copy: each key's values are then a view)
+        matrix = np.frombuffer(b"".join([points[i][3] for i in rows]), dtype="<f8").reshape(len(rows), len(ks))
+        matrix = matrix.T.copy()
+        if len(groups) == 1:
+            for j, key in enumerate(ks):
+                yield key, s_all, matrix[j], t_all
+            return
+        idx = np.asarray(rows, dtype=np.int64)
+        for j, key in enumerate(ks):
+            per_key.setdefault(key, []).append((idx, matrix[j]))
+    yield from _ordered(per_key, s_all, t_all)
+
+
+def _ordered(per_key: dict[str, list[tuple[Any, Any]]], s_all: Any, t_all: Any
+             ) -> Iterator[tuple[str, Any, Any, Any]]:
+    """Per key: its values from records of several key sets (row indices, values) in logging order."""
+    import numpy as np
+
+    for key, parts in per_key.items():
+        if len(parts) == 1:
+            idx, v = parts[0]
+        else:  # the key was logged in records of different key sets: restore logging order
+            order = np.argsort(np.concatenate([p[0] for p in parts]), kind="stable")
+            idx = np.concatenate([p[0] for p in parts])[order]
+            v = np.concatenate([p[1] for p in parts])[order]
+        yield key, s_all[idx], np.ascontiguousarray(v), t_all[idx]
+
+
 def _columns(steps: list[int], times: list[float], scalars: list[dict[str, float]]
              ) -> Iterator[tuple[str, Any, Any, Any]]:
-    """Per key: (key, steps, values, times) arrays, in logging order. Records that all share one key set (the
-    usual training loop) are read in one vectorised pass; mixed key sets are grouped, then re-ordered per key."""
+    """Per key: (key, steps, values, times) arrays of system samples, in logging order. Samples that all share
+    one key set are read in one vectorised pass; mixed key sets are grouped, then re-ordered per key."""
     import numpy as np
 
     n = len(scalars)
@@ -724,14 +801,15 @@ def _columns(steps: list[int], times: list[float], scalars: list[dict[str, float
                         count=len(rows) * len(ks)).reshape(len(rows), len(ks))
         for j, key in enumerate(ks):
             per_key.setdefault(key, []).append((idx, m[:, j]))
-    for key, parts in per_key.items():
-        if len(parts) == 1:
-            idx, v = parts[0]
-        else:  # the key was logged in records of different key sets: restore logging order
-            order = np.argsort(np.concatenate([p[0] for p in parts]), kind="stable")
-            idx = np.concatenate([p[0] for p in parts])[order]
-            v = np.concatenate([p[1] for p in parts])[order]
-        yield key, s_all[idx], np.ascontiguousarray(v), t_all[idx]
+    yield from _ordered(per_key, s_all, t_all)
+
+
+def _covered(merged: dict[tuple[str, str], list[tuple[int, int]]], chunk: ChunkWrite) -> bool:
+    """Whether a chunk of the batch is covered by a merge made in the same batch (so not written alone); the
+    merged chunk itself is not."""
+    ranges = merged.get((chunk.run_id, chunk.key))
+    return ranges is not None and any(first <= chunk.seq <= last and chunk.replaces != (first, last)
+                                      for first, last in ranges)
 
 
 def pack_chunk(run_id: str, key: str, seq: int, s: Any, v: Any, t: Any,
@@ -745,7 +823,7 @@ def pack_chunk(run_id: str, key: str, seq: int, s: Any, v: Any, t: Any,
                       steps=steps, values=values, times=times, replaces=replaces, encoding=encoding)
 
 
-def _unstorable(record: Point | Sample, axis: str) -> str | None:
+def _unstorable(record: Sample, axis: str) -> str | None:
     """Why a record's step (``axis``: its name), time or a value does not fit the int64 / float64 arrays it is
     packed into; None when it fits."""
     import numpy as np

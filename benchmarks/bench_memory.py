@@ -1,0 +1,229 @@
+"""The write path at any width: memory, log() latency with many keys, small runs, merge flushes (issue #17).
+
+Every row is measured in a fresh interpreter with its own temporary store, next to its floor measured in the
+same process (the same loop without tracking), and printed with the ratio. Figures are printed, never asserted:
+machines here are shared and noisy; each row is the median of ``--repeats`` processes (default 3).
+
+Usage::
+
+    python benchmarks/bench_memory.py             # every row (about 5 minutes on 2 cores)
+    python benchmarks/bench_memory.py --quick     # small sizes: a smoke test (about 30 s)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+MB = 1 << 20
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _peak() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+
+
+def _loop(keys: list[str], steps: int, log: Callable[[dict[str, float]], Any]) -> float:
+    t0 = time.perf_counter()
+    for step in range(steps):
+        base = step * 1e-3
+        log({k: base + j for j, k in enumerate(keys)})  # new floats every step, as a training loop makes
+    return time.perf_counter() - t0
+
+
+# -- children: one measurement each, in a fresh interpreter --------------------------------------------------
+def child_memory(width: int, steps: int) -> dict[str, Any]:
+    """Peak RSS of ``steps`` log() calls of ``width`` keys as fast as possible, against the same loop without
+    tracking in this process; RSS after finish() against RSS before init()."""
+    import numpy  # noqa: F401 - the floor holds the libraries a run loads too (a training loop has numpy)
+
+    import jupyter_track as jt
+    from jupyter_track.store import sql, writer  # noqa: F401
+
+    keys = [f"layer{j // 10}/m{j}" for j in range(width)]
+    floor_s = _loop(keys, steps, lambda d: None)
+    floor = _peak()
+    before = _rss()
+    run = jt.init(project="bench", display=False)
+    loop_s = _loop(keys, steps, run.log)
+    run.finish()
+    return {"floor_mb": floor / MB, "peak_mb": _peak() / MB, "before_mb": before / MB, "after_mb": _rss() / MB,
+            "floor_s": floor_s, "loop_s": loop_s}
+
+
+def child_latency(width: int, calls: int) -> dict[str, Any]:
+    """p50 of log() with ``width`` keys against a dict copy of the same data (the floor)."""
+    import jupyter_track as jt
+
+    clock = time.perf_counter_ns
+    data = {f"layer{j // 10}/m{j}": j * 0.5 for j in range(width)}
+
+    def p50(call: Callable[[dict[str, float]], Any]) -> float:
+        took = []
+        for _ in range(calls):
+            t0 = clock()
+            call(data)
+            took.append(clock() - t0)
+        return statistics.median(took) / 1e3
+
+    run = jt.init(project="bench", display=False)
+    floor = p50(dict)
+    ours = p50(run.log)
+    run.finish()
+    return {"floor_us": floor, "log_us": ours}
+
+
+def child_stalls(steps: int) -> dict[str, Any]:
+    """log() calls of 5 keys slower than 1 ms in a ``steps``-step loop, and the loop time they take."""
+    import jupyter_track as jt
+
+    clock = time.perf_counter_ns
+    run = jt.init(project="bench", display=False)
+    log = run.log
+    slow: list[int] = []
+    t0 = clock()
+    for step in range(steps):
+        a = clock()
+        log({"loss": 1.0 / (step + 1), "acc": step * 1e-6, "lr": 1e-3, "epoch": step // 1000, "grad": 0.5})
+        took = clock() - a
+        if took > 1_000_000:
+            slow.append(took)
+    loop = clock() - t0
+    run.finish()
+    return {"over_1ms": len(slow), "over_10ms": sum(t > 10_000_000 for t in slow),
+            "max_ms": max(slow, default=0) / 1e6, "share": sum(slow) / loop}
+
+
+def child_small(capture: int) -> dict[str, Any]:
+    """init() in a fresh process (the store exists), and finish() of a 20-step run (``capture`` 0: with
+    ``capture="none"``; finish() waits for the capture at init to end, and that dominates a short run)."""
+    import jupyter_track as jt
+
+    t0 = time.perf_counter()
+    run = jt.init(project="bench", display=False, **({} if capture else {"capture": "none"}))
+    init_s = time.perf_counter() - t0
+    for step in range(20):
+        run.log({"loss": 1.0 / (step + 1), "acc": step * 0.01})
+    t0 = time.perf_counter()
+    run.finish()
+    finish_s = time.perf_counter() - t0
+    run = jt.init(project="bench", display=False, **({} if capture else {"capture": "none"}))
+    for step in range(20):  # a second run: the writer's store is open and SQLAlchemy loaded
+        run.log({"loss": 1.0 / (step + 1), "acc": step * 0.01})
+    t0 = time.perf_counter()
+    run.finish()
+    return {"init_ms": init_s * 1e3, "finish_ms": finish_s * 1e3, "again_ms": (time.perf_counter() - t0) * 1e3}
+
+
+def child_merge(width: int) -> dict[str, Any]:
+    """The writer flush that merges every key's small chunks (each key has 15 open chunks, the 16th merges)."""
+    import jupyter_track as jt
+    from jupyter_track.store.writer import MERGE_AFTER
+
+    keys = [f"layer{j // 10}/m{j}" for j in range(width)]
+    run = jt.init(project="bench", display=False)
+    plain = []
+    for step in range(MERGE_AFTER - 1):
+        run.log({k: step + j * 1e-3 for j, k in enumerate(keys)})
+        t0 = time.perf_counter()
+        run.flush()
+        plain.append(time.perf_counter() - t0)
+    run.log({k: j * 1e-3 for j, k in enumerate(keys)})
+    t0 = time.perf_counter()
+    run.flush()
+    merge = time.perf_counter() - t0
+    run.finish()
+    return {"merge_ms": merge * 1e3, "plain_ms": statistics.median(plain[1:]) * 1e3}
+
+
+CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
+    "memory": child_memory, "latency": child_latency, "stalls": child_stalls, "small": child_small,
+    "merge": child_merge,
+}
+
+
+def run_child(store: str, name: str, *args: int) -> dict[str, Any]:
+    env = {**os.environ, "JUPYTER_TRACK_DIR": store, "JUPYTER_TRACK_DISPLAY": "0", "JUPYTER_TRACK_QUIET": "1"}
+    out = subprocess.run([sys.executable, __file__, "--child", name, *map(str, args)], capture_output=True,
+                         text=True, env=env, timeout=1800)
+    if out.returncode:
+        raise RuntimeError(f"{name}{args} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def median_of(repeats: int, measure: Callable[[], dict[str, Any]]) -> dict[str, float]:
+    runs = [measure() for _ in range(repeats)]
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test")
+    parser.add_argument("--repeats", type=int, default=3, help="processes per row (median)")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        name, *sizes = args.child
+        print(json.dumps(CHILDREN[name](*map(int, sizes))))
+        return 0
+    q = args.quick
+    wide100, wide1000, stall_steps = (20_000, 3_000, 200_000) if q else (200_000, 60_000, 2_000_000)
+    rows: list[tuple[str, str, str, str, str]] = []  # what, figure, floor, ratio, target
+    with tempfile.TemporaryDirectory() as store:
+        def med(name: str, *sizes: int) -> dict[str, float]:
+            return median_of(args.repeats, lambda: run_child(store, name, *sizes))
+
+        for width, steps in ((100, wide100), (1000, wide1000)):
+            m = med("memory", width, steps)
+            rows.append((f"peak RSS, {width:,} keys/step, {steps // 1000}k steps", f"{m['peak_mb']:.0f} MB",
+                         f"{m['floor_mb']:.0f} MB", f"+{m['peak_mb'] - m['floor_mb']:.0f} MB",
+                         "≤ floor + 64 MB"))
+            rows.append((f"… RSS after finish() (before init(): {m['before_mb']:.0f} MB)", f"{m['after_mb']:.0f} MB",
+                         "", f"{m['after_mb'] / m['before_mb']:.2f}×", "≤ 1.2× before init()"))
+            rows.append(("… loop time (log → finish)", f"{m['loop_s']:.1f} s", f"{m['floor_s']:.1f} s",
+                         f"{m['loop_s'] / m['floor_s']:.1f}×", ""))
+        for width, calls in ((100, 20_000), (1000, 5_000)):
+            m = med("latency", width, calls // (10 if q else 1))
+            rows.append((f"log() p50, {width:,} keys", f"{m['log_us']:.1f} µs", f"{m['floor_us']:.1f} µs (dict copy)",
+                         f"{m['log_us'] / m['floor_us']:.1f}×", "≤ 2× floor"))
+        for capture in (1, 0):
+            m = med("small", capture)
+            how = "" if capture else ', capture="none"'
+            rows.append((f"finish() of a small run (20 steps{how}): first run of the process / next run",
+                         f"{m['finish_ms']:.1f} ms / {m['again_ms']:.1f} ms", "", "", "≤ 10 ms"))
+            rows.append((f"init() in a fresh process{how}", f"{m['init_ms']:.1f} ms", "", "", "≤ 10 ms"))
+        m = med("stalls", stall_steps)
+        rows.append((f"log() calls over 1 ms, {stall_steps // 1000:,}k-step loop (5 keys)",
+                     f"{m['over_1ms']:.0f} ({m['over_10ms']:.0f} over 10 ms, max {m['max_ms']:.1f} ms)", "0",
+                     f"{m['share']:.1%} of the loop", "none over 1 ms"))
+        merges = {w: med("merge", w) for w in (1000, 3000)}
+        for width, m in merges.items():
+            rows.append((f"writer merge flush, {width:,} keys", f"{m['merge_ms']:.0f} ms",
+                         f"{m['plain_ms']:.0f} ms (a flush without merges)",
+                         f"{m['merge_ms'] / m['plain_ms']:.1f}×", "linear in keys"))
+        rows.append(("… 3,000 / 1,000 keys", f"{merges[3000]['merge_ms'] / merges[1000]['merge_ms']:.1f}×", "3×",
+                     "", "≈ 3× (linear)"))
+    head = ("what", "jupyter_track", "floor (same process)", "ratio", "target")
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    print(f"\n{os.cpu_count()} cores, Python {sys.version.split()[0]}; medians of {args.repeats} processes per row.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
