@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 WIDTH, HEIGHT, PAD = 240, 110, 4
+LABELS = 12  # px under the plot for the value and step ranges: labels never cross a curve
 MAX_CHARTS = 24
 LINE = "#1f77b4"
 # JupyterLab and Notebook 7 put each output in a .jp-OutputArea-child. The widget renderer there (a Lumino
@@ -92,7 +93,7 @@ def chart(key: str, lines: Sequence[tuple[str, Any, Any, Any, Any]], width: int 
 
         def at(s: Any, v: Any) -> str:
             x = PAD + (float(s) - x0) / (x1 - x0) * (width - 2 * PAD)
-            y = PAD + (1 - (float(v) - y0) / (y1 - y0)) * (height - 2 * PAD)
+            y = PAD + (1 - (float(v) - y0) / (y1 - y0)) * (height - 2 * PAD - LABELS)
             return f"{x:.1f},{y:.1f}"
 
         for color, steps, values, lo, hi in lines:
@@ -110,8 +111,11 @@ def chart(key: str, lines: Sequence[tuple[str, Any, Any, Any, Any]], width: int 
                     runs.append([])
             body += "".join(f'<polyline fill="none" stroke="{c}" stroke-width="1.5" points="{" ".join(r)}"/>'
                             for r in runs if r)
-        body += (f'<text x="{PAD}" y="{height - 2}" font-size="9" fill="#777">'
-                 f"{html.escape(fmt(y0))} … {html.escape(fmt(y1))}</text>")
+        body += (f'<line x1="0" x2="{width}" y1="{height - LABELS}" y2="{height - LABELS}" stroke="#eee"/>'
+                 f'<text x="{PAD}" y="{height - 2}" font-size="9" fill="#777">'
+                 f"{html.escape(fmt(y0))} … {html.escape(fmt(y1))}</text>"
+                 f'<text x="{width - PAD}" y="{height - 2}" font-size="9" fill="#777" text-anchor="end">'
+                 f"step {html.escape(fmt(x0))} … {html.escape(fmt(x1))}</text>")
     return (f'<figure style="margin:0"><figcaption style="font-size:11px">{html.escape(key)}</figcaption>'
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'style="border:1px solid #ddd">{body}</svg></figure>')
