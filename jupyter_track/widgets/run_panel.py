@@ -126,7 +126,9 @@ class Feeder:
                 replace = generation != ds.generation
                 arrays = ds.points(0 if replace else since)
                 self.sent[key] = (ds.generation, ds.closed_points)
-                entries.append({"key": key, "replace": replace})
+                # open: the last point is the open bucket's, which the next message supersedes; a series whose
+                # every point closes a bucket (a sparse one, e.g. logged once per epoch) sends closed points only
+                entries.append({"key": key, "replace": replace, "open": ds.open})
                 buffers += [np.ascontiguousarray(a, dtype="<f8").tobytes() for a in arrays]
             if entries and self.step_metric is not None:
                 axes = {k: a for k in self.series if not k.startswith(SYSTEM_PREFIX) and (a := self.step_metric(k))}

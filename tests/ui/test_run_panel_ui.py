@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+import jupyter_track as jt
+
 from tests.conftest import wait_for
 from tests.ui.conftest import NOTEBOOK, Lab, run_cell, write_notebook
 
@@ -57,3 +59,42 @@ def test_chart_grows_while_the_cell_runs_and_stays_after_finish(lab: Lab, page: 
     assert page.locator(f"{NOTEBOOK} .jt-static").count() >= 1
     assert not page.locator(f"{NOTEBOOK} .jt-static").first.is_visible()
     page.screenshot(path=str(tmp_path / "run_panel.png"))
+
+
+# The usual epoch pattern: a validation metric logged with commit=False once per "epoch", committed by the next
+# training log. The cell runs until the test writes stop.txt.
+SPARSE = """\
+import os, time
+import jupyter_track as jt
+run = jt.init(project="sparse", name="sparse-ui")
+step = 0
+while not os.path.exists("stop.txt") and step < 20_000:
+    run.log({"train/loss": 1 / (step + 1)})
+    if step % 20 == 19:  # about every 0.4 s: one new point per panel update, as an epoch's would be
+        run.log({"val/loss": 2 / (step + 1)}, commit=False)
+    time.sleep(0.02)
+    step += 1
+run.finish()"""
+
+
+def test_a_sparse_series_streams_every_point_while_the_cell_runs(lab: Lab, page: Any) -> None:
+    write_notebook(lab.root / "sparse.ipynb", SPARSE)
+    lab.open(page, "sparse.ipynb")
+    run_cell(page)
+    # the points the val/loss chart draws (-1 before it exists)
+    points = (f"() => Number([...document.querySelectorAll('{NOTEBOOK} .jt-chart')].find(b => b.querySelector("
+              "'.jt-key').textContent === 'val/loss')?.querySelector('canvas').dataset.points ?? -1)")
+    # it used to stay at one point (each message's last point was taken for a provisional one and dropped)
+    page.wait_for_function(f"() => ({points})() >= 6", timeout=30_000)
+
+    def stored() -> int:
+        history = jt.Api(dir=str(lab.store)).runs("sparse")[0].history(keys=["val/loss"])
+        return int(history["val/loss"].notna().sum())
+
+    before = stored()  # every point stored by now is drawn by the next update
+    page.wait_for_function(f"() => ({points})() >= {before}", timeout=10_000)
+    drawn = int(page.evaluate(points))
+    assert "*" in page.inner_text(f"{NOTEBOOK} .jp-InputPrompt")  # … while the run is still running
+    assert drawn <= stored()  # and none twice
+    (lab.root / "stop.txt").write_text("")
+    page.wait_for_selector(f"{NOTEBOOK} .jt-badge[data-state='finished']", timeout=30_000)

@@ -252,11 +252,11 @@ function render({ model, el }) {
       const old = series.get(entry.key);
       if (!old || entry.replace) series.set(entry.key, { s, v, t });
       else {
-        // the last point of the previous message was the open bucket's newest point: superseded now
+        // the previous message ended with the open bucket's newest point: superseded now
         if (old.open) { old.s.pop(); old.v.pop(); old.t.pop(); }
         old.s.push(...s); old.v.push(...v); old.t.push(...t);
       }
-      series.get(entry.key).open = true;
+      series.get(entry.key).open = entry.open;
     });
     schedule();
   }
