@@ -98,3 +98,33 @@ def test_a_sparse_series_streams_every_point_while_the_cell_runs(lab: Lab, page:
     assert drawn <= stored()  # and none twice
     (lab.root / "stop.txt").write_text("")
     page.wait_for_selector(f"{NOTEBOOK} .jt-badge[data-state='finished']", timeout=30_000)
+
+
+SHORT = """\
+import jupyter_track as jt
+run = jt.init(project="short", name="short-ui")  # unsaved code: only the live snapshot has this line
+for step in range(5):
+    run.log({"loss": 1 / (step + 1)})
+run.finish()"""
+
+
+def test_a_run_over_in_a_moment_has_its_live_snapshot(lab: Lab, page: Any, tmp_path: Path) -> None:
+    from jupyter_track.snapshot_restore import snapshots
+
+    write_notebook(lab.root / "short.ipynb", "print('on disk')")
+    lab.open(page, "short.ipynb")
+    cell = page.locator(f"{NOTEBOOK} .jp-Cell").first
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(SHORT)  # edited, not saved
+    run_cell(page)
+    page.wait_for_selector(f"{NOTEBOOK} .jt-badge[data-state='finished']", timeout=30_000)
+
+    def live() -> bool:
+        runs = jt.Api(dir=str(lab.store)).runs("short")
+        return len(runs) == 1 and any(s["which"] == "live" for s in snapshots(runs[0]))
+
+    assert wait_for(live, timeout=20)  # the poll alone (every ~2 s, once the kernel was busy) missed such runs
+    run = jt.Api(dir=str(lab.store)).runs("short")[0]
+    restored = jt.restore(run, which="live", root=tmp_path)
+    assert "# unsaved code: only the live snapshot has this line" in restored.read_text()
