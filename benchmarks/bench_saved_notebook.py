@@ -37,7 +37,8 @@ run = jt.init(project="size", name="panel")
 for step in range({steps}):
     run.log({{k: math.sin(step / 50 + i) + step / {steps} for i, k in enumerate({keys!r})}})
 run.finish()""",
-        f"""jt.Table(columns=["id", "label", "score"], data=[[i, f"class-{{i % 10}}", i / {rows}] for i in range({rows})])""",
+        f"""jt.Table(columns=["id", "label", "score"],
+         data=[[i, f"class-{{i % 10}}", i / {rows}] for i in range({rows})])""",
         f"""\
 for r in range({runs - 1}):
     with jt.init(project="size", name=f"other-{{r}}", display=False) as other:

@@ -160,7 +160,7 @@ def test_snapshots_keep_unsaved_code_and_restore_round_trips(server: Server, ker
     assert second != executed and second.exists()
     with pytest.raises(FileExistsError, match="never overwrites"):
         jt.restore(r, path=executed)
-    with pytest.raises(JupyterTrackError, match="no 'live' snapshot.*not open in JupyterLab.*which='executed'"):
+    with pytest.raises(JupyterTrackError, match=r"no 'live' snapshot.*not open in JupyterLab.*which='executed'"):
         jt.restore(r, which="live", root=tmp_path)
 
 

@@ -29,8 +29,8 @@ from ..analysis.downsample import Downsampler, thin
 from ..media.chart import Chart
 from ..store import open_store
 from ..types import SYSTEM_PREFIX
-from .chart_view import chart_html, is_chart
 from . import static_view
+from .chart_view import chart_html, is_chart
 from .static_view import render_html
 
 STATIC = Path(__file__).with_name("static")

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 import jupyter_track as jt
-
 from tests.conftest import wait_for
 from tests.ui.conftest import NOTEBOOK, Lab, run_cell, write_notebook
 
