@@ -74,6 +74,21 @@ def test_show_prints_media_as_one_line_each(backend: str) -> None:
     assert 'image: 6×8 png "blank"' in out.stdout
 
 
+def test_csv_export_writes_structured_cells_as_json(backend: str, tmp_path: Path) -> None:
+    import csv
+
+    import numpy as np
+
+    with jt.init(project="csv", name="c") as run:
+        run.log({"loss": 0.5, "weights": jt.Histogram(np.arange(100.0), num_bins=4)})
+    out = cli("export", run.path, "--format", "csv", "--out", str(tmp_path / "c.csv"))
+    assert out.returncode == 0, out.stderr
+    [row] = list(csv.DictReader((tmp_path / "c.csv").open()))
+    assert float(row["loss"]) == 0.5
+    weights = json.loads(row["weights"])  # was a Python repr: {'bins': [...], ...}
+    assert len(weights["bins"]) == 5 and sum(weights["values"]) == 100
+
+
 def test_show_into_a_pipe_closed_early_prints_no_error(backend: str) -> None:
     # `jupyter-track show … | head -1`, through a real pipe: head exits after one line and the pipe closes while
     # the rest (over 64 KB, more than a pipe holds) is still to be written
