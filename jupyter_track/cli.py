@@ -569,17 +569,9 @@ def _fmt(v: Any) -> str:
 
 def _brief(v: Any) -> str:
     """A summary value on one line: a logged medium (image, histogram, table, …) as what it is, not its JSON."""
-    kind = v.get("_type") if isinstance(v, dict) else None
-    if not isinstance(kind, str):
-        return _fmt(v)
-    if kind == "histogram" and isinstance(v.get("bins"), list) and len(v["bins"]) > 1:
-        return f"histogram: {len(v['bins']) - 1} bins over [{_fmt(float(v['bins'][0]))}, {_fmt(float(v['bins'][-1]))}]"
-    if kind == "image":
-        caption = f" \"{v['caption']}\"" if v.get("caption") else ""
-        return f"image: {v.get('width')}×{v.get('height')} {v.get('format') or ''}".rstrip() + caption
-    if kind == "table":
-        return f"table: {v.get('nrows')} rows × {v.get('ncols')} columns"
-    return kind
+    from .media import describe
+
+    return describe(v) or _fmt(v)
 
 
 def _when(ts: float) -> str:

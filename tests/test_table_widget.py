@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import jupyter_track as jt
-from jupyter_track.widgets.table_view import TableWidget, static_html
+from jupyter_track.widgets.table_view import TableWidget, runs_table, static_html
 from tests.conftest import run_python
 
 
@@ -84,3 +84,13 @@ def test_runs_list_displays_as_a_table_widget(tmp_path: Path, store_dir: Path) -
     assert "group" not in table["columns"]  # empty columns are left out
     acc = table["columns"].index("summary.acc")
     assert [r[acc] for r in table["rows"]] == [0.5, 0.05]
+
+
+def test_runs_table_shows_a_logged_medium_as_one_line(store_dir: Path) -> None:
+    with jt.init(project="media-list", display=False) as run:
+        run.log({"acc": 0.5, "weights": jt.Histogram(np.arange(100.0), num_bins=4)})
+    table = runs_table(jt.runs("media-list"))
+    [row] = table.data
+    cells = dict(zip(table.columns, row, strict=True))
+    assert cells["summary.acc"] == 0.5
+    assert cells["summary.weights"] == "histogram: 4 bins over [0, 99]"  # was the record: 1000-px-tall rows

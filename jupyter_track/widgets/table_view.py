@@ -17,7 +17,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-from ..media import Histogram, Image, Table
+from ..media import Histogram, Image, Table, describe
 from . import static_view
 
 STATIC = Path(__file__).with_name("static")
@@ -152,6 +152,12 @@ def show(table: Table) -> None:
 
 def show_runs(runs: Any) -> None:
     """Display a ``RunList`` (``jt.runs(...)``) as a sortable, filterable table: one row per run."""
+    show(runs_table(runs))
+
+
+def runs_table(runs: Any) -> Table:
+    """A ``RunList`` as a table: one row per run, columns that tell runs apart, a logged medium in the summary
+    (a histogram, an image) as one line of text."""
     frame = runs.to_pandas()
     if "created_at" in frame.columns:
         frame["created_at"] = frame["created_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
@@ -160,4 +166,6 @@ def show_runs(runs: Any) -> None:
     same = [c for c in ("project", "entity") if c in frame.columns and frame[c].nunique(dropna=True) <= 1]
     frame = frame.drop(columns=same + [c for c in frame.columns if frame[c].isna().all()])
     frame = frame.astype(object).where(frame.notna(), None)
-    show(Table(dataframe=frame))
+    for column in (c for c in frame.columns if c.startswith("summary.")):
+        frame[column] = frame[column].map(lambda v: describe(v) or v)
+    return Table(dataframe=frame)
