@@ -1,6 +1,6 @@
 """A run's charts as self-contained HTML/SVG: what a saved notebook shows where no widget can run (GitHub,
-nbviewer, ``jupyter nbconvert --to html``, or JupyterLab and Notebook 7 after a restart when widget state was not
-saved, their default).
+nbviewer, ``jupyter nbconvert --to html``, or JupyterLab after a restart when widget state was not saved, its
+default; Notebook 7 shares JupyterLab's output area and widget manager).
 
 Every widget of ours is displayed as two outputs: the widget view, then its static rendering wrapped by
 :func:`fallback`. The fallback's own ``<style>`` makes the pair show one thing: the widget where it renders, the
@@ -19,7 +19,7 @@ WIDTH, HEIGHT, PAD = 240, 110, 4
 LABELS = 12  # px under the plot for the value and step ranges: labels never cross a curve
 MAX_CHARTS = 24
 LINE = "#1f77b4"
-# JupyterLab and Notebook 7 put each output in a .jp-OutputArea-child. The widget renderer there (a Lumino
+# JupyterLab (and Notebook 7, built on it) puts each output in a .jp-OutputArea-child. The widget renderer there (a Lumino
 # widget) marks its output node with the class jupyter-widgets only when it shows an error instead of the view
 # ("Error displaying widget: model not found"); a view that rendered holds our root (.jt-panel, .jt-compare,
 # .jt-table), as it does in nbconvert's HTML when the widget manager loads there (whose output nodes are no
