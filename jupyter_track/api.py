@@ -77,10 +77,9 @@ class RunList(Sequence[StoredRun]):
         (mean and min–max band) unless ``group_by`` says otherwise (``""``: every run on its own)."""
         return frontend.view("compare")(self, metrics=metrics, group_by=group_by)
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+    def _ipython_display_(self) -> None:
         """In a notebook, a run list is shown as the table widget: sortable, filterable, one row per run."""
-        bundle: dict[str, Any] = frontend.view("runs_table")(self)
-        return bundle
+        frontend.view("runs_table")(self)
 
     def groups(self) -> dict[str, RunGroup]:
         """These runs by their ``init(group=...)``, as :class:`RunGroup` objects (runs without a group are left

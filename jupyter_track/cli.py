@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -36,11 +37,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except JupyterTrackError as exc:
         print(f"jupyter-track: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `… | head` stopped reading: not an error (before OSError, its base class)
+        # Python flushes stdout again at exit, into the closed pipe: point it at /dev/null to say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (ValueError, OSError) as exc:
         print(f"jupyter-track: {exc}", file=sys.stderr)
         return 2
-    except BrokenPipeError:
-        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     ls.add_argument("--tag", action="append", help="only runs with this tag (repeatable)")
     ls.add_argument("--filter", help='a JSON filter, e.g. \'{"config.lr": {"$lt": 0.01}}\'')
     ls.add_argument("--search", help="text to find in name, id, notes or tags")
-    ls.add_argument("--columns", help="extra comma-separated columns, e.g. summary.val/acc,config.lr")
+    ls.add_argument("--columns", nargs="+", default=[],
+                    help="extra columns, space- or comma-separated, e.g. summary.val/acc config.lr")
     ls.add_argument("--limit", type=_count, default=50, help="at most this many runs (0: all; default 50)")
     ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ls.set_defaults(func=cmd_ls)
@@ -184,7 +188,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
         filters["tags"] = {"$all": args.tag}
     api = _api(args)
     runs = api.runs(args.project, filters=filters, order=args.sort, limit=args.limit or None, search=args.search)
-    extra = [c.strip() for c in (args.columns or "").split(",") if c.strip()]
+    extra = [c.strip() for arg in args.columns for c in arg.split(",") if c.strip()]
     sort_key = args.sort.lstrip("+-")
     if sort_key.startswith(("summary.", "config.")) and sort_key not in extra:
         extra.insert(0, sort_key)
@@ -238,7 +242,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     _pairs(lines)
     _section("config", sorted(flatten(i.config).items()))
     stats = run.summary_stats
-    _section("summary", [(k, _fmt(v) + (_stats(stats[k]) if k in stats else ""))
+    _section("summary", [(k, _brief(v) + (_stats(stats[k]) if k in stats else ""))
                          for k, v in sorted(run.summary.items())])
     meta = dict(i.meta)
     packages = meta.pop("packages", None)
@@ -561,6 +565,13 @@ def _fmt(v: Any) -> str:
     if isinstance(v, dict):
         return json.dumps(v, default=str)
     return "" if v is None else str(v)
+
+
+def _brief(v: Any) -> str:
+    """A summary value on one line: a logged medium (image, histogram, table, …) as what it is, not its JSON."""
+    from .media import describe
+
+    return describe(v) or _fmt(v)
 
 
 def _when(ts: float) -> str:

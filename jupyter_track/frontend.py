@@ -27,8 +27,8 @@ VIEWS = {
     "run_panel": "jupyter_track.widgets.run_panel:show",  # (run) -> feeder: jt.init(), run.display()
     "sweep_view": "jupyter_track.widgets.sweep_view:show_for_agent",  # (sweep id, url) -> refresh: jt.agent
     "compare": "jupyter_track.widgets.compare:compare",  # (runs, metrics=, group_by=) -> widget: RunList.compare()
-    "table": "jupyter_track.widgets.table_view:mimebundle",  # (table) -> bundle: a jt.Table as a cell's value
-    "runs_table": "jupyter_track.widgets.table_view:runs_mimebundle",  # (runs) -> bundle: jt.runs(...) likewise
+    "table": "jupyter_track.widgets.table_view:show",  # (table) -> None: displays a jt.Table (a cell's value)
+    "runs_table": "jupyter_track.widgets.table_view:show_runs",  # (runs) -> None: jt.runs(...) likewise
 }
 
 

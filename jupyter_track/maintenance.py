@@ -92,7 +92,7 @@ def _write(frame: pd.DataFrame, out: Path, format: str, record: dict[str, Any], 
     if format == "csv":
         with open(out, "w", newline="") as f:
             for i, chunk in enumerate(chunks):
-                chunk.to_csv(f, index=False, header=i == 0)
+                _json_cells(chunk).to_csv(f, index=False, header=i == 0)
     elif format == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -111,6 +111,18 @@ def _write(frame: pd.DataFrame, out: Path, format: str, record: dict[str, Any], 
                     f.write(("" if first else ",") + part[1:-1])
                     first = False
             f.write("]}\n")
+
+
+def _json_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its structured cells (a medium's record, a list) as JSON text: what a CSV reader can parse,
+    where pandas would write a Python repr (``{'bins': [...]}``)."""
+    objects = [c for c in frame.columns if frame[c].dtype == object]
+    if not objects:
+        return frame
+    frame = frame.copy()
+    for c in objects:
+        frame[c] = frame[c].map(lambda v: json.dumps(v, default=str) if isinstance(v, dict | list | tuple) else v)
+    return frame
 
 
 # -- delete -------------------------------------------------------------------------------------------------

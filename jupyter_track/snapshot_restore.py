@@ -62,7 +62,11 @@ def restore(run: StoredRun | Any | str, path: str | os.PathLike[str] | None = No
     chosen_at = at if (which, at) in available else next((a for a in AT if (which, a) in available), None)
     if chosen_at is None:
         have = ", ".join(f"{w}@{a}" for w, a in sorted(available)) or "none"
-        raise JupyterTrackError(f"run {stored.path} has no {which!r} snapshot (it has: {have})")
+        why = ("; a live snapshot is sent by jupyter_track's JupyterLab extension while the run's notebook is open "
+               "there, so a run whose notebook was not open in JupyterLab (run headless, in VS Code, or over "
+               "before the extension's next look, about 2 s) has none: which='executed' holds the code the "
+               "kernel ran") if which == "live" else ""
+        raise JupyterTrackError(f"run {stored.path} has no {which!r} snapshot (it has: {have}){why}")
     data = stored.store.blobs.read_bytes(available[(which, chosen_at)]["sha256"])
     nb = nbformat.reads(data.decode(), as_version=4)
     note = "" if chosen_at == at else f" (no snapshot at {at}: this is the one at {chosen_at})"

@@ -51,6 +51,56 @@ def test_ls_sorts_by_a_summary_metric_and_shows_it(runs: list[jt.Run]) -> None:
     assert "fashion" in cli("projects").stdout
 
 
+def test_ls_columns_take_spaces_or_commas(runs: list[jt.Run]) -> None:
+    spaced = cli("ls", "fashion", "--columns", "config.lr", "summary.acc", "--json")
+    assert spaced.returncode == 0, spaced.stderr
+    commas = cli("ls", "fashion", "--columns", "config.lr,summary.acc", "--json")
+    assert json.loads(spaced.stdout) == json.loads(commas.stdout)
+    assert all({"config.lr", "summary.acc"} <= set(row) for row in json.loads(spaced.stdout))
+
+
+def test_show_prints_media_as_one_line_each(backend: str) -> None:
+    import numpy as np
+
+    with jt.init(project="media", name="m") as run:
+        run.log({"loss": 0.5, "weights": jt.Histogram(np.arange(1000.0)), "table": jt.Table(columns=["a"], data=[[1]]),
+                 "img": jt.Image(np.zeros((8, 6, 3), "uint8"), caption="blank")})
+    out = cli("show", run.path)
+    assert out.returncode == 0, out.stderr
+    summary = out.stdout.split("summary:")[1].split("\n\n")[0].splitlines()[1:]
+    assert [line.split()[0] for line in summary] == ["img", "loss", "table", "weights"]
+    assert all(len(line) < 120 for line in summary), summary  # the histogram was 30 KB of JSON on one line
+    assert "histogram: 64 bins over [0, 999]" in out.stdout and "table: 1 rows × 1 columns" in out.stdout
+    assert 'image: 6×8 png "blank"' in out.stdout
+
+
+def test_csv_export_writes_structured_cells_as_json(backend: str, tmp_path: Path) -> None:
+    import csv
+
+    import numpy as np
+
+    with jt.init(project="csv", name="c") as run:
+        run.log({"loss": 0.5, "weights": jt.Histogram(np.arange(100.0), num_bins=4)})
+    out = cli("export", run.path, "--format", "csv", "--out", str(tmp_path / "c.csv"))
+    assert out.returncode == 0, out.stderr
+    [row] = list(csv.DictReader((tmp_path / "c.csv").open()))
+    assert float(row["loss"]) == 0.5
+    weights = json.loads(row["weights"])  # was a Python repr: {'bins': [...], ...}
+    assert len(weights["bins"]) == 5 and sum(weights["values"]) == 100
+
+
+def test_show_into_a_pipe_closed_early_prints_no_error(backend: str) -> None:
+    # `jupyter-track show … | head -1`, through a real pipe: head exits after one line and the pipe closes while
+    # the rest (over 64 KB, more than a pipe holds) is still to be written
+    with jt.init(project="long", config={f"key_{i:05d}": "x" * 20 for i in range(3000)}) as run:
+        run.log({"loss": 1.0})
+    command = f"{sys.executable} -m jupyter_track show {run.path} | head -1"
+    out = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True,
+                         env=dict(os.environ), timeout=60)
+    assert out.returncode == 0 and out.stderr == "", out.stderr
+    assert out.stdout.startswith("run ")
+
+
 def test_show_prints_config_summary_and_state(runs: list[jt.Run]) -> None:
     out = cli("show", runs[1].path)
     assert out.returncode == 0, out.stderr

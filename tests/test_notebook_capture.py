@@ -151,6 +151,7 @@ def test_snapshots_keep_unsaved_code_and_restore_round_trips(server: Server, ker
     assert extra.metadata["jupyter_track"]["steps"] == [10, 10]
     counts = [c.execution_count for c in cells]
     assert counts == sorted(counts)
+    assert sources.count("print(run.path)\nrun.finish()") == 1  # the cell that finished the run, once
 
     saved = nbformat.read(jt.restore(r, which="saved", root=tmp_path), as_version=4)
     assert [c.source for c in saved.cells[1:]] == ["print('on disk')"]  # the file on disk, unsaved code absent
@@ -159,7 +160,7 @@ def test_snapshots_keep_unsaved_code_and_restore_round_trips(server: Server, ker
     assert second != executed and second.exists()
     with pytest.raises(FileExistsError, match="never overwrites"):
         jt.restore(r, path=executed)
-    with pytest.raises(JupyterTrackError, match="no 'live' snapshot"):
+    with pytest.raises(JupyterTrackError, match=r"no 'live' snapshot.*not open in JupyterLab.*which='executed'"):
         jt.restore(r, which="live", root=tmp_path)
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import jupyter_track as jt
-from jupyter_track.widgets.table_view import TableWidget, static_html
+from jupyter_track.widgets.table_view import TableWidget, runs_table, static_html
 from tests.conftest import run_python
 
 
@@ -51,6 +51,7 @@ def test_import_registers_nothing_and_tables_display_as_the_widget_in_a_shell_st
     out = run_python("""
         import jupyter_track as jt
         from IPython.core.interactiveshell import InteractiveShell
+        from IPython.utils.capture import capture_output
 
         shell = InteractiveShell.instance()
         formatter = shell.display_formatter.mimebundle_formatter
@@ -58,10 +59,12 @@ def test_import_registers_nothing_and_tables_display_as_the_widget_in_a_shell_st
         with jt.init(project="shown", display=False) as run:
             run.log({"acc": 0.5})
         for shown in (jt.Table(columns=["a"], data=[[1]]), jt.runs("shown")):
-            data, _ = shell.display_formatter.format(shown)
-            print(sorted(data))
+            with capture_output() as shown_as:
+                shell.display_formatter.format(shown)
+            print([sorted(o.data) for o in shown_as.outputs])
     """).stdout.splitlines()
-    widget = "['application/vnd.jupyter.widget-view+json', 'text/html', 'text/plain']"
+    # the widget, then its static view as a second output (it stands in where the widget cannot render)
+    widget = "[['application/vnd.jupyter.widget-view+json', 'text/plain'], ['text/html']]"
     assert out == ["[]", widget, widget], out
 
 
@@ -81,3 +84,13 @@ def test_runs_list_displays_as_a_table_widget(tmp_path: Path, store_dir: Path) -
     assert "group" not in table["columns"]  # empty columns are left out
     acc = table["columns"].index("summary.acc")
     assert [r[acc] for r in table["rows"]] == [0.5, 0.05]
+
+
+def test_runs_table_shows_a_logged_medium_as_one_line(store_dir: Path) -> None:
+    with jt.init(project="media-list", display=False) as run:
+        run.log({"acc": 0.5, "weights": jt.Histogram(np.arange(100.0), num_bins=4)})
+    table = runs_table(jt.runs("media-list"))
+    [row] = table.data
+    cells = dict(zip(table.columns, row, strict=True))
+    assert cells["summary.acc"] == 0.5
+    assert cells["summary.weights"] == "histogram: 4 bins over [0, 99]"  # was the record: 1000-px-tall rows

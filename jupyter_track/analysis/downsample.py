@@ -59,6 +59,11 @@ class Downsampler:
     def closed_points(self) -> int:
         return len(self._closed[0])
 
+    @property
+    def open(self) -> bool:
+        """Whether :meth:`points` ends with the open bucket's newest point (superseded by the next call's)."""
+        return len(self._open[0]) > 0
+
     def points(self, since: int = 0) -> tuple[Any, Any, Any]:
         """The downsampled series from closed point ``since`` on, plus the open bucket's newest point."""
         tail = [o[-1:] for o in self._open]

@@ -71,7 +71,11 @@ class CellRecorder:
                 log.debug("jupyter_track: IPython's history could not be read; the executed-code snapshot has "
                           "only the cells run since tracking started", exc_info=True)
         if self.current is not None:  # e.g. the cell calling finish(): its steps so far
-            running = ExecutedCell(self.current.count, self.current.code, self.current.started)
+            # IPython's history already holds the running cell, under its real number; the number taken at
+            # pre_run_cell can be one ahead (ipykernel 7 counts the cell before it runs): the history's wins
+            latest = max((c for c in cells if c not in self.cells), default=None)
+            count = latest if latest is not None and cells[latest].code == self.current.code else self.current.count
+            running = ExecutedCell(count, self.current.code, self.current.started)
             self._steps(running)
             cells[running.count] = running
         return [cells[c] for c in sorted(cells)]

@@ -25,7 +25,7 @@ from .image import Image
 from .plotly import Plotly
 from .table import Table
 
-__all__ = ["Chart", "Histogram", "Html", "Image", "Plotly", "Table", "as_media", "from_logged"]
+__all__ = ["Chart", "Histogram", "Html", "Image", "Plotly", "Table", "as_media", "describe", "from_logged"]
 
 # W&B's data types jupyter_track does not have (README, "Not supported"): say so rather than a bare AttributeError
 _NOT_HERE = ("PartitionedTable", "JoinedTable", "Object3D", "Molecule", "Graph", "Bokeh", "Audio", "Video")
@@ -46,6 +46,28 @@ def from_logged(kind: str, data: Any, get_blob: Callable[[str], bytes]) -> Any:
     if kind == "chart":
         return Chart.from_logged(data, get_blob)
     return kinds.from_logged(kind, data, get_blob)
+
+
+def describe(value: Any) -> str | None:
+    """A logged medium's record (a summary value with its ``"_type"``) as one line of text for listings; None for
+    anything else.
+
+    Example::
+
+        describe(run.summary["weights"])   # 'histogram: 64 bins over [-2.97, 3.38]'
+    """
+    kind = value.get("_type") if isinstance(value, dict) else None
+    if not isinstance(kind, str):
+        return None
+    if kind == "histogram" and isinstance(value.get("bins"), list) and len(value["bins"]) > 1:
+        bins = value["bins"]
+        return f"histogram: {len(bins) - 1} bins over [{float(bins[0]):.6g}, {float(bins[-1]):.6g}]"
+    if kind == "image":
+        caption = f' "{value["caption"]}"' if value.get("caption") else ""
+        return f"image: {value.get('width')}×{value.get('height')} {value.get('format') or ''}".rstrip() + caption
+    if kind == "table":
+        return f"table: {value.get('nrows')} rows × {value.get('ncols')} columns"
+    return kind
 
 
 def as_media(value: Any) -> Any:

@@ -198,12 +198,12 @@ class Table:
     def __repr__(self) -> str:
         return f"<Table {len(self.data)} rows x {len(self.columns)} columns {self.columns[:8]}>"
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        """In a notebook, a table is shown as the table widget: paged, sortable, filterable, with thumbnails."""
+    def _ipython_display_(self) -> None:
+        """In a notebook, a table is shown as the table widget: paged, sortable, filterable, with thumbnails
+        (and its first rows as static HTML where the widget cannot render)."""
         from .. import frontend
 
-        bundle: dict[str, Any] = frontend.view("table")(self)
-        return bundle
+        frontend.view("table")(self)
 
 
 def _rows(data: Any) -> Iterable[Sequence[Any]]:

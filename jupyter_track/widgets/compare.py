@@ -5,7 +5,8 @@
 when it connects and gets them as one binary message, so the saved notebook holds only what a static view
 needs — the table (config keys that differ, summary metrics), the group (or overall) mean/min/max bands at low
 resolution and the importance figures. A second output of the cell holds static HTML/SVG (curves of up to 20
-runs or the bands, and the config diff) for GitHub, nbviewer and nbconvert.
+runs or the bands, and the config diff) that stands in for the widget wherever it cannot render (GitHub,
+nbviewer, nbconvert, a notebook reopened without its kernel).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from ..analysis.comparison import common_metrics, comparison, curve
 from ..analysis.importance import importance
 from ..api import Api, RunList, StoredRun
 from .chart_view import compare_charts
-from .static_view import chart, fmt
+from .static_view import chart, fmt, show
 
 STATIC = Path(__file__).with_name("static")
 SAVED_RUNS = 300  # runs whose rows are in the synced (saved) state; the view gets all of them on connect
@@ -74,14 +75,9 @@ class CompareWidget(anywidget.AnyWidget):
             self.importance = {**self.importance, metric: importance(self._table, self.columns, metric)}
 
     def _ipython_display_(self) -> None:
-        """The widget, then the static fallback as a second output (an exporter shows the widget view over any
-        other format of the same output; the widget's CSS hides this one wherever the widget renders)."""
-        from IPython.display import display
-
-        bundle = self._repr_mimebundle_()
-        data = (bundle[0] if isinstance(bundle, tuple) else bundle) or {"text/plain": repr(self)}
-        display(data, raw=True)
-        display({"text/html": self.static_html()}, raw=True)
+        """The widget, then the static view as a second output that stands in for it wherever the widget cannot
+        render (:func:`~jupyter_track.widgets.static_view.fallback`)."""
+        show(self, self.static_html())
 
     def static_html(self) -> str:
         return static_html(self, self._curves, *self._all)

@@ -4,8 +4,9 @@ The training loop is never touched: a :class:`Feeder` thread reads the points th
 since its last look (the store is the one source of truth), downsamples each series as it streams
 (:mod:`~jupyter_track.analysis.downsample`), and sends only the new buckets as binary buffers. When the run
 finishes, the panel keeps its final state: a compact snapshot in the widget state (for reloads and saved
-notebooks, a few KB per metric) and a static SVG rendering in the same output for viewers without widgets. Charts
-logged with ``jt.plot`` are looked for about once a second and sent as HTML/SVG drawn here (:mod:`.chart_view`).
+notebooks, a few KB per metric) and a static SVG rendering in a second output, which stands in for the panel
+wherever the widget cannot render (:mod:`.static_view`). Charts logged with ``jt.plot`` are looked for about
+once a second and sent as HTML/SVG drawn here (:mod:`.chart_view`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ..analysis.downsample import Downsampler, thin
 from ..media.chart import Chart
 from ..store import open_store
 from ..types import SYSTEM_PREFIX
+from . import static_view
 from .chart_view import chart_html, is_chart
 from .static_view import render_html
 
@@ -38,7 +40,6 @@ MAX_WAIT = 2.0  # …but never longer than this: a one-off slow update (a busy m
 POINTS_PER_SERIES = 1000  # buckets kept per series for display (each bucket is 2 points)
 SNAPSHOT_POINTS = 3000  # points kept in the saved state, over all series
 STATIC_POINTS = 120  # points per series in the static SVG
-STATIC_PLACEHOLDER = '<div class="jt-static"></div>'
 CHART_INTERVAL = 1.0  # seconds between looks for jt.plot charts (the run's summary holds the latest of each key)
 
 log = logging.getLogger("jupyter_track")
@@ -125,7 +126,9 @@ class Feeder:
                 replace = generation != ds.generation
                 arrays = ds.points(0 if replace else since)
                 self.sent[key] = (ds.generation, ds.closed_points)
-                entries.append({"key": key, "replace": replace})
+                # open: the last point is the open bucket's, which the next message supersedes; a series whose
+                # every point closes a bucket (a sparse one, e.g. logged once per epoch) sends closed points only
+                entries.append({"key": key, "replace": replace, "open": ds.open})
                 buffers += [np.ascontiguousarray(a, dtype="<f8").tobytes() for a in arrays]
             if entries and self.step_metric is not None:
                 axes = {k: a for k in self.series if not k.startswith(SYSTEM_PREFIX) and (a := self.step_metric(k))}
@@ -206,20 +209,16 @@ class Feeder:
 
 def show(run: Any) -> Feeder:
     """Display a live panel for ``run`` in the current cell output and keep it fed until the run ends."""
-    from IPython.display import display
-
     panel = RunPanel(run_name=run.name, run_path=run.path, started_at=run.start_time)
     feeder = Feeder(panel, run.store_url, run.id, step_metric=getattr(run, "step_metric_for", None))
-    display(panel)
-    # A second output of this cell gets the static charts when the run ends: exporters (nbconvert, nbviewer)
-    # pick a widget view over any other format of the same output, and show this one where widgets don't
-    # run; the panel's CSS hides it wherever the widget itself renders.
-    static = display({"text/html": STATIC_PLACEHOLDER}, raw=True, display_id=True)
+    # A second output of this cell gets the static charts when the run ends: it stands in for the panel wherever
+    # the widget cannot render (static_view.fallback), e.g. a notebook reopened with a fresh kernel.
+    static = static_view.show(panel, "", display_id=True)
 
     def finished(state: str, summary: dict[str, Any], finished_at: float) -> None:
         feeder.finish(state, summary, finished_at)
         if static is not None:
-            static.update({"text/html": feeder.static_html()}, raw=True)
+            static.update({"text/html": static_view.fallback(feeder.static_html())}, raw=True)
 
     if run.state == "running":
         feeder.start()

@@ -1,5 +1,12 @@
 """A run's charts as self-contained HTML/SVG: what a saved notebook shows where no widget can run (GitHub,
-nbviewer, ``jupyter nbconvert --to html``)."""
+nbviewer, ``jupyter nbconvert --to html``, or JupyterLab after a restart when widget state was not saved, its
+default; Notebook 7 shares JupyterLab's output area and widget manager).
+
+Every widget of ours is displayed as two outputs: the widget view, then its static rendering wrapped by
+:func:`fallback`. The fallback's own ``<style>`` makes the pair show one thing: the widget where it renders, the
+static view where the widget's model is gone (JupyterLab's "Error displaying widget: model not found" is hidden
+then). Viewers that drop the style (an untrusted notebook) show both; viewers without widgets show the static one.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +16,47 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 WIDTH, HEIGHT, PAD = 240, 110, 4
+LABELS = 12  # px under the plot for the value and step ranges: labels never cross a curve
 MAX_CHARTS = 24
 LINE = "#1f77b4"
+# JupyterLab (and Notebook 7, built on it) puts each output in a .jp-OutputArea-child. The widget renderer there (a Lumino
+# widget) marks its output node with the class jupyter-widgets only when it shows an error instead of the view
+# ("Error displaying widget: model not found"); a view that rendered holds our root (.jt-panel, .jt-compare,
+# .jt-table), as it does in nbconvert's HTML when the widget manager loads there (whose output nodes are no
+# Lumino widgets: a rendered view there is never hidden).
+# (:has() does not nest: the first rule names the fallback's output by a descendant combinator instead.)
+_CHILD = ".jp-OutputArea-child"
+FALLBACK_STYLE = (
+    f"<style>{_CHILD}:has(> .lm-Widget.jp-OutputArea-output.jupyter-widgets):has(+ {_CHILD} .jt-fallback)"
+    " {display: none}"
+    f"{_CHILD}:has(:is(.jt-panel, .jt-compare, .jt-table)) + {_CHILD}:has(.jt-fallback) {{display: none}}</style>"
+)
+
+
+def fallback(body: str) -> str:
+    """``body`` (static HTML) as the output that follows a widget view and stands in for it where it cannot
+    render; see the module's docstring."""
+    return f'<div class="jt-fallback">{FALLBACK_STYLE}{body}</div>'
+
+
+def show(widget: Any, static: str, display_id: bool = False) -> Any:
+    """Display ``widget``, then ``static`` (HTML) as its :func:`fallback` in a second output; returns that
+    output's display handle when ``display_id`` (to update it once the view is final), else None.
+
+    The widget's ``text/plain`` is left empty: exporters show it where the widget state was not saved, and
+    ``<…RunPanel object at 0x…>`` says nothing the static view does not say better.
+
+    Example::
+
+        handle = show(panel, "", display_id=True)   # a live panel: its static view comes when the run ends
+        handle.update({"text/html": fallback(final_html)}, raw=True)
+    """
+    from IPython.display import display
+
+    bundle = widget._repr_mimebundle_()
+    data = (bundle[0] if isinstance(bundle, tuple) else bundle) or {}
+    display({**data, "text/plain": ""}, raw=True)
+    return display({"text/html": fallback(static)}, raw=True, display_id=display_id or None)
 
 
 def render_html(title: str, state: str, series: Mapping[str, tuple[Any, Any]], summary: Mapping[str, Any],
@@ -47,7 +93,7 @@ def chart(key: str, lines: Sequence[tuple[str, Any, Any, Any, Any]], width: int 
 
         def at(s: Any, v: Any) -> str:
             x = PAD + (float(s) - x0) / (x1 - x0) * (width - 2 * PAD)
-            y = PAD + (1 - (float(v) - y0) / (y1 - y0)) * (height - 2 * PAD)
+            y = PAD + (1 - (float(v) - y0) / (y1 - y0)) * (height - 2 * PAD - LABELS)
             return f"{x:.1f},{y:.1f}"
 
         for color, steps, values, lo, hi in lines:
@@ -65,8 +111,11 @@ def chart(key: str, lines: Sequence[tuple[str, Any, Any, Any, Any]], width: int 
                     runs.append([])
             body += "".join(f'<polyline fill="none" stroke="{c}" stroke-width="1.5" points="{" ".join(r)}"/>'
                             for r in runs if r)
-        body += (f'<text x="{PAD}" y="{height - 2}" font-size="9" fill="#777">'
-                 f"{html.escape(fmt(y0))} … {html.escape(fmt(y1))}</text>")
+        body += (f'<line x1="0" x2="{width}" y1="{height - LABELS}" y2="{height - LABELS}" stroke="#eee"/>'
+                 f'<text x="{PAD}" y="{height - 2}" font-size="9" fill="#777">'
+                 f"{html.escape(fmt(y0))} … {html.escape(fmt(y1))}</text>"
+                 f'<text x="{width - PAD}" y="{height - 2}" font-size="9" fill="#777" text-anchor="end">'
+                 f"step {html.escape(fmt(x0))} … {html.escape(fmt(x1))}</text>")
     return (f'<figure style="margin:0"><figcaption style="font-size:11px">{html.escape(key)}</figcaption>'
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'style="border:1px solid #ddd">{body}</svg></figure>')

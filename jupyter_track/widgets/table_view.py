@@ -17,7 +17,8 @@ from typing import Any
 import anywidget
 import traitlets
 
-from ..media import Histogram, Image, Table
+from ..media import Histogram, Image, Table, describe
+from . import static_view
 
 STATIC = Path(__file__).with_name("static")
 PAGE_SIZE = 25
@@ -143,17 +144,20 @@ def static_html(table: Table) -> str:
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}</div>")
 
 
-def mimebundle(table: Table) -> dict[str, Any]:
-    """What a cell shows for a table: the widget, with a static table beside it for viewers without widgets
-    (an exporter picks the widget over it when it has the widget's state)."""
-    widget = TableWidget(table)
-    bundle = widget._repr_mimebundle_()
-    data = (bundle[0] if isinstance(bundle, tuple) else bundle) or {}
-    return {**data, "text/html": static_html(table)}
+def show(table: Table) -> None:
+    """Display a table in a cell: the widget, then the first rows as static HTML in a second output that stands
+    in for it wherever the widget cannot render (:func:`~jupyter_track.widgets.static_view.fallback`)."""
+    static_view.show(TableWidget(table), static_html(table))
 
 
-def runs_mimebundle(runs: Any) -> dict[str, Any]:
-    """A ``RunList`` (``jt.runs(...)``) as a sortable, filterable table: one row per run."""
+def show_runs(runs: Any) -> None:
+    """Display a ``RunList`` (``jt.runs(...)``) as a sortable, filterable table: one row per run."""
+    show(runs_table(runs))
+
+
+def runs_table(runs: Any) -> Table:
+    """A ``RunList`` as a table: one row per run, columns that tell runs apart, a logged medium in the summary
+    (a histogram, an image) as one line of text."""
     frame = runs.to_pandas()
     if "created_at" in frame.columns:
         frame["created_at"] = frame["created_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
@@ -162,4 +166,6 @@ def runs_mimebundle(runs: Any) -> dict[str, Any]:
     same = [c for c in ("project", "entity") if c in frame.columns and frame[c].nunique(dropna=True) <= 1]
     frame = frame.drop(columns=same + [c for c in frame.columns if frame[c].isna().all()])
     frame = frame.astype(object).where(frame.notna(), None)
-    return mimebundle(Table(dataframe=frame))
+    for column in (c for c in frame.columns if c.startswith("summary.")):
+        frame[column] = frame[column].map(lambda v: describe(v) or v)
+    return Table(dataframe=frame)

@@ -16,6 +16,9 @@ import { pollFrequency, startAfterInterval } from './polling';
 import { requestAPI, runPath } from './request';
 import { KernelRunAnswer, RunRow } from './tokens';
 
+/** The DOM event a run panel sends when a run starts in a notebook (run_panel.js). */
+const RUN_STARTED = 'jupyter-track-run';
+
 export interface KernelRun {
   panel: NotebookPanel;
   run: RunRow | null;
@@ -42,6 +45,9 @@ export class KernelRunTracker {
     this._tracker.widgetAdded.connect((_, panel) => this._watch(panel));
     this._tracker.forEach(panel => this._watch(panel));
     this._tracker.currentChanged.connect(() => this._changed.emit(this.current()));
+    // A run panel that starts in a notebook says so at once: its live snapshot is taken then, not at the next poll
+    // (which a run shorter than the poll interval would not live to see)
+    document.addEventListener(RUN_STARTED, this._onRunStarted);
   }
 
   /** Emitted when the run of the current notebook changed (or another notebook became current). */
@@ -99,6 +105,7 @@ export class KernelRunTracker {
   }
 
   dispose(): void {
+    document.removeEventListener(RUN_STARTED, this._onRunStarted);
     this._poll.dispose();
     Signal.clearData(this);
   }
@@ -163,8 +170,22 @@ export class KernelRunTracker {
     }
   }
 
+  /** A run panel's `jupyter-track-run` event (detail.path: `project/id`): snapshot the notebook holding it. */
+  private _onRunStarted = (event: Event): void => {
+    const path = (event as CustomEvent<{ path?: unknown }>).detail?.path;
+    const target = event.target;
+    if (typeof path !== 'string' || !(target instanceof Node)) {
+      return;
+    }
+    const slash = path.lastIndexOf('/');
+    const panel = this._tracker.find(p => p.node.contains(target));
+    if (panel && slash > 0) {
+      void this._snapshot(panel, { project: path.slice(0, slash), id: path.slice(slash + 1) });
+    }
+  };
+
   /** The live model of `panel` as the run's `live` snapshot, once per run. */
-  private async _snapshot(panel: NotebookPanel, run: RunRow): Promise<void> {
+  private async _snapshot(panel: NotebookPanel, run: Pick<RunRow, 'project' | 'id'>): Promise<void> {
     const key = `${run.project}/${run.id}`;
     if (this._snapshotted.has(key) || !panel.context.model) {
       return;

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+import jupyter_track as jt
 from tests.conftest import wait_for
 from tests.ui.conftest import NOTEBOOK, Lab, run_cell, write_notebook
 
@@ -57,3 +58,72 @@ def test_chart_grows_while_the_cell_runs_and_stays_after_finish(lab: Lab, page: 
     assert page.locator(f"{NOTEBOOK} .jt-static").count() >= 1
     assert not page.locator(f"{NOTEBOOK} .jt-static").first.is_visible()
     page.screenshot(path=str(tmp_path / "run_panel.png"))
+
+
+# The usual epoch pattern: a validation metric logged with commit=False once per "epoch", committed by the next
+# training log. The cell runs until the test writes stop.txt.
+SPARSE = """\
+import os, time
+import jupyter_track as jt
+run = jt.init(project="sparse", name="sparse-ui")
+step = 0
+while not os.path.exists("stop.txt") and step < 20_000:
+    run.log({"train/loss": 1 / (step + 1)})
+    if step % 20 == 19:  # about every 0.4 s: one new point per panel update, as an epoch's would be
+        run.log({"val/loss": 2 / (step + 1)}, commit=False)
+    time.sleep(0.02)
+    step += 1
+run.finish()"""
+
+
+def test_a_sparse_series_streams_every_point_while_the_cell_runs(lab: Lab, page: Any) -> None:
+    write_notebook(lab.root / "sparse.ipynb", SPARSE)
+    lab.open(page, "sparse.ipynb")
+    run_cell(page)
+    # the points the val/loss chart draws (-1 before it exists)
+    points = (f"() => Number([...document.querySelectorAll('{NOTEBOOK} .jt-chart')].find(b => b.querySelector("
+              "'.jt-key').textContent === 'val/loss')?.querySelector('canvas').dataset.points ?? -1)")
+    # it used to stay at one point (each message's last point was taken for a provisional one and dropped)
+    page.wait_for_function(f"() => ({points})() >= 6", timeout=30_000)
+
+    def stored() -> int:
+        history = jt.Api(dir=str(lab.store)).runs("sparse")[0].history(keys=["val/loss"])
+        return int(history["val/loss"].notna().sum())
+
+    before = stored()  # every point stored by now is drawn by the next update
+    page.wait_for_function(f"() => ({points})() >= {before}", timeout=10_000)
+    drawn = int(page.evaluate(points))
+    assert "*" in page.inner_text(f"{NOTEBOOK} .jp-InputPrompt")  # … while the run is still running
+    assert drawn <= stored()  # and none twice
+    (lab.root / "stop.txt").write_text("")
+    page.wait_for_selector(f"{NOTEBOOK} .jt-badge[data-state='finished']", timeout=30_000)
+
+
+SHORT = """\
+import jupyter_track as jt
+run = jt.init(project="short", name="short-ui")  # unsaved code: only the live snapshot has this line
+for step in range(5):
+    run.log({"loss": 1 / (step + 1)})
+run.finish()"""
+
+
+def test_a_run_over_in_a_moment_has_its_live_snapshot(lab: Lab, page: Any, tmp_path: Path) -> None:
+    from jupyter_track.snapshot_restore import snapshots
+
+    write_notebook(lab.root / "short.ipynb", "print('on disk')")
+    lab.open(page, "short.ipynb")
+    cell = page.locator(f"{NOTEBOOK} .jp-Cell").first
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(SHORT)  # edited, not saved
+    run_cell(page)
+    page.wait_for_selector(f"{NOTEBOOK} .jt-badge[data-state='finished']", timeout=30_000)
+
+    def live() -> bool:
+        runs = jt.Api(dir=str(lab.store)).runs("short")
+        return len(runs) == 1 and any(s["which"] == "live" for s in snapshots(runs[0]))
+
+    assert wait_for(live, timeout=20)  # the poll alone (every ~2 s, once the kernel was busy) missed such runs
+    run = jt.Api(dir=str(lab.store)).runs("short")[0]
+    restored = jt.restore(run, which="live", root=tmp_path)
+    assert "# unsaved code: only the live snapshot has this line" in restored.read_text()

@@ -62,7 +62,22 @@ function text(tag, cls, content) {
   return node;
 }
 
+// Runs this page saw start (their model came from the kernel while they ran, not from a saved state): the first
+// render of their panel tells the JupyterLab extension, which keeps the notebook as the run's live snapshot at
+// once (its poll alone misses a run over in a second or two).
+const started = new Set();
+
+function initialize({ model }) {
+  if (model.get("state") === "running") started.add(model.get("run_path"));
+}
+
+function announce(el, path, tries = 50) {
+  if (el.isConnected) el.dispatchEvent(new CustomEvent("jupyter-track-run", { bubbles: true, detail: { path } }));
+  else if (tries > 0) setTimeout(() => announce(el, path, tries - 1), 100);  // attached right after render
+}
+
 function render({ model, el }) {
+  if (started.delete(model.get("run_path"))) announce(el, model.get("run_path"));
   const series = decodeSnapshot(model.get("snapshot"), model.get("started_at"));
   const charts = new Map();
   const groups = new Map();
@@ -252,11 +267,11 @@ function render({ model, el }) {
       const old = series.get(entry.key);
       if (!old || entry.replace) series.set(entry.key, { s, v, t });
       else {
-        // the last point of the previous message was the open bucket's newest point: superseded now
+        // the previous message ended with the open bucket's newest point: superseded now
         if (old.open) { old.s.pop(); old.v.pop(); old.t.pop(); }
         old.s.push(...s); old.v.push(...v); old.t.push(...t);
       }
-      series.get(entry.key).open = true;
+      series.get(entry.key).open = entry.open;
     });
     schedule();
   }
@@ -296,4 +311,4 @@ function render({ model, el }) {
   };
 }
 
-export default { render };
+export default { initialize, render };
