@@ -19,8 +19,8 @@ WIDTH, HEIGHT, PAD = 240, 110, 4
 LABELS = 12  # px under the plot for the value and step ranges: labels never cross a curve
 MAX_CHARTS = 24
 LINE = "#1f77b4"
-# JupyterLab (and Notebook 7, built on it) puts each output in a .jp-OutputArea-child. The widget renderer there (a Lumino
-# widget) marks its output node with the class jupyter-widgets only when it shows an error instead of the view
+# JupyterLab (and Notebook 7, built on it) puts each output in a .jp-OutputArea-child. The widget renderer there
+# (a Lumino widget) marks its output node with the class jupyter-widgets only when it shows an error instead of the view
 # ("Error displaying widget: model not found"); a view that rendered holds our root (.jt-panel, .jt-compare,
 # .jt-table), as it does in nbconvert's HTML when the widget manager loads there (whose output nodes are no
 # Lumino widgets: a rendered view there is never hidden).
