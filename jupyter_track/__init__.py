@@ -134,18 +134,8 @@ def alert(title: str, text: str, level: str | AlertLevel | None = None, wait_dur
 
 def watch(models: Any, criterion: Any = None, log: str | None = "gradients", log_freq: int = 1000,
           idx: int | None = None, log_graph: bool = False) -> None:
-    """Log histograms of a PyTorch model's gradients and/or parameters to the current run (see
-    :meth:`Run.watch`).
-
-    Example::
-
-        run = jt.init(project="mnist")
-        jt.watch(model, log="all", log_freq=100)
-        for x, y in loader:
-            loss = F.cross_entropy(model(x), y); loss.backward(); opt.step(); opt.zero_grad()
-            jt.log({"loss": loss.item()})          # every 100th row also holds gradients/… and parameters/…
-        jt.unwatch(model)
-    """
+    """Log histograms of a PyTorch model's gradients and/or parameters to the current run: the current run's
+    :meth:`Run.watch` (arguments and example: :func:`jupyter_track.model_watch.watch`)."""
     current = session.current()
     if current is None:
         raise UsageError("call jt.init() before jt.watch(model)")

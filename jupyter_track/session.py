@@ -189,8 +189,8 @@ class Session:
             resume = resume if resume is not None else _settings.RESUME.raw()
         name, notes = name or _settings.NAME.raw(), notes or _settings.NOTES.raw()
         group, job_type = group or _settings.RUN_GROUP.raw(), job_type or _settings.JOB_TYPE.raw()
-        if tags is None and _settings.TAGS.raw():
-            tags = [t.strip() for t in (_settings.TAGS.raw() or "").split(",") if t.strip()]
+        if tags is None and (listed := _settings.TAGS.raw()):
+            tags = [t.strip() for t in listed.split(",") if t.strip()]
         from .capture import parts_from
 
         parts = parts_from(capture)

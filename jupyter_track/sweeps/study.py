@@ -115,14 +115,8 @@ def open_study(url: str, record: SweepRecord, spec: SweepSpec, seed: int | None 
     return optuna.load_study(study_name=record.study_name, storage=storage(url), sampler=sampler, pruner=pruner)
 
 
-class _Grid(BaseSampler):
-    """The grid in W&B's order: trial *n* takes point *n* (trial numbers are unique across processes, so agents
-    anywhere never take one point twice). A point an earlier trial already has (a sweep begun in another order)
-    gives way to the first point no trial has."""
-
-    def __init__(self, points: list[dict[str, Any]]) -> None:
-        self._points = points
-        self._chosen: dict[int, dict[str, Any]] = {}  # trial number -> its point
+class _IndependentSampler(BaseSampler):
+    """A sampler that chooses each parameter on its own (no relative search space)."""
 
     def infer_relative_search_space(self, study: optuna.Study, trial: FrozenTrial) -> dict[str, Any]:
         return {}
@@ -130,6 +124,16 @@ class _Grid(BaseSampler):
     def sample_relative(self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, Any]
                         ) -> dict[str, Any]:
         return {}
+
+
+class _Grid(_IndependentSampler):
+    """The grid in W&B's order: trial *n* takes point *n* (trial numbers are unique across processes, so agents
+    anywhere never take one point twice). A point an earlier trial already has (a sweep begun in another order)
+    gives way to the first point no trial has."""
+
+    def __init__(self, points: list[dict[str, Any]]) -> None:
+        self._points = points
+        self._chosen: dict[int, dict[str, Any]] = {}  # trial number -> its point
 
     def sample_independent(self, study: optuna.Study, trial: FrozenTrial, param_name: str,
                            param_distribution: optuna.distributions.BaseDistribution) -> Any:
@@ -151,20 +155,13 @@ def _same(point: dict[str, Any], params: dict[str, Any]) -> bool:
     return all(k in params and params[k] == v for k, v in point.items())
 
 
-class _TrialSeededRandom(BaseSampler):
+class _TrialSeededRandom(_IndependentSampler):
     """Optuna's RandomSampler, seeded per trial from ``(seed, trial number, parameter)``: a seeded random sweep
     draws the same points whichever agent runs which trial. Without a seed it is the plain RandomSampler."""
 
     def __init__(self, seed: int | None) -> None:
         self._seed = seed
         self._plain = RandomSampler(seed=None)
-
-    def infer_relative_search_space(self, study: optuna.Study, trial: FrozenTrial) -> dict[str, Any]:
-        return {}
-
-    def sample_relative(self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, Any]
-                        ) -> dict[str, Any]:
-        return {}
 
     def sample_independent(self, study: optuna.Study, trial: FrozenTrial, param_name: str,
                            param_distribution: optuna.distributions.BaseDistribution) -> Any:
