@@ -25,6 +25,7 @@ from .errors import (
     RunIsRunningError,
     RunNotFoundError,
     StoreError,
+    StorePermissionError,
     StoreVersionError,
     UsageError,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "RunList",
     "RunNotFoundError",
     "StoreError",
+    "StorePermissionError",
     "StoreVersionError",
     "StoredRun",
     "Table",

@@ -36,6 +36,10 @@ class StoreError(JupyterTrackError):
     """The store could not be opened, read or written."""
 
 
+class StorePermissionError(StoreError, PermissionError):
+    """The store can be read but its database role may not write it (PostgreSQL ``permission denied``)."""
+
+
 class StoreVersionError(StoreError):
     """The store was written by a newer jupyter_track than the one installed."""
 

@@ -475,6 +475,32 @@ def test_patch_edits_name_notes_tags_and_delete_removes_the_run(server: Server) 
         jt.load_run(run.path)
 
 
+def test_a_database_role_granted_only_select_gets_a_json_403_for_edits_and_deletes_and_keeps_the_run(
+        backend: str, store_url: str, tmp_path: Path) -> None:
+    if backend != "postgresql":
+        pytest.skip("database roles and their grants are PostgreSQL's")
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    run = make_runs(unique("grants"), 1)[0]
+    role = f"reader_{secrets.token_hex(3)}"
+    with psycopg.connect(store_url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+    reader = start(tmp_path / "server", make_url(store_url).set(username=role).render_as_string())
+    try:
+        url = f"runs/{run.project}/{run.id}"
+        assert ok(reader, "GET", url)["name"] == run.name
+        for method, body in (("PATCH", {"name": "renamed"}), ("DELETE", None)):
+            status, answer = call(reader, method, url, body)
+            assert status == 403, (method, status, answer)
+            assert f"role '{role}' may read but not write" in answer["error"], answer
+            assert "permission denied" in answer["error"] and "[SQL:" not in answer["error"]
+        assert ok(reader, "GET", url)["name"] == run.name  # nothing was changed or lost
+    finally:
+        reader.stop()
+
+
 def test_delete_of_a_running_run_answers_409_unless_forced_and_a_crashed_one_goes(server: Server) -> None:
     project = unique("running")
     run = jt.init(project=project, display=False)

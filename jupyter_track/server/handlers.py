@@ -19,7 +19,8 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 
-from ..errors import OutsideRootError, RunIsRunningError, RunNotFoundError, StoreError, UsageError
+from ..errors import (OutsideRootError, RunIsRunningError, RunNotFoundError, StoreError, StorePermissionError,
+                      UsageError)
 from ..store import open_store
 from ..store.base import Store
 from ..store.filters import FilterError
@@ -35,6 +36,7 @@ STATUS: tuple[tuple[type[BaseException], int], ...] = (
     (RunIsRunningError, 409),
     (OutsideRootError, 403),
     (q.NotWritable, 403),
+    (StorePermissionError, 403),
     (q.BadInput, 400),
     (FilterError, 400),
     (UsageError, 400),

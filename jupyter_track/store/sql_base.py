@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, make_url
 
 from .. import settings
-from ..errors import StoreError
+from ..errors import StoreError, StorePermissionError
 from . import access, revisions, urls
 from .base import Store
 from .blobs import BlobStore, blob_root_for
@@ -28,6 +28,9 @@ from .urls import redact
 _VERSION_TABLE = revisions.VERSION_TABLE
 IN_CHUNK = 900  # bound on ids per IN (...) list; SQLite's old default limit is 999 parameters
 SCHEMA_LOCK = 0x6A745F736368656D  # pg_advisory_lock key ("jt_schem") held while the schema is made or migrated
+
+
+_INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for permission denied
 
 
 class SQLBase(Store):
@@ -189,8 +192,18 @@ class SQLBase(Store):
     def _write(self) -> Iterator[Connection]:
         if self.read_only is not None:
             self._writable()
-        with self.engine.connect().execution_options(jt_write=True) as conn, conn.begin():
-            yield conn
+        try:
+            with self.engine.connect().execution_options(jt_write=True) as conn, conn.begin():
+                yield conn
+        except sa.exc.DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) != _INSUFFICIENT_PRIVILEGE:
+                raise
+            # a role granted SELECT only: a sentence naming the role and the fix, not SQLAlchemy's SQL dump
+            role = make_url(self.url).username or "this"
+            raise StorePermissionError(
+                f"the database role {role!r} may read but not write the store {redact(self.url)} "
+                f"({' '.join(str(exc.orig).split())}); connect as a role granted INSERT, UPDATE and DELETE on its "
+                "tables to change runs") from None
 
     def _writable(self) -> None:
         """Open a store opened read-only for writing, now that it can be written; else say why it cannot."""
