@@ -19,8 +19,7 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 
-from ..errors import (OutsideRootError, RunIsRunningError, RunNotFoundError, StoreError, StorePermissionError,
-                      UsageError)
+from ..errors import OutsideRootError, RunIsRunningError, RunNotFoundError, StoreError, StorePermissionError, UsageError
 from ..store import open_store
 from ..store.base import Store
 from ..store.filters import FilterError
