@@ -147,8 +147,8 @@ def confusion_matrix(probs: Sequence[Sequence[float]] | None = None, y_true: Seq
 def pr_curve(y_true: Sequence[Any] | None = None, y_probas: Sequence[Sequence[float]] | None = None,
              labels: Sequence[str] | None = None, classes_to_plot: Sequence[Any] | None = None,
              interp_size: int = 21, title: str = "Precision-Recall Curve", split_table: bool = False) -> Chart:
-    """Precision against recall for each class (one-vs-rest on column *i* of ``y_probas`` for the *i*-th
-    distinct label of ``y_true``), at ``interp_size`` recall levels from 1 down to 0, as W&B computes it.
+    """Precision against recall for each class of ``y_true`` (one-vs-rest on its column of ``y_probas``: see
+    :func:`roc_curve`), at ``interp_size`` recall levels from 1 down to 0, as W&B computes it.
     ``labels`` names integer classes; ``classes_to_plot`` picks some. Columns: ``class``, ``precision``,
     ``recall``.
 
@@ -156,12 +156,12 @@ def pr_curve(y_true: Sequence[Any] | None = None, y_probas: Sequence[Sequence[fl
 
         jt.log({"pr": jt.plot.pr_curve(y_test, model.predict_proba(x_test), labels=["cat", "dog"])})
     """
-    truth, probas, classes = _curve_input("pr_curve", y_true, y_probas)
+    truth, probas, classes, columns = _curve_input("pr_curve", y_true, y_probas)
     recall_levels = np.linspace(0, 1, interp_size)[::-1]
     rows: list[list[Any]] = []
     for i in _plotted(classes, classes_to_plot):
         name = _class_name(classes, i, labels)
-        precision = interpolated_precision(truth == classes[i], probas[:, i], recall_levels)
+        precision = interpolated_precision(truth == classes[i], probas[:, columns[i]], recall_levels)
         rows += [[name, round(float(p), 3), round(float(r), 3)] for p, r in zip(precision, recall_levels, strict=True)]
     table = Table(columns=["class", "precision", "recall"], data=_at_most(rows, MAX_ROWS))
     return Chart("pr_curve", table, {"x": "recall", "y": "precision", "stroke": "class"}, title,
@@ -171,19 +171,21 @@ def pr_curve(y_true: Sequence[Any] | None = None, y_probas: Sequence[Sequence[fl
 def roc_curve(y_true: Sequence[Any] | None = None, y_probas: Sequence[Sequence[float]] | None = None,
               labels: Sequence[str] | None = None, classes_to_plot: Sequence[Any] | None = None,
               title: str = "ROC Curve", split_table: bool = False) -> Chart:
-    """The ROC curve (true against false positive rate) of each class, one-vs-rest on column *i* of
-    ``y_probas`` for the *i*-th distinct label of ``y_true``, as W&B (scikit-learn's ``roc_curve``) computes
-    it. ``labels`` names integer classes; ``classes_to_plot`` picks some. Columns: ``class``, ``fpr``, ``tpr``.
+    """The ROC curve (true against false positive rate) of each class of ``y_true``, one-vs-rest on its column
+    of ``y_probas``, as W&B (scikit-learn's ``roc_curve``) computes it. Integer labels 0 … n-1 are column
+    indexes (a test set that lacks a class keeps the others on their own columns); other labels take the
+    columns in sorted label order, as W&B does. ``labels`` names integer classes; ``classes_to_plot`` picks
+    some. Columns: ``class``, ``fpr``, ``tpr``.
 
     Example::
 
         jt.log({"roc": jt.plot.roc_curve(y_test, model.predict_proba(x_test), labels=["cat", "dog"])})
     """
-    truth, probas, classes = _curve_input("roc_curve", y_true, y_probas)
+    truth, probas, classes, columns = _curve_input("roc_curve", y_true, y_probas)
     rows: list[list[Any]] = []
     for i in _plotted(classes, classes_to_plot):
         name = _class_name(classes, i, labels)
-        fpr, tpr = roc(truth == classes[i], probas[..., i])
+        fpr, tpr = roc(truth == classes[i], probas[:, columns[i]])
         rows += [[name, _rounded(f), _rounded(t)] for f, t in zip(fpr, tpr, strict=True)]
     table = Table(columns=["class", "fpr", "tpr"], data=_at_most(rows, MAX_ROWS))
     return Chart("roc_curve", table, {"x": "fpr", "y": "tpr", "stroke": "class"}, title,
@@ -210,7 +212,7 @@ def _indexes(values: list[Any], what: str, count: int) -> list[int]:
     return out
 
 
-def _curve_input(name: str, y_true: Any, y_probas: Any) -> tuple[Any, Any, Any]:
+def _curve_input(name: str, y_true: Any, y_probas: Any) -> tuple[Any, Any, Any, Any]:
     if y_true is None or y_probas is None:
         raise ValueError(f"plot.{name}: give y_true (labels) and y_probas (one row of class scores per sample)")
     truth = np.asarray(y_true)
@@ -222,7 +224,11 @@ def _curve_input(name: str, y_true: Any, y_probas: Any) -> tuple[Any, Any, Any]:
         raise ValueError(f"plot.{name}: y_probas must be (samples, classes) = ({len(truth)}, >= {len(classes)}), "
                          f"a column per class in sorted label order, not of shape {probas.shape} (for a binary "
                          "classifier: numpy.column_stack([1 - p, p]))")
-    return truth, probas, classes
+    # W&B pairs the i-th distinct label with column i, so 3-class probabilities scored on labels {0, 2} put
+    # class 2 on class 1's column; class indexes name their own column instead (as predict_proba's do)
+    indexes = classes.dtype.kind in "iu" and len(classes) and classes[0] >= 0 and classes[-1] < probas.shape[1]
+    columns = classes.astype(int) if indexes else np.arange(len(classes))
+    return truth, probas, classes, columns
 
 
 def _plotted(classes: Any, chosen: Sequence[Any] | None) -> list[int]:

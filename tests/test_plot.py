@@ -146,6 +146,21 @@ def test_roc_curve_is_what_wandb_computes() -> None:
                                                   ["yes", 0.5, 1.0], ["yes", 1.0, 1.0]]
 
 
+def test_a_test_set_without_one_class_keeps_every_other_class_on_its_own_column() -> None:
+    pytest.importorskip("sklearn")
+    from sklearn.metrics import roc_curve
+
+    present = Y_TRUE != 1  # the "dog" class (column 1) never occurs in this split
+    truth, probas = Y_TRUE[present], Y_PROBAS[present]
+    frame = wandb.plot.roc_curve(truth, probas, labels=["cat", "dog", "bird"]).to_pandas()
+    assert set(frame["class"]) == {"cat", "bird"}
+    fpr, tpr = roc_curve(truth, probas[:, 2], pos_label=2)[:2]  # bird is scored by column 2, not column 1
+    bird = frame[frame["class"] == "bird"]
+    assert bird["fpr"].tolist() == np.round(fpr, 3).tolist() and bird["tpr"].tolist() == np.round(tpr, 3).tolist()
+    pr = wandb.plot.pr_curve(truth, probas, labels=["cat", "dog", "bird"]).to_pandas()
+    assert pr[pr["class"] == "bird"]["precision"].tolist() == _wandb_pr_reference(truth, probas[:, [0, 2]], [0, 2])[2]
+
+
 def test_bad_input_is_refused_saying_what_to_give() -> None:
     table = wandb.Table(data=[[1, 2]], columns=["a", "b"])
     with pytest.raises(ValueError, match=r"y='c' is not a column of the table; its columns are \['a', 'b'\]"):
