@@ -66,6 +66,21 @@ def test_compare_returns_curves_of_common_metrics_and_only_differing_config(serv
     assert "2 here" in picked["importance"]["loss"]["note"]
 
 
+def test_a_run_has_the_same_colour_in_the_notebook_and_the_lab_compare_whatever_the_order(server: Server) -> None:
+    project = unique("colours")
+    made = []
+    for i in range(6):
+        with jt.init(project=project, name=f"r{i}", config={"lr": i}, display=False) as run:
+            run.log({"loss": 1.0})
+        made.append(run)
+    paths = [f"{r.project}/{r.id}" for r in made]
+    notebook = {r["id"]: r["color"] for r in jt.compare(paths).runs}
+    lab = {r["id"]: r["color"] for r in ok(server, "GET", "compare?runs=" + ",".join(reversed(paths)))["runs"]}
+    assert notebook == lab and len(set(lab.values())) == 6  # by run, not by place in the list; all distinct
+    first_two = ok(server, "GET", "compare?runs=" + ",".join(paths[:2]))["runs"]
+    assert len({r["color"] for r in first_two}) == 2
+
+
 def test_compare_by_group_gives_a_mean_and_min_max_band_per_group(server: Server) -> None:
     project = unique("grp")
     runs = []

@@ -12,6 +12,7 @@ Example::
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -54,7 +55,8 @@ def comparison(chosen: Sequence[StoredRun], keys: Sequence[str], group_by: str |
     configs = [flatten(i.config) for i in infos]
     diff = _differing(configs)
     summaries = [r.summary for r in chosen]
-    colors = [_color(i) for i in range(len(chosen))]
+    colour_of = run_colors([i.id for i in infos])
+    colors = [colour_of[i.id] for i in infos]
     groups = [_group_of(r, configs[n], group_by) for n, r in enumerate(chosen)]
     columns: list[dict[str, Any]] = (
         [c for c, _ in lead]
@@ -101,6 +103,29 @@ def _group_of(run: StoredRun, config: Mapping[str, Any], group_by: str | None) -
     key = group_by.removeprefix("config.")
     value = config.get(key, run.config.get(key))
     return "" if value is None else f"{key}={value}"
+
+
+def run_colors(ids: Sequence[str]) -> dict[str, str]:
+    """A colour per run id that follows the run, not its place in a list: the id picks a palette slot (a stable
+    hash), and a run whose slot another run of the same view already holds (runs taken in id order) takes the
+    next free one. The notebook's compare and JupyterLab's compare panel, given the same runs in any order,
+    colour each run alike; more runs than :data:`PALETTE` holds get golden-angle colours beyond it.
+
+    Example::
+
+        run_colors(["3f9a2c1b", "a81d0e77"])   # {"3f9a2c1b": "#7f7f7f", "a81d0e77": "#8c564b"}
+    """
+    unique = sorted(set(ids))
+    size = max(len(PALETTE), len(unique))
+    taken: set[int] = set()
+    out: dict[str, str] = {}
+    for run_id in unique:
+        slot = zlib.crc32(run_id.encode()) % len(PALETTE)
+        while slot in taken:
+            slot = (slot + 1) % size
+        taken.add(slot)
+        out[run_id] = _color(slot)
+    return out
 
 
 def _color(i: int) -> str:
