@@ -152,7 +152,8 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> tuple[list[float], float
     mag = 10 ** math.floor(math.log10(raw))
     norm = raw / mag
     step = (1 if norm < 1.5 else 2 if norm < 3 else 5 if norm < 7 else 10) * mag
-    first, ticks = math.ceil(lo / step - 1e-9), []
+    first = math.ceil(lo / step - 1e-9)
+    ticks: list[float] = []
     while (first + len(ticks)) * step <= hi + step * 1e-9:
         i = first + len(ticks)
         ticks.append(0.0 if i == 0 else float(f"{i * step:.12g}"))
