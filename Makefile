@@ -70,10 +70,11 @@ $(VENV)/.installed-%: pyproject.toml labextension/package.json | $(PY)
 # The editable install copies the built extension into the venv once; for development it is rebuilt here when a
 # source changed and the venv's copy is replaced by a link to the build (what `jupyter labextension develop`
 # does), so a reload of JupyterLab shows the latest build.
-# (the compare panel bundles the compare widget's own view: jupyter_track/widgets/static/compare.{js,css})
+# (the compare panel bundles the compare widget's own view: jupyter_track/widgets/static/compare.{js,css}, and
+# the chart axes it imports: chart_core.js)
 # (every .ts under src/, subfolders included: the detail panel's tabs live in src/detail/)
 LABEXT_SRC := $(shell find labextension/src -name '*.ts') $(wildcard labextension/style/* labextension/schema/*.json) \
-	jupyter_track/widgets/static/compare.js jupyter_track/widgets/static/compare.css \
+	jupyter_track/widgets/static/compare.js jupyter_track/widgets/static/compare.css jupyter_track/widgets/static/chart_core.js \
 	labextension/package.json labextension/tsconfig.json
 LABEXT_OUT := jupyter_track/labextension/package.json
 LABEXT_LINK := $(VENV)/share/jupyter/labextensions/jupyter-track

@@ -24,6 +24,7 @@ from ..analysis.comparison import common_metrics, comparison, curve
 from ..analysis.importance import importance
 from ..api import Api, RunList, StoredRun
 from .chart_view import compare_charts
+from .esm import module
 from .static_view import chart, fmt, show
 
 STATIC = Path(__file__).with_name("static")
@@ -36,7 +37,7 @@ STATIC_POINTS = 3000  # points of all the static view's run curves together (eac
 class CompareWidget(anywidget.AnyWidget):
     """Runs side by side; made by :func:`compare`."""
 
-    _esm = STATIC / "compare.js"
+    _esm = module("compare.js")
     _css = STATIC / "compare.css"
     metrics: traitlets.List[str] = traitlets.List().tag(sync=True)
     group_by = traitlets.Unicode("").tag(sync=True)

@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 WIDTH, HEIGHT, PAD = 240, 110, 4
-LABELS = 12  # px under the plot for the value and step ranges: labels never cross a curve
+LABELS = 12  # px under the plot for the step ticks' labels: labels never cross a curve
+LEFT = 34  # px left of the plot for the value ticks' labels
 MAX_CHARTS = 24
 LINE = "#1f77b4"
 # JupyterLab (and Notebook 7, built on it) puts each output in a .jp-OutputArea-child. The widget renderer there
@@ -82,26 +83,41 @@ def render_html(title: str, state: str, series: Mapping[str, tuple[Any, Any]], s
 def chart(key: str, lines: Sequence[tuple[str, Any, Any, Any, Any]], width: int = WIDTH, height: int = HEIGHT
           ) -> str:
     """One SVG line chart: ``lines`` of (colour, steps, values, band low or None, band high or None). NaN/inf
-    end a line (a gap, not a spike); a band is drawn as a shaded polygon behind its line."""
+    end a line (a gap, not a spike); a band is drawn as a shaded polygon behind its line. Gridlines and tick
+    labels follow the live charts' rule (static/chart_core.js: :func:`nice_ticks`, :func:`tick_text`)."""
     pts = [(float(s), float(v)) for _, st, *arrays in lines for arr in arrays if arr is not None
            for s, v in zip(st, arr, strict=False) if v is not None and math.isfinite(float(v))]
     body = ""
     if pts:
         x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
         y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
-        x1, y1 = (x1 if x1 > x0 else x0 + 1), (y1 if y1 > y0 else y0 + 1)
+        x1 = x1 if x1 > x0 else x0 + 1
+        if y1 == y0:
+            y0, y1 = y0 - (abs(y0) * 0.05 or 0.5), y1 + (abs(y1) * 0.05 or 0.5)
+        left, top, right, bottom = LEFT, PAD, width - PAD, height - LABELS
+
+        def px(s: float) -> float:
+            return left + (s - x0) / (x1 - x0) * (right - left)
+
+        def py(v: float) -> float:
+            return top + (1 - (v - y0) / (y1 - y0)) * (bottom - top)
 
         def at(s: Any, v: Any) -> str:
-            x = PAD + (float(s) - x0) / (x1 - x0) * (width - 2 * PAD)
-            y = PAD + (1 - (float(v) - y0) / (y1 - y0)) * (height - 2 * PAD - LABELS)
-            return f"{x:.1f},{y:.1f}"
+            return f"{px(float(s)):.1f},{py(float(v)):.1f}"
 
+        xt, x_step = nice_ticks(x0, x1, 3)
+        yt, y_step = nice_ticks(y0, y1, 4)
+        grid = "".join(f"M{px(v):.1f} {top}V{bottom}" for v in xt) + "".join(f"M{left} {py(v):.1f}H{right}"
+                                                                            for v in yt)
+        body += (f'<path d="{grid}" stroke="#888" stroke-opacity="0.2" fill="none"/>'
+                 f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" fill="none" '
+                 'stroke="#888" stroke-opacity="0.5"/>')
         for color, steps, values, lo, hi in lines:
             c = html.escape(color)
             if lo is not None and hi is not None:
-                top = [at(s, v) for s, v in zip(steps, hi, strict=False) if v is not None]
-                bottom = [at(s, v) for s, v in zip(steps, lo, strict=False) if v is not None]
-                band = " ".join(top + bottom[::-1])
+                upper = [at(s, v) for s, v in zip(steps, hi, strict=False) if v is not None]
+                lower = [at(s, v) for s, v in zip(steps, lo, strict=False) if v is not None]
+                band = " ".join(upper + lower[::-1])
                 body += f'<polygon fill="{c}" fill-opacity="0.2" stroke="none" points="{band}"/>'
             runs: list[list[str]] = [[]]
             for s, v in zip(steps, values, strict=False):
@@ -111,14 +127,53 @@ def chart(key: str, lines: Sequence[tuple[str, Any, Any, Any, Any]], width: int 
                     runs.append([])
             body += "".join(f'<polyline fill="none" stroke="{c}" stroke-width="1.5" points="{" ".join(r)}"/>'
                             for r in runs if r)
-        body += (f'<line x1="0" x2="{width}" y1="{height - LABELS}" y2="{height - LABELS}" stroke="#eee"/>'
-                 f'<text x="{PAD}" y="{height - 2}" font-size="9" fill="#777">'
-                 f"{html.escape(fmt(y0))} … {html.escape(fmt(y1))}</text>"
-                 f'<text x="{width - PAD}" y="{height - 2}" font-size="9" fill="#777" text-anchor="end">'
-                 f"step {html.escape(fmt(x0))} … {html.escape(fmt(x1))}</text>")
+        body += "".join(f'<text x="{left - 3}" y="{py(v) + 3:.1f}" font-size="9" fill="#777" text-anchor="end">'
+                        f"{html.escape(tick_text(v, y_step))}</text>" for v in yt)
+        body += "".join(f'<text x="{px(v):.1f}" y="{height - 2}" font-size="9" fill="#777" text-anchor="middle">'
+                        f"{html.escape(tick_text(v, x_step))}</text>" for v in xt)
     return (f'<figure style="margin:0"><figcaption style="font-size:11px">{html.escape(key)}</figcaption>'
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'style="border:1px solid #ddd">{body}</svg></figure>')
+
+
+def nice_ticks(lo: float, hi: float, count: int = 5) -> tuple[list[float], float]:
+    """About ``count`` round ticks inside [lo, hi] (steps of 1, 2 or 5 × 10^k) and their step, as the live
+    charts choose them (``niceTicks`` in static/chart_core.js).
+
+    Example::
+
+        nice_ticks(0, 1, 4)   # ([0, 0.2, 0.4, 0.6, 0.8, 1.0], 0.2)
+    """
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return [], 1.0
+    if not hi > lo:
+        hi = lo + (abs(lo) or 1)
+    raw = (hi - lo) / max(1, count)
+    mag = 10 ** math.floor(math.log10(raw))
+    norm = raw / mag
+    step = (1 if norm < 1.5 else 2 if norm < 3 else 5 if norm < 7 else 10) * mag
+    first = math.ceil(lo / step - 1e-9)
+    ticks: list[float] = []
+    while (first + len(ticks)) * step <= hi + step * 1e-9:
+        i = first + len(ticks)
+        ticks.append(0.0 if i == 0 else float(f"{i * step:.12g}"))
+    return ticks, step
+
+
+def tick_text(value: float, step: float) -> str:
+    """A tick's label: the decimals its step needs, thousands as ``k``, very large or small as exponents
+    (``tickText`` in static/chart_core.js)."""
+    if value == 0:
+        return "0"
+    a = abs(value)
+    if a >= 1e6 or a < 1e-4:
+        exponent = math.floor(math.log10(a))
+        digits = min(3, max(0, -math.floor(math.log10(step / 10 ** exponent) + 1e-9)))
+        return f"{value / 10 ** exponent:.{digits}f}e{exponent}"
+    if a >= 1e4 and step >= 100:
+        thousands = f"{value / 1000:.{max(0, -math.floor(math.log10(step / 1000) + 1e-9))}f}"
+        return (thousands.rstrip("0").rstrip(".") if "." in thousands else thousands) + "k"
+    return f"{value:.{min(10, max(0, -math.floor(math.log10(step) + 1e-9)))}f}"
 
 
 def fmt(value: Any) -> str:

@@ -3,6 +3,7 @@ curve, a table header sorts."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,55 @@ def test_brush_highlights_runs_legend_hides_and_header_sorts(lab: Lab, page: Any
     assert page.locator(f"{PANEL} .jt-compare-static").count() == 1
     assert not page.locator(f"{PANEL} .jt-compare-static").is_visible()
     page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
+
+
+def test_charts_have_round_ticks_a_crosshair_that_leaves_and_keep_their_ticks_after_a_theme_switch(
+        lab: Lab, page: Any, tmp_path: Path) -> None:
+    write_notebook(lab.root / "axes.ipynb", """\
+import jupyter_track as jt
+for i in range(3):
+    with jt.init(project="ui-axes", name=f"lr-{i}", config={"lr": 0.1 * (i + 1)}, display=False) as run:
+        for step in range(1, 401):
+            run.log({"loss": 2.0 / (1 + step * run.config.lr)})
+jt.compare(project="ui-axes")""")
+    lab.open(page, "axes.ipynb")
+    run_cell(page)
+    page.wait_for_selector(f"{PANEL} .jt-compare[data-curves='loaded']", timeout=60_000)
+    canvas = page.locator(f"{PANEL} .jt-cmp-chart canvas[data-metric='loss']")
+
+    def ticks() -> tuple[list[str], list[str]]:
+        label = canvas.get_attribute("aria-label") or ""
+        steps, values = label.removeprefix("loss: step ").split("; value ")
+        return steps.split(", "), values.split(", ")
+
+    steps, values = ticks()
+    assert steps[:3] == ["0", "100", "200"] and len(values) >= 4, (steps, values)  # round ticks, not min/max
+    assert page.locator(f"{PANEL} .jt-cmp-scatter-plot .jt-cmp-ticks text").count() >= 4
+
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    tip = page.locator(f"{PANEL} .jt-chart-tip").first
+    tip.wait_for(state="visible", timeout=5_000)
+    text = tip.inner_text()
+    assert text.startswith("step ") and all(f"lr-{i}:" in text for i in range(3)), text
+    page.screenshot(path=str(tmp_path / "compare-crosshair.png"))
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] - 40)  # off the chart: the tooltip goes
+    tip.wait_for(state="hidden", timeout=5_000)
+
+    light_ink = canvas.get_attribute("data-ink")
+    page.click(".lm-MenuBar-item:has-text('Settings')")
+    page.hover(".lm-Menu-item:has-text('Theme')")
+    page.click(".lm-Menu-item[data-command='apputils:change-theme']:has-text('JupyterLab Dark')")
+    page.wait_for_selector("body[data-jp-theme-light='false']", state="attached", timeout=30_000)
+    page.wait_for_function(
+        "([sel, ink]) => document.querySelector(sel).dataset.ink !== ink",
+        arg=[f"{PANEL} .jt-cmp-chart canvas[data-metric='loss']", light_ink], timeout=10_000)
+    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=30_000)
+    page.wait_for_timeout(1_500)  # the last of the redraws that follow a theme switch
+    red, green, blue = (float(x) for x in re.findall(r"[\d.]+", canvas.get_attribute("data-ink") or "")[:3])
+    assert min(red, green, blue) > 150, canvas.get_attribute("data-ink")  # light ink on the dark background
+    assert ticks() == (steps, values)  # redrawn in the dark theme's ink, every tick still there
+    page.screenshot(path=str(tmp_path / "compare-dark.png"))
 
 
 def test_without_scikit_learn_the_importance_table_names_its_figure_and_says_why(lab: Lab, page: Any) -> None:

@@ -1,7 +1,10 @@
 // The compare widget: a legend, one canvas per metric (per-run curves arrive as one binary message asked for on
 // connect; saved notebooks have the group/overall bands), a config diff table, parallel coordinates with
 // brushing, parameter importance and a scatter. A brush selects runs; every view marks them (data-selected).
-// All names and values are set with textContent, never innerHTML.
+// All names and values are set with textContent, never innerHTML. Axes, gridlines, ticks and the crosshair
+// tooltip come from chart_core.js, shared with the other charts.
+import { crosshair, drawAxes, ink, niceTicks, onThemeChange, tickText } from "./chart_core.js";
+
 const SVG = "http://www.w3.org/2000/svg";
 
 function el(tag, cls, content) {
@@ -44,8 +47,9 @@ function axisOf(col, values) {
     let lo = Math.min(...nums), hi = Math.max(...nums);
     if (!nums.length) { lo = 0; hi = 1; }
     if (hi === lo) { hi = lo + 1; }
+    const nt = niceTicks(lo, hi, 4);
     return { num: true, lo, hi, pos: (v) => (typeof v === "number" ? (v - lo) / (hi - lo) : null),
-      ticks: [[0, fmt(lo)], [1, fmt(hi)]] };
+      ticks: nt.ticks.map((v) => [(v - lo) / (hi - lo), tickText(v, nt.step)]) };
   }
   const cats = [...new Set(values.map((v) => (v === null ? "∅" : String(v))))].sort();
   const at = (c) => (cats.length === 1 ? 0.5 : cats.indexOf(c) / (cats.length - 1));
@@ -87,18 +91,21 @@ function view(model, host, data) {
 
   // curves
   const chartBox = el("div", "jt-cmp-charts");
-  const canvases = metrics.map((key) => {
+  const frames = [];  // per chart: what the crosshair needs (scales, lines) from its last draw
+  const canvases = metrics.map((key, m) => {
     const box = el("div", "jt-cmp-chart");
     const canvas = document.createElement("canvas");
     canvas.width = 360; canvas.height = 200;
     canvas.dataset.metric = key;
+    canvas.setAttribute("role", "img");
     box.append(el("div", "jt-cmp-key", key), canvas);
+    crosshair(canvas, box, () => frames[m]);
     chartBox.append(box);
     return canvas;
   });
   function drawChart(m) {
     const canvas = canvases[m], ctx = canvas.getContext("2d");
-    const W = canvas.width, H = canvas.height, P = 28;
+    const W = canvas.width, H = canvas.height;
     ctx.clearRect(0, 0, W, H);
     const lines = [], bands = [];
     const drawn = [];
@@ -108,13 +115,14 @@ function view(model, host, data) {
         if (!c || hidden.has(r)) return;
         drawn.push(r);
         const dim = selected !== null && !selected.has(r);
-        lines.push({ s: c.s, v: c.v, color: run.color, alpha: dim ? 0.12 : grouped ? 0.25 : 0.9, width: 1 });
+        lines.push({ s: c.s, v: c.v, color: run.color, alpha: dim ? 0.12 : grouped ? 0.25 : 0.9, width: 1,
+          name: run.name });
       });
     }
     if (grouped || !curves) {
       for (const b of model.get("bands")[metrics[m]] || []) {
         bands.push(b);
-        lines.push({ s: b.steps, v: b.mean, color: b.color, alpha: 1, width: 2.2 });
+        lines.push({ s: b.steps, v: b.mean, color: b.color, alpha: 1, width: 2.2, name: b.group || "all runs" });
       }
     }
     canvas.dataset.drawnRuns = drawn.join(",");
@@ -129,17 +137,24 @@ function view(model, host, data) {
     };
     for (const l of lines) grow(l.s, l.v);
     for (const b of bands) { grow(b.steps, b.lo); grow(b.steps, b.hi); }
-    if (!(x1 >= x0)) return;
+    if (!(x1 >= x0)) {
+      frames[m] = null;
+      canvas.setAttribute("aria-label", `${metrics[m]}: no values to draw`);
+      return;
+    }
     if (x1 === x0) x1 = x0 + 1;
-    if (y1 === y0) y1 = y0 + 1;
-    const X = (s) => P + ((s - x0) / (x1 - x0)) * (W - P - 6);
-    const Y = (v) => 6 + (1 - (v - y0) / (y1 - y0)) * (H - 24);
-    ctx.strokeStyle = "rgba(128,128,128,0.4)";
-    ctx.strokeRect(P, 6, W - P - 6, H - 24);
-    ctx.fillStyle = "rgba(128,128,128,0.9)";
-    ctx.font = "10px sans-serif";
-    ctx.fillText(fmt(y1), 2, 14); ctx.fillText(fmt(y0), 2, H - 20);
-    ctx.fillText(fmt(x0), P, H - 6); ctx.fillText(fmt(x1), W - 40, H - 6);
+    if (y1 === y0) { y0 -= Math.abs(y0) * 0.05 || 0.5; y1 += Math.abs(y1) * 0.05 || 0.5; }
+    const pad = (y1 - y0) * 0.04;  // curves clear of the frame
+    y0 -= pad; y1 += pad;
+    const box = { left: 46, top: 6, right: W - 8, bottom: H - 18 };
+    const X = (s) => box.left + ((s - x0) / (x1 - x0)) * (box.right - box.left);
+    const Y = (v) => box.top + (1 - (v - y0) / (y1 - y0)) * (box.bottom - box.top);
+    const color = ink(canvas);
+    const labels = drawAxes(ctx, box, [x0, x1], [y0, y1], X, Y, color);
+    canvas.setAttribute("aria-label", `${metrics[m]}: step ${labels.x.join(", ")}; value ${labels.y.join(", ")}`);
+    canvas.dataset.ink = color;
+    frames[m] = { box, lines, invX: (px) => x0 + ((px - box.left) / (box.right - box.left)) * (x1 - x0),
+      redraw: () => drawChart(m) };
     for (const b of bands) {
       ctx.globalAlpha = 0.18; ctx.fillStyle = b.color; ctx.beginPath();
       let started = false;
@@ -318,14 +333,34 @@ function view(model, host, data) {
     if (!columns.length) return;
     const jx = Number(xs.value), jy = Number(ys.value);
     const axX = axes[jx], axY = axes[jy];
-    plot.append(svg("rect", { x: 30, y: 6, width: SW - 40, height: SH - 36, fill: "none", stroke: "#999" }));
-    const lx = svg("text", { x: SW / 2, y: SH - 6, "text-anchor": "middle", "font-size": 10 });
+    const L = 52, T = 6, R = SW - 6, B = SH - 34;  // the plot area; points kept 6 px inside it
+    const px = (u) => L + 6 + u * (R - L - 12), py = (w) => T + 6 + (1 - w) * (B - T - 12);
+    const grid = svg("g", { class: "jt-cmp-grid", stroke: "currentColor", "stroke-opacity": 0.14 });
+    const ticks = svg("g", { class: "jt-cmp-ticks", "font-size": 9, fill: "currentColor" });
+    for (const [u, label] of axX.ticks.slice(0, 8)) {
+      grid.append(svg("line", { x1: px(u), x2: px(u), y1: T, y2: B }));
+      const t = svg("text", { x: px(u), y: B + 11, "text-anchor": "middle" });
+      t.textContent = label;
+      ticks.append(t);
+    }
+    for (const [w, label] of axY.ticks.slice(0, 8)) {
+      grid.append(svg("line", { x1: L, x2: R, y1: py(w), y2: py(w) }));
+      const t = svg("text", { x: L - 4, y: py(w) + 3, "text-anchor": "end" });
+      t.textContent = label.length > 9 ? label.slice(0, 8) + "…" : label;
+      ticks.append(t);
+    }
+    plot.append(grid, svg("rect", { x: L, y: T, width: R - L, height: B - T, fill: "none", stroke: "currentColor",
+      "stroke-opacity": 0.45 }), ticks);
+    const lx = svg("text", { x: (L + R) / 2, y: SH - 6, "text-anchor": "middle", "font-size": 10, fill: "currentColor" });
     lx.textContent = names[jx];
-    plot.append(lx);
+    const ly = svg("text", { x: 0, y: 0, "text-anchor": "middle", "font-size": 10, fill: "currentColor",
+      transform: `translate(10 ${(T + B) / 2}) rotate(-90)` });
+    ly.textContent = names[jy];
+    plot.append(lx, ly);
     runs.forEach((run, r) => {
       const u = axX.pos(rows[r][jx]), w = axY.pos(rows[r][jy]);
       if (u === null || w === null || hidden.has(r)) return;
-      const c = svg("circle", { cx: 36 + u * (SW - 52), cy: 12 + (1 - w) * (SH - 48), r: 4, fill: run.color });
+      const c = svg("circle", { cx: px(u), cy: py(w), r: 4, fill: run.color });
       c.dataset.run = String(r);
       const tip = svg("title");
       tip.textContent = `${run.name}: ${fmt(rows[r][jx])}, ${fmt(rows[r][jy])}`;
@@ -354,7 +389,8 @@ function view(model, host, data) {
   fillTable();
   fillImportance();
   update();
-  return () => model.off("change:importance", fillImportance);
+  const unwatch = onThemeChange(() => metrics.forEach((_, m) => drawChart(m)));  // canvas ink is not CSS
+  return () => { model.off("change:importance", fillImportance); unwatch(); };
 }
 
 // Charts the runs logged with jt.plot under the same key, side by side: SVG drawn by the kernel
