@@ -6,6 +6,8 @@
 #   make demo    setup, then run notebooks/quickstart.ipynb headless and list the runs it recorded
 #   make test    setup + apt packages the tests need (APT_PACKAGES), then pytest (PYTEST_ARGS="...")
 #   make bench   install the bench extra, run benchmarks/bench_logging.py
+#   make bench-wide  the write path at any width, every row with its floor and ratio: memory and latency
+#                (bench_memory.py), storage and reads (bench_storage.py), the live panel (bench_panel.py); ~12 min
 #   make lint    ruff check + mypy on jupyter_track (dev extra; the integrations are checked against their frameworks)
 #   make clean   remove .venv, caches and build outputs (never the run store)
 #
@@ -23,6 +25,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PYTEST_ARGS ?=
+# arguments for every bench-wide script, e.g. `make bench-wide BENCH_ARGS="--repeats 1"` (one process per row)
+BENCH_ARGS ?=
 # Debian packages the tests need (installed with apt-get when missing and running as root): the UI tests'
 # browser and the PostgreSQL server the store tests start (tests/postgres.py)
 APT_PACKAGES ?= chromium postgresql
@@ -37,7 +41,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_PROGRESS_BAR := off
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: help setup start demo test bench lint clean apt-deps labextension-link
+.PHONY: help setup start demo test bench bench-wide lint clean apt-deps labextension-link
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -135,6 +139,11 @@ test: setup apt-deps
 # -- benchmarks and lint ----------------------------------------------------------------------------------
 bench: $(VENV)/.installed-bench
 	$(PY) benchmarks/bench_logging.py
+
+bench-wide: $(VENV)/.installed-test
+	$(PY) benchmarks/bench_memory.py $(BENCH_ARGS)
+	$(PY) benchmarks/bench_storage.py $(BENCH_ARGS)
+	$(PY) benchmarks/bench_panel.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev $(INTEGRATIONS)
 	@$(PY) -c 'import ruff, mypy' 2>/dev/null || $(PIP) install ruff mypy
