@@ -42,9 +42,18 @@ def test_compare_two_runs_overlays_curves_and_diffs_only_the_differing_key(
     charts = page.eval_on_selector_all(f"{PANEL} .jt-cmp-chart canvas",
                                        "cs => cs.map(c => [c.dataset.metric, c.dataset.drawnRuns])")
     assert sorted(charts) == [["acc", "0,1"], ["loss", "0,1"]]  # one chart per common metric, two curves each
-    # each run has its own colour in the legend
+    # each run has its own colour in the legend, the one it has in a notebook's jt.compare (by run id)
     colours = page.eval_on_selector_all(f"{PANEL} .jt-cmp-run .jt-cmp-swatch", "ss => ss.map(s => s.style.background)")
     assert len(set(colours)) == 2
+    notebook = jt.compare([f"{r.project}/{r.id}" for r in reversed(runs)]).runs
+    as_rgb = {r["name"]: "rgb({}, {}, {})".format(*(int(r["color"][i:i + 2], 16) for i in (1, 3, 5))) for r in notebook}
+    in_panel = page.eval_on_selector_all(
+        f"{PANEL} .jt-cmp-run", "rs => rs.map(r => [r.textContent, r.firstChild.style.background])")
+    assert {name: colour for name, colour in in_panel} == as_rgb
+    # round ticks on both axes (the shared chart axes: static/chart_core.js), not just min and max
+    label = page.get_attribute(f"{PANEL} .jt-cmp-chart canvas[data-metric='loss']", "aria-label") or ""
+    steps, values = label.removeprefix("loss: step ").split("; value ")
+    assert steps.split(", ")[:3] == ["0", "10", "20"] and len(values.split(", ")) >= 3, label
     legend = page.eval_on_selector_all(f"{PANEL} .jt-cmp-run", "rs => rs.map(r => r.textContent)")
     assert sorted(legend) == ["<b>run-0</b>", "<b>run-1</b>"]  # names as text, not markup
     assert page.locator(f"{PANEL} .jt-cmp-legend b").count() == 0
