@@ -110,7 +110,10 @@ def test_image_dialog_is_centred_on_the_viewport_full_size_and_steps_with_arrows
     assert scrolled > 1000  # the table sits far down the notebook
     thumb.click()
     page.wait_for_selector(f"{PANEL} dialog.jt-dialog[open] img.jt-big", state="visible")
-    page.wait_for_function("() => document.querySelector('dialog.jt-dialog[open] img.jt-big').naturalWidth > 0")
+    # the thumbnail shows at once, the full image replaces it when the kernel sends it
+    page.wait_for_function("() => document.querySelector('dialog.jt-dialog[open] .jt-big-caption')"
+                           ".textContent.includes('300×200') && document.querySelector('dialog.jt-dialog[open] "
+                           "img.jt-big').complete")
     box = _dialog(page)
     assert (box["naturalWidth"], box["naturalHeight"]) == (300, 200)  # the original, not the 128 px thumbnail
     assert box["shownWidth"] >= 300  # shown at full size (it fits the viewport)

@@ -26,9 +26,9 @@ function histogram(cell) {
 const SEARCH_DELAY_MS = 250;
 
 // The enlarged image: a modal <dialog> in the page's top layer, so it is centred on the viewport whatever the
-// notebook's scroll position or the output's transforms. The kernel sends the full image (the table holds
-// 128 px thumbnails) for a row and column, or for the next/previous image of that column in the table's
-// current order (step -1/+1, across pages). Esc, a click outside the image or the close button close it.
+// notebook's scroll position or the output's transforms. It opens on the thumbnail; the kernel sends the full
+// image (the table holds 128 px thumbnails) for a row and column, or for the next/previous image of that column
+// in the table's current order (step -1/+1, across pages). Esc, a click outside the image or × close it.
 function imageDialog(host, request) {
   const dialog = el("dialog", "jt-dialog");
   const close = el("button", "jt-dialog-close", "×");
@@ -58,8 +58,20 @@ function imageDialog(host, request) {
     e.preventDefault();
     e.stopPropagation();
   });
+  const display = () => { if (!dialog.open) dialog.showModal(); dialog.focus(); };
   return {
-    open(row, col) { request(row, col, 0); },
+    // the thumbnail at once, enlarged, until the full image arrives (it never does where no kernel is: a notebook
+    // reopened from its saved widget state, an HTML export)
+    open(row, col, cell) {
+      at = { row, col };
+      big.src = cell.src;
+      big.alt = cell.caption;
+      big.style.imageRendering = "pixelated";
+      caption.textContent = `${cell.caption}${cell.caption ? " · " : ""}thumbnail`;
+      dialog.dataset.row = String(row);
+      display();
+      request(row, col, 0);
+    },
     show(msg) {
       at = { row: msg.row, col: msg.col };
       big.src = msg.src;
@@ -69,8 +81,7 @@ function imageDialog(host, request) {
       before.disabled = msg.index === 0;
       after.disabled = msg.index + 1 >= msg.count;
       dialog.dataset.row = String(msg.row);
-      if (!dialog.open) dialog.showModal();
-      dialog.focus();
+      display();
     },
   };
 }
@@ -138,7 +149,7 @@ function render({ model, el: root }) {
           img.src = cell.src;
           img.alt = cell.caption;
           img.title = cell.caption;
-          img.addEventListener("click", () => viewer.open(ids[r], c));
+          img.addEventListener("click", () => viewer.open(ids[r], c, cell));
           td.append(img);
         } else if (cell && typeof cell === "object" && cell._type === "histogram") {
           td.append(histogram(cell));
