@@ -75,9 +75,11 @@ function imageDialog(host, request) {
     show(msg) {
       at = { row: msg.row, col: msg.col };
       big.src = msg.src;
-      big.style.imageRendering = Math.max(msg.width, msg.height) < 256 ? "pixelated" : "auto";  // sharp pixels when enlarged
+      // a small image is enlarged with sharp pixels, a large one shrunk smoothly
+      big.style.imageRendering = Math.max(msg.width, msg.height) < 256 ? "pixelated" : "auto";
       big.alt = msg.caption;
-      caption.textContent = `${msg.caption}${msg.caption ? " · " : ""}${msg.width}×${msg.height} · image ${msg.index + 1} of ${msg.count}`;
+      const size = `${msg.width}×${msg.height} · image ${msg.index + 1} of ${msg.count}`;
+      caption.textContent = `${msg.caption}${msg.caption ? " · " : ""}${size}`;
       before.disabled = msg.index === 0;
       after.disabled = msg.index + 1 >= msg.count;
       dialog.dataset.row = String(msg.row);
@@ -117,7 +119,9 @@ function render({ model, el: root }) {
     clearTimeout(typing);
     typing = setTimeout(() => commit("search", search.value), SEARCH_DELAY_MS);
   });
-  search.addEventListener("keydown", (e) => { if (e.key === "Enter") { clearTimeout(typing); commit("search", search.value); } });
+  search.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") { clearTimeout(typing); commit("search", search.value); }
+  });
   prev.addEventListener("click", () => commit("page", Math.max(0, model.get("page") - 1)));
   next.addEventListener("click", () => commit("page", model.get("page") + 1));
 
