@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -183,6 +184,7 @@ class Notebook7(Lab):
             arg=[self.url, self.token], polling=250, timeout=60_000)
 
 
+@contextlib.contextmanager
 def _serve(tmp_path: Path, argv: list[str]) -> Iterator[tuple[str, str, Path, Path]]:
     """Run ``python -m <argv>`` as a Jupyter server on a free port with a random token, in a fresh root and store;
     yields (url, token, root, store) once it answers, stops it afterwards. Its user settings and workspaces are
@@ -210,16 +212,18 @@ def _serve(tmp_path: Path, argv: list[str]) -> Iterator[tuple[str, str, Path, Pa
                 process.kill()
                 raise RuntimeError(f"{argv[0]} did not start") from None
             time.sleep(0.3)
-    yield url, token, root, store
-    process.terminate()
     try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        yield url, token, root, store
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 @pytest.fixture
 def notebook7(tmp_path: Path) -> Iterator[Notebook7]:
     """A running Notebook 7 (``jupyter notebook``) with this package's server extension and labextension."""
-    for url, token, root, store in _serve(tmp_path, ["notebook"]):
+    with _serve(tmp_path, ["notebook"]) as (url, token, root, store):
         yield Notebook7(url, token, root, store)
