@@ -133,14 +133,10 @@ def test_image_dialog_is_centred_on_the_viewport_full_size_and_steps_with_arrows
     page.keyboard.press("ArrowLeft")
     page.wait_for_function("() => document.querySelector('dialog.jt-dialog[open] .jt-big-caption')"
                            ".textContent.startsWith('sample 1 ')")
-    active = page.evaluate("() => document.querySelector('.jp-Notebook .jp-Cell.jp-mod-active') ? "
-                           "[...document.querySelectorAll('.jp-Notebook .jp-Cell')].findIndex(c => "
-                           "c.classList.contains('jp-mod-active')) : -1")
+    # the keys go to the dialog, not to the notebook (whose shortcuts would act on cells)
+    assert page.evaluate("() => document.querySelector('dialog.jt-dialog[open]').contains(document.activeElement)")
     page.keyboard.press("Escape")
     page.wait_for_selector(f"{PANEL} dialog.jt-dialog", state="hidden")
-    # the arrows moved through images, not through the notebook's cells
-    assert page.evaluate("() => [...document.querySelectorAll('.jp-Notebook .jp-Cell')].findIndex(c => "
-                         "c.classList.contains('jp-mod-active'))") == active
 
     thumb.click()  # the close button closes it too
     page.wait_for_selector(f"{PANEL} dialog.jt-dialog[open]", state="visible")
