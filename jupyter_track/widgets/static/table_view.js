@@ -58,7 +58,6 @@ function imageDialog(host, request) {
     e.preventDefault();
     e.stopPropagation();
   });
-  const display = () => { if (!dialog.open) dialog.showModal(); dialog.focus(); };
   return {
     // the thumbnail at once, enlarged, until the full image arrives (it never does where no kernel is: a notebook
     // reopened from its saved widget state, an HTML export)
@@ -68,11 +67,13 @@ function imageDialog(host, request) {
       big.alt = cell.caption;
       big.style.imageRendering = "pixelated";
       caption.textContent = `${cell.caption}${cell.caption ? " · " : ""}thumbnail`;
-      dialog.dataset.row = String(row);
-      display();
+      before.disabled = after.disabled = false;
+      if (!dialog.open) dialog.showModal();
+      dialog.focus();
       request(row, col, 0);
     },
-    show(msg) {
+    show(msg) {  // a reply that comes after the dialog was closed is dropped
+      if (!dialog.open) return;
       at = { row: msg.row, col: msg.col };
       big.src = msg.src;
       // a small image is enlarged with sharp pixels, a large one shrunk smoothly
@@ -82,8 +83,6 @@ function imageDialog(host, request) {
       caption.textContent = `${msg.caption}${msg.caption ? " · " : ""}${size}`;
       before.disabled = msg.index === 0;
       after.disabled = msg.index + 1 >= msg.count;
-      dialog.dataset.row = String(msg.row);
-      display();
     },
   };
 }
