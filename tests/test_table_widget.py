@@ -40,6 +40,25 @@ def test_pages_sorting_with_empty_cells_last_and_filter_with_search(table: jt.Ta
     assert "failed" in w.error and w.total > 0  # a bad expression is reported, the table stays usable
 
 
+def test_the_image_dialog_gets_full_images_stepping_through_the_current_order(table: jt.Table) -> None:
+    w = TableWidget(table)
+    sent: list[dict] = []
+    w.send = sent.append  # type: ignore[method-assign]  # what would go to the frontend (no kernel here)
+    w.sort_by, w.sort_desc = "label", True
+    w.search = "#1"  # #1, #10…#19, #100…#102: 14 rows over pages, in the order the user sees
+    order = list(w._order)
+    w._on_message(w, {"type": "full", "row": order[-2], "col": 0, "step": 1, "view": "v1"}, [])
+    last = sent[-1]
+    assert (last["row"], last["index"], last["count"], last["view"]) == (order[-1], 13, 14, "v1")
+    assert last["caption"] == table.data[order[-1]][0].caption and (last["width"], last["height"]) == (4, 4)
+    w._on_message(w, {"type": "full", "row": order[-1], "col": 0, "step": 1}, [])
+    assert sent[-1]["row"] == order[-1]  # the last image stays the last
+    w._on_message(w, {"type": "full", "row": order[0], "col": 0, "step": -1}, [])
+    assert sent[-1]["index"] == 0
+    w._on_message(w, {"type": "full", "row": 0, "col": 1}, [])  # a column without images: no reply
+    assert len(sent) == 3
+
+
 def test_static_table_escapes_cells(table: jt.Table) -> None:
     html = static_html(table)
     assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html and "83 more rows" in html

@@ -2,7 +2,8 @@
 
 The kernel keeps the table and does the work (a pandas query such as ``label != prediction``, a text search,
 sorting), and sends one page at a time, so 10,000 rows with 1,000 images stay responsive. Image cells travel
-as small PNG thumbnails (data URLs); a click asks the kernel for the full image. Every cell is shown as text:
+as small PNG thumbnails (data URLs); a click asks the kernel for the full image, shown in a dialog that steps
+through the column's images with the arrow keys. Every cell is shown as text:
 the frontend never parses cell values as HTML.
 """
 
@@ -90,10 +91,21 @@ class TableWidget(anywidget.AnyWidget):
 
     def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
         if content.get("type") == "full":  # click-to-enlarge: the whole image, not the thumbnail
-            cell = self._table.data[int(content["row"])][int(content["col"])]
-            if isinstance(cell, Image):
-                self.send({"type": "full", "row": content["row"], "col": content["col"],
-                           "src": _data_url(cell.encoded, cell.format), "caption": cell.caption or ""})
+            self._send_image(int(content["row"]), int(content["col"]), int(content.get("step") or 0),
+                             content.get("view"))
+
+    def _send_image(self, row: int, col: int, step: int, view: Any) -> None:
+        """Send the full image in column ``col`` of ``row``, or (``step`` ±1) of the next/previous row in the
+        table's current order (sort, filter and search; all pages) that has an image there."""
+        images = [i for i in self._order if isinstance(self._table.data[i][col], Image)]
+        if not images:
+            return
+        index = images.index(row) if row in images else 0
+        index = min(max(index + step, 0), len(images) - 1)
+        cell = self._table.data[images[index]][col]
+        self.send({"type": "full", "view": view, "row": images[index], "col": col, "index": index,
+                   "count": len(images), "width": cell.width, "height": cell.height,
+                   "src": _data_url(cell.encoded, cell.format), "caption": cell.caption or ""})
 
 
 def _sort_key(value: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -161,3 +162,68 @@ def page(tmp_path: Path) -> Iterator[Any]:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         yield context.new_page()
         browser.close()
+
+
+@dataclass
+class Notebook7(Lab):
+    """A Notebook 7 server (``jupyter notebook``): JupyterLab's components, one document per browser tab."""
+
+    def home(self, page: Any) -> None:
+        page.goto(f"{self.url}tree?token={self.token}")
+
+    def open(self, page: Any, notebook: str) -> None:
+        page.goto(f"{self.url}notebooks/{notebook}?token={self.token}")
+        page.wait_for_selector(f"{NOTEBOOK} .jp-Cell", timeout=60_000)
+        # Notebook 7 has no status bar: its kernel status says "Kernel Connecting" (or "Starting") until the kernel
+        # is connected, then empties; before that it is empty too, so the kernel must also be running on the server
+        page.wait_for_function(
+            """async ([url, token]) => {
+                const kernels = await (await fetch(`${url}api/kernels?token=${token}`)).json();
+                const status = document.querySelector('.jp-NotebookKernelStatus');
+                return kernels.some(k => k.execution_state === 'idle') && status && !status.textContent.trim(); }""",
+            arg=[self.url, self.token], polling=250, timeout=60_000)
+
+
+@contextlib.contextmanager
+def _serve(tmp_path: Path, argv: list[str]) -> Iterator[tuple[str, str, Path, Path]]:
+    """Run ``python -m <argv>`` as a Jupyter server on a free port with a random token, in a fresh root and store;
+    yields (url, token, root, store) once it answers, stops it afterwards. Its user settings and workspaces are
+    kept in the test's folder."""
+    root, store = tmp_path / "root", tmp_path / "store"
+    root.mkdir()
+    port, token = free_port(), secrets.token_hex(16)
+    env = {**os.environ, "JUPYTER_TRACK_DIR": str(store), "JUPYTER_TRACK_QUIET": "1",
+           "JUPYTER_TRACK_CAPTURE": "none", "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", *argv, "--allow-root", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+         # JupyterLab's server extension serves the settings to Notebook 7 too: set both apps' folders
+         *(f"--{app}.{option}={tmp_path / folder}" for app in ("LabApp", "JupyterNotebookApp")
+           for option, folder in (("workspaces_dir", "workspaces"), ("user_settings_dir", "user-settings")))],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}api/status?token={token}", timeout=2).read()
+            break
+        except (urllib.error.URLError, OSError):
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"{argv[0]} did not start") from None
+            time.sleep(0.3)
+    try:
+        yield url, token, root, store
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture
+def notebook7(tmp_path: Path) -> Iterator[Notebook7]:
+    """A running Notebook 7 (``jupyter notebook``) with this package's server extension and labextension."""
+    with _serve(tmp_path, ["notebook"]) as (url, token, root, store):
+        yield Notebook7(url, token, root, store)
