@@ -145,6 +145,11 @@ export class RunsSidebar extends Widget {
     }
   }
 
+  protected onBeforeHide(msg: Message): void {
+    super.onBeforeHide(msg);
+    this._showDetails(null);
+  }
+
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     void this.reload(); // catch up on what happened while hidden
@@ -155,6 +160,7 @@ export class RunsSidebar extends Widget {
       return;
     }
     this._resize.disconnect();
+    this._details.remove();
     this.model.dispose();
     Signal.clearData(this);
     super.dispose();
@@ -229,7 +235,7 @@ export class RunsSidebar extends Widget {
     // narrows, the columns collapse from the last (group, notebook …) to the first metric
     const columns: Column[] = [
       { id: 'state', label: '', sort: 'state', title: 'State', width: 0, priority: 0 },
-      { id: 'name', label: 'Name', sort: 'name', width: 72, priority: 1 }
+      { id: 'name', label: 'Name', sort: 'name', width: 60, priority: 1 }
     ];
     metrics.forEach((key, i) =>
       columns.push({
@@ -237,7 +243,7 @@ export class RunsSidebar extends Widget {
         label: key,
         sort: `summary.${key}`,
         title: `summary: ${key}`,
-        width: 52,
+        width: 56,
         priority: 2 + i
       })
     );
@@ -355,17 +361,20 @@ export class RunsSidebar extends Widget {
     this._details.replaceChildren();
     for (const column of this._hidden) {
       const cell = tr.querySelector<HTMLElement>(`td[data-column="${CSS.escape(column.id)}"]`);
-      const text = column.id === 'state' ? tr.dataset.state ?? '' : cell?.textContent ?? '';
+      const text = cell?.textContent ?? '';
+      if (!text) {
+        continue; // nothing to say (no notebook, no group)
+      }
       const line = el('div', 'jp-TrackSidebar-detailsItem');
       line.dataset.column = column.id;
       line.append(el('span', 'jp-TrackSidebar-detailsLabel', column.title ?? column.label), el('span', '', text));
       this._details.append(line);
     }
+    // beside the sidebar, level with the row: it covers no other row
     const box = tr.getBoundingClientRect();
-    const list = this._list.getBoundingClientRect();
-    this._details.style.left = `${list.left + 8}px`;
-    this._details.style.top = `${box.bottom + 2}px`;
-    this._details.hidden = false;
+    this._details.style.left = `${this._list.getBoundingClientRect().right + 4}px`;
+    this._details.style.top = `${box.top}px`;
+    this._details.hidden = this._details.childElementCount === 0;
   }
 
   // -- DOM ------------------------------------------------------------------------------------------------
@@ -378,7 +387,7 @@ export class RunsSidebar extends Widget {
     this._projectSelect.addEventListener('change', () => void this.setProject(this._projectSelect.value));
     const refresh = button('⟳', 'jp-TrackSidebar-refresh', 'Reload projects and runs');
     refresh.addEventListener('click', () => void this.refresh());
-    this._columnsButton = button('Columns', 'jp-TrackSidebar-columnsButton', 'Choose the metric columns of this project');
+    this._columnsButton = button('⚙', 'jp-TrackSidebar-columnsButton', 'Choose the metric columns of this project');
     this._columnsButton.addEventListener('click', () => this._togglePicker());
     header.append(title, this._projectSelect, this._columnsButton, refresh);
     this._picker = el('div', 'jp-TrackSidebar-picker');
@@ -454,8 +463,10 @@ export class RunsSidebar extends Widget {
     this._tbody.addEventListener('contextmenu', event => this._onRowContextMenu(event), true);
     this._tbody.addEventListener('keydown', event => this._onRowKey(event));
     // the columns collapsed for lack of width are shown in a card while the mouse is over a row
+    // (in the page's body: the sidebar's panels clip what overflows them)
     this._details = el('div', 'jp-TrackSidebar-details');
     this._details.hidden = true;
+    document.body.append(this._details);
     this._tbody.addEventListener('mouseover', event => this._showDetails(this._rowOf(event)));
     this._tbody.addEventListener('mouseleave', () => this._showDetails(null));
     this._list = list;
@@ -474,7 +485,7 @@ export class RunsSidebar extends Widget {
     );
     footer.append(this._prev, this._range, this._next);
 
-    node.append(header, this._picker, filters, actions, this._error, list, footer, this._details);
+    node.append(header, this._picker, filters, actions, this._error, list, footer);
   }
 
   private _renderProjects(): void {

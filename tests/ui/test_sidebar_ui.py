@@ -376,6 +376,7 @@ def test_metric_columns_fit_the_default_width_stay_put_as_runs_arrive_and_a_choi
                            timeout=30_000)
     assert sorted(_metric_headers(page)) == ["acc", "f1", "loss"]
     chosen = _metric_headers(page)
+    SHOTS.mkdir(exist_ok=True)
     # at the sidebar's default width: the metric columns show, nothing overflows sideways, the rest collapsed
     layout = page.evaluate("""sel => {
         const list = document.querySelector(sel + ' .jp-TrackSidebar-list');
@@ -386,21 +387,30 @@ def test_metric_columns_fit_the_default_width_stay_put_as_runs_arrive_and_a_choi
     }""", SIDEBAR)
     assert layout["width"] < 400, layout  # the default width, narrow
     assert layout["scroll"] <= layout["width"] and layout["right"] <= layout["edge"] + 0.5, layout
+    names = page.eval_on_selector_all(f"{SIDEBAR} td.jp-TrackSidebar-col-name",
+                                      "ts => ts.map(t => t.scrollWidth <= t.clientWidth)")
+    assert all(names), names  # the names (run-0 …) are not cut
     assert layout["shown"][:2] == ["state", "name"] and sorted(layout["shown"][2:]) == ["summary.acc", "summary.f1",
                                                                                        "summary.loss"], layout
-    SHOTS.mkdir(exist_ok=True)
     page.locator(SIDEBAR).screenshot(path=str(SHOTS / "sidebar-default-width.png"))
     # the collapsed columns of a row show in a card while the mouse is over it
     first = f"{SIDEBAR} tr.jp-TrackSidebar-row >> nth=0"
     page.hover(f"{first} >> td.jp-TrackSidebar-col-name")
-    card = page.wait_for_selector(f"{SIDEBAR} .jp-TrackSidebar-details:not([hidden])", timeout=10_000)
+    card = page.wait_for_selector(".jp-TrackSidebar-details:not([hidden])", timeout=10_000)
     details = card.inner_text()
     started = page.eval_on_selector(f"{SIDEBAR} tr.jp-TrackSidebar-row td[data-column='created_at']",
                                     "td => td.textContent")
-    assert "Started" in details and started in details and "Duration" in details and "Group" in details, details
+    assert "Started" in details and started in details and "Duration" in details, details
+    assert "Group" not in details  # empty values are left out (these runs have no group)
+    box = card.bounding_box()
+    assert box["x"] >= page.locator(SIDEBAR).bounding_box()["width"], box  # beside the sidebar, over no row
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "sidebar-hover-card.png"), clip=box)
+    mean, colours = _luminance(SHOTS / "sidebar-hover-card.png")
+    assert mean > 215 and colours > 10, (mean, colours)  # drawn (light card, text), not clipped by the sidebar
     page.screenshot(path=str(SHOTS / "sidebar-hover-details.png"))
     page.mouse.move(900, 500)
-    page.wait_for_selector(f"{SIDEBAR} .jp-TrackSidebar-details", state="hidden", timeout=10_000)
+    page.wait_for_selector(".jp-TrackSidebar-details", state="hidden", timeout=10_000)
 
     # new runs with other keys arrive (outnumbering f1 on this page): the columns stay as they are
     newer = [_log("ui-cols", f"new-{i}", {"bleu": 0.1 * i, "ppl": 30 - i}) for i in range(4)]
