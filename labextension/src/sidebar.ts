@@ -248,8 +248,8 @@ export class RunsSidebar extends Widget {
       })
     );
     columns.push(
-      { id: 'created_at', label: 'Started', sort: 'created_at', width: 64, priority: 100 },
-      { id: 'duration', label: 'Duration', sort: null, width: 64, priority: 101 },
+      { id: 'created_at', label: 'Started', sort: 'created_at', width: 68, priority: 100 },
+      { id: 'duration', label: 'Duration', sort: null, width: 70, priority: 101 },
       { id: 'notebook', label: 'Notebook', sort: null, width: 96, priority: 103 }
     );
     if (!this._byGroup) {
@@ -336,7 +336,8 @@ export class RunsSidebar extends Widget {
     const compact = available < COMPACT_WIDTH;
     const fits: ColumnFit[] = this._columns.map(c => ({
       id: c.id,
-      width: c.id === 'state' ? (compact ? 20 : 76) : c.width,
+      // wider, the cells have more padding (style/base.css): the same text needs 8 px more
+      width: c.id === 'state' ? (compact ? 20 : 76) : c.id === 'name' || compact ? c.width : c.width + 8,
       priority: c.priority
     }));
     const hidden = new Set(collapsedColumns(fits, available));

@@ -237,7 +237,8 @@ def test_the_media_tab_draws_histograms_as_bar_charts_with_a_step_slider(
     page.wait_for_selector(f"{media} svg.jt-histogram", timeout=20_000)
     assert page.locator(f"{media} .jt-histogram-bar").count() == 32  # the latest step by default
     assert page.locator(f"{media} pre").count() == 0  # no raw JSON
-    heights = page.eval_on_selector_all(f"{media} .jt-histogram-bar", "rs => rs.map(r => Number(r.getAttribute('height')))")
+    heights = page.eval_on_selector_all(f"{media} .jt-histogram-bar",
+                                        "rs => rs.map(r => Number(r.getAttribute('height')))")
     assert heights[-1] > heights[0] > 0  # sqrt values: more of them in the higher bins
     assert "step 2" in page.inner_text(f"{media} .jt-media-step")
     page.locator(f"{media} svg.jt-histogram").screenshot(path="/tmp/h-sidebar-shots/media-histogram.png")

@@ -346,6 +346,11 @@ def _metric_headers(page: Any) -> list[str]:
     return page.eval_on_selector_all(f"{SIDEBAR} th.jp-TrackSidebar-col-metric", "ts => ts.map(t => t.innerText)")
 
 
+def _wait_rows(page: Any, n: int, timeout: int) -> None:
+    page.wait_for_function("sel => document.querySelectorAll(sel).length === " + str(n),
+                           arg=f"{SIDEBAR} tr.jp-TrackSidebar-row", timeout=timeout)
+
+
 def _log(project: str, name: str, values: dict[str, Any]) -> jt.Run:
     run = jt.init(project=project, name=name, display=False)
     run.log(values)
@@ -372,8 +377,7 @@ def test_metric_columns_fit_the_default_width_stay_put_as_runs_arrive_and_a_choi
     lab.settings(pollInterval=250)
     lab.home(page)
     open_sidebar(page, "ui-cols")
-    page.wait_for_function("sel => document.querySelectorAll(sel).length === 4", arg=f"{SIDEBAR} tr.jp-TrackSidebar-row",
-                           timeout=30_000)
+    _wait_rows(page, 4, 30_000)
     assert sorted(_metric_headers(page)) == ["acc", "f1", "loss"]
     chosen = _metric_headers(page)
     SHOTS.mkdir(exist_ok=True)
@@ -412,11 +416,25 @@ def test_metric_columns_fit_the_default_width_stay_put_as_runs_arrive_and_a_choi
     page.mouse.move(900, 500)
     page.wait_for_selector(".jp-TrackSidebar-details", state="hidden", timeout=10_000)
 
+    # widened (the split handle dragged 300 px right), the collapsed columns come back, most important first
+    handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle").first.bounding_box()
+    page.mouse.move(handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(handle["x"] + 300, handle["y"] + handle["height"] / 2, steps=5)
+    page.mouse.up()
+    page.wait_for_selector(f"{SIDEBAR} th[data-column='created_at']:not([hidden])", timeout=10_000)
+    wide = page.evaluate("""sel => {
+        const list = document.querySelector(sel + ' .jp-TrackSidebar-list');
+        return {width: list.clientWidth, scroll: list.scrollWidth,
+                shown: [...document.querySelectorAll(sel + ' th[data-column]')].filter(t => !t.hidden).length};
+    }""", SIDEBAR)
+    assert wide["width"] > 500 and wide["scroll"] <= wide["width"] and wide["shown"] > 6, wide
+    page.locator(SIDEBAR).screenshot(path=str(SHOTS / "sidebar-wide.png"))
+
     # new runs with other keys arrive (outnumbering f1 on this page): the columns stay as they are
     newer = [_log("ui-cols", f"new-{i}", {"bleu": 0.1 * i, "ppl": 30 - i}) for i in range(4)]
     page.wait_for_selector(row(newer[-1].id), timeout=20_000)
-    page.wait_for_function("sel => document.querySelectorAll(sel).length === 8", arg=f"{SIDEBAR} tr.jp-TrackSidebar-row",
-                           timeout=20_000)
+    _wait_rows(page, 8, 20_000)
     assert _metric_headers(page) == chosen
 
     # the user's choice: f1 out, bleu in; it holds after a reload of the page, for this project only
@@ -431,10 +449,10 @@ def test_metric_columns_fit_the_default_width_stay_put_as_runs_arrive_and_a_choi
     assert _metric_headers(page) == expected
     page.reload()
     open_sidebar(page, "ui-cols")
-    page.wait_for_function("sel => document.querySelectorAll(sel).length === 8", arg=f"{SIDEBAR} tr.jp-TrackSidebar-row",
-                           timeout=30_000)
-    page.wait_for_function("([sel, want]) => [...document.querySelectorAll(sel)].map(t => t.innerText).join() === want",
-                           arg=[f"{SIDEBAR} th.jp-TrackSidebar-col-metric", ",".join(expected)], timeout=10_000)
+    _wait_rows(page, 8, 30_000)
+    page.wait_for_function("([sel, want]) => [...document.querySelectorAll(sel)].map(t => t.innerText).join()"
+                           " === want", arg=[f"{SIDEBAR} th.jp-TrackSidebar-col-metric", ",".join(expected)],
+                           timeout=10_000)
     page.locator(SIDEBAR).screenshot(path=str(SHOTS / "sidebar-chosen-after-reload.png"))
     page.select_option(f"{SIDEBAR} .jp-TrackSidebar-project", "ui-other")
     page.wait_for_function("sel => [...document.querySelectorAll(sel)].map(t => t.innerText).join() === 'bleu'",
