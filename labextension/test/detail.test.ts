@@ -12,6 +12,7 @@ import {
   formatBytes,
   incrementRequests,
   mediaAndTableKeys,
+  describeMedium,
   mediaKind,
   newScalarKeys,
   stepMetricFor
@@ -189,4 +190,11 @@ test('a histogram is drawn as bars over its bin edges, the tallest filling the h
   ]);
   assert.equal(isHistogram({ bins: [0, 1], values: [1, 2] }), false); // edges must be one more than counts
   assert.equal(isHistogram({ _type: 'text' }), false);
+});
+
+test('a summary medium reads as one line: a histogram by its bins and range, others by their kind', () => {
+  assert.equal(describeMedium({ _type: 'histogram', bins: [-2, 0, 1, 3.5], values: [1, 2, 3] }),
+    'histogram: 3 bins over [-2, 3.5]');
+  assert.equal(describeMedium({ _type: 'histogram' }), 'histogram'); // a live summary holds only the kind
+  assert.equal(describeMedium({ _type: 'table', nrows: 3 }), 'table');
 });

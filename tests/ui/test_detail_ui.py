@@ -245,3 +245,7 @@ def test_the_media_tab_draws_histograms_as_bar_charts_with_a_step_slider(
     page.fill(f"{media} .jt-step-slider", "0")
     page.wait_for_function("sel => document.querySelectorAll(sel).length === 8", arg=f"{media} .jt-histogram-bar")
     assert "step 0" in page.inner_text(f"{media} .jt-media-step")
+    # the Summary tab names the histogram on one line
+    page.click(f'{panel} .jt-detail-tab[data-tab="summary"]')
+    cell = page.inner_text(f'{panel} [data-section="summary"] tr[data-key="weights"] td')
+    assert cell.startswith("histogram: 32 bins over [0, 31.6"), cell
