@@ -147,6 +147,11 @@ export function summaryKeyCounts(rows: readonly RunRow[]): Map<string, number> {
   return counts;
 }
 
+/** The keys of `summaryKeyCounts`, most common first (a stable sort: ties keep their first-appearance order). */
+export function rankedKeys(counts: Map<string, number>): string[] {
+  return [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)!);
+}
+
 /**
  * The default metric columns: the keys most of `rows` have (ties: the order they first appear). `previous`, the
  * defaults shown so far for this project, are kept while some row still has them, so a new run with other keys
@@ -155,9 +160,7 @@ export function summaryKeyCounts(rows: readonly RunRow[]): Map<string, number> {
 export function defaultMetricColumns(rows: readonly RunRow[], previous: readonly string[], n = 3): string[] {
   const counts = summaryKeyCounts(rows);
   const kept = previous.filter(key => counts.has(key)).slice(0, n);
-  // a stable sort: equal counts keep their first-appearance order
-  const ranked = [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)!);
-  for (const key of ranked) {
+  for (const key of rankedKeys(counts)) {
     if (kept.length >= n) {
       break;
     }

@@ -20,6 +20,7 @@ import {
   groupItems,
   metricColumns,
   parseColumnChoice,
+  rankedKeys,
   summaryKeyCounts,
   nextSelection,
   pageLabel,
@@ -46,7 +47,7 @@ interface Column {
   label: string;
   sort: string | null; // the server's sort column, null when it cannot sort by it
   title?: string;
-  width: number; // px it needs at least (its width when it is not the name)
+  width: number; // px it needs at least in a narrow sidebar (its width, but the name's: that takes the rest)
   priority: number; // lower: kept longer as the sidebar narrows
 }
 
@@ -221,20 +222,21 @@ export class RunsSidebar extends Widget {
 
   private _makeColumns(): Column[] {
     const project = this.model.view.project;
+    const chosen = this._chosenColumns(project);
     const metrics = metricColumns(
       this._settings.metricColumns,
       this.model.rows,
       DEFAULT_METRICS,
-      this._chosenColumns(project),
+      chosen,
       this._shownDefaults.get(project) ?? []
     );
-    if (this._chosenColumns(project) === null && this._settings.metricColumns.length === 0) {
+    if (chosen === null && this._settings.metricColumns.length === 0) {
       this._shownDefaults.set(project, metrics); // kept while runs with other keys arrive
     }
     // the metrics first after the name: in a narrow sidebar they are what one compares at a glance; as it
     // narrows, the columns collapse from the last (group, notebook …) to the first metric
     const columns: Column[] = [
-      { id: 'state', label: '', sort: 'state', title: 'State', width: 0, priority: 0 },
+      { id: 'state', label: '', sort: 'state', title: 'State', width: 20, priority: 0 },
       { id: 'name', label: 'Name', sort: 'name', width: 60, priority: 1 }
     ];
     metrics.forEach((key, i) =>
@@ -281,8 +283,7 @@ export class RunsSidebar extends Widget {
     this._shownDefaults.delete(this.model.view.project);
     this._columns = this._makeColumns();
     this._renderHead();
-    this._renderBody();
-    this._renderPicker();
+    this._renderBody(); // and the picker
   }
 
   private _togglePicker(): void {
@@ -298,7 +299,7 @@ export class RunsSidebar extends Widget {
     }
     const shown = this._columns.filter(c => c.id.startsWith('summary.')).map(c => c.id.slice('summary.'.length));
     const counts = summaryKeyCounts(this.model.rows);
-    const keys = [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)!);
+    const keys = rankedKeys(counts);
     for (const key of shown) {
       if (!keys.includes(key)) {
         keys.push(key);
@@ -336,8 +337,8 @@ export class RunsSidebar extends Widget {
     const compact = available < COMPACT_WIDTH;
     const fits: ColumnFit[] = this._columns.map(c => ({
       id: c.id,
-      // wider, the cells have more padding (style/base.css): the same text needs 8 px more
-      width: c.id === 'state' ? (compact ? 20 : 76) : c.id === 'name' || compact ? c.width : c.width + 8,
+      // wider, the state is a badge with its name and the cells have more padding (style/base.css)
+      width: compact || c.id === 'name' ? c.width : c.id === 'state' ? 76 : c.width + 8,
       priority: c.priority
     }));
     const hidden = new Set(collapsedColumns(fits, available));

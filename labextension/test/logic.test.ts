@@ -125,7 +125,7 @@ test('a change without the notebook path keeps the one the page read', () => {
   assert.deepEqual(merged.updated, []);
 });
 
-test('metric columns: the configured ones, else the first keys the rows have', () => {
+test('metric columns: the configured ones, else the keys most rows have', () => {
   const rows = [run('a', { summary: { loss: 1, acc: 0.5 } }), run('b', { summary: { lr: 1, loss: 2, f1: 3 } })];
   assert.deepEqual(metricColumns([], rows, 3), ['loss', 'acc', 'lr']);
   assert.deepEqual(metricColumns(['val/acc', ' '], rows, 3), ['val/acc']);
