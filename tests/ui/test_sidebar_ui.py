@@ -447,6 +447,7 @@ def test_metric_columns_fit_the_default_width_stay_put_as_runs_arrive_and_a_choi
     page.check(f"{picker} input[value='bleu']")
     expected = [c for c in chosen if c != "f1"] + ["bleu"]
     assert _metric_headers(page) == expected
+    page.locator(SIDEBAR).screenshot(path=str(SHOTS / "sidebar-picker.png"))
     page.reload()
     open_sidebar(page, "ui-cols")
     _wait_rows(page, 8, 30_000)
