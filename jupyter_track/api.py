@@ -55,6 +55,8 @@ class RunList(Sequence[StoredRun]):
         then ``config.<key>`` (nested keys joined with '.') and ``summary.<key>`` columns."""
         import pandas as pd
 
+        from .media import brief
+
         rows = []
         for r in self._runs:
             i = r.info
@@ -64,7 +66,8 @@ class RunList(Sequence[StoredRun]):
                 "created_at": i.created_at, "duration": i.duration,
             }
             row.update(flatten(i.config, "config."))
-            row.update({f"summary.{k}": v for k, v in shown_summary(i).items()})
+            # a logged medium (a jt.watch histogram) as one line: the table stays readable, its data stays in the store
+            row.update({f"summary.{k}": brief(v) for k, v in shown_summary(i).items()})
             rows.append(row)
         frame = pd.DataFrame(rows)
         if len(frame):

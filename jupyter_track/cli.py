@@ -517,7 +517,7 @@ def cmd_artifact_alias(args: argparse.Namespace) -> int:
 # -- output helpers ---------------------------------------------------------------------------------------------
 def _table(rows: list[dict[str, Any]]) -> None:
     headers = list(dict.fromkeys(k for r in rows for k in r))
-    cells = [[_fmt(r.get(h, "")) for h in headers] for r in rows]
+    cells = [[_brief(r.get(h, "")) for h in headers] for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
     print("  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=False)).rstrip())
     for c in cells:

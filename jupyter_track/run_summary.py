@@ -69,7 +69,12 @@ class Summary:
         return len(self.as_dict())
 
     def __repr__(self) -> str:
-        return f"Summary({self.as_dict()!r})"
+        from .media import summary_repr  # a logged medium (a jt.watch histogram) as one line, not its data
+
+        return f"Summary({summary_repr(self.as_dict())})"
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self))
 
     def keys(self) -> Any:
         return self.as_dict().keys()

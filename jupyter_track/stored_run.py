@@ -339,6 +339,14 @@ class StoredSummary(dict[str, Any]):
         super().update(*args, **kwargs)
         self._run.update()
 
+    def __repr__(self) -> str:
+        from .media import summary_repr  # a logged medium (a jt.watch histogram) as one line, not its data
+
+        return summary_repr(self)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self))
+
 
 def shown_summary(info: RunInfo) -> dict[str, Any]:
     """A run's summary values as readers show them: no ``system/…`` keys, nor keys its ``define_metric(

@@ -621,3 +621,20 @@ def test_sidebar_requests_at_10_per_s_while_4_processes_log_cause_no_error_or_lo
     for run_id in ids:
         series = jt.load_run(f"{project}/{run_id}").metric("loss")
         assert len(series) == steps and series.steps[-1] == steps - 1
+
+
+def test_the_run_list_and_changes_leave_logged_histograms_out_of_the_summary(server: Server) -> None:
+    project = unique("hist")
+    start_cursor = ok(server, "GET", f"changes?project={project}")["cursor"]
+    run = jt.init(project=project, name="h", display=False)
+    for step in range(3):
+        run.log({"loss": 1.0 / (step + 1), "weights": jt.Histogram(np.random.default_rng(step).normal(size=500))})
+    run.finish()
+    [listed] = ok(server, "GET", f"runs?project={project}")["runs"]
+    assert listed["summary"] == {"loss": pytest.approx(1 / 3)}  # no kilobytes of bin edges per row
+    [changed] = ok(server, "GET", f"changes?project={project}&since={start_cursor}")["runs"]
+    assert changed["summary"] == listed["summary"]
+    detail = ok(server, "GET", f"runs/{project}/{run.id}")
+    assert detail["summary"]["weights"]["_type"] == "histogram"  # the run's own page still has it (Media tab)
+    media = ok(server, "GET", f"runs/{project}/{run.id}/media?key=weights")
+    assert [i["step"] for i in media["items"]] == [0, 1, 2] and len(media["items"][0]["data"]["bins"]) == 65

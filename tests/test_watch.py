@@ -96,3 +96,33 @@ def test_unwatch_without_arguments_removes_every_hook_and_watch_needs_a_run() ->
     assert "parameters/graph_10.weight" in _keys(jt.load_run(run.path))  # W&B's prefix for a second model
     with pytest.raises(ValueError, match="log="):
         run.watch(a, log="weights")
+
+
+def test_watch_histograms_stay_out_of_summary_reprs_tables_and_listings(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    model = _mlp()
+    run = jt.init(project="watch-list", name="w")
+    jt.watch(model, log="parameters", log_freq=1)
+    _train(model, 3)
+    run.log({"scores": jt.Histogram(np.arange(500.0), num_bins=32)})
+    live = repr(run.summary)
+    run.finish()
+    assert "loss" in live and len(live) < 600, live  # the histograms' edges and counts are not printed
+    stored = jt.load_run(run.path)
+    assert stored.summary["scores"]["_type"] == "histogram"  # the data is still there to read
+    assert len(stored.summary["scores"]["values"]) == 32
+    text = repr(stored.summary)
+    assert "'scores': <histogram: 32 bins over [0, 499]>" in text, text
+    assert "'parameters/0.weight': <histogram: 64 bins over [" in text and len(text) < 800, text
+    frame = jt.runs("watch-list").to_pandas()
+    assert frame.loc[0, "summary.scores"] == "histogram: 32 bins over [0, 499]"
+    assert isinstance(frame.loc[0, "summary.loss"], float)
+    html = frame._repr_html_()
+    assert "histogram: 32 bins over [0, 499]" in html and "'bins'" not in html and len(html) < 20_000, len(html)
+    out = subprocess.run([sys.executable, "-m", "jupyter_track", "ls", "watch-list", "--columns",
+                          "summary.scores,summary.loss"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "histogram: 32 bins over [0, 499]" in out.stdout and '"bins"' not in out.stdout, out.stdout
+    assert max(len(line) for line in out.stdout.splitlines()) < 200, out.stdout

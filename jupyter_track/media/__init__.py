@@ -14,7 +14,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import kinds
@@ -25,7 +25,8 @@ from .image import Image
 from .plotly import Plotly
 from .table import Table
 
-__all__ = ["Chart", "Histogram", "Html", "Image", "Plotly", "Table", "as_media", "describe", "from_logged"]
+__all__ = ["Chart", "Histogram", "Html", "Image", "Plotly", "Table", "as_media", "brief", "describe", "from_logged",
+           "summary_repr"]
 
 # W&B's data types jupyter_track does not have (README, "Not supported"): say so rather than a bare AttributeError
 _NOT_HERE = ("PartitionedTable", "JoinedTable", "Object3D", "Molecule", "Graph", "Bokeh", "Audio", "Video")
@@ -68,6 +69,22 @@ def describe(value: Any) -> str | None:
     if kind == "table":
         return f"table: {value.get('nrows')} rows × {value.get('ncols')} columns"
     return kind
+
+
+def brief(value: Any) -> Any:
+    """A summary value for a table or a listing: a logged medium as its one-line :func:`describe`, anything else
+    unchanged."""
+    return describe(value) or value
+
+
+def summary_repr(summary: Mapping[str, Any]) -> str:
+    """A summary as a dict's repr, with each logged medium as ``<its description>`` instead of its data (a
+    ``jt.watch`` histogram is kilobytes of numbers)."""
+    parts = []
+    for key, value in summary.items():
+        text = describe(value)
+        parts.append(f"{key!r}: {f'<{text}>' if text else repr(value)}")
+    return "{" + ", ".join(parts) + "}"
 
 
 def as_media(value: Any) -> Any:

@@ -101,13 +101,19 @@ def row(run: RunInfo | dict[str, Any], notebook: str | None = None, alerts: list
     ``RunInfo`` or as ``list_rows`` gives it) with its notebook and its alerts' digest, without the system
     monitor's summary values."""
     found = listing_row(run) if isinstance(run, RunInfo) else run
-    found["summary"] = {k: v for k, v in found["summary"].items() if not k.startswith(SYSTEM_PREFIX)}
+    # logged media (a jt.watch histogram is kilobytes) stay out of the list: the detail's Media tab shows them
+    found["summary"] = {k: v for k, v in found["summary"].items()
+                        if not k.startswith(SYSTEM_PREFIX) and not _is_medium(v)}
     found["notebook"] = notebook
     latest = alerts[-1] if alerts and isinstance(alerts[-1], dict) else None
     found["alerts"] = None if latest is None else {
         "count": len(alerts or ()), "title": str(latest.get("title", "")), "text": str(latest.get("text", "")),
         "level": str(latest.get("level", "INFO")), "time": float(latest.get("time") or 0)}
     return cast(wire.RunRow, found)  # listing_row() built these fields; the store layer knows no wire shapes
+
+
+def _is_medium(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("_type"), str)
 
 
 # -- reads -----------------------------------------------------------------------------------------------------

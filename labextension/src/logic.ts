@@ -129,24 +129,115 @@ export function sameRow(a: RunRow, b: RunRow): boolean {
     (a.notebook === b.notebook || b.notebook === null);
 }
 
-/** Summary keys for the metric columns: the configured ones, else the first `n` keys the rows have. */
-export function metricColumns(configured: string[], rows: readonly RunRow[], n = 3): string[] {
-  const chosen = configured.map(c => c.trim()).filter(c => c.length > 0);
-  if (chosen.length > 0) {
-    return chosen;
-  }
-  const keys: string[] = [];
+/** Whether a summary value can be a metric column: a number, a boolean or a short text (never a logged medium). */
+export function isColumnValue(value: unknown): boolean {
+  return typeof value === 'number' || typeof value === 'boolean' || (typeof value === 'string' && value.length <= 80);
+}
+
+/** Per summary key, how many of `rows` have a column value for it; keys in the order they first appear. */
+export function summaryKeyCounts(rows: readonly RunRow[]): Map<string, number> {
+  const counts = new Map<string, number>();
   for (const row of rows) {
-    for (const key of Object.keys(row.summary)) {
-      if (!keys.includes(key)) {
-        keys.push(key);
-        if (keys.length >= n) {
-          return keys;
-        }
+    for (const [key, value] of Object.entries(row.summary)) {
+      if (isColumnValue(value)) {
+        counts.set(key, (counts.get(key) ?? 0) + 1);
       }
     }
   }
-  return keys;
+  return counts;
+}
+
+/** The keys of `summaryKeyCounts`, most common first (a stable sort: ties keep their first-appearance order). */
+export function rankedKeys(counts: Map<string, number>): string[] {
+  return [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)!);
+}
+
+/**
+ * The default metric columns: the keys most of `rows` have (ties: the order they first appear). `previous`, the
+ * defaults shown so far for this project, are kept while some row still has them, so a new run with other keys
+ * never replaces a column; new keys only fill free places (up to `n`).
+ */
+export function defaultMetricColumns(rows: readonly RunRow[], previous: readonly string[], n = 3): string[] {
+  const counts = summaryKeyCounts(rows);
+  const kept = previous.filter(key => counts.has(key)).slice(0, n);
+  for (const key of rankedKeys(counts)) {
+    if (kept.length >= n) {
+      break;
+    }
+    if (!kept.includes(key)) {
+      kept.push(key);
+    }
+  }
+  return kept;
+}
+
+/**
+ * Summary keys for the metric columns: the user's choice for this project (`chosen`, null when none), else the
+ * configured ones (settings), else the defaults (`defaultMetricColumns`).
+ */
+export function metricColumns(
+  configured: string[],
+  rows: readonly RunRow[],
+  n = 3,
+  chosen: readonly string[] | null = null,
+  previous: readonly string[] = []
+): string[] {
+  if (chosen !== null) {
+    return [...chosen];
+  }
+  const set = configured.map(c => c.trim()).filter(c => c.length > 0);
+  if (set.length > 0) {
+    return set;
+  }
+  return defaultMetricColumns(rows, previous, n);
+}
+
+/** A column of the run list as the layout sees it: how wide it must be at least, and how important it is. */
+export interface ColumnFit {
+  id: string;
+  width: number; // px it needs at least
+  priority: number; // lower: kept longer as the panel narrows
+}
+
+/**
+ * The ids of the columns to hide so that the others fit in `available` px: columns are kept by priority (then
+ * in their order) while they fit; the rest collapse, least important first. The first column is always kept.
+ */
+export function collapsedColumns(columns: readonly ColumnFit[], available: number): string[] {
+  const order = columns
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => a.c.priority - b.c.priority || a.i - b.i);
+  let used = 0;
+  const hidden: string[] = [];
+  let full = false;
+  for (const [rank, { c }] of order.entries()) {
+    // once one column does not fit, the less important ones stay hidden too (no gaps in the priority order)
+    if (rank > 0 && (full || used + c.width > available)) {
+      full = true;
+      hidden.push(c.id);
+      continue;
+    }
+    used += c.width;
+  }
+  return columns.filter(c => hidden.includes(c.id)).map(c => c.id);
+}
+
+/** A stored choice of metric columns (localStorage text) as a list of keys, or null when absent or unreadable. */
+export function parseColumnChoice(text: string | null): string[] | null {
+  if (!text) {
+    return null;
+  }
+  try {
+    const value = JSON.parse(text);
+    return Array.isArray(value) && value.every(v => typeof v === 'string') ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The localStorage key of a project's chosen metric columns. */
+export function columnChoiceKey(project: string): string {
+  return `jupyter-track:sidebar-columns:${project}`;
 }
 
 /** Modifier keys of a click on a row. */

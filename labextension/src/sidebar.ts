@@ -13,9 +13,15 @@ import { el } from './dom';
 import { alertTooltip, baseName, formatDateTime, formatDuration, formatTime, formatValue } from './format';
 import { runsIcon } from './icons';
 import {
+  ColumnFit,
   ViewState,
+  collapsedColumns,
+  columnChoiceKey,
   groupItems,
   metricColumns,
+  parseColumnChoice,
+  rankedKeys,
+  summaryKeyCounts,
   nextSelection,
   pageLabel,
   pageOffset,
@@ -32,7 +38,7 @@ export const SIDEBAR_ID = 'jupyter-track-sidebar';
 /** What the sidebar reads from the extension's settings. */
 export interface SidebarSettings {
   pollInterval: number; // ms between two `changes` polls while the sidebar is visible
-  metricColumns: string[]; // summary keys shown as columns (empty: the first keys the runs have)
+  metricColumns: string[]; // summary keys shown as columns (empty: the project's most common keys)
   pageSize: number; // runs per page
 }
 
@@ -41,7 +47,15 @@ interface Column {
   label: string;
   sort: string | null; // the server's sort column, null when it cannot sort by it
   title?: string;
+  width: number; // px it needs at least in a narrow sidebar (its width, but the name's: that takes the rest)
+  priority: number; // lower: kept longer as the sidebar narrows
 }
+
+/** How many metric columns the sidebar picks by default. */
+const DEFAULT_METRICS = 3;
+
+/** Below this width (px) the state badge is a coloured dot (its state in the tooltip). */
+const COMPACT_WIDTH = 360;
 
 export class RunsSidebar extends Widget {
   constructor(options: { commands: CommandRegistry; settings: SidebarSettings }) {
@@ -132,6 +146,11 @@ export class RunsSidebar extends Widget {
     }
   }
 
+  protected onBeforeHide(msg: Message): void {
+    super.onBeforeHide(msg);
+    this._showDetails(null);
+  }
+
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     void this.reload(); // catch up on what happened while hidden
@@ -141,6 +160,8 @@ export class RunsSidebar extends Widget {
     if (this.isDisposed) {
       return;
     }
+    this._resize.disconnect();
+    this._details.remove();
     this.model.dispose();
     Signal.clearData(this);
     super.dispose();
@@ -200,24 +221,162 @@ export class RunsSidebar extends Widget {
   }
 
   private _makeColumns(): Column[] {
-    const metrics = metricColumns(this._settings.metricColumns, this.model.rows, 3);
-    // the metrics first after the name: in a narrow sidebar they are what one compares at a glance
-    const columns: Column[] = [
-      { id: 'state', label: '', sort: 'state', title: 'State' },
-      { id: 'name', label: 'Name', sort: 'name' }
-    ];
-    for (const key of metrics) {
-      columns.push({ id: `summary.${key}`, label: key, sort: `summary.${key}`, title: `summary: ${key}` });
+    const project = this.model.view.project;
+    const chosen = this._chosenColumns(project);
+    const metrics = metricColumns(
+      this._settings.metricColumns,
+      this.model.rows,
+      DEFAULT_METRICS,
+      chosen,
+      this._shownDefaults.get(project) ?? []
+    );
+    if (chosen === null && this._settings.metricColumns.length === 0) {
+      this._shownDefaults.set(project, metrics); // kept while runs with other keys arrive
     }
+    // the metrics first after the name: in a narrow sidebar they are what one compares at a glance; as it
+    // narrows, the columns collapse from the last (group, notebook …) to the first metric
+    const columns: Column[] = [
+      { id: 'state', label: '', sort: 'state', title: 'State', width: 20, priority: 0 },
+      { id: 'name', label: 'Name', sort: 'name', width: 60, priority: 1 }
+    ];
+    metrics.forEach((key, i) =>
+      columns.push({
+        id: `summary.${key}`,
+        label: key,
+        sort: `summary.${key}`,
+        title: `summary: ${key}`,
+        width: 56,
+        priority: 2 + i
+      })
+    );
     columns.push(
-      { id: 'created_at', label: 'Started', sort: 'created_at' },
-      { id: 'duration', label: 'Duration', sort: null },
-      { id: 'notebook', label: 'Notebook', sort: null }
+      { id: 'created_at', label: 'Started', sort: 'created_at', width: 68, priority: 100 },
+      { id: 'duration', label: 'Duration', sort: null, width: 70, priority: 101 },
+      { id: 'notebook', label: 'Notebook', sort: null, width: 96, priority: 103 }
     );
     if (!this._byGroup) {
-      columns.push({ id: 'group', label: 'Group', sort: 'group' });
+      columns.push({ id: 'group', label: 'Group', sort: 'group', width: 72, priority: 102 });
     }
     return columns;
+  }
+
+  /** The metric columns the user chose for `project` (remembered in the browser), or null. */
+  private _chosenColumns(project: string): string[] | null {
+    try {
+      return parseColumnChoice(window.localStorage.getItem(columnChoiceKey(project)));
+    } catch {
+      return null; // storage refused (a private window): the defaults
+    }
+  }
+
+  private _chooseColumns(keys: string[] | null): void {
+    const storageKey = columnChoiceKey(this.model.view.project);
+    try {
+      if (keys === null) {
+        window.localStorage.removeItem(storageKey);
+      } else {
+        window.localStorage.setItem(storageKey, JSON.stringify(keys));
+      }
+    } catch {
+      // storage refused: the choice holds until the page is reloaded
+    }
+    this._shownDefaults.delete(this.model.view.project);
+    this._columns = this._makeColumns();
+    this._renderHead();
+    this._renderBody(); // and the picker
+  }
+
+  private _togglePicker(): void {
+    this._picker.hidden = !this._picker.hidden;
+    this._columnsButton.classList.toggle('jp-mod-active', !this._picker.hidden);
+    this._renderPicker();
+  }
+
+  /** The metric column picker: a checkbox per summary key of the runs shown (most common first). */
+  private _renderPicker(): void {
+    if (this._picker.hidden) {
+      return;
+    }
+    const shown = this._columns.filter(c => c.id.startsWith('summary.')).map(c => c.id.slice('summary.'.length));
+    const counts = summaryKeyCounts(this.model.rows);
+    const keys = rankedKeys(counts);
+    for (const key of shown) {
+      if (!keys.includes(key)) {
+        keys.push(key);
+      }
+    }
+    this._picker.replaceChildren();
+    for (const key of keys) {
+      const label = el('label', 'jp-TrackSidebar-pickerItem');
+      const box = el('input');
+      box.type = 'checkbox';
+      box.value = key;
+      box.checked = shown.includes(key);
+      box.addEventListener('change', () =>
+        this._chooseColumns(box.checked ? [...shown, key] : shown.filter(k => k !== key))
+      );
+      label.append(box, document.createTextNode(` ${key}`));
+      label.title = `${counts.get(key) ?? 0} of the ${this.model.rows.length} runs shown have ${key}`;
+      this._picker.append(label);
+    }
+    if (keys.length === 0) {
+      this._picker.append(el('span', 'jp-TrackSidebar-pickerEmpty', 'No metrics logged yet.'));
+    }
+    const reset = button('Default', 'jp-TrackSidebar-pickerReset', "This project's most common metrics");
+    reset.disabled = this._chosenColumns(this.model.view.project) === null;
+    reset.addEventListener('click', () => this._chooseColumns(null));
+    this._picker.append(reset);
+  }
+
+  /** Hide the columns that do not fit the sidebar's width (least important first); fixed widths but the name's. */
+  private _fitColumns(): void {
+    const available = this._list.clientWidth;
+    if (available <= 0) {
+      return; // hidden: laid out when shown again
+    }
+    const compact = available < COMPACT_WIDTH;
+    const fits: ColumnFit[] = this._columns.map(c => ({
+      id: c.id,
+      // wider, the state is a badge with its name and the cells have more padding (style/base.css)
+      width: compact || c.id === 'name' ? c.width : c.id === 'state' ? 76 : c.width + 8,
+      priority: c.priority
+    }));
+    const hidden = new Set(collapsedColumns(fits, available));
+    this._hidden = this._columns.filter(c => hidden.has(c.id));
+    this._table.classList.toggle('jp-mod-compact', compact);
+    for (const th of this._thead.querySelectorAll<HTMLElement>('th[data-column]')) {
+      const fit = fits.find(f => f.id === th.dataset.column);
+      th.hidden = hidden.has(th.dataset.column!);
+      th.style.width = fit && fit.id !== 'name' ? `${fit.width}px` : '';
+    }
+    for (const td of this._tbody.querySelectorAll<HTMLElement>('td[data-column]')) {
+      td.hidden = hidden.has(td.dataset.column!);
+    }
+  }
+
+  /** The card with the collapsed columns of the row under the mouse (none: hidden). */
+  private _showDetails(tr: HTMLTableRowElement | null): void {
+    if (!tr || this._hidden.length === 0) {
+      this._details.hidden = true;
+      return;
+    }
+    this._details.replaceChildren();
+    for (const column of this._hidden) {
+      const cell = tr.querySelector<HTMLElement>(`td[data-column="${CSS.escape(column.id)}"]`);
+      const text = cell?.textContent ?? '';
+      if (!text) {
+        continue; // nothing to say (no notebook, no group)
+      }
+      const line = el('div', 'jp-TrackSidebar-detailsItem');
+      line.dataset.column = column.id;
+      line.append(el('span', 'jp-TrackSidebar-detailsLabel', column.title ?? column.label), el('span', '', text));
+      this._details.append(line);
+    }
+    // beside the sidebar, level with the row: it covers no other row
+    const box = tr.getBoundingClientRect();
+    this._details.style.left = `${this._list.getBoundingClientRect().right + 4}px`;
+    this._details.style.top = `${box.top}px`;
+    this._details.hidden = this._details.childElementCount === 0;
   }
 
   // -- DOM ------------------------------------------------------------------------------------------------
@@ -230,7 +389,11 @@ export class RunsSidebar extends Widget {
     this._projectSelect.addEventListener('change', () => void this.setProject(this._projectSelect.value));
     const refresh = button('⟳', 'jp-TrackSidebar-refresh', 'Reload projects and runs');
     refresh.addEventListener('click', () => void this.refresh());
-    header.append(title, this._projectSelect, refresh);
+    this._columnsButton = button('⚙', 'jp-TrackSidebar-columnsButton', 'Choose the metric columns of this project');
+    this._columnsButton.addEventListener('click', () => this._togglePicker());
+    header.append(title, this._projectSelect, this._columnsButton, refresh);
+    this._picker = el('div', 'jp-TrackSidebar-picker');
+    this._picker.hidden = true;
 
     const filters = el('div', 'jp-TrackSidebar-filters');
     this._search = el('input', 'jp-TrackSidebar-search');
@@ -301,6 +464,16 @@ export class RunsSidebar extends Widget {
     this._tbody.addEventListener('click', event => this._onRowClick(event));
     this._tbody.addEventListener('contextmenu', event => this._onRowContextMenu(event), true);
     this._tbody.addEventListener('keydown', event => this._onRowKey(event));
+    // the columns collapsed for lack of width are shown in a card while the mouse is over a row
+    // (in the page's body: the sidebar's panels clip what overflows them)
+    this._details = el('div', 'jp-TrackSidebar-details');
+    this._details.hidden = true;
+    document.body.append(this._details);
+    this._tbody.addEventListener('mouseover', event => this._showDetails(this._rowOf(event)));
+    this._tbody.addEventListener('mouseleave', () => this._showDetails(null));
+    this._list = list;
+    this._resize = new ResizeObserver(() => this._fitColumns());
+    this._resize.observe(list);
 
     const footer = el('div', 'jp-TrackSidebar-footer');
     this._prev = button('‹', 'jp-TrackSidebar-prev', 'Previous page');
@@ -314,7 +487,7 @@ export class RunsSidebar extends Widget {
     );
     footer.append(this._prev, this._range, this._next);
 
-    node.append(header, filters, actions, this._error, list, footer);
+    node.append(header, this._picker, filters, actions, this._error, list, footer);
   }
 
   private _renderProjects(): void {
@@ -381,6 +554,8 @@ export class RunsSidebar extends Widget {
           : 'No runs yet: call jt.init() in a notebook and its run appears here.';
     this._empty.hidden = this.model.rows.length > 0;
     this._renderSelection();
+    this._fitColumns();
+    this._renderPicker();
   }
 
   private _renderFooter(): void {
@@ -407,6 +582,8 @@ export class RunsSidebar extends Widget {
 
   private _makeCell(run: RunRow, column: Column): HTMLTableCellElement {
     const td = el('td', `jp-TrackSidebar-col-${cssName(column.id)}`);
+    td.dataset.column = column.id;
+    td.hidden = this._hidden.some(c => c.id === column.id);
     switch (column.id) {
       case 'state': {
         const badge = el('span', 'jp-TrackSidebar-badge', run.state);
@@ -530,6 +707,8 @@ export class RunsSidebar extends Widget {
   private _commands: CommandRegistry;
   private _settings: SidebarSettings;
   private _columns: Column[] = [];
+  private _hidden: Column[] = []; // collapsed for lack of width
+  private _shownDefaults = new Map<string, string[]>(); // per project: the default metric columns shown
   private _selected: string[] = [];
   private _anchor: string | null = null;
   private _contextRun: RunRef | null = null;
@@ -546,6 +725,11 @@ export class RunsSidebar extends Widget {
   private _compareButton!: HTMLButtonElement;
   private _selectionLabel!: HTMLElement;
   private _error!: HTMLElement;
+  private _columnsButton!: HTMLButtonElement;
+  private _picker!: HTMLElement;
+  private _details!: HTMLElement;
+  private _list!: HTMLElement;
+  private _resize!: ResizeObserver;
   private _table!: HTMLTableElement;
   private _thead!: HTMLTableSectionElement;
   private _tbody!: HTMLTableSectionElement;

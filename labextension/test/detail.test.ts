@@ -12,10 +12,12 @@ import {
   formatBytes,
   incrementRequests,
   mediaAndTableKeys,
+  describeMedium,
   mediaKind,
   newScalarKeys,
   stepMetricFor
 } from '../src/detail/data';
+import { histogramBars, isHistogram } from '../src/detail/histogram';
 
 test('flattenConfig dots nested keys and keeps lists as values', () => {
   assert.deepEqual(flattenConfig({ lr: 0.1, model: { depth: 3, act: { name: 'relu' } }, sizes: [1, 2], empty: {} }), [
@@ -166,4 +168,33 @@ test('alongAxis joins the axis key as of each step and leaves out points before 
   const epoch = { steps: [1, 3], values: [0, 1] };
   assert.deepEqual(alongAxis(loss, epoch), { steps: [0, 0, 1, 1], values: [4, null, 2, 1] });
   assert.deepEqual(alongAxis(loss, { steps: [], values: [] }), { steps: [], values: [] });
+});
+
+test('a histogram is drawn as bars over its bin edges, the tallest filling the height', () => {
+  const data = { bins: [0, 1, 2, 4], values: [2, 4, 0] };
+  assert.equal(isHistogram(data), true);
+  const bars = histogramBars(data, 100, 50);
+  assert.deepEqual(
+    bars.map(b => [b.x, b.width, b.y, b.height]),
+    [
+      [0, 25, 25, 25],
+      [25, 25, 0, 50],
+      [50, 50, 50, 0] // the wider bin keeps its width; an empty bin has no height
+    ]
+  );
+  assert.deepEqual(bars.map(b => [b.from, b.to, b.count]), [[0, 1, 2], [1, 2, 4], [2, 4, 0]]);
+  // every value equal (a zero span): even widths; all counts zero: no heights
+  assert.deepEqual(histogramBars({ bins: [3, 3, 3], values: [0, 0] }, 10, 10).map(b => [b.x, b.width, b.height]), [
+    [0, 5, 0],
+    [5, 5, 0]
+  ]);
+  assert.equal(isHistogram({ bins: [0, 1], values: [1, 2] }), false); // edges must be one more than counts
+  assert.equal(isHistogram({ _type: 'text' }), false);
+});
+
+test('a summary medium reads as one line: a histogram by its bins and range, others by their kind', () => {
+  assert.equal(describeMedium({ _type: 'histogram', bins: [-2, 0, 1, 3.5], values: [1, 2, 3] }),
+    'histogram: 3 bins over [-2, 3.5]');
+  assert.equal(describeMedium({ _type: 'histogram' }), 'histogram'); // a live summary holds only the kind
+  assert.equal(describeMedium({ _type: 'table', nrows: 3 }), 'table');
 });

@@ -11,6 +11,10 @@ import {
   initialView,
   mergeChanges,
   metricColumns,
+  collapsedColumns,
+  defaultMetricColumns,
+  parseColumnChoice,
+  summaryKeyCounts,
   nextSelection,
   notebookInRoot,
   pageLabel,
@@ -121,11 +125,74 @@ test('a change without the notebook path keeps the one the page read', () => {
   assert.deepEqual(merged.updated, []);
 });
 
-test('metric columns: the configured ones, else the first keys the rows have', () => {
+test('metric columns: the configured ones, else the keys most rows have', () => {
   const rows = [run('a', { summary: { loss: 1, acc: 0.5 } }), run('b', { summary: { lr: 1, loss: 2, f1: 3 } })];
   assert.deepEqual(metricColumns([], rows, 3), ['loss', 'acc', 'lr']);
   assert.deepEqual(metricColumns(['val/acc', ' '], rows, 3), ['val/acc']);
   assert.deepEqual(metricColumns([], [], 3), []);
+});
+
+test('default metric columns: the most common keys, never a logged medium', () => {
+  const hist = { _type: 'histogram', bins: [0, 1], values: [3] };
+  const rows = [
+    run('a', { summary: { f1: 1, acc: 0.5, grads: hist } }),
+    run('b', { summary: { loss: 1, acc: 0.4, grads: hist } }),
+    run('c', { summary: { loss: 2, acc: 0.3, note: 'ok' } })
+  ];
+  assert.deepEqual([...summaryKeyCounts(rows)], [['f1', 1], ['acc', 3], ['loss', 2], ['note', 1]]);
+  // acc (3 runs), loss (2), then f1 and note tie at 1: the first to appear wins
+  assert.deepEqual(defaultMetricColumns(rows, [], 3), ['acc', 'loss', 'f1']);
+  assert.deepEqual(defaultMetricColumns(rows, [], 1), ['acc']);
+});
+
+test('default metric columns do not change when runs with other keys arrive', () => {
+  const rows = [run('a', { summary: { loss: 1, acc: 0.5, lr: 1 } }), run('b', { summary: { loss: 2, acc: 0.1, lr: 2 } })];
+  const shown = defaultMetricColumns(rows, [], 3);
+  assert.deepEqual(shown, ['loss', 'acc', 'lr']);
+  // newest first: two new runs whose keys all differ, enough of them to outnumber lr
+  const more = [
+    run('c', { summary: { bleu: 1, ppl: 2 } }),
+    run('d', { summary: { bleu: 1, ppl: 3 } }),
+    run('e', { summary: { bleu: 1, ppl: 3 } }),
+    ...rows
+  ];
+  assert.deepEqual(defaultMetricColumns(more, shown, 3), ['loss', 'acc', 'lr']);
+  // without what was shown, the most common keys win
+  assert.deepEqual(defaultMetricColumns(more, [], 3), ['bleu', 'ppl', 'loss']);
+  // a shown key no row has any more leaves its place to the next most common one
+  assert.deepEqual(defaultMetricColumns(more.slice(0, 3), shown, 3), ['bleu', 'ppl']);
+  // free places are filled (a run's first metrics arrive after its row)
+  assert.deepEqual(defaultMetricColumns(rows, ['loss'], 3), ['loss', 'acc', 'lr']);
+});
+
+test("metric columns: the user's choice for the project, else the settings, else the defaults", () => {
+  const rows = [run('a', { summary: { loss: 1, acc: 0.5 } })];
+  assert.deepEqual(metricColumns(['acc'], rows, 3, ['loss']), ['loss']);
+  assert.deepEqual(metricColumns(['acc'], rows, 3, null), ['acc']);
+  assert.deepEqual(metricColumns([], rows, 3, null, ['acc']), ['acc', 'loss']);
+  assert.deepEqual(metricColumns([], rows, 3, []), []); // the user chose no metric column at all
+  assert.deepEqual(parseColumnChoice('["a","b"]'), ['a', 'b']);
+  assert.equal(parseColumnChoice('{"a": 1}'), null);
+  assert.equal(parseColumnChoice('not json'), null);
+  assert.equal(parseColumnChoice(null), null);
+});
+
+test('columns collapse by priority as the panel narrows, least important first', () => {
+  const columns = [
+    { id: 'state', width: 20, priority: 0 },
+    { id: 'name', width: 100, priority: 1 },
+    { id: 'm1', width: 60, priority: 2 },
+    { id: 'm2', width: 60, priority: 3 },
+    { id: 'started', width: 70, priority: 10 },
+    { id: 'notebook', width: 90, priority: 12 },
+    { id: 'duration', width: 60, priority: 11 }
+  ];
+  assert.deepEqual(collapsedColumns(columns, 1000), []);
+  assert.deepEqual(collapsedColumns(columns, 380), ['notebook']);
+  // duration would fit in 300 px, but the more important started did not: no gaps in the priority order
+  assert.deepEqual(collapsedColumns(columns, 300), ['started', 'notebook', 'duration']);
+  assert.deepEqual(collapsedColumns(columns, 200), ['m2', 'started', 'notebook', 'duration']);
+  assert.deepEqual(collapsedColumns(columns, 10), ['name', 'm1', 'm2', 'started', 'notebook', 'duration']);
 });
 
 test('selection: plain click, ctrl toggles, shift selects a range from the anchor', () => {

@@ -219,3 +219,33 @@ def test_a_running_runs_chart_grows_while_the_kernel_logs_pauses_while_hidden_an
     assert page.inner_text(f'{panel} .jt-detail-head .jt-state') == "finished"
     page.wait_for_timeout(500)
     assert quiet(page, polls, 2000) == 0, polls[-3:]  # a finished run is not asked about again
+
+
+def test_the_media_tab_draws_histograms_as_bar_charts_with_a_step_slider(
+        lab: Lab, page: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUPYTER_TRACK_DIR", str(lab.store))
+    monkeypatch.setenv("JUPYTER_TRACK_CAPTURE", "none")
+    run = jt.init(project="ui-hist", name="hist", display=False)
+    for step, bins in enumerate((8, 16, 32)):  # a different number of bins at each step
+        run.log({"loss": 1.0 / (step + 1), "weights": jt.Histogram(np.arange(1000.0) ** 0.5, num_bins=bins)})
+    run.finish()
+    lab.home(page)
+    open_sidebar(page, "ui-hist")
+    panel = open_run(page, run.id)
+    page.click(f'{panel} .jt-detail-tab[data-tab="media"]')
+    media = f'{panel} .jt-media[data-key="weights"]'
+    page.wait_for_selector(f"{media} svg.jt-histogram", timeout=20_000)
+    assert page.locator(f"{media} .jt-histogram-bar").count() == 32  # the latest step by default
+    assert page.locator(f"{media} pre").count() == 0  # no raw JSON
+    heights = page.eval_on_selector_all(f"{media} .jt-histogram-bar",
+                                        "rs => rs.map(r => Number(r.getAttribute('height')))")
+    assert heights[-1] > heights[0] > 0  # sqrt values: more of them in the higher bins
+    assert "step 2" in page.inner_text(f"{media} .jt-media-step")
+    page.locator(f"{media} svg.jt-histogram").screenshot(path="/tmp/h-sidebar-shots/media-histogram.png")
+    page.fill(f"{media} .jt-step-slider", "0")
+    page.wait_for_function("sel => document.querySelectorAll(sel).length === 8", arg=f"{media} .jt-histogram-bar")
+    assert "step 0" in page.inner_text(f"{media} .jt-media-step")
+    # the Summary tab names the histogram on one line
+    page.click(f'{panel} .jt-detail-tab[data-tab="summary"]')
+    cell = page.inner_text(f'{panel} [data-section="summary"] tr[data-key="weights"] td')
+    assert cell.startswith("histogram: 32 bins over [0, 31.6"), cell

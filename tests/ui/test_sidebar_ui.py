@@ -337,3 +337,124 @@ def test_an_idle_notebook_sends_no_kernel_run_requests_until_its_kernel_is_busy(
     run_cell(page, 0)  # a busy kernel may start a run: it is asked about again
     assert wait_for(lambda: quiet(page, asks, 250) > 0, timeout=20, every=0)
     assert wait_for(settled, timeout=60, every=0), asks[-3:]  # and after 15 s idle, never again
+
+
+SHOTS = Path("/tmp/h-sidebar-shots")  # screenshots for the reviewer, outside the repository
+
+
+def _metric_headers(page: Any) -> list[str]:
+    return page.eval_on_selector_all(f"{SIDEBAR} th.jp-TrackSidebar-col-metric", "ts => ts.map(t => t.innerText)")
+
+
+def _wait_rows(page: Any, n: int, timeout: int) -> None:
+    page.wait_for_function("sel => document.querySelectorAll(sel).length === " + str(n),
+                           arg=f"{SIDEBAR} tr.jp-TrackSidebar-row", timeout=timeout)
+
+
+def _log(project: str, name: str, values: dict[str, Any]) -> jt.Run:
+    run = jt.init(project=project, name=name, display=False)
+    run.log(values)
+    run.finish()
+    return run
+
+
+def test_metric_columns_fit_the_default_width_stay_put_as_runs_arrive_and_a_choice_survives_a_reload(
+        lab: Lab, page: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    monkeypatch.setenv("JUPYTER_TRACK_DIR", str(lab.store))
+    monkeypatch.setenv("JUPYTER_TRACK_CAPTURE", "none")
+    hist = jt.Histogram(np.arange(200.0))  # a medium: never a column
+    # loss and acc in every run, f1 in three of four, epoch_time in one: the defaults are the three most common
+    for i in range(4):
+        values: dict[str, Any] = {"loss": 1 / (i + 1), "acc": 0.5 + i / 10, "weights": hist}
+        if i > 0:
+            values["f1"] = 0.4 + i / 10
+        if i == 2:
+            values["epoch_time"] = 12.5
+        _log("ui-cols", f"run-{i}", values)
+    _log("ui-other", "x-run", {"bleu": 0.3})
+    lab.settings(pollInterval=250)
+    lab.home(page)
+    open_sidebar(page, "ui-cols")
+    _wait_rows(page, 4, 30_000)
+    assert sorted(_metric_headers(page)) == ["acc", "f1", "loss"]
+    chosen = _metric_headers(page)
+    SHOTS.mkdir(exist_ok=True)
+    # at the sidebar's default width: the metric columns show, nothing overflows sideways, the rest collapsed
+    layout = page.evaluate("""sel => {
+        const list = document.querySelector(sel + ' .jp-TrackSidebar-list');
+        const shown = [...document.querySelectorAll(sel + ' th[data-column]')].filter(t => !t.hidden);
+        return {width: list.clientWidth, scroll: list.scrollWidth, shown: shown.map(t => t.dataset.column),
+                right: Math.max(...shown.map(t => t.getBoundingClientRect().right)),
+                edge: list.getBoundingClientRect().right};
+    }""", SIDEBAR)
+    assert layout["width"] < 400, layout  # the default width, narrow
+    assert layout["scroll"] <= layout["width"] and layout["right"] <= layout["edge"] + 0.5, layout
+    names = page.eval_on_selector_all(f"{SIDEBAR} td.jp-TrackSidebar-col-name",
+                                      "ts => ts.map(t => t.scrollWidth <= t.clientWidth)")
+    assert all(names), names  # the names (run-0 …) are not cut
+    assert layout["shown"][:2] == ["state", "name"] and sorted(layout["shown"][2:]) == ["summary.acc", "summary.f1",
+                                                                                       "summary.loss"], layout
+    page.locator(SIDEBAR).screenshot(path=str(SHOTS / "sidebar-default-width.png"))
+    # the collapsed columns of a row show in a card while the mouse is over it
+    first = f"{SIDEBAR} tr.jp-TrackSidebar-row >> nth=0"
+    page.hover(f"{first} >> td.jp-TrackSidebar-col-name")
+    card = page.wait_for_selector(".jp-TrackSidebar-details:not([hidden])", timeout=10_000)
+    details = card.inner_text()
+    started = page.eval_on_selector(f"{SIDEBAR} tr.jp-TrackSidebar-row td[data-column='created_at']",
+                                    "td => td.textContent")
+    assert "Started" in details and started in details and "Duration" in details, details
+    assert "Group" not in details  # empty values are left out (these runs have no group)
+    box = card.bounding_box()
+    assert box["x"] >= page.locator(SIDEBAR).bounding_box()["width"], box  # beside the sidebar, over no row
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "sidebar-hover-card.png"), clip=box)
+    mean, colours = _luminance(SHOTS / "sidebar-hover-card.png")
+    assert mean > 215 and colours > 10, (mean, colours)  # drawn (light card, text), not clipped by the sidebar
+    page.screenshot(path=str(SHOTS / "sidebar-hover-details.png"))
+    page.mouse.move(900, 500)
+    page.wait_for_selector(".jp-TrackSidebar-details", state="hidden", timeout=10_000)
+
+    # widened (the split handle dragged 300 px right), the collapsed columns come back, most important first
+    handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle").first.bounding_box()
+    page.mouse.move(handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(handle["x"] + 300, handle["y"] + handle["height"] / 2, steps=5)
+    page.mouse.up()
+    page.wait_for_selector(f"{SIDEBAR} th[data-column='created_at']:not([hidden])", timeout=10_000)
+    wide = page.evaluate("""sel => {
+        const list = document.querySelector(sel + ' .jp-TrackSidebar-list');
+        return {width: list.clientWidth, scroll: list.scrollWidth,
+                shown: [...document.querySelectorAll(sel + ' th[data-column]')].filter(t => !t.hidden).length};
+    }""", SIDEBAR)
+    assert wide["width"] > 500 and wide["scroll"] <= wide["width"] and wide["shown"] > 6, wide
+    page.locator(SIDEBAR).screenshot(path=str(SHOTS / "sidebar-wide.png"))
+
+    # new runs with other keys arrive (outnumbering f1 on this page): the columns stay as they are
+    newer = [_log("ui-cols", f"new-{i}", {"bleu": 0.1 * i, "ppl": 30 - i}) for i in range(4)]
+    page.wait_for_selector(row(newer[-1].id), timeout=20_000)
+    _wait_rows(page, 8, 20_000)
+    assert _metric_headers(page) == chosen
+
+    # the user's choice: f1 out, bleu in; it holds after a reload of the page, for this project only
+    page.click(f"{SIDEBAR} .jp-TrackSidebar-columnsButton")
+    picker = f"{SIDEBAR} .jp-TrackSidebar-picker"
+    page.wait_for_selector(f"{picker}:not([hidden])", timeout=10_000)
+    offered = page.eval_on_selector_all(f"{picker} input", "bs => bs.map(b => b.value)")
+    assert "weights" not in offered and {"bleu", "ppl", "epoch_time"} <= set(offered), offered
+    page.uncheck(f"{picker} input[value='f1']")
+    page.check(f"{picker} input[value='bleu']")
+    expected = [c for c in chosen if c != "f1"] + ["bleu"]
+    assert _metric_headers(page) == expected
+    page.locator(SIDEBAR).screenshot(path=str(SHOTS / "sidebar-picker.png"))
+    page.reload()
+    open_sidebar(page, "ui-cols")
+    _wait_rows(page, 8, 30_000)
+    page.wait_for_function("([sel, want]) => [...document.querySelectorAll(sel)].map(t => t.innerText).join()"
+                           " === want", arg=[f"{SIDEBAR} th.jp-TrackSidebar-col-metric", ",".join(expected)],
+                           timeout=10_000)
+    page.locator(SIDEBAR).screenshot(path=str(SHOTS / "sidebar-chosen-after-reload.png"))
+    page.select_option(f"{SIDEBAR} .jp-TrackSidebar-project", "ui-other")
+    page.wait_for_function("sel => [...document.querySelectorAll(sel)].map(t => t.innerText).join() === 'bleu'",
+                           arg=f"{SIDEBAR} th.jp-TrackSidebar-col-metric", timeout=10_000)

@@ -4,7 +4,7 @@
  * chart's x-axis is (`define_metric(step_metric=)`).
  * No DOM, no JupyterLab: unit-tested in node.
  */
-import { Series } from '../charts';
+import { Series, formatNumber } from '../charts';
 
 /** `{"a": {"b": 1}, "c": [1, 2]}` → `[["a.b", 1], ["c", [1, 2]]]` (lists stay values), keys in order. */
 export function flattenConfig(config: unknown, prefix = ''): [string, unknown][] {
@@ -103,6 +103,16 @@ export function mediaKind(value: unknown): string {
   }
   const typed = value as { _type?: unknown } | null;
   return typed && typeof typed === 'object' && typeof typed._type === 'string' ? typed._type : 'other';
+}
+
+/** A logged medium of the summary on one line, as the CLI writes it: `histogram: 64 bins over [-2.1, 3]`. */
+export function describeMedium(value: unknown): string {
+  const kind = mediaKind(value);
+  const bins = (value as { bins?: unknown })?.bins;
+  if (kind === 'histogram' && Array.isArray(bins) && bins.length > 1) {
+    return `histogram: ${bins.length - 1} bins over [${formatNumber(bins[0])}, ${formatNumber(bins[bins.length - 1])}]`;
+  }
+  return kind;
 }
 
 /** The run's media keys split into the Media tab's (everything but tables) and the Tables tab's. */

@@ -3,6 +3,7 @@ import { el } from '../dom';
 import { drawChart } from '../plots';
 import { RunRef, blobUrl, requestAPI, runPath } from '../request';
 import { ChartData, MediaItem, MediaPage, TableBlob } from '../tokens';
+import { drawHistogram, isHistogram } from './histogram';
 
 const MEDIA_ITEMS = 500; // newest media items of a key loaded for the step slider
 
@@ -67,6 +68,8 @@ async function fillMedia(ref: RunRef, key: string, content: HTMLElement): Promis
           view.replaceChildren(node); // unless the slider moved on meanwhile
         }
       });
+    } else if (item.kind === 'histogram' && isHistogram(item.data)) {
+      view.replaceChildren(drawHistogram(item.data)); // a bar chart, the slider walks through the steps
     } else {
       view.replaceChildren(valueCell(item.kind, item.data));
     }
@@ -118,7 +121,7 @@ async function chartCell(chart: ChartData, key: string): Promise<HTMLElement> {
   }
 }
 
-/** Any other logged value (histogram, html, plotly, text, …) as a short text preview. */
+/** Any other logged value (html, plotly, text, …) as a short text preview. */
 function valueCell(kind: string, data: unknown): HTMLElement {
   const box = el('div', 'jt-value');
   box.append(el('span', 'jt-value-kind', kind));

@@ -2,7 +2,7 @@
 import { formatNumber } from '../charts';
 import { el } from '../dom';
 import { RunDetail } from '../tokens';
-import { SYSTEM_PREFIX, configText } from './data';
+import { SYSTEM_PREFIX, configText, describeMedium } from './data';
 
 export function renderSummary(section: HTMLElement, d: RunDetail): void {
   const table = el('table', 'jt-kv');
@@ -18,7 +18,7 @@ export function renderSummary(section: HTMLElement, d: RunDetail): void {
     tr.dataset.key = key;
     const shown =
       value !== null && typeof value === 'object' && '_type' in (value as object)
-        ? `(${(value as { _type: string })._type})`
+        ? describeMedium(value) // a one-line description, never a jt.watch histogram's numbers
         : typeof value === 'number'
           ? formatNumber(value)
           : configText(value);
