@@ -105,6 +105,10 @@ class Feeder:
         self._rate = (time.monotonic(), 0)
         self._said = False  # a failure is said once in the debug log
         self._thread = threading.Thread(target=self._loop, name="jupyter_track-panel", daemon=True)
+        panel.observe(self._picked, names="picked")
+
+    def _picked(self, _change: Any) -> None:
+        self._looked_at = -math.inf  # the next update applies the user's choice (not up to a second later)
 
     def start(self) -> None:
         self._thread.start()
@@ -202,10 +206,8 @@ class Feeder:
         if not now and time.monotonic() - self._looked_at < LOOK_INTERVAL:
             return
         self._looked_at = time.monotonic()
-        info = store.get_run(self.run_id)
-        summary = info.summary if info is not None else {}
-        latest = {k: int(e.last_step) for k, e in summary.items() if e.count > 0 and e.last_step is not None
-                  and not is_chart(e.value)}
+        marks = store.key_marks(self.run_id)
+        latest = {k: int(s) for k, (n, s, scalar) in marks.items() if scalar and n > 0 and s is not None}
         self.moving = {k for k, s in latest.items() if s > self.latest.get(k, -1)}
         self.latest = latest
         keys = sorted(latest)
@@ -221,13 +223,20 @@ class Feeder:
         shown = [k for k in keys if picked.get(k, k in self.default)]
         if shown != self.panel.shown:
             self.panel.shown = shown
+        # a chart logged (or logged again) since the last look: its value is read, then drawn
+        if any(not scalar and self.charts_seen.get(k) != (n, s) for k, (n, s, scalar) in marks.items()):
+            self._charts(store)
+
+    def _charts(self, store: Any) -> None:
+        info = store.get_run(self.run_id)
         changed = {}
-        for key, entry in summary.items():
+        for key, entry in (info.summary.items() if info is not None else ()):
             mark = (entry.count, entry.last_step)
-            if is_chart(entry.value) and self.charts_seen.get(key) != mark:
-                self.charts_seen[key] = mark
-                chart = Chart.from_logged(entry.value, store.blobs.read_bytes)
-                changed[key] = {"step": entry.last_step, "html": chart_html(key, chart)}
+            if self.charts_seen.get(key) != mark and not isinstance(entry.value, int | float):
+                self.charts_seen[key] = mark  # text, media: marked too, not read again until they change
+                if is_chart(entry.value):
+                    chart = Chart.from_logged(entry.value, store.blobs.read_bytes)
+                    changed[key] = {"step": entry.last_step, "html": chart_html(key, chart)}
         if changed:
             self.panel.charts = {**self.panel.charts, **changed}
 
