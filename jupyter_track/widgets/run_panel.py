@@ -13,6 +13,7 @@ once a second and sent as HTML/SVG drawn here (:mod:`.chart_view`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -305,6 +306,47 @@ class Feeder:
                            self.panel.summary, logged)
 
 
+def picks_while_busy(panel: RunPanel) -> Callable[[], None]:
+    """Let the panel's messages from the frontend (the key picker) reach the kernel while a cell runs.
+
+    A kernel handles a widget's messages between cells, so a key picked during a training loop would wait for
+    the loop's end. ipykernel 7 routes a comm's messages to the subshell its ``_reply_subshell_for`` names
+    (a thread of its own): the panel gets one. Returns what removes it; with another kernel, nothing changes
+    (a pick then applies once the cell is done). Uses ipykernel internals, hence every step is guarded.
+    """
+    try:
+        from ipykernel.kernelbase import Kernel
+
+        kernel = Kernel.instance() if Kernel.initialized() else None
+        thread = getattr(kernel, "shell_channel_thread", None)
+        comm = getattr(panel, "comm", None)
+        if thread is None or comm is None or not getattr(kernel, "_supports_kernel_subshells", False):
+            return lambda: None
+        manager, made, created = thread.manager, threading.Event(), []
+
+        def create() -> None:  # on the shell channel thread, as its subshell requests are
+            try:
+                created.append(manager._create_subshell())
+            finally:
+                made.set()
+
+        thread.io_loop.add_callback(create)
+        if not made.wait(5) or not created:
+            return lambda: None
+        subshell = created[0]
+        setattr(comm, "_reply_subshell_for", lambda data, default: subshell)  # noqa: B010 - an instance override
+    except Exception:  # noqa: BLE001 - an ipykernel without these internals: picks apply between cells
+        log.debug("jupyter_track: the live panel's picks apply between cells", exc_info=True)
+        return lambda: None
+
+    def remove() -> None:
+        with contextlib.suppress(Exception):
+            del comm._reply_subshell_for
+            thread.io_loop.add_callback(lambda: manager._delete_subshell(subshell))
+
+    return remove
+
+
 def show(run: Any) -> Feeder:
     """Display a live panel for ``run`` in the current cell output and keep it fed until the run ends."""
     panel = RunPanel(run_name=run.name, run_path=run.path, started_at=run.start_time)
@@ -314,13 +356,16 @@ def show(run: Any) -> Feeder:
     static = static_view.show(panel, "", display_id=True)
 
     def finished(state: str, summary: dict[str, Any], finished_at: float) -> None:
+        unroute()
         feeder.finish(state, summary, finished_at)
         if static is not None:
             static.update({"text/html": static_view.fallback(feeder.static_html())}, raw=True)
 
     if run.state == "running":
+        unroute = picks_while_busy(panel)
         feeder.start()
         run.on_finish(finished)
     else:
+        unroute = lambda: None  # noqa: E731
         finished(run.state, dict(run.summary.as_dict()), time.time())
     return feeder
