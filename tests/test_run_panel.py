@@ -17,8 +17,14 @@ import pytest
 
 import jupyter_track as jt
 from jupyter_track.analysis.downsample import Downsampler, thin
-from jupyter_track.widgets.run_panel import (BYTES_PER_UPDATE, POINTS_PER_SERIES, SNAPSHOT_POINTS, TOP_KEYS, Feeder,
-                                             RunPanel)
+from jupyter_track.widgets.run_panel import (
+    BYTES_PER_UPDATE,
+    POINTS_PER_SERIES,
+    SNAPSHOT_POINTS,
+    TOP_KEYS,
+    Feeder,
+    RunPanel,
+)
 
 
 def test_downsampling_bounds_points_keeps_spikes_and_gaps() -> None:

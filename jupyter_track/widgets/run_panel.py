@@ -184,7 +184,9 @@ class Feeder:
             generation, since = self.sent.get(key, (-1, 0))
             replace = generation != ds.generation
             pending.append((key, replace, ds.points(0 if replace else since)))
-        entries, buffers, size = [], [], 0
+        entries: list[dict[str, Any]] = []
+        buffers: list[bytes] = []
+        size = 0
         for key, replace, arrays in sorted(pending, key=lambda p: len(p[2][0])):
             nbytes = 24 * len(arrays[0])
             if entries and size + nbytes > BYTES_PER_UPDATE:
@@ -326,7 +328,7 @@ def picks_while_busy(panel: RunPanel) -> Callable[[], None]:
 
         def create() -> None:  # on the shell channel thread, as its subshell requests are
             try:
-                created.append(manager._create_subshell())
+                created.append(manager._create_subshell())  # noqa: SLF001 - see the docstring
             finally:
                 made.set()
 
@@ -335,14 +337,14 @@ def picks_while_busy(panel: RunPanel) -> Callable[[], None]:
             return lambda: None
         subshell = created[0]
         setattr(comm, "_reply_subshell_for", lambda data, default: subshell)  # noqa: B010 - an instance override
-    except Exception:  # noqa: BLE001 - an ipykernel without these internals: picks apply between cells
+    except Exception:  # an ipykernel without these internals: picks apply between cells
         log.debug("jupyter_track: the live panel's picks apply between cells", exc_info=True)
         return lambda: None
 
     def remove() -> None:
         with contextlib.suppress(Exception):
-            del comm._reply_subshell_for
-            thread.io_loop.add_callback(lambda: manager._delete_subshell(subshell))
+            delattr(comm, "_reply_subshell_for")
+            thread.io_loop.add_callback(lambda: manager._delete_subshell(subshell))  # noqa: SLF001
 
     return remove
 
