@@ -183,6 +183,23 @@ def test_a_wide_run_streams_its_top_keys_in_bounded_updates_and_a_picked_key_joi
     assert set(decode_snapshot(panel.snapshot)) == set(panel.shown)
 
 
+def test_key_marks_tell_the_panel_which_keys_moved_and_which_are_numbers(store_url: str) -> None:
+    from jupyter_track.store import open_store
+    from jupyter_track.store.base import Store
+
+    run = jt.init(project="panel", display=False)
+    for i in range(3):
+        run.log({"loss": 1.0 / (i + 1), "gap": math.nan, "note": f"epoch {i}", "n": i})
+    run.summary["best"] = 0.5  # set, never logged
+    run.flush()
+    store = open_store(run.store_url)
+    marks = store.key_marks(run.id)
+    assert marks == {"loss": (3, 2, True), "gap": (3, 2, True), "n": (3, 2, True), "note": (3, 2, False),
+                     "best": (0, None, True)}
+    assert marks == Store.key_marks(store, run.id)  # the one query says what the run's summary says
+    run.finish()
+
+
 def test_finished_panel_is_final_and_static_html_escapes_names() -> None:
     run = jt.init(project="panel", display=False)
     for i in range(100):
