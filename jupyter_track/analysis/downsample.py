@@ -33,18 +33,22 @@ class Downsampler:
         self.count = 0
 
     def extend(self, steps: Any, values: Any, times: Any) -> None:
-        steps = np.asarray(steps, dtype=np.float64)
-        values = np.asarray(values, dtype=np.float64)
-        times = np.asarray(times, dtype=np.float64)
-        if not len(steps):
+        new = [np.asarray(a) for a in (steps, values, times)]
+        if not len(new[0]):
             return
-        self.count += len(steps)
-        pending = [np.concatenate([o, n]) for o, n in zip(self._open, (steps, values, times), strict=True)]
-        full = len(pending[0]) // self.width * self.width
+        self.count += len(new[0])
+        if len(self._open[0]):  # the open bucket is filled first: no copy of the whole chunk to prepend it
+            need = self.width - len(self._open[0])
+            self._open = [np.concatenate([o, n[:need].astype(np.float64)]) for o, n in zip(self._open, new,
+                                                                                             strict=True)]
+            new = [n[need:] for n in new]
+            if len(self._open[0]) < self.width:
+                return
+            self._close(*self._open)
+        full = len(new[0]) // self.width * self.width
         if full:
-            closed = _buckets(pending[0][:full], pending[1][:full], pending[2][:full], self.width)
-            self._closed = [np.concatenate([c, n]) for c, n in zip(self._closed, closed, strict=True)]
-        self._open = [p[full:] for p in pending]
+            self._close(new[0][:full], new[1][:full].astype(np.float64, copy=False), new[2][:full])
+        self._open = [n[full:].astype(np.float64) for n in new]  # a copy: the chunk read is not kept alive
         while len(self._closed[0]) > 2 * self.limit:
             # the points kept so far are bucketed again, four at a time: the extremes (and a NaN) of two
             # neighbouring buckets, so the width doubles
@@ -54,6 +58,12 @@ class Downsampler:
             self._closed = [np.concatenate([m, r]) for m, r in zip(merged, rest, strict=True)]
             self.width *= 2
             self.generation += 1
+
+    def _close(self, steps: Any, values: Any, times: Any) -> None:
+        """Full buckets of points → their kept points, appended (as float64: the steps picked only)."""
+        closed = _buckets(steps, values, times, self.width)
+        self._closed = [np.concatenate([c, np.asarray(n, dtype=np.float64)])
+                        for c, n in zip(self._closed, closed, strict=True)]
 
     @property
     def closed_points(self) -> int:
