@@ -181,6 +181,9 @@ def test_a_wide_run_streams_its_top_keys_in_bounded_updates_and_a_picked_key_joi
     run.finish()
     feeder.finish("finished", {}, time.time())
     assert set(decode_snapshot(panel.snapshot)) == set(panel.shown)
+    panel.picked = {**panel.picked, "layer99/m998": True}  # picked in a finished panel: read from the store
+    steps, _, _ = decode_snapshot(panel.snapshot)["layer99/m998"]
+    assert steps[0] == 0 and steps[-1] == step - 1
 
 
 def test_key_marks_tell_the_panel_which_keys_moved_and_which_are_numbers(store_url: str) -> None:

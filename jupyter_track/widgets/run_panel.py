@@ -103,6 +103,7 @@ class Feeder:
         self.tick_seconds: list[float] = []  # per update: wall time (for benchmarks)
         self.tick_cpu_seconds: list[float] = []  # per update: this thread's CPU time
         self._stop = threading.Event()
+        self._finished = False
         self._lock = threading.Lock()
         self._rate = (time.monotonic(), 0)
         self._said = False  # a failure is said once in the debug log
@@ -111,6 +112,9 @@ class Feeder:
 
     def _picked(self, _change: Any) -> None:
         self._looked_at = -math.inf  # the next update applies the user's choice (not up to a second later)
+        if self._finished:  # no more updates: this one reads the key picked from the store, now
+            self._final_ticks()
+            self.panel.snapshot = self.snapshot()
 
     def start(self) -> None:
         self._thread.start()
@@ -271,16 +275,20 @@ class Feeder:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(5)
-        self._looked_at = -math.inf  # the last look sees every key's last step
-        while True:  # every point, even past one update's byte budget
-            self.tick()
-            if not self.dirty & set(self._wanted()):
-                break
+        self._finished = True
+        self._final_ticks()
         self.panel.snapshot = self.snapshot()
         self.panel.summary = {k: v for k, v in summary.items() if isinstance(v, int | float | str)}
         self.panel.finished_at = finished_at
         self.panel.step_rate = 0.0
         self.panel.state = state
+
+    def _final_ticks(self) -> None:
+        self._looked_at = -math.inf  # the last look sees every key's last step
+        while True:  # every point, even past one update's byte budget
+            self.tick()
+            if not self.dirty & set(self._wanted()):
+                break
 
     def snapshot(self) -> bytes:
         """The series streamed, downsampled to :data:`SNAPSHOT_POINTS` in all, as a little-endian binary blob:
