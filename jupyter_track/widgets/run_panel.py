@@ -332,28 +332,35 @@ def picks_while_busy(panel: RunPanel) -> Callable[[], None]:
         comm = getattr(panel, "comm", None)
         if thread is None or comm is None or not getattr(kernel, "_supports_kernel_subshells", False):
             return lambda: None
-        manager, made, created = thread.manager, threading.Event(), []
-
-        def create() -> None:  # on the shell channel thread, as its subshell requests are
-            try:
-                created.append(manager._create_subshell())  # noqa: SLF001 - see the docstring
-            finally:
-                made.set()
-
-        thread.io_loop.add_callback(create)
-        if not made.wait(5) or not created:
-            return lambda: None
-        subshell = created[0]
-        setattr(comm, "_reply_subshell_for", lambda data, default: subshell)  # noqa: B010 - an instance override
-    except Exception:  # an ipykernel without these internals: picks apply between cells
-        log.debug("jupyter_track: the live panel's picks apply between cells", exc_info=True)
+        manager, created = thread.manager, list[str | None]()
+    except (ImportError, AttributeError):  # another kernel: picks apply between cells
         return lambda: None
+
+    # both run on the shell channel thread, where subshells are made (and one after the other): init() does
+    # not wait for it
+    def create() -> None:
+        if created:  # removed already
+            return
+        try:
+            subshell = manager._create_subshell()  # noqa: SLF001 - see the docstring
+            setattr(comm, "_reply_subshell_for", lambda data, default: subshell)  # noqa: B010 - on this comm only
+            created.append(subshell)
+        except Exception:  # an ipykernel without these internals: picks apply between cells
+            created.append(None)
+            log.debug("jupyter_track: the live panel's picks apply between cells", exc_info=True)
+
+    def delete() -> None:
+        with contextlib.suppress(Exception):
+            if created and created[0] is not None:
+                delattr(comm, "_reply_subshell_for")
+                manager._delete_subshell(created[0])  # noqa: SLF001
+        created.append(None)
 
     def remove() -> None:
         with contextlib.suppress(Exception):
-            delattr(comm, "_reply_subshell_for")
-            thread.io_loop.add_callback(lambda: manager._delete_subshell(subshell))  # noqa: SLF001
+            thread.io_loop.add_callback(delete)
 
+    thread.io_loop.add_callback(create)
     return remove
 
 
