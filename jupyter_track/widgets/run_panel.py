@@ -209,10 +209,10 @@ class Feeder:
             self.update_bytes.append(size)
             self.updates += 1
 
-    def _look(self, store: Any, now: bool = False) -> None:
+    def _look(self, store: Any) -> None:
         """About once a second: the run's keys and their last steps (the picker's list, the default keys, the
         keys to read at each update) and the charts logged (or logged again) since the last look."""
-        if not now and time.monotonic() - self._looked_at < LOOK_INTERVAL:
+        if time.monotonic() - self._looked_at < LOOK_INTERVAL:
             return
         self._looked_at = time.monotonic()
         marks = store.key_marks(self.run_id)
