@@ -16,7 +16,14 @@ import pytest
 
 import jupyter_track as jt
 from jupyter_track.analysis.downsample import Downsampler, thin
-from jupyter_track.widgets.run_panel import POINTS_PER_SERIES, SNAPSHOT_POINTS, Feeder, RunPanel
+from jupyter_track.widgets.run_panel import (
+    BYTES_PER_UPDATE,
+    POINTS_PER_SERIES,
+    SNAPSHOT_POINTS,
+    TOP_KEYS,
+    Feeder,
+    RunPanel,
+)
 
 
 def test_downsampling_bounds_points_keeps_spikes_and_gaps() -> None:
@@ -121,6 +128,78 @@ def test_feeder_sends_only_new_points_throttled_and_bounded_while_logging() -> N
     assert sum(len(s) for s, _, _ in snapshot.values()) <= SNAPSHOT_POINTS + 3
     steps, values, _ = snapshot["train/acc"]
     assert steps[-1] == 299_999 and values[-1] == pytest.approx(1.0, abs=1e-4)
+
+
+def test_a_wide_run_streams_its_top_keys_in_bounded_updates_and_a_picked_key_joins() -> None:
+    keys = [f"layer{j // 10}/m{j}" for j in range(999)] + ["train/loss"]
+    run = jt.init(project="panel", display=False)
+    step = 0
+
+    def log(steps: int) -> None:
+        nonlocal step
+        for _ in range(steps):
+            run.log({k: step + j / 1000 for j, k in enumerate(keys)})
+            step += 1
+        run.flush()  # durable: the next update reads them
+
+    log(2000)
+    panel = RecordingPanel(run_name=run.name, run_path=run.path, started_at=run.start_time)
+    feeder = Feeder(panel, run.store_url, run.id)
+
+    def update() -> dict[str, list[tuple[bool, Any]]]:
+        """One update (at most one look a second: forced here, as a second has gone by), what it sent by key."""
+        sent = len(panel.messages)
+        feeder._looked_at = -math.inf
+        feeder.tick()
+        got: dict[str, list[tuple[bool, Any]]] = {}
+        for _, content, buffers in panel.messages[sent:]:
+            assert sum(len(b) for b in buffers) <= max(BYTES_PER_UPDATE, 24 * (2 * POINTS_PER_SERIES + 1))
+            for i, entry in enumerate(content["entries"]):
+                got.setdefault(entry["key"], []).append((entry["replace"], np.frombuffer(buffers[3 * i], "<f8")))
+        return got
+
+    first = update()  # the whole run so far, of the keys shown only
+    assert len(panel.all_keys) == 1000 and len(panel.shown) == TOP_KEYS and "train/loss" in panel.shown
+    assert set(first) == set(panel.shown)
+    for _ in range(5):
+        log(50)
+        new = update()
+        assert set(new) <= set(panel.shown) and new  # appends of the new steps, no other key
+        assert all(len(steps) <= 51 for parts in new.values() for _, steps in parts)
+    assert sum(len(b) for _, _, bufs in panel.messages for b in bufs) < 1_000_000
+    assert "layer50/m500" not in panel.shown
+    panel.picked = {"layer50/m500": True, "train/loss": False}  # what the panel's key picker sets
+    got = update()
+    assert "layer50/m500" in panel.shown and "train/loss" not in panel.shown
+    (replace, steps), = got["layer50/m500"]
+    assert replace and steps[0] == 0 and steps[-1] == step - 1  # its whole series, downsampled
+    log(30)
+    got = update()
+    (replace, steps), = got["layer50/m500"]  # …then it streams like the others
+    assert not replace and steps[-1] == step - 1 and len(steps) <= 31 and "train/loss" not in got
+    run.finish()
+    feeder.finish("finished", {}, time.time())
+    assert set(decode_snapshot(panel.snapshot)) == set(panel.shown)
+    panel.picked = {**panel.picked, "layer99/m998": True}  # picked in a finished panel: read from the store
+    steps, _, _ = decode_snapshot(panel.snapshot)["layer99/m998"]
+    assert steps[0] == 0 and steps[-1] == step - 1
+
+
+def test_key_marks_tell_the_panel_which_keys_moved_and_which_are_numbers(store_url: str) -> None:
+    from jupyter_track.store import open_store
+    from jupyter_track.store.base import Store
+
+    run = jt.init(project="panel", display=False)
+    for i in range(3):
+        run.log({"loss": 1.0 / (i + 1), "gap": math.nan, "note": f"epoch {i}", "n": i})
+    run.summary["best"] = 0.5  # set, never logged
+    run.flush()
+    store = open_store(run.store_url)
+    marks = store.key_marks(run.id)
+    assert marks == {"loss": (3, 2, True), "gap": (3, 2, True), "n": (3, 2, True), "note": (3, 2, False),
+                     "best": (0, None, True)}
+    assert marks == Store.key_marks(store, run.id)  # the one query says what the run's summary says
+    run.finish()
 
 
 def test_finished_panel_is_final_and_static_html_escapes_names() -> None:

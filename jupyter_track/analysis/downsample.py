@@ -33,18 +33,22 @@ class Downsampler:
         self.count = 0
 
     def extend(self, steps: Any, values: Any, times: Any) -> None:
-        steps = np.asarray(steps, dtype=np.float64)
-        values = np.asarray(values, dtype=np.float64)
-        times = np.asarray(times, dtype=np.float64)
-        if not len(steps):
+        new = [np.asarray(a) for a in (steps, values, times)]
+        if not len(new[0]):
             return
-        self.count += len(steps)
-        pending = [np.concatenate([o, n]) for o, n in zip(self._open, (steps, values, times), strict=True)]
-        full = len(pending[0]) // self.width * self.width
+        self.count += len(new[0])
+        if len(self._open[0]):  # the open bucket is filled first: no copy of the whole chunk to prepend it
+            need = self.width - len(self._open[0])
+            self._open = [np.concatenate([o, n[:need].astype(np.float64)]) for o, n in zip(self._open, new,
+                                                                                             strict=True)]
+            new = [n[need:] for n in new]
+            if len(self._open[0]) < self.width:
+                return
+            self._close(*self._open)
+        full = len(new[0]) // self.width * self.width
         if full:
-            closed = _buckets(pending[0][:full], pending[1][:full], pending[2][:full], self.width)
-            self._closed = [np.concatenate([c, n]) for c, n in zip(self._closed, closed, strict=True)]
-        self._open = [p[full:] for p in pending]
+            self._close(new[0][:full], new[1][:full].astype(np.float64, copy=False), new[2][:full])
+        self._open = [n[full:].astype(np.float64) for n in new]  # a copy: the chunk read is not kept alive
         while len(self._closed[0]) > 2 * self.limit:
             # the points kept so far are bucketed again, four at a time: the extremes (and a NaN) of two
             # neighbouring buckets, so the width doubles
@@ -54,6 +58,12 @@ class Downsampler:
             self._closed = [np.concatenate([m, r]) for m, r in zip(merged, rest, strict=True)]
             self.width *= 2
             self.generation += 1
+
+    def _close(self, steps: Any, values: Any, times: Any) -> None:
+        """Full buckets of points → their kept points, appended (as float64: the steps picked only)."""
+        closed = _buckets(steps, values, times, self.width)
+        self._closed = [np.concatenate([c, np.asarray(n, dtype=np.float64)])
+                        for c, n in zip(self._closed, closed, strict=True)]
 
     @property
     def closed_points(self) -> int:
@@ -89,6 +99,13 @@ def _buckets(steps: Any, values: Any, times: Any, width: int) -> tuple[Any, Any,
         return steps, values, times
     k = len(steps) // width
     v = values.reshape(k, width)
+    base = np.arange(k) * width
+    if not np.isnan(values).any():  # the usual case, in half the passes: each bucket's min and max, in order
+        lo, hi = v.argmin(axis=1), v.argmax(axis=1)
+        first, second = np.minimum(lo, hi), np.maximum(lo, hi)
+        idx = np.stack([first, second], axis=1).ravel() + np.repeat(base, 2)
+        idx = idx[np.concatenate([[True], idx[1:] != idx[:-1]])]  # a flat bucket: its point once
+        return steps[idx], values[idx], times[idx]
     nan = np.isnan(v)
     lo = np.where(nan, np.inf, v).argmin(axis=1)
     hi = np.where(nan, -np.inf, v).argmax(axis=1)
@@ -96,5 +113,5 @@ def _buckets(steps: Any, values: Any, times: Any, width: int) -> tuple[Any, Any,
     picks = np.sort(np.stack([lo, hi, gap], axis=1), axis=1)
     keep = picks < width
     keep[:, 1:] &= picks[:, 1:] != picks[:, :-1]  # an all-NaN bucket picks the same point thrice
-    idx = (picks + (np.arange(k) * width)[:, None])[keep]
+    idx = (picks + base[:, None])[keep]
     return steps[idx], values[idx], times[idx]

@@ -389,6 +389,13 @@ class Store(abc.ABC):
         found = {k: self.read_series(run_id, k, after_step) for k in wanted}
         return {k: s for k, s in found.items() if len(s.steps)}
 
+    def key_marks(self, run_id: str) -> dict[str, tuple[int, int | None, bool]]:
+        """Per logged key of a run, from its summary: ``(count, last_step, scalar)``: how a live view sees which
+        keys moved since its last look without reading their values (SQLStore: one query)."""
+        info = self.get_run(run_id)
+        return {k: (e.count, e.last_step, isinstance(e.value, int | float)) for k, e in
+                (info.summary.items() if info is not None else ())}
+
     # -- reads for the server extension (SQLStore answers each with one indexed query) ------------------------
     def count_matching(self, project: str | None = None, filters: Mapping[str, Any] | None = None,
                        search: str | None = None) -> int:

@@ -106,6 +106,15 @@ class SeriesSQL(SQLBase):
             return {k: int(s) for k, s in conn.execute(query)}
 
 
+    # -- the live panel's look at a run's keys (kept apart from the series reads above) -----------------------
+    def key_marks(self, run_id: str) -> dict[str, tuple[int, int | None, bool]]:
+        c = summaries.c
+        # a number: in `value`, or NaN (NULL there, JSON null in value_json); anything else has a JSON value
+        scalar = sa.or_(c.value.is_not(None), c.value_json.is_(None), sa.cast(c.value_json, sa.Text) == "null")
+        query = sa.select(c.key, c.count, c.last_step, scalar).where(c.run_id == run_id)
+        with self._read() as conn:
+            return {k: (int(n or 0), s, bool(scalar)) for k, n, s, scalar in conn.execute(query)}
+
 _CHUNK_COLUMNS = (metric_chunks.c.encoding, metric_chunks.c.n, metric_chunks.c.steps, metric_chunks.c["values"],
                   metric_chunks.c.times)
 

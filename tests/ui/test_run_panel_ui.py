@@ -127,3 +127,45 @@ def test_a_run_over_in_a_moment_has_its_live_snapshot(lab: Lab, page: Any, tmp_p
     run = jt.Api(dir=str(lab.store)).runs("short")[0]
     restored = jt.restore(run, which="live", root=tmp_path)
     assert "# unsaved code: only the live snapshot has this line" in restored.read_text()
+
+
+# A run wider than the panel shows by default: 20 keys, of which the panel streams its top ones (loss first).
+WIDE = """\
+import os, time
+import jupyter_track as jt
+run = jt.init(project="wide", name="wide-ui")
+step = 0
+while not os.path.exists("stop.txt") and step < 20_000:
+    run.log({"train/loss": 1 / (step + 1), **{f"layer/m{j:02d}": step + j for j in range(20)}})
+    time.sleep(0.02)
+    step += 1
+run.finish()"""
+
+
+def test_a_key_not_shown_by_default_is_picked_and_streams(lab: Lab, page: Any) -> None:
+    write_notebook(lab.root / "wide.ipynb", WIDE)
+    lab.open(page, "wide.ipynb")
+    run_cell(page)
+    panel = f"{NOTEBOOK} .jt-panel"
+    page.wait_for_selector(f"{panel} .jt-chart canvas", timeout=30_000)
+    picker = page.locator(f"{panel} .jt-picker")
+    page.wait_for_function(f"() => document.querySelector('{panel} .jt-picker summary')?.textContent"
+                           " === 'keys: 12 of 21 shown'", timeout=30_000)
+    drawn = f"() => [...document.querySelectorAll('{panel} .jt-key')].map(k => k.textContent)"
+    assert "train/loss" in page.evaluate(drawn) and "layer/m19" not in page.evaluate(drawn)
+    picker.locator("summary").click()
+    picker.locator(".jt-search").fill("m19")
+    assert picker.locator(".jt-pick").count() == 1  # the search narrows the list
+    picker.locator("input[data-key='layer/m19']").check()
+    last = (f"() => Number([...document.querySelectorAll('{panel} .jt-chart')].find(b => b.querySelector("
+            "'.jt-key').textContent === 'layer/m19')?.querySelector('canvas').dataset.lastStep ?? -1)")
+    page.wait_for_function(f"() => ({last})() >= 0", timeout=30_000)
+    first = page.evaluate(last)
+    page.wait_for_function(f"() => ({last})() > {first}", timeout=30_000)  # it streams …
+    assert "*" in page.inner_text(f"{NOTEBOOK} .jp-InputPrompt")  # … while the cell still runs
+    picker.locator(".jt-search").fill("train/loss")
+    picker.locator("input[data-key='train/loss']").uncheck()  # and a default key can be hidden
+    page.wait_for_function(f"() => !({drawn})().includes('train/loss')", timeout=30_000)
+    (lab.root / "stop.txt").write_text("")
+    page.wait_for_selector(f"{panel} .jt-badge[data-state='finished']", timeout=30_000)
+    assert "layer/m19" in page.evaluate(drawn) and "train/loss" not in page.evaluate(drawn)  # the final state too

@@ -95,6 +95,16 @@ function render({ model, el }) {
   logScale.type = "checkbox";
   const label = (t, input) => { const l = text("label", "jt-control", t); l.append(input); return l; };
   controls.append(label("x axis ", xSelect), label("smoothing ", smooth), label(" log scale", logScale));
+  // the key picker: the kernel streams the keys `shown` (its top keys, and those picked here) of `all_keys`
+  const picker = text("details", "jt-picker");
+  const pickerSummary = text("summary", "");
+  const search = document.createElement("input");
+  Object.assign(search, { type: "search", placeholder: "search keys", className: "jt-search" });
+  const pickList = text("div", "jt-pick-list");
+  picker.append(pickerSummary, search, pickList);
+  picker.addEventListener("toggle", () => refreshPicker());
+  search.addEventListener("input", () => refreshPicker());
+  controls.append(picker);
   const summary = text("div", "jt-summary");
   const body = text("div", "jt-groups");
   const logged = text("details", "jt-group jt-logged");
@@ -115,6 +125,37 @@ function render({ model, el }) {
       const o = text("option", "", name); o.value = value; return o;
     }));
     xSelect.value = options.some(([v]) => v === current) ? current : "_default";
+  }
+
+  const PICK_LIST = 100;  // matches listed at most: a run may have thousands of keys
+  function refreshPicker() {
+    const all = model.get("all_keys") || [];
+    const shown = new Set(model.get("shown") || []);
+    pickerSummary.textContent = `keys: ${shown.size} of ${all.length} shown`;
+    picker.style.display = all.length ? "" : "none";
+    if (!picker.open) return;
+    const words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+    const matches = all.filter((k) => words.every((w) => k.toLowerCase().includes(w)));
+    const rows = matches.slice(0, PICK_LIST).map((key) => {
+      const row = text("label", "jt-pick");
+      const box = document.createElement("input");
+      box.type = "checkbox";
+      box.checked = shown.has(key);
+      box.dataset.key = key;
+      box.addEventListener("change", () => {
+        model.set("picked", { ...(model.get("picked") || {}), [key]: box.checked });
+        model.save_changes();
+      });
+      row.append(box, document.createTextNode(" " + key));
+      return row;
+    });
+    if (matches.length > PICK_LIST) rows.push(text("div", "jt-pick-more", `… ${matches.length - PICK_LIST} more: search`));
+    pickList.replaceChildren(...rows);
+  }
+
+  function isShown(key) {
+    const shown = model.get("shown") || [];
+    return !shown.length || shown.includes(key);  // a panel saved before the picker: every series
   }
 
   function chartFor(key) {
@@ -240,6 +281,11 @@ function render({ model, el }) {
       pending = false;
       refreshXOptions();
       for (const key of [...series.keys()].sort()) {
+        if (!isShown(key)) {  // hidden in the picker (its data stays: it may be another chart's x-axis)
+          const gone = charts.get(key);
+          if (gone) { gone.canvas.parentElement.remove(); charts.delete(key); }
+          continue;
+        }
         const chart = chartFor(key);
         if (chart.group.open) draw(chart);
       }
@@ -295,6 +341,9 @@ function render({ model, el }) {
   const onChange = () => header();
   for (const name of ["state", "summary", "last_step", "step_rate", "finished_at"]) model.on(`change:${name}`, onChange);
   model.on("change:step_metrics", schedule);
+  const onKeys = () => { refreshPicker(); schedule(); };
+  model.on("change:shown", onKeys);
+  model.on("change:all_keys", refreshPicker);
   model.on("change:snapshot", () => {
     for (const [key, data] of decodeSnapshot(model.get("snapshot"), model.get("started_at"))) series.set(key, data);
     schedule();
@@ -303,11 +352,14 @@ function render({ model, el }) {
   const timer = setInterval(() => { if (model.get("state") === "running") header(); }, 1000);
   header();
   loggedCharts();
+  refreshPicker();
   schedule();
   return () => {
     clearInterval(timer);
     model.off("msg:custom", onMessage);
     model.off("change:charts", loggedCharts);
+    model.off("change:shown", onKeys);
+    model.off("change:all_keys", refreshPicker);
   };
 }
 
