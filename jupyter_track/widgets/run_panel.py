@@ -34,6 +34,7 @@ from ..store import open_store
 from ..types import SYSTEM_PREFIX
 from . import static_view
 from .chart_view import chart_html, is_chart
+from .esm import module
 from .static_view import render_html
 
 STATIC = Path(__file__).with_name("static")
@@ -53,7 +54,7 @@ log = logging.getLogger("jupyter_track")
 class RunPanel(anywidget.AnyWidget):
     """A run's live charts; ``run.display()`` shows one (``jt.init()`` does in a notebook)."""
 
-    _esm = STATIC / "run_panel.js"
+    _esm = module("run_panel.js")
     _css = STATIC / "run_panel.css"
     run_name = traitlets.Unicode("").tag(sync=True)
     run_path = traitlets.Unicode("").tag(sync=True)

@@ -169,3 +169,48 @@ def test_a_key_not_shown_by_default_is_picked_and_streams(lab: Lab, page: Any) -
     (lab.root / "stop.txt").write_text("")
     page.wait_for_selector(f"{panel} .jt-badge[data-state='finished']", timeout=30_000)
     assert "layer/m19" in page.evaluate(drawn) and "train/loss" not in page.evaluate(drawn)  # the final state too
+
+
+def test_panel_charts_have_round_ticks_log_decades_a_crosshair_that_leaves_and_theme_ink(
+        lab: Lab, page: Any, tmp_path: Path) -> None:
+    write_notebook(lab.root / "axes.ipynb", """\
+import jupyter_track as jt
+run = jt.init(project="ui-axes", name="axes")
+for step in range(300):
+    run.log({"train/loss": 10.0 / (1 + step) ** 2})
+run.finish()""")
+    lab.open(page, "axes.ipynb")
+    run_cell(page)
+    canvas = page.locator(f"{NOTEBOOK} .jt-chart canvas").first
+    page.wait_for_function("c => c.dataset.lastStep === '299'", arg=canvas.element_handle(timeout=30_000),
+                           timeout=30_000)
+
+    def ticks() -> tuple[list[str], list[str]]:
+        steps, values = (canvas.get_attribute("aria-label") or "").removeprefix("train/loss: step ").split("; value ")
+        return steps.split(", "), values.split(", ")
+
+    steps, values = ticks()
+    assert steps[:3] == ["0", "100", "200"] and len(values) >= 3, (steps, values)  # round ticks, not min/max
+    page.click(f"{NOTEBOOK} .jt-controls label:has-text('log scale') input")
+    page.wait_for_function("c => c.getAttribute('aria-label').includes('0.001')", arg=canvas.element_handle())
+    assert {"0.001", "0.1", "10"} <= set(ticks()[1])  # whole decades on a log axis
+
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    tip = page.locator(f"{NOTEBOOK} .jt-chart-tip").first
+    tip.wait_for(state="visible", timeout=5_000)
+    assert tip.inner_text().startswith("step ") and "train/loss:" in tip.inner_text()
+    page.screenshot(path=str(tmp_path / "panel-crosshair.png"))
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] - 60)
+    tip.wait_for(state="hidden", timeout=5_000)
+
+    light_ink = canvas.get_attribute("data-ink")
+    page.click(".lm-MenuBar-item:has-text('Settings')")
+    page.hover(".lm-Menu-item:has-text('Theme')")
+    page.click(".lm-Menu-item[data-command='apputils:change-theme']:has-text('JupyterLab Dark')")
+    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=30_000)
+    page.wait_for_function("([c, ink]) => c.dataset.ink !== ink", arg=[canvas.element_handle(), light_ink],
+                           timeout=10_000)
+    page.wait_for_timeout(1_500)
+    assert {"0.001", "0.1", "10"} <= set(ticks()[1])  # the ticks are drawn again in the dark theme's ink
+    page.screenshot(path=str(tmp_path / "panel-dark.png"))

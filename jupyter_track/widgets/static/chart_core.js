@@ -37,11 +37,24 @@ export function ink(node) {
   return getComputedStyle(node).color || "rgb(128, 128, 128)";
 }
 
+// Ticks of a log10 axis (`lo`, `hi` are exponents): whole decades, labelled with their value; within one
+// decade, round exponents.
+function logTicks(lo, hi, count) {
+  const t = niceTicks(lo, hi, count);
+  const step = Math.max(1, Math.round(t.step));
+  const decades = [];
+  for (let k = Math.ceil(lo / step) * step; k <= hi + 1e-9; k += step) decades.push(k);
+  const ticks = decades.length >= 2 ? decades : t.ticks;
+  return { ticks, text: (v) => (Number.isInteger(v) ? tickText(10 ** v, 10 ** v) : String(Number((10 ** v).toPrecision(2)))) };
+}
+
 // Gridlines and tick labels for a canvas plot area `box` = {left, top, right, bottom} with scales X and Y.
+// `opts.yLog`: the y values are log10 exponents; `opts.xText(v, step)`: the x labels (clock times, say).
 // Returns the labels drawn (the canvas keeps them in its aria-label: readable to screen readers and tests).
-export function drawAxes(ctx, box, xr, yr, X, Y, color) {
+export function drawAxes(ctx, box, xr, yr, X, Y, color, opts = {}) {
   const xt = niceTicks(xr[0], xr[1], Math.max(2, Math.floor((box.right - box.left) / 70)));
-  const yt = niceTicks(yr[0], yr[1], Math.max(2, Math.floor((box.bottom - box.top) / 35)));
+  const yCount = Math.max(2, Math.floor((box.bottom - box.top) / 35));
+  const yt = opts.yLog ? logTicks(yr[0], yr[1], yCount) : niceTicks(yr[0], yr[1], yCount);
   ctx.save();
   ctx.strokeStyle = color;
   ctx.lineWidth = 1;
@@ -56,10 +69,10 @@ export function drawAxes(ctx, box, xr, yr, X, Y, color) {
   ctx.fillStyle = color;
   ctx.font = "10px sans-serif";
   ctx.textAlign = "right"; ctx.textBaseline = "middle";
-  const ys = yt.ticks.map((v) => tickText(v, yt.step));
+  const ys = yt.ticks.map((v) => (yt.text ? yt.text(v) : tickText(v, yt.step)));
   yt.ticks.forEach((v, i) => ctx.fillText(ys[i], box.left - 4, Y(v)));
   ctx.textAlign = "center"; ctx.textBaseline = "top";
-  const xs = xt.ticks.map((v) => tickText(v, xt.step));
+  const xs = xt.ticks.map((v) => (opts.xText ? opts.xText(v, xt.step) : tickText(v, xt.step)));
   xt.ticks.forEach((v, i) => ctx.fillText(xs[i], X(v), box.bottom + 3));
   ctx.restore();
   return { x: xs, y: ys };
@@ -74,16 +87,20 @@ export function onThemeChange(redraw) {
   return () => observer.disconnect();
 }
 
-// Index of the value in sorted `xs` nearest to `x`.
+// Index of the finite value in `xs` nearest to `x` (-1 if none): a scan, as a chart's x values (another key's
+// values) need not be sorted; a chart holds at most a few thousand points.
 export function nearest(xs, x) {
-  let lo = 0, hi = xs.length - 1;
-  while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (xs[mid] < x) lo = mid; else hi = mid; }
-  return Math.abs(xs[hi] - x) < Math.abs(xs[lo] - x) ? hi : lo;
+  let best = -1, dist = Infinity;
+  for (let i = 0; i < xs.length; i++) {
+    const d = Math.abs(xs[i] - x);
+    if (d < dist) { dist = d; best = i; }
+  }
+  return best;
 }
 
 // A crosshair over `canvas` (inside a position:relative `host`): a vertical line at the pointer and a tooltip
-// listing, per line, its value at the nearest x. `frame()` gives the current {box, X, invX, lines: [{name,
-// color, s, v}], redraw}; the line and the tooltip go when the pointer leaves.
+// listing, per line, its value at the nearest x. `frame()` gives the current {box, invX, lines: [{name, color,
+// s (x values), v, steps?}], redraw, head?(row)}; the line and the tooltip go when the pointer leaves.
 export function crosshair(canvas, host, frame) {
   const tip = document.createElement("div");
   tip.className = "jt-chart-tip";
@@ -105,9 +122,9 @@ export function crosshair(canvas, host, frame) {
     for (const l of f.lines) {
       if (!l.s.length) continue;
       const i = nearest(l.s, x);
-      const v = l.v[i];
+      const v = i < 0 ? null : l.v[i];
       if (v === null || !Number.isFinite(v)) continue;
-      rows.push({ name: l.name, color: l.color, step: l.s[i], v });
+      rows.push({ name: l.name, color: l.color, x: l.s[i], step: l.steps ? l.steps[i] : l.s[i], v });
     }
     f.redraw();
     const ctx = canvas.getContext("2d");
@@ -118,7 +135,7 @@ export function crosshair(canvas, host, frame) {
     rows.sort((a, b) => b.v - a.v);
     const head = document.createElement("div");
     head.className = "jt-chart-tip-head";
-    head.textContent = `step ${Math.round(rows.length ? rows[0].step : x)}`;
+    head.textContent = rows.length && f.head ? f.head(rows[0]) : `step ${Math.round(rows.length ? rows[0].step : x)}`;
     tip.replaceChildren(head, ...rows.slice(0, 10).map((r) => {
       const line = document.createElement("div");
       const sw = document.createElement("span");

@@ -2,6 +2,9 @@
 // Data arrives as (step, value, wall time) Float64 buffers in custom messages (new points, or a whole
 // series when the kernel re-buckets it) and as a compact Float32 snapshot trait (the saved final state).
 // Charts logged with jt.plot arrive in the `charts` trait, drawn by the kernel as SVG (widgets/chart_view.py).
+// Axes, gridlines, ticks and the crosshair tooltip come from chart_core.js, shared with the other charts.
+import { crosshair, drawAxes, ink, onThemeChange } from "./chart_core.js";
+
 const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
 
 function f64(b) {
@@ -111,8 +114,7 @@ function render({ model, el }) {
   logged.open = true;
   const loggedGrid = text("div", "jt-grid");
   logged.append(text("summary", "", "logged charts"), loggedGrid);
-  const tip = text("div", "jt-tip");
-  root.append(head, controls, summary, logged, body, tip);
+  root.append(head, controls, summary, logged, body);
   el.append(root);
 
   function refreshXOptions() {
@@ -179,11 +181,11 @@ function render({ model, el }) {
     const caption = text("div", "jt-key", key);
     const canvas = document.createElement("canvas");
     canvas.width = 320; canvas.height = 170;
+    canvas.setAttribute("role", "img");
     box.append(caption, canvas);
     group.grid.append(box);
-    chart = { key, canvas, group, color: COLORS[charts.size % COLORS.length], xs: [], ys: [], raw: [] };
-    canvas.addEventListener("mousemove", (e) => hover(chart, e));
-    canvas.addEventListener("mouseleave", () => { tip.style.display = "none"; });
+    chart = { key, canvas, group, color: COLORS[charts.size % COLORS.length], frame: null };
+    crosshair(canvas, box, () => chart.frame);
     charts.set(key, chart);
     return chart;
   }
@@ -211,9 +213,10 @@ function render({ model, el }) {
 
   function draw(chart) {
     const data = series.get(chart.key);
-    const ctx = chart.canvas.getContext("2d");
-    const W = chart.canvas.width, H = chart.canvas.height, L = 46, R = 8, T = 8, B = 20;
+    const canvas = chart.canvas, ctx = canvas.getContext("2d");
+    const W = canvas.width, H = canvas.height;
     ctx.clearRect(0, 0, W, H);
+    chart.frame = null;
     if (!data || !data.s.length) return;
     const log = logScale.checked;
     const xs = xValues(data, chart.key);
@@ -225,20 +228,20 @@ function render({ model, el }) {
     }
     if (!Number.isFinite(y0)) { y0 = 0; y1 = 1; }
     if (y0 === y1) { y0 -= 0.5; y1 += 0.5; }
+    if (!Number.isFinite(x0)) { x0 = 0; x1 = 1; }
     if (x0 === x1) { x0 -= 0.5; x1 += 0.5; }
-    const px = (x) => L + ((x - x0) / (x1 - x0)) * (W - L - R);
-    const py = (y) => T + (1 - (y - y0) / (y1 - y0)) * (H - T - B);
-    const style = getComputedStyle(root);
-    ctx.strokeStyle = style.getPropertyValue("--jt-grid") || "#ccc";
-    ctx.fillStyle = style.getPropertyValue("--jt-fg") || "#333";
-    ctx.font = "10px sans-serif";
-    ctx.strokeRect(L, T, W - L - R, H - T - B);
-    const yl = (v) => fmt(log ? 10 ** v : v);
-    ctx.fillText(yl(y1), 2, T + 8);
-    ctx.fillText(yl(y0), 2, H - B);
-    ctx.fillText(fmt(x0), L, H - 6);
-    const xr = fmt(x1);
-    ctx.fillText(xr, W - R - ctx.measureText(xr).width, H - 6);
+    const pad = (y1 - y0) * 0.04;  // curves clear of the frame
+    y0 -= pad; y1 += pad;
+    const box = { left: 46, top: 8, right: W - 8, bottom: H - 18 };
+    const px = (x) => box.left + ((x - x0) / (x1 - x0)) * (box.right - box.left);
+    const py = (y) => box.top + (1 - (y - y0) / (y1 - y0)) * (box.bottom - box.top);
+    const mode = axisOf(chart.key);
+    const color = ink(canvas);
+    const labels = drawAxes(ctx, box, [x0, x1], [y0, y1], px, py, color, {
+      yLog: log, xText: mode === "_time" ? (v) => new Date(v * 1000).toLocaleTimeString() : undefined });
+    const xName = mode === "_step" ? "step" : mode === "_time" ? "time" : mode === "_runtime" ? "seconds" : mode;
+    canvas.setAttribute("aria-label", `${chart.key}: ${xName} ${labels.x.join(", ")}; value ${labels.y.join(", ")}`);
+    canvas.dataset.ink = color;
     ctx.strokeStyle = chart.color;
     ctx.lineWidth = 1.5;
     ctx.beginPath();
@@ -250,27 +253,18 @@ function render({ model, el }) {
       pen = true;
     }
     ctx.stroke();
-    Object.assign(chart, { xs, ys, px, py, raw: data.v, steps: data.s });
-    chart.canvas.dataset.points = String(xs.length);  // what is drawn, readable by tests and tools
-    chart.canvas.dataset.lastStep = String(data.s[data.s.length - 1]);
-    chart.canvas.dataset.x = axisOf(chart.key);  // the key (or _step, _time, _runtime) the x-axis shows
+    chart.frame = {
+      box, invX: (p) => x0 + ((p - box.left) / (box.right - box.left)) * (x1 - x0), redraw: () => draw(chart),
+      lines: [{ name: chart.key, color: chart.color, s: xs, v: data.v, steps: data.s }],
+      head: (row) => `step ${row.step}` + (mode === "_step" ? "" : ` · ${xName} ${labelX(mode, row.x)}`),
+    };
+    canvas.dataset.points = String(xs.length);  // what is drawn, readable by tests and tools
+    canvas.dataset.lastStep = String(data.s[data.s.length - 1]);
+    canvas.dataset.x = mode;  // the key (or _step, _time, _runtime) the x-axis shows
   }
 
-  function hover(chart, event) {
-    if (!chart.xs.length) return;
-    const rect = chart.canvas.getBoundingClientRect();
-    const mx = ((event.clientX - rect.left) / rect.width) * chart.canvas.width;
-    let best = -1, dist = Infinity;
-    for (let i = 0; i < chart.xs.length; i++) {
-      if (!Number.isFinite(chart.xs[i])) continue;
-      const d = Math.abs(chart.px(chart.xs[i]) - mx);
-      if (d < dist) { dist = d; best = i; }
-    }
-    if (best < 0) return;
-    tip.textContent = `${chart.key} · step ${chart.steps[best]}: ${fmt(chart.raw[best])}`;
-    tip.style.display = "block";
-    tip.style.left = `${event.clientX - root.getBoundingClientRect().left + 12}px`;
-    tip.style.top = `${event.clientY - root.getBoundingClientRect().top + 12}px`;
+  function labelX(mode, x) {
+    return mode === "_time" ? new Date(x * 1000).toLocaleTimeString() : fmt(x);
   }
 
   let pending = false;
@@ -350,11 +344,13 @@ function render({ model, el }) {
   });
   for (const control of [xSelect, smooth, logScale]) control.addEventListener("input", schedule);
   const timer = setInterval(() => { if (model.get("state") === "running") header(); }, 1000);
+  const unwatch = onThemeChange(schedule);  // canvas ink is not CSS: redraw in the new theme's colours
   header();
   loggedCharts();
   refreshPicker();
   schedule();
   return () => {
+    unwatch();
     clearInterval(timer);
     model.off("msg:custom", onMessage);
     model.off("change:charts", loggedCharts);
