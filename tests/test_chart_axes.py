@@ -20,10 +20,12 @@ def test_static_chart_has_round_ticks_and_gridlines_clear_of_every_curve() -> No
 
     svg = chart("loss", [("#000", list(range(50)), [1 / (s + 1) for s in range(50)], None, None)])
     points = [tuple(map(float, p.split(","))) for line in re.findall(r'points="([^"]+)"', svg) for p in line.split()]
-    texts = re.findall(r'<text x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)</text>', svg)
-    x_labels = [t for x, y, t in texts if float(y) > HEIGHT - LABELS]
-    y_labels = [t for x, y, t in texts if float(x) < LEFT]
-    assert x_labels == ["0", "20", "40"] and y_labels == ["0.2", "0.4", "0.6", "0.8", "1.0"]
+    texts = re.findall(r'<text x="([\d.]+)" y="([\d.]+)"[^>]*text-anchor="(\w+)">([^<]*)</text>', svg)
+    x_labels = [t for x, y, anchor, t in texts if anchor == "middle"]
+    y_labels = [t for x, y, anchor, t in texts if anchor == "end"]
+    assert x_labels == ["0", "20", "40"] and y_labels == ["0", "0.2", "0.4", "0.6", "0.8", "1.0"]
+    assert all(float(y) > HEIGHT - LABELS for x, y, anchor, _ in texts if anchor == "middle")
+    assert all(float(x) < LEFT for x, y, anchor, _ in texts if anchor == "end")
     assert min(x for x, _ in points) >= LEFT and max(y for _, y in points) <= HEIGHT - LABELS
     assert svg.count("M") >= len(x_labels) + len(y_labels)  # a gridline per tick
 

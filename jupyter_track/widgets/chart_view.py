@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..media.chart import Chart
-from .static_view import chart, fmt
+from .static_view import Axes, chart, fmt
 
 W, H, PAD = 300, 180, 4
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
@@ -100,11 +100,16 @@ def _scatter(caption: str, logged: Chart, width: int, height: int) -> tuple[str,
     ok = ok[_evenly(len(ok), SCATTER_POINTS)]
     if not len(ok):
         return _frame(caption, "", width, height), ["no finite points"]
-    x, y = _scale(xs[ok], PAD, width - PAD), _scale(ys[ok], height - PAD, PAD)
-    moves = "".join(f"M{a:.1f} {b:.1f}h0" for a, b in zip(x, y, strict=True))  # a dot per point: round caps
+    axes = Axes((float(xs[ok].min()), float(xs[ok].max())), (float(ys[ok].min()), float(ys[ok].max())), width,
+                height)
+    # a dot per point (round caps), kept 3 px inside the frame on x
+    inset = (axes.right - axes.left - 6) / (axes.right - axes.left)
+    middle = (axes.left + axes.right) / 2
+    moves = "".join(f"M{middle + (axes.px(a) - middle) * inset:.1f} {axes.py(b):.1f}h0"
+                    for a, b in zip(xs[ok].tolist(), ys[ok].tolist(), strict=True))
     dots = (f'<path d="{moves}" stroke="{PALETTE[0]}" stroke-opacity="0.7" stroke-width="4" '
             'stroke-linecap="round" fill="none"/>')
-    return _frame(caption, dots + _range_text(xs[ok], ys[ok], height), width, height), notes
+    return _frame(caption, axes.grid + dots + axes.labels, width, height), notes
 
 
 def _bar(caption: str, logged: Chart, width: int, height: int) -> tuple[str, list[str]]:
@@ -212,16 +217,6 @@ def _numbers(values: Sequence[Any]) -> Any:
 def _evenly(n: int, limit: int) -> Any:
     """Indexes of at most ``limit`` of ``n`` items, evenly spaced, first and last included."""
     return np.arange(n) if n <= limit else np.unique(np.linspace(0, n - 1, limit).round().astype(int))
-
-
-def _scale(values: Any, start: float, end: float) -> Any:
-    lo, hi = float(values.min()), float(values.max())
-    return start + (values - lo) / (hi - lo if hi > lo else 1.0) * (end - start)
-
-
-def _range_text(xs: Any, ys: Any, height: int) -> str:
-    text = f"x {fmt(float(xs.min()))} … {fmt(float(xs.max()))} · y {fmt(float(ys.min()))} … {fmt(float(ys.max()))}"
-    return f'<text x="{PAD}" y="{height - 2}" font-size="9" fill="#777">{html.escape(text)}</text>'
 
 
 def _short(value: Any, limit: int = 14) -> str:

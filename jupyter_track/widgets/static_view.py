@@ -89,29 +89,13 @@ def chart(key: str, lines: Sequence[tuple[str, Any, Any, Any, Any]], width: int 
            for s, v in zip(st, arr, strict=False) if v is not None and math.isfinite(float(v))]
     body = ""
     if pts:
-        x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
-        y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
-        x1 = x1 if x1 > x0 else x0 + 1
-        if y1 == y0:
-            y0, y1 = y0 - (abs(y0) * 0.05 or 0.5), y1 + (abs(y1) * 0.05 or 0.5)
-        left, top, right, bottom = LEFT, PAD, width - PAD, height - LABELS
-
-        def px(s: float) -> float:
-            return left + (s - x0) / (x1 - x0) * (right - left)
-
-        def py(v: float) -> float:
-            return top + (1 - (v - y0) / (y1 - y0)) * (bottom - top)
+        axes = Axes((min(p[0] for p in pts), max(p[0] for p in pts)), (min(p[1] for p in pts),
+                    max(p[1] for p in pts)), width, height)
+        body += axes.grid
 
         def at(s: Any, v: Any) -> str:
-            return f"{px(float(s)):.1f},{py(float(v)):.1f}"
+            return f"{axes.px(float(s)):.1f},{axes.py(float(v)):.1f}"
 
-        xt, x_step = nice_ticks(x0, x1, 3)
-        yt, y_step = nice_ticks(y0, y1, 4)
-        grid = "".join(f"M{px(v):.1f} {top}V{bottom}" for v in xt) + "".join(f"M{left} {py(v):.1f}H{right}"
-                                                                            for v in yt)
-        body += (f'<path d="{grid}" stroke="#888" stroke-opacity="0.2" fill="none"/>'
-                 f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" fill="none" '
-                 'stroke="#888" stroke-opacity="0.5"/>')
         for color, steps, values, lo, hi in lines:
             c = html.escape(color)
             if lo is not None and hi is not None:
@@ -127,13 +111,49 @@ def chart(key: str, lines: Sequence[tuple[str, Any, Any, Any, Any]], width: int 
                     runs.append([])
             body += "".join(f'<polyline fill="none" stroke="{c}" stroke-width="1.5" points="{" ".join(r)}"/>'
                             for r in runs if r)
-        body += "".join(f'<text x="{left - 3}" y="{py(v) + 3:.1f}" font-size="9" fill="#777" text-anchor="end">'
-                        f"{html.escape(tick_text(v, y_step))}</text>" for v in yt)
-        body += "".join(f'<text x="{px(v):.1f}" y="{height - 2}" font-size="9" fill="#777" text-anchor="middle">'
-                        f"{html.escape(tick_text(v, x_step))}</text>" for v in xt)
+        body += axes.labels
     return (f'<figure style="margin:0"><figcaption style="font-size:11px">{html.escape(key)}</figcaption>'
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'style="border:1px solid #ddd">{body}</svg></figure>')
+
+
+class Axes:
+    """The frame, gridlines and tick labels of one saved SVG chart over the data ranges ``x`` and ``y``:
+    ``grid`` goes under the marks, ``labels`` over them; ``px``/``py`` map data to pixels (y kept 4 % clear
+    of the frame, as the live charts do).
+
+    Example::
+
+        axes = Axes((0, 99), (0.1, 2.3), WIDTH, HEIGHT)
+        svg = axes.grid + f'<circle cx="{axes.px(50)}" cy="{axes.py(1.0)}" r="2"/>' + axes.labels
+    """
+
+    def __init__(self, x: tuple[float, float], y: tuple[float, float], width: int, height: int) -> None:
+        x0, x1 = x[0], (x[1] if x[1] > x[0] else x[0] + 1)
+        y0, y1 = y
+        if y1 == y0:
+            y0, y1 = y0 - (abs(y0) * 0.05 or 0.5), y1 + (abs(y1) * 0.05 or 0.5)
+        pad = (y1 - y0) * 0.04
+        self.x, self.y = (x0, x1), (y0 - pad, y1 + pad)
+        self.left, self.top, self.right, self.bottom = LEFT, PAD, width - PAD, height - LABELS
+        xt, x_step = nice_ticks(x0, x1, 3)
+        yt, y_step = nice_ticks(*self.y, 4)
+        lines = "".join(f"M{self.px(v):.1f} {self.top}V{self.bottom}" for v in xt) + "".join(
+            f"M{self.left} {self.py(v):.1f}H{self.right}" for v in yt)
+        self.grid = (f'<path d="{lines}" stroke="#888" stroke-opacity="0.2" fill="none"/>'
+                     f'<rect x="{self.left}" y="{self.top}" width="{self.right - self.left}" '
+                     f'height="{self.bottom - self.top}" fill="none" stroke="#888" stroke-opacity="0.5"/>')
+        self.labels = "".join(
+            f'<text x="{self.left - 3}" y="{self.py(v) + 3:.1f}" font-size="9" fill="#777" text-anchor="end">'
+            f"{html.escape(tick_text(v, y_step))}</text>" for v in yt) + "".join(
+            f'<text x="{self.px(v):.1f}" y="{height - 2}" font-size="9" fill="#777" text-anchor="middle">'
+            f"{html.escape(tick_text(v, x_step))}</text>" for v in xt)
+
+    def px(self, v: float) -> float:
+        return self.left + (v - self.x[0]) / (self.x[1] - self.x[0]) * (self.right - self.left)
+
+    def py(self, v: float) -> float:
+        return self.top + (1 - (v - self.y[0]) / (self.y[1] - self.y[0])) * (self.bottom - self.top)
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5) -> tuple[list[float], float]:
