@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from .store.writer import RunBuffer, Writer
 
 _now = time.time
+# the buffer's row record and the stamp that starts each row: bound by the first Run (the writer's module is
+# loaded by then), so `import jupyter_track` does not load it
+Rows: Any = None
+_STAMP: Any = None
 
 
 _PACKERS: dict[int, struct.Struct] = {}
@@ -80,6 +84,9 @@ class Run:
         sweep_id: str | None = None,
         stats: Mapping[str, SummaryEntry] | None = None,
     ) -> None:
+        global Rows, _STAMP
+        from .store.writer import STAMP as _STAMP, Rows
+
         self.store_url = store_url
         self.sweep_id = sweep_id  # W&B's run.sweep_id: the sweep this run is a trial of, else None
         self._blobs = blobs
@@ -185,7 +192,17 @@ class Run:
                     return
                 at = step
                 self._step = step + 1 if commit else step
-            buf.items.append((at, t, keys, packed, rich))
+            items = buf.items
+            if rich is None:  # a row of the run's current Rows record, or a new one when the keys changed
+                rows = items[-1] if items else None
+                if rows.__class__ is not Rows or (rows.keys is not keys and rows.keys != keys):
+                    rows = Rows(keys)
+                    items.append(rows)
+                row = rows.data
+                row += _STAMP.pack(at, t)
+                row += packed
+            else:
+                items.append((at, t, keys, packed, rich))
             buf.held += n
             self._logged_at = at
         self._last.update(scalars)
