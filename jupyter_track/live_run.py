@@ -151,12 +151,12 @@ class Run:
             keys = self._keys  # every call of the same keys shares one tuple: the writer groups calls by it
             plain = True
         else:
-            plain = all(type(k) is str for k in keys)
+            plain = all(type(k) is str for k in keys) and "" not in keys  # else normalize() raises, naming it
             if plain:
                 self._keys = keys
         packed = None
         scalars: Mapping[str, Any]
-        if plain and {*map(type, values)} <= FAST_TYPES:
+        if plain and FAST_TYPES.issuperset(map(type, values)):
             try:
                 packed = (_PACKERS.get(len(keys)) or _packer(len(keys))).pack(*values)
             except struct.error:  # an int beyond float64: normalize() raises, naming the key
@@ -192,17 +192,17 @@ class Run:
                     return
                 at = step
                 self._step = step + 1 if commit else step
-            items = buf.items
-            if rich is None:  # a row of the run's current Rows record, or a new one when the keys changed
-                rows = items[-1] if items else None
-                if rows.__class__ is not Rows or (rows.keys is not keys and rows.keys != keys):
-                    rows = Rows(keys)
-                    items.append(rows)
+            if rich is None:  # a row of the buffer's open Rows record, or a new one when the keys changed
+                rows = buf.rows
+                if rows is None or (rows.keys is not keys and rows.keys != keys):
+                    rows = buf.rows = Rows(keys)
+                    buf.items.append(rows)
                 row = rows.data
                 row += _STAMP.pack(at, t)
                 row += packed
             else:
-                items.append((at, t, keys, packed, rich))
+                buf.items.append((at, t, keys, packed, rich))
+                buf.rows = None
             buf.held += n
             self._logged_at = at
         self._last.update(scalars)

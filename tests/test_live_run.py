@@ -152,6 +152,12 @@ def test_non_string_keys_and_non_dicts_are_refused() -> None:
         run.log([("a", 1.0)])  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="takes an int"):
         run.log({"a": 1.0}, step="ten")  # type: ignore[arg-type]
+    for data in ({"": 1.0}, {"a": 1.0, "": 2.0}):  # a plain number under an empty name as well as a nested one
+        with pytest.raises(TypeError, match="must not be empty"):
+            run.log(data)
+    run.log({"a": 1.0})
+    run.finish()
+    assert read(run).history()["a"].tolist() == [1.0]  # the refused calls recorded nothing
 
 
 def test_nan_and_inf_are_stored_as_such() -> None:

@@ -129,11 +129,12 @@ class RunBuffer:
     The bound is in logged values, not calls (``held`` counts the values of the points here): a call of 1,000
     keys takes as much room as 1,000 calls of one, so memory stays bounded at any width."""
 
-    __slots__ = ("capacity", "has_ops", "held", "high_water", "items", "lock", "room", "run_id", "wake")
+    __slots__ = ("capacity", "has_ops", "held", "high_water", "items", "lock", "room", "rows", "run_id", "wake")
 
     def __init__(self, run_id: str, capacity: int, wake: threading.Event) -> None:
         self.run_id = run_id
         self.items: list[Record] = []
+        self.rows: Rows | None = None  # the last of items when it is a Rows record: log() adds its calls to it
         self.held = 0  # values of the points in items (ops are not counted: they never wait)
         self.has_ops = False
         self.lock = threading.Lock()
@@ -155,6 +156,7 @@ class RunBuffer:
         record = Op(name, payload)
         with self.lock:
             self.items.append(record)
+            self.rows = None
             self.has_ops = True
         self.wake.set()
 
@@ -166,7 +168,7 @@ class RunBuffer:
     def take(self) -> tuple[list[Record], bool]:
         """Everything buffered so far, and whether it holds op records."""
         with self.lock:
-            items, self.items = self.items, []
+            items, self.items, self.rows = self.items, [], None
             has_ops, self.has_ops = self.has_ops, False
             self.held = 0
             self.room.notify_all()
