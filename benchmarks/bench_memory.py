@@ -87,10 +87,15 @@ def child_latency(width: int, calls: int) -> dict[str, Any]:
 
 
 def child_stalls(steps: int) -> dict[str, Any]:
-    """log() calls of 5 keys slower than 1 ms in a ``steps``-step loop, and the loop time they take."""
+    """log() calls of 5 keys slower than 1 ms in a ``steps``-step loop, and the loop time they take; RSS after
+    finish() against RSS before init() (numpy and the store's modules loaded, as for the memory rows)."""
+    import numpy  # noqa: F401 - a training loop has numpy loaded
+
     import jupyter_track as jt
+    from jupyter_track.store import sql, writer  # noqa: F401
 
     clock = time.perf_counter_ns
+    before = _rss()
     run = jt.init(project="bench", display=False)
     log = run.log
     slow: list[int] = []
@@ -104,7 +109,8 @@ def child_stalls(steps: int) -> dict[str, Any]:
     loop = clock() - t0
     run.finish()
     return {"over_1ms": len(slow), "over_10ms": sum(t > 10_000_000 for t in slow),
-            "max_ms": max(slow, default=0) / 1e6, "share": sum(slow) / loop}
+            "max_ms": max(slow, default=0) / 1e6, "share": sum(slow) / loop, "before_mb": before / MB,
+            "after_mb": _rss() / MB}
 
 
 def child_small(capture: int) -> dict[str, Any]:
@@ -209,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((f"log() calls over 1 ms, {stall_steps // 1000:,}k-step loop (5 keys)",
                      f"{m['over_1ms']:.0f} ({m['over_10ms']:.0f} over 10 ms, max {m['max_ms']:.1f} ms)", "0",
                      f"{m['share']:.1%} of the loop", "none over 1 ms"))
+        rows.append((f"… RSS after finish() (before init(): {m['before_mb']:.0f} MB)", f"{m['after_mb']:.0f} MB",
+                     "", f"{m['after_mb'] / m['before_mb']:.2f}×", "≤ 1.2× before init()"))
         merges = {w: med("merge", w) for w in (1000, 3000)}
         for width, m in merges.items():
             rows.append((f"writer merge flush, {width:,} keys", f"{m['merge_ms']:.0f} ms",

@@ -30,16 +30,19 @@ if TYPE_CHECKING:
     from .store.writer import RunBuffer, Writer
 
 _now = time.time
+# the buffer's record of plain calls: bound by the first Run (the writer's module is loaded by then), so
+# `import jupyter_track` does not load it
+Rows: Any = None
+
+_ROWS: dict[int, struct.Struct] = {}
 
 
-_PACKERS: dict[int, struct.Struct] = {}
-
-
-def _packer(n: int) -> struct.Struct:
-    """Packs ``n`` logged values as little-endian float64 (the writer's column format)."""
-    found = _PACKERS.get(n)
+def _row(n: int) -> struct.Struct:
+    """Packs a call of ``n`` values as a row of the writer's :class:`Rows`: the step as int64, the time and the
+    values as float64, little-endian."""
+    found = _ROWS.get(n)
     if found is None:
-        found = _PACKERS[n] = struct.Struct(f"<{n}d")
+        found = _ROWS[n] = struct.Struct(f"<qd{n}d")
     return found
 
 
@@ -80,6 +83,9 @@ class Run:
         sweep_id: str | None = None,
         stats: Mapping[str, SummaryEntry] | None = None,
     ) -> None:
+        global Rows
+        from .store.writer import Rows
+
         self.store_url = store_url
         self.sweep_id = sweep_id  # W&B's run.sweep_id: the sweep this run is a trial of, else None
         self._blobs = blobs
@@ -144,25 +150,28 @@ class Run:
             keys = self._keys  # every call of the same keys shares one tuple: the writer groups calls by it
             plain = True
         else:
-            plain = all(type(k) is str for k in keys)
+            plain = all(type(k) is str for k in keys) and "" not in keys  # else normalize() raises, naming it
             if plain:
                 self._keys = keys
-        packed = None
+        # Its row (step, time, values) is packed here, for the step it will most likely get (checked under the
+        # lock); packing also checks that every value fits a float64.
+        t = _now()
+        row = None
         scalars: Mapping[str, Any]
-        if plain and {*map(type, values)} <= FAST_TYPES:
+        if plain and FAST_TYPES.issuperset(map(type, values)):
+            guess = self._step if step is None else step
             try:
-                packed = (_PACKERS.get(len(keys)) or _packer(len(keys))).pack(*values)
-            except struct.error:  # an int beyond float64: normalize() raises, naming the key
-                packed = None
-        if packed is None:
+                row = (_ROWS.get(len(keys)) or _row(len(keys))).pack(guess, t, *values)
+            except struct.error:  # an int beyond float64 (normalize() raises, naming the key), or a bad step
+                row = None
+        if row is None:
             scalars, rich = normalize(data, self._put_blob)
             keys = tuple(scalars)
-            packed = _packer(len(keys)).pack(*scalars.values())
+            values = scalars.values()
         else:
             scalars, rich = data, None
         if step is not None and (type(step) is not int or not 0 <= step <= STEP_MAX):
             step = _as_step(step)
-        t = _now()
         buf = self._buffer
         n = len(keys) if rich is None else len(keys) + len(rich)  # the buffer is bounded in values
         with buf.lock:
@@ -185,7 +194,17 @@ class Run:
                     return
                 at = step
                 self._step = step + 1 if commit else step
-            buf.items.append((at, t, keys, packed, rich))
+            if rich is None:  # a row of the buffer's open Rows record, or a new one when the keys changed
+                if row is None or at != guess:
+                    row = _row(len(keys)).pack(at, t, *values)
+                rows = buf.rows
+                if rows is None or (rows.keys is not keys and rows.keys != keys):
+                    rows = buf.rows = Rows(keys)
+                    buf.items.append(rows)
+                rows.data += row
+            else:
+                buf.items.append((at, t, keys, struct.pack(f"<{len(keys)}d", *values), rich))
+                buf.rows = None
             buf.held += n
             self._logged_at = at
         self._last.update(scalars)

@@ -7,6 +7,7 @@ import math
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import warnings
 from decimal import Decimal
@@ -152,6 +153,12 @@ def test_non_string_keys_and_non_dicts_are_refused() -> None:
         run.log([("a", 1.0)])  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="takes an int"):
         run.log({"a": 1.0}, step="ten")  # type: ignore[arg-type]
+    for data in ({"": 1.0}, {"a": 1.0, "": 2.0}):  # a plain number under an empty name as well as a nested one
+        with pytest.raises(TypeError, match="must not be empty"):
+            run.log(data)
+    run.log({"a": 1.0})
+    run.finish()
+    assert read(run).history()["a"].tolist() == [1.0]  # the refused calls recorded nothing
 
 
 def test_nan_and_inf_are_stored_as_such() -> None:
@@ -387,3 +394,42 @@ def test_runs_started_at_the_same_moment_get_distinct_numbers_in_their_names(sto
     numbers = sorted(int(out.strip().rsplit("-", 1)[1]) for out, _ in outs)
     first = 2 if store_exists else 1  # a new store: the first runs make it (once), then take their numbers
     assert numbers == list(range(first, first + 6)), numbers
+
+
+def test_threads_logging_to_one_run_get_distinct_steps_with_their_own_values() -> None:
+    run = jt.init(project="p")
+    calls = 3000
+
+    def produce(who: int) -> None:
+        for i in range(calls):
+            run.log({"who": who, "i": i, "twice": 2.0 * i})
+
+    threads = [threading.Thread(target=produce, args=(who,)) for who in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    run.finish()
+    h = read(run).history()
+    assert h["_step"].tolist() == list(range(2 * calls))  # every call its own step, none lost or repeated
+    assert (h["twice"] == 2 * h["i"]).all()  # a row's values stay together whichever thread won the step
+    for who in (1, 2):
+        assert h.loc[h["who"] == who, "i"].tolist() == list(range(calls))
+
+
+def test_calls_of_changing_keys_media_and_updates_in_one_flush_keep_their_order() -> None:
+    run = jt.init(project="p")
+    run.log({"a": 1.0})
+    run.log({"a": 2.0, "b": 20.0})
+    run.log({"a": 3.0, "note": "text at 2"})
+    run.summary["best"] = 1  # an update between calls of one key set
+    run.log({"a": 4.0, "b": 40.0})
+    run.log({"b": 50.0, "a": 5.0})  # the same keys in another order
+    run.log({"a": 6.0, "b": 60.0})
+    run.finish()
+    r = read(run)
+    assert r.metric("a").values.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    assert r.metric("a").steps.tolist() == [0, 1, 2, 3, 4, 5]
+    assert r.metric("b").values.tolist() == [20.0, 40.0, 50.0, 60.0]
+    assert r.metric("b").steps.tolist() == [1, 3, 4, 5]
+    assert r.summary["best"] == 1 and r.summary["a"] == 6.0

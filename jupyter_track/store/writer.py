@@ -21,6 +21,7 @@ dropped, so its ``log()`` never waits on it. Each is said once in the log, and t
 from __future__ import annotations
 
 import enum
+import functools
 import gc
 import logging
 import os
@@ -53,8 +54,8 @@ TRIM_EVERY = 1.0  # … at most once a second while runs log, and when a run fin
 RETRY_MAX = 8.0  # seconds between retries of a failed write at most (back-off doubles from the flush interval)
 
 Rich = list[tuple[str, str, Any]]  # media and text of one log() call: (key, kind, stored form)
-# one log() call: step, time, keys, their values packed as little-endian float64, media and text (or None)
-Point = tuple[int, float, tuple[str, ...], bytes, "Rich | None"]
+# a log() call with media or text: step, time, keys, their values packed as little-endian float64, media and text
+Point = tuple[int, float, tuple[str, ...], bytes, Rich]
 Sample = tuple[int, float, dict[str, float]]  # one system sample: index, time, {"system/…": value}
 
 
@@ -76,21 +77,62 @@ class Op:
         return f"Op({self.name!r}, {self.payload!r})"
 
 
-Record = Point | Op
+class Rows:
+    """Consecutive plain ``log()`` calls of one key set: per call a row of its step (int64), time and values
+    (float64), little-endian, appended to one bytearray. The buffer holds a few bytes per value and no Python
+    object per call (objects freed by the thousand leave the small-object allocator's arenas partly used, so
+    the process kept them after ``finish()``), and the writer reads the rows as one numpy array.
+
+    Example::
+
+        rows = Rows(("loss", "acc"))
+        rows.data += struct.pack("<qd2d", 0, time.time(), 0.5, 0.9)   # step 0: loss 0.5, acc 0.9
+        rows.values()   # 2
+    """
+
+    __slots__ = ("data", "keys")
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        self.keys = keys
+        self.data = bytearray()
+
+    def values(self) -> int:
+        """Logged values held here."""
+        k = len(self.keys)
+        return len(self.data) // (16 + 8 * k) * k
+
+    def arrays(self) -> tuple[Any, Any, Any]:
+        """Steps, times and the (calls × keys) value matrix, as views of the rows."""
+        import numpy as np
+
+        rows = np.frombuffer(self.data, dtype=_row_dtype(len(self.keys)))
+        return rows["s"], rows["t"], rows["v"]
+
+
+@functools.cache
+def _row_dtype(k: int) -> Any:
+    import numpy as np
+
+    return np.dtype([("s", "<i8"), ("t", "<f8"), ("v", "<f8", (k,))])
+
+
+Record = Rows | Point | Op
 
 
 class RunBuffer:
-    """Records of one run not yet taken by the writer: :data:`Point` tuples appended by ``log()`` and
-    :class:`Op` records, in the order they were made. ``lock`` also guards the run's step counter.
+    """Records of one run not yet taken by the writer, in the order they were made: :class:`Rows` of plain
+    ``log()`` calls, :data:`Point` tuples of calls with media or text, and :class:`Op` records. ``lock`` also
+    guards the run's step counter.
 
     The bound is in logged values, not calls (``held`` counts the values of the points here): a call of 1,000
     keys takes as much room as 1,000 calls of one, so memory stays bounded at any width."""
 
-    __slots__ = ("capacity", "has_ops", "held", "high_water", "items", "lock", "room", "run_id", "wake")
+    __slots__ = ("capacity", "has_ops", "held", "high_water", "items", "lock", "room", "rows", "run_id", "wake")
 
     def __init__(self, run_id: str, capacity: int, wake: threading.Event) -> None:
         self.run_id = run_id
         self.items: list[Record] = []
+        self.rows: Rows | None = None  # the last of items when it is a Rows record: log() adds its calls to it
         self.held = 0  # values of the points in items (ops are not counted: they never wait)
         self.has_ops = False
         self.lock = threading.Lock()
@@ -112,6 +154,7 @@ class RunBuffer:
         record = Op(name, payload)
         with self.lock:
             self.items.append(record)
+            self.rows = None
             self.has_ops = True
         self.wake.set()
 
@@ -123,7 +166,7 @@ class RunBuffer:
     def take(self) -> tuple[list[Record], bool]:
         """Everything buffered so far, and whether it holds op records."""
         with self.lock:
-            items, self.items = self.items, []
+            items, self.items, self.rows = self.items, [], None
             has_ops, self.has_ops = self.has_ops, False
             self.held = 0
             self.room.notify_all()
@@ -132,8 +175,8 @@ class RunBuffer:
 
 def _count(items: list[Record]) -> int:
     """Logged values in buffer records (metric values, media, system samples)."""
-    return sum(_held(rec) if not isinstance(rec, Op) else _held(rec.payload) if rec.name == "system" else 0
-               for rec in items)
+    return sum(rec.values() if isinstance(rec, Rows) else _held(rec) if not isinstance(rec, Op)
+               else _held(rec.payload) if rec.name == "system" else 0 for rec in items)
 
 
 def _held(rec: Point | Sample) -> int:
@@ -501,7 +544,7 @@ class Writer:
 
     def _pack(self, run_id: str, state: _RunState, items: list[Record], has_ops: bool, batch: Batch) -> bool:
         # without ops (the usual flush of a training loop) every record is a point: no pass to sort them out
-        points = cast("list[Point]", items)
+        points = cast("list[Rows | Point]", items)
         if has_ops:
             update: dict[str, Any] = {}
             system: list[Sample] = []
@@ -519,13 +562,13 @@ class Writer:
                 self._series(run_id, state, self._checked_columns(run_id, state, system), batch)
         if not points:
             return bool(items)
-        columns = list(_point_columns(points))  # all of it before any state changes
-        steps = list(map(itemgetter(0), points))
-        top = max(steps)
-        state.last_step = top if state.last_step is None else max(state.last_step, top)
-        rich = list(map(itemgetter(4), points))
-        if any(rich):
-            self._objects(run_id, state, steps, list(map(itemgetter(1), points)), rich, batch)
+        s_all, columns = _point_columns(points)  # all of it before any state changes
+        if len(s_all):
+            top = int(s_all.max())
+            state.last_step = top if state.last_step is None else max(state.last_step, top)
+        rich = [rec for rec in points if not isinstance(rec, Rows)]
+        if rich:
+            self._objects(run_id, state, [r[0] for r in rich], [r[1] for r in rich], [r[4] for r in rich], batch)
         self._series(run_id, state, columns, batch)
         return True
 
@@ -722,37 +765,38 @@ def advice(exc: BaseException | None, url: str = "") -> str:
     return next((todo for words, _, todo in _FAULTS if any(w in low for w in words)), "fix the store")
 
 
-def _point_columns(points: Sequence[Point]) -> Iterator[tuple[str, Any, Any, Any]]:
-    """Per key: (key, steps, values, times) arrays of ``log()`` calls, in logging order. Calls of one key set
-    (the usual training loop: one shared keys tuple) become one matrix by a single copy of their packed values;
+def _point_columns(points: Sequence[Rows | Point]) -> tuple[Any, list[tuple[str, Any, Any, Any]]]:
+    """The steps of ``log()`` calls, and per key: (key, steps, values, times) arrays in logging order. Calls of
+    one key set (the usual training loop: one :class:`Rows`) become one matrix by a single transposed copy;
     mixed key sets are grouped, then re-ordered per key."""
     import numpy as np
 
-    n = len(points)
-    s_all = np.fromiter(map(itemgetter(0), points), dtype="<i8", count=n)
-    t_all = np.fromiter(map(itemgetter(1), points), dtype="<f8", count=n)
-    first = points[0][2]
-    if all(rec[2] is first for rec in points):
-        groups: dict[tuple[str, ...], list[int]] = {first: list(range(n))}
+    parts = [rec.arrays() if isinstance(rec, Rows) else
+             (np.array([rec[0]], dtype="<i8"), np.array([rec[1]], dtype="<f8"),
+              np.frombuffer(rec[3], dtype="<f8").reshape(1, len(rec[2]))) for rec in points]
+    if len(parts) == 1:
+        s_all, t_all = np.ascontiguousarray(parts[0][0]), np.ascontiguousarray(parts[0][1])
     else:
-        groups = {}
-        for i, rec in enumerate(points):
-            groups.setdefault(rec[2], []).append(i)
+        s_all, t_all = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    groups: dict[tuple[str, ...], list[tuple[int, Any]]] = {}  # key set → (first row, values) of its records
+    at = 0
+    for rec, (s, _, v) in zip(points, parts, strict=True):
+        groups.setdefault(rec[2] if isinstance(rec, tuple) else rec.keys, []).append((at, v))
+        at += len(s)
+    if len(groups) == 1:
+        (ks, found), = groups.items()
+        # one row per call → one contiguous row per key (a transposed copy: each key's values are then a view)
+        matrix = (found[0][1] if len(found) == 1 else np.concatenate([v for _, v in found])).T.copy()
+        return s_all, [(key, s_all, matrix[j], t_all) for j, key in enumerate(ks)]
     per_key: dict[str, list[tuple[Any, Any]]] = {}
-    for ks, rows in groups.items():
+    for ks, found in groups.items():
         if not ks:
             continue
-        # one row per call → one contiguous row per key (a transposed copy: each key's values are then a view)
-        matrix = np.frombuffer(b"".join([points[i][3] for i in rows]), dtype="<f8").reshape(len(rows), len(ks))
-        matrix = matrix.T.copy()
-        if len(groups) == 1:
-            for j, key in enumerate(ks):
-                yield key, s_all, matrix[j], t_all
-            return
-        idx = np.asarray(rows, dtype=np.int64)
+        idx = np.concatenate([np.arange(first, first + len(v)) for first, v in found])
+        matrix = np.concatenate([v for _, v in found]).T.copy()
         for j, key in enumerate(ks):
             per_key.setdefault(key, []).append((idx, matrix[j]))
-    yield from _ordered(per_key, s_all, t_all)
+    return s_all, list(_ordered(per_key, s_all, t_all))
 
 
 def _ordered(per_key: dict[str, list[tuple[Any, Any]]], s_all: Any, t_all: Any
