@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import session
 from .errors import (
+    WANDB_TYPES_MISSING,
     JupyterTrackError,
     JupyterTrackWarning,
     NoRunError,
@@ -28,6 +29,7 @@ from .errors import (
     StorePermissionError,
     StoreVersionError,
     UsageError,
+    missing_wandb_type,
 )
 from .run_config import Config
 from .session import finish, init, log, seed_everything
@@ -228,6 +230,8 @@ def __getattr__(name: str) -> Any:
         from importlib.metadata import version
 
         return version("jupyter_track")
+    if name in WANDB_TYPES_MISSING:  # wandb.Video, wandb.Audio …: say what there is instead
+        raise missing_wandb_type(name)
     raise AttributeError(f"module 'jupyter_track' has no attribute {name!r}")
 
 

@@ -88,3 +88,17 @@ def needs_extra(extra: str, package: str, feature: str) -> Iterator[None]:
 
 class JupyterTrackWarning(UserWarning):
     """Something was accepted but not as given (a value stored as its repr, a step ignored)."""
+
+
+# W&B's data types jupyter_track does not have (README, "Not supported"): `wandb.Video(...)` in a tutorial says
+# so, and what to do, rather than a bare AttributeError
+WANDB_TYPES_MISSING = ("PartitionedTable", "JoinedTable", "Object3D", "Molecule", "Graph", "Bokeh", "Audio", "Video")
+MEDIA_TYPES = ("Chart", "Histogram", "Html", "Image", "Plotly", "Table")  # jupyter_track.media's (a test checks)
+
+
+def missing_wandb_type(name: str) -> AttributeError:
+    """The error for ``wandb.<name>``, one of W&B's data types jupyter_track does not have."""
+    return AttributeError(
+        f"wandb.{name} is not supported by jupyter_track; the types it has are {', '.join(MEDIA_TYPES)}; to keep "
+        "a file (audio, video, a 3-D model) with the run, run.save(path) stores it among the run's files")
+

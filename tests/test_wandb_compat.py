@@ -480,3 +480,12 @@ def test_wandb_data_types_holds_the_media_types_and_names_what_it_lacks() -> Non
     assert wandb.data_types.Table is wandb.Table and wandb.data_types.Image is wandb.Image
     with pytest.raises(AttributeError, match=r"PartitionedTable is not supported by jupyter_track.*Table"):
         wandb.data_types.PartitionedTable("parts")
+    # the media tutorial's wandb.Video / Audio / Object3D: the same sentence, naming every type there is
+    from jupyter_track import errors, media
+
+    assert set(errors.MEDIA_TYPES) == {n for n in media.__all__ if n[0].isupper()}
+    for name in ("Video", "Audio", "Object3D"):
+        with pytest.raises(AttributeError, match=rf"wandb\.{name} is not supported.*Image, Plotly.*run\.save\(path\)"):
+            getattr(wandb, name)("clip.mp4")
+    with pytest.raises(AttributeError, match="has no attribute 'Vidoe'"):
+        wandb.Vidoe  # noqa: B018 - a typo stays a plain AttributeError

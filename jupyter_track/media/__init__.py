@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..errors import WANDB_TYPES_MISSING, missing_wandb_type
 from . import kinds
 from .chart import Chart
 from .histogram import Histogram
@@ -28,14 +29,9 @@ from .table import Table
 __all__ = ["Chart", "Histogram", "Html", "Image", "Plotly", "Table", "as_media", "brief", "describe", "from_logged",
            "summary_repr"]
 
-# W&B's data types jupyter_track does not have (README, "Not supported"): say so rather than a bare AttributeError
-_NOT_HERE = ("PartitionedTable", "JoinedTable", "Object3D", "Molecule", "Graph", "Bokeh", "Audio", "Video")
-
-
 def __getattr__(name: str) -> Any:
-    if name in _NOT_HERE:
-        raise AttributeError(f"wandb.data_types.{name} is not supported by jupyter_track; the types it has are "
-                             f"{', '.join(n for n in __all__ if n[0].isupper())}")
+    if name in WANDB_TYPES_MISSING:  # wandb.data_types.Video …: say what there is instead
+        raise missing_wandb_type(name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
