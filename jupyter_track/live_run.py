@@ -531,24 +531,40 @@ class Run:
 
     def finish(self, exit_code: int | None = None, quiet: bool | None = None, *, state: RunState | None = None
                ) -> None:
-        """End the run: ``finished`` (exit code 0/None) or ``failed``; waits until all its data is durable.
+        """End the run: ``finished`` (exit code 0/None) or ``failed``.
 
-        Raises :class:`~jupyter_track.errors.StoreError` when some of what the run logged could not be stored
-        (the writer dropped it and said why in the log: a value the store refused, or the run deleted while it
-        ran); the run has ended all the same."""
+        The run's last data (and what the capture at ``init()`` still gathers) is handed to the background
+        writer: ``finish()`` does not wait for it to be written (the first write of a process waits for
+        SQLAlchemy to load). Everything is stored all the same: readers in this process (``jt.runs()``,
+        ``jt.load_run()``, ``history()``, a resumed run) wait for it, and so does the interpreter's exit;
+        ``run.flush()`` before ``finish()`` waits for what was logged.
+
+        Raises :class:`~jupyter_track.errors.StoreError` when some of what the run logged is known not to be
+        stored (the writer dropped it and said why in the log: a value the store refused, or the run deleted
+        while it ran); the run has ended all the same. A drop found in the last batch is said in the log."""
         if self._finished:
             return
         self._finished = True
         self._state = state or ("finished" if not exit_code else "failed")
-        if self._capture is not None:
-            self._capture.finish()
         self._files.finish()
         now = _now()
         fields = {"state": self._state, "finished_at": now, "updated_at": now, "heartbeat_at": now,
                   "exit_code": int(exit_code or 0)}
         if self._notify_finished is not None:
             self._notify_finished(self)
-        dropped = self._writer.close_run(self.id, fields)
+        capture = self._capture
+        if capture is None:
+            dropped = self._writer.close_run(self.id, fields, wait=False)
+        else:  # the capture may still be running (git, packages): its results go before the final state
+
+            def last_steps() -> None:
+                try:
+                    capture.finish()
+                finally:
+                    self._writer.close_run(self.id, fields, wait=False)
+
+            dropped = self._writer.dropped(self.id)
+            self._writer.hand_over(last_steps)
         for callback in self._finish_callbacks:  # e.g. the live panel's final state
             callback(self._state, self.summary.as_dict(), now)
         if dropped:

@@ -175,6 +175,10 @@ class _Pending:
     points: int
 
 
+def _dropped(state: _RunState) -> str | None:
+    return f"{state.dropped} logged values were not stored: {state.why}" if state.dropped or state.gone else None
+
+
 class WriterState(enum.Enum):
     NEW = "new"
     RUNNING = "running"
@@ -223,6 +227,7 @@ class Writer:
         self._registry = threading.Lock()
         self._flushing = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._handed: list[threading.Thread] = []  # runs' last steps handed over by finish() (hand_over)
 
     @property
     def store(self) -> Store:
@@ -247,19 +252,45 @@ class Writer:
             self._start()
         return buf
 
-    def close_run(self, run_id: str, fields: dict[str, Any]) -> str | None:
+    def close_run(self, run_id: str, fields: dict[str, Any], wait: bool = True) -> str | None:
         """Write ``fields`` (final state) after everything the run logged, then forget the run. Returns what
-        of the run was dropped (see the module's docstring) as a sentence, or None when nothing was."""
+        of the run was dropped (see the module's docstring) as a sentence, or None when nothing was.
+
+        ``wait=False`` hands the run's last batch to the writer thread and returns at once (``finish()``: the
+        first write of a process waits for SQLAlchemy to load); the sentence then says only what was dropped
+        so far. Readers in this process wait for it (:func:`~jupyter_track.store.settle` flushes), and so
+        does the exit (:meth:`stop`)."""
         with self._registry:
             state = self._runs.get(run_id)
         if state is None:
             return None
         state.buffer.op("update", fields)
         state.closing = True
-        self.flush()  # what it dropped of the run was counted before the flush that took its last record ended
-        if not state.dropped and not state.gone:
-            return None
-        return f"{state.dropped} logged values were not stored: {state.why}"
+        if wait:
+            self.flush()  # what it dropped of the run was counted before the flush that took its last record ended
+        else:
+            self._wake.set()
+        return _dropped(state)  # the state, not the registry: a flushed run is forgotten
+
+    def dropped(self, run_id: str) -> str | None:
+        """What of the run was dropped so far, as :meth:`close_run` says it; None when nothing was."""
+        with self._registry:
+            state = self._runs.get(run_id)
+        return None if state is None else _dropped(state)
+
+    def hand_over(self, work: Callable[[], object]) -> None:
+        """Run ``work`` (a run's last steps: waiting for its capture, then ``close_run(wait=False)``) on a
+        thread of its own; :meth:`flush` and :meth:`stop` wait for it first, so nothing it writes is missed."""
+        thread = threading.Thread(target=work, name="jupyter_track-finish", daemon=True)
+        with self._registry:
+            self._handed = [t for t in self._handed if t.is_alive()] + [thread]
+        thread.start()
+
+    def _await_handed(self) -> None:
+        with self._registry:
+            handed = [t for t in self._handed if t is not threading.current_thread()]
+        for thread in handed:
+            thread.join()
 
     def _start(self) -> None:  # with the registry lock held: two first register()s start one thread
         if self.state is WriterState.NEW:
@@ -271,6 +302,7 @@ class Writer:
         """Drain everything and stop the thread (idempotent)."""
         if self.state is not WriterState.RUNNING:
             return
+        self._await_handed()
         self.state = WriterState.STOPPED
         self._wake.set()
         self._kick.set()
@@ -284,6 +316,7 @@ class Writer:
     # -- flushing ---------------------------------------------------------------------------------------------
     def flush(self, timeout: float | None = 60.0) -> None:
         """Block until everything appended before this call is committed; re-raise a write error."""
+        self._await_handed()
         if self.state is not WriterState.RUNNING:
             self._flush_once()
         else:
