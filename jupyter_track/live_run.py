@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import struct
 import time
@@ -22,6 +23,8 @@ from .run_files import RunFiles
 from .run_summary import _RESET, Summary
 from .types import AlertLevel, RunState, SummaryEntry
 from .values import FAST_TYPES, STEP_MAX, normalize
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .artifacts import Artifact
@@ -467,7 +470,8 @@ class Run:
         self._writer.flush()
 
     def on_finish(self, callback: Callable[[str, dict[str, Any], float], None]) -> None:
-        """Call ``callback(state, summary, finished_at)`` once the run has finished and its data is durable."""
+        """Call ``callback(state, summary, finished_at)`` once the run has finished and its data is durable (on a
+        thread of the writer's: ``finish()`` does not wait for it)."""
         self._finish_callbacks.append(callback)
 
     def display(self, height: int | None = None, hidden: bool = False) -> Any:
@@ -552,21 +556,25 @@ class Run:
                   "exit_code": int(exit_code or 0)}
         if self._notify_finished is not None:
             self._notify_finished(self)
-        capture = self._capture
-        if capture is None:
+        capture, callbacks, state_now = self._capture, list(self._finish_callbacks), self._state
+        if capture is None and not callbacks:
             dropped = self._writer.close_run(self.id, fields, wait=False)
         else:  # the capture may still be running (git, packages): its results go before the final state
 
             def last_steps() -> None:
                 try:
-                    capture.finish()
-                finally:
-                    self._writer.close_run(self.id, fields, wait=False)
+                    if capture is not None:
+                        capture.finish()
+                finally:  # a callback (the live panel's final state) reads the store: on this thread it may wait
+                    self._writer.close_run(self.id, fields, wait=bool(callbacks))
+                for callback in callbacks:
+                    try:
+                        callback(state_now, self.summary.as_dict(), now)
+                    except Exception:  # noqa: BLE001 - thread boundary: the run has ended and is stored
+                        log.warning("jupyter_track: run %s: a finish callback failed", self.id, exc_info=True)
 
             dropped = self._writer.dropped(self.id)
             self._writer.hand_over(last_steps)
-        for callback in self._finish_callbacks:  # e.g. the live panel's final state
-            callback(self._state, self.summary.as_dict(), now)
         if dropped:
             raise StoreError(f"run {self.name} ({self.path}) has ended, but {dropped}")
         if not quiet:

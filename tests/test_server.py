@@ -489,7 +489,8 @@ def test_delete_of_a_running_run_answers_409_unless_forced_and_a_crashed_one_goe
     assert status == 400 and "force=1" in answer["error"]
     assert ok(server, "DELETE", url + "?force=1") == {"deleted": run.id}
     assert call(server, "GET", url)[0] == 404
-    run.log({"x": 2.0})  # its process goes on; finish() says what was dropped
+    run.log({"x": 2.0})  # its process goes on; finish() says what was dropped (known once flushed)
+    run.flush()
     with pytest.raises(jt.StoreError, match="deleted from the store while it was running"):
         run.finish()
     crashed = crashed_run(project, unique("crashed"))  # a stale heartbeat: crashed, not running: no force needed

@@ -288,7 +288,9 @@ class Writer:
 
     def _await_handed(self) -> None:
         with self._registry:
-            handed = [t for t in self._handed if t is not threading.current_thread()]
+            if threading.current_thread() in self._handed:
+                return  # a handed-over step that flushes itself: the others may wait on it, never the reverse
+            handed = list(self._handed)
         for thread in handed:
             thread.join()
 
