@@ -60,15 +60,16 @@ def writer_for(url: str) -> Writer:
         return writer
 
 
-def settle(url: str, timeout: float = 10.0) -> None:
+def settle(url: str, timeout: float = 10.0, finished: bool = False) -> None:
     """Let this process's own logging reach the store at ``url`` before it is read, so ``jt.load_run(run.path)``
-    right after ``jt.init()`` finds the run. A write failure is not raised here: the writer reports it, and
-    ``finish()`` raises it; the reader then sees what is stored."""
+    right after ``jt.init()`` finds the run. ``finished``: only the runs that ``finish()`` handed to the writer
+    (a reader of a run's series: cheap while nothing has finished). A write failure is not raised here: the
+    writer reports it, and ``flush()`` raises it; the reader then sees what is stored."""
     from ..errors import StoreError
 
     with _lock:
         writer = _writers.get((os.getpid(), url))
-    if writer is not None:
+    if writer is not None and (not finished or writer.closing()):
         with contextlib.suppress(StoreError):
             writer.flush(timeout)
 

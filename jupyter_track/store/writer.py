@@ -286,6 +286,11 @@ class Writer:
             self._handed = [t for t in self._handed if t.is_alive()] + [thread]
         thread.start()
 
+    def closing(self) -> bool:
+        """Whether a run finished without waiting (``close_run(wait=False)``) is not stored to its end yet."""
+        with self._registry:
+            return any(t.is_alive() for t in self._handed) or any(s.closing for s in self._runs.values())
+
     def _await_handed(self) -> None:
         with self._registry:
             if threading.current_thread() in self._handed:
