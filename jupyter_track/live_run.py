@@ -9,7 +9,6 @@ import struct
 import time
 import warnings
 from collections.abc import Callable, Mapping
-from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,8 @@ from .values import FAST_TYPES, STEP_MAX, normalize
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from .artifacts import Artifact
     from .capture import Capture
     from .store.blobs import BlobStore
@@ -509,7 +510,7 @@ class Run:
         level = level.value if isinstance(level, AlertLevel) else str(level or "INFO").upper()
         if level not in AlertLevel.__members__:
             raise ValueError(f"alert(level={level!r}): use jt.AlertLevel.INFO, WARN or ERROR")
-        wait = wait_duration.total_seconds() if isinstance(wait_duration, timedelta) else float(wait_duration or 0)
+        wait = wait_duration.total_seconds() if hasattr(wait_duration, "total_seconds") else float(wait_duration or 0)
         now = _now()
         if title in self._alerted and now - self._alerted[title] < wait:
             return
@@ -575,6 +576,9 @@ class Run:
 
             dropped = self._writer.dropped(self.id)
             self._writer.hand_over(last_steps)
+        shell = frontend.running_shell()
+        if shell is not None:
+            _stored_by_cell_end(shell, self._writer)
         if dropped:
             raise StoreError(f"run {self.name} ({self.path}) has ended, but {dropped}")
         if not quiet:
@@ -595,6 +599,20 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<Run {self.path} name={self.name!r} state={self._state} step={self._step}>"
+
+
+def _stored_by_cell_end(shell: Any, writer: Writer) -> None:
+    """In IPython the cell that called ``finish()`` ends once the run is stored: what reads the store next (the
+    sidebar, another process, the next cell) finds it finished, and ``finish()`` itself still returns at once."""
+
+    def settle(result: Any = None) -> None:
+        shell.events.unregister("post_run_cell", settle)
+        try:
+            writer.flush()
+        except StoreError:  # the writer has said why; it keeps the data and retries
+            pass
+
+    shell.events.register("post_run_cell", settle)
 
 
 def _as_step(step: Any) -> int:
