@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import os
 import struct
+import sys
 import time
 import warnings
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -26,8 +29,6 @@ from .values import FAST_TYPES, STEP_MAX, normalize
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from datetime import timedelta
-
     from .artifacts import Artifact
     from .capture import Capture
     from .store.blobs import BlobStore
@@ -510,7 +511,7 @@ class Run:
         level = level.value if isinstance(level, AlertLevel) else str(level or "INFO").upper()
         if level not in AlertLevel.__members__:
             raise ValueError(f"alert(level={level!r}): use jt.AlertLevel.INFO, WARN or ERROR")
-        wait = wait_duration.total_seconds() if hasattr(wait_duration, "total_seconds") else float(wait_duration or 0)
+        wait = wait_duration.total_seconds() if isinstance(wait_duration, timedelta) else float(wait_duration or 0)
         now = _now()
         if title in self._alerted and now - self._alerted[title] < wait:
             return
@@ -558,26 +559,28 @@ class Run:
         if self._notify_finished is not None:
             self._notify_finished(self)
         capture, callbacks, state_now = self._capture, list(self._finish_callbacks), self._state
-        if capture is None and not callbacks:
-            dropped = self._writer.close_run(self.id, fields, wait=False)
-        else:  # the capture may still be running (git, packages): its results go before the final state
+        wait = _exits_without_atexit()
 
-            def last_steps() -> None:
+        def last_steps() -> str | None:
+            try:
+                if capture is not None:  # it may still be running (git, packages): its results go first
+                    capture.finish()
+            finally:  # a callback (the live panel's final state) reads the store: on its thread it may wait
+                said = self._writer.close_run(self.id, fields, wait=wait or bool(callbacks))
+            for callback in callbacks:
                 try:
-                    if capture is not None:
-                        capture.finish()
-                finally:  # a callback (the live panel's final state) reads the store: on this thread it may wait
-                    self._writer.close_run(self.id, fields, wait=bool(callbacks))
-                for callback in callbacks:
-                    try:
-                        callback(state_now, self.summary.as_dict(), now)
-                    except Exception:  # noqa: BLE001 - thread boundary: the run has ended and is stored
-                        log.warning("jupyter_track: run %s: a finish callback failed", self.id, exc_info=True)
+                    callback(state_now, self.summary.as_dict(), now)
+                except Exception:  # the run has ended and is stored; the other callbacks still run
+                    log.warning("jupyter_track: run %s: a finish callback failed", self.id, exc_info=True)
+            return said
 
+        if wait or (capture is None and not callbacks):
+            dropped = last_steps()
+        else:
             dropped = self._writer.dropped(self.id)
             self._writer.hand_over(last_steps)
         shell = frontend.running_shell()
-        if shell is not None:
+        if shell is not None and not wait:
             _stored_by_cell_end(shell, self._writer)
         if dropped:
             raise StoreError(f"run {self.name} ({self.path}) has ended, but {dropped}")
@@ -601,16 +604,21 @@ class Run:
         return f"<Run {self.path} name={self.name!r} state={self._state} step={self._step}>"
 
 
+def _exits_without_atexit() -> bool:
+    """Whether this is a ``multiprocessing`` child, which ends with ``os._exit()`` (no atexit drain) once its
+    target returns: there ``finish()`` waits until the run is stored."""
+    mp = sys.modules.get("multiprocessing")
+    return mp is not None and mp.parent_process() is not None
+
+
 def _stored_by_cell_end(shell: Any, writer: Writer) -> None:
     """In IPython the cell that called ``finish()`` ends once the run is stored: what reads the store next (the
     sidebar, another process, the next cell) finds it finished, and ``finish()`` itself still returns at once."""
 
     def settle(result: Any = None) -> None:
         shell.events.unregister("post_run_cell", settle)
-        try:
+        with contextlib.suppress(StoreError):  # the writer has said why; it keeps the data and retries
             writer.flush()
-        except StoreError:  # the writer has said why; it keeps the data and retries
-            pass
 
     shell.events.register("post_run_cell", settle)
 
