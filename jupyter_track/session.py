@@ -210,15 +210,13 @@ class Session:
                 previous.finish()
         resume_mode = _resume_mode(resume)
         from .run_start import create_run, resume_run
-        from .store import open_store, settle, writer_for
+        from .store import open_store, writer_for
 
         url = _settings.store_url(store, dir)
         # An id may name a run to resume: that needs the store now. Otherwise the store is only checked here (stdlib
         # sqlite3, or one psycopg round trip to a server) and opened by the writer thread: SQLAlchemy takes longer
         # to import than the rest of init().
-        opened = open_store(url) if id else None
-        if opened is not None:
-            settle(url)  # a run of this process finished just now (its last batch handed to the writer) is stored
+        opened = open_store(url) if id else None  # a run this process finished just now is stored by then
         existing = opened.get_run(id) if opened is not None and id else None
         if existing is not None:
             assert opened is not None

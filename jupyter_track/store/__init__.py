@@ -25,7 +25,8 @@ _writers: dict[tuple[int, str], Writer] = {}
 
 
 def open_store(store: str | None = None, dir: str | os.PathLike[str] | None = None) -> Store:
-    """The store at ``store`` (a URL) or in ``dir``, opened once per process and migrated if it is older.
+    """The store at ``store`` (a URL) or in ``dir``, opened once per process and migrated if it is older. What
+    a run of this process handed to the writer at ``finish()`` is in it first (see :func:`settle`).
 
     Example::
 
@@ -39,7 +40,8 @@ def open_store(store: str | None = None, dir: str | os.PathLike[str] | None = No
             from .sql import SQLStore
 
             found = _stores[key] = SQLStore(url)
-        return found
+    settle(url, finished=True)
+    return found
 
 
 def writer_for(url: str) -> Writer:

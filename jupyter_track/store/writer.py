@@ -287,8 +287,11 @@ class Writer:
         thread.start()
 
     def closing(self) -> bool:
-        """Whether a run finished without waiting (``close_run(wait=False)``) is not stored to its end yet."""
+        """Whether a run finished without waiting (``close_run(wait=False)``) is not stored to its end yet (False
+        on the writer's own threads: they store it)."""
         with self._registry:
+            if threading.current_thread() is self._thread or threading.current_thread() in self._handed:
+                return False
             return any(t.is_alive() for t in self._handed) or any(s.closing for s in self._runs.values())
 
     def _await_handed(self) -> None:
