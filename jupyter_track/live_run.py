@@ -578,7 +578,7 @@ class Run:
             dropped = last_steps()
         else:
             dropped = self._writer.dropped(self.id)
-            self._writer.hand_over(last_steps)
+            self._writer.hand_over(self.id, last_steps)
         shell = frontend.running_shell()
         if shell is not None and not wait:
             _stored_by_cell_end(shell, self._writer)

@@ -228,6 +228,7 @@ class Writer:
         self._flushing = threading.Lock()
         self._thread: threading.Thread | None = None
         self._handed: list[threading.Thread] = []  # runs' last steps handed over by finish() (hand_over)
+        self._handing: dict[str, threading.Event] = {}  # run id → set once those steps buffered its final state
 
     @property
     def store(self) -> Store:
@@ -262,10 +263,16 @@ class Writer:
         does the exit (:meth:`stop`)."""
         with self._registry:
             state = self._runs.get(run_id)
-        if state is None:
-            return None
-        state.buffer.op("update", fields)
-        state.closing = True
+        try:
+            if state is None:
+                return None
+            state.buffer.op("update", fields)
+            state.closing = True
+        finally:  # its final state is buffered: a flush from now on writes it (see hand_over)
+            with self._registry:
+                handed = self._handing.pop(run_id, None)
+            if handed is not None:
+                handed.set()
         if wait:
             self.flush()  # what it dropped of the run was counted before the flush that took its last record ended
         else:
@@ -278,11 +285,13 @@ class Writer:
             state = self._runs.get(run_id)
         return None if state is None else _dropped(state)
 
-    def hand_over(self, work: Callable[[], object]) -> None:
-        """Run ``work`` (a run's last steps: waiting for its capture, then ``close_run(wait=False)``) on a
-        thread of its own; :meth:`flush` and :meth:`stop` wait for it first, so nothing it writes is missed."""
+    def hand_over(self, run_id: str, work: Callable[[], object]) -> None:
+        """Run ``work`` (a run's last steps: waiting for its capture, then ``close_run(run_id, wait=False)``)
+        on a thread of its own; :meth:`flush` and :meth:`stop` first wait until it has buffered the run's final
+        state, so nothing it writes is missed."""
         thread = threading.Thread(target=work, name="jupyter_track-finish", daemon=True)
         with self._registry:
+            self._handing[run_id] = threading.Event()
             self._handed = [t for t in self._handed if t.is_alive()] + [thread]
         thread.start()
 
@@ -292,16 +301,15 @@ class Writer:
         with self._registry:
             if threading.current_thread() is self._thread or threading.current_thread() in self._handed:
                 return False
-            return any(t.is_alive() for t in self._handed) or any(s.closing for s in self._runs.values())
+            return bool(self._handing) or any(s.closing for s in self._runs.values())
 
     def _await_handed(self) -> None:
         with self._registry:
             if threading.current_thread() in self._handed:
-                return  # a handed-over step that flushes itself: the others may wait on it, never the reverse
-            handed = list(self._handed)
-        for thread in handed:
-            thread.join()
-
+                return  # a handed-over step waits for nobody's: it may be what the others wait for
+            handing = list(self._handing.values())
+        for closed in handing:
+            closed.wait()
     def _start(self) -> None:  # with the registry lock held: two first register()s start one thread
         if self.state is WriterState.NEW:
             self.state = WriterState.RUNNING
