@@ -301,6 +301,8 @@ class Writer:
         with self._registry:
             if threading.current_thread() is self._thread or threading.current_thread() in self._handed:
                 return False
+            if self.state is not WriterState.RUNNING:  # stop() writes everything itself, in the thread calling it
+                return False
             return bool(self._handing) or any(s.closing for s in self._runs.values())
 
     def _await_handed(self) -> None:
