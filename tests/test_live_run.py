@@ -387,3 +387,18 @@ def test_runs_started_at_the_same_moment_get_distinct_numbers_in_their_names(sto
     numbers = sorted(int(out.strip().rsplit("-", 1)[1]) for out, _ in outs)
     first = 2 if store_exists else 1  # a new store: the first runs make it (once), then take their numbers
     assert numbers == list(range(first, first + 6)), numbers
+
+
+def test_what_finish_hands_over_is_read_resumed_and_kept_in_this_process() -> None:
+    """finish() does not wait for the writer (nor for the capture started at init()); a reader, a resume and a
+    second finish in this process still find the run as it ended, with the capture's facts."""
+    run = jt.init(project="handover", capture=["environment"], display=False)
+    for i in range(20):
+        run.log({"x": float(i)})
+    run.finish()
+    stored = jt.load_run(run.path)
+    assert stored.state == "finished" and len(stored.metric("x")) == 20 and "python" in stored.meta
+    again = jt.init(project="handover", id=run.id, resume="allow", display=False)  # not "running": it ended
+    again.log({"x": 20.0})
+    again.finish()
+    assert jt.load_run(run.path).last_step == 20 and len(jt.load_run(run.path).metric("x")) == 21
