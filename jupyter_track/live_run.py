@@ -473,7 +473,7 @@ class Run:
 
     def on_finish(self, callback: Callable[[str, dict[str, Any], float], None]) -> None:
         """Call ``callback(state, summary, finished_at)`` once the run has finished and its data is durable (on a
-        thread of the writer's: ``finish()`` does not wait for it)."""
+        thread of its own, which ``finish()`` does not wait for)."""
         self._finish_callbacks.append(callback)
 
     def display(self, height: int | None = None, hidden: bool = False) -> Any:
