@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import logging
 import os
 import struct
+import sys
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -22,6 +25,8 @@ from .run_files import RunFiles
 from .run_summary import _RESET, Summary
 from .types import AlertLevel, RunState, SummaryEntry
 from .values import FAST_TYPES, STEP_MAX, normalize
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .artifacts import Artifact
@@ -486,7 +491,8 @@ class Run:
         self._writer.flush()
 
     def on_finish(self, callback: Callable[[str, dict[str, Any], float], None]) -> None:
-        """Call ``callback(state, summary, finished_at)`` once the run has finished and its data is durable."""
+        """Call ``callback(state, summary, finished_at)`` once the run has finished and its data is durable (on a
+        thread of its own, which ``finish()`` does not wait for)."""
         self._finish_callbacks.append(callback)
 
     def display(self, height: int | None = None, hidden: bool = False) -> Any:
@@ -550,26 +556,53 @@ class Run:
 
     def finish(self, exit_code: int | None = None, quiet: bool | None = None, *, state: RunState | None = None
                ) -> None:
-        """End the run: ``finished`` (exit code 0/None) or ``failed``; waits until all its data is durable.
+        """End the run: ``finished`` (exit code 0/None) or ``failed``.
 
-        Raises :class:`~jupyter_track.errors.StoreError` when some of what the run logged could not be stored
-        (the writer dropped it and said why in the log: a value the store refused, or the run deleted while it
-        ran); the run has ended all the same."""
+        The run's last data (and what the capture at ``init()`` still gathers) is handed to the background
+        writer: ``finish()`` does not wait for it to be written (the first write of a process waits for
+        SQLAlchemy to load). Everything is stored all the same: readers in this process (``jt.runs()``,
+        ``jt.load_run()``, ``history()``, a resumed run) wait for it, and so does the interpreter's exit;
+        ``run.flush()`` before ``finish()`` waits for what was logged.
+
+        Raises :class:`~jupyter_track.errors.StoreError` when some of what the run logged is known not to be
+        stored (the writer dropped it and said why in the log: a value the store refused, or the run deleted
+        while it ran); the run has ended all the same. A drop found in the last batch is said in the log."""
         if self._finished:
             return
         self._finished = True
         self._state = state or ("finished" if not exit_code else "failed")
-        if self._capture is not None:
-            self._capture.finish()
         self._files.finish()
         now = _now()
         fields = {"state": self._state, "finished_at": now, "updated_at": now, "heartbeat_at": now,
                   "exit_code": int(exit_code or 0)}
         if self._notify_finished is not None:
             self._notify_finished(self)
-        dropped = self._writer.close_run(self.id, fields)
-        for callback in self._finish_callbacks:  # e.g. the live panel's final state
-            callback(self._state, self.summary.as_dict(), now)
+        capture, callbacks, state_now = self._capture, list(self._finish_callbacks), self._state
+        wait = _exits_without_atexit()
+
+        def last_steps() -> str | None:
+            try:
+                if capture is not None:  # it may still be running (git, packages): its results go first
+                    capture.finish()
+            finally:  # a callback (the live panel's final state) reads the store: on its thread it may wait
+                said = self._writer.close_run(self.id, fields, wait=wait or bool(callbacks))
+            for callback in callbacks:
+                try:
+                    callback(state_now, self.summary.as_dict(), now)
+                except Exception:  # the run has ended and is stored; the other callbacks still run
+                    log.warning("jupyter_track: run %s: a finish callback failed", self.id, exc_info=True)
+            return said
+
+        report = self._writer.drops_of(self.id)
+        if wait or (capture is None and not callbacks):
+            dropped = last_steps()
+        else:
+            dropped = self._writer.dropped(self.id)
+            self._writer.hand_over(self.id, last_steps)
+        shell = frontend.running_shell()
+        if shell is not None and not wait:
+            _stored_by_cell_end(shell, self._writer, lambda: report() if report() != dropped else None,
+                                f"{self._state} run {self.name} ({self.path})")
         if dropped:
             raise StoreError(f"run {self.name} ({self.path}) has ended, but {dropped}")
         if not quiet:
@@ -590,6 +623,29 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<Run {self.path} name={self.name!r} state={self._state} step={self._step}>"
+
+
+def _exits_without_atexit() -> bool:
+    """Whether this is a ``multiprocessing`` child, which ends with ``os._exit()`` (no atexit drain) once its
+    target returns: there ``finish()`` waits until the run is stored."""
+    mp = sys.modules.get("multiprocessing")
+    return mp is not None and mp.parent_process() is not None
+
+
+def _stored_by_cell_end(shell: Any, writer: Writer, dropped: Callable[[], str | None], run: str) -> None:
+    """In IPython the cell that called ``finish()`` ends once the run is stored: what reads the store next (the
+    sidebar, another process, the next cell) finds it finished, and ``finish()`` itself still returns at once.
+    What the last batch lost (values the store refused) is said in that cell, as ``finish()`` would have."""
+
+    def settle(result: Any = None) -> None:
+        shell.events.unregister("post_run_cell", settle)
+        with contextlib.suppress(StoreError):  # the writer has said why; it keeps the data and retries
+            writer.flush()
+        lost = dropped()
+        if lost:  # an error finish() could not raise: a warning (not a message JUPYTER_TRACK_QUIET silences)
+            warnings.warn(f"{run} has ended, but {lost}", JupyterTrackWarning, stacklevel=1)
+
+    shell.events.register("post_run_cell", settle)
 
 
 def _as_step(step: Any) -> int:

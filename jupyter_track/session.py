@@ -216,7 +216,7 @@ class Session:
         # An id may name a run to resume: that needs the store now. Otherwise the store is only checked here (stdlib
         # sqlite3, or one psycopg round trip to a server) and opened by the writer thread: SQLAlchemy takes longer
         # to import than the rest of init().
-        opened = open_store(url) if id else None
+        opened = open_store(url) if id else None  # a run this process finished just now is stored by then
         existing = opened.get_run(id) if opened is not None and id else None
         if existing is not None:
             assert opened is not None

@@ -44,8 +44,16 @@ class StoredRun:
 
     def __init__(self, info: RunInfo, store: Store) -> None:
         self._info = info
-        self._store = store
+        self._read_from = store
         self._forget_edits()
+
+    @property
+    def _store(self) -> Store:
+        """The store, once what a run of this process handed over at ``finish()`` is in it."""
+        from .store import settle
+
+        settle(self._read_from.url, finished=True)
+        return self._read_from
 
     def _forget_edits(self) -> None:
         """The editable fields as read (``update()`` compares them with what they are then)."""

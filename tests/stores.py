@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from jupyter_track import settings
+from jupyter_track.store import settle
 from jupyter_track.store.urls import driver_url, sqlite_path
 
 
@@ -30,7 +31,9 @@ def engine(url: str | None = None) -> sa.Engine:
 
 
 def sql(statement: str, url: str | None = None, **params: Any) -> list[tuple[Any, ...]]:
-    """Run ``statement`` on the store in use in its own transaction; its rows ([] when it returns none)."""
+    """Run ``statement`` on the store in use in its own transaction; its rows ([] when it returns none). Like every
+    reader in this process it first lets this process's writer store what was logged (finish() hands over)."""
+    settle(url or settings.store_url())
     made = engine(url)
     try:
         with made.begin() as conn:
@@ -44,6 +47,7 @@ def count_points(run_id: str, key: str, url: str | None = None) -> int:
     """Points of a metric durable in the store (0 before the writer has made the schema). A store that cannot be
     read (a server down) raises: a test must not take that for "nothing stored yet"."""
     url = url or settings.store_url()
+    settle(url)  # as every reader in this process: what finish() handed to the writer is stored first
     path = sqlite_path(url)
     if path is not None and not path.exists():
         return 0

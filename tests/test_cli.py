@@ -177,6 +177,7 @@ def test_rm_refuses_a_running_run_unless_forced_and_deletes_a_crashed_one() -> N
     assert forced.returncode == 0 and f"deleted {run.path}" in forced.stdout
     for i in range(200):  # the deleted run's process goes on, and its log() never waits
         run.log({"x": float(i)})
+    run.flush()  # finish() hands its last batch over: it says what was dropped until then
     with pytest.raises(jt.StoreError, match="deleted from the store while it was running"):
         run.finish()
     crashed = crashed_run("fashion")  # a stale heartbeat: crashed, not running, so no --force is needed

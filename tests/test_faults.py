@@ -20,7 +20,7 @@ import pytest
 
 import jupyter_track as jt
 from jupyter_track.errors import StoreError
-from jupyter_track.store import close_all, open_store
+from jupyter_track.store import close_all, open_store, settle
 from tests.conftest import REPO, wait_for
 from tests.postgres import PostgresServer
 from tests.stores import count_points, sql
@@ -264,6 +264,7 @@ def set_read_only(url: str, on: bool) -> None:
     keep the setting they started with), or writable again (sessions then stay as they are)."""
     import psycopg
 
+    settle(url)  # after what this process logged and finished has landed (finish() hands its last batch over)
     db = url.rsplit("/", 1)[1]
     admin = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:

@@ -82,3 +82,16 @@ def test_init_without_the_extension_records_executed_cells(kernel: Kernel) -> No
     assert sources[first + 1] == "import jupyter_track as jt\nrun = jt.init(project='mg', name='plain')"
     logged = sources.index("run.log({'y': 2.0})")
     assert logged > first + 1 and nb.cells[logged].metadata["jupyter_track"]["steps"] == [0, 0]
+
+
+def test_what_the_last_batch_lost_is_said_at_the_end_of_the_cell_that_finished_the_run(kernel: Kernel) -> None:
+    # finish() hands its last batch to the writer and returns: the cell's end says what that batch lost
+    kernel.run("import jupyter_track as jt\nrun = jt.init(project='lost', name='gone', display=False)\n"
+               "run.log({'x': 1.0})\nrun.flush()")
+    stored = jt.load_run("lost/gone")
+    stored.store.delete_run(stored.id, force=True)  # as `jupyter-track rm --force` does while it runs
+    out = kernel.run("for i in range(50):\n    run.log({'x': float(i)})\nrun.finish()")
+    assert "finished run gone (lost/" in out and "has ended, but 50 logged values were not stored" in out, out
+    assert "deleted from the store while it was running" in out
+    assert "has ended, but" not in kernel.run("print('next cell')")  # said once
+

@@ -433,3 +433,18 @@ def test_calls_of_changing_keys_media_and_updates_in_one_flush_keep_their_order(
     assert r.metric("b").values.tolist() == [20.0, 40.0, 50.0, 60.0]
     assert r.metric("b").steps.tolist() == [1, 3, 4, 5]
     assert r.summary["best"] == 1 and r.summary["a"] == 6.0
+
+
+def test_what_finish_hands_over_is_read_resumed_and_kept_in_this_process() -> None:
+    """finish() does not wait for the writer (nor for the capture started at init()); a reader, a resume and a
+    second finish in this process still find the run as it ended, with the capture's facts."""
+    run = jt.init(project="handover", capture=["environment"], display=False)
+    for i in range(20):
+        run.log({"x": float(i)})
+    run.finish()
+    stored = jt.load_run(run.path)
+    assert stored.state == "finished" and len(stored.metric("x")) == 20 and "python" in stored.meta
+    again = jt.init(project="handover", id=run.id, resume="allow", display=False)  # not "running": it ended
+    again.log({"x": 20.0})
+    again.finish()
+    assert jt.load_run(run.path).last_step == 20 and len(jt.load_run(run.path).metric("x")) == 21

@@ -142,5 +142,6 @@ def test_delete_runs_refuses_a_running_run_before_deleting_any_unless_forced() -
     with pytest.raises(jt.RunNotFoundError, match=f"run {finished.path} was already deleted"):
         delete_runs(store, [both[0]])
     running.log({"x": 2.0})  # its process goes on; the writer drops what it logs from now on
+    running.flush()  # finish() hands its last batch over: it says what was dropped until then
     with pytest.raises(jt.StoreError, match="deleted from the store while it was running"):
         running.finish()

@@ -25,7 +25,8 @@ import numpy as np
 import pytest
 
 import jupyter_track as jt
-from jupyter_track.store import close_all, open_store
+from jupyter_track import settings
+from jupyter_track.store import close_all, open_store, settle
 from jupyter_track.store.base import Batch, ObjectWrite, RunWrite
 from tests.conftest import REPO, run_python
 from tests.jupyter_server import Server, start_server
@@ -100,7 +101,9 @@ def server(shared: dict[str, tuple[Server, str]], backend: str, monkeypatch: pyt
 
 def call(server: Server, method: str, path: str, body: Any = None, token: str | None = "",
          raw: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
-    """(status, parsed JSON body) of a request to the API; ``token=None`` sends none."""
+    """(status, parsed JSON body) of a request to the API; ``token=None`` sends none. Sent once the runs this
+    process finished are stored (finish() hands its last batch over; a user's next look comes after that)."""
+    settle(settings.store_url(), finished=True)
     data = raw if raw is not None else None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(server.url + API + path, data=data, method=method)
     if token is not None:
@@ -515,7 +518,8 @@ def test_delete_of_a_running_run_answers_409_unless_forced_and_a_crashed_one_goe
     assert status == 400 and "force=1" in answer["error"]
     assert ok(server, "DELETE", url + "?force=1") == {"deleted": run.id}
     assert call(server, "GET", url)[0] == 404
-    run.log({"x": 2.0})  # its process goes on; finish() says what was dropped
+    run.log({"x": 2.0})  # its process goes on; finish() says what was dropped (known once flushed)
+    run.flush()
     with pytest.raises(jt.StoreError, match="deleted from the store while it was running"):
         run.finish()
     crashed = crashed_run(project, unique("crashed"))  # a stale heartbeat: crashed, not running: no force needed

@@ -25,7 +25,8 @@ _writers: dict[tuple[int, str], Writer] = {}
 
 
 def open_store(store: str | None = None, dir: str | os.PathLike[str] | None = None) -> Store:
-    """The store at ``store`` (a URL) or in ``dir``, opened once per process and migrated if it is older.
+    """The store at ``store`` (a URL) or in ``dir``, opened once per process and migrated if it is older. What
+    a run of this process handed to the writer at ``finish()`` is in it first (see :func:`settle`).
 
     Example::
 
@@ -39,7 +40,8 @@ def open_store(store: str | None = None, dir: str | os.PathLike[str] | None = No
             from .sql import SQLStore
 
             found = _stores[key] = SQLStore(url)
-        return found
+    settle(url, finished=True)
+    return found
 
 
 def writer_for(url: str) -> Writer:
@@ -60,15 +62,16 @@ def writer_for(url: str) -> Writer:
         return writer
 
 
-def settle(url: str, timeout: float = 10.0) -> None:
+def settle(url: str, timeout: float = 10.0, finished: bool = False) -> None:
     """Let this process's own logging reach the store at ``url`` before it is read, so ``jt.load_run(run.path)``
-    right after ``jt.init()`` finds the run. A write failure is not raised here: the writer reports it, and
-    ``finish()`` raises it; the reader then sees what is stored."""
+    right after ``jt.init()`` finds the run. ``finished``: only the runs that ``finish()`` handed to the writer
+    (a reader of a run's series: cheap while nothing has finished). A write failure is not raised here: the
+    writer reports it, and ``flush()`` raises it; the reader then sees what is stored."""
     from ..errors import StoreError
 
     with _lock:
         writer = _writers.get((os.getpid(), url))
-    if writer is not None:
+    if writer is not None and (not finished or writer.closing()):
         with contextlib.suppress(StoreError):
             writer.flush(timeout)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import tempfile
@@ -27,6 +26,8 @@ def check_sha(sha: str) -> str:
 
 def hash_file(source: str | os.PathLike[str], progress: Callable[[int], object] | None = None) -> tuple[str, int]:
     """(SHA-256, size) of a file, read in 1 MiB blocks (memory stays flat); ``progress`` gets each block's length."""
+    import hashlib  # here, not at the top: init() imports this module, and hashlib costs it 2 ms
+
     digest = hashlib.sha256()
     size = 0
     with open(source, "rb") as f:
@@ -85,6 +86,8 @@ class BlobStore:
         return self.path(sha).exists()
 
     def put_bytes(self, data: bytes) -> str:
+        import hashlib
+
         sha = hashlib.sha256(data).hexdigest()
         if not self.exists(sha):
             self._write(sha, [data])

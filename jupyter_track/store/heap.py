@@ -7,7 +7,6 @@ pages; other C libraries (musl, macOS) return them on their own or lack it, and 
 
 from __future__ import annotations
 
-import ctypes
 import sys
 from collections.abc import Callable
 from functools import cache
@@ -17,6 +16,8 @@ from functools import cache
 def _malloc_trim() -> Callable[[int], int] | None:
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes  # here: init() imports the writer, and ctypes costs it 2 ms
+
     try:
         libc = ctypes.CDLL("libc.so.6")  # glibc's name; find_library would start a subprocess
         trim = libc.malloc_trim

@@ -12,6 +12,7 @@ PostgreSQL store is asked with psycopg alone (SQLAlchemy would double the time `
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -74,11 +75,20 @@ def _taken(run_id: str) -> RunIsRunningError:
 
 def _row(run_id: str, fields: dict[str, Any], tags: list[str]) -> dict[str, Any]:
     """The run row's values as the drivers take them: JSON columns as text, written as SQLAlchemy writes them."""
-    import orjson
-
     row = {"id": run_id, "summary": {}, **fields, "tags": list(dict.fromkeys(tags))}
-    option = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
-    return {k: orjson.dumps(v, option=option).decode() if k in _JSON_COLUMNS else v for k, v in row.items()}
+    return {k: _json(v) if k in _JSON_COLUMNS else v for k, v in row.items()}
+
+
+def _json(value: Any) -> str:
+    """``value`` as the store's JSON serializer (orjson) writes it. The stdlib's json (loaded already) writes the
+    same text for plain values; orjson, which takes ``init()`` 2 ms to import, does the rest (numpy values,
+    keys that are not strings, NaN: orjson writes null)."""
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        import orjson
+
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
 
 
 # SQLite's form of NEXT_RUN_NUMBER, run inside the transaction that makes the run's row

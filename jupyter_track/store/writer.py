@@ -8,14 +8,17 @@ columnar chunks, keeps each run's summary statistics, and applies everything as 
 A failed write (disk full, read-only store, database server restarting) keeps its batch and retries it with
 capped exponential back-off; meanwhile new records stay in the run buffers, so memory stays bounded and
 ``log()`` goes on returning at once until a buffer is full (then it waits: back-pressure). The user is told once
-per outage, in the log, what went wrong and how many points are held; :meth:`Writer.flush` (and so
-``finish()``) raises :class:`StoreError` with that count; nothing is dropped silently.
+per outage, in the log, what went wrong and how many points are held; :meth:`Writer.flush` raises
+:class:`StoreError` with that count; nothing is dropped silently. ``finish()`` hands the run's last batch over
+(:meth:`close_run` with ``wait=False``, :meth:`hand_over`) and returns; readers in the process, the end of an
+IPython cell (which says what was dropped) and :meth:`stop` at exit wait for it.
 
 Data the store refuses is another matter: retrying it cannot help, and it must not hold back other runs. A
 record that int64 steps / float64 values cannot hold is dropped alone when the batch is packed; a batch the store
 refuses (a constraint, a value it cannot take) is written again run by run, and only the refused run's part is
 dropped. A run whose row was deleted while it ran (``jupyter-track rm --force``) has what it logs from then on
-dropped, so its ``log()`` never waits on it. Each is said once in the log, and the run's ``finish()`` raises.
+dropped, so its ``log()`` never waits on it. Each is said once in the log; the run's ``finish()`` raises when
+it is known by then, else the end of the IPython cell that called it says so.
 """
 
 from __future__ import annotations
@@ -218,6 +221,10 @@ class _Pending:
     points: int
 
 
+def _dropped(state: _RunState) -> str | None:
+    return f"{state.dropped} logged values were not stored: {state.why}" if state.dropped or state.gone else None
+
+
 class WriterState(enum.Enum):
     NEW = "new"
     RUNNING = "running"
@@ -266,6 +273,8 @@ class Writer:
         self._registry = threading.Lock()
         self._flushing = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._handed: list[threading.Thread] = []  # runs' last steps handed over by finish() (hand_over)
+        self._handing: dict[str, threading.Event] = {}  # run id → set once those steps buffered its final state
 
     @property
     def store(self) -> Store:
@@ -290,20 +299,72 @@ class Writer:
             self._start()
         return buf
 
-    def close_run(self, run_id: str, fields: dict[str, Any]) -> str | None:
+    def close_run(self, run_id: str, fields: dict[str, Any], wait: bool = True) -> str | None:
         """Write ``fields`` (final state) after everything the run logged, then forget the run. Returns what
-        of the run was dropped (see the module's docstring) as a sentence, or None when nothing was."""
+        of the run was dropped (see the module's docstring) as a sentence, or None when nothing was.
+
+        ``wait=False`` hands the run's last batch to the writer thread and returns at once (``finish()``: the
+        first write of a process waits for SQLAlchemy to load); the sentence then says only what was dropped
+        so far. Readers in this process wait for it (:func:`~jupyter_track.store.settle` flushes), and so
+        does the exit (:meth:`stop`)."""
         with self._registry:
             state = self._runs.get(run_id)
-        if state is None:
-            return None
-        state.buffer.op("update", fields)
-        state.closing = True
-        self.flush()  # what it dropped of the run was counted before the flush that took its last record ended
-        if not state.dropped and not state.gone:
-            return None
-        return f"{state.dropped} logged values were not stored: {state.why}"
+        try:
+            if state is None:
+                return None
+            state.buffer.op("update", fields)
+            state.closing = True
+        finally:  # its final state is buffered: a flush from now on writes it (see hand_over)
+            with self._registry:
+                handed = self._handing.pop(run_id, None)
+            if handed is not None:
+                handed.set()
+        if wait:
+            self.flush()  # what it dropped of the run was counted before the flush that took its last record ended
+        else:
+            self._wake.set()
+        return _dropped(state)  # the state, not the registry: a flushed run is forgotten
 
+    def dropped(self, run_id: str) -> str | None:
+        """What of the run was dropped so far, as :meth:`close_run` says it; None when nothing was."""
+        with self._registry:
+            state = self._runs.get(run_id)
+        return None if state is None else _dropped(state)
+
+    def drops_of(self, run_id: str) -> Callable[[], str | None]:
+        """What of the run was dropped, asked later (after a flush, when the writer has forgotten the run), as
+        :meth:`close_run` says it."""
+        with self._registry:
+            state = self._runs.get(run_id)
+        return (lambda: None) if state is None else (lambda: _dropped(state))
+
+    def hand_over(self, run_id: str, work: Callable[[], object]) -> None:
+        """Run ``work`` (a run's last steps: waiting for its capture, then ``close_run(run_id, wait=False)``)
+        on a thread of its own; :meth:`flush` and :meth:`stop` first wait until it has buffered the run's final
+        state, so nothing it writes is missed."""
+        thread = threading.Thread(target=work, name="jupyter_track-finish", daemon=True)
+        with self._registry:
+            self._handing[run_id] = threading.Event()
+            self._handed = [t for t in self._handed if t.is_alive()] + [thread]
+        thread.start()
+
+    def closing(self) -> bool:
+        """Whether a run finished without waiting (``close_run(wait=False)``) is not stored to its end yet (False
+        on the writer's own threads: they store it)."""
+        with self._registry:
+            if threading.current_thread() is self._thread or threading.current_thread() in self._handed:
+                return False
+            if self.state is not WriterState.RUNNING:  # stop() writes everything itself, in the thread calling it
+                return False
+            return bool(self._handing) or any(s.closing for s in self._runs.values())
+
+    def _await_handed(self) -> None:
+        with self._registry:
+            if threading.current_thread() in self._handed:
+                return  # a handed-over step waits for nobody's: it may be what the others wait for
+            handing = list(self._handing.values())
+        for closed in handing:
+            closed.wait()
     def _start(self) -> None:  # with the registry lock held: two first register()s start one thread
         if self.state is WriterState.NEW:
             self.state = WriterState.RUNNING
@@ -314,6 +375,7 @@ class Writer:
         """Drain everything and stop the thread (idempotent)."""
         if self.state is not WriterState.RUNNING:
             return
+        self._await_handed()
         self.state = WriterState.STOPPED
         self._wake.set()
         self._kick.set()
@@ -327,6 +389,7 @@ class Writer:
     # -- flushing ---------------------------------------------------------------------------------------------
     def flush(self, timeout: float | None = 60.0) -> None:
         """Block until everything appended before this call is committed; re-raise a write error."""
+        self._await_handed()
         if self.state is not WriterState.RUNNING:
             self._flush_once()
         else:
