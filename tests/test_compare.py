@@ -49,6 +49,7 @@ def test_two_runs_state_has_curves_colours_and_only_differing_config(store_dir: 
     widget = jt.compare(project="cmp")
     assert widget.metrics == ["acc", "loss"]  # the scalar keys both runs logged, system/ left out
     assert [r["name"] for r in widget.runs] == ["a", "b"]
+    assert widget.runs[0]["path"] == f"cmp/{a}"  # the legend's tooltip (it said "undefined" in a notebook)
     assert len({r["color"] for r in widget.runs}) == 2
     config = [c["name"] for c in widget.columns if c["kind"] == "config"]
     assert config == ["lr"]  # batch and opt are the same in both runs

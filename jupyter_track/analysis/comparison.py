@@ -39,7 +39,7 @@ class Comparison:
     metrics: list[str]
     group_by: str
     columns: list[dict[str, Any]]  # name, kind (config | summary | a lead's kind), type (num | cat)
-    runs: list[dict[str, Any]]  # id, name, color, group per run
+    runs: list[dict[str, Any]]  # id, path, name, color, group per run
     rows: list[list[Any]]  # one per run, in `columns` order (numbers shortened to 6 digits)
     bands: dict[str, list[dict[str, Any]]]  # metric -> [{group, color, runs, steps, mean, lo, hi}]
     curves: list[list[tuple[Any, Any] | None]]  # [metric][run] -> (steps, values) float32, downsampled
@@ -67,7 +67,8 @@ def comparison(chosen: Sequence[StoredRun], keys: Sequence[str], group_by: str |
     table = {c["name"] + ("" if c["kind"] == "config" else " "): [row[j] for row in values]
              for j, c in enumerate(columns)}
     rows = [[_short(v) for v in row] for row in values]
-    run_rows = [{"id": i.id, "name": i.name, "color": colors[n], "group": groups[n]} for n, i in enumerate(infos)]
+    run_rows = [{"id": i.id, "path": f"{i.project}/{i.id}", "name": i.name, "color": colors[n], "group": groups[n]}
+                for n, i in enumerate(infos)]
 
     ids = [i.id for i in infos]
     series = chosen[0].store.read_series_many(ids, keys, times=False) if chosen else {}

@@ -395,7 +395,7 @@ def compare(store: Store, runs: str | None, metrics: str | None, group_by: str |
     return {
         "metrics": data.metrics, "group_by": data.group_by, "columns": cast("list[wire.CompareColumn]", data.columns),
         "rows": data.rows, "runs": cast("list[wire.CompareRun]", [
-            {**r, "project": s.project, "path": f"{s.project}/{s.id}", "run_group": s.group}
+            {**r, "project": s.project, "run_group": s.group}
             for r, s in zip(data.runs, chosen, strict=True)]),
         "total_runs": len(data.runs), "bands": data.bands, "importance": found, "importance_metric": chosen_metric,
         "curves": [[None if c is None else [c[0], c[1]] for c in per_run] for per_run in data.curves],
