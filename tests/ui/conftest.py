@@ -120,37 +120,21 @@ def open_sidebar(page: Any, project: str | None = None) -> None:
         page.select_option(f"{SIDEBAR} .jp-TrackSidebar-project", project)
 
 
+def switch_to_dark_theme(page: Any) -> None:
+    """Settings → Theme → JupyterLab Dark, as a user does (the menu runs apputils:change-theme); returns once
+    the theme's stylesheet is in and JupyterLab's splash has gone."""
+    page.click(".lm-MenuBar-item:has-text('Settings')")
+    page.hover(".lm-Menu-item:has-text('Theme')")
+    page.click(".lm-Menu-item[data-command='apputils:change-theme']:has-text('JupyterLab Dark')")
+    page.wait_for_selector("body[data-jp-theme-light='false']", state="attached", timeout=30_000)
+    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=30_000)
+    page.wait_for_timeout(500)  # the theme's stylesheet applies after the attribute changes
+
+
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[Lab]:
-    root, store = tmp_path / "root", tmp_path / "store"
-    root.mkdir()
-    port, token = free_port(), secrets.token_hex(16)
-    env = {**os.environ, "JUPYTER_TRACK_DIR": str(store), "JUPYTER_TRACK_QUIET": "1",
-           "JUPYTER_TRACK_CAPTURE": "none", "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--allow-root", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-         f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
-         # settings a test changes (the theme) stay in the test's folder, not in ~/.jupyter for every later lab
-         f"--LabApp.user_settings_dir={tmp_path / 'user-settings'}"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}api/status?token={token}", timeout=2).read()
-            break
-        except (urllib.error.URLError, OSError):
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("JupyterLab did not start") from None
-            time.sleep(0.3)
-    yield Lab(url, token, root, store)
-    process.terminate()
-    try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with _serve(tmp_path, ["jupyterlab"], apps=("LabApp",)) as (url, token, root, store):
+        yield Lab(url, token, root, store)
 
 
 @pytest.fixture
@@ -185,10 +169,11 @@ class Notebook7(Lab):
 
 
 @contextlib.contextmanager
-def _serve(tmp_path: Path, argv: list[str]) -> Iterator[tuple[str, str, Path, Path]]:
+def _serve(tmp_path: Path, argv: list[str], apps: tuple[str, ...]) -> Iterator[tuple[str, str, Path, Path]]:
     """Run ``python -m <argv>`` as a Jupyter server on a free port with a random token, in a fresh root and store;
-    yields (url, token, root, store) once it answers, stops it afterwards. Its user settings and workspaces are
-    kept in the test's folder."""
+    yields (url, token, root, store) once it answers, stops it afterwards. The user settings and workspaces of
+    ``apps`` are kept in the test's folder: settings a test changes (the theme) are not in ~/.jupyter for every
+    later server."""
     root, store = tmp_path / "root", tmp_path / "store"
     root.mkdir()
     port, token = free_port(), secrets.token_hex(16)
@@ -197,8 +182,8 @@ def _serve(tmp_path: Path, argv: list[str]) -> Iterator[tuple[str, str, Path, Pa
     process = subprocess.Popen(
         [sys.executable, "-m", *argv, "--allow-root", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-         # JupyterLab's server extension serves the settings to Notebook 7 too: set both apps' folders
-         *(f"--{app}.{option}={tmp_path / folder}" for app in ("LabApp", "JupyterNotebookApp")
+         # JupyterLab's server extension serves the settings to Notebook 7 too: it sets both apps' folders
+         *(f"--{app}.{option}={tmp_path / folder}" for app in apps
            for option, folder in (("workspaces_dir", "workspaces"), ("user_settings_dir", "user-settings")))],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
@@ -225,5 +210,5 @@ def _serve(tmp_path: Path, argv: list[str]) -> Iterator[tuple[str, str, Path, Pa
 @pytest.fixture
 def notebook7(tmp_path: Path) -> Iterator[Notebook7]:
     """A running Notebook 7 (``jupyter notebook``) with this package's server extension and labextension."""
-    with _serve(tmp_path, ["notebook"]) as (url, token, root, store):
+    with _serve(tmp_path, ["notebook"], apps=("LabApp", "JupyterNotebookApp")) as (url, token, root, store):
         yield Notebook7(url, token, root, store)

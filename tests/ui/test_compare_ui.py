@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.ui.conftest import NOTEBOOK, Lab, run_cell, write_notebook
+from tests.ui.conftest import NOTEBOOK, Lab, run_cell, switch_to_dark_theme, write_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -127,14 +127,10 @@ jt.compare(project="ui-axes")""")
     tip.wait_for(state="hidden", timeout=5_000)
 
     light_ink = canvas.get_attribute("data-ink")
-    page.click(".lm-MenuBar-item:has-text('Settings')")
-    page.hover(".lm-Menu-item:has-text('Theme')")
-    page.click(".lm-Menu-item[data-command='apputils:change-theme']:has-text('JupyterLab Dark')")
-    page.wait_for_selector("body[data-jp-theme-light='false']", state="attached", timeout=30_000)
+    switch_to_dark_theme(page)
     page.wait_for_function(
         "([sel, ink]) => document.querySelector(sel).dataset.ink !== ink",
         arg=[f"{PANEL} .jt-cmp-chart canvas[data-metric='loss']", light_ink], timeout=10_000)
-    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=30_000)
     page.wait_for_timeout(1_500)  # the last of the redraws that follow a theme switch
     red, green, blue = (float(x) for x in re.findall(r"[\d.]+", canvas.get_attribute("data-ink") or "")[:3])
     assert min(red, green, blue) > 150, canvas.get_attribute("data-ink")  # light ink on the dark background

@@ -10,7 +10,7 @@ import pytest
 
 import jupyter_track as jt
 from tests.conftest import wait_for
-from tests.ui.conftest import NOTEBOOK, Lab, run_cell, write_notebook
+from tests.ui.conftest import NOTEBOOK, Lab, run_cell, switch_to_dark_theme, write_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -205,10 +205,7 @@ run.finish()""")
     tip.wait_for(state="hidden", timeout=5_000)
 
     light_ink = canvas.get_attribute("data-ink")
-    page.click(".lm-MenuBar-item:has-text('Settings')")
-    page.hover(".lm-Menu-item:has-text('Theme')")
-    page.click(".lm-Menu-item[data-command='apputils:change-theme']:has-text('JupyterLab Dark')")
-    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=30_000)
+    switch_to_dark_theme(page)
     page.wait_for_function("([c, ink]) => c.dataset.ink !== ink", arg=[canvas.element_handle(), light_ink],
                            timeout=10_000)
     page.wait_for_timeout(1_500)

@@ -25,6 +25,7 @@ from tests.ui.conftest import (
     requests,
     row,
     run_cell,
+    switch_to_dark_theme,
     wait_cell_done,
     write_notebook,
 )
@@ -236,12 +237,7 @@ def test_light_and_dark_theme_screenshots_of_the_sidebar(
     light = tmp_path / "sidebar-light.png"
     page.locator(SIDEBAR).screenshot(path=str(light))
     page.screenshot(path=str(tmp_path / "lab-light.png"))
-    # Settings > Theme > JupyterLab Dark: the menu runs apputils:change-theme
-    page.click(".lm-MenuBar-item:has-text('Settings')")
-    page.hover(".lm-Menu-item:has-text('Theme')")
-    page.click(".lm-Menu-item[data-command='apputils:change-theme']:has-text('JupyterLab Dark')")
-    page.wait_for_selector("body[data-jp-theme-light='false']", state="attached", timeout=30_000)
-    page.wait_for_timeout(500)  # the theme's stylesheet applies after the attribute changes
+    switch_to_dark_theme(page)
     dark = tmp_path / "sidebar-dark.png"
     page.locator(SIDEBAR).screenshot(path=str(dark))
     page.screenshot(path=str(tmp_path / "lab-dark.png"))
