@@ -8,6 +8,7 @@ import logging
 import os
 import struct
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -580,18 +581,23 @@ class Run:
         capture, callbacks, state_now = self._capture, list(self._finish_callbacks), self._state
         wait = _exits_without_atexit()
 
+        done = threading.Event()  # the last steps, callbacks included, are over
+
         def last_steps() -> str | None:
             try:
-                if capture is not None:  # it may still be running (git, packages): its results go first
-                    capture.finish()
-            finally:  # a callback (the live panel's final state) reads the store: on its thread it may wait
-                said = self._writer.close_run(self.id, fields, wait=wait or bool(callbacks))
-            for callback in callbacks:
                 try:
-                    callback(state_now, self.summary.as_dict(), now)
-                except Exception:  # the run has ended and is stored; the other callbacks still run
-                    log.warning("jupyter_track: run %s: a finish callback failed", self.id, exc_info=True)
-            return said
+                    if capture is not None:  # it may still be running (git, packages): its results go first
+                        capture.finish()
+                finally:  # a callback (the live panel's final state) reads the store: on its thread it may wait
+                    said = self._writer.close_run(self.id, fields, wait=wait or bool(callbacks))
+                for callback in callbacks:
+                    try:
+                        callback(state_now, self.summary.as_dict(), now)
+                    except Exception:  # the run has ended and is stored; the other callbacks still run
+                        log.warning("jupyter_track: run %s: a finish callback failed", self.id, exc_info=True)
+                return said
+            finally:
+                done.set()
 
         report = self._writer.drops_of(self.id)
         if wait or (capture is None and not callbacks):
@@ -601,7 +607,7 @@ class Run:
             self._writer.hand_over(self.id, last_steps)
         shell = frontend.running_shell()
         if shell is not None and not wait:
-            _stored_by_cell_end(shell, self._writer, lambda: report() if report() != dropped else None,
+            _stored_by_cell_end(shell, self._writer, done, lambda: report() if report() != dropped else None,
                                 f"{self._state} run {self.name} ({self.path})")
         if dropped:
             raise StoreError(f"run {self.name} ({self.path}) has ended, but {dropped}")
@@ -632,15 +638,19 @@ def _exits_without_atexit() -> bool:
     return mp is not None and mp.parent_process() is not None
 
 
-def _stored_by_cell_end(shell: Any, writer: Writer, dropped: Callable[[], str | None], run: str) -> None:
-    """In IPython the cell that called ``finish()`` ends once the run is stored: what reads the store next (the
-    sidebar, another process, the next cell) finds it finished, and ``finish()`` itself still returns at once.
-    What the last batch lost (values the store refused) is said in that cell, as ``finish()`` would have."""
+def _stored_by_cell_end(shell: Any, writer: Writer, done: threading.Event, dropped: Callable[[], str | None],
+                        run: str) -> None:
+    """In IPython the cell that called ``finish()`` ends once the run is stored and its finish callbacks ran:
+    what reads the store next (the sidebar, another process, the next cell) finds it finished, the live panel's
+    final view is in that cell's output (a frontend, or nbclient, takes no output after the cell ended), and
+    ``finish()`` itself still returns at once. What the last batch lost (values the store refused) is said in
+    that cell, as ``finish()`` would have."""
 
     def settle(result: Any = None) -> None:
         shell.events.unregister("post_run_cell", settle)
         with contextlib.suppress(StoreError):  # the writer has said why; it keeps the data and retries
             writer.flush()
+        done.wait(60)
         lost = dropped()
         if lost:  # an error finish() could not raise: a warning (not a message JUPYTER_TRACK_QUIET silences)
             warnings.warn(f"{run} has ended, but {lost}", JupyterTrackWarning, stacklevel=1)

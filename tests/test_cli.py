@@ -245,6 +245,7 @@ def test_restore_without_out_writes_beside_the_source_or_here_and_never_outside(
         nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("t = 7")]), folder / "train.ipynb")
         run = jt.init(project="restore", notebook=str(folder / "train.ipynb"), capture="notebook", display=False)
         run.finish()
+        run.flush()  # finish() hands the capture's snapshots to the writer: stored before another process reads
         out = cli("restore", run.path, "--which", "saved", cwd=work)
         assert out.returncode == 0, out.stderr
         expected = (work / "exp" if folder == work / "exp" else work) / f"train-{run.id}-saved.ipynb"

@@ -17,6 +17,7 @@ from jupyter_track.media.chart import Chart
 from jupyter_track.widgets.chart_view import SCATTER_POINTS, chart_html
 from jupyter_track.widgets.compare import compare
 from jupyter_track.widgets.run_panel import Feeder, RunPanel
+from tests.conftest import wait_for
 
 RNG = np.random.default_rng(7)
 Y_TRUE = RNG.integers(0, 3, 300)
@@ -216,6 +217,7 @@ def test_live_panel_and_static_view_show_logged_charts() -> None:
     assert panel.charts["cm"]["step"] == 0 and 'data-chart="confusion_matrix"' in panel.charts["cm"]["html"]
     run.log({"cm": wandb.plot.bar(wandb.Table(data=[["x", 1]], columns=["l", "v"]), "l", "v")})  # logged again
     run.finish()
+    assert wait_for(lambda: panel.state == "finished")  # the final view comes once the run is stored
     assert panel.charts["cm"]["step"] == 1 and 'data-chart="bar"' in panel.charts["cm"]["html"]
     static = feeder.static_html()
     assert 'data-chart="bar"' in static and static.count("<svg") == 2  # the loss curve and the chart

@@ -24,6 +24,7 @@ from jupyter_track.widgets.run_panel import (
     Feeder,
     RunPanel,
 )
+from tests.conftest import wait_for
 
 
 def test_downsampling_bounds_points_keeps_spikes_and_gaps() -> None:
@@ -112,6 +113,7 @@ def test_feeder_sends_only_new_points_throttled_and_bounded_while_logging() -> N
             assert panel.messages, "no update reached the panel within 30 s while the run was logging"
     loop_ended = time.monotonic()
     run.finish()
+    assert wait_for(lambda: panel.state == "finished")  # the final view comes once the run is stored
     elapsed = time.monotonic() - started
     times = [t for t, _, _ in panel.messages]
     assert any(t < loop_ended for t in times) and len(times) >= 2  # during the loop, and the final one

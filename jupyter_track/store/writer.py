@@ -23,6 +23,7 @@ it is known by then, else the end of the IPython cell that called it says so.
 
 from __future__ import annotations
 
+import contextvars
 import enum
 import functools
 import gc
@@ -342,7 +343,10 @@ class Writer:
         """Run ``work`` (a run's last steps: waiting for its capture, then ``close_run(run_id, wait=False)``)
         on a thread of its own; :meth:`flush` and :meth:`stop` first wait until it has buffered the run's final
         state, so nothing it writes is missed."""
-        thread = threading.Thread(target=work, name="jupyter_track-finish", daemon=True)
+        # in the context of the caller: a kernel attributes what the work displays (the live panel's final
+        # view) to the cell that called finish()
+        thread = threading.Thread(target=contextvars.copy_context().run, args=(work,), name="jupyter_track-finish",
+                                  daemon=True)
         with self._registry:
             self._handing[run_id] = threading.Event()
             self._handed = [t for t in self._handed if t.is_alive()] + [thread]
@@ -365,6 +369,7 @@ class Writer:
             handing = list(self._handing.values())
         for closed in handing:
             closed.wait()
+
     def _start(self) -> None:  # with the registry lock held: two first register()s start one thread
         if self.state is WriterState.NEW:
             self.state = WriterState.RUNNING
