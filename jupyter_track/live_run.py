@@ -603,11 +603,11 @@ class Run:
         if wait or (capture is None and not callbacks):
             dropped = last_steps()
         else:
-            dropped = self._writer.dropped(self.id)
+            dropped = report()
             self._writer.hand_over(self.id, last_steps)
         shell = frontend.running_shell()
         if shell is not None and not wait:
-            _stored_by_cell_end(shell, self._writer, done, lambda: report() if report() != dropped else None,
+            _stored_by_cell_end(shell, self._writer, done, report, dropped,
                                 f"{self._state} run {self.name} ({self.path})")
         if dropped:
             raise StoreError(f"run {self.name} ({self.path}) has ended, but {dropped}")
@@ -639,7 +639,7 @@ def _exits_without_atexit() -> bool:
 
 
 def _stored_by_cell_end(shell: Any, writer: Writer, done: threading.Event, dropped: Callable[[], str | None],
-                        run: str) -> None:
+                        raised: str | None, run: str) -> None:
     """In IPython the cell that called ``finish()`` ends once the run is stored and its finish callbacks ran:
     what reads the store next (the sidebar, another process, the next cell) finds it finished, the live panel's
     final view is in that cell's output (a frontend, or nbclient, takes no output after the cell ended), and
@@ -652,7 +652,9 @@ def _stored_by_cell_end(shell: Any, writer: Writer, done: threading.Event, dropp
             writer.flush()
         done.wait(60)
         lost = dropped()
-        if lost:  # an error finish() could not raise: a warning (not a message JUPYTER_TRACK_QUIET silences)
+        # not what finish() raised already; an error finish() could not raise: a warning, which
+        # JUPYTER_TRACK_QUIET does not silence
+        if lost and lost != raised:
             warnings.warn(f"{run} has ended, but {lost}", JupyterTrackWarning, stacklevel=1)
 
     shell.events.register("post_run_cell", settle)

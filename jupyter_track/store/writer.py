@@ -326,15 +326,9 @@ class Writer:
             self._wake.set()
         return _dropped(state)  # the state, not the registry: a flushed run is forgotten
 
-    def dropped(self, run_id: str) -> str | None:
-        """What of the run was dropped so far, as :meth:`close_run` says it; None when nothing was."""
-        with self._registry:
-            state = self._runs.get(run_id)
-        return None if state is None else _dropped(state)
-
     def drops_of(self, run_id: str) -> Callable[[], str | None]:
-        """What of the run was dropped, asked later (after a flush, when the writer has forgotten the run), as
-        :meth:`close_run` says it."""
+        """What of the run was dropped so far, as :meth:`close_run` says it (None when nothing was), each time
+        it is called: also after a flush, when the writer has forgotten the run."""
         with self._registry:
             state = self._runs.get(run_id)
         return (lambda: None) if state is None else (lambda: _dropped(state))
