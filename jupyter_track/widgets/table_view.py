@@ -59,14 +59,16 @@ class TableWidget(anywidget.AnyWidget):
             self.page = 0  # a new order or filter starts on the first page (this refreshes again)
             return
         self._order = self._matching()
-        self.total = len(self._order)
-        last_page = max(0, math.ceil(self.total / max(1, self.page_size)) - 1)
+        last_page = max(0, math.ceil(len(self._order) / max(1, self.page_size)) - 1)
         if self.page > last_page:
             self.page = last_page
             return
         ids = self._order[self.page * self.page_size:(self.page + 1) * self.page_size]
-        self.row_ids = ids
-        self.rows = [[_cell(v) for v in self._table.data[i]] for i in ids]
+        # one message: the view must never draw the new count over the old rows
+        with self.hold_sync():
+            self.total = len(self._order)
+            self.row_ids = ids
+            self.rows = [[_cell(v) for v in self._table.data[i]] for i in ids]
 
     def _matching(self) -> list[int]:
         ids = list(range(len(self._table)))
