@@ -248,3 +248,17 @@ class _Module(ModuleType):
 
 
 sys.modules[__name__].__class__ = _Module
+
+
+def _register_wandb_magics() -> None:
+    # wandb's %wandb / %%wandb exist as soon as it is imported in a notebook, so tutorials run with
+    # `import jupyter_track as wandb` use them too. IPython is looked up, never imported, here.
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None:
+        from .ipython import register_wandb_magics
+
+        register_wandb_magics(shell)
+
+
+_register_wandb_magics()

@@ -1,4 +1,5 @@
-"""``%load_ext jupyter_track``: the ``%jt`` and ``%%jt_run`` magics, and the hooks that record every executed cell.
+"""``%load_ext jupyter_track``: the ``%jt`` and ``%%jt_run`` magics, and the hooks that record every executed cell;
+W&B's ``%wandb`` / ``%%wandb``, registered as soon as the package is imported in IPython (as wandb's are).
 
 The only module that imports IPython at import time. ``jt.init()`` in IPython installs the same hooks itself,
 so the executed-code history is there whether or not the extension was loaded.
@@ -10,6 +11,7 @@ import ast
 import shlex
 from typing import Any
 
+from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 
@@ -61,6 +63,92 @@ class TrackMagics(Magics):
         run.finish()
 
 
+@magics_class
+class WandbMagics(Magics):
+    """W&B's notebook magics, shown with what this store holds instead of the W&B web app.
+
+    ``%wandb`` shows the active run's live panel; ``%wandb PROJECT``, ``%wandb ENTITY/PROJECT`` compares that
+    project's runs; ``%wandb [ENTITY/]PROJECT/runs/ID`` one run; ``.../sweeps/ID`` the sweep view;
+    ``%%wandb`` shows the active run's live panel above what the cell prints. ``-h``/``--height`` is accepted
+    (the views size themselves).
+    """
+
+    @line_magic
+    def wandb(self, line: str) -> Any:
+        words = _without_height(line, "%wandb")
+        if not words:
+            current = session.current()
+            if current is None:
+                print("%wandb: no active run; start one with wandb.init(), or name what to show: "
+                      "%wandb PROJECT, %wandb PROJECT/runs/ID")
+                return None
+            return current.display()
+        if len(words) > 1:
+            raise UsageError(f"%wandb takes one path (PROJECT, PROJECT/runs/ID, PROJECT/sweeps/ID), got {line!r}")
+        return _show_path(words[0])
+
+    @cell_magic("wandb")  # type: ignore[arg-type]  # IPython's stubs miss the named form
+    def wandb_cell(self, line: str, cell: str) -> None:
+        _without_height(line, "%%wandb")
+        current = session.current()
+        if current is not None:
+            current.display()
+        assert self.shell is not None  # a cell magic always runs in a shell
+        self.shell.ex(cell)
+
+
+def _without_height(line: str, magic: str) -> list[str]:
+    words = shlex.split(line)
+    kept = []
+    i = 0
+    while i < len(words):
+        if words[i] in ("-h", "--height"):
+            if i + 1 >= len(words) or not words[i + 1].isdigit():
+                raise UsageError(f"{magic} {words[i]} takes a height in pixels, e.g. {magic} {words[i]} 600")
+            i += 2
+        else:
+            kept.append(words[i])
+            i += 1
+    return kept
+
+
+def _show_path(path: str) -> Any:
+    """What ``%wandb PATH`` shows: W&B paths (``entity/project/runs/id`` …) resolved against the local store."""
+    from .api import Api
+
+    parts = [p for p in path.strip("/").split("/") if p]
+    for kind in ("reports", "artifacts"):
+        if kind in parts:
+            print(f"%wandb {path}: W&B {kind} pages are a W&B cloud feature; this store has runs, projects and "
+                  "sweeps (%wandb PROJECT, %wandb PROJECT/runs/ID, %wandb PROJECT/sweeps/ID)")
+            return None
+    for kind in ("runs", "sweeps"):
+        if kind in parts:
+            at = parts.index(kind)
+            if at == 0 or at + 1 >= len(parts):
+                raise UsageError(f"%wandb {path}: expected [ENTITY/]PROJECT/{kind}/ID")
+            project, ident = parts[at - 1], parts[at + 1]
+            if kind == "sweeps":
+                from .widgets.sweep_view import sweep_view
+
+                return sweep_view(ident)
+            from .widgets.compare import compare
+
+            return compare([Api().run(f"{project}/{ident}")])
+    if len(parts) > 2:
+        raise UsageError(f"%wandb {path}: expected PROJECT, ENTITY/PROJECT, PROJECT/runs/ID or PROJECT/sweeps/ID")
+    project = parts[-1]
+    found = Api().runs(project)
+    if not len(found):
+        known = sorted({r.project for r in Api().runs()})
+        print(f"%wandb {path}: no runs of project {project!r} in this store"
+              + (f"; its projects: {', '.join(known)}" if known else " (it has no runs yet)"))
+        return None
+    from .widgets.compare import compare
+
+    return compare(found)
+
+
 def _parse_run_options(line: str) -> dict[str, Any]:
     words = shlex.split(line)
     options: dict[str, Any] = {"config": {}}
@@ -110,9 +198,16 @@ def _status() -> None:
 def load(shell: InteractiveShell) -> None:
     cells.install(shell, session.tracked_runs)
     shell.register_magics(TrackMagics)
+    register_wandb_magics(shell)
+
+
+def register_wandb_magics(shell: InteractiveShell) -> None:
+    """``%wandb`` / ``%%wandb``, unless wandb's own are there (both packages imported: wandb's stay)."""
+    if "wandb" not in shell.magics_manager.magics["line"]:
+        shell.register_magics(WandbMagics)
 
 
 def unload(shell: InteractiveShell) -> None:
     cells.uninstall(shell)
-    for kind, name in (("line", "jt"), ("cell", "jt_run")):
+    for kind, name in (("line", "jt"), ("cell", "jt_run"), ("line", "wandb"), ("cell", "wandb")):
         shell.magics_manager.magics[kind].pop(name, None)

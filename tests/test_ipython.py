@@ -95,3 +95,29 @@ def test_what_the_last_batch_lost_is_said_at_the_end_of_the_cell_that_finished_t
     assert "deleted from the store while it was running" in out
     assert "has ended, but" not in kernel.run("print('next cell')")  # said once
 
+
+
+def test_wandb_magics_work_after_import_jupyter_track_as_wandb(kernel: Kernel) -> None:
+    # W&B tutorials end with `%wandb entity/project -h 1024` (W&B's magics exist once wandb is imported)
+    kernel.run("import jupyter_track as wandb")
+    for i in range(2):
+        kernel.run(f"wandb.init(project='Tables-Quickstart', name='r{i}', display=False)\n"
+                   f"wandb.log({{'loss': {i + 1}.0}})\nwandb.finish()")
+    shown = ("w = get_ipython().run_line_magic('wandb', {!r})\n"
+             "print(type(w).__name__, sorted(r['name'] for r in w.runs))")
+    assert kernel.run(shown.format("charlesfrye/Tables-Quickstart -h 1024")).strip() == "CompareWidget ['r0', 'r1']"
+    run_id = jt.runs("Tables-Quickstart")[0].id
+    one = kernel.run(shown.format(f"someone/Tables-Quickstart/runs/{run_id}")).strip()
+    assert one.startswith("CompareWidget") and one.count("'r") == 1
+    assert "no runs of project 'nope' in this store; its projects: Tables-Quickstart" in kernel.run("%wandb nope")
+    assert "W&B cloud feature" in kernel.run("%wandb me/proj/reports/weekly -h 600")
+    assert "no active run" in kernel.run("%wandb")
+    bad = kernel.run("%wandb proj -h tall", allow_error=True)
+    assert "%wandb -h takes a height in pixels" in bad, bad
+
+    # %%wandb: the active run's panel, then the cell runs as written
+    kernel.run("run = wandb.init(project='Tables-Quickstart', name='live', display=False)")
+    out = kernel.run("%%wandb -h 600\nprint('cell ran', wandb.run.name)")
+    assert "cell ran live" in out
+    kernel.run("wandb.finish()")
+    assert [r.state for r in jt.runs("Tables-Quickstart") if r.name == "live"] == ["finished"]
