@@ -117,6 +117,8 @@ def _show_path(path: str) -> Any:
     from .api import Api
 
     parts = [p for p in path.strip("/").split("/") if p]
+    if not parts:
+        raise UsageError(f"%wandb {path!r}: name a PROJECT, PROJECT/runs/ID or PROJECT/sweeps/ID")
     for kind in ("reports", "artifacts"):
         if kind in parts:
             print(f"%wandb {path}: W&B {kind} pages are a W&B cloud feature; this store has runs, projects and "
