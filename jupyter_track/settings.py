@@ -125,11 +125,21 @@ SWEEP_RUN_ID = Setting("JUPYTER_TRACK_SWEEP_RUN_ID", None, "Run id the sweep tri
                        alias="WANDB_RUN_ID")
 SWEEP_PARAMS = Setting("JUPYTER_TRACK_SWEEP_PARAMS", None, "JSON object of the trial's parameters (its config).")
 SWEEP_PROJECT = Setting("JUPYTER_TRACK_SWEEP_PROJECT", None, "Project of the sweep (the trial's run goes there).")
+# W&B's agent gives up on a sweep whose first trials all fail (a bug in the training function, a missing file)
+# rather than run the same crash `count` times; so does ours, under the same rules and variables.
+AGENT_MAX_INITIAL_FAILURES = Setting(
+    "JUPYTER_TRACK_AGENT_MAX_INITIAL_FAILURES", "5",
+    "An agent stops after this many failed trials in a row before any trial ran through.",
+    alias="WANDB_AGENT_MAX_INITIAL_FAILURES")
+AGENT_DISABLE_FLAPPING = Setting(
+    "JUPYTER_TRACK_AGENT_DISABLE_FLAPPING", None,
+    "true keeps an agent going when 3 of its trials fail within its first 60 s (by default it stops).",
+    alias="WANDB_AGENT_DISABLE_FLAPPING")
 
 ALL = (DIR, STORE, BLOB_DIR, BLOB_DB_MAX, PROJECT, MODE, FLUSH_INTERVAL, BUFFER_POINTS, BUFFER_SIZE, HEARTBEAT_TIMEOUT,
        QUIET, RUN_ID, RESUME, NAME, NOTES, TAGS, RUN_GROUP, JOB_TYPE,
        NOTEBOOK, CAPTURE, SYSTEM_INTERVAL, SNAPSHOT_OUTPUT_CAP, DISPLAY, SWEEP_ID, SWEEP_RUN_ID, SWEEP_PARAMS,
-       SWEEP_PROJECT)
+       SWEEP_PROJECT, AGENT_MAX_INITIAL_FAILURES, AGENT_DISABLE_FLAPPING)
 
 DB_FILENAME = "jupyter_track.db"
 

@@ -275,6 +275,41 @@ def test_a_failing_trial_is_recorded_and_the_sweep_goes_on() -> None:
     assert states == [(1, "finished"), (2, "failed"), (3, "finished")]
 
 
+def test_an_agent_whose_first_trials_all_fail_stops_and_says_why(capsys: pytest.CaptureFixture[str],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # W&B's tutorial sweep over a missing data file: every trial raises; count=25 must not mean 25 crashes
+    def train() -> None:
+        with jt.init():
+            raise FileNotFoundError("pima-indians-diabetes.data.csv not found.")
+
+    config = {"method": "random", "metric": {"name": "loss"}, "parameters": {"x": {"min": 0.0, "max": 1.0}}}
+    sweep_id = jt.sweep(config)
+    assert jt.agent(sweep_id, function=train, count=25) == 3  # 3 failures within the first 60 s
+    err = capsys.readouterr().err
+    assert err.count("FileNotFoundError: pima-indians") == 3
+    assert "the agent stops because 3 trials failed within the agent's first 60 s" in err
+    assert "WANDB_AGENT_DISABLE_FLAPPING=true keeps it going" in err
+    assert [r.state for r in jt.sweep_runs(sweep_id)] == ["failed"] * 3
+
+    # without that rule, W&B's other one: 5 failures in a row before any trial ran through (its variable honoured)
+    monkeypatch.setenv("WANDB_AGENT_DISABLE_FLAPPING", "true")
+    monkeypatch.setenv("WANDB_AGENT_MAX_INITIAL_FAILURES", "4")
+    assert jt.agent(sweep_id, function=train, count=25) == 4
+    assert "its first 4 trials all failed (WANDB_AGENT_MAX_INITIAL_FAILURES sets how many)" in capsys.readouterr().err
+
+    # once a trial has run through, failures later on do not stop the agent
+    calls: list[int] = []
+
+    def flaky() -> None:
+        calls.append(1)
+        with jt.init():
+            if len(calls) > 1:
+                raise RuntimeError("out of memory")
+            jt.log({"loss": 1.0})
+
+    assert jt.agent(jt.sweep(config), function=flaky, count=7) == 7
+
+
 def test_hyperband_prunes_a_clearly_bad_trial() -> None:
     order: list[str] = []
 

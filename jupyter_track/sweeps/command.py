@@ -102,7 +102,9 @@ def run_agent(sweep_id: str, count: int | None = None, store: str | None = None,
 
 
 def _run_process(store: Any, url: str, sweep_id: str, project: str, spec: SweepSpec, study: optuna.Study,
-                 trial: optuna.Trial) -> None:
+                 trial: optuna.Trial) -> bool:
+    """One trial of ``jupyter-track agent``: True when it failed (the program exited non-zero or started no
+    run)."""
     params = space.suggest(trial, spec.params)
     run_id = new_run_id()
     env = {**os.environ, settings.STORE.name: url, **settings.SWEEP_ID.both(sweep_id),
@@ -121,15 +123,16 @@ def _run_process(store: Any, url: str, sweep_id: str, project: str, spec: SweepS
     if info is None:
         say(f"trial {trial.number}: the program started no run (call jt.init() in it); marked failed")
         study.tell(trial, state=TrialState.FAIL)
-        return
+        return True
     if pruned:
         now = time.time()
         store.write_batch(Batch(runs=[RunWrite(run_id, {"state": "pruned", "finished_at": now, "updated_at": now,
                                                         "exit_code": 0})]))
         study.tell(trial, state=TrialState.PRUNED)
-        return
+        return False
     summary = {k: e.value for k, e in info.summary.items()}
     tell(study, trial, spec, summary if code == 0 else None)
+    return code != 0
 
 
 class _Watch:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeGuard
@@ -77,11 +78,13 @@ def agent(sweep_id: str, function: Callable[[], Any] | None = None, entity: str 
 
 
 def run_trials(store: Store, sweep_id: str, spec: SweepSpec, study: optuna.Study, count: int | None,
-               run_one: Callable[[optuna.Trial], None], after: Callable[[], None] | None = None) -> int:
-    """The agents' loop: ``run_one(trial)`` for up to ``count`` trials; when the sweep's cap is reached its
-    state becomes ``finished``. ``after()`` is called after each trial and once more after that state change.
-    Returns how many trials ran."""
+               run_one: Callable[[optuna.Trial], bool], after: Callable[[], None] | None = None) -> int:
+    """The agents' loop: ``run_one(trial)`` (True when the trial failed) for up to ``count`` trials; when the
+    sweep's cap is reached its state becomes ``finished``. ``after()`` is called after each trial and once more
+    after that state change. The loop gives up early, as W&B's agent does, when its first trials all fail
+    (:class:`FailureWatch`). Returns how many trials ran."""
     done = 0
+    failures = FailureWatch(sweep_id)
     while count is None or done < count:
         trial = next_trial(study, spec)
         if trial is None:
@@ -89,11 +92,54 @@ def run_trials(store: Store, sweep_id: str, spec: SweepSpec, study: optuna.Study
             if after is not None:
                 after()
             break
-        run_one(trial)
+        failed = run_one(trial)
         done += 1
         if after is not None:
             after()
+        if failures.gives_up(failed):
+            break
     return done
+
+
+class FailureWatch:
+    """W&B's agent rules for a sweep that cannot work: stop after ``AGENT_MAX_INITIAL_FAILURES`` (5) failed
+    trials in a row before any ran through, or 3 failed within the agent's first 60 s unless
+    ``AGENT_DISABLE_FLAPPING`` (their ``WANDB_AGENT_*`` names are honoured)."""
+
+    FLAPPING_SECONDS = 60.0
+    FLAPPING_FAILURES = 3
+
+    def __init__(self, sweep_id: str) -> None:
+        self.sweep_id = sweep_id
+        self.started = time.monotonic()
+        self.in_a_row = 0  # failed trials before the first that ran through
+        self.early = 0  # failed trials within FLAPPING_SECONDS of the start
+        self.any_passed = False
+        self.max_in_a_row = max(1, int(settings.AGENT_MAX_INITIAL_FAILURES.number()))
+        self.flapping = not settings.AGENT_DISABLE_FLAPPING.flag()
+
+    def gives_up(self, failed: bool) -> bool:
+        """Count one trial; True (after saying why) when the agent should stop."""
+        if not failed:
+            self.any_passed = True
+            return False
+        if not self.any_passed:
+            self.in_a_row += 1
+        if time.monotonic() - self.started < self.FLAPPING_SECONDS:
+            self.early += 1
+        if self.flapping and self.early >= self.FLAPPING_FAILURES:
+            why = (f"{self.early} trials failed within the agent's first {self.FLAPPING_SECONDS:.0f} s "
+                   f"({settings.AGENT_DISABLE_FLAPPING.alias}=true keeps it going)")
+        elif self.in_a_row >= self.max_in_a_row:
+            why = (f"its first {self.in_a_row} trials all failed "
+                   f"({settings.AGENT_MAX_INITIAL_FAILURES.alias} sets how many)")
+        else:
+            return False
+        # stderr whatever QUIET says, as the tracebacks it concludes are
+        print(f"jupyter_track: sweep {self.sweep_id}: the agent stops because {why}; the tracebacks above say what "
+              "went wrong in the training function. Fix it and run the agent again: the sweep goes on where it "
+              "stopped.", file=sys.stderr, flush=True)
+        return True
 
 
 def _after_trial(callbacks: list[Callable[[], Any]]) -> None:
@@ -195,7 +241,8 @@ class TrialMonitor:
 
 
 def _run_trial(store: Store, sweep_id: str, project: str, spec: SweepSpec, study: optuna.Study,
-               trial: optuna.Trial, function: Callable[[], Any], panel: bool = True) -> None:
+               trial: optuna.Trial, function: Callable[[], Any], panel: bool = True) -> bool:
+    """One trial of ``jt.agent``: True when it failed (the function raised or started no run)."""
     params = space.suggest(trial, spec.params)
     monitor = TrialMonitor(trial, spec, sweep_id)
     session.set_pending_trial(session.PendingTrial(sweep_id, params, project, store=store.url,
@@ -220,16 +267,17 @@ def _run_trial(store: Store, sweep_id: str, project: str, spec: SweepSpec, study
         say(f"trial {trial.number} of sweep {sweep_id}: the function started no run (call jt.init() "
                     "inside it); the trial is marked failed")
         study.tell(trial, state=TrialState.FAIL)
-        return
+        return True
     run.log_hook = None
     if monitor.pruned:
         if run.state == "running":
             run.finish(quiet=True, state="pruned")
         study.tell(trial, state=TrialState.PRUNED)
-        return
+        return False
     if run.state == "running":
         run.finish(exit_code=1 if failed else 0, quiet=True)
     tell(study, trial, spec, run.summary.as_dict() if not failed else None)
+    return failed
 
 
 def tell(study: optuna.Study, trial: optuna.Trial | int, spec: SweepSpec, summary: dict[str, Any] | None) -> None:
