@@ -84,6 +84,8 @@ __all__ = [
     "init",
     "join",
     "lineage",
+    "link_artifact",
+    "link_model",
     "load_ipython_extension",
     "load_run",
     "log",
@@ -165,6 +167,17 @@ def use_artifact(artifact_or_name: Any, type: str | None = None, aliases: list[s
 def log_model(path: str, name: str | None = None, aliases: list[str] | None = None) -> Artifact:
     """Log a ``model`` artifact from the current run (see :meth:`Run.log_model`)."""
     return _current_run("log_model").log_model(path, name=name, aliases=aliases)
+
+
+def link_artifact(artifact: Artifact, target_path: str, aliases: list[str] | None = None) -> Artifact:
+    """Link an artifact into a registry collection from the current run (see :meth:`Run.link_artifact`)."""
+    return _current_run("link_artifact").link_artifact(artifact, target_path, aliases=aliases)
+
+
+def link_model(path: str, registered_model_name: str, name: str | None = None,
+               aliases: list[str] | None = None) -> Artifact:
+    """Log a model and link it into ``model-registry`` from the current run (see :meth:`Run.link_model`)."""
+    return _current_run("link_model").link_model(path, registered_model_name, name=name, aliases=aliases)
 
 
 def _current_run(what: str) -> Run:

@@ -459,6 +459,28 @@ class Run:
         return log_artifact(open_store(self.store_url), artifact_or_path, project=self.project, run_id=self.id,
                             name=name, type=type, aliases=aliases)
 
+    def link_artifact(self, artifact: Artifact, target_path: str, aliases: list[str] | None = None) -> Artifact:
+        """Link an artifact into a collection, as W&B's model registry does, kept in this store (see
+        :func:`jupyter_track.artifacts.registry.link_artifact`); returns the linked version.
+
+        Example::
+
+            run.link_artifact(best_model, "model-registry/My Registered Model", aliases=["staging"])
+        """
+        from .artifacts.registry import link_artifact
+        from .store import open_store
+
+        self.flush()
+        return link_artifact(open_store(self.store_url), artifact, target_path, project=self.project,
+                             run_id=self.id, aliases=aliases)
+
+    def link_model(self, path: str | os.PathLike[str], registered_model_name: str, name: str | None = None,
+                   aliases: list[str] | None = None) -> Artifact:
+        """Log a model file or folder (:meth:`log_model`) and link it to ``registered_model_name`` in the
+        ``model-registry`` project, as W&B's ``run.link_model`` does; returns the linked version."""
+        model = self.log_model(path, name=name)
+        return self.link_artifact(model, f"model-registry/{registered_model_name}", aliases=aliases)
+
     def use_artifact(self, artifact_or_name: Artifact | str, type: str | None = None,
                      aliases: list[str] | None = None, use_as: str | None = None) -> Artifact:
         """Declare an artifact version an input of this run (the lineage's input edge) and return it;

@@ -436,3 +436,36 @@ def test_two_processes_logging_the_same_artifact_get_distinct_consecutive_versio
     rows = sql("SELECT version, digest FROM artifact_versions ORDER BY version")
     assert [v for v, _ in rows] == list(range(17))  # 8 + 8 distinct, + 1 shared: v0 … v16, no gap
     assert len({d for _, d in rows}) == 17
+
+
+def test_link_artifact_keeps_w_and_b_model_registry_collections_in_the_store(tmp_path: Path) -> None:
+    # W&B's models quickstart: log a model, link it to "model-registry/My Registered Model"
+    model = tmp_path / "my_model.h5"
+    model.write_text("Model: 0.25")
+    with jt.init(project="models_quickstart") as run:
+        best = jt.Artifact(f"model_{run.id}", type="model")
+        best.add_file(str(model))
+        run.log_artifact(best)
+        linked = run.link_artifact(best, "my-entity/model-registry/My Registered Model", aliases=["staging"])
+        again = run.link_artifact(best, "model-registry/My Registered Model")  # same content: same version
+        other = tmp_path / "other.h5"
+        other.write_text("Model: 0.5")
+        second = run.link_model(str(other), "My Registered Model", aliases=["production"])
+    assert (linked.qualified_name, again.version, second.version) == (
+        "model-registry/My Registered Model:v0", "v0", "v1")
+    assert linked.metadata["linked_from"] == best.qualified_name and linked.type == "model"
+    staged = jt.artifact("model-registry/My Registered Model:staging")
+    assert Path(staged.download(str(tmp_path / "dl")), "my_model.h5").read_text() == "Model: 0.25"
+    assert jt.artifact("model-registry/My Registered Model:production").version == "v1"
+    assert jt.artifact("model-registry/My Registered Model:latest").version == "v1"
+    # the source keeps its own versions, and the blob is stored once
+    assert jt.artifact(f"models_quickstart/model_{run.id}:latest").version == "v0"
+
+    with jt.init(project="models_quickstart") as run:
+        for bad in ("", "a/b/c/d", "model-registry/bad:name"):
+            with pytest.raises((UsageError, ValueError), match=r"collection|target_path"):
+                run.link_artifact(best, bad)
+        with pytest.raises(UsageError, match=r"takes a jt\.Artifact"):
+            run.link_artifact("model_x:latest", "model-registry/x")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="artifact name 'a b' is not valid"):
+        jt.Artifact("a b", type="model")  # spaces only in a linked collection's name, as W&B

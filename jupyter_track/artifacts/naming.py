@@ -12,11 +12,16 @@ MAX_PATH = 512  # so "<project>/<name>:v<N>/<path>" fits the blob reference colu
 AUTOMATIC_ALIASES = ("latest",)
 
 
-def check_name(name: str, what: str = "artifact name") -> str:
-    """An artifact name or type: letters, digits, ``_``, ``-``, ``.`` (no ``/`` or ``:``), at most 128."""
-    if not isinstance(name, str) or not _NAME.match(name) or len(name) > MAX_NAME:
-        raise ValueError(f"{what} {name!r} is not valid: use 1-{MAX_NAME} letters, digits, '_', '-' or '.', "
-                         "starting with a letter, digit or '_' (no '/' or ':')")
+_COLLECTION = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_. -]*(?<! )$")
+
+
+def check_name(name: str, what: str = "artifact name", spaces: bool = False) -> str:
+    """An artifact name or type: letters, digits, ``_``, ``-``, ``.`` (no ``/`` or ``:``), at most 128;
+    ``spaces``: a registry collection's name, which may hold spaces too ("My Registered Model", as W&B's)."""
+    pattern = _COLLECTION if spaces else _NAME
+    if not isinstance(name, str) or not pattern.match(name) or len(name) > MAX_NAME:
+        raise ValueError(f"{what} {name!r} is not valid: use 1-{MAX_NAME} letters, digits, '_', '-' or '.'"
+                         + (" or spaces" if spaces else "") + ", starting with a letter, digit or '_' (no '/' or ':')")
     return name
 
 
@@ -75,7 +80,7 @@ def parse_ref(ref: str, default_alias: str = "latest") -> Ref:
     parts = path.split("/")
     if len(parts) > 3 or any(not p for p in parts):
         raise ValueError(f"artifact reference {ref!r} is not valid: use 'project/name:alias' or 'name:alias'")
-    name = check_name(parts[-1])
+    name = check_name(parts[-1], spaces=True)  # a linked collection's name may hold spaces
     project = parts[-2] if len(parts) > 1 else None
     alias = alias or default_alias
     if alias != "latest" and not _VERSION.match(alias):

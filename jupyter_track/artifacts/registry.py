@@ -48,6 +48,40 @@ def log_artifact(store: Store, artifact_or_path: Artifact | str | os.PathLike[st
     return art
 
 
+def link_artifact(store: Store, artifact: Artifact, target_path: str, *, project: str, run_id: str | None,
+                  aliases: Sequence[str] | None = None) -> Artifact:
+    """W&B's model-registry link, kept in this store: the artifact's files become a version of the collection
+    ``target_path`` names (``[entity/][project/]collection``; no project: the run's, as W&B's portfolios), with
+    no copy (files are content-addressed) and ``metadata["linked_from"]`` naming the source version. Linking the
+    same content again is the same version; ``aliases`` move onto it. The artifact is logged first if it was not.
+
+    Example::
+
+        run.link_artifact(best_model, "model-registry/My Registered Model", aliases=["staging"])
+        jt.artifact("model-registry/My Registered Model:staging").download()
+    """
+    if not isinstance(artifact, Artifact):
+        raise UsageError(f"link_artifact() takes a jt.Artifact, not {type(artifact).__name__}")
+    if not artifact.logged:
+        log_artifact(store, artifact, project=project, run_id=run_id)
+    parts = [p for p in str(target_path).strip().strip("/").split("/") if p] if isinstance(target_path, str) else []
+    if not 1 <= len(parts) <= 3:
+        raise UsageError(f"link_artifact(target_path={target_path!r}): give '[entity/][project/]collection', e.g. "
+                         "'model-registry/My Registered Model'")
+    collection = check_name(parts[-1], "collection name", spaces=True)
+    target_project = parts[-2] if len(parts) > 1 else project
+    wanted = [check_alias(a) for a in dict.fromkeys(aliases or ()) if a != "latest"]
+    files = store.artifact_files(artifact.record.id)
+    write = ArtifactWrite(project=target_project, name=collection, type=artifact.type, digest=version_digest(files),
+                          files=files, description=artifact.description,
+                          meta={**artifact.metadata, "linked_from": artifact.qualified_name}, run_id=None,
+                          aliases=wanted, user=who())
+    store.write_batch(Batch(artifacts=[write]))
+    record = store.resolve_artifact(target_project, collection, f"v{write.version}")
+    assert record is not None
+    return Artifact.from_record(store, record, run_id)
+
+
 def use_artifact(store: Store, artifact_or_name: Artifact | str, *, project: str, run_id: str,
                  type: str | None = None, aliases: Sequence[str] | None = None) -> Artifact:
     """Record that run ``run_id`` uses an artifact version (an input edge) and return it. A name is resolved
