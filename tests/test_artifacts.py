@@ -469,3 +469,36 @@ def test_link_artifact_keeps_w_and_b_model_registry_collections_in_the_store(tmp
             run.link_artifact("model_x:latest", "model-registry/x")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="artifact name 'a b' is not valid"):
         jt.Artifact("a b", type="model")  # spaces only in a linked collection's name, as W&B
+
+
+def test_entries_download_one_file_and_references_reuse_files_without_a_network(tmp_path: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch
+                                                                                ) -> None:
+    # W&B's ensembles example: open(art.get_path("model.json").download()), then art.add_reference(entry, name)
+    monkeypatch.chdir(tmp_path)
+    with jt.init(project="ens") as run:
+        m1 = jt.Artifact("m1", "model")
+        with m1.new_file("model.json") as f:
+            f.write('{"val": 0.5}')
+        with m1.new_file("notes.txt") as f:
+            f.write("not downloaded")
+        run.log_artifact(m1)
+    with jt.init(project="ens") as run:
+        entry = run.use_artifact("m1:latest").get_path("model.json")
+        path = entry.download()
+        assert Path(path).read_text() == '{"val": 0.5}'
+        assert sorted(p.name for p in Path(path).parent.iterdir()) == ["model.json"]  # that one file only
+        (tmp_path / "local").mkdir()
+        (tmp_path / "local" / "a.txt").write_text("A")
+        (tmp_path / "cfg.yaml").write_text("lr: 0.1")
+        ensemble = jt.Artifact("all", "model")
+        assert [e.path for e in ensemble.add_reference(entry, "m1.model.json")] == ["m1.model.json"]
+        ensemble.add_reference(f"file://{tmp_path / 'cfg.yaml'}")
+        assert [e.path for e in ensemble.add_reference(str(tmp_path / "local"), name="local")] == ["local/a.txt"]
+        with pytest.raises(UsageError, match=r"s3:// references need a network"):
+            ensemble.add_reference("s3://bucket/model.json")
+        run.log_artifact(ensemble)
+    logged = jt.artifact("ens/all:latest")
+    assert {e.path: logged.get_entry(e.path).size for e in logged.files()} == {
+        "cfg.yaml": 7, "local/a.txt": 1, "m1.model.json": 12}
+    assert Path(logged.download(str(tmp_path / "out")), "m1.model.json").read_text() == '{"val": 0.5}'

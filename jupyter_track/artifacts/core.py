@@ -10,7 +10,7 @@ import os
 import socket
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -32,6 +32,21 @@ class ArtifactEntry:
     size: int
     digest: str | None = None
     local_path: str | None = None
+    artifact: Artifact | None = field(default=None, repr=False, compare=False)
+
+    def download(self, root: str | os.PathLike[str] | None = None, skip_cache: bool | None = None) -> str:
+        """Write this one file (verified) under ``root`` (default: its artifact's ``download()`` folder) and
+        return its path, as W&B's manifest entries do.
+
+        Example::
+
+            with open(run.use_artifact("data:latest").get_entry("data.json").download()) as f: ...
+        """
+        if self.artifact is None or not self.artifact.logged:
+            if self.local_path is not None:
+                return self.local_path
+            raise UsageError(f"{self.path!r} belongs to an artifact that is not logged yet: log it first")
+        return str(Path(self.artifact.download(root, only=[self.path])) / self.path)
 
 
 @dataclass
@@ -108,6 +123,37 @@ class Artifact:
                     local=full.resolve())
         for stored, pending in found.items():
             self._put(stored, pending, overwrite=merge)
+
+    def add_reference(self, uri: ArtifactEntry | str | os.PathLike[str], name: str | None = None,
+                      checksum: bool = True, max_objects: int | None = None) -> list[ArtifactEntry]:
+        """W&B's references, kept in this store (nothing is fetched over a network): a file of another logged
+        artifact (``other.get_entry("model.json")``: the same stored bytes, no copy), or a local ``file://``
+        URI or path (a file, or a folder's files, stored as :meth:`add_file` / :meth:`add_dir` do).
+        ``s3://``, ``gs://``, ``http(s)://`` … are refused: download the object and add the file.
+
+        Example::
+
+            art.add_reference(run.use_artifact("m1:latest").get_entry("model.json"), "m1.model.json")
+        """
+        if isinstance(uri, ArtifactEntry):
+            if uri.artifact is None or not uri.artifact.logged:
+                if uri.local_path is None:
+                    raise UsageError(f"add_reference(): {uri.path!r} is not a file of a logged artifact")
+                return [self.add_file(uri.local_path, name=name or uri.path)]
+            stored = check_path(name or uri.path, "add_reference(name=...)")
+            self._put(stored, _Pending(data=uri.artifact._read(uri.path)), overwrite=False)  # noqa: SLF001 - same class
+            return [ArtifactEntry(stored, uri.size)]
+        text = os.fspath(uri)
+        scheme, sep, rest = text.partition("://")
+        if sep and scheme != "file":
+            raise UsageError(f"add_reference({text!r}): {scheme}:// references need a network, which jupyter_track "
+                             "never uses; download the object and add it with add_file() or add_dir()")
+        path = Path(rest if sep else text)
+        if path.is_dir():
+            before = set(self._pending)
+            self.add_dir(path, name=name)
+            return [ArtifactEntry(p, self._pending[p].size) for p in sorted(set(self._pending) - before)]
+        return [self.add_file(path, name=name)]
 
     def add(self, obj: Any, name: str, overwrite: bool = False) -> ArtifactEntry:
         """Add a Python object: a jupyter_track media object such as ``jt.Table`` (``<name>.<kind>.json`` plus
@@ -258,7 +304,7 @@ class Artifact:
             return [ArtifactEntry(p, v.size, local_path=str(v.local) if v.local else None)
                     for p, v in sorted(self._pending.items())]
         store, record = self._stored()
-        return [ArtifactEntry(f.path, f.size, f.sha) for f in store.artifact_files(record.id)]
+        return [ArtifactEntry(f.path, f.size, f.sha, artifact=self) for f in store.artifact_files(record.id)]
 
     manifest = files
 
@@ -301,9 +347,11 @@ class Artifact:
         return data
 
     def download(self, root: str | os.PathLike[str] | None = None, allow_missing_references: bool = False,
-                 skip_cache: bool | None = None, path_prefix: str | None = None) -> str:
+                 skip_cache: bool | None = None, path_prefix: str | None = None,
+                 only: Sequence[str] | None = None) -> str:
         """Write the files under ``root`` (default ``./artifacts/<name>-v<N>``), verifying each file's SHA-256,
-        and return the folder. Nothing is ever written outside ``root``.
+        and return the folder; ``path_prefix``: the files under it, ``only``: those paths. Nothing is ever written
+        outside ``root``.
 
         Example::
 
@@ -316,6 +364,8 @@ class Artifact:
         files = store.artifact_files(record.id)
         if path_prefix:
             files = [f for f in files if f.path.startswith(path_prefix)]
+        if only is not None:
+            files = [f for f in files if f.path in set(only)]
         return str(download(store.blobs, files, target, self.qualified_name))
 
     def file(self, root: str | os.PathLike[str] | None = None) -> str:
