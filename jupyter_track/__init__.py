@@ -93,11 +93,13 @@ __all__ = [
     "log_model",
     "login",
     "plot",
+    "require",
     "restore",
     "run",
     "runs",
     "save",
     "seed_everything",
+    "setup",
     "sklearn",
     "summary",
     "sweep",
@@ -206,6 +208,14 @@ def unload_ipython_extension(shell: Any) -> None:
 def login(*args: Any, **kwargs: Any) -> bool:
     """W&B compatibility: there is no account or server, so there is nothing to log in to."""
     return True
+
+
+def setup(*args: Any, **kwargs: Any) -> None:
+    """W&B compatibility (``wandb.setup()`` starts W&B's service process): there is none, nothing to do."""
+
+
+def require(*args: Any, **kwargs: Any) -> None:
+    """W&B compatibility (``wandb.require("core")`` opts into W&B's features): nothing to opt into here."""
 
 
 _LAZY = {"Api": ".api", "RunList": ".api", "StoredRun": ".api", "runs": ".api", "load_run": ".api",

@@ -92,7 +92,8 @@ class JupyterTrackWarning(UserWarning):
 
 # W&B's data types jupyter_track does not have (README, "Not supported"): `wandb.Video(...)` in a tutorial says
 # so, and what to do, rather than a bare AttributeError
-WANDB_TYPES_MISSING = ("PartitionedTable", "JoinedTable", "Object3D", "Molecule", "Graph", "Bokeh", "Audio", "Video")
+WANDB_TYPES_MISSING = ("PartitionedTable", "JoinedTable", "Object3D", "Molecule", "Graph", "Bokeh", "Audio", "Video",
+                       "Classes")
 MEDIA_TYPES = ("Chart", "Histogram", "Html", "Image", "Plotly", "Table")  # jupyter_track.media's (a test checks)
 
 

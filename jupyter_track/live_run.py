@@ -64,6 +64,8 @@ class Run:
         run.finish()
     """
 
+    resumed = False  # W&B's run.resumed: True when init(resume=...) continued a stored run (`if run.resumed:`)
+
     def __init__(
         self,
         *,
@@ -107,6 +109,7 @@ class Run:
         self._job_type = job_type
         self._tags = tuple(tags)
         self._step = step
+        self.starting_step = step  # W&B's: the first step of this process's part of the run
         self._last: dict[str, Any] = dict(last or {})
         self._keys: tuple[str, ...] = ()  # the keys of the latest plain log() call
         self._finished = False

@@ -96,6 +96,7 @@ def resume_run(store: Store, url: str, writer: Writer, info: RunInfo, config: di
               notes=run_notes, group=info.group, job_type=info.job_type, created_at=info.created_at, step=step,
               last=last, user_summary=user, system_index=system_index, notify_finished=notify_finished,
               sweep_id=info.sweep_id, stats={k: e for k, e in info.summary.items() if k in last})
+    run.resumed = True
     for definition in MetricDefs.from_meta(info.meta.get("metrics")):  # its define_metric()s hold on
         run.define_metric(**definition.arguments())
     if not claimed:  # the store takes no writes now: the writer writes them once it does

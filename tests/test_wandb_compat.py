@@ -489,3 +489,23 @@ def test_wandb_data_types_holds_the_media_types_and_names_what_it_lacks() -> Non
             getattr(wandb, name)("clip.mp4")
     with pytest.raises(AttributeError, match="has no attribute 'Vidoe'"):
         wandb.Vidoe  # noqa: B018 - a typo stays a plain AttributeError
+
+
+def test_run_resumed_and_starting_step_tell_a_restarted_job_where_it_is() -> None:
+    # W&B's checkpointing pattern: `if wandb.run.resumed: load the checkpoint`, then go on from run.starting_step
+    import jupyter_track as wandb
+
+    wandb.setup()
+    wandb.require("core")
+    run = wandb.init(project="ckpt", id="job-1", resume="allow")
+    assert (run.resumed, run.starting_step) == (False, 0)
+    for step in range(5):
+        run.log({"loss": 1.0 / (step + 1)})
+    run.finish()
+    again = wandb.init(project="ckpt", id="job-1", resume="allow")
+    assert (again.resumed, again.starting_step, wandb.run.resumed) == (True, 5, True)
+    again.log({"loss": 0.1})
+    again.finish()
+    assert wandb.load_run("ckpt/job-1").history()["_step"].tolist() == [0, 1, 2, 3, 4, 5]
+    with pytest.raises(AttributeError, match=r"wandb\.Classes is not supported"):
+        wandb.Classes([{"id": 1, "name": "cat"}])
