@@ -1,9 +1,12 @@
 """`jupyter nbconvert --to html` of a notebook with a run panel, a table and a compare view: each view's static
-rendering is in the page, whether the widget state was saved or not, and no ``<… object at 0x…>`` line is."""
+rendering is in the page, whether the widget state was saved or not, and no ``<… object at 0x…>`` line is; the
+static table writes numbers as the live table does."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,9 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from jupyter_track.widgets.table_view import cell_text
 from tests.test_notebooks import execute_notebook
-
-pytestmark = pytest.mark.slow
 
 CELLS = [
     """\
@@ -26,8 +28,10 @@ run.finish()""",
     """jt.compare(project="html")""",
     """jt.runs("html")""",
 ]
+TABLE_JS = Path(__file__).parents[1] / "jupyter_track" / "widgets" / "static" / "table_view.js"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("save_state", [False, True], ids=["state-not-saved", "state-saved"])
 def test_html_export_has_every_static_view_and_no_object_reprs(tmp_path: Path, store_dir: Path,
                                                                save_state: bool) -> None:
@@ -41,10 +45,28 @@ def test_html_export_has_every_static_view_and_no_object_reprs(tmp_path: Path, s
                    capture_output=True)
     page = (tmp_path / "export.html").read_text()
     assert not re.search(r"object at 0x[0-9a-f]+", page)
-    assert page.count('class="jt-static"') == 1 and page.count("<polyline") >= 2  # the run panel's charts
+    panel = page[page.index('class="jt-static"'):page.index('class="jt-table-static"')]
+    assert page.count('class="jt-static"') == 1 and panel.count("data:image/svg+xml") == 2  # its two charts
     table = page[page.index('class="jt-table-static"'):]
-    assert "<td>0.3333333333333333</td>" in table[:table.index("</table>")]  # the jt.Table's rows
+    assert "<td>0.333333</td>" in table[:table.index("</table>")]  # the jt.Table's rows, 6 digits as live
     assert page.count('class="jt-table-static"') == 2  # … and jt.runs(...) as a table
     assert page.count('class="jt-compare-static"') == 1
     if save_state:  # the widgets are in the page too, for a browser that can load the widget manager
         assert page.count('<script type="application/vnd.jupyter.widget-view+json">') == 4
+
+
+VALUES = [0.30000000000000004, 1 / 3, 3.0, 7, -2, 1e20, 1e21, 1.5e-7, 2.5e-6, 123456789.123, -0.000012345678,
+          1234.5678, 0.1, True, False, None, "text", "inf"]
+
+
+def test_static_table_writes_numbers_as_the_live_table_does() -> None:
+    """cell_text against the live table's own ``fmt`` (static/table_view.js), run by node on the same values."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    source = TABLE_JS.read_text()
+    fmt = source[source.index("function fmt(v)"):source.index("\n}\n", source.index("function fmt(v)")) + 2]
+    script = f"{fmt}\nconsole.log(JSON.stringify({json.dumps(VALUES)}.map(fmt)));"
+    live = json.loads(subprocess.run([node, "-e", script], check=True, capture_output=True, text=True).stdout)
+    assert [cell_text(v) for v in VALUES] == live
+    assert live[:3] == ["0.3", "0.333333", "3"]
