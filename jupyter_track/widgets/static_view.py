@@ -32,11 +32,18 @@ LINE = "#1f77b4"
 # .jt-table), as it does in nbconvert's HTML when the widget manager loads there (whose output nodes are no
 # Lumino widgets: a rendered view there is never hidden).
 # (:has() does not nest: the first rule names the fallback's output by a descendant combinator instead.)
+# VS Code puts a cell's outputs in one .cell_container of its output webview, an HTML output's markup inserted as is
+# (so this <style> applies there too), and marks the node of a widget it renders .cell-output-ipywidget-background
+# (microsoft/vscode-jupyter, ipywidgets/renderer); a widget whose model is gone falls back to the next type of its
+# output (our empty text/plain). The third rule hides the fallback beside a rendered view there; nothing of it
+# matches in JupyterLab, and it is written from VS Code's sources, not tried in VS Code.
 _CHILD = ".jp-OutputArea-child"
+_VIEW = ":is(.jt-panel, .jt-compare, .jt-table)"
 FALLBACK_STYLE = (
     f"<style>{_CHILD}:has(> .lm-Widget.jp-OutputArea-output.jupyter-widgets):has(+ {_CHILD} .jt-fallback)"
     " {display: none}"
-    f"{_CHILD}:has(:is(.jt-panel, .jt-compare, .jt-table)) + {_CHILD}:has(.jt-fallback) {{display: none}}</style>"
+    f"{_CHILD}:has({_VIEW}) + {_CHILD}:has(.jt-fallback) {{display: none}}"
+    f".cell_container:has(.cell-output-ipywidget-background {_VIEW}) .jt-fallback {{display: none}}</style>"
 )
 
 
