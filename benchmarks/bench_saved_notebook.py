@@ -5,8 +5,9 @@ A notebook with three cells (a run of ``--steps`` steps × ``--metrics`` metrics
 ``--rows``-row ``jt.Table``, given ``--images``, its first rows with a 224 × 224 photo-like image (smooth shades
 and noise: JPEG compresses it as a photo); ``jt.compare`` of that run and ``--runs - 1`` more) is executed
 headless by nbclient, which keeps the widget state in the notebook's metadata as JupyterLab does with
-``saveState`` on; the same notebook without that metadata is what JupyterLab saves by default. Each cell's outputs (the widget view and its
-static fallback) and each widget's saved state are measured. Figures are printed, never asserted.
+``saveState`` on; the same notebook without that metadata is what JupyterLab saves by default. Each cell's outputs
+(the widget view and its static fallback) and each widget's saved state are measured. Figures are printed, never
+asserted.
 
 Usage::
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
 import shutil
 import subprocess
 import sys
@@ -70,3 +71,43 @@ def test_static_table_writes_numbers_as_the_live_table_does() -> None:
     live = json.loads(subprocess.run([node, "-e", script], check=True, capture_output=True, text=True).stdout)
     assert [cell_text(v) for v in VALUES] == live
     assert live[:3] == ["0.3", "0.333333", "3"]
+
+
+def test_fallback_charts_are_svg_images_that_decode_to_the_same_svg() -> None:
+    """JupyterLab drops inline <svg> from an untrusted notebook's HTML and keeps images: the fallback's charts
+    are images of the very SVG the live views draw, escaped text and all."""
+    from xml.etree import ElementTree
+
+    from jupyter_track.widgets.static_view import chart, fallback
+
+    svg = chart('loss <"a"> & b', [("#1f77b4", [0, 1, 2], [1.0, 0.5, 0.25], None, None)])
+    page = fallback(f"<div>{svg}</div>")
+    assert "<svg" not in page and "<polyline" not in page and page.count("<img") == 1
+    src = re.search(r'<img src="data:image/svg\+xml;charset=utf-8,([^"]*)"', page)
+    assert src is not None and " width=\"240\" height=\"110\"" in page and "border:1px solid #ddd" in page
+    drawn = ElementTree.fromstring(urllib.parse.unquote(src.group(1)))  # well-formed XML, as an image needs
+    line = drawn.find("{http://www.w3.org/2000/svg}polyline")
+    assert line is not None and len(line.get("points", "").split()) == 3
+    assert drawn.get("font-family") == "sans-serif" and "loss &lt;&quot;a&quot;&gt; &amp; b" in page
+
+
+def test_static_table_images_stay_within_their_budget_and_open_larger_copies() -> None:
+    import numpy as np
+
+    import jupyter_track as jt
+    from jupyter_track.widgets.table_view import STATIC_IMAGE_BYTES, static_html
+
+    def photo(i: int) -> jt.Image:  # smooth shades and noise: compresses as a photo does
+        y, x = np.mgrid[0:224, 0:224]
+        shades = 127 + 60 * np.sin(x / (9 + i)) + 60 * np.cos(y / 13)
+        noisy = shades[..., None] + np.random.default_rng(i).normal(0, 12, (224, 224, 3))
+        return jt.Image(np.clip(noisy, 0, 255).astype(np.uint8), caption=f"photo {i}")
+
+    few = static_html(jt.Table(columns=["image"], data=[[photo(i)] for i in range(3)]))
+    assert few.count("<details>") == 3 and few.count("data:image/jpeg") == 6  # thumbnails and copies: JPEG
+    many = static_html(jt.Table(columns=["image"], data=[[photo(i)] for i in range(20)]))
+    images = sum(len(u) for u in re.findall(r'src="(data:[^"]*)"', many))
+    assert images <= STATIC_IMAGE_BYTES and many.count("<img") - many.count("<details>") == 20
+    assert 0 < many.count("<details>") < 20 and "<details>" in many[:many.index("photo 1")]  # the first ones
+    digits = static_html(jt.Table(columns=["d"], data=[[jt.Image(np.eye(8, dtype=np.uint8) * 255)]] * 20))
+    assert digits.count("<details>") == 20 and 'width="128"' in digits  # tiny: every one, drawn at 16×

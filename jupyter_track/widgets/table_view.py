@@ -223,18 +223,18 @@ def static_images(images: list[Image]) -> dict[int, str]:
 
 
 def _small_url(image: Image, side: int) -> str:
-    """``image`` within ``side`` × ``side`` px as a data URL: PNG where it has transparency or few colours (a
-    mask, a digit, a chart), else JPEG (a photo: several times smaller, and fast to encode)."""
+    """``image`` within ``side`` × ``side`` px as a data URL: JPEG for an opaque image of many colours (a photo:
+    several times smaller than PNG, and fast to encode), else PNG (a mask, a digit, a chart, transparency)."""
     import io
 
     copy = image.to_pil().copy()
     copy.thumbnail((side, side))
     buffer = io.BytesIO()
-    if "A" in copy.mode or "transparency" in copy.info or copy.getcolors(256) is not None:
-        copy.save(buffer, "png")
-        return _data_url(buffer.getvalue(), "png")
-    copy.convert("RGB").save(buffer, "jpeg", quality=85)
-    return _data_url(buffer.getvalue(), "jpeg")
+    if copy.mode in ("RGB", "L", "CMYK", "YCbCr") and copy.getcolors(256) is None:
+        copy.convert("RGB").save(buffer, "jpeg", quality=85)
+        return _data_url(buffer.getvalue(), "jpeg")
+    copy.save(buffer, "png")  # transparency, a palette, 16-bit or few colours
+    return _data_url(buffer.getvalue(), "png")
 
 
 def _static_histogram(value: Histogram) -> str:

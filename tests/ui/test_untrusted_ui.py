@@ -19,8 +19,8 @@ pytestmark = pytest.mark.slow
 
 IMAGES = """\
 import numpy as np
-jt.Table(columns=["shade", "third", "image"],
-         data=[[i, i / 3, jt.Image(np.full((64, 64), 60 * i, dtype=np.uint8), caption=f"shade {i}")] for i in range(4)])"""
+shade = lambda i: jt.Image(np.full((64, 64), 60 * i, dtype=np.uint8), caption=f"shade {i}")
+jt.Table(columns=["shade", "third", "image"], data=[[i, i / 3, shade(i)] for i in range(4)])"""
 
 
 @pytest.mark.parametrize("save_state", [False, True], ids=["state-not-saved", "state-saved"])
