@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.parse
 import shutil
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 import nbformat
