@@ -1,7 +1,7 @@
 """A notebook JupyterLab did not run or save itself (downloaded, or run headless by nbclient or papermill) opens
 untrusted: JupyterLab sanitises its HTML outputs (no ``<svg>``, no ``<style>``) and renders no widget. Each of our
 views then shows its static view alone, charts included, and no widget error, whether the widget state was saved
-or not."""
+or not; once the user trusts it, the widgets render from the saved state, or the static views stay."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from typing import Any
 import nbformat
 import pytest
 
+from tests.conftest import wait_for
 from tests.test_notebooks import execute_notebook
 from tests.ui.conftest import NOTEBOOK, Lab
-from tests.ui.test_reopen_ui import CELLS, STATIC, _points
+from tests.ui.test_reopen_ui import CELLS, STATIC, _points, _widget_texts
 
 pytestmark = pytest.mark.slow
 
@@ -62,3 +63,23 @@ def test_untrusted_notebook_shows_each_static_view_alone_with_its_charts(lab: La
     assert large.bounding_box()["width"] >= 128 and large.evaluate("n => n.naturalWidth") > 0
     assert "shade 0" in shades.first.inner_text()
     page.screenshot(path=str(tmp_path / f"untrusted-{save_state}.png"), full_page=True)
+
+    # trusted by the user (command palette: Trust Notebook), the outputs render again as trusted ones
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+Shift+c")
+    page.fill(".lm-CommandPalette-input", "Trust Notebook")
+    page.keyboard.press("Enter")
+    page.click(".jp-Dialog button.jp-mod-accept")
+    page.wait_for_function(f"() => document.querySelectorAll('{NOTEBOOK} .jt-fallback style').length === 4",
+                           timeout=10_000)
+    if save_state:  # the widgets render from the saved state, their static views hide
+        page.wait_for_selector(f"{NOTEBOOK} .jt-panel", timeout=30_000)
+        page.wait_for_selector(f"{NOTEBOOK} .jt-table tbody tr", timeout=30_000)
+        assert not any(view.is_visible() for view in page.locator(f"{NOTEBOOK} {STATIC}").all())
+    else:  # the models are gone: the widget errors stay hidden, the static views stay
+        assert wait_for(lambda: len(_widget_texts(page)) == 4 and not any("Loading" in t for t in _widget_texts(page)),
+                        timeout=30), _widget_texts(page)
+        assert _widget_texts(page) == ["false: Error displaying widget: model not found"] * 4
+        assert all(view.is_visible() for view in page.locator(f"{NOTEBOOK} {STATIC}").all())
+    assert "Error displaying widget" not in page.inner_text(NOTEBOOK)
+    page.screenshot(path=str(tmp_path / f"trusted-{save_state}.png"), full_page=True)
