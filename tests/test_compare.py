@@ -207,4 +207,4 @@ def test_saved_notebook_stays_light_and_exports_the_static_view(tmp_path: Path, 
     compares = [w for w in state.values() if "total_runs" in w["state"]]
     assert len(compares) == 1 and compares[0]["state"]["total_runs"] == 12
     html, _ = HTMLExporter().from_notebook_node(nb)
-    assert "jt-compare-static" in html and "<polyline" in html and "run-11" in html
+    assert "jt-compare-static" in html and "%3Cpolyline" in html and "run-11" in html

@@ -1,17 +1,23 @@
 """A run's charts as self-contained HTML/SVG: what a saved notebook shows where no widget can run (GitHub,
-nbviewer, ``jupyter nbconvert --to html``, or JupyterLab after a restart when widget state was not saved, its
-default; Notebook 7 shares JupyterLab's output area and widget manager).
+nbviewer, ``jupyter nbconvert --to html``, VS Code without the kernel, or JupyterLab after a restart when widget
+state was not saved, its default; Notebook 7 shares JupyterLab's output area and widget manager).
 
 Every widget of ours is displayed as two outputs: the widget view, then its static rendering wrapped by
 :func:`fallback`. The fallback's own ``<style>`` makes the pair show one thing: the widget where it renders, the
 static view where the widget's model is gone (JupyterLab's "Error displaying widget: model not found" is hidden
-then). Viewers that drop the style (an untrusted notebook) show both; viewers without widgets show the static one.
+then). Its charts travel as images (``<img src="data:image/svg+xml,…">``), not inline SVG: JupyterLab sanitises
+the HTML of an untrusted notebook (one it did not run or save itself, e.g. downloaded or run by nbclient), which
+drops ``<svg>`` and ``<style>`` but keeps images. There the widget output shows nothing (only a trusted output
+may use the widget renderer: JupyterLab falls back to the empty ``text/plain``) and the static view, charts
+included, is all that is seen.
 """
 
 from __future__ import annotations
 
 import html
 import math
+import re
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,18 +32,51 @@ LINE = "#1f77b4"
 # .jt-table), as it does in nbconvert's HTML when the widget manager loads there (whose output nodes are no
 # Lumino widgets: a rendered view there is never hidden).
 # (:has() does not nest: the first rule names the fallback's output by a descendant combinator instead.)
+# VS Code puts a cell's outputs in one .cell_container of its output webview, an HTML output's markup inserted as is
+# (so this <style> applies there too), and marks the node of a widget it renders .cell-output-ipywidget-background
+# (microsoft/vscode-jupyter, ipywidgets/renderer); a widget whose model is gone falls back to the next type of its
+# output (our empty text/plain). The third rule hides the fallback beside a rendered view there; nothing of it
+# matches in JupyterLab, and it is written from VS Code's sources, not tried in VS Code.
 _CHILD = ".jp-OutputArea-child"
+_VIEW = ":is(.jt-panel, .jt-compare, .jt-table)"
 FALLBACK_STYLE = (
     f"<style>{_CHILD}:has(> .lm-Widget.jp-OutputArea-output.jupyter-widgets):has(+ {_CHILD} .jt-fallback)"
     " {display: none}"
-    f"{_CHILD}:has(:is(.jt-panel, .jt-compare, .jt-table)) + {_CHILD}:has(.jt-fallback) {{display: none}}</style>"
+    f"{_CHILD}:has({_VIEW}) + {_CHILD}:has(.jt-fallback) {{display: none}}"
+    f".cell_container:has(.cell-output-ipywidget-background {_VIEW}) .jt-fallback {{display: none}}</style>"
 )
 
 
 def fallback(body: str) -> str:
     """``body`` (static HTML) as the output that follows a widget view and stands in for it where it cannot
-    render; see the module's docstring."""
-    return f'<div class="jt-fallback">{FALLBACK_STYLE}{body}</div>'
+    render, its SVG charts made images (:func:`svg_images`); see the module's docstring."""
+    return f'<div class="jt-fallback">{FALLBACK_STYLE}{svg_images(body)}</div>'
+
+
+_SVG = re.compile(r"<svg\b([^>]*)>(.*?)</svg>", re.S)  # ours never nest
+_ATTRIBUTE = re.compile(r'\s(width|height|style)="([^"]*)"')
+_TITLE = re.compile(r"^<title>(.*?)</title>", re.S)
+
+
+def svg_images(body: str) -> str:
+    """Every inline ``<svg>`` of ``body`` (HTML we made) as an ``<img>`` of it: a data URL, percent-encoded (a
+    few % larger than the SVG, base64 would be a third larger). Its size and style (the frame) move to the
+    image, a leading ``<title>`` becomes the image's tooltip; text is drawn in a sans-serif font (an image does
+    not inherit the page's)."""
+    def image(match: re.Match[str]) -> str:
+        attributes, inner = match.groups()
+        kept = dict(_ATTRIBUTE.findall(attributes))
+        style = kept.pop("style", "")
+        size = "".join(f' {k}="{v}"' for k, v in kept.items())
+        svg = f'<svg{_ATTRIBUTE.sub("", attributes)}{size} font-family="sans-serif">{inner}</svg>'
+        # SVG text is escaped already (no raw " in it): its attribute quotes become ', which need no escaping
+        url = urllib.parse.quote(svg.replace('"', "'"), safe=" '=:/,;()")
+        title = _TITLE.match(inner)
+        tip = f' title="{title.group(1)}"' if title else ""
+        return (f'<img src="data:image/svg+xml;charset=utf-8,{url}" alt="chart"{size}{tip} '
+                f'style="vertical-align:top;{style}">')
+
+    return _SVG.sub(image, body)
 
 
 def show(widget: Any, static: str, display_id: bool = False) -> Any:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import anywidget
+import numpy as np
 import traitlets
 
 from ..media import Histogram, Image, Table, describe
@@ -24,6 +25,11 @@ from . import static_view
 STATIC = Path(__file__).with_name("static")
 PAGE_SIZE = 25
 STATIC_ROWS = 20  # rows in the static HTML left for viewers without widgets
+STATIC_THUMB = 48  # px a side: the static table's thumbnails
+STATIC_LARGE = (384, 256, 128)  # px a side tried for an image's larger copy there, biggest first
+# data-URL characters for all the static table's images, thumbnails first, then the larger copies while they fit:
+# the table's saved outputs stay under ~100 KB (benchmarks/bench_saved_notebook.py --images)
+STATIC_IMAGE_BYTES = 80_000
 
 
 class TableWidget(anywidget.AnyWidget):
@@ -141,21 +147,105 @@ def _data_url(data: bytes, fmt: str | None) -> str:
 
 
 def static_html(table: Table) -> str:
-    """The first rows as a plain HTML table (escaped), for viewers without widgets."""
+    """The first rows as a plain HTML table (escaped), for viewers without widgets: cells written as the live
+    table writes them (:func:`cell_text`), images as small thumbnails that open a larger copy in place (``<details>``:
+    no script, so GitHub and nbviewer keep it) within :data:`STATIC_IMAGE_BYTES`."""
     head = "".join(f"<th>{html.escape(c)}</th>" for c in table.columns)
+    rows = table.data[:STATIC_ROWS]
+    images = static_images([v for row in rows for v in row if isinstance(v, Image)])
     body = []
-    for row in table.data[:STATIC_ROWS]:
+    for row in rows:
         cells = []
         for v in row:
             if isinstance(v, Image):
-                cells.append(f'<td><img src="{_data_url(v.thumbnail, "png")}" alt="{html.escape(v.caption or "")}"'
-                             ' style="max-height:48px"></td>')
+                cells.append(f"<td>{images[id(v)]}</td>")
+            elif isinstance(v, Histogram):
+                cells.append(f"<td>{_static_histogram(v)}</td>")
             else:
-                cells.append(f"<td>{html.escape('' if v is None else str(v))}</td>")
+                cells.append(f"<td>{html.escape(cell_text(_cell(v)))}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     more = f"<p>{len(table) - STATIC_ROWS} more rows</p>" if len(table) > STATIC_ROWS else ""
     return (f'<div class="jt-table-static"><table border="1" style="border-collapse:collapse;font-size:12px">'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}</div>")
+
+
+def cell_text(value: Any) -> str:
+    """A cell (as :func:`_cell` sends it) as the live table prints it (``fmt`` in static/table_view.js): whole
+    numbers in full, other numbers to 6 significant digits in their shortest form (JavaScript's ``String(n)``:
+    ``0.3``, ``1.5e-7``), ``true``/``false``, nothing for an empty cell."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e21:
+            return str(int(value))
+        short = float(f"{value:.6g}")
+        if 1e-6 <= abs(short) < 1e21:
+            return str(np.format_float_positional(short, trim="-"))
+        return str(np.format_float_scientific(short, trim="-", exp_digits=1))
+    return "" if value is None else str(value)
+
+
+def static_images(images: list[Image]) -> dict[int, str]:
+    """Each of ``images`` (by ``id``) as a thumbnail of :data:`STATIC_THUMB` px that opens, when clicked, a
+    larger copy under it (a ``<details>``): all at the biggest size of :data:`STATIC_LARGE` at which they fit
+    in what :data:`STATIC_IMAGE_BYTES` leaves after the thumbnails; where none does, the first images in rows
+    order at the smallest, the rest as the thumbnail alone."""
+    thumbs = [_small_url(image, STATIC_THUMB) for image in images]
+    left = STATIC_IMAGE_BYTES - sum(len(t) for t in thumbs)
+    copies: list[str | None] = []
+    for side in sorted(STATIC_LARGE):  # smallest first: with many images only those are made
+        bigger: list[str | None] = [_small_url(image, side) for image in images]
+        if copies and sum(len(c or "") for c in bigger) > left:
+            break
+        copies = bigger
+    if sum(len(c or "") for c in copies) > left:  # the smallest do not all fit: as many as do, in order
+        for n, copy in enumerate(copies):
+            left -= len(copy or "")
+            if left < 0:
+                copies[n:] = [None] * (len(copies) - n)
+                break
+    out = {}
+    for image, thumb, large in zip(images, thumbs, copies, strict=True):
+        caption = html.escape(image.caption or "")
+        small = f'<img src="{thumb}" alt="{caption}" title="{caption}">'
+        if large is None:
+            out[id(image)] = small
+            continue
+        # a small original is drawn bigger, its pixels kept sharp
+        scale = max(1, STATIC_LARGE[-1] // max(image.width, image.height))
+        size = f' width="{image.width * scale}"' if scale > 1 else ""
+        out[id(image)] = (f'<details><summary title="a larger copy">{small}</summary><img src="{large}"{size} '
+                          f'alt="{caption}" style="image-rendering:pixelated;max-width:none">'
+                          + (f"<div>{caption}</div>" if caption else "") + "</details>")
+    return out
+
+
+def _small_url(image: Image, side: int) -> str:
+    """``image`` within ``side`` × ``side`` px as a data URL: JPEG for an opaque image of many colours (a photo:
+    several times smaller than PNG, and fast to encode), else PNG (a mask, a digit, a chart, transparency)."""
+    import io
+
+    copy = image.to_pil().copy()
+    copy.thumbnail((side, side))
+    buffer = io.BytesIO()
+    if copy.mode in ("RGB", "L", "CMYK", "YCbCr") and copy.getcolors(256) is None:
+        copy.convert("RGB").save(buffer, "jpeg", quality=85)
+        return _data_url(buffer.getvalue(), "jpeg")
+    copy.save(buffer, "png")  # transparency, a palette, 16-bit or few colours
+    return _data_url(buffer.getvalue(), "png")
+
+
+def _static_histogram(value: Histogram) -> str:
+    """A histogram cell as a small SVG bar chart (the live table draws the same on a canvas): one path."""
+    counts = [float(c) for c in value.histogram]
+    top, width = max([1.0, *counts]), 80 / max(1, len(counts))
+    bars = "".join(f"M{i * width:.1f} 24V{24 * (1 - c / top):.1f}h{max(1.0, width - 1):.1f}V24z"
+                   for i, c in enumerate(counts) if c > 0)
+    span = f"{value.bins[0]:.4g} … {value.bins[-1]:.4g}" if len(value.bins) else ""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="80" height="24"><title>{html.escape(span)}</title>'
+            f'<path d="{bars}" fill="#1f77b4"/></svg>')
 
 
 def show(table: Table) -> None:

@@ -101,10 +101,10 @@ def test_notebook7_reopened_after_kernel_restart_shows_the_charts(notebook7: Not
         page.wait_for_selector(f"{NOTEBOOK} .jt-compare canvas", timeout=30_000)
         assert page.locator(f"{NOTEBOOK} .jt-table tbody tr").count() == 5
     else:  # the static views stand in for them
-        page.wait_for_selector(f"{NOTEBOOK} .jt-static svg polyline", timeout=30_000)
-        assert len(_points(page, f"{NOTEBOOK} .jt-static polyline")) == 2  # train/loss, val/acc
+        page.wait_for_selector(f"{NOTEBOOK} .jt-static img", timeout=30_000)
+        assert len(_points(page, f"{NOTEBOOK} .jt-static img")) == 2  # train/loss, val/acc
         assert page.locator(f"{NOTEBOOK} .jt-table-static tbody tr").first.is_visible()
-        assert len(_points(page, f"{NOTEBOOK} .jt-compare-static polyline")) == 4
+        assert len(_points(page, f"{NOTEBOOK} .jt-compare-static img")) == 4
     assert wait_for(lambda: not any("Loading" in t for t in _widget_texts(page)), timeout=30), _widget_texts(page)
     assert not any(t.startswith("true") for t in _widget_texts(page)), _widget_texts(page)  # no error in sight
     page.screenshot(path=str(tmp_path / f"nb7-reopened-{save_state}.png"), full_page=True)

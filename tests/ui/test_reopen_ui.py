@@ -49,10 +49,16 @@ def _outputs(path: Path) -> int:
 
 
 def _points(page: Any, selector: str) -> list[int]:
-    """Points of each visible SVG polyline under ``selector``."""
+    """Points of each SVG polyline in the visible chart images (``<img src="data:image/svg+xml,…">``) under
+    ``selector``, of the images the browser decoded (a malformed SVG never loads)."""
+    page.wait_for_function("sel => [...document.querySelectorAll(sel)].every(n => n.complete)", arg=selector,
+                           timeout=10_000)
     return list(page.eval_on_selector_all(
-        selector, "ns => ns.filter(n => n.getBoundingClientRect().width > 0)"
-                  ".map(n => n.getAttribute('points').trim().split(/\\s+/).length)"))
+        selector, """ns => ns.filter(n => n.getBoundingClientRect().width > 0 && n.naturalWidth > 0
+                          && n.src.startsWith('data:image/svg+xml'))
+            .flatMap(n => [...new DOMParser().parseFromString(decodeURIComponent(n.src.slice(n.src.indexOf(',') + 1)),
+                                                              'image/svg+xml').querySelectorAll('polyline')])
+            .map(n => n.getAttribute('points').trim().split(/\\s+/).length)"""))
 
 
 def _shut_down_kernels(lab: Lab) -> None:
@@ -101,12 +107,12 @@ def test_reopened_notebook_shows_charts_table_and_comparison(lab: Lab, page: Any
         page.wait_for_selector(f"{NOTEBOOK} .jt-compare canvas", timeout=30_000)
         assert not any(f.is_visible() for f in page.locator(f"{NOTEBOOK} {STATIC}").all())
     else:  # the static views stand in for them
-        page.wait_for_selector(f"{NOTEBOOK} .jt-static svg polyline", timeout=30_000)
-        assert len(_points(page, f"{NOTEBOOK} .jt-static polyline")) == 2  # train/loss, val/acc
-        assert min(_points(page, f"{NOTEBOOK} .jt-static polyline")) >= 20
+        page.wait_for_selector(f"{NOTEBOOK} .jt-static img", timeout=30_000)
+        assert len(_points(page, f"{NOTEBOOK} .jt-static img")) == 2  # train/loss, val/acc
+        assert min(_points(page, f"{NOTEBOOK} .jt-static img")) >= 20
         rows = page.locator(f"{NOTEBOOK} .jt-table-static tbody tr")
         assert rows.count() == 5 and rows.first.is_visible()
-        assert len(_points(page, f"{NOTEBOOK} .jt-compare-static polyline")) == 4  # two runs, two metrics
+        assert len(_points(page, f"{NOTEBOOK} .jt-compare-static img")) == 4  # two runs, two metrics
         assert "second" in page.inner_text(f"{NOTEBOOK} .jt-compare-static")
     # the widget manager has looked for every model (no "Loading widget..." left), and no error is in sight
     assert wait_for(lambda: not any("Loading" in t for t in _widget_texts(page)), timeout=30), _widget_texts(page)
