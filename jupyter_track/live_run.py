@@ -164,11 +164,11 @@ class Run:
             plain = all(type(k) is str for k in keys) and "" not in keys  # else normalize() raises, naming it
             if plain:
                 self._keys = keys
-        # The values' types: every one a float, int or bool (a C loop, ~35 ns a value). Once a call of these
-        # keys passed, a C-level sum() stands in for it (~5 ns a value): its result is an exact float only when
-        # every value is a float or an int (or, rarely, a number whose sum with a float is a float: packed as
-        # float64 all the same, and kept in the summary as float(value), as normalize() does). A call that took
-        # the slow path (tensors, text) clears `_fast`, so sum() never adds such values twice in a row.
+        # The values' types: every one a float, int or bool (a C loop that calls type() on each). Once a call
+        # of these keys passed, a C-level sum() stands in for it (about 7× faster): its result is an exact float
+        # only when every value is a float or an int (or, rarely, a number whose sum with a float is a float:
+        # packed as float64 all the same, and kept in the summary as float(value), as normalize() does). A call
+        # that took the slow path (tensors, text) clears `_fast`, so sum() never adds such values twice in a row.
         exact = fast = False
         if plain:
             if same and self._fast:
@@ -191,6 +191,7 @@ class Run:
             scalars, rich = normalize(data, self._put_blob)
             keys = tuple(scalars)
             vals = tuple(scalars.values())
+            exact = True  # normalize() made them plain numbers
         else:
             scalars, rich = data, None
         if step is not None and (type(step) is not int or not 0 <= step <= STEP_MAX):
@@ -224,9 +225,9 @@ class Run:
                 if rows is None or (rows.keys is not keys and rows.keys != keys):
                     rows = buf.rows = Rows(keys)
                     buf.items.append(rows)
-                data_ = rows.data
-                data_ += _HEAD.pack(at, t)
-                data_ += body
+                packed = rows.data
+                packed += _HEAD.pack(at, t)
+                packed += body
             else:
                 buf.items.append((at, t, keys, _row(len(keys)).pack(*vals), rich))
                 buf.rows = None
@@ -238,7 +239,7 @@ class Run:
             if pending is not None and (rich is not None or pending[0] is not keys):
                 self._settle_locked()
             if rich is None:
-                self._pending = (keys, vals, exact or body is None)
+                self._pending = (keys, vals, exact)
         if rich:
             self._last.update(scalars)
             for key, kind, payload in rich:
