@@ -8,6 +8,7 @@ Usage::
 
     python benchmarks/bench_memory.py             # every row (about 5 minutes on 2 cores)
     python benchmarks/bench_memory.py --quick     # small sizes: a smoke test (about 30 s)
+    python benchmarks/bench_memory.py --only latency,stalls   # some groups of rows (see --help)
 """
 
 from __future__ import annotations
@@ -87,30 +88,35 @@ def child_latency(width: int, calls: int) -> dict[str, Any]:
 
 
 def child_stalls(steps: int) -> dict[str, Any]:
-    """log() calls of 5 keys slower than 1 ms in a ``steps``-step loop, and the loop time they take; RSS after
-    finish() against RSS before init() (numpy and the store's modules loaded, as for the memory rows)."""
+    """log() calls of 5 keys slower than 1 ms in a ``steps``-step loop, and the loop time they take, against the
+    same loop without tracking in this process first (the floor: what the machine itself stalls a loop); RSS
+    after finish() against RSS before init() (numpy and the store's modules loaded, as for the memory rows)."""
     import numpy  # noqa: F401 - a training loop has numpy loaded
 
     import jupyter_track as jt
     from jupyter_track.store import sql, writer  # noqa: F401
 
     clock = time.perf_counter_ns
+
+    def loop(log: Callable[[dict[str, float]], Any]) -> tuple[list[int], int]:
+        slow: list[int] = []
+        t0 = clock()
+        for step in range(steps):
+            a = clock()
+            log({"loss": 1.0 / (step + 1), "acc": step * 1e-6, "lr": 1e-3, "epoch": step // 1000, "grad": 0.5})
+            took = clock() - a
+            if took > 1_000_000:
+                slow.append(took)
+        return slow, clock() - t0
+
+    floor, _ = loop(lambda d: None)
     before = _rss()
     run = jt.init(project="bench", display=False)
-    log = run.log
-    slow: list[int] = []
-    t0 = clock()
-    for step in range(steps):
-        a = clock()
-        log({"loss": 1.0 / (step + 1), "acc": step * 1e-6, "lr": 1e-3, "epoch": step // 1000, "grad": 0.5})
-        took = clock() - a
-        if took > 1_000_000:
-            slow.append(took)
-    loop = clock() - t0
+    slow, took = loop(run.log)
     run.finish()
     return {"over_1ms": len(slow), "over_10ms": sum(t > 10_000_000 for t in slow),
-            "max_ms": max(slow, default=0) / 1e6, "share": sum(slow) / loop, "before_mb": before / MB,
-            "after_mb": _rss() / MB}
+            "max_ms": max(slow, default=0) / 1e6, "share": sum(slow) / took, "floor_1ms": len(floor),
+            "floor_max_ms": max(floor, default=0) / 1e6, "before_mb": before / MB, "after_mb": _rss() / MB}
 
 
 def child_small(capture: int) -> dict[str, Any]:
@@ -163,6 +169,9 @@ CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
 }
 
 
+GROUPS = ("memory", "latency", "small", "stalls", "merge")  # the groups of rows, each measured by its child
+
+
 def run_child(store: str, name: str, *args: int) -> dict[str, Any]:
     env = {**os.environ, "JUPYTER_TRACK_DIR": store, "JUPYTER_TRACK_DISPLAY": "0", "JUPYTER_TRACK_QUIET": "1"}
     out = subprocess.run([sys.executable, __file__, "--child", name, *map(str, args)], capture_output=True,
@@ -181,12 +190,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test")
     parser.add_argument("--repeats", type=int, default=3, help="processes per row (median)")
+    parser.add_argument("--only", default=",".join(GROUPS),
+                        help=f"comma-separated groups of rows to measure (default: all of {', '.join(GROUPS)})")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         name, *sizes = args.child
         print(json.dumps(CHILDREN[name](*map(int, sizes))))
         return 0
+    only = set(args.only.split(","))
+    if only - set(GROUPS):
+        parser.error(f"--only: unknown groups {', '.join(sorted(only - set(GROUPS)))}; pick from {', '.join(GROUPS)}")
     q = args.quick
     wide100, wide1000, stall_steps = (20_000, 3_000, 200_000) if q else (200_000, 60_000, 2_000_000)
     rows: list[tuple[str, str, str, str, str]] = []  # what, figure, floor, ratio, target
@@ -194,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         def med(name: str, *sizes: int) -> dict[str, float]:
             return median_of(args.repeats, lambda: run_child(store, name, *sizes))
 
-        for width, steps in ((100, wide100), (1000, wide1000)):
+        for width, steps in ((100, wide100), (1000, wide1000)) if "memory" in only else ():
             m = med("memory", width, steps)
             rows.append((f"peak RSS, {width:,} keys/step, {steps // 1000}k steps", f"{m['peak_mb']:.0f} MB",
                          f"{m['floor_mb']:.0f} MB", f"+{m['peak_mb'] - m['floor_mb']:.0f} MB",
@@ -203,30 +217,33 @@ def main(argv: list[str] | None = None) -> int:
                          "", f"{m['after_mb'] / m['before_mb']:.2f}×", "≤ 1.2× before init()"))
             rows.append(("… loop time (log → finish)", f"{m['loop_s']:.1f} s", f"{m['floor_s']:.1f} s",
                          f"{m['loop_s'] / m['floor_s']:.1f}×", ""))
-        for width, calls in ((100, 20_000), (1000, 5_000)):
+        for width, calls in ((100, 20_000), (1000, 5_000)) if "latency" in only else ():
             m = med("latency", width, calls // (10 if q else 1))
             rows.append((f"log() p50, {width:,} keys", f"{m['log_us']:.1f} µs", f"{m['floor_us']:.1f} µs (dict copy)",
                          f"{m['log_us'] / m['floor_us']:.1f}×", "≤ 2× floor"))
-        for capture in (1, 0):
+        for capture in (1, 0) if "small" in only else ():
             m = med("small", capture)
             how = "" if capture else ', capture="none"'
             rows.append((f"finish() of a small run (20 steps{how}): first run of the process / next run",
                          f"{m['finish_ms']:.1f} ms / {m['again_ms']:.1f} ms", "", "", "≤ 10 ms"))
             rows.append((f"init() in a fresh process{how}", f"{m['init_ms']:.1f} ms ({m['init_cpu_ms']:.1f} ms CPU)",
                          "", "", "≤ 10 ms"))
-        m = med("stalls", stall_steps)
-        rows.append((f"log() calls over 1 ms, {stall_steps // 1000:,}k-step loop (5 keys)",
-                     f"{m['over_1ms']:.0f} ({m['over_10ms']:.0f} over 10 ms, max {m['max_ms']:.1f} ms)", "0",
-                     f"{m['share']:.1%} of the loop", "none over 1 ms"))
-        rows.append((f"… RSS after finish() (before init(): {m['before_mb']:.0f} MB)", f"{m['after_mb']:.0f} MB",
-                     "", f"{m['after_mb'] / m['before_mb']:.2f}×", "≤ 1.2× before init()"))
-        merges = {w: med("merge", w) for w in (1000, 3000)}
-        for width, m in merges.items():
-            rows.append((f"writer merge flush, {width:,} keys", f"{m['merge_ms']:.0f} ms",
-                         f"{m['plain_ms']:.0f} ms (a flush without merges)",
-                         f"{m['merge_ms'] / m['plain_ms']:.1f}×", "linear in keys"))
-        rows.append(("… 3,000 / 1,000 keys", f"{merges[3000]['merge_ms'] / merges[1000]['merge_ms']:.1f}×", "3×",
-                     "", "≈ 3× (linear)"))
+        if "stalls" in only:
+            m = med("stalls", stall_steps)
+            rows.append((f"log() calls over 1 ms, {stall_steps // 1000:,}k-step loop (5 keys)",
+                         f"{m['over_1ms']:.0f} ({m['over_10ms']:.0f} over 10 ms, max {m['max_ms']:.1f} ms)",
+                         f"{m['floor_1ms']:.0f} (max {m['floor_max_ms']:.1f} ms; the loop without tracking)",
+                         f"{m['share']:.1%} of the loop", "none over 1 ms"))
+            rows.append((f"… RSS after finish() (before init(): {m['before_mb']:.0f} MB)", f"{m['after_mb']:.0f} MB",
+                         "", f"{m['after_mb'] / m['before_mb']:.2f}×", "≤ 1.2× before init()"))
+        if "merge" in only:
+            merges = {w: med("merge", w) for w in (1000, 3000)}
+            for width, m in merges.items():
+                rows.append((f"writer merge flush, {width:,} keys", f"{m['merge_ms']:.0f} ms",
+                             f"{m['plain_ms']:.0f} ms (a flush without merges)",
+                             f"{m['merge_ms'] / m['plain_ms']:.1f}×", "linear in keys"))
+            rows.append(("… 3,000 / 1,000 keys", f"{merges[3000]['merge_ms'] / merges[1000]['merge_ms']:.1f}×", "3×",
+                         "", "≈ 3× (linear)"))
     head = ("what", "jupyter_track", "floor (same process)", "ratio", "target")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))

@@ -41,14 +41,14 @@ _now = time.time
 Rows: Any = None
 
 _ROWS: dict[int, struct.Struct] = {}
+_HEAD = struct.Struct("<qd")  # a row of the writer's :class:`Rows` starts with the step (int64) and the time
 
 
 def _row(n: int) -> struct.Struct:
-    """Packs a call of ``n`` values as a row of the writer's :class:`Rows`: the step as int64, the time and the
-    values as float64, little-endian."""
+    """Packs the ``n`` values of a call as float64, little-endian: the rest of its row in :class:`Rows`."""
     found = _ROWS.get(n)
     if found is None:
-        found = _ROWS[n] = struct.Struct(f"<qd{n}d")
+        found = _ROWS[n] = struct.Struct(f"<{n}d")
     return found
 
 
@@ -112,6 +112,9 @@ class Run:
         self.starting_step = step  # W&B's: the first step of this process's part of the run
         self._last: dict[str, Any] = dict(last or {})
         self._keys: tuple[str, ...] = ()  # the keys of the latest plain log() call
+        self._fast = False  # whether the latest log() call took the fast path (plain numbers, packed at once)
+        # the latest plain call (keys, values, whether each value's type was checked), not yet in _last
+        self._pending: tuple[tuple[str, ...], tuple[Any, ...], bool] | None = None
         self._finished = False
         self._state: RunState = "running"
         self._meta: dict[str, Any] = {}
@@ -131,7 +134,7 @@ class Run:
         self._alerted: dict[str, float] = {}  # alert title -> when it was last raised (wait_duration)
         self.config = Config(config, on_change=self._config_changed)
         self.summary = Summary(self._last, self._summary_changed, user=user_summary, derived=self._derived,
-                               hidden=self._hidden)
+                               hidden=self._hidden, settle=self._settled)
 
     # -- logging: the hot path --------------------------------------------------------------------------------
     def log(self, data: Mapping[str, Any] | None = None, step: int | None = None, commit: bool | None = None
@@ -155,28 +158,43 @@ class Run:
         # The usual call (str keys, plain numbers) is checked and packed into 8 bytes per value by C loops: the
         # buffer then holds a few bytes per value, not a dict and a float object each, and wide calls stay cheap.
         keys = tuple(data)
-        if keys == self._keys:
+        vals = tuple(values)
+        same = keys == self._keys
+        if same:
             keys = self._keys  # every call of the same keys shares one tuple: the writer groups calls by it
             plain = True
         else:
             plain = all(type(k) is str for k in keys) and "" not in keys  # else normalize() raises, naming it
             if plain:
                 self._keys = keys
-        # Its row (step, time, values) is packed here, for the step it will most likely get (checked under the
-        # lock); packing also checks that every value fits a float64.
+        # The values' types: every one a float, int or bool (a C loop that calls type() on each). Once a call
+        # of these keys passed, a C-level sum() stands in for it (about 7× faster): its result is an exact float
+        # only when every value is a float or an int (or, rarely, a number whose sum with a float is a float:
+        # packed as float64 all the same, and kept in the summary as float(value), as normalize() does). A call
+        # that took the slow path (tensors, text) clears `_fast`, so sum() never adds such values twice in a row.
+        exact = fast = False
+        if plain:
+            if same and self._fast:
+                try:
+                    fast = type(sum(vals, 0.0)) is float
+                except Exception:  # noqa: BLE001 - a value sum() refuses (text, None …): normalize() says why
+                    fast = False
+            if not fast:
+                fast = exact = FAST_TYPES.issuperset(map(type, vals))
+        body = None
+        if fast:
+            try:  # also checks that every value fits a float64
+                body = (_ROWS.get(len(vals)) or _row(len(vals))).pack(*vals)
+            except struct.error:  # an int beyond float64 (normalize() raises, naming the key)
+                body = None
+        self._fast = body is not None
         t = _now()
-        row = None
         scalars: Mapping[str, Any]
-        if plain and FAST_TYPES.issuperset(map(type, values)):
-            guess = self._step if step is None else step
-            try:
-                row = (_ROWS.get(len(keys)) or _row(len(keys))).pack(guess, t, *values)
-            except struct.error:  # an int beyond float64 (normalize() raises, naming the key), or a bad step
-                row = None
-        if row is None:
+        if body is None:
             scalars, rich = normalize(data, self._put_blob)
             keys = tuple(scalars)
-            values = scalars.values()
+            vals = tuple(scalars.values())
+            exact = True  # normalize() made them plain numbers
         else:
             scalars, rich = data, None
         if step is not None and (type(step) is not int or not 0 <= step <= STEP_MAX):
@@ -204,26 +222,54 @@ class Run:
                 at = step
                 self._step = step + 1 if commit else step
             if rich is None:  # a row of the buffer's open Rows record, or a new one when the keys changed
-                if row is None or at != guess:
-                    row = _row(len(keys)).pack(at, t, *values)
+                if body is None:
+                    body = _row(len(keys)).pack(*vals)
                 rows = buf.rows
                 if rows is None or (rows.keys is not keys and rows.keys != keys):
                     rows = buf.rows = Rows(keys)
                     buf.items.append(rows)
-                rows.data += row
+                packed = rows.data
+                packed += _HEAD.pack(at, t)
+                packed += body
             else:
-                buf.items.append((at, t, keys, struct.pack(f"<{len(keys)}d", *values), rich))
+                buf.items.append((at, t, keys, _row(len(keys)).pack(*vals), rich))
                 buf.rows = None
             buf.held += n
             self._logged_at = at
-        self._last.update(scalars)
-        if self._metrics:
-            self._follow_metrics(scalars, at)
+            # The summary's last values: a plain call is kept as it is (its keys and values) until the summary
+            # is read or a call of other keys comes, which saves a dict update per call.
+            pending = self._pending
+            if pending is not None and (rich is not None or pending[0] is not keys):
+                self._settle_locked()
+            if rich is None:
+                self._pending = (keys, vals, exact)
         if rich:
+            self._last.update(scalars)
             for key, kind, payload in rich:
                 self._last[key] = payload if kind == "text" else {"_type": kind}
+        if self._metrics:
+            self._follow_metrics(scalars, at)
         if self._log_hook is not None:  # only sweep trials have one
             self._log_hook(dict(scalars))
+
+    def _settle_locked(self) -> None:
+        """Move the latest plain call's values into ``_last`` (with the buffer's lock held)."""
+        pending = self._pending
+        if pending is None:
+            return
+        self._pending = None
+        keys, vals, exact = pending
+        if exact or FAST_TYPES.issuperset(map(type, vals)):
+            self._last.update(zip(keys, vals, strict=True))
+        else:  # a number sum() let through (an int subclass, a Fraction): as normalize() keeps it
+            self._last.update((k, v if type(v) in FAST_TYPES else float(v)) for k, v in zip(keys, vals, strict=True))
+
+    def _settled(self) -> dict[str, Any]:
+        """The last logged value of each key (what the summary shows)."""
+        if self._pending is not None:
+            with self._buffer.lock:
+                self._settle_locked()
+        return self._last
 
     def log_system(self, values: Mapping[str, float], t: float | None = None) -> None:
         """Record one sample of the system stream (``system/…`` keys on a wall-time axis, as the system monitor
@@ -385,11 +431,11 @@ class Run:
         merged = self._metrics.add(define(name, step_metric, summary, goal, hidden), overwrite=bool(overwrite))
         self._buffer.op("metric", merged)
         self.record_meta({"metrics": self._metrics.as_meta()})
-        logged = [k for k in self._last if self._metrics.summary_mode(k) not in (None, "none")]
+        logged = [k for k in self._settled() if self._metrics.summary_mode(k) not in (None, "none")]
         if any(k not in self._stats for k in logged):  # keys logged before: from the writer's statistics
             self.flush()
             self._stats.update({k: e for k, e in self._writer.summary(self.id).items() if k in logged})
-        for key in self._last:  # keys logged before: their live summary follows the definitions now in force
+        for key in self._settled():  # keys logged before: their live summary follows the definitions now in force
             mode = self._metrics.summary_mode(key)
             self._hidden.discard(key)
             if mode == "none":
@@ -637,7 +683,7 @@ class Run:
         if dropped:
             raise StoreError(f"run {self.name} ({self.path}) has ended, but {dropped}")
         if not quiet:
-            say(f"{self._state} run {self.name} ({self.path}), {len(self._last)} metrics; "
+            say(f"{self._state} run {self.name} ({self.path}), {len(self._settled())} metrics; "
                 f"read it back with jt.load_run({self.path!r})")
 
     def __enter__(self) -> Run:

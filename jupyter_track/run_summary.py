@@ -21,8 +21,10 @@ class Summary:
 
     def __init__(self, last: dict[str, Any], emit: Callable[[str, Any], None],
                  user: dict[str, Any] | None = None, derived: dict[str, Any] | None = None,
-                 hidden: set[str] | None = None) -> None:
+                 hidden: set[str] | None = None, settle: Callable[[], object] | None = None) -> None:
         object.__setattr__(self, "_last", last)
+        # called before ``last`` is read: the run keeps its latest plain call aside until then
+        object.__setattr__(self, "_settle", settle or _nothing)
         object.__setattr__(self, "_user", dict(user or {}))  # values set by the user (a resumed run's too)
         object.__setattr__(self, "_emit", emit)
         # kept up to date by the run: define_metric's values (min, max, mean …) and keys it leaves out ("none")
@@ -36,6 +38,7 @@ class Summary:
             return self._derived[key]
         if key in self._hidden:
             raise KeyError(key)
+        self._settle()
         return self._last[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
@@ -60,6 +63,7 @@ class Summary:
         self[key] = value
 
     def __contains__(self, key: object) -> bool:
+        self._settle()
         return key in self._user or (key in self._last and key not in self._hidden)
 
     def __iter__(self) -> Iterator[str]:
@@ -93,8 +97,13 @@ class Summary:
             self[key] = value
 
     def as_dict(self) -> dict[str, Any]:
+        self._settle()
         shown = {k: v for k, v in self._last.items() if k not in self._hidden} if self._hidden else self._last
         return {**shown, **self._derived, **self._user}
+
+
+def _nothing() -> None:
+    pass
 
 
 class _Reset:

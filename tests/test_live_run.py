@@ -222,6 +222,25 @@ def test_summary_defaults_to_last_value_and_user_values_win() -> None:
     assert jt.runs("p", order="-summary.best_acc")[0].id == run.id
 
 
+def test_the_live_summary_holds_each_keys_last_value_across_key_sets_and_value_types() -> None:
+    # log() keeps a plain call's values aside until the summary is read, and checks a repeated key set's values
+    # with sum(): what the summary shows must not depend on either
+    run = jt.init(project="p")
+    run.log({"loss": 1.0, "acc": 0.5})
+    run.log({"loss": 0.9, "acc": 0.6})
+    run.log({"loss": 0.8, "lr": 0.1})  # another key set that shares "loss"
+    run.log({"loss": 0.7, "lr": 0.2})
+    assert dict(run.summary.items()) == {"loss": 0.7, "acc": 0.6, "lr": 0.2}
+    run.log({"loss": 0.6, "lr": Fraction(1, 4)})  # a number sum() lets through: shown as a float, as stored
+    run.log({"loss": 0.5, "epoch": True})
+    assert run.summary["lr"] == 0.25 and type(run.summary["lr"]) is float and run.summary["epoch"] is True
+    run.log({"loss": np.float32(0.25), "epoch": 3})
+    assert run.summary["loss"] == 0.25 and type(run.summary["loss"]) is float and run.summary["epoch"] == 3
+    run.log({"loss": 0.125, "epoch": 4})  # after a call that was not plain numbers
+    assert run.summary.as_dict() == {"loss": 0.125, "acc": 0.6, "lr": 0.25, "epoch": 4}
+    assert read(run).history(keys=["loss"])["loss"].tolist() == [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.25, 0.125]
+
+
 def test_context_manager_marks_failed_on_exception_and_killed_on_interrupt() -> None:
     with pytest.raises(ZeroDivisionError), jt.init(project="p") as run:
         run.log({"x": 1.0})

@@ -264,3 +264,22 @@ def test_calls_of_different_key_sets_in_one_batch_read_back_in_order() -> None:
     for key, points in expected.items():
         metric = stored.metric(key)
         assert list(zip(metric.steps.tolist(), metric.values.tolist(), strict=True)) == points, key
+
+
+def test_the_gil_switch_interval_the_writer_lowers_while_it_flushes_is_put_back() -> None:
+    # the writer thread flushes with a 0.1 ms switch interval (a training loop's log() then never waits Python's
+    # 5 ms for the GIL); it is a process-wide setting, so the user's own value must be back once it is done
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.003)
+    try:
+        run = jt.init(project="p")
+        for i in range(5000):
+            run.log({"x": float(i), "y": 2.0 * i})
+        run.flush()
+        assert sys.getswitchinterval() == pytest.approx(0.003)
+        run.finish()
+        run.flush()
+        assert count_points(run.id, "y") == 5000
+        assert sys.getswitchinterval() == pytest.approx(0.003)
+    finally:
+        sys.setswitchinterval(before)
