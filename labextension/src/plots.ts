@@ -1,10 +1,12 @@
 /**
  * Charts logged with `jt.plot` (W&B's `wandb.plot.*`), drawn from their table in the run detail panel's Media
  * tab: lines (line, line_series, pr_curve, roc_curve) by charts.ts's LineChart; scatter, bars, histogram and the
- * confusion matrix as small SVGs on charts.ts's scales and ticks. The pure parts (lines by stroke, bins, the
- * matrix) are unit-tested in node (test/plots.test.ts). Every text goes into the DOM with textContent.
+ * confusion matrix as small SVGs with the round ticks every jupyter_track chart has (static/chart_core.js). The
+ * pure parts (lines by stroke, bins, the matrix) are unit-tested in node (test/plots.test.ts). Every text goes into
+ * the DOM with textContent.
  */
-import { Line, LineChart, formatNumber, scale, svg, ticks } from './charts';
+import { niceTicks, tickText } from '../../jupyter_track/widgets/static/chart_core.js';
+import { Line, LineChart, formatNumber } from './charts';
 import { ChartData, TableBlob } from './tokens';
 
 export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
@@ -140,6 +142,23 @@ function legend(lines: Line[]): HTMLElement {
   return node;
 }
 
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** An SVG element with attributes. */
+function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    node.setAttribute(k, String(v));
+  }
+  return node;
+}
+
+/** A linear map of [d0, d1] onto [r0, r1]. */
+function scale(d0: number, d1: number, r0: number, r1: number): (v: number) => number {
+  const span = d1 - d0 || 1;
+  return (v: number) => r0 + ((v - d0) / span) * (r1 - r0);
+}
+
 function label(plot: SVGSVGElement, x: number, y: number, content: string, anchor = 'middle'): void {
   const t = svg('text', { x, y, 'text-anchor': anchor, class: 'jt-lc-label' });
   t.textContent = content;
@@ -147,17 +166,18 @@ function label(plot: SVGSVGElement, x: number, y: number, content: string, ancho
 }
 
 /** Frame, y ticks and x ticks of [x0, x1] × [y0, y1]; returns the scales. */
-function axes(plot: SVGSVGElement, x0: number, x1: number, y0: number, y1: number, xTicks = true) {
+function axes(plot: SVGSVGElement, x0: number, x1: number, y0: number, y1: number) {
   const x = scale(x0, x1, PAD.left, W - PAD.right);
   const y = scale(y0, y1, H - PAD.bottom, PAD.top);
-  for (const t of ticks(y0, y1, 4)) {
+  const yt = niceTicks(y0, y1, 4);
+  for (const t of yt.ticks) {
     plot.append(svg('line', { x1: PAD.left, x2: W - PAD.right, y1: y(t), y2: y(t), class: 'jt-lc-gridline' }));
-    label(plot, PAD.left - 4, y(t) + 3, formatNumber(t), 'end');
+    label(plot, PAD.left - 4, y(t) + 3, tickText(t, yt.step), 'end');
   }
-  if (xTicks) {
-    for (const t of ticks(x0, x1, 5)) {
-      label(plot, x(t), H - 6, formatNumber(t));
-    }
+  const xt = niceTicks(x0, x1, 5);
+  for (const t of xt.ticks) {
+    plot.append(svg('line', { x1: x(t), x2: x(t), y1: PAD.top, y2: H - PAD.bottom, class: 'jt-lc-gridline' }));
+    label(plot, x(t), H - 6, tickText(t, xt.step));
   }
   plot.append(
     svg('rect', { x: PAD.left, y: PAD.top, width: W - PAD.left - PAD.right, height: H - PAD.top - PAD.bottom, class: 'jt-lc-frame' })

@@ -3,6 +3,7 @@ chart's table, by the labextension) and in the live run panel while the cell sti
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -50,14 +51,14 @@ def test_detail_media_tab_draws_each_chart_kind(lab: Lab, page: Any, monkeypatch
         page.wait_for_selector(selector, timeout=20_000)
         return selector
 
-    # lines: one path per stroke value, every point drawn
+    # lines: one line per stroke value, every point drawn, on the shared axes (round ticks)
     line = plot("line", "line")
-    assert page.eval_on_selector_all(f"{line} path[data-points]", "ps => ps.map(p => [p.dataset.name, "
-                                     "Number(p.dataset.points)])") == [["sq", 10], ["lin", 10]]
+    drawn = lambda selector: json.loads(page.get_attribute(f"{selector} canvas", "data-lines"))  # noqa: E731
+    assert drawn(line) == [["sq", 10], ["lin", 10]]
     assert page.inner_text(f"{line} .jt-lc-title") == "Growth"
+    assert page.get_attribute(f"{line} canvas", "aria-label") == "Growth: x 0, 2, 4, 6, 8; value 0, 20, 40, 60, 80"
     roc = plot("roc", "roc_curve")
-    assert page.eval_on_selector_all(f"{roc} path[data-points]", "ps => ps.map(p => p.dataset.name)") == [
-        "cat", "dog", "bird"]
+    assert [name for name, _ in drawn(roc)] == ["cat", "dog", "bird"]
     assert "x: False positive rate · y: True positive rate" in page.inner_text(roc)
     # scatter, bars, histogram bins, confusion-matrix cells
     assert page.get_attribute(plot("scatter", "scatter"), "data-drawn") == "50"
