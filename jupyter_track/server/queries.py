@@ -225,7 +225,8 @@ def run_detail(store: Store, project: str, run_id: str) -> wire.RunDetail:
     logged = store.metric_keys(run_id)
     return {
         **row(info, store.notebooks([run_id]).get(run_id), info.meta.get("alerts")),
-        "color": run_colors([run_id])[run_id], "entity": info.entity, "host": info.host, "pid": info.pid, "exit_code": info.exit_code,
+        "color": run_colors([run_id])[run_id],
+        "entity": info.entity, "host": info.host, "pid": info.pid, "exit_code": info.exit_code,
         "heartbeat_at": info.heartbeat_at, "finished_at": info.finished_at,
         "config": info.config, "summary": run.summary, "meta": info.meta,
         "summary_stats": cast("dict[str, wire.SummaryStats]", run.summary_stats),

@@ -249,8 +249,8 @@ def pixels_of(page: Any, canvas: str, hex_colour: str) -> int:
     return page.eval_on_selector(canvas, """(c, rgb) => {
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         let n = 0;
-        for (let i = 0; i < d.length; i += 4)
-          if (d[i + 3] > 200 && Math.abs(d[i] - rgb[0]) + Math.abs(d[i + 1] - rgb[1]) + Math.abs(d[i + 2] - rgb[2]) < 30) n++;
+        const off = (i) => Math.abs(d[i] - rgb[0]) + Math.abs(d[i + 1] - rgb[1]) + Math.abs(d[i + 2] - rgb[2]);
+        for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 200 && off(i) < 30) n++;
         return n; }""", rgb)
 
 
