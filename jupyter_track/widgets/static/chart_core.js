@@ -2,6 +2,7 @@
 // short as their step allows, the theme's ink read at each draw (and a redraw when JupyterLab switches theme),
 // and a crosshair tooltip that leaves with the pointer. compare.js imports it: webpack bundles the import for
 // JupyterLab's compare panel; widgets/compare.py inlines this file for the notebook widget (one ES module).
+// JupyterLab's run detail panel (labextension/src/charts.ts, detail/histogram.ts) imports it too.
 // widgets/static_view.py draws the saved (static) charts with the same tick rule.
 
 // About `count` round ticks inside [lo, hi]: steps of 1, 2 or 5 × 10^k.
