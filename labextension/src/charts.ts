@@ -283,12 +283,15 @@ export class LineChart {
       return;
     }
     ctx.clearRect(0, 0, canvas.width, canvas.height);
+    this.frame = null;
+    if (!this.lines.length) {
+      return; // its points are still on their way
+    }
     const color = ink(canvas);
     canvas.dataset.ink = color;
     const log = this.log;
     const range = extent(this.lines, log);
     this.node.dataset.empty = String(!range);
-    this.frame = null;
     if (!range) {
       const message = log ? 'no positive values for a log scale' : 'no finite values';
       ctx.fillStyle = color;

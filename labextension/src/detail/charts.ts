@@ -2,7 +2,7 @@
  * The Charts and System tabs of the run detail panel: one line chart per scalar key (grouped by prefix) and per
  * system key, drawn from the model's points; a key a live run logs for the first time gets a chart at the end.
  * A key with a `define_metric(step_metric=)` is drawn against that key (as of each step), else against the step.
- * Every line has the run's colour (the one it has in a compare); a smoothing slider smooths every chart at once.
+ * Every line has the run's colour (the one it has in a compare); a slider smooths every chart of the Charts tab.
  */
 import { LineChart, groupByPrefix } from '../charts';
 import { el } from '../dom';
@@ -22,6 +22,7 @@ export class ChartsView {
     this.metrics = d.meta?.metrics;
     this.color = d.color;
     this.lines.clear();
+    this.smoothed = [];
     this.charts.replaceChildren(this.smoothingControl());
     this.system.replaceChildren();
     this.build(this.charts, d.keys.scalars, true);
@@ -88,7 +89,10 @@ export class ChartsView {
   /** A chart of `key`, against its step metric when `scalar` (system keys have the wall-time stream's steps). */
   private chart(key: string, scalar: boolean): HTMLElement {
     const chart = new LineChart({ title: key, x: scalar ? stepMetricFor(key, this.metrics) : null });
-    chart.setSmoothing(this.smoothing);
+    if (scalar) {
+      chart.setSmoothing(this.smoothing);
+      this.smoothed.push(chart);
+    }
     this.lines.set(key, chart);
     return chart.node;
   }
@@ -100,7 +104,7 @@ export class ChartsView {
     Object.assign(slider, { type: 'range', min: '0', max: '0.99', step: '0.01', value: String(this.smoothing) });
     slider.addEventListener('input', () => {
       this.smoothing = Number(slider.value);
-      for (const chart of this.lines.values()) {
+      for (const chart of this.smoothed) {
         chart.setSmoothing(this.smoothing);
       }
     });
@@ -109,6 +113,7 @@ export class ChartsView {
   }
 
   private readonly lines = new Map<string, LineChart>();
+  private smoothed: LineChart[] = []; // the Charts tab's (the System tab's are drawn as measured)
   private metrics: unknown = null; // the run's define_metric()s (meta.metrics)
   private color = '#1f77b4'; // the run's (RunDetail.color)
   private smoothing = 0;
