@@ -198,6 +198,57 @@ export function formatNumber(x: number | null | undefined): string {
 const HEIGHT = 200; // canvas px; the width follows the chart's box
 const MARGIN = { left: 48, right: 10, top: 8, bottom: 18 };
 
+/** What a painted chart gives the crosshair to read (null: no crosshair). */
+export type Painted = Omit<Frame, 'redraw'> | null;
+
+/** What `canvasChart` paints with: the cleared canvas, the plot area in it, the theme's ink and brand colour. */
+export interface Paint {
+  canvas: HTMLCanvasElement;
+  ctx: CanvasRenderingContext2D;
+  area: { left: number; top: number; right: number; bottom: number };
+  color: string;
+  fill: string;
+}
+
+/**
+ * A canvas chart `height` px high and as wide as its box (`node`, of class `className`, positioned: the crosshair's
+ * tooltip sits in it), painted by `paint` now, on `draw()`, when the box is resized (a tab shown gives the canvas its
+ * width) and when JupyterLab switches theme (canvas ink is not CSS). Test hook: `data-ink` on the canvas.
+ */
+export function canvasChart(
+  className: string,
+  height: number,
+  paint: (p: Paint) => Painted
+): { node: HTMLDivElement; draw: () => void } {
+  const box = document.createElement('div');
+  box.className = `jt-chart-box ${className}`;
+  const canvas = document.createElement('canvas');
+  canvas.className = 'jt-chart-canvas';
+  canvas.height = height;
+  canvas.setAttribute('role', 'img');
+  box.append(canvas);
+  let frame: Frame | null = null;
+  const draw = () => {
+    const width = Math.round(box.clientWidth);
+    if (width > 0 && width !== canvas.width) {
+      canvas.width = width; // hidden (0 wide): keep the last width until shown
+    }
+    const ctx = canvas.getContext('2d')!;
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const color = ink(canvas);
+    canvas.dataset.ink = color;
+    const area = { ...MARGIN, right: canvas.width - MARGIN.right, bottom: canvas.height - MARGIN.bottom };
+    const fill = getComputedStyle(canvas).getPropertyValue('--jp-brand-color1').trim() || '#1f77b4';
+    const painted = paint({ canvas, ctx, area, color, fill });
+    frame = painted && { ...painted, redraw: draw };
+  };
+  crosshair(canvas, box, () => frame);
+  new ResizeObserver(draw).observe(box);
+  const unwatch = onThemeChange(() => (box.isConnected ? draw() : unwatch()));
+  draw();
+  return { node: box, draw };
+}
+
 /**
  * One chart: a title, a log-scale toggle and a canvas with the shared axes, one line per `Line` (a gap breaks it;
  * with smoothing, the raw line faint under the smoothed one) and a crosshair tooltip of every line's nearest point.
@@ -209,14 +260,12 @@ const MARGIN = { left: 48, right: 10, top: 8, bottom: 18 };
  */
 export class LineChart {
   readonly node: HTMLDivElement;
-  private readonly canvas: HTMLCanvasElement;
-  private readonly plot: HTMLDivElement;
   private readonly title: string;
   private readonly xLabel: string;
+  private readonly draw: () => void;
   private lines: Line[] = [];
   private log = false;
   private smoothing = 0;
-  private frame: Frame | null = null;
 
   /**
    * @param options.x the key the x-axis shows (default: the step).
@@ -246,18 +295,9 @@ export class LineChart {
     });
     toggle.append(box, document.createTextNode('log'));
     head.append(title, toggle);
-    this.plot = document.createElement('div');
-    this.plot.className = 'jt-lc-plot'; // positions the tooltip
-    this.canvas = document.createElement('canvas');
-    this.canvas.className = 'jt-lc-canvas';
-    this.canvas.height = HEIGHT;
-    this.canvas.setAttribute('role', 'img');
-    this.plot.append(this.canvas);
-    this.node.append(head, this.plot);
-    crosshair(this.canvas, this.plot, () => this.frame);
-    // a tab shown (or the panel resized) gives the canvas its width; canvas ink is not CSS: a theme switch redraws
-    new ResizeObserver(() => this.draw()).observe(this.plot);
-    const unwatch = onThemeChange(() => (this.node.isConnected ? this.draw() : unwatch()));
+    const plot = canvasChart('jt-lc-plot', HEIGHT, p => this.paint(p));
+    this.draw = plot.draw;
+    this.node.append(head, plot.node);
   }
 
   /** Replace the lines and redraw. */
@@ -272,23 +312,10 @@ export class LineChart {
     this.draw();
   }
 
-  private draw(): void {
-    const canvas = this.canvas;
-    const width = Math.round(this.plot.clientWidth);
-    if (width > 0 && width !== canvas.width) {
-      canvas.width = width; // hidden (0 wide): keep the last width until shown
-    }
-    const ctx = canvas.getContext('2d');
-    if (!ctx) {
-      return;
-    }
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    this.frame = null;
+  private paint({ canvas, ctx, area: box, color }: Paint): Painted {
     if (!this.lines.length) {
-      return; // its points are still on their way
+      return null; // its points are still on their way
     }
-    const color = ink(canvas);
-    canvas.dataset.ink = color;
     const log = this.log;
     const range = extent(this.lines, log);
     this.node.dataset.empty = String(!range);
@@ -300,14 +327,13 @@ export class LineChart {
       ctx.fillText(message, canvas.width / 2, canvas.height / 2);
       canvas.setAttribute('aria-label', `${this.title}: ${message}`);
       canvas.dataset.points = '0';
-      return;
+      return null;
     }
     const f = log ? Math.log10 : (v: number) => v;
     let [y0, y1] = [f(range.y0), f(range.y1)];
     const pad = (y1 - y0) * 0.04; // curves clear of the frame
     y0 -= pad;
     y1 += pad;
-    const box = { ...MARGIN, right: canvas.width - MARGIN.right, bottom: HEIGHT - MARGIN.bottom };
     const X = (x: number) => box.left + ((x - range.x0) / (range.x1 - range.x0)) * (box.right - box.left);
     const Y = (y: number) => box.bottom - ((y - y0) / (y1 - y0)) * (box.bottom - box.top);
     const labels = drawAxes(ctx, box, [range.x0, range.x1], [y0, y1], X, Y, color, { yLog: log });
@@ -349,11 +375,10 @@ export class LineChart {
     canvas.dataset.points = String(drawn.reduce((n, [, count]) => n + count, 0));
     canvas.dataset.lines = JSON.stringify(drawn); // [name, points drawn] per line
     canvas.dataset.colors = this.lines.map(l => l.color).join(' ');
-    this.frame = {
+    return {
       box,
       invX: px => range.x0 + ((px - box.left) / (box.right - box.left)) * (range.x1 - range.x0),
       lines: this.lines.map(l => ({ name: l.name, color: l.color, s: l.steps, v: l.values })),
-      redraw: () => this.draw(),
       head: row => `${this.xLabel} ${formatNumber(row.x)}`
     };
   }

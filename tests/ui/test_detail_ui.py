@@ -336,7 +336,7 @@ def test_the_media_tab_draws_histograms_as_bar_charts_with_a_step_slider_and_a_r
     panel = open_run(page, run.id)
     page.click(f'{panel} .jt-detail-tab[data-tab="media"]')
     media = f'{panel} .jt-media[data-key="weights"]'
-    chart = f"{media} canvas.jt-histogram"
+    chart = f"{media} .jt-histogram-bars canvas"
     page.wait_for_selector(f"{chart}[data-bars]", timeout=20_000)
     assert page.get_attribute(chart, "data-bars") == "32"  # the latest step by default
     assert page.locator(f"{media} pre").count() == 0  # no raw JSON
@@ -352,7 +352,7 @@ def test_the_media_tab_draws_histograms_as_bar_charts_with_a_step_slider_and_a_r
 
     # the ridge view: every step's histogram on its own baseline, the slider at rest
     page.check(f"{media} .jt-ridge-toggle input")
-    ridges = f"{media} canvas.jt-histogram[data-ridges]"
+    ridges = f"{media} .jt-histogram-ridges canvas"
     page.wait_for_selector(ridges, timeout=5_000)
     assert page.get_attribute(ridges, "data-ridges") == "5"  # one ridge per step
     assert page.get_attribute(ridges, "data-steps") == "0 1 2 3 4"

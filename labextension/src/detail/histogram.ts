@@ -3,14 +3,8 @@
  * shares (static/chart_core.js): one step as a bar chart, or every step as a ridge plot (TensorBoard's offset
  * mode: each step's histogram on its own baseline, older ones behind). The geometry is pure and unit-tested.
  */
-import {
-  Frame,
-  crosshair,
-  drawAxes,
-  ink,
-  onThemeChange
-} from '../../../jupyter_track/widgets/static/chart_core.js';
-import { formatNumber } from '../charts';
+import { drawAxes } from '../../../jupyter_track/widgets/static/chart_core.js';
+import { canvasChart, formatNumber } from '../charts';
 
 /** A logged histogram's data: `bins` holds the edges (one more than `values`, the counts). */
 export interface HistogramData {
@@ -94,50 +88,14 @@ export function ridges(items: { step: number; data: HistogramData }[], max = 40)
 
 const HEIGHT = 160;
 const RIDGE_HEIGHT = 300;
-const MARGIN = { left: 48, right: 10, top: 8, bottom: 18 };
 
-/** What the crosshair reads of a chart as painted (null: no crosshair). */
-type Painted = Omit<Frame, 'redraw'> | null;
-
-/** A canvas chart in a positioned box that redraws on resize and theme switch; `paint` draws it. */
-function chartBox(cls: string, height: number, paint: (canvas: HTMLCanvasElement) => Painted): HTMLElement {
-  const box = document.createElement('div');
-  box.className = `jt-histogram-box ${cls}`;
-  const canvas = document.createElement('canvas');
-  canvas.className = 'jt-histogram';
-  canvas.height = height;
-  canvas.setAttribute('role', 'img');
-  box.append(canvas);
-  let frame: Frame | null = null;
-  const draw = () => {
-    const width = Math.round(box.clientWidth);
-    if (width > 0 && width !== canvas.width) {
-      canvas.width = width;
-    }
-    const painted = paint(canvas);
-    frame = painted && { ...painted, redraw: draw };
-  };
-  crosshair(canvas, box, () => frame);
-  new ResizeObserver(draw).observe(box);
-  const unwatch = onThemeChange(() => (box.isConnected ? draw() : unwatch()));
-  draw();
-  return box;
-}
-
-/** The plot area of `canvas`, cleared, and the theme's ink. */
-function start(canvas: HTMLCanvasElement) {
-  const ctx = canvas.getContext('2d')!;
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
-  const color = ink(canvas);
-  canvas.dataset.ink = color;
-  const area = { ...MARGIN, right: canvas.width - MARGIN.right, bottom: canvas.height - MARGIN.bottom };
-  return { ctx, color, area, fill: getComputedStyle(canvas).getPropertyValue('--jp-brand-color1').trim() || '#1f77b4' };
-}
-
-/** One step's histogram as a bar chart (value ticks under it, count ticks beside it, a tooltip per bin). */
-export function drawHistogram(data: HistogramData, step: number): HTMLElement {
-  return chartBox('jt-histogram-bars', HEIGHT, canvas => {
-    const { ctx, color, area, fill } = start(canvas);
+/**
+ * A histogram as a bar chart (value ticks under it, count ticks beside it, a tooltip per bin); `step` names the
+ * step it was logged at.
+ */
+export function drawHistogram(data: HistogramData, step?: number): HTMLElement {
+  const chart = canvasChart('jt-histogram-box jt-histogram-bars', HEIGHT, paint => {
+    const { canvas, ctx, color, area, fill } = paint;
     const lo = data.bins[0];
     const hi = data.bins[data.bins.length - 1] > lo ? data.bins[data.bins.length - 1] : lo + 1;
     const top = Math.max(1, ...data.values);
@@ -155,7 +113,8 @@ export function drawHistogram(data: HistogramData, step: number): HTMLElement {
     ctx.restore();
     canvas.dataset.bars = String(bars.length);
     canvas.dataset.heights = bars.map(b => b.height.toFixed(1)).join(' ');
-    canvas.setAttribute('aria-label', `step ${step}: value ${labels.x.join(', ')}; count ${labels.y.join(', ')}`);
+    const named = `value ${labels.x.join(', ')}; count ${labels.y.join(', ')}`;
+    canvas.setAttribute('aria-label', step === undefined ? named : `step ${step}: ${named}`);
     const mids = bars.map(b => (b.from + b.to) / 2);
     return {
       box: area,
@@ -167,13 +126,14 @@ export function drawHistogram(data: HistogramData, step: number): HTMLElement {
       }
     };
   });
+  return chart.node;
 }
 
 /** The histograms of successive steps as ridges (offset mode): the step axis downwards, the newest in front. */
 export function drawRidges(items: { step: number; data: HistogramData }[]): HTMLElement {
   const shown = ridges(items);
-  return chartBox('jt-histogram-ridges', RIDGE_HEIGHT, canvas => {
-    const { ctx, color, area, fill } = start(canvas);
+  const chart = canvasChart('jt-histogram-box jt-histogram-ridges', RIDGE_HEIGHT, paint => {
+    const { canvas, ctx, color, area, fill } = paint;
     const all = shown.flatMap(r => r.points.map(p => p[0]));
     const lo = Math.min(...all);
     const hi = Math.max(...all) > lo ? Math.max(...all) : lo + 1;
@@ -204,4 +164,5 @@ export function drawRidges(items: { step: number; data: HistogramData }[]): HTML
     canvas.setAttribute('aria-label', `value ${labels.x.join(', ')}; step ${labels.y.join(', ')}`);
     return null; // no crosshair: the ridges' heights are relative
   });
+  return chart.node;
 }
