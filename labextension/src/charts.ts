@@ -193,7 +193,6 @@ export function formatNumber(x: number | null | undefined): string {
   return String(Number(x.toPrecision(5)));
 }
 
-
 // -- drawing ------------------------------------------------------------------------------------------------
 const HEIGHT = 200; // canvas px; the width follows the chart's box
 const MARGIN = { left: 48, right: 10, top: 8, bottom: 18 };

@@ -63,11 +63,14 @@ export function histogramBars(data: HistogramData, width: number, height: number
   });
 }
 
+/** The most ridges a ridge plot stacks (more would blur into each other). */
+export const MAX_RIDGES = 40;
+
 /**
  * The ridges of at most `max` of `items` (spread evenly over them, the first and the newest always): each step's
  * density (count per unit of value, so steps binned differently compare), scaled by the largest of them all.
  */
-export function ridges(items: { step: number; data: HistogramData }[], max = 40): Ridge[] {
+export function ridges(items: { step: number; data: HistogramData }[], max = MAX_RIDGES): Ridge[] {
   const [n, k] = [items.length, Math.min(items.length, max)];
   const spread = Array.from({ length: k }, (_, i) => Math.round((i * (n - 1)) / (k - 1 || 1)));
   const picked = [...new Set(spread)].map(i => items[i]);

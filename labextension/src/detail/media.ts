@@ -3,7 +3,7 @@ import { el } from '../dom';
 import { drawChart } from '../plots';
 import { RunRef, blobUrl, requestAPI, runPath } from '../request';
 import { ChartData, MediaItem, MediaPage, TableBlob } from '../tokens';
-import { HistogramData, drawHistogram, drawRidges, isHistogram } from './histogram';
+import { HistogramData, MAX_RIDGES, drawHistogram, drawRidges, isHistogram } from './histogram';
 
 const MEDIA_ITEMS = 500; // newest media items of a key loaded for the step slider
 
@@ -113,7 +113,8 @@ function ridgeToggle(
       showStep();
       return;
     }
-    label.textContent = `steps ${items[0].step}–${items[items.length - 1].step}`;
+    const some = items.length > MAX_RIDGES ? ` (${MAX_RIDGES} of ${items.length}, evenly spread)` : '';
+    label.textContent = `steps ${items[0].step}–${items[items.length - 1].step}${some}`;
     label.dataset.index = 'ridges';
     view.replaceChildren(drawRidges(items.map(i => ({ step: i.step, data: i.data as HistogramData }))));
   });
