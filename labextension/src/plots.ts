@@ -192,8 +192,9 @@ function drawScatter(chart: ChartData, table: TableBlob): [Element, number] {
     if (!shown.length) {
       return null;
     }
-    const [x0, x1] = span(shown.map(p => p[0]));
-    const [y0, y1] = span(shown.map(p => p[1]));
+    const padded = ([lo, hi]: [number, number]) => [lo - (hi - lo) * 0.04, hi + (hi - lo) * 0.04]; // dots inside
+    const [x0, x1] = padded(span(shown.map(p => p[0])));
+    const [y0, y1] = padded(span(shown.map(p => p[1])));
     const X = (v: number) => area.left + ((v - x0) / (x1 - x0)) * (area.right - area.left);
     const Y = (v: number) => area.bottom - ((v - y0) / (y1 - y0)) * (area.bottom - area.top);
     const labels = drawAxes(ctx, area, [x0, x1], [y0, y1], X, Y, color);

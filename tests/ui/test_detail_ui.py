@@ -359,7 +359,7 @@ def test_the_media_tab_draws_histograms_as_bar_charts_with_a_step_slider_and_a_r
     assert page.is_disabled(f"{media} .jt-step-slider")
     assert page.inner_text(f"{media} .jt-media-step") == "steps 0–4"
     assert (page.get_attribute(ridges, "aria-label") or "").endswith("; step 0, 1, 2, 3, 4")
-    page.locator(f"{media} .jt-histogram-box").screenshot(path=str(tmp_path / "media-ridges.png"))
+    page.locator(media).screenshot(path=str(tmp_path / "media-ridges.png"))  # with the slider and the toggle
     page.uncheck(f"{media} .jt-ridge-toggle input")
     page.wait_for_function("sel => document.querySelector(sel)?.dataset.bars === '8'", arg=chart)
     assert page.is_enabled(f"{media} .jt-step-slider")

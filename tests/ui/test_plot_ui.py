@@ -65,6 +65,7 @@ def test_detail_media_tab_draws_each_chart_kind(lab: Lab, page: Any, monkeypatch
     assert page.get_attribute(scatter, "data-drawn") == "50"
     xs, ys = (page.get_attribute(f"{scatter} canvas", "aria-label") or "").split("; ")
     assert len(xs.split(", ")) >= 3 and len(ys.split(", ")) >= 3, (xs, ys)  # ticks on both axes
+    page.locator(scatter).screenshot(path=str(tmp_path / "detail-scatter.png"))
     bar = plot("bar", "bar")
     assert page.get_attribute(bar, "data-drawn") == "2" and page.locator(f"{bar} rect.jt-plot-mark").count() == 2
     assert int(page.get_attribute(plot("histogram", "histogram"), "data-drawn")) == 20
