@@ -155,7 +155,7 @@ lint: $(VENV)/.installed-dev $(INTEGRATIONS)
 # -- cleanup ----------------------------------------------------------------------------------------------
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info
-	rm -rf jupyter_track/labextension labextension/lib labextension/node_modules labextension/test-build \
+	rm -rf jupyter_track/labextension labextension/lib labextension/node_modules \
 	  labextension/tsconfig.tsbuildinfo
 	rm -f notebooks/*.out.ipynb
 	find . -path ./labextension/node_modules -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

@@ -26,6 +26,7 @@ import pytest
 
 import jupyter_track as jt
 from jupyter_track import settings
+from jupyter_track.analysis.comparison import run_colors
 from jupyter_track.store import close_all, open_store, settle
 from jupyter_track.store.base import Batch, ObjectWrite, RunWrite
 from tests.conftest import REPO, run_python
@@ -232,6 +233,7 @@ def test_run_detail_has_config_summary_stats_meta_files_snapshots_and_keys(serve
     assert isinstance(d["meta"], dict) and d["snapshots"] == []
     assert [f["name"] for f in d["files"]] == ["weights.txt"]
     assert d["keys"]["scalars"] == ["loss"] and d["keys"]["media"] == ["note"]
+    assert d["color"] == run_colors([run.id])[run.id]  # the colour its curves have in a compare
 
 
 def test_metrics_are_downsampled_with_nan_as_null_and_after_gives_only_newer_points(server: Server) -> None:

@@ -19,6 +19,7 @@ from typing import Any, BinaryIO, cast
 import orjson
 
 from .. import settings
+from ..analysis.comparison import run_colors
 from ..analysis.downsample import thin
 from ..api import SYSTEM_PREFIX, StoredRun
 from ..errors import JupyterTrackError, OutsideRootError, RunIsRunningError, RunNotFoundError, StoreError
@@ -215,7 +216,8 @@ def kernel_run(store: Store, kernel_id: str) -> wire.KernelRunAnswer:
 
 
 def run_detail(store: Store, project: str, run_id: str) -> wire.RunDetail:
-    """One run: config, summary with statistics, capture facts, files, snapshots and its logged keys."""
+    """One run: config, summary with statistics, capture facts, files, snapshots, its logged keys and its colour
+    (by its id, as a compare colours it: the detail panel draws its curves in it)."""
     run = stored_run(store, project, run_id)
     info = run.info
     scalar = store.series_keys(run_id)
@@ -223,6 +225,7 @@ def run_detail(store: Store, project: str, run_id: str) -> wire.RunDetail:
     logged = store.metric_keys(run_id)
     return {
         **row(info, store.notebooks([run_id]).get(run_id), info.meta.get("alerts")),
+        "color": run_colors([run_id])[run_id],
         "entity": info.entity, "host": info.host, "pid": info.pid, "exit_code": info.exit_code,
         "heartbeat_at": info.heartbeat_at, "finished_at": info.finished_at,
         "config": info.config, "summary": run.summary, "meta": info.meta,

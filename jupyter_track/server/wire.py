@@ -119,6 +119,7 @@ class RunKeys(TypedDict):
 class RunDetail(RunRow):
     """``GET runs/<project>/<id>``: the list row plus the run's detail."""
 
+    color: str  # the run's colour by its id (analysis.comparison.run_colors), as its compare curves have it
     entity: str | None
     host: str | None
     pid: int | None

@@ -1,10 +1,16 @@
 /**
- * Small dependency-free SVG line charts for the run detail panel, and the pure math behind them (scales, ticks,
- * gaps, merging live increments). No JupyterLab imports: the math is unit-tested in node (test/charts.test.ts).
- *
- * Colours come from JupyterLab's CSS variables (style/detail.css), so light and dark themes both read well.
- * Every text (metric keys, values) goes into the DOM with textContent.
+ * The run detail panel's line charts, drawn with the axes every jupyter_track chart shares
+ * (jupyter_track/widgets/static/chart_core.js: round ticks, gridlines, the theme's ink, crosshair tooltip), and the
+ * pure math behind them (extents, gaps, smoothing, merging live increments), unit-tested in node
+ * (test/charts.test.ts). Every text (metric keys, values) goes into the DOM with textContent.
  */
+import {
+  Frame,
+  crosshair,
+  drawAxes,
+  ink,
+  onThemeChange
+} from '../../jupyter_track/widgets/static/chart_core.js';
 
 /** One series: steps and values (null, NaN and ±inf are gaps). */
 export interface Series {
@@ -60,50 +66,6 @@ export function extent(
   return { x0, x1, y0, y1 };
 }
 
-/**
- * About `count` round tick values covering [lo, hi] (steps of 1, 2 or 5 × 10^k), inside the range.
- * On a log scale: powers of ten (or the nice linear ticks when the range spans less than a decade).
- */
-export function ticks(lo: number, hi: number, count = 5, log = false): number[] {
-  if (!Number.isFinite(lo) || !Number.isFinite(hi) || hi < lo) {
-    return [];
-  }
-  if (log && lo > 0) {
-    const a = Math.ceil(Math.log10(lo) - 1e-9);
-    const b = Math.floor(Math.log10(hi) + 1e-9);
-    if (b - a >= 1) {
-      const every = Math.max(1, Math.ceil((b - a + 1) / count));
-      const out: number[] = [];
-      for (let e = a; e <= b; e += every) {
-        out.push(Number((10 ** e).toPrecision(12)));
-      }
-      return out;
-    }
-  }
-  if (hi === lo) {
-    return [lo];
-  }
-  const raw = (hi - lo) / Math.max(1, count);
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const norm = raw / mag;
-  // the nice step nearest the raw one (on a log scale), as d3's ticks do
-  const step = (norm >= Math.sqrt(50) ? 10 : norm >= Math.sqrt(10) ? 5 : norm >= Math.sqrt(2) ? 2 : 1) * mag;
-  const out: number[] = [];
-  for (let t = Math.ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9; t += step) {
-    out.push(Number(t.toPrecision(12)));
-  }
-  return out;
-}
-
-/** A linear (or log10) map of [d0, d1] onto [r0, r1]. */
-export function scale(d0: number, d1: number, r0: number, r1: number, log = false): (v: number) => number {
-  const f = log ? Math.log10 : (v: number) => v;
-  const a = f(d0);
-  const b = f(d1);
-  const span = b - a || 1;
-  return (v: number) => r0 + ((f(v) - a) / span) * (r1 - r0);
-}
-
 /** The runs of consecutive drawable points (index lists): a null, NaN or ±inf value (or ≤0 on log) ends one. */
 export function segments(series: Series, log = false): number[][] {
   const out: number[][] = [];
@@ -122,22 +84,22 @@ export function segments(series: Series, log = false): number[][] {
   return out;
 }
 
-/** The index of the point whose step is nearest `step` (steps ascending), or -1 when empty. */
-export function nearest(steps: number[], step: number): number {
-  if (!steps.length) {
-    return -1;
+/**
+ * The exponential moving average of `values` with weight `alpha` on the past (0: the values as they are), as
+ * TensorBoard's smoothing: a gap (null, NaN, ±inf) stays a gap and does not reset the average.
+ */
+export function ema(values: (number | null)[], alpha: number): (number | null)[] {
+  if (!alpha) {
+    return values;
   }
-  let lo = 0;
-  let hi = steps.length - 1;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (steps[mid] <= step) {
-      lo = mid;
-    } else {
-      hi = mid;
+  let acc: number | null = null;
+  return values.map(v => {
+    if (!drawable(v)) {
+      return v;
     }
-  }
-  return Math.abs(steps[hi] - step) < Math.abs(steps[lo] - step) ? hi : lo;
+    acc = acc === null ? v : alpha * acc + (1 - alpha) * v;
+    return acc;
+  });
 }
 
 /**
@@ -231,39 +193,82 @@ export function formatNumber(x: number | null | undefined): string {
   return String(Number(x.toPrecision(5)));
 }
 
-// -- rendering -----------------------------------------------------------------------------------------------
-const SVG_NS = 'http://www.w3.org/2000/svg';
-const W = 380;
-const H = 200;
-const PAD = { left: 48, right: 10, top: 8, bottom: 22 };
+// -- drawing ------------------------------------------------------------------------------------------------
+const HEIGHT = 200; // canvas px; the width follows the chart's box
+const MARGIN = { left: 48, right: 10, top: 8, bottom: 18 };
 
-/** An SVG element with attributes. */
-export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}) {
-  const node = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    node.setAttribute(k, String(v));
-  }
-  return node;
+/** What a painted chart gives the crosshair to read (null: no crosshair). */
+export type Painted = Omit<Frame, 'redraw'> | null;
+
+/** What `canvasChart` paints with: the cleared canvas, the plot area in it, the theme's ink and brand colour. */
+export interface Paint {
+  canvas: HTMLCanvasElement;
+  ctx: CanvasRenderingContext2D;
+  area: { left: number; top: number; right: number; bottom: number };
+  color: string;
+  fill: string;
 }
 
 /**
- * One chart: a title, a log-scale toggle, an SVG with axes, gridlines, one path per line (a gap breaks
- * it) and a hover readout of the nearest point of every line. `node` is the element to mount.
+ * A canvas chart `height` px high and as wide as its box (`node`, of class `className`, positioned: the crosshair's
+ * tooltip sits in it), painted by `paint` now, on `draw()`, when the box is resized (a tab shown gives the canvas its
+ * width) and when JupyterLab switches theme (canvas ink is not CSS). Test hook: `data-ink` on the canvas.
+ */
+export function canvasChart(
+  className: string,
+  height: number,
+  paint: (p: Paint) => Painted
+): { node: HTMLDivElement; draw: () => void } {
+  const box = document.createElement('div');
+  box.className = `jt-chart-box ${className}`;
+  const canvas = document.createElement('canvas');
+  canvas.className = 'jt-chart-canvas';
+  canvas.height = height;
+  canvas.setAttribute('role', 'img');
+  box.append(canvas);
+  let frame: Frame | null = null;
+  const draw = () => {
+    const width = Math.round(box.clientWidth);
+    if (width > 0 && width !== canvas.width) {
+      canvas.width = width; // hidden (0 wide): keep the last width until shown
+    }
+    const ctx = canvas.getContext('2d')!;
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const color = ink(canvas);
+    canvas.dataset.ink = color;
+    const area = { ...MARGIN, right: canvas.width - MARGIN.right, bottom: canvas.height - MARGIN.bottom };
+    const fill = getComputedStyle(canvas).getPropertyValue('--jp-brand-color1').trim() || '#1f77b4';
+    const painted = paint({ canvas, ctx, area, color, fill });
+    frame = painted && { ...painted, redraw: draw };
+  };
+  crosshair(canvas, box, () => frame);
+  new ResizeObserver(draw).observe(box);
+  const unwatch = onThemeChange(() => (box.isConnected ? draw() : unwatch()));
+  draw();
+  return { node: box, draw };
+}
+
+/**
+ * One chart: a title, a log-scale toggle and a canvas with the shared axes, one line per `Line` (a gap breaks it;
+ * with smoothing, the raw line faint under the smoothed one) and a crosshair tooltip of every line's nearest point.
+ * It redraws when its box is resized and when JupyterLab switches theme.
  *
- * Test hooks: `data-metric` on the node (and `data-x`, the x-axis key, when it is not the step), `data-points`
- * (points drawn) on each path.
+ * Test hooks: `data-metric` on the node (and `data-x`, the x-axis key, when it is not the step); on the canvas
+ * `data-points` (points drawn), `data-lines` (JSON: [name, points drawn] per line), `data-colors` (the lines'
+ * colours), `data-ink` and an `aria-label` naming the tick labels.
  */
 export class LineChart {
   readonly node: HTMLDivElement;
-  private readonly plot: SVGSVGElement;
-  private readonly readout: HTMLDivElement;
+  private readonly title: string;
+  private readonly xLabel: string;
+  private readonly draw: () => void;
   private lines: Line[] = [];
   private log = false;
-  private readonly xLabel: string;
+  private smoothing = 0;
 
   /**
    * @param options.x the key the x-axis shows (default: the step).
-   * @param options.xLabel names the x axis in the hover readout (default: `x`, else `step`).
+   * @param options.xLabel names the x axis in the tooltip (default: `x`, else `step`).
    */
   constructor(options: { title: string; x?: string | null; xLabel?: string }) {
     this.node = document.createElement('div');
@@ -277,9 +282,8 @@ export class LineChart {
     head.className = 'jt-lc-head';
     const title = document.createElement('span');
     title.className = 'jt-lc-title';
-    title.textContent = options.x ? `${options.title} vs ${options.x}` : options.title;
-    title.title = title.textContent;
-    head.append(title);
+    title.textContent = this.title = options.x ? `${options.title} vs ${options.x}` : options.title;
+    title.title = this.title;
     const toggle = document.createElement('label');
     toggle.className = 'jt-lc-log';
     const box = document.createElement('input');
@@ -289,13 +293,10 @@ export class LineChart {
       this.draw();
     });
     toggle.append(box, document.createTextNode('log'));
-    head.append(toggle);
-    this.readout = document.createElement('div');
-    this.readout.className = 'jt-lc-readout';
-    this.plot = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'jt-lc-svg' });
-    this.plot.addEventListener('mousemove', ev => this.hover(ev));
-    this.plot.addEventListener('mouseleave', () => this.hover(null));
-    this.node.append(head, this.plot, this.readout);
+    head.append(title, toggle);
+    const plot = canvasChart('jt-lc-plot', HEIGHT, p => this.paint(p));
+    this.draw = plot.draw;
+    this.node.append(head, plot.node);
   }
 
   /** Replace the lines and redraw. */
@@ -304,98 +305,80 @@ export class LineChart {
     this.draw();
   }
 
-  private frame() {
-    const box = extent(this.lines, this.log);
-    if (!box) {
+  /** Smooth the lines with an exponential moving average of weight `alpha` (0: none) and redraw. */
+  setSmoothing(alpha: number): void {
+    this.smoothing = alpha;
+    this.draw();
+  }
+
+  private paint({ canvas, ctx, area: box, color }: Paint): Painted {
+    if (!this.lines.length) {
+      return null; // its points are still on their way
+    }
+    const log = this.log;
+    const range = extent(this.lines, log);
+    this.node.dataset.empty = String(!range);
+    if (!range) {
+      const message = log ? 'no positive values for a log scale' : 'no finite values';
+      ctx.fillStyle = color;
+      ctx.font = '11px sans-serif';
+      ctx.textAlign = 'center';
+      ctx.fillText(message, canvas.width / 2, canvas.height / 2);
+      canvas.setAttribute('aria-label', `${this.title}: ${message}`);
+      canvas.dataset.points = '0';
       return null;
     }
-    return {
-      box,
-      x: scale(box.x0, box.x1, PAD.left, W - PAD.right),
-      y: scale(box.y0, box.y1, H - PAD.bottom, PAD.top, this.log)
-    };
-  }
-
-  private draw(): void {
-    this.plot.replaceChildren();
-    const frame = this.frame();
-    this.node.dataset.empty = String(!frame);
-    if (!frame) {
-      const t = svg('text', { x: W / 2, y: H / 2, 'text-anchor': 'middle', class: 'jt-lc-label' });
-      t.textContent = this.log ? 'no positive values for a log scale' : 'no finite values';
-      this.plot.append(t);
-      return;
-    }
-    const { box, x, y } = frame;
-    for (const t of ticks(box.y0, box.y1, 4, this.log)) {
-      this.plot.append(svg('line', { x1: PAD.left, x2: W - PAD.right, y1: y(t), y2: y(t), class: 'jt-lc-gridline' }));
-      const label = svg('text', { x: PAD.left - 4, y: y(t) + 3, 'text-anchor': 'end', class: 'jt-lc-label' });
-      label.textContent = formatNumber(t);
-      this.plot.append(label);
-    }
-    for (const t of ticks(box.x0, box.x1, 5)) {
-      const label = svg('text', { x: x(t), y: H - 6, 'text-anchor': 'middle', class: 'jt-lc-label' });
-      label.textContent = formatNumber(t);
-      this.plot.append(label);
-    }
-    this.plot.append(
-      svg('rect', {
-        x: PAD.left,
-        y: PAD.top,
-        width: W - PAD.left - PAD.right,
-        height: H - PAD.top - PAD.bottom,
-        class: 'jt-lc-frame'
-      })
-    );
-    for (const line of this.lines) {
-      let d = '';
-      let points = 0;
-      for (const seg of segments(line, this.log)) {
+    const f = log ? Math.log10 : (v: number) => v;
+    let [y0, y1] = [f(range.y0), f(range.y1)];
+    const pad = (y1 - y0) * 0.04; // curves clear of the frame
+    y0 -= pad;
+    y1 += pad;
+    const X = (x: number) => box.left + ((x - range.x0) / (range.x1 - range.x0)) * (box.right - box.left);
+    const Y = (y: number) => box.bottom - ((y - y0) / (y1 - y0)) * (box.bottom - box.top);
+    const labels = drawAxes(ctx, box, [range.x0, range.x1], [y0, y1], X, Y, color, { yLog: log });
+    const named = `${this.xLabel} ${labels.x.join(', ')}; value ${labels.y.join(', ')}`;
+    canvas.setAttribute('aria-label', `${this.title}: ${named}`);
+    const stroke = (line: Series, lineColor: string, alpha: number) => {
+      ctx.save();
+      ctx.strokeStyle = ctx.fillStyle = lineColor;
+      ctx.globalAlpha = alpha;
+      ctx.lineWidth = 1.5;
+      ctx.lineJoin = ctx.lineCap = 'round';
+      ctx.beginPath();
+      for (const seg of segments(line, log)) {
         seg.forEach((i, n) => {
-          d += `${n ? 'L' : 'M'}${x(line.steps[i]).toFixed(1)},${y(line.values[i] as number).toFixed(1)}`;
+          const [px, py] = [X(line.steps[i]), Y(f(line.values[i] as number))];
+          if (n) {
+            ctx.lineTo(px, py);
+          } else {
+            ctx.moveTo(px, py);
+          }
         });
         if (seg.length === 1) {
-          d += 'h0.01'; // a lone point between gaps: a dot (round line caps draw it)
+          ctx.fillRect(X(line.steps[seg[0]]) - 1.5, Y(f(line.values[seg[0]] as number)) - 1.5, 3, 3); // a lone point
         }
-        points += seg.length;
       }
-      const path = svg('path', { d, class: 'jt-lc-line' });
-      path.style.stroke = line.color;
-      path.dataset.points = String(points);
-      path.dataset.name = line.name;
-      this.plot.append(path);
-    }
-  }
-
-  private hover(ev: MouseEvent | null): void {
-    this.plot.querySelector('.jt-lc-cursor')?.remove();
-    const frame = ev && this.frame();
-    if (!ev || !frame) {
-      this.readout.textContent = '';
-      return;
-    }
-    const rect = this.plot.getBoundingClientRect();
-    const px = ((ev.clientX - rect.left) / rect.width) * W;
-    const step = frame.box.x0 + ((px - PAD.left) / (W - PAD.left - PAD.right)) * (frame.box.x1 - frame.box.x0);
-    const parts: string[] = [];
-    let at: number | null = null;
+      ctx.stroke();
+      ctx.restore();
+    };
+    const drawn: [string, number][] = [];
     for (const line of this.lines) {
-      const i = nearest(line.steps, step);
-      if (i < 0) {
-        continue;
+      drawn.push([line.name, segments(line, log).reduce((n, seg) => n + seg.length, 0)]);
+      if (this.smoothing) {
+        stroke(line, line.color, 0.25);
+        stroke({ steps: line.steps, values: ema(line.values, this.smoothing) }, line.color, 1);
+      } else {
+        stroke(line, line.color, 1);
       }
-      at = at ?? line.steps[i];
-      const v = line.values[i];
-      const name = this.lines.length > 1 ? `${line.name}: ` : '';
-      parts.push(name + (v === null || v === undefined ? 'gap' : formatNumber(v)));
     }
-    if (at === null) {
-      this.readout.textContent = '';
-      return;
-    }
-    this.plot.append(
-      svg('line', { x1: frame.x(at), x2: frame.x(at), y1: PAD.top, y2: H - PAD.bottom, class: 'jt-lc-cursor' })
-    );
-    this.readout.textContent = `${this.xLabel} ${formatNumber(at)} · ${parts.join(' · ')}`;
+    canvas.dataset.points = String(drawn.reduce((n, [, count]) => n + count, 0));
+    canvas.dataset.lines = JSON.stringify(drawn); // [name, points drawn] per line
+    canvas.dataset.colors = this.lines.map(l => l.color).join(' ');
+    return {
+      box,
+      invX: px => range.x0 + ((px - box.left) / (box.right - box.left)) * (range.x1 - range.x0),
+      lines: this.lines.map(l => ({ name: l.name, color: l.color, s: l.steps, v: l.values })),
+      head: row => `${this.xLabel} ${formatNumber(row.x)}`
+    };
   }
 }

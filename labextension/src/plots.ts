@@ -1,10 +1,13 @@
 /**
  * Charts logged with `jt.plot` (W&B's `wandb.plot.*`), drawn from their table in the run detail panel's Media
- * tab: lines (line, line_series, pr_curve, roc_curve) by charts.ts's LineChart; scatter, bars, histogram and the
- * confusion matrix as small SVGs on charts.ts's scales and ticks. The pure parts (lines by stroke, bins, the
- * matrix) are unit-tested in node (test/plots.test.ts). Every text goes into the DOM with textContent.
+ * tab: lines (line, line_series, pr_curve, roc_curve) by charts.ts's LineChart, scatter and histogram on the same
+ * canvas axes (static/chart_core.js: round ticks, gridlines, the theme's ink); bars and the confusion matrix, whose
+ * axes are classes, as small SVGs. The pure parts (lines by stroke, bins, the matrix) are unit-tested in node
+ * (test/plots.test.ts). Every text goes into the DOM with textContent.
  */
-import { Line, LineChart, formatNumber, scale, svg, ticks } from './charts';
+import { drawAxes } from '../../jupyter_track/widgets/static/chart_core.js';
+import { Line, LineChart, canvasChart, formatNumber } from './charts';
+import { drawHistogram as histogramChart } from './detail/histogram';
 import { ChartData, TableBlob } from './tokens';
 
 export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
@@ -109,12 +112,12 @@ export function drawChart(chart: ChartData, table: TableBlob, key: string): HTML
     if (title) {
       box.append(text('div', 'jt-plot-title', title));
     }
-    const plot = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'jt-lc-svg' });
     const draw = DRAW[chart.chart];
     if (draw) {
-      box.dataset.drawn = String(draw(plot, chart, table));
+      const [plot, drawn] = draw(chart, table);
+      box.append(plot);
+      box.dataset.drawn = String(drawn);
     }
-    box.append(plot);
   }
   box.append(text('div', 'jt-plot-axes', `x: ${xTitle} · y: ${chart.chart === 'histogram' ? 'count' : yTitle}`));
   return box;
@@ -140,29 +143,27 @@ function legend(lines: Line[]): HTMLElement {
   return node;
 }
 
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** An SVG element with attributes. */
+function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    node.setAttribute(k, String(v));
+  }
+  return node;
+}
+
+/** A linear map of [d0, d1] onto [r0, r1]. */
+function scale(d0: number, d1: number, r0: number, r1: number): (v: number) => number {
+  const span = d1 - d0 || 1;
+  return (v: number) => r0 + ((v - d0) / span) * (r1 - r0);
+}
+
 function label(plot: SVGSVGElement, x: number, y: number, content: string, anchor = 'middle'): void {
   const t = svg('text', { x, y, 'text-anchor': anchor, class: 'jt-lc-label' });
   t.textContent = content;
   plot.append(t);
-}
-
-/** Frame, y ticks and x ticks of [x0, x1] × [y0, y1]; returns the scales. */
-function axes(plot: SVGSVGElement, x0: number, x1: number, y0: number, y1: number, xTicks = true) {
-  const x = scale(x0, x1, PAD.left, W - PAD.right);
-  const y = scale(y0, y1, H - PAD.bottom, PAD.top);
-  for (const t of ticks(y0, y1, 4)) {
-    plot.append(svg('line', { x1: PAD.left, x2: W - PAD.right, y1: y(t), y2: y(t), class: 'jt-lc-gridline' }));
-    label(plot, PAD.left - 4, y(t) + 3, formatNumber(t), 'end');
-  }
-  if (xTicks) {
-    for (const t of ticks(x0, x1, 5)) {
-      label(plot, x(t), H - 6, formatNumber(t));
-    }
-  }
-  plot.append(
-    svg('rect', { x: PAD.left, y: PAD.top, width: W - PAD.left - PAD.right, height: H - PAD.top - PAD.bottom, class: 'jt-lc-frame' })
-  );
-  return { x, y };
 }
 
 /** [min, max] of `values` (a loop: spreading a long array into Math.min overflows the stack). */
@@ -181,19 +182,33 @@ function span(values: number[]): [number, number] {
   return hi > lo ? [lo, hi] : [lo - 0.5, hi + 0.5];
 }
 
-function drawScatter(plot: SVGSVGElement, chart: ChartData, table: TableBlob): number {
+function drawScatter(chart: ChartData, table: TableBlob): [Element, number] {
   const xs = column(chart, table, 'x').map(num);
   const ys = column(chart, table, 'y').map(num);
   const points = xs.map((x, i) => [x, ys[i]]).filter((p): p is number[] => p[0] !== null && p[1] !== null);
-  const shown = points.length > MAX_POINTS ? points.filter((_, i) => i % Math.ceil(points.length / MAX_POINTS) === 0) : points;
-  if (!shown.length) {
-    return 0;
-  }
-  const { x, y } = axes(plot, ...span(shown.map(p => p[0])), ...span(shown.map(p => p[1])));
-  for (const [a, b] of shown) {
-    plot.append(svg('circle', { cx: x(a).toFixed(1), cy: y(b).toFixed(1), r: 2.5, class: 'jt-plot-mark' }));
-  }
-  return shown.length;
+  const every = Math.ceil(points.length / MAX_POINTS);
+  const shown = points.length > MAX_POINTS ? points.filter((_, i) => i % every === 0) : points;
+  const plot = canvasChart('jt-plot-canvas', H, ({ canvas, ctx, area, color, fill }) => {
+    if (!shown.length) {
+      return null;
+    }
+    const padded = ([lo, hi]: [number, number]) => [lo - (hi - lo) * 0.04, hi + (hi - lo) * 0.04]; // dots inside
+    const [x0, x1] = padded(span(shown.map(p => p[0])));
+    const [y0, y1] = padded(span(shown.map(p => p[1])));
+    const X = (v: number) => area.left + ((v - x0) / (x1 - x0)) * (area.right - area.left);
+    const Y = (v: number) => area.bottom - ((v - y0) / (y1 - y0)) * (area.bottom - area.top);
+    const labels = drawAxes(ctx, area, [x0, x1], [y0, y1], X, Y, color);
+    canvas.setAttribute('aria-label', `x ${labels.x.join(', ')}; y ${labels.y.join(', ')}`);
+    ctx.fillStyle = fill;
+    ctx.globalAlpha = 0.8;
+    for (const [a, b] of shown) {
+      ctx.beginPath();
+      ctx.arc(X(a), Y(b), 2.5, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+    return null;
+  });
+  return [plot.node, shown.length];
 }
 
 function drawBars(plot: SVGSVGElement, chart: ChartData, table: TableBlob): number {
@@ -220,26 +235,9 @@ function drawBars(plot: SVGSVGElement, chart: ChartData, table: TableBlob): numb
   return labels.length;
 }
 
-function drawHistogram(plot: SVGSVGElement, chart: ChartData, table: TableBlob): number {
+function drawHistogram(chart: ChartData, table: TableBlob): [Element, number] {
   const { edges, counts } = bins(column(chart, table, 'value'));
-  if (!counts.length) {
-    return 0;
-  }
-  const { x, y } = axes(plot, edges[0], edges[edges.length - 1], 0, bounds(counts)[1]);
-  counts.forEach((c, i) => {
-    const bar = svg('rect', {
-      x: x(edges[i]) + 0.5,
-      y: y(c),
-      width: Math.max(x(edges[i + 1]) - x(edges[i]) - 1, 0.5),
-      height: y(0) - y(c),
-      class: 'jt-plot-mark'
-    });
-    const tip = svg('title');
-    tip.textContent = `${formatNumber(edges[i])} … ${formatNumber(edges[i + 1])}: ${c}`;
-    bar.append(tip);
-    plot.append(bar);
-  });
-  return counts.length;
+  return [histogramChart({ bins: edges, values: counts }), counts.length];
 }
 
 function drawMatrix(plot: SVGSVGElement, chart: ChartData, table: TableBlob): number {
@@ -274,9 +272,18 @@ function drawMatrix(plot: SVGSVGElement, chart: ChartData, table: TableBlob): nu
   return n * n;
 }
 
-const DRAW: Record<string, (plot: SVGSVGElement, chart: ChartData, table: TableBlob) => number> = {
+/** An SVG chart: `draw` fills it and says how many marks it drew. */
+function inSvg(draw: (plot: SVGSVGElement, chart: ChartData, table: TableBlob) => number) {
+  return (chart: ChartData, table: TableBlob): [Element, number] => {
+    const plot = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'jt-lc-svg' });
+    return [plot, draw(plot, chart, table)];
+  };
+}
+
+/** Each chart kind but the lines: the drawn chart and how many marks (points, bars, bins, cells) it has. */
+const DRAW: Record<string, (chart: ChartData, table: TableBlob) => [Element, number]> = {
   scatter: drawScatter,
-  bar: drawBars,
+  bar: inSvg(drawBars),
   histogram: drawHistogram,
-  confusion_matrix: drawMatrix
+  confusion_matrix: inSvg(drawMatrix)
 };

@@ -101,6 +101,7 @@ export interface RunKeys {
 
 /** `GET runs/<project>/<id>`: the list row plus the run's detail. */
 export interface RunDetail extends RunRow {
+  color: string; // the run's colour by its id, the one its curves have in a compare
   entity: string | null;
   host: string | null;
   pid: number | null;

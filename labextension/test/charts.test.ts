@@ -1,8 +1,10 @@
-/** Chart math: extents, ticks, scales, gaps, thinning and merging live increments (src/charts.ts). */
+/** Chart math: extents, gaps, smoothing, thinning and merging live increments (src/charts.ts), and the shared
+ * axes' ticks (static/chart_core.js) the detail panel's charts are drawn with. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { extent, formatNumber, groupByPrefix, mergeIncrement, nearest, scale, segments, thin, ticks } from '../src/charts';
+import { niceTicks, tickText } from '../../jupyter_track/widgets/static/chart_core.js';
+import { ema, extent, formatNumber, groupByPrefix, mergeIncrement, segments, thin } from '../src/charts';
 
 test('extent skips null, NaN and infinities, and widens a flat range', () => {
   const box = extent([{ steps: [0, 1, 2, 3], values: [1, null, NaN, Infinity] }, { steps: [5], values: [3] }]);
@@ -13,24 +15,20 @@ test('extent skips null, NaN and infinities, and widens a flat range', () => {
   assert.equal(extent([{ steps: [0, 1], values: [-1, 0] }], true), null); // nothing positive on a log scale
 });
 
-test('ticks are round numbers inside the range', () => {
-  assert.deepEqual(ticks(0, 1, 5), [0, 0.2, 0.4, 0.6, 0.8, 1]);
-  assert.deepEqual(ticks(3, 97, 4), [20, 40, 60, 80]);
-  assert.deepEqual(ticks(0.0131, 0.0171, 4), [0.014, 0.015, 0.016, 0.017]);
-  assert.deepEqual(ticks(1e-4, 10, 6, true), [0.0001, 0.001, 0.01, 0.1, 1, 10]);
-  assert.deepEqual(ticks(2, 1), []);
-  for (const t of ticks(-7.3, 12.9, 5)) {
-    assert.ok(t >= -7.3 && t <= 12.9);
-  }
+test('the shared ticks are round numbers inside the range, labelled as short as their step allows', () => {
+  assert.deepEqual(niceTicks(0, 1, 5).ticks, [0, 0.2, 0.4, 0.6, 0.8, 1]);
+  assert.deepEqual(niceTicks(3, 97, 4).ticks, [20, 40, 60, 80]);
+  const small = niceTicks(0.0131, 0.0171, 4);
+  assert.deepEqual(small.ticks.map(t => tickText(t, small.step)), ['0.014', '0.015', '0.016', '0.017']);
+  const steps = niceTicks(10000, 40000, 3);
+  assert.deepEqual(steps.ticks.map(t => tickText(t, steps.step)), ['10k', '20k', '30k', '40k']);
 });
 
-test('scale maps linearly and on log10', () => {
-  const lin = scale(0, 10, 100, 200);
-  assert.equal(lin(5), 150);
-  const log = scale(1, 100, 0, 2, true);
-  assert.equal(log(10), 1);
-  const flipped = scale(0, 1, 200, 0); // SVG y grows downwards
-  assert.equal(flipped(1), 0);
+test('ema smooths as TensorBoard does: gaps stay gaps and do not reset the average', () => {
+  assert.deepEqual(ema([1, 2, 3], 0), [1, 2, 3]);
+  assert.deepEqual(ema([0, 10, null, 10], 0.5), [0, 5, null, 7.5]);
+  const smoothed = ema([4, NaN, 0], 0.75);
+  assert.ok(Number.isNaN(smoothed[1]) && smoothed[2] === 3);
 });
 
 test('segments split at every gap: null, NaN, infinity, and non-positive values on a log scale', () => {
@@ -38,13 +36,6 @@ test('segments split at every gap: null, NaN, infinity, and non-positive values 
   assert.deepEqual(segments(s), [[0, 1], [3], [6]]);
   assert.deepEqual(segments({ steps: [0, 1, 2], values: [1, 0, 2] }, true), [[0], [2]]);
   assert.deepEqual(segments({ steps: [], values: [] }), []);
-});
-
-test('nearest finds the closest step', () => {
-  assert.equal(nearest([0, 10, 20, 30], 14), 1);
-  assert.equal(nearest([0, 10, 20, 30], 16), 2);
-  assert.equal(nearest([0, 10, 20, 30], 99), 3);
-  assert.equal(nearest([], 1), -1);
 });
 
 test('thin keeps spikes, gaps and the last point within the budget', () => {

@@ -17,7 +17,7 @@ import {
   newScalarKeys,
   stepMetricFor
 } from '../src/detail/data';
-import { histogramBars, isHistogram } from '../src/detail/histogram';
+import { histogramBars, isHistogram, ridges } from '../src/detail/histogram';
 
 test('flattenConfig dots nested keys and keeps lists as values', () => {
   assert.deepEqual(flattenConfig({ lr: 0.1, model: { depth: 3, act: { name: 'relu' } }, sizes: [1, 2], empty: {} }), [
@@ -190,6 +190,24 @@ test('a histogram is drawn as bars over its bin edges, the tallest filling the h
   ]);
   assert.equal(isHistogram({ bins: [0, 1], values: [1, 2] }), false); // edges must be one more than counts
   assert.equal(isHistogram({ _type: 'text' }), false);
+});
+
+test('ridges: one per step, densities comparable across binnings, at most `max` spread evenly with the newest', () => {
+  const items = [
+    { step: 0, data: { bins: [0, 1, 2], values: [2, 6] } },
+    { step: 5, data: { bins: [0, 2], values: [4] } } // one wide bin: density 2 per unit
+  ];
+  assert.deepEqual(ridges(items), [
+    { step: 0, points: [[0, 0], [0.5, 2 / 6], [1.5, 1], [2, 0]] },
+    { step: 5, points: [[0, 0], [1, 2 / 6], [2, 0]] }
+  ]);
+  const many = Array.from({ length: 100 }, (_, step) => ({ step, data: { bins: [0, 1], values: [1] } }));
+  const steps = ridges(many, 10).map(r => r.step);
+  assert.equal(steps.length, 10);
+  assert.equal(steps[0], 0);
+  assert.equal(steps[9], 99);
+  assert.deepEqual([...steps].sort((a, b) => a - b), steps);
+  assert.deepEqual(ridges([{ step: 1, data: { bins: [0, 1], values: [0] } }])[0].points, [[0, 0], [0.5, 0], [1, 0]]);
 });
 
 test('a summary medium reads as one line: a histogram by its bins and range, others by their kind', () => {

@@ -3,6 +3,7 @@ chart's table, by the labextension) and in the live run panel while the cell sti
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -50,18 +51,21 @@ def test_detail_media_tab_draws_each_chart_kind(lab: Lab, page: Any, monkeypatch
         page.wait_for_selector(selector, timeout=20_000)
         return selector
 
-    # lines: one path per stroke value, every point drawn
+    # lines: one line per stroke value, every point drawn, on the shared axes (round ticks)
     line = plot("line", "line")
-    assert page.eval_on_selector_all(f"{line} path[data-points]", "ps => ps.map(p => [p.dataset.name, "
-                                     "Number(p.dataset.points)])") == [["sq", 10], ["lin", 10]]
+    drawn = lambda selector: json.loads(page.get_attribute(f"{selector} canvas", "data-lines"))  # noqa: E731
+    assert drawn(line) == [["sq", 10], ["lin", 10]]
     assert page.inner_text(f"{line} .jt-lc-title") == "Growth"
+    assert page.get_attribute(f"{line} canvas", "aria-label") == "Growth: x 0, 2, 4, 6, 8; value 0, 20, 40, 60, 80"
     roc = plot("roc", "roc_curve")
-    assert page.eval_on_selector_all(f"{roc} path[data-points]", "ps => ps.map(p => p.dataset.name)") == [
-        "cat", "dog", "bird"]
+    assert [name for name, _ in drawn(roc)] == ["cat", "dog", "bird"]
     assert "x: False positive rate · y: True positive rate" in page.inner_text(roc)
     # scatter, bars, histogram bins, confusion-matrix cells
-    assert page.get_attribute(plot("scatter", "scatter"), "data-drawn") == "50"
-    assert page.locator(f'{plot("scatter", "scatter")} circle').count() == 50
+    scatter = plot("scatter", "scatter")
+    assert page.get_attribute(scatter, "data-drawn") == "50"
+    xs, ys = (page.get_attribute(f"{scatter} canvas", "aria-label") or "").split("; ")
+    assert len(xs.split(", ")) >= 3 and len(ys.split(", ")) >= 3, (xs, ys)  # ticks on both axes
+    page.locator(scatter).screenshot(path=str(tmp_path / "detail-scatter.png"))
     bar = plot("bar", "bar")
     assert page.get_attribute(bar, "data-drawn") == "2" and page.locator(f"{bar} rect.jt-plot-mark").count() == 2
     assert int(page.get_attribute(plot("histogram", "histogram"), "data-drawn")) == 20

@@ -47,15 +47,15 @@ def test_step_metric_is_the_default_x_axis_and_alerts_show_in_the_sidebar_and_de
 
     page.click(f'{panel} .jt-detail-tab[data-tab="charts"]')
     charts = f'{panel} [data-section="charts"] .jt-lc'
-    page.wait_for_function(f"() => document.querySelectorAll('{charts} path[data-points]').length === 3",
+    page.wait_for_function(f"() => document.querySelectorAll('{charts} canvas[data-points]').length === 3",
                            timeout=20_000)
     axes = page.eval_on_selector_all(charts, "cs => Object.fromEntries(cs.map(c => [c.dataset.metric, ["
-                                             "c.dataset.x || 'step', Number(c.querySelector('path').dataset.points)"
+                                             "c.dataset.x || 'step', Number(c.querySelector('canvas').dataset.points)"
                                              "]]))")
     assert axes == {"train/loss": ["step", 30], "val/loss": ["epoch", 3], "epoch": ["step", 3]}
-    box = page.locator(f'{charts}[data-metric="val/loss"] svg').bounding_box()
-    page.mouse.move(box["x"] + box["width"] * 0.99, box["y"] + box["height"] / 2)
-    assert page.inner_text(f'{charts}[data-metric="val/loss"] .jt-lc-readout').startswith("epoch 2")
+    box = page.locator(f'{charts}[data-metric="val/loss"] canvas').bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + box["height"] / 2)
+    assert page.inner_text(f'{charts}[data-metric="val/loss"] .jt-chart-tip-head') == "epoch 2"
     assert jt.load_run(run.path).meta["metrics"]["val/*"] == {"step_metric": "epoch"}
 
 

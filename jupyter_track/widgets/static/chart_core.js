@@ -2,6 +2,7 @@
 // short as their step allows, the theme's ink read at each draw (and a redraw when JupyterLab switches theme),
 // and a crosshair tooltip that leaves with the pointer. compare.js imports it: webpack bundles the import for
 // JupyterLab's compare panel; widgets/compare.py inlines this file for the notebook widget (one ES module).
+// JupyterLab's run detail panel (labextension/src/charts.ts, detail/histogram.ts) imports it too.
 // widgets/static_view.py draws the saved (static) charts with the same tick rule.
 
 // About `count` round ticks inside [lo, hi]: steps of 1, 2 or 5 × 10^k.
@@ -49,12 +50,14 @@ function logTicks(lo, hi, count) {
 }
 
 // Gridlines and tick labels for a canvas plot area `box` = {left, top, right, bottom} with scales X and Y.
-// `opts.yLog`: the y values are log10 exponents; `opts.xText(v, step)`: the x labels (clock times, say).
+// `opts.yLog`: the y values are log10 exponents; `opts.yWhole`: y ticks on whole numbers only (steps, counts);
+// `opts.xText(v, step)`: the x labels (clock times, say).
 // Returns the labels drawn (the canvas keeps them in its aria-label: readable to screen readers and tests).
 export function drawAxes(ctx, box, xr, yr, X, Y, color, opts = {}) {
   const xt = niceTicks(xr[0], xr[1], Math.max(2, Math.floor((box.right - box.left) / 70)));
   const yCount = Math.max(2, Math.floor((box.bottom - box.top) / 35));
-  const yt = opts.yLog ? logTicks(yr[0], yr[1], yCount) : niceTicks(yr[0], yr[1], yCount);
+  let yt = opts.yLog ? logTicks(yr[0], yr[1], yCount) : niceTicks(yr[0], yr[1], yCount);
+  if (opts.yWhole && yt.step < 1) yt = { ticks: yt.ticks.filter(Number.isInteger), step: 1 };
   ctx.save();
   ctx.strokeStyle = color;
   ctx.lineWidth = 1;

@@ -2,6 +2,7 @@
  * The Charts and System tabs of the run detail panel: one line chart per scalar key (grouped by prefix) and per
  * system key, drawn from the model's points; a key a live run logs for the first time gets a chart at the end.
  * A key with a `define_metric(step_metric=)` is drawn against that key (as of each step), else against the step.
+ * Every line has the run's colour (the one it has in a compare); a slider smooths every chart of the Charts tab.
  */
 import { LineChart, groupByPrefix } from '../charts';
 import { el } from '../dom';
@@ -19,8 +20,10 @@ export class ChartsView {
   /** One empty chart per key of `d` (the points follow with `draw`). */
   render(d: RunDetail): void {
     this.metrics = d.meta?.metrics;
+    this.color = d.color;
     this.lines.clear();
-    this.charts.replaceChildren();
+    this.smoothed = [];
+    this.charts.replaceChildren(this.smoothingControl());
     this.system.replaceChildren();
     this.build(this.charts, d.keys.scalars, true);
     this.build(this.system, d.keys.system, false);
@@ -61,7 +64,7 @@ export class ChartsView {
         const x = chart.node.dataset.x;
         const axis = x ? data.get(x) : undefined; // undefined: that key was never logged, the step stands in
         const series = axis ? alongAxis(points.series, axis.series) : points.series;
-        chart.setLines([{ name: key, color: 'var(--jp-brand-color1)', ...series }]);
+        chart.setLines([{ name: key, color: this.color, ...series }]);
         chart.node.dataset.count = String(points.count);
       }
     }
@@ -86,10 +89,32 @@ export class ChartsView {
   /** A chart of `key`, against its step metric when `scalar` (system keys have the wall-time stream's steps). */
   private chart(key: string, scalar: boolean): HTMLElement {
     const chart = new LineChart({ title: key, x: scalar ? stepMetricFor(key, this.metrics) : null });
+    if (scalar) {
+      chart.setSmoothing(this.smoothing);
+      this.smoothed.push(chart);
+    }
     this.lines.set(key, chart);
     return chart.node;
   }
 
+  /** The Charts tab's smoothing slider (TensorBoard's: the weight of the moving average), kept across reloads. */
+  private smoothingControl(): HTMLElement {
+    const label = el('label', 'jt-lc-smoothing', 'smoothing ');
+    const slider = el('input');
+    Object.assign(slider, { type: 'range', min: '0', max: '0.99', step: '0.01', value: String(this.smoothing) });
+    slider.addEventListener('input', () => {
+      this.smoothing = Number(slider.value);
+      for (const chart of this.smoothed) {
+        chart.setSmoothing(this.smoothing);
+      }
+    });
+    label.append(slider);
+    return label;
+  }
+
   private readonly lines = new Map<string, LineChart>();
+  private smoothed: LineChart[] = []; // the Charts tab's (the System tab's are drawn as measured)
   private metrics: unknown = null; // the run's define_metric()s (meta.metrics)
+  private color = '#1f77b4'; // the run's (RunDetail.color)
+  private smoothing = 0;
 }

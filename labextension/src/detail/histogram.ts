@@ -1,8 +1,10 @@
 /**
- * A logged histogram (`jt.Histogram`, `jt.watch`) as a small bar chart: the bars' geometry (pure, unit-tested)
- * and the SVG drawn from it in the Media tab.
+ * Logged histograms (`jt.Histogram`, `jt.watch`) in the Media tab, drawn on the axes every jupyter_track chart
+ * shares (static/chart_core.js): one step as a bar chart, or every step as a ridge plot (TensorBoard's offset
+ * mode: each step's histogram on its own baseline, older ones behind). The geometry is pure and unit-tested.
  */
-import { formatNumber } from '../charts';
+import { drawAxes } from '../../../jupyter_track/widgets/static/chart_core.js';
+import { canvasChart, formatNumber } from '../charts';
 
 /** A logged histogram's data: `bins` holds the edges (one more than `values`, the counts). */
 export interface HistogramData {
@@ -10,7 +12,7 @@ export interface HistogramData {
   values: number[];
 }
 
-/** One bar of the chart, in px of a `width` × `height` box (y grows downwards, as in SVG). */
+/** One bar of the chart, in px of a `width` × `height` box (y grows downwards, as on a canvas). */
 export interface HistogramBar {
   x: number;
   y: number;
@@ -19,6 +21,12 @@ export interface HistogramBar {
   from: number; // the bin's edges and count, for the tooltip
   to: number;
   count: number;
+}
+
+/** One step's ridge: its outline through the bins' midpoints as (value, height 0…1) points, ends on the baseline. */
+export interface Ridge {
+  step: number;
+  points: [number, number][];
 }
 
 /** Whether `data` is a histogram's logged data (edges one more than counts, all numbers). */
@@ -55,40 +63,109 @@ export function histogramBars(data: HistogramData, width: number, height: number
   });
 }
 
-const SVG = 'http://www.w3.org/2000/svg';
+/** The most ridges a ridge plot stacks (more would blur into each other). */
+export const MAX_RIDGES = 40;
 
-/** The histogram as an SVG bar chart with its range and largest count as labels. */
-export function drawHistogram(data: HistogramData, width = 320, height = 120): SVGSVGElement {
-  const pad = { left: 4, right: 4, top: 14, bottom: 16 };
-  const inner = { w: width - pad.left - pad.right, h: height - pad.top - pad.bottom };
-  const svg = document.createElementNS(SVG, 'svg');
-  svg.setAttribute('class', 'jt-histogram');
-  svg.setAttribute('width', String(width));
-  svg.setAttribute('height', String(height));
-  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
-  for (const bar of histogramBars(data, inner.w, inner.h)) {
-    const rect = document.createElementNS(SVG, 'rect');
-    rect.setAttribute('class', 'jt-histogram-bar');
-    rect.setAttribute('x', String(pad.left + bar.x));
-    rect.setAttribute('y', String(pad.top + bar.y));
-    rect.setAttribute('width', String(Math.max(0.5, bar.width - 0.5)));
-    rect.setAttribute('height', String(bar.height));
-    const tip = document.createElementNS(SVG, 'title');
-    tip.textContent = `[${formatNumber(bar.from)}, ${formatNumber(bar.to)}): ${bar.count}`;
-    rect.append(tip);
-    svg.append(rect);
-  }
-  const label = (text: string, x: number, y: number, anchor: string) => {
-    const t = document.createElementNS(SVG, 'text');
-    t.setAttribute('class', 'jt-histogram-label');
-    t.setAttribute('x', String(x));
-    t.setAttribute('y', String(y));
-    t.setAttribute('text-anchor', anchor);
-    t.textContent = text;
-    svg.append(t);
-  };
-  label(formatNumber(data.bins[0]), pad.left, height - 3, 'start');
-  label(formatNumber(data.bins[data.bins.length - 1]), width - pad.right, height - 3, 'end');
-  label(`max ${formatNumber(Math.max(...data.values))}`, pad.left, 10, 'start');
-  return svg;
+/**
+ * The ridges of at most `max` of `items` (spread evenly over them, the first and the newest always): each step's
+ * density (count per unit of value, so steps binned differently compare), scaled by the largest of them all.
+ */
+export function ridges(items: { step: number; data: HistogramData }[], max = MAX_RIDGES): Ridge[] {
+  const [n, k] = [items.length, Math.min(items.length, max)];
+  const spread = Array.from({ length: k }, (_, i) => Math.round((i * (n - 1)) / (k - 1 || 1)));
+  const picked = [...new Set(spread)].map(i => items[i]);
+  const densities = picked.map(({ data }) =>
+    data.values.map((count, i) => {
+      const width = data.bins[i + 1] - data.bins[i];
+      return width > 0 ? Math.max(0, count) / width : Math.max(0, count);
+    })
+  );
+  const top = Math.max(0, ...densities.flat());
+  return picked.map(({ step, data }, r) => {
+    const points: [number, number][] = [[data.bins[0], 0]];
+    densities[r].forEach((d, i) => points.push([(data.bins[i] + data.bins[i + 1]) / 2, top > 0 ? d / top : 0]));
+    points.push([data.bins[data.bins.length - 1], 0]);
+    return { step, points };
+  });
+}
+
+const HEIGHT = 160;
+const RIDGE_HEIGHT = 300;
+
+/**
+ * A histogram as a bar chart (value ticks under it, count ticks beside it, a tooltip per bin); `step` names the
+ * step it was logged at.
+ */
+export function drawHistogram(data: HistogramData, step?: number): HTMLElement {
+  const chart = canvasChart('jt-histogram-box jt-histogram-bars', HEIGHT, paint => {
+    const { canvas, ctx, color, area, fill } = paint;
+    const lo = data.bins[0];
+    const hi = data.bins[data.bins.length - 1] > lo ? data.bins[data.bins.length - 1] : lo + 1;
+    const top = Math.max(1, ...data.values);
+    const [w, h] = [area.right - area.left, area.bottom - area.top];
+    const X = (v: number) => area.left + ((v - lo) / (hi - lo)) * w;
+    const Y = (c: number) => area.bottom - (c / top) * h;
+    const labels = drawAxes(ctx, area, [lo, hi], [0, top], X, Y, color, { yWhole: true });
+    ctx.save();
+    ctx.fillStyle = fill;
+    ctx.globalAlpha = 0.85;
+    const bars = histogramBars(data, w, (Math.max(0, ...data.values) / top) * h);
+    for (const bar of bars) {
+      ctx.fillRect(area.left + bar.x, area.bottom - bar.height, Math.max(0.5, bar.width - 0.5), bar.height);
+    }
+    ctx.restore();
+    canvas.dataset.bars = String(bars.length);
+    canvas.dataset.heights = bars.map(b => b.height.toFixed(1)).join(' ');
+    const named = `value ${labels.x.join(', ')}; count ${labels.y.join(', ')}`;
+    canvas.setAttribute('aria-label', step === undefined ? named : `step ${step}: ${named}`);
+    const mids = bars.map(b => (b.from + b.to) / 2);
+    return {
+      box: area,
+      invX: px => lo + ((px - area.left) / w) * (hi - lo),
+      lines: [{ name: 'count', color: fill, s: mids, v: data.values }],
+      head: row => {
+        const bar = bars[mids.indexOf(row.x)];
+        return `[${formatNumber(bar.from)}, ${formatNumber(bar.to)})`;
+      }
+    };
+  });
+  return chart.node;
+}
+
+/** The histograms of successive steps as ridges (offset mode): the step axis downwards, the newest in front. */
+export function drawRidges(items: { step: number; data: HistogramData }[]): HTMLElement {
+  const shown = ridges(items);
+  const chart = canvasChart('jt-histogram-box jt-histogram-ridges', RIDGE_HEIGHT, paint => {
+    const { canvas, ctx, color, area, fill } = paint;
+    const all = shown.flatMap(r => r.points.map(p => p[0]));
+    const lo = Math.min(...all);
+    const hi = Math.max(...all) > lo ? Math.max(...all) : lo + 1;
+    const s0 = shown[0].step;
+    const s1 = shown[shown.length - 1].step > s0 ? shown[shown.length - 1].step : s0 + 1;
+    const peak = Math.min(70, (area.bottom - area.top) * 0.35); // a ridge's full height
+    const X = (v: number) => area.left + ((v - lo) / (hi - lo)) * (area.right - area.left);
+    const Y = (s: number) => area.top + peak + ((s - s0) / (s1 - s0)) * (area.bottom - area.top - peak);
+    const labels = drawAxes(ctx, area, [lo, hi], [s0, s1], X, Y, color, { yWhole: true });
+    const background = getComputedStyle(canvas).backgroundColor;
+    for (const ridge of shown) {
+      ctx.beginPath();
+      const base = Y(ridge.step);
+      ridge.points.forEach(([v, r], i) => (i ? ctx.lineTo(X(v), base - r * peak) : ctx.moveTo(X(v), base)));
+      ctx.closePath();
+      ctx.fillStyle = background; // an opaque ridge hides the older ones behind it
+      ctx.globalAlpha = 1;
+      ctx.fill();
+      ctx.fillStyle = ctx.strokeStyle = fill;
+      ctx.globalAlpha = 0.3;
+      ctx.fill();
+      ctx.globalAlpha = 1;
+      ctx.lineWidth = 1;
+      ctx.stroke();
+    }
+    canvas.dataset.ridges = String(shown.length);
+    canvas.dataset.steps = shown.map(r => r.step).join(' ');
+    canvas.setAttribute('aria-label', `value ${labels.x.join(', ')}; step ${labels.y.join(', ')}`);
+    return null; // no crosshair: the ridges' heights are relative
+  });
+  return chart.node;
 }

@@ -3,7 +3,7 @@ import { el } from '../dom';
 import { drawChart } from '../plots';
 import { RunRef, blobUrl, requestAPI, runPath } from '../request';
 import { ChartData, MediaItem, MediaPage, TableBlob } from '../tokens';
-import { drawHistogram, isHistogram } from './histogram';
+import { HistogramData, MAX_RIDGES, drawHistogram, drawRidges, isHistogram } from './histogram';
 
 const MEDIA_ITEMS = 500; // newest media items of a key loaded for the step slider
 
@@ -69,7 +69,7 @@ async function fillMedia(ref: RunRef, key: string, content: HTMLElement): Promis
         }
       });
     } else if (item.kind === 'histogram' && isHistogram(item.data)) {
-      view.replaceChildren(drawHistogram(item.data)); // a bar chart, the slider walks through the steps
+      view.replaceChildren(drawHistogram(item.data, item.step)); // a bar chart, the slider walks through the steps
     } else {
       view.replaceChildren(valueCell(item.kind, item.data));
     }
@@ -83,10 +83,43 @@ async function fillMedia(ref: RunRef, key: string, content: HTMLElement): Promis
     slider.value = String(items.length - 1);
     slider.addEventListener('input', () => showAt(Number(slider.value)));
     controls.append(slider);
+    const histograms = items.filter(i => i.kind === 'histogram' && isHistogram(i.data));
+    if (histograms.length > 1) {
+      controls.append(ridgeToggle(histograms, slider, label, view, () => showAt(Number(slider.value))));
+    }
   }
   controls.append(label);
   content.replaceChildren(controls, view);
   showAt(items.length - 1); // the latest by default
+}
+
+/**
+ * The "ridges" checkbox beside a histogram's step slider: on, every step's histogram at once (offset, older ones
+ * behind; the slider rests), off, back to the slider's step.
+ */
+function ridgeToggle(
+  items: MediaItem[],
+  slider: HTMLInputElement,
+  label: HTMLElement,
+  view: HTMLElement,
+  showStep: () => void
+): HTMLElement {
+  const toggle = el('label', 'jt-ridge-toggle');
+  const box = el('input');
+  box.type = 'checkbox';
+  box.addEventListener('change', () => {
+    slider.disabled = box.checked;
+    if (!box.checked) {
+      showStep();
+      return;
+    }
+    const some = items.length > MAX_RIDGES ? ` (${MAX_RIDGES} of ${items.length}, evenly spread)` : '';
+    label.textContent = `steps ${items[0].step}–${items[items.length - 1].step}${some}`;
+    label.dataset.index = 'ridges';
+    view.replaceChildren(drawRidges(items.map(i => ({ step: i.step, data: i.data as HistogramData }))));
+  });
+  toggle.append(box, ' ridges');
+  return toggle;
 }
 
 /** An image (thumbnail linking to the full one) with its caption, from a logged image's data. */
