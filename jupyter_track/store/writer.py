@@ -23,11 +23,9 @@ it is known by then, else the end of the IPython cell that called it says so.
 
 from __future__ import annotations
 
-import contextvars
 import enum
 import functools
 import gc
-import logging
 import os
 import threading
 import time
@@ -35,16 +33,26 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from operator import itemgetter
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import StoreError
+from ..messages import logger
 from ..metric_defs import MetricDef, MetricDefs, fold, summary_value
 from ..types import SummaryEntry
-from .base import Batch, BlobRefWrite, ChunkWrite, ObjectWrite, RunWrite, Store, SummaryWrite, listing_summary
 from .heap import give_back
 from .urls import scrub, sqlite_path
 
-log = logging.getLogger("jupyter_track")
+log = logger()
+
+if TYPE_CHECKING:
+    from .base import Batch, BlobRefWrite, ChunkWrite, ObjectWrite, RunWrite, Store, SummaryWrite, listing_summary
+
+
+def _load_records() -> None:
+    """Import the store's write records, at the writer's first flush: ``init()``, which makes the writer, does not
+    wait for the store interface's module (18 dataclasses, 5 ms); the writer thread loads it while the run starts."""
+    global Batch, ChunkWrite, ObjectWrite, RunWrite, SummaryWrite, listing_summary
+    from .base import Batch, ChunkWrite, ObjectWrite, RunWrite, SummaryWrite, listing_summary
 
 CHUNK_MAX = 65536  # points per chunk row at most
 SMALL_CHUNK = 1024  # a merged chunk below this stays "open" and takes further small chunks
@@ -339,6 +347,8 @@ class Writer:
         state, so nothing it writes is missed."""
         # in the context of the caller: a kernel attributes what the work displays (the live panel's final
         # view) to the cell that called finish()
+        import contextvars  # here: init() imports the writer
+
         thread = threading.Thread(target=contextvars.copy_context().run, args=(work,), name="jupyter_track-finish",
                                   daemon=True)
         with self._registry:
@@ -455,6 +465,7 @@ class Writer:
                 self._cond.notify_all()
 
     def _flush_once(self) -> None:
+        _load_records()  # a few µs once loaded
         with self._flushing:
             # What a failed write held back goes first; while it still fails, new records stay in the run
             # buffers (bounded: log() waits once one is full) instead of piling up here without limit.
