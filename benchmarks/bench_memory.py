@@ -36,6 +36,14 @@ def _peak() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
 
 
+def _settled(run: Any) -> float:
+    """RSS once the writer stored what ``finish()`` handed over (it returns before that write ends)."""
+    from jupyter_track.store import settle
+
+    settle(run.store_url)
+    return _rss() / MB
+
+
 def _loop(keys: list[str], steps: int, log: Callable[[dict[str, float]], Any]) -> float:
     t0 = time.perf_counter()
     for step in range(steps):
@@ -60,8 +68,9 @@ def child_memory(width: int, steps: int) -> dict[str, Any]:
     run = jt.init(project="bench", display=False)
     loop_s = _loop(keys, steps, run.log)
     run.finish()
-    return {"floor_mb": floor / MB, "peak_mb": _peak() / MB, "before_mb": before / MB, "after_mb": _rss() / MB,
-            "floor_s": floor_s, "loop_s": loop_s}
+    after = _rss()
+    return {"floor_mb": floor / MB, "peak_mb": _peak() / MB, "before_mb": before / MB, "after_mb": after / MB,
+            "settled_mb": _settled(run), "floor_s": floor_s, "loop_s": loop_s}
 
 
 def child_latency(width: int, calls: int) -> dict[str, Any]:
@@ -108,9 +117,10 @@ def child_stalls(steps: int) -> dict[str, Any]:
             slow.append(took)
     loop = clock() - t0
     run.finish()
+    after = _rss()
     return {"over_1ms": len(slow), "over_10ms": sum(t > 10_000_000 for t in slow),
             "max_ms": max(slow, default=0) / 1e6, "share": sum(slow) / loop, "before_mb": before / MB,
-            "after_mb": _rss() / MB}
+            "after_mb": after / MB, "settled_mb": _settled(run)}
 
 
 def child_small(capture: int) -> dict[str, Any]:
@@ -172,6 +182,14 @@ def run_child(store: str, name: str, *args: int) -> dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def after_finish(m: dict[str, float]) -> tuple[str, str, str, str, str]:
+    """The row of RSS after finish(): right after it returns / once the writer stored the last batch."""
+    before = m["before_mb"]
+    return (f"… RSS after finish() (before init(): {before:.0f} MB): right after / once stored",
+            f"{m['after_mb']:.0f} / {m['settled_mb']:.0f} MB", "",
+            f"{m['after_mb'] / before:.2f}× / {m['settled_mb'] / before:.2f}×", "≤ 1.2× before init()")
+
+
 def median_of(repeats: int, measure: Callable[[], dict[str, Any]]) -> dict[str, float]:
     runs = [measure() for _ in range(repeats)]
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
@@ -181,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test")
     parser.add_argument("--repeats", type=int, default=3, help="processes per row (median)")
+    parser.add_argument("--only", help=f"rows to measure, comma-separated: {', '.join(CHILDREN)} (default: all)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -188,45 +207,46 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(CHILDREN[name](*map(int, sizes))))
         return 0
     q = args.quick
+    want = set(args.only.split(",")) if args.only else set(CHILDREN)
     wide100, wide1000, stall_steps = (20_000, 3_000, 200_000) if q else (200_000, 60_000, 2_000_000)
     rows: list[tuple[str, str, str, str, str]] = []  # what, figure, floor, ratio, target
     with tempfile.TemporaryDirectory() as store:
         def med(name: str, *sizes: int) -> dict[str, float]:
             return median_of(args.repeats, lambda: run_child(store, name, *sizes))
 
-        for width, steps in ((100, wide100), (1000, wide1000)):
+        for width, steps in ((100, wide100), (1000, wide1000)) if "memory" in want else ():
             m = med("memory", width, steps)
             rows.append((f"peak RSS, {width:,} keys/step, {steps // 1000}k steps", f"{m['peak_mb']:.0f} MB",
                          f"{m['floor_mb']:.0f} MB", f"+{m['peak_mb'] - m['floor_mb']:.0f} MB",
                          "≤ floor + 64 MB"))
-            rows.append((f"… RSS after finish() (before init(): {m['before_mb']:.0f} MB)", f"{m['after_mb']:.0f} MB",
-                         "", f"{m['after_mb'] / m['before_mb']:.2f}×", "≤ 1.2× before init()"))
+            rows.append(after_finish(m))
             rows.append(("… loop time (log → finish)", f"{m['loop_s']:.1f} s", f"{m['floor_s']:.1f} s",
                          f"{m['loop_s'] / m['floor_s']:.1f}×", ""))
-        for width, calls in ((100, 20_000), (1000, 5_000)):
+        for width, calls in ((100, 20_000), (1000, 5_000)) if "latency" in want else ():
             m = med("latency", width, calls // (10 if q else 1))
             rows.append((f"log() p50, {width:,} keys", f"{m['log_us']:.1f} µs", f"{m['floor_us']:.1f} µs (dict copy)",
                          f"{m['log_us'] / m['floor_us']:.1f}×", "≤ 2× floor"))
-        for capture in (1, 0):
+        for capture in (1, 0) if "small" in want else ():
             m = med("small", capture)
             how = "" if capture else ', capture="none"'
             rows.append((f"finish() of a small run (20 steps{how}): first run of the process / next run",
                          f"{m['finish_ms']:.1f} ms / {m['again_ms']:.1f} ms", "", "", "≤ 10 ms"))
             rows.append((f"init() in a fresh process{how}", f"{m['init_ms']:.1f} ms ({m['init_cpu_ms']:.1f} ms CPU)",
                          "", "", "≤ 10 ms"))
-        m = med("stalls", stall_steps)
-        rows.append((f"log() calls over 1 ms, {stall_steps // 1000:,}k-step loop (5 keys)",
-                     f"{m['over_1ms']:.0f} ({m['over_10ms']:.0f} over 10 ms, max {m['max_ms']:.1f} ms)", "0",
-                     f"{m['share']:.1%} of the loop", "none over 1 ms"))
-        rows.append((f"… RSS after finish() (before init(): {m['before_mb']:.0f} MB)", f"{m['after_mb']:.0f} MB",
-                     "", f"{m['after_mb'] / m['before_mb']:.2f}×", "≤ 1.2× before init()"))
-        merges = {w: med("merge", w) for w in (1000, 3000)}
-        for width, m in merges.items():
-            rows.append((f"writer merge flush, {width:,} keys", f"{m['merge_ms']:.0f} ms",
-                         f"{m['plain_ms']:.0f} ms (a flush without merges)",
-                         f"{m['merge_ms'] / m['plain_ms']:.1f}×", "linear in keys"))
-        rows.append(("… 3,000 / 1,000 keys", f"{merges[3000]['merge_ms'] / merges[1000]['merge_ms']:.1f}×", "3×",
-                     "", "≈ 3× (linear)"))
+        if "stalls" in want:
+            m = med("stalls", stall_steps)
+            rows.append((f"log() calls over 1 ms, {stall_steps // 1000:,}k-step loop (5 keys)",
+                         f"{m['over_1ms']:.0f} ({m['over_10ms']:.0f} over 10 ms, max {m['max_ms']:.1f} ms)", "0",
+                         f"{m['share']:.1%} of the loop", "none over 1 ms"))
+            rows.append(after_finish(m))
+        if "merge" in want:
+            merges = {w: med("merge", w) for w in (1000, 3000)}
+            for width, m in merges.items():
+                rows.append((f"writer merge flush, {width:,} keys", f"{m['merge_ms']:.0f} ms",
+                             f"{m['plain_ms']:.0f} ms (a flush without merges)",
+                             f"{m['merge_ms'] / m['plain_ms']:.1f}×", "linear in keys"))
+            rows.append(("… 3,000 / 1,000 keys", f"{merges[3000]['merge_ms'] / merges[1000]['merge_ms']:.1f}×",
+                         "3×", "", "≈ 3× (linear)"))
     head = ("what", "jupyter_track", "floor (same process)", "ratio", "target")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))

@@ -486,13 +486,16 @@ class Writer:
                 closed = [r for r, s in self._runs.items() if s.closing and not s.buffer.items]
                 for run_id in closed:
                     del self._runs[run_id]
+                idle = bool(closed) and not self._runs  # the last run of the process finished
+            if idle and self._store is not None:
+                self._store.close()  # its pooled connections and their page caches (2 MB each); the next run connects
             self._untrimmed += self._packed
             self._since_close += self._packed
             now = time.monotonic()
-            # a run that wrote much ends with a trim, even just after the last timed one: RSS after finish()
-            # is back near where it was before init()
+            # a run that wrote much (or the last one) ends with a trim, even just after the last timed one: RSS after
+            # finish() is back near where it was before init()
             ended_large = bool(closed) and self._since_close >= TRIM_AFTER
-            if ended_large or (self._untrimmed >= TRIM_AFTER and now - self._trimmed_at >= TRIM_EVERY):
+            if idle or ended_large or (self._untrimmed >= TRIM_AFTER and now - self._trimmed_at >= TRIM_EVERY):
                 give_back()  # what the buffers of logged values held goes back to the OS, not only to malloc
                 self._untrimmed, self._trimmed_at = 0, now
             if closed:
