@@ -23,6 +23,7 @@ it is known by then, else the end of the IPython cell that called it says so.
 
 from __future__ import annotations
 
+import contextvars
 import enum
 import functools
 import gc
@@ -347,8 +348,6 @@ class Writer:
         state, so nothing it writes is missed."""
         # in the context of the caller: a kernel attributes what the work displays (the live panel's final
         # view) to the cell that called finish()
-        import contextvars  # here: init() imports the writer
-
         thread = threading.Thread(target=contextvars.copy_context().run, args=(work,), name="jupyter_track-finish",
                                   daemon=True)
         with self._registry:
