@@ -199,7 +199,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test")
     parser.add_argument("--repeats", type=int, default=3, help="processes per row (median)")
-    parser.add_argument("--only", help=f"rows to measure, comma-separated: {', '.join(CHILDREN)} (default: all)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -207,14 +206,13 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(CHILDREN[name](*map(int, sizes))))
         return 0
     q = args.quick
-    want = set(args.only.split(",")) if args.only else set(CHILDREN)
     wide100, wide1000, stall_steps = (20_000, 3_000, 200_000) if q else (200_000, 60_000, 2_000_000)
     rows: list[tuple[str, str, str, str, str]] = []  # what, figure, floor, ratio, target
     with tempfile.TemporaryDirectory() as store:
         def med(name: str, *sizes: int) -> dict[str, float]:
             return median_of(args.repeats, lambda: run_child(store, name, *sizes))
 
-        for width, steps in ((100, wide100), (1000, wide1000)) if "memory" in want else ():
+        for width, steps in ((100, wide100), (1000, wide1000)):
             m = med("memory", width, steps)
             rows.append((f"peak RSS, {width:,} keys/step, {steps // 1000}k steps", f"{m['peak_mb']:.0f} MB",
                          f"{m['floor_mb']:.0f} MB", f"+{m['peak_mb'] - m['floor_mb']:.0f} MB",
@@ -222,31 +220,29 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(after_finish(m))
             rows.append(("… loop time (log → finish)", f"{m['loop_s']:.1f} s", f"{m['floor_s']:.1f} s",
                          f"{m['loop_s'] / m['floor_s']:.1f}×", ""))
-        for width, calls in ((100, 20_000), (1000, 5_000)) if "latency" in want else ():
+        for width, calls in ((100, 20_000), (1000, 5_000)):
             m = med("latency", width, calls // (10 if q else 1))
             rows.append((f"log() p50, {width:,} keys", f"{m['log_us']:.1f} µs", f"{m['floor_us']:.1f} µs (dict copy)",
                          f"{m['log_us'] / m['floor_us']:.1f}×", "≤ 2× floor"))
-        for capture in (1, 0) if "small" in want else ():
+        for capture in (1, 0):
             m = med("small", capture)
             how = "" if capture else ', capture="none"'
             rows.append((f"finish() of a small run (20 steps{how}): first run of the process / next run",
                          f"{m['finish_ms']:.1f} ms / {m['again_ms']:.1f} ms", "", "", "≤ 10 ms"))
             rows.append((f"init() in a fresh process{how}", f"{m['init_ms']:.1f} ms ({m['init_cpu_ms']:.1f} ms CPU)",
                          "", "", "≤ 10 ms"))
-        if "stalls" in want:
-            m = med("stalls", stall_steps)
-            rows.append((f"log() calls over 1 ms, {stall_steps // 1000:,}k-step loop (5 keys)",
-                         f"{m['over_1ms']:.0f} ({m['over_10ms']:.0f} over 10 ms, max {m['max_ms']:.1f} ms)", "0",
-                         f"{m['share']:.1%} of the loop", "none over 1 ms"))
-            rows.append(after_finish(m))
-        if "merge" in want:
-            merges = {w: med("merge", w) for w in (1000, 3000)}
-            for width, m in merges.items():
-                rows.append((f"writer merge flush, {width:,} keys", f"{m['merge_ms']:.0f} ms",
-                             f"{m['plain_ms']:.0f} ms (a flush without merges)",
-                             f"{m['merge_ms'] / m['plain_ms']:.1f}×", "linear in keys"))
-            rows.append(("… 3,000 / 1,000 keys", f"{merges[3000]['merge_ms'] / merges[1000]['merge_ms']:.1f}×",
-                         "3×", "", "≈ 3× (linear)"))
+        m = med("stalls", stall_steps)
+        rows.append((f"log() calls over 1 ms, {stall_steps // 1000:,}k-step loop (5 keys)",
+                     f"{m['over_1ms']:.0f} ({m['over_10ms']:.0f} over 10 ms, max {m['max_ms']:.1f} ms)", "0",
+                     f"{m['share']:.1%} of the loop", "none over 1 ms"))
+        rows.append(after_finish(m))
+        merges = {w: med("merge", w) for w in (1000, 3000)}
+        for width, m in merges.items():
+            rows.append((f"writer merge flush, {width:,} keys", f"{m['merge_ms']:.0f} ms",
+                         f"{m['plain_ms']:.0f} ms (a flush without merges)",
+                         f"{m['merge_ms'] / m['plain_ms']:.1f}×", "linear in keys"))
+        rows.append(("… 3,000 / 1,000 keys", f"{merges[3000]['merge_ms'] / merges[1000]['merge_ms']:.1f}×", "3×",
+                     "", "≈ 3× (linear)"))
     head = ("what", "jupyter_track", "floor (same process)", "ratio", "target")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
