@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 __all__ = ["Batch", "Store", "close_all", "open_store", "settle", "writer_for"]
 
 
-
 def __getattr__(name: str) -> Any:
     """``Batch`` and ``Store``, imported on first use: ``init()`` (which needs this package) does not wait for the
     store interface's module."""
