@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import logging
 import os
 import struct
 import sys
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import frontend
 from .errors import JupyterTrackWarning, StoreError, UsageError
-from .messages import say
+from .messages import logger, say
 from .metric_defs import MetricDef, MetricDefs, define, fold, summary_value
 from .run_config import Config
 from .run_files import RunFiles
@@ -27,7 +26,7 @@ from .run_summary import _RESET, Summary
 from .types import AlertLevel, RunState, SummaryEntry
 from .values import FAST_TYPES, STEP_MAX, normalize
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 if TYPE_CHECKING:
     from .artifacts import Artifact

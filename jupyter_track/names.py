@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import random
-import string
 
 _urandom = random.SystemRandom()  # what secrets.choice uses (os.urandom); secrets costs init() 2 ms to import
 
-_ALPHABET = string.ascii_lowercase + string.digits
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"  # string's, written out: importing it costs init() 0.3 ms
 
 ADJECTIVES = (
     "amber", "bold", "brisk", "calm", "clever", "cosmic", "crisp", "curious", "dainty", "dapper", "eager",

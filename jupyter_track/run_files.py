@@ -3,7 +3,6 @@ run (blob refs owned ``run-file``), now and at ``finish()``."""
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import tempfile
@@ -88,6 +87,8 @@ class RunFiles:
             shutil.rmtree(self._dir, ignore_errors=True)
 
     def _store(self, pattern: str, base: Path) -> list[str]:
+        import glob  # here: init() imports this module
+
         from .store.base import BlobRefWrite
 
         paths = [p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p)]

@@ -8,7 +8,6 @@ stops the monitor and takes the ``finish`` snapshots. A part that fails is recor
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 from collections.abc import Callable, Iterable
@@ -16,9 +15,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .. import settings
+from ..messages import logger
 
 PARTS = ("notebook", "code", "git", "environment", "packages", "system")
-log = logging.getLogger("jupyter_track")
+log = logger()
 
 
 class CapturedRun(Protocol):

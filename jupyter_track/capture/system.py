@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -43,7 +44,13 @@ def nvml_init() -> Any | None:
     """
     global _nvml_missing_logged
     try:
+        if sys.platform.startswith("linux"):  # the library pynvml loads first: without it, pynvml (2 MB) stays out
+            import ctypes
+
+            ctypes.CDLL("libnvidia-ml.so.1")
         nvml = importlib.import_module("pynvml")  # untyped; Any keeps it out of mypy's way
+    except OSError as e:
+        reason = f"NVML is unavailable: no NVIDIA driver library ({e})"
     except ImportError as e:
         reason = f"pynvml is not installed ({e})"
     else:

@@ -9,15 +9,26 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import settings
-from .base import Batch, Store
 
 if TYPE_CHECKING:
+    from .base import Batch, Store
     from .writer import Writer
 
 __all__ = ["Batch", "Store", "close_all", "open_store", "settle", "writer_for"]
+
+
+def __getattr__(name: str) -> Any:
+    """``Batch`` and ``Store``, imported on first use: ``init()`` (which needs this package) does not wait for the
+    store interface's module."""
+    if name in ("Batch", "Store"):
+        from . import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _lock = threading.Lock()
 _stores: dict[tuple[int, str], Store] = {}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,30 +24,6 @@ from . import access, revisions, urls
 
 Columns = Callable[[int], dict[str, Any]]  # the new run's columns, given its number (its name holds it)
 _JSON_COLUMNS = ("config", "meta", "summary", "tags")
-
-
-def count_runs(path: Path, project: str) -> int:
-    """The number of runs of ``project`` in the store at ``path`` (0 for a store not made yet)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreError(f"cannot create the store folder {path.parent}: {exc.strerror}") from None
-    if not path.exists():
-        return 0
-    try:
-        conn = sqlite3.connect(path, timeout=30)
-        try:
-            tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if revisions.VERSION_TABLE not in tables:
-                return 0  # an empty file, one being created, or an older store SQLStore adopts: it decides
-            query = f"SELECT version_num FROM {revisions.VERSION_TABLE}"
-            (revision,) = conn.execute(query).fetchone() or (None,)
-            revisions.check(revision, str(path))
-            return int(conn.execute("SELECT count(*) FROM runs WHERE project = ?", (project,)).fetchone()[0])
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(access.cannot("open", path, exc)) from None
 
 
 # The next run number of project %(p)s, taken atomically from its counter row (never below the project's run count
@@ -101,30 +78,51 @@ RETURNING n
 
 def _sqlite_start(path: Path, project: str, run_id: str, columns: Columns, tags: list[str]
                   ) -> tuple[int, dict[str, Any]] | None:
-    """Number the run from the project's counter and make its row, in one write transaction of the SQLite store at
-    ``path`` (runs started at the same moment in several processes get distinct names); None when the store does
-    not have the current schema or takes no writes now."""
+    """Refuse a newer or damaged store, then number the run from the project's counter and make its row, in one
+    write transaction of the SQLite store at ``path`` (runs started at the same moment in several processes get
+    distinct names); None when the store does not have the current schema or takes no writes now."""
     try:
-        conn = sqlite3.connect(path, timeout=5, isolation_level=None)
-        try:
-            found = conn.execute(f"SELECT version_num FROM {revisions.VERSION_TABLE}").fetchone()
-            if not found or found[0] != revisions.HEAD:
-                return None
-            conn.execute("PRAGMA synchronous=NORMAL")  # as the store's own connections: durable against a kill
-            conn.execute("BEGIN IMMEDIATE")
-            number = int(conn.execute(NEXT_RUN_NUMBER_SQLITE, {"p": project}).fetchone()[0])
-            fields = columns(number)
-            row = _row(run_id, fields, tags)
-            if conn.execute(_insert(list(row), lambda c: f":{c}"), row).rowcount == 0:
-                raise _taken(run_id)  # closing the connection rolls the transaction back
-            conn.executemany("INSERT INTO run_tags (run_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                             [(run_id, t) for t in dict.fromkeys(tags)])
-            conn.execute("COMMIT")
-            return number, fields
-        finally:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the store folder {path.parent}: {exc.strerror}") from None
+    if not path.exists():
+        return None
+    conn = None
+    try:
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        found = (conn.execute(f"SELECT version_num FROM {revisions.VERSION_TABLE}").fetchone()
+                 if revisions.VERSION_TABLE in tables else None)
+    except sqlite3.DatabaseError as exc:
+        if conn is not None:
             conn.close()
+        raise StoreError(access.cannot("open", path, exc)) from None
+    started: tuple[int, dict[str, Any]] | None = None
+    try:
+        revisions.check(found[0] if found else None, str(path))
+        if not found or found[0] != revisions.HEAD:
+            return None  # an empty file, one being created, or an older store: opening it makes or migrates it
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("PRAGMA synchronous=NORMAL")  # as the store's own connections: durable against a kill
+        conn.execute("BEGIN IMMEDIATE")
+        number = int(conn.execute(NEXT_RUN_NUMBER_SQLITE, {"p": project}).fetchone()[0])
+        fields = columns(number)
+        row = _row(run_id, fields, tags)
+        if conn.execute(_insert(list(row), lambda c: f":{c}"), row).rowcount == 0:
+            raise _taken(run_id)  # closing the connection rolls the transaction back
+        conn.executemany("INSERT INTO run_tags (run_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                         [(run_id, t) for t in dict.fromkeys(tags)])
+        conn.execute("COMMIT")
+        started = number, fields
     except sqlite3.Error:
-        return None  # no schema yet, read-only, full, locked: the writer's first batch makes the row, or says why not
+        return None  # read-only, full, locked: the writer's first batch makes the row, or says why not
+    finally:
+        # closing a store's last connection checkpoints its WAL (disk syncs, 1-15 ms): init() leaves that to a thread
+        if started is None:
+            conn.close()
+        else:
+            threading.Thread(target=conn.close, name="jupyter_track-preflight").start()
+    return started
 
 
 def server_start_run(url: str, project: str, run_id: str, columns: Columns, tags: list[str]
@@ -178,6 +176,4 @@ def start_run(url: str, project: str, run_id: str, columns: Columns, tags: list[
     path = urls.sqlite_path(url)
     if path is None:
         return server_start_run(url, project, run_id, columns, tags)
-    count_runs(path, project)  # refuses a newer or damaged store at once
-    # None: a store not made yet (the first run of a new file), an older one, or one that takes no writes now
-    return _sqlite_start(path, project, run_id, columns, tags) if path.exists() else None
+    return _sqlite_start(path, project, run_id, columns, tags)

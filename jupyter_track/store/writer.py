@@ -28,7 +28,6 @@ import contextvars
 import enum
 import functools
 import gc
-import logging
 import os
 import sys
 import threading
@@ -37,16 +36,26 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from operator import itemgetter
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import StoreError
+from ..messages import logger
 from ..metric_defs import MetricDef, MetricDefs, fold, summary_value
 from ..types import SummaryEntry
-from .base import Batch, BlobRefWrite, ChunkWrite, ObjectWrite, RunWrite, Store, SummaryWrite, listing_summary
 from .heap import give_back
 from .urls import scrub, sqlite_path
 
-log = logging.getLogger("jupyter_track")
+log = logger()
+
+if TYPE_CHECKING:
+    from .base import Batch, BlobRefWrite, ChunkWrite, ObjectWrite, RunWrite, Store, SummaryWrite, listing_summary
+
+
+def _load_records() -> None:
+    """Import the store's write records, at the writer's first flush: ``init()``, which makes the writer, does not
+    wait for the store interface's module (18 dataclasses, 5 ms); the writer thread loads it while the run starts."""
+    global Batch, ChunkWrite, ObjectWrite, RunWrite, SummaryWrite, listing_summary
+    from .base import Batch, ChunkWrite, ObjectWrite, RunWrite, SummaryWrite, listing_summary
 
 CHUNK_MAX = 65536  # points per chunk row at most
 SMALL_CHUNK = 1024  # a merged chunk below this stays "open" and takes further small chunks
@@ -462,6 +471,7 @@ class Writer:
                 self._cond.notify_all()
 
     def _flush_once(self) -> None:
+        _load_records()  # a few µs once loaded
         with self._flushing:
             # What a failed write held back goes first; while it still fails, new records stay in the run
             # buffers (bounded: log() waits once one is full) instead of piling up here without limit.
@@ -482,13 +492,16 @@ class Writer:
                 closed = [r for r, s in self._runs.items() if s.closing and not s.buffer.items]
                 for run_id in closed:
                     del self._runs[run_id]
+                idle = bool(closed) and not self._runs  # the last run of the process finished
+            if idle and self._store is not None:
+                self._store.close()  # its pooled connections and their page caches (2 MB each); the next run connects
             self._untrimmed += self._packed
             self._since_close += self._packed
             now = time.monotonic()
-            # a run that wrote much ends with a trim, even just after the last timed one: RSS after finish()
-            # is back near where it was before init()
+            # a run that wrote much (or the last one) ends with a trim, even just after the last timed one: RSS after
+            # finish() is back near where it was before init()
             ended_large = bool(closed) and self._since_close >= TRIM_AFTER
-            if ended_large or (self._untrimmed >= TRIM_AFTER and now - self._trimmed_at >= TRIM_EVERY):
+            if idle or ended_large or (self._untrimmed >= TRIM_AFTER and now - self._trimmed_at >= TRIM_EVERY):
                 give_back()  # what the buffers of logged values held goes back to the OS, not only to malloc
                 self._untrimmed, self._trimmed_at = 0, now
             if closed:
