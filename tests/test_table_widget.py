@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import nbformat
@@ -113,3 +114,17 @@ def test_runs_table_shows_a_logged_medium_as_one_line(store_dir: Path) -> None:
     cells = dict(zip(table.columns, row, strict=True))
     assert cells["summary.acc"] == 0.5
     assert cells["summary.weights"] == "histogram: 4 bins over [0, 99]"  # was the record: 1000-px-tall rows
+
+
+def test_photo_thumbnails_travel_as_jpeg_and_flat_images_as_png() -> None:
+    # a saved notebook keeps one page of thumbnails in the widget state: 25 PNG photos weighed 838 KB
+    rng = np.random.default_rng(0)
+    t = jt.Table(columns=["image"])
+    photo = rng.integers(0, 255, (200, 300, 3), dtype=np.uint8)
+    t.add_data(jt.Image(photo))
+    t.add_data(jt.Image(np.full((64, 64), 7, dtype=np.uint8)))  # a flat mask: PNG is smaller
+    w = TableWidget(t)
+    jpeg, png = w.rows[0][0]["src"], w.rows[1][0]["src"]
+    assert jpeg.startswith("data:image/jpeg;base64,") and png.startswith("data:image/png;base64,")
+    png_photo = "data:image/png;base64," + base64.b64encode(t.data[0][0].thumbnail).decode()
+    assert len(jpeg) < len(png_photo) / 2

@@ -2,9 +2,9 @@
 
 The kernel keeps the table and does the work (a pandas query such as ``label != prediction``, a text search,
 sorting), and sends one page at a time, so 10,000 rows with 1,000 images stay responsive. Image cells travel
-as small PNG thumbnails (data URLs); a click asks the kernel for the full image, shown in a dialog that steps
-through the column's images with the arrow keys. Every cell is shown as text:
-the frontend never parses cell values as HTML.
+as small thumbnails (data URLs: JPEG for photos, else PNG); a click asks the kernel for the full image, shown in
+a dialog that steps through the column's images with the arrow keys. Every cell is shown as text: the frontend
+never parses cell values as HTML.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def _sort_key(value: Any) -> Any:
 def _cell(value: Any) -> Any:
     """A cell as JSON for the frontend."""
     if isinstance(value, Image):
-        return {"_type": "image", "src": _data_url(value.thumbnail, "png"), "caption": value.caption or ""}
+        return {"_type": "image", "src": _thumb_url(value), "caption": value.caption or ""}
     if isinstance(value, Histogram):
         return {"_type": "histogram", "values": [float(v) for v in value.histogram],
                 "bins": [float(b) for b in value.bins]}
@@ -139,6 +139,29 @@ def _cell(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
+
+
+def _thumb_url(image: Image) -> str:
+    """The live table's thumbnail (≤ 128 px) as a data URL: JPEG for a photo (a saved notebook keeps a page of 25
+    in the widget state: several times smaller than PNG), else the image's PNG thumbnail as it is."""
+    import io
+
+    from PIL import Image as PILImage
+
+    png = image.thumbnail
+    pic = PILImage.open(io.BytesIO(png))
+    if _photo(pic):
+        buffer = io.BytesIO()
+        pic.convert("RGB").save(buffer, "jpeg", quality=85)
+        if buffer.tell() < len(png):
+            return _data_url(buffer.getvalue(), "jpeg")
+    return _data_url(png, "png")
+
+
+def _photo(pic: Any) -> bool:
+    """An opaque image of many colours (a photo), which JPEG stores several times smaller than PNG (a mask, a digit,
+    a chart or transparency stays PNG)."""
+    return pic.mode in ("RGB", "L", "CMYK", "YCbCr") and pic.getcolors(256) is None
 
 
 def _data_url(data: bytes, fmt: str | None) -> str:
@@ -230,7 +253,7 @@ def _small_url(image: Image, side: int) -> str:
     copy = image.to_pil().copy()
     copy.thumbnail((side, side))
     buffer = io.BytesIO()
-    if copy.mode in ("RGB", "L", "CMYK", "YCbCr") and copy.getcolors(256) is None:
+    if _photo(copy):
         copy.convert("RGB").save(buffer, "jpeg", quality=85)
         return _data_url(buffer.getvalue(), "jpeg")
     copy.save(buffer, "png")  # transparency, a palette, 16-bit or few colours
