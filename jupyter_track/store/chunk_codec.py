@@ -35,13 +35,15 @@ RAW = 0
 PACKED = 1
 ENCODINGS = (RAW, PACKED)
 
+Chunk = tuple[int, int, bytes, bytes, bytes | None]  # encoding, n, steps, values, times (None: not read)
+
 # Chunks below this many points stay RAW: the writer merges them into a bigger chunk soon (store/writer.py's
 # MERGE_BELOW), so compressing them would be work thrown away, done in the writer thread of the logging process.
 PACK_MIN = 128
 
 _ARITH, _SHUFFLED, _DELTA, _PLAIN = 1, 2, 3, 4  # column tags of PACKED
-_PLANEWISE = 16384  # chunks from this many points are unshuffled plane by plane
 _LEVEL = 1  # zstd's fastest level: higher ones save a few percent here at twice the time
+_DTYPES = ("<i8", "<f8", "<f8")  # steps, values, times
 _local = threading.local()  # zstd contexts are not thread-safe: one pair per thread
 
 
@@ -62,39 +64,76 @@ def decode(encoding: int, n: int, steps: bytes, values: bytes, times: bytes | No
     return decode_chunks([(encoding, n, steps, values, times)], times is not None)
 
 
-def decode_chunks(chunks: Sequence[tuple[int, int, bytes, bytes, bytes | None]], times: bool = True,
-                  memo: dict[Any, Any] | None = None) -> tuple[Any, Any, Any]:
-    """The read-only arrays of consecutive chunks ``(encoding, n, steps, values, times)`` joined, each chunk
-    decoded into its place (no second copy); ``times=False``: an empty times array. With ``memo`` (one dict for
-    the series of one read), steps and times stored with the same bytes as a series decoded before (keys logged
-    together) are decoded once and shared."""
-    if all(c[0] == RAW for c in chunks):  # the bytes joined: one copy, as stores before this codec read
-        return (np.frombuffer(b"".join(c[2] for c in chunks), dtype="<i8"),
-                np.frombuffer(b"".join(c[3] for c in chunks), dtype="<f8"),
-                np.frombuffer(b"".join(c[4] or b"" for c in chunks) if times else b"", dtype="<f8"))
-    for c in chunks:
-        if c[0] not in ENCODINGS:
-            raise ValueError(f"metric chunk encoding {c[0]} is unknown to this version of jupyter_track; "
-                             "upgrade with `pip install -U jupyter_track`")
-    out = []
-    for i, dtype in enumerate(("<i8", "<f8", "<f8")):
-        if i == 2 and not times:
-            out.append(np.zeros(0, dtype=dtype))
+def decode_chunks(chunks: Sequence[Chunk], times: bool = True) -> tuple[Any, Any, Any]:
+    """The read-only arrays of consecutive chunks ``(encoding, n, steps, values, times)`` joined;
+    ``times=False``: an empty times array."""
+    return decode_series([chunks], times)[0]
+
+
+def decode_series(series: Sequence[Sequence[Chunk]], times: bool = True) -> list[tuple[Any, Any, Any]]:
+    """The read-only arrays ``(steps, values, times)`` of several series, each given as its consecutive chunks
+    ``(encoding, n, steps, values, times)``; ``times=False``: empty times arrays.
+
+    Series whose chunks have the same lengths (keys logged together) are decoded together, chunk position by
+    chunk position: one zstd call decompresses that position's columns of every such series, and a few
+    whole-array operations unshuffle them into a block with a row per series (a per-chunk loop in Python
+    took most of a wide read's time). Steps and times stored with the same bytes are decoded once and shared:
+    the same array object for every series that has them."""
+    for chunks in series:
+        for c in chunks:
+            if c[0] not in ENCODINGS:
+                raise ValueError(f"metric chunk encoding {c[0]} is unknown to this version of jupyter_track; "
+                                 "upgrade with `pip install -U jupyter_track`")
+    found: list[Any] = [None] * len(series)
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for i, chunks in enumerate(series):
+        if all(c[0] == RAW for c in chunks):  # the bytes joined: one copy, as stores before this codec read
+            found[i] = tuple(np.frombuffer(b"".join(c[2 + k] or b"" for c in chunks) if k < 2 or times else b"",
+                                           dtype=dtype) for k, dtype in enumerate(_DTYPES))
+        else:
+            groups.setdefault(tuple(c[1] for c in chunks), []).append(i)
+    no_times = np.zeros(0, dtype="<f8")
+    for lengths, members in groups.items():
+        rows = [series[i] for i in members]
+        steps = _shared_column(rows, 0, lengths)
+        values = _column(rows, 1, lengths).view("<f8")
+        stamps = _shared_column(rows, 2, lengths) if times else [no_times] * len(rows)
+        for i, s, v, t in zip(members, steps, values, stamps, strict=True):
+            found[i] = (s, v, t)
+    return found
+
+
+def _shared_column(rows: list[Sequence[Chunk]], k: int, lengths: tuple[int, ...]) -> list[Any]:
+    """Column ``k`` (steps or times) of each row of chunks, rows stored with the same bytes decoded once."""
+    first: dict[tuple[Any, ...], int] = {}
+    unique: list[Sequence[Chunk]] = []
+    which: list[int] = []
+    last: tuple[Any, ...] = ()
+    for chunks in rows:
+        sign = tuple(c[2 + k] for c in chunks)
+        if which and sign == last:  # keys logged together, next to each other: no hashing of their bytes
+            which.append(which[-1])
             continue
-        sign = tuple((c[0], c[1], c[2 + i]) for c in chunks) if memo is not None and i != 1 else None
-        column = memo.get(sign) if memo is not None and sign is not None else None
-        if column is None:
-            words = np.empty(sum(c[1] for c in chunks), dtype="<u8")
-            at = 0
-            for c in chunks:
-                _unpack(c[0], cast(bytes, c[2 + i]), words[at:at + c[1]])
-                at += c[1]
-            column = words.view(dtype)
-            column.flags.writeable = False  # shared by the series of a read that have the same bytes
-            if memo is not None and sign is not None:
-                memo[sign] = column
-        out.append(column)
-    return out[0], out[1], out[2]
+        u = first.setdefault(sign, len(first))
+        if u == len(unique):
+            unique.append(chunks)
+        which.append(u)
+        last = sign
+    decoded = list(_column(unique, k, lengths).view(_DTYPES[k]))
+    return [decoded[u] for u in which]
+
+
+def _column(rows: list[Sequence[Chunk]], k: int, lengths: tuple[int, ...]) -> Any:
+    """Column ``k`` of rows of chunks with the same lengths: a read-only uint64 block, one row per row."""
+    block = np.empty((len(rows), sum(lengths)), dtype="<u8")
+    octets = block.view(np.uint8).reshape(len(rows), -1, 8)
+    at = 0
+    for j, n in enumerate(lengths):
+        _unpack_rows([chunks[j][0] for chunks in rows], [cast(bytes, chunks[j][2 + k]) for chunks in rows],
+                     block[:, at:at + n], octets[:, at:at + n])
+        at += n
+    block.flags.writeable = False  # its rows are shared by the series of a read that have the same bytes
+    return block
 
 
 # -- columns -------------------------------------------------------------------------------------------------
@@ -113,30 +152,54 @@ def _pack(words: Any, tag: int) -> bytes:
     return bytes([tag]) + packed
 
 
-def _unpack(encoding: int, column: bytes, dest: Any) -> None:
-    """Decode one column of a chunk into ``dest`` (uint64 words, the chunk's length)."""
-    n = len(dest)
-    tag = _PLAIN if encoding == RAW else column[0]
+def _unpack_rows(encodings: list[int], columns: list[bytes], dest: Any, octets: Any) -> None:
+    """Decode one column of chunks of the same length into the rows of ``dest`` (uint64 words, a row per
+    chunk; ``octets``: the same memory as bytes, shape (rows, n, 8)): the chunks that share a tag at once."""
+    tags: dict[int, list[int]] = {}
+    for r, (encoding, column) in enumerate(zip(encodings, columns, strict=True)):
+        tags.setdefault(_PLAIN if encoding == RAW else column[0], []).append(r)
+    for tag, rows in tags.items():
+        if len(rows) == len(columns):
+            _unpack_tag(tag, encodings, columns, dest, octets)
+            continue
+        part = np.empty((len(rows), dest.shape[1]), dtype="<u8")  # some chunks of this position only
+        _unpack_tag(tag, [encodings[r] for r in rows], [columns[r] for r in rows], part,
+                    part.view(np.uint8).reshape(len(rows), -1, 8))
+        dest[rows] = part
+
+
+def _unpack_tag(tag: int, encodings: list[int], columns: list[bytes], dest: Any, octets: Any) -> None:
+    m, n = dest.shape
     if tag == _ARITH:
-        first, delta = struct.unpack_from("<QQ", column, 1)
-        np.multiply(np.arange(n, dtype=np.uint64), np.uint64(delta), out=dest)  # modulo 2**64, as int64 wraps
-        dest += np.uint64(first)
+        first, delta = np.array([struct.unpack_from("<QQ", c, 1) for c in columns], dtype=np.uint64).T
+        np.multiply(np.arange(n, dtype=np.uint64), delta[:, None], out=dest)  # modulo 2**64, as int64 wraps
+        dest += first[:, None]
         return
     if tag == _PLAIN:
-        dest[:] = np.frombuffer(column, dtype="<u8", offset=0 if encoding == RAW else 1)
+        joined = b"".join(memoryview(c)[0 if e == RAW else 1:] for e, c in zip(encodings, columns, strict=True))
+        dest[...] = np.frombuffer(joined, dtype="<u8").reshape(m, n)
         return
     if tag not in (_SHUFFLED, _DELTA):
         raise ValueError(f"metric chunk column tag {tag} is unknown to this version of jupyter_track")
-    raw = _contexts()[1].decompress(memoryview(column)[1:], max_output_size=8 * n)
-    planes = np.frombuffer(raw, dtype=np.uint8).reshape(8, n)
-    words = dest.view(np.uint8).reshape(n, 8)
-    if n < _PLANEWISE:
-        words[...] = planes.T
-    else:  # plane by plane: reads stay contiguous, a third faster than one strided transpose of a large chunk
-        for i in range(8):
-            words[:, i] = planes[i]
+    planes = np.frombuffer(_decompress([memoryview(c)[1:] for c in columns], 8 * n), dtype=np.uint8)
+    planes = planes.reshape(m, 8, n)
+    for i in range(8):  # plane by plane: reads stay contiguous, a third faster than one strided transpose
+        octets[:, :, i] = planes[:, i]
     if tag == _DELTA:
-        np.cumsum(dest, dtype=np.uint64, out=dest)
+        np.cumsum(dest, axis=1, dtype=np.uint64, out=dest)
+
+
+def _decompress(frames: list[memoryview], size: int) -> Any:
+    """The frames decompressed (each to ``size`` bytes), joined."""
+    dctx = _contexts()[1]
+    if len(frames) == 1:
+        return dctx.decompress(frames[0], max_output_size=size)
+    try:  # one call for them all; the C backend's threads=2 took a third of the CPU time of single-threaded
+        joined = dctx.multi_decompress_to_buffer(frames, decompressed_sizes=np.full(
+            len(frames), size, dtype=np.uint64).tobytes(), threads=2)
+    except NotImplementedError:  # the CFFI backend (PyPy) has no batch decompression
+        return b"".join(dctx.decompress(f, max_output_size=size) for f in frames)
+    return b"".join(joined)
 
 
 def _delta(w: Any) -> Any:

@@ -63,9 +63,8 @@ class SeriesSQL(SQLBase):
         with self._read() as conn:
             rows = conn.execute(query).all()
         chosen = None if wanted is None else set(wanted)
-        memo: dict[Any, Any] = {}  # keys logged together share their steps and times: decoded once
-        found = {key: _joined(key, [r[1:] for r in group], memo=memo)
-                 for key, group in groupby(rows, key=lambda r: r[0]) if chosen is None or key in chosen}
+        found = _decoded([(key, [r[1:] for r in group]) for key, group in groupby(rows, key=lambda r: r[0])
+                          if chosen is None or key in chosen])
         if after_step is not None:
             found = {k: _after(s, after_step) for k, s in found.items()}
         return found
@@ -82,8 +81,8 @@ class SeriesSQL(SQLBase):
                          .where(c.run_id.in_(ids[lo:lo + IN_CHUNK]), c.key.in_(wanted))
                          .order_by(c.run_id, c.key, c.seq))
                 rows += conn.execute(query).all()
-        return {(run_id, key): _joined(key, [r[2:] for r in group], times)
-                for (run_id, key), group in groupby(rows, key=lambda r: (r[0], r[1]))}
+        return _decoded([(ids, [r[2:] for r in group]) for ids, group in groupby(rows, key=lambda r: (r[0], r[1]))],
+                        times)
 
     def series_keys(self, run_id: str) -> list[str]:
         query = (sa.select(metric_chunks.c.key).where(metric_chunks.c.run_id == run_id).distinct()
@@ -119,12 +118,22 @@ _CHUNK_COLUMNS = (metric_chunks.c.encoding, metric_chunks.c.n, metric_chunks.c.s
                   metric_chunks.c.times)
 
 
-def _joined(key: str, chunks: Sequence[Any], times: bool = True, memo: dict[Any, Any] | None = None) -> Series:
+def _joined(key: str, chunks: Sequence[Any], times: bool = True) -> Series:
     """The series of ``key`` from its chunk rows ``(encoding, n, steps, values, times)`` in ``seq`` order
     (``times=False``: an empty times array)."""
     from .chunk_codec import decode_chunks
 
-    return Series(key, *decode_chunks(chunks, times, memo))
+    return Series(key, *decode_chunks(chunks, times))
+
+
+def _decoded(found: Sequence[tuple[Any, Sequence[Any]]], times: bool = True) -> dict[Any, Series]:
+    """Each ``(name, chunk rows)``'s series, decoded together (keys logged together share their steps and times,
+    and are unpacked a chunk position at a time): ``{name: series}``; a name is a key, or ``(run id, key)``."""
+    from .chunk_codec import decode_series
+
+    decoded = decode_series([chunks for _, chunks in found], times)
+    return {name: Series(name if isinstance(name, str) else name[1], *arrays)
+            for (name, _), arrays in zip(found, decoded, strict=True)}
 
 
 def _after(series: Series, after_step: int) -> Series:
