@@ -42,8 +42,10 @@ Chunk = tuple[int, int, bytes, bytes, bytes | None]  # encoding, n, steps, value
 PACK_MIN = 128
 
 _ARITH, _SHUFFLED, _DELTA, _PLAIN = 1, 2, 3, 4  # column tags of PACKED
+_BATCH = 64  # from this many frames of one chunk position, zstd decompresses them in one call
 _LEVEL = 1  # zstd's fastest level: higher ones save a few percent here at twice the time
 _DTYPES = ("<i8", "<f8", "<f8")  # steps, values, times
+_ARITH_DTYPE = np.dtype([("tag", "u1"), ("first", "<u8"), ("delta", "<u8")])  # struct "<BQQ", unaligned
 _local = threading.local()  # zstd contexts are not thread-safe: one pair per thread
 
 
@@ -79,58 +81,56 @@ def decode_series(series: Sequence[Sequence[Chunk]], times: bool = True) -> list
     whole-array operations unshuffle them into a block with a row per series (a per-chunk loop in Python
     took most of a wide read's time). Steps and times stored with the same bytes are decoded once and shared:
     the same array object for every series that has them."""
-    for chunks in series:
-        for c in chunks:
-            if c[0] not in ENCODINGS:
-                raise ValueError(f"metric chunk encoding {c[0]} is unknown to this version of jupyter_track; "
-                                 "upgrade with `pip install -U jupyter_track`")
     found: list[Any] = [None] * len(series)
     groups: dict[tuple[int, ...], list[int]] = {}
-    for i, chunks in enumerate(series):
-        if all(c[0] == RAW for c in chunks):  # the bytes joined: one copy, as stores before this codec read
-            found[i] = tuple(np.frombuffer(b"".join(c[2 + k] or b"" for c in chunks) if k < 2 or times else b"",
-                                           dtype=dtype) for k, dtype in enumerate(_DTYPES))
+    # each series as its columns: (encodings, lengths, steps, values, times), a tuple of its chunks' each
+    columns = [tuple(zip(*chunks)) or ((),) * 5 for chunks in series]
+    for i, (encodings, lengths, steps, values, stamps) in enumerate(columns):
+        for encoding in set(encodings) - {RAW, PACKED}:
+            raise ValueError(f"metric chunk encoding {encoding} is unknown to this version of jupyter_track; "
+                             "upgrade with `pip install -U jupyter_track`")
+        if PACKED not in encodings:  # the bytes joined: one copy, as stores before this codec read
+            found[i] = (np.frombuffer(b"".join(steps), dtype="<i8"), np.frombuffer(b"".join(values), dtype="<f8"),
+                        np.frombuffer(b"".join(stamps) if times else b"", dtype="<f8"))
         else:
-            groups.setdefault(tuple(c[1] for c in chunks), []).append(i)
+            groups.setdefault(lengths, []).append(i)
     no_times = np.zeros(0, dtype="<f8")
     for lengths, members in groups.items():
-        rows = [series[i] for i in members]
-        steps = _shared_column(rows, 0, lengths)
-        values = _column(rows, 1, lengths).view("<f8")
-        stamps = _shared_column(rows, 2, lengths) if times else [no_times] * len(rows)
+        rows = [columns[i] for i in members]
+        steps = _shared_column(rows, 2, lengths)
+        values = _column(rows, 3, lengths).view("<f8")
+        stamps = _shared_column(rows, 4, lengths) if times else [no_times] * len(rows)
         for i, s, v, t in zip(members, steps, values, stamps, strict=True):
             found[i] = (s, v, t)
     return found
 
 
-def _shared_column(rows: list[Sequence[Chunk]], k: int, lengths: tuple[int, ...]) -> list[Any]:
-    """Column ``k`` (steps or times) of each row of chunks, rows stored with the same bytes decoded once."""
-    first: dict[tuple[Any, ...], int] = {}
-    unique: list[Sequence[Chunk]] = []
+def _shared_column(rows: list[tuple[Any, ...]], k: int, lengths: tuple[int, ...]) -> list[Any]:
+    """Column ``k`` (2: steps, 4: times) of each series (its columns, as in :func:`decode_series`), series
+    stored with the same bytes decoded once and given the same array."""
+    first: dict[tuple[bytes, ...], int] = {}
+    unique: list[tuple[Any, ...]] = []
     which: list[int] = []
-    last: tuple[Any, ...] = ()
-    for chunks in rows:
-        sign = tuple(c[2 + k] for c in chunks)
-        if which and sign == last:  # keys logged together, next to each other: no hashing of their bytes
+    for row in rows:
+        if which and row[k] == unique[which[-1]][k]:  # keys logged together, next to each other: no hashing
             which.append(which[-1])
             continue
-        u = first.setdefault(sign, len(first))
+        u = first.setdefault(row[k], len(first))
         if u == len(unique):
-            unique.append(chunks)
+            unique.append(row)
         which.append(u)
-        last = sign
-    decoded = list(_column(unique, k, lengths).view(_DTYPES[k]))
+    decoded = list(_column(unique, k, lengths).view(_DTYPES[k - 2]))
     return [decoded[u] for u in which]
 
 
-def _column(rows: list[Sequence[Chunk]], k: int, lengths: tuple[int, ...]) -> Any:
-    """Column ``k`` of rows of chunks with the same lengths: a read-only uint64 block, one row per row."""
+def _column(rows: list[tuple[Any, ...]], k: int, lengths: tuple[int, ...]) -> Any:
+    """Column ``k`` of series whose chunks have the same lengths: a read-only uint64 block, a row per series."""
     block = np.empty((len(rows), sum(lengths)), dtype="<u8")
     octets = block.view(np.uint8).reshape(len(rows), -1, 8)
     at = 0
-    for j, n in enumerate(lengths):
-        _unpack_rows([chunks[j][0] for chunks in rows], [cast(bytes, chunks[j][2 + k]) for chunks in rows],
-                     block[:, at:at + n], octets[:, at:at + n])
+    # a chunk position at a time: the encodings and the bytes of that chunk of every series
+    for n, encodings, chunks in zip(lengths, zip(*(r[0] for r in rows)), zip(*(r[k] for r in rows)), strict=True):
+        _unpack_rows(encodings, chunks, block[:, at:at + n], octets[:, at:at + n])
         at += n
     block.flags.writeable = False  # its rows are shared by the series of a read that have the same bytes
     return block
@@ -152,28 +152,29 @@ def _pack(words: Any, tag: int) -> bytes:
     return bytes([tag]) + packed
 
 
-def _unpack_rows(encodings: list[int], columns: list[bytes], dest: Any, octets: Any) -> None:
+def _unpack_rows(encodings: Sequence[int], columns: Sequence[bytes], dest: Any, octets: Any) -> None:
     """Decode one column of chunks of the same length into the rows of ``dest`` (uint64 words, a row per
     chunk; ``octets``: the same memory as bytes, shape (rows, n, 8)): the chunks that share a tag at once."""
-    tags: dict[int, list[int]] = {}
-    for r, (encoding, column) in enumerate(zip(encodings, columns, strict=True)):
-        tags.setdefault(_PLAIN if encoding == RAW else column[0], []).append(r)
-    for tag, rows in tags.items():
-        if len(rows) == len(columns):
-            _unpack_tag(tag, encodings, columns, dest, octets)
-            continue
-        part = np.empty((len(rows), dest.shape[1]), dtype="<u8")  # some chunks of this position only
+    tags = [c[0] for c in columns] if RAW not in encodings else \
+        [_PLAIN if e == RAW else c[0] for e, c in zip(encodings, columns, strict=True)]
+    if tags.count(tags[0]) == len(tags):
+        _unpack_tag(tags[0], encodings, columns, dest, octets)
+        return
+    for tag in set(tags):  # some chunks of this position only, decoded apart and put in their rows
+        rows = [r for r, t in enumerate(tags) if t == tag]
+        part = np.empty((len(rows), dest.shape[1]), dtype="<u8")
         _unpack_tag(tag, [encodings[r] for r in rows], [columns[r] for r in rows], part,
                     part.view(np.uint8).reshape(len(rows), -1, 8))
         dest[rows] = part
 
 
-def _unpack_tag(tag: int, encodings: list[int], columns: list[bytes], dest: Any, octets: Any) -> None:
+def _unpack_tag(tag: int, encodings: Sequence[int], columns: Sequence[bytes], dest: Any, octets: Any) -> None:
+    """Decode columns that have the same tag into the rows of ``dest`` (see :func:`_unpack_rows`)."""
     m, n = dest.shape
     if tag == _ARITH:
-        first, delta = np.array([struct.unpack_from("<QQ", c, 1) for c in columns], dtype=np.uint64).T
-        np.multiply(np.arange(n, dtype=np.uint64), delta[:, None], out=dest)  # modulo 2**64, as int64 wraps
-        dest += first[:, None]
+        arith = np.frombuffer(b"".join(columns), dtype=_ARITH_DTYPE)
+        np.multiply(np.arange(n, dtype=np.uint64), arith["delta"][:, None], out=dest)  # modulo 2**64, as int64
+        dest += arith["first"][:, None]
         return
     if tag == _PLAIN:
         joined = b"".join(memoryview(c)[0 if e == RAW else 1:] for e, c in zip(encodings, columns, strict=True))
@@ -181,25 +182,33 @@ def _unpack_tag(tag: int, encodings: list[int], columns: list[bytes], dest: Any,
         return
     if tag not in (_SHUFFLED, _DELTA):
         raise ValueError(f"metric chunk column tag {tag} is unknown to this version of jupyter_track")
-    planes = np.frombuffer(_decompress([memoryview(c)[1:] for c in columns], 8 * n), dtype=np.uint8)
-    planes = planes.reshape(m, 8, n)
+    planes = np.frombuffer(_decompress(columns, 8 * n), dtype=np.uint8).reshape(m, 8, n)
     for i in range(8):  # plane by plane: reads stay contiguous, a third faster than one strided transpose
         octets[:, :, i] = planes[:, i]
     if tag == _DELTA:
         np.cumsum(dest, axis=1, dtype=np.uint64, out=dest)
 
 
-def _decompress(frames: list[memoryview], size: int) -> Any:
-    """The frames decompressed (each to ``size`` bytes), joined."""
+def _decompress(columns: Sequence[bytes], size: int) -> Any:
+    """The zstd frames of the columns (each after its tag byte; ``size`` bytes decompressed), decompressed and
+    joined."""
     dctx = _contexts()[1]
-    if len(frames) == 1:
-        return dctx.decompress(frames[0], max_output_size=size)
-    try:  # one call for them all; the C backend's threads=2 took a third of the CPU time of single-threaded
-        joined = dctx.multi_decompress_to_buffer(frames, decompressed_sizes=np.full(
-            len(frames), size, dtype=np.uint64).tobytes(), threads=2)
+    if len(columns) < _BATCH:  # a few: starting the batch call's threads costs more than it saves
+        return b"".join(dctx.decompress(memoryview(c)[1:], max_output_size=size) for c in columns)
+    # many (keys logged together): one call for them all, the frames given as segments of their joined bytes
+    # (no Python object per frame); the C backend's threads=2 took a third of the CPU time of a Python loop
+    lengths = np.fromiter(map(len, columns), dtype=np.uint64, count=len(columns))
+    segments = np.empty((len(columns), 2), dtype=np.uint64)
+    np.cumsum(lengths, out=segments[:, 0])
+    segments[:, 0] -= lengths - np.uint64(1)  # each frame starts after its tag byte
+    segments[:, 1] = lengths - np.uint64(1)
+    frames = zstandard.BufferWithSegments(b"".join(columns), segments.tobytes())
+    try:
+        decompressed = dctx.multi_decompress_to_buffer(frames, decompressed_sizes=np.full(
+            len(columns), size, dtype=np.uint64).tobytes(), threads=2)
     except NotImplementedError:  # the CFFI backend (PyPy) has no batch decompression
-        return b"".join(dctx.decompress(f, max_output_size=size) for f in frames)
-    return b"".join(joined)
+        return b"".join(dctx.decompress(memoryview(c)[1:], max_output_size=size) for c in columns)
+    return b"".join(decompressed)
 
 
 def _delta(w: Any) -> Any:
