@@ -69,12 +69,13 @@ def decode(encoding: int, n: int, steps: bytes, values: bytes, times: bytes | No
 def decode_chunks(chunks: Sequence[Chunk], times: bool = True) -> tuple[Any, Any, Any]:
     """The read-only arrays of consecutive chunks ``(encoding, n, steps, values, times)`` joined;
     ``times=False``: an empty times array."""
-    return decode_series([chunks], times)[0]
+    return decode_series([tuple(zip(*chunks))], times)[0]
 
 
-def decode_series(series: Sequence[Sequence[Chunk]], times: bool = True) -> list[tuple[Any, Any, Any]]:
-    """The read-only arrays ``(steps, values, times)`` of several series, each given as its consecutive chunks
-    ``(encoding, n, steps, values, times)``; ``times=False``: empty times arrays.
+def decode_series(series: Sequence[Sequence[tuple[Any, ...]]], times: bool = True) -> list[tuple[Any, Any, Any]]:
+    """The read-only arrays ``(steps, values, times)`` of several series, each given as the columns of its
+    consecutive chunks: ``(encodings, lengths, steps, values, times)``, a tuple of each chunk's each
+    (``zip(*chunks)`` of its chunk rows; an empty tuple: no chunk); ``times=False``: empty times arrays.
 
     Series whose chunks have the same lengths (keys logged together) are decoded together, chunk position by
     chunk position: one zstd call decompresses that position's columns of every such series, and a few
@@ -83,8 +84,7 @@ def decode_series(series: Sequence[Sequence[Chunk]], times: bool = True) -> list
     the same array object for every series that has them."""
     found: list[Any] = [None] * len(series)
     groups: dict[tuple[int, ...], list[int]] = {}
-    # each series as its columns: (encodings, lengths, steps, values, times), a tuple of its chunks' each
-    columns = [tuple(zip(*chunks)) or ((),) * 5 for chunks in series]
+    columns = [s or ((),) * 5 for s in series]
     for i, (encodings, lengths, steps, values, stamps) in enumerate(columns):
         for encoding in set(encodings) - {RAW, PACKED}:
             raise ValueError(f"metric chunk encoding {encoding} is unknown to this version of jupyter_track; "
@@ -173,7 +173,7 @@ def _unpack_tag(tag: int, encodings: Sequence[int], columns: Sequence[bytes], de
     m, n = dest.shape
     if tag == _ARITH:
         arith = np.frombuffer(b"".join(columns), dtype=_ARITH_DTYPE)
-        np.multiply(np.arange(n, dtype=np.uint64), arith["delta"][:, None], out=dest)  # modulo 2**64, as int64
+        np.multiply(_ramp(n), arith["delta"][:, None], out=dest)  # modulo 2**64, as int64 wraps
         dest += arith["first"][:, None]
         return
     if tag == _PLAIN:
@@ -209,6 +209,18 @@ def _decompress(columns: Sequence[bytes], size: int) -> Any:
     except NotImplementedError:  # the CFFI backend (PyPy) has no batch decompression
         return b"".join(dctx.decompress(memoryview(c)[1:], max_output_size=size) for c in columns)
     return b"".join(decompressed)
+
+
+def _ramp(n: int) -> Any:
+    """0, 1, …, n - 1 as uint64, read-only: made once for the longest chunk read so far, not for every chunk."""
+    global _RAMP
+    if len(_RAMP) < n:
+        _RAMP = np.arange(max(n, 1 << 16), dtype=np.uint64)
+        _RAMP.flags.writeable = False
+    return _RAMP[:n]
+
+
+_RAMP = np.zeros(0, dtype=np.uint64)
 
 
 def _delta(w: Any) -> Any:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,7 +50,7 @@ class SeriesSQL(SQLBase):
             return list(conn.scalars(query))
 
     def read_series(self, run_id: str, key: str, after_step: int | None = None) -> Series:
-        return self.read_run_series(run_id, [key], after_step).get(key) or _joined(key, [])
+        return self.read_run_series(run_id, [key], after_step).get(key) or _decoded([(key, ())])[key]
 
     def read_run_series(self, run_id: str, keys: Iterable[str] | None = None, after_step: int | None = None
                         ) -> dict[str, Series]:
@@ -63,7 +64,7 @@ class SeriesSQL(SQLBase):
         with self._read() as conn:
             rows = conn.execute(query).all()
         chosen = None if wanted is None else set(wanted)
-        found = _decoded([(key, [r[1:] for r in group]) for key, group in groupby(rows, key=lambda r: r[0])
+        found = _decoded([(key, tuple(zip(*group))[1:]) for key, group in groupby(rows, key=itemgetter(0))
                           if chosen is None or key in chosen])
         if after_step is not None:
             found = {k: _after(s, after_step) for k, s in found.items()}
@@ -81,7 +82,7 @@ class SeriesSQL(SQLBase):
                          .where(c.run_id.in_(ids[lo:lo + IN_CHUNK]), c.key.in_(wanted))
                          .order_by(c.run_id, c.key, c.seq))
                 rows += conn.execute(query).all()
-        return _decoded([(ids, [r[2:] for r in group]) for ids, group in groupby(rows, key=lambda r: (r[0], r[1]))],
+        return _decoded([(ids, tuple(zip(*group))[2:]) for ids, group in groupby(rows, key=itemgetter(0, 1))],
                         times)
 
     def series_keys(self, run_id: str) -> list[str]:
@@ -118,17 +119,10 @@ _CHUNK_COLUMNS = (metric_chunks.c.encoding, metric_chunks.c.n, metric_chunks.c.s
                   metric_chunks.c.times)
 
 
-def _joined(key: str, chunks: Sequence[Any], times: bool = True) -> Series:
-    """The series of ``key`` from its chunk rows ``(encoding, n, steps, values, times)`` in ``seq`` order
-    (``times=False``: an empty times array)."""
-    from .chunk_codec import decode_chunks
-
-    return Series(key, *decode_chunks(chunks, times))
-
-
 def _decoded(found: Sequence[tuple[Any, Sequence[Any]]], times: bool = True) -> dict[Any, Series]:
-    """Each ``(name, chunk rows)``'s series, decoded together (keys logged together share their steps and times,
-    and are unpacked a chunk position at a time): ``{name: series}``; a name is a key, or ``(run id, key)``."""
+    """Each ``(name, columns of its chunk rows)``'s series (see :func:`.chunk_codec.decode_series`), decoded
+    together (keys logged together share their steps and times, and are unpacked a chunk position at a time):
+    ``{name: series}``; a name is a key, or ``(run id, key)``."""
     from .chunk_codec import decode_series
 
     decoded = decode_series([chunks for _, chunks in found], times)
