@@ -223,6 +223,13 @@ def test_a_read_of_many_keys_gives_each_key_what_it_logged() -> None:
     for key, want in logged.items():
         for got, column in zip((found[key].steps, found[key].values, found[key].times), want, strict=True):
             assert_bits_equal(got, column)
+    # a poll for what came after a step: the points after it, keys that shared their steps or times included
+    later = store.read_run_series("wide", after_step=250)
+    for key, (steps, values, times) in logged.items():
+        keep = steps > 250
+        for got, column in zip((later[key].steps, later[key].values, later[key].times),
+                               (steps[keep], values[keep], times[keep]), strict=True):
+            assert_bits_equal(got, column)
     # the compare widget's read (several runs, times left out) gives the same series
     many = store.read_series_many(["wide"], ["k001", "k007"], times=False)
     assert_bits_equal(many[("wide", "k007")].values, logged["k007"][1])

@@ -67,7 +67,7 @@ class SeriesSQL(SQLBase):
         found = _decoded([(key, tuple(zip(*group))[1:]) for key, group in groupby(rows, key=itemgetter(0))
                           if chosen is None or key in chosen])
         if after_step is not None:
-            found = {k: _after(s, after_step) for k, s in found.items()}
+            found = _after(found, after_step)
         return found
 
     # -- bulk reads for the compare widget --------------------------------------------------------------------
@@ -130,12 +130,26 @@ def _decoded(found: Sequence[tuple[Any, Sequence[Any]]], times: bool = True) -> 
             for (name, _), arrays in zip(found, decoded, strict=True)}
 
 
-def _after(series: Series, after_step: int) -> Series:
-    """The points after ``after_step`` (a chunk that ends after it may also hold points read before)."""
-    if not len(series.steps) or series.steps[0] > after_step:
-        return series
-    keep = series.steps > after_step
-    return Series(series.key, series.steps[keep], series.values[keep], series.times[keep])
+def _after(found: dict[str, Series], after_step: int) -> dict[str, Series]:
+    """Each series' points after ``after_step`` (a chunk that ends after it may also hold points read before).
+    Series that shared their steps or times (keys logged together) share them after the cut too: one mask and one
+    copy for them all, and ``history()`` sees at once that their steps are the same."""
+    masks: dict[int, Any] = {}  # id of the steps -> the points to keep
+    cut: dict[tuple[int, int], Any] = {}  # (id of an array, id of its series' steps) -> the array cut
+    kept = {}
+    for key, s in found.items():
+        if not len(s.steps) or s.steps[0] > after_step:
+            kept[key] = s
+            continue
+        keep = masks.get(id(s.steps))
+        if keep is None:
+            keep = masks[id(s.steps)] = s.steps > after_step
+        shared = [cut.get((id(a), id(s.steps))) for a in (s.steps, s.times)]
+        for i, a in enumerate((s.steps, s.times)):
+            if shared[i] is None:
+                shared[i] = cut[(id(a), id(s.steps))] = a[keep]
+        kept[key] = Series(key, shared[0], s.values[keep], shared[1])
+    return kept
 
 
 def _summary_row(run_id: str, key: str, e: SummaryEntry) -> dict[str, Any]:
