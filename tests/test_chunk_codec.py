@@ -3,6 +3,8 @@ written before chunks were compressed, read and migrated, on SQLite and PostgreS
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import sqlalchemy as sa
@@ -215,7 +217,7 @@ def test_a_read_of_many_keys_gives_each_key_what_it_logged() -> None:
         times = shared_times[:n] if i % 5 else 1.7e9 + np.cumsum(rng.exponential(1e-3, n))
         logged[f"k{i:03d}"] = (steps, values, times)
         cut = [0, *np.cumsum(lengths if n == sum(lengths) else (n,))]
-        for seq, (lo, hi) in enumerate(zip(cut[:-1], cut[1:], strict=True)):
+        for seq, (lo, hi) in enumerate(itertools.pairwise(cut)):
             batch.chunks.append(pack_chunk("wide", f"k{i:03d}", seq, steps[lo:hi], values[lo:hi], times[lo:hi]))
     store.write_batch(batch)
     found = store.read_run_series("wide")

@@ -26,7 +26,7 @@ from __future__ import annotations
 import struct
 import threading
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import zstandard
@@ -69,7 +69,7 @@ def decode(encoding: int, n: int, steps: bytes, values: bytes, times: bytes | No
 def decode_chunks(chunks: Sequence[Chunk], times: bool = True) -> tuple[Any, Any, Any]:
     """The read-only arrays of consecutive chunks ``(encoding, n, steps, values, times)`` joined;
     ``times=False``: an empty times array."""
-    return decode_series([tuple(zip(*chunks))], times)[0]
+    return decode_series([tuple(zip(*chunks, strict=True))], times)[0]
 
 
 def decode_series(series: Sequence[Sequence[tuple[Any, ...]]], times: bool = True) -> list[tuple[Any, Any, Any]]:
@@ -85,13 +85,14 @@ def decode_series(series: Sequence[Sequence[tuple[Any, ...]]], times: bool = Tru
     found: list[Any] = [None] * len(series)
     groups: dict[tuple[int, ...], list[int]] = {}
     columns = [s or ((),) * 5 for s in series]
-    for i, (encodings, lengths, steps, values, stamps) in enumerate(columns):
+    for i, (encodings, lengths, step_bytes, value_bytes, time_bytes) in enumerate(columns):
         for encoding in set(encodings) - {RAW, PACKED}:
             raise ValueError(f"metric chunk encoding {encoding} is unknown to this version of jupyter_track; "
                              "upgrade with `pip install -U jupyter_track`")
         if PACKED not in encodings:  # the bytes joined: one copy, as stores before this codec read
-            found[i] = (np.frombuffer(b"".join(steps), dtype="<i8"), np.frombuffer(b"".join(values), dtype="<f8"),
-                        np.frombuffer(b"".join(stamps) if times else b"", dtype="<f8"))
+            found[i] = (np.frombuffer(b"".join(step_bytes), dtype="<i8"),
+                        np.frombuffer(b"".join(value_bytes), dtype="<f8"),
+                        np.frombuffer(b"".join(time_bytes) if times else b"", dtype="<f8"))
         else:
             groups.setdefault(lengths, []).append(i)
     no_times = np.zeros(0, dtype="<f8")
@@ -105,11 +106,11 @@ def decode_series(series: Sequence[Sequence[tuple[Any, ...]]], times: bool = Tru
     return found
 
 
-def _shared_column(rows: list[tuple[Any, ...]], k: int, lengths: tuple[int, ...]) -> list[Any]:
+def _shared_column(rows: Sequence[Sequence[Any]], k: int, lengths: tuple[int, ...]) -> list[Any]:
     """Column ``k`` (2: steps, 4: times) of each series (its columns, as in :func:`decode_series`), series
     stored with the same bytes decoded once and given the same array."""
     first: dict[tuple[bytes, ...], int] = {}
-    unique: list[tuple[Any, ...]] = []
+    unique: list[Sequence[Any]] = []
     which: list[int] = []
     for row in rows:
         if which and row[k] == unique[which[-1]][k]:  # keys logged together, next to each other: no hashing
@@ -123,13 +124,14 @@ def _shared_column(rows: list[tuple[Any, ...]], k: int, lengths: tuple[int, ...]
     return [decoded[u] for u in which]
 
 
-def _column(rows: list[tuple[Any, ...]], k: int, lengths: tuple[int, ...]) -> Any:
+def _column(rows: Sequence[Sequence[Any]], k: int, lengths: tuple[int, ...]) -> Any:
     """Column ``k`` of series whose chunks have the same lengths: a read-only uint64 block, a row per series."""
     block = np.empty((len(rows), sum(lengths)), dtype="<u8")
     octets = block.view(np.uint8).reshape(len(rows), -1, 8)
     at = 0
     # a chunk position at a time: the encodings and the bytes of that chunk of every series
-    for n, encodings, chunks in zip(lengths, zip(*(r[0] for r in rows)), zip(*(r[k] for r in rows)), strict=True):
+    for n, encodings, chunks in zip(lengths, zip(*(r[0] for r in rows), strict=True),
+                                      zip(*(r[k] for r in rows), strict=True), strict=True):
         _unpack_rows(encodings, chunks, block[:, at:at + n], octets[:, at:at + n])
         at += n
     block.flags.writeable = False  # its rows are shared by the series of a read that have the same bytes
@@ -208,7 +210,7 @@ def _decompress(columns: Sequence[bytes], size: int) -> Any:
             len(columns), size, dtype=np.uint64).tobytes(), threads=2)
     except NotImplementedError:  # the CFFI backend (PyPy) has no batch decompression
         return b"".join(dctx.decompress(memoryview(c)[1:], max_output_size=size) for c in columns)
-    return b"".join(decompressed)
+    return b"".join(decompressed)  # type: ignore[arg-type]  # its segments are buffers
 
 
 def _ramp(n: int) -> Any:

@@ -64,7 +64,7 @@ class SeriesSQL(SQLBase):
         with self._read() as conn:
             rows = conn.execute(query).all()
         chosen = None if wanted is None else set(wanted)
-        found = _decoded([(key, tuple(zip(*group))[1:]) for key, group in groupby(rows, key=itemgetter(0))
+        found = _decoded([(key, tuple(zip(*group, strict=True))[1:]) for key, group in groupby(rows, key=itemgetter(0))
                           if chosen is None or key in chosen])
         if after_step is not None:
             found = _after(found, after_step)
@@ -82,8 +82,8 @@ class SeriesSQL(SQLBase):
                          .where(c.run_id.in_(ids[lo:lo + IN_CHUNK]), c.key.in_(wanted))
                          .order_by(c.run_id, c.key, c.seq))
                 rows += conn.execute(query).all()
-        return _decoded([(ids, tuple(zip(*group))[2:]) for ids, group in groupby(rows, key=itemgetter(0, 1))],
-                        times)
+        return _decoded([(ids, tuple(zip(*group, strict=True))[2:])
+                         for ids, group in groupby(rows, key=itemgetter(0, 1))], times)
 
     def series_keys(self, run_id: str) -> list[str]:
         query = (sa.select(metric_chunks.c.key).where(metric_chunks.c.run_id == run_id).distinct()
