@@ -78,10 +78,10 @@ def decode_series(series: Sequence[Sequence[tuple[Any, ...]]], times: bool = Tru
     (``zip(*chunks)`` of its chunk rows; an empty tuple: no chunk); ``times=False``: empty times arrays.
 
     Series whose chunks have the same lengths (keys logged together) are decoded together, chunk position by
-    chunk position: one zstd call decompresses that position's columns of every such series, and a few
-    whole-array operations unshuffle them into a block with a row per series (a per-chunk loop in Python
-    took most of a wide read's time). Steps and times stored with the same bytes are decoded once and shared:
-    the same array object for every series that has them."""
+    chunk position: that position's columns of every such series are decompressed together (one zstd call from
+    64 of them) and unshuffled in a few whole-array operations into a block with a row per series (a per-chunk
+    loop in Python took most of a wide read's time). Steps and times stored with the same bytes are decoded
+    once and shared: the same array object for every series that has them."""
     found: list[Any] = [None] * len(series)
     groups: dict[tuple[int, ...], list[int]] = {}
     columns = [s or ((),) * 5 for s in series]

@@ -135,7 +135,7 @@ def _after(found: dict[str, Series], after_step: int) -> dict[str, Series]:
     Series that shared their steps or times (keys logged together) share them after the cut too: one mask and one
     copy for them all, and ``history()`` sees at once that their steps are the same."""
     masks: dict[int, Any] = {}  # id of the steps -> the points to keep
-    cut: dict[tuple[int, int], Any] = {}  # (id of an array, id of its series' steps) -> the array cut
+    cuts: dict[tuple[int, int], Any] = {}  # (id of an array, id of its series' steps) -> the array cut
     kept = {}
     for key, s in found.items():
         if not len(s.steps) or s.steps[0] > after_step:
@@ -144,11 +144,12 @@ def _after(found: dict[str, Series], after_step: int) -> dict[str, Series]:
         keep = masks.get(id(s.steps))
         if keep is None:
             keep = masks[id(s.steps)] = s.steps > after_step
-        shared = [cut.get((id(a), id(s.steps))) for a in (s.steps, s.times)]
-        for i, a in enumerate((s.steps, s.times)):
-            if shared[i] is None:
-                shared[i] = cut[(id(a), id(s.steps))] = a[keep]
-        kept[key] = Series(key, shared[0], s.values[keep], shared[1])
+        steps, times = cuts.get((id(s.steps), id(s.steps))), cuts.get((id(s.times), id(s.steps)))
+        if steps is None:
+            steps = cuts[(id(s.steps), id(s.steps))] = s.steps[keep]
+        if times is None:
+            times = cuts[(id(s.times), id(s.steps))] = s.times[keep]
+        kept[key] = Series(key, steps, s.values[keep], times)
     return kept
 
 
