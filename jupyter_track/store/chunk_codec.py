@@ -42,7 +42,8 @@ Chunk = tuple[int, int, bytes, bytes, bytes | None]  # encoding, n, steps, value
 PACK_MIN = 128
 
 _ARITH, _SHUFFLED, _DELTA, _PLAIN = 1, 2, 3, 4  # column tags of PACKED
-_BATCH = 64  # from this many frames of one chunk position, zstd decompresses them in one call
+_BATCH = 64  # from this many frames of one chunk position, zstd decompresses them in one call (fewer:
+# starting its threads and joining the output cost more than they save)
 _LEVEL = 1  # zstd's fastest level: higher ones save a few percent here at twice the time
 _DTYPES = ("<i8", "<f8", "<f8")  # steps, values, times
 _ARITH_DTYPE = np.dtype([("tag", "u1"), ("first", "<u8"), ("delta", "<u8")])  # struct "<BQQ", unaligned
@@ -184,21 +185,22 @@ def _unpack_tag(tag: int, encodings: Sequence[int], columns: Sequence[bytes], de
         return
     if tag not in (_SHUFFLED, _DELTA):
         raise ValueError(f"metric chunk column tag {tag} is unknown to this version of jupyter_track")
-    planes = np.frombuffer(_decompress(columns, 8 * n), dtype=np.uint8).reshape(m, 8, n)
-    for i in range(8):  # plane by plane: reads stay contiguous, a third faster than one strided transpose
-        octets[:, :, i] = planes[:, i]
+    if m < _BATCH:  # a few: each unshuffled from its own decompressed bytes (no copy of them joined)
+        dctx = _contexts()[1]
+        for row, column in zip(octets, columns, strict=True):
+            planes = np.frombuffer(dctx.decompress(memoryview(column)[1:], max_output_size=8 * n), dtype=np.uint8)
+            _unshuffle(planes.reshape(8, n), row)
+    else:
+        _unshuffle(np.frombuffer(_decompress(columns, 8 * n), dtype=np.uint8).reshape(m, 8, n), octets)
     if tag == _DELTA:
         np.cumsum(dest, axis=1, dtype=np.uint64, out=dest)
 
 
 def _decompress(columns: Sequence[bytes], size: int) -> Any:
     """The zstd frames of the columns (each after its tag byte; ``size`` bytes decompressed), decompressed and
-    joined."""
+    joined: in one call, the frames given as segments of their joined bytes (no Python object per frame); the C
+    backend's threads=2 took a third of the CPU time of a Python loop over many small frames."""
     dctx = _contexts()[1]
-    if len(columns) < _BATCH:  # a few: starting the batch call's threads costs more than it saves
-        return b"".join(dctx.decompress(memoryview(c)[1:], max_output_size=size) for c in columns)
-    # many (keys logged together): one call for them all, the frames given as segments of their joined bytes
-    # (no Python object per frame); the C backend's threads=2 took a third of the CPU time of a Python loop
     lengths = np.fromiter(map(len, columns), dtype=np.uint64, count=len(columns))
     segments = np.empty((len(columns), 2), dtype=np.uint64)
     np.cumsum(lengths, out=segments[:, 0])
@@ -211,6 +213,13 @@ def _decompress(columns: Sequence[bytes], size: int) -> Any:
     except NotImplementedError:  # the CFFI backend (PyPy) has no batch decompression
         return b"".join(dctx.decompress(memoryview(c)[1:], max_output_size=size) for c in columns)
     return b"".join(decompressed)  # type: ignore[arg-type]  # its segments are buffers
+
+
+def _unshuffle(planes: Any, octets: Any) -> None:
+    """The byte planes (..., 8, n) back into words (..., n, 8): plane by plane, reads stay contiguous (a third
+    faster than one strided transpose)."""
+    for i in range(8):
+        octets[..., i] = planes[..., i, :]
 
 
 def _ramp(n: int) -> Any:
