@@ -3,6 +3,8 @@ written before chunks were compressed, read and migrated, on SQLite and PostgreS
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import sqlalchemy as sa
@@ -191,3 +193,46 @@ def test_keys_whose_steps_pack_alike_but_differ_in_length_read_apart() -> None:
     frame = jt.Api().run("r2").history(keys=["a", "b", "c"])
     assert len(frame) == 400 and frame["a"].isna().sum() == 100
     assert frame["c"].tolist() == list(np.arange(400) * 1.5 + 1)
+
+
+@both_backends
+def test_a_read_of_many_keys_gives_each_key_what_it_logged() -> None:
+    # a wide read decodes the keys whose chunks have the same lengths together, a chunk position at a time: keys
+    # that mix column layouts at one position (noise stored plain next to compressed values, steps evenly spaced
+    # or not, raw tails) and keys that share their steps or times must each read back bit for bit
+    rng = np.random.default_rng(7)
+    store = open_store()
+    batch = Batch(runs=[new_run("wide")])
+    lengths = (300, 200, 5)  # the last chunk is raw (under PACK_MIN)
+    shared_times = 1.7e9 + np.cumsum(rng.exponential(1e-3, sum(lengths)))
+    logged = {}
+    for i in range(150):  # enough for zstd's batch call at one chunk position
+        n = sum(lengths) if i % 10 else 400  # a few keys with other lengths
+        steps = np.arange(n, dtype=np.int64) * (1 if i % 4 else 3)
+        if i % 7 == 0:  # irregular steps: delta-encoded, not (first, delta)
+            steps = np.cumsum(rng.integers(1, 5, n)).astype(np.int64)
+        values = {0: rng.integers(0, 2**64, n, dtype=np.uint64).view("<f8"),  # noise: stored plain
+                  1: np.exp(-np.arange(n) / 300) + rng.normal(0, 0.01, n),
+                  2: np.full(n, 0.5)}[i % 3]
+        times = shared_times[:n] if i % 5 else 1.7e9 + np.cumsum(rng.exponential(1e-3, n))
+        logged[f"k{i:03d}"] = (steps, values, times)
+        cut = [0, *np.cumsum(lengths if n == sum(lengths) else (n,))]
+        for seq, (lo, hi) in enumerate(itertools.pairwise(cut)):
+            batch.chunks.append(pack_chunk("wide", f"k{i:03d}", seq, steps[lo:hi], values[lo:hi], times[lo:hi]))
+    store.write_batch(batch)
+    found = store.read_run_series("wide")
+    assert sorted(found) == sorted(logged)
+    for key, want in logged.items():
+        for got, column in zip((found[key].steps, found[key].values, found[key].times), want, strict=True):
+            assert_bits_equal(got, column)
+    # a poll for what came after a step: the points after it, keys that shared their steps or times included
+    later = store.read_run_series("wide", after_step=250)
+    for key, (steps, values, times) in logged.items():
+        keep = steps > 250
+        for got, column in zip((later[key].steps, later[key].values, later[key].times),
+                               (steps[keep], values[keep], times[keep]), strict=True):
+            assert_bits_equal(got, column)
+    # the compare widget's read (several runs, times left out) gives the same series
+    many = store.read_series_many(["wide"], ["k001", "k007"], times=False)
+    assert_bits_equal(many[("wide", "k007")].values, logged["k007"][1])
+    assert len(many[("wide", "k001")].times) == 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,7 +50,7 @@ class SeriesSQL(SQLBase):
             return list(conn.scalars(query))
 
     def read_series(self, run_id: str, key: str, after_step: int | None = None) -> Series:
-        return self.read_run_series(run_id, [key], after_step).get(key) or _joined(key, [])
+        return self.read_run_series(run_id, [key], after_step).get(key) or _decoded([(key, ())])[key]
 
     def read_run_series(self, run_id: str, keys: Iterable[str] | None = None, after_step: int | None = None
                         ) -> dict[str, Series]:
@@ -63,11 +64,10 @@ class SeriesSQL(SQLBase):
         with self._read() as conn:
             rows = conn.execute(query).all()
         chosen = None if wanted is None else set(wanted)
-        memo: dict[Any, Any] = {}  # keys logged together share their steps and times: decoded once
-        found = {key: _joined(key, [r[1:] for r in group], memo=memo)
-                 for key, group in groupby(rows, key=lambda r: r[0]) if chosen is None or key in chosen}
+        found = _decoded([(key, tuple(zip(*group, strict=True))[1:]) for key, group in groupby(rows, key=itemgetter(0))
+                          if chosen is None or key in chosen])
         if after_step is not None:
-            found = {k: _after(s, after_step) for k, s in found.items()}
+            found = _after(found, after_step)
         return found
 
     # -- bulk reads for the compare widget --------------------------------------------------------------------
@@ -82,8 +82,8 @@ class SeriesSQL(SQLBase):
                          .where(c.run_id.in_(ids[lo:lo + IN_CHUNK]), c.key.in_(wanted))
                          .order_by(c.run_id, c.key, c.seq))
                 rows += conn.execute(query).all()
-        return {(run_id, key): _joined(key, [r[2:] for r in group], times)
-                for (run_id, key), group in groupby(rows, key=lambda r: (r[0], r[1]))}
+        return _decoded([(ids, tuple(zip(*group, strict=True))[2:])
+                         for ids, group in groupby(rows, key=itemgetter(0, 1))], times)
 
     def series_keys(self, run_id: str) -> list[str]:
         query = (sa.select(metric_chunks.c.key).where(metric_chunks.c.run_id == run_id).distinct()
@@ -119,20 +119,38 @@ _CHUNK_COLUMNS = (metric_chunks.c.encoding, metric_chunks.c.n, metric_chunks.c.s
                   metric_chunks.c.times)
 
 
-def _joined(key: str, chunks: Sequence[Any], times: bool = True, memo: dict[Any, Any] | None = None) -> Series:
-    """The series of ``key`` from its chunk rows ``(encoding, n, steps, values, times)`` in ``seq`` order
-    (``times=False``: an empty times array)."""
-    from .chunk_codec import decode_chunks
+def _decoded(found: Sequence[tuple[Any, Sequence[Any]]], times: bool = True) -> dict[Any, Series]:
+    """Each ``(name, columns of its chunk rows)``'s series (see :func:`.chunk_codec.decode_series`), decoded
+    together (keys logged together share their steps and times, and are unpacked a chunk position at a time):
+    ``{name: series}``; a name is a key, or ``(run id, key)``."""
+    from .chunk_codec import decode_series
 
-    return Series(key, *decode_chunks(chunks, times, memo))
+    decoded = decode_series([chunks for _, chunks in found], times)
+    return {name: Series(name if isinstance(name, str) else name[1], *arrays)
+            for (name, _), arrays in zip(found, decoded, strict=True)}
 
 
-def _after(series: Series, after_step: int) -> Series:
-    """The points after ``after_step`` (a chunk that ends after it may also hold points read before)."""
-    if not len(series.steps) or series.steps[0] > after_step:
-        return series
-    keep = series.steps > after_step
-    return Series(series.key, series.steps[keep], series.values[keep], series.times[keep])
+def _after(found: dict[str, Series], after_step: int) -> dict[str, Series]:
+    """Each series' points after ``after_step`` (a chunk that ends after it may also hold points read before).
+    Series that shared their steps or times (keys logged together) share them after the cut too: one mask and one
+    copy for them all, and ``history()`` sees at once that their steps are the same."""
+    masks: dict[int, Any] = {}  # id of the steps -> the points to keep
+    cuts: dict[tuple[int, int], Any] = {}  # (id of an array, id of its series' steps) -> the array cut
+    kept = {}
+    for key, s in found.items():
+        if not len(s.steps) or s.steps[0] > after_step:
+            kept[key] = s
+            continue
+        keep = masks.get(id(s.steps))
+        if keep is None:
+            keep = masks[id(s.steps)] = s.steps > after_step
+        steps, times = cuts.get((id(s.steps), id(s.steps))), cuts.get((id(s.times), id(s.steps)))
+        if steps is None:
+            steps = cuts[(id(s.steps), id(s.steps))] = s.steps[keep]
+        if times is None:
+            times = cuts[(id(s.times), id(s.steps))] = s.times[keep]
+        kept[key] = Series(key, steps, s.values[keep], times)
+    return kept
 
 
 def _summary_row(run_id: str, key: str, e: SummaryEntry) -> dict[str, Any]:
