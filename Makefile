@@ -137,10 +137,14 @@ test: setup apt-deps
 	exit $$rc
 
 # -- benchmarks and lint ----------------------------------------------------------------------------------
+# Fresh processes import jupyter_track from its bytecode, as an installed package does (pip writes it at install;
+# this editable checkout under PYTHONDONTWRITEBYTECODE=1 would compile every module in every process: +20 ms init())
 bench: $(VENV)/.installed-bench
+	$(PY) -m compileall -q jupyter_track
 	$(PY) benchmarks/bench_logging.py
 
 bench-wide: $(VENV)/.installed-test
+	$(PY) -m compileall -q jupyter_track
 	$(PY) benchmarks/bench_memory.py $(BENCH_ARGS)
 	$(PY) benchmarks/bench_storage.py $(BENCH_ARGS)
 	$(PY) benchmarks/bench_panel.py $(BENCH_ARGS)
