@@ -958,9 +958,10 @@ def _covered(merged: dict[tuple[str, str], list[tuple[int, int]]], chunk: ChunkW
 def pack_chunk(run_id: str, key: str, seq: int, s: Any, v: Any, t: Any,
                replaces: tuple[int, int] | None = None) -> ChunkWrite:
     """One chunk row of ``key`` from contiguous arrays: steps ``s`` (int64), values ``v`` and times ``t`` (float64),
-    encoded by :func:`.chunk_codec.encode`."""
+    encoded by :func:`.chunk_codec.encode`. Callable from any thread (``jupyter-track migrate`` packs chunks)."""
     from .chunk_codec import encode
 
+    _load_records()  # outside the writer thread, the records may not be loaded yet
     encoding, steps, values, times = encode(s, v, t)
     return ChunkWrite(run_id=run_id, key=key, seq=seq, n=len(s), first_step=int(s[0]), last_step=int(s[-1]),
                       steps=steps, values=values, times=times, replaces=replaces, encoding=encoding)
