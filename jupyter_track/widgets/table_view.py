@@ -142,19 +142,30 @@ def _cell(value: Any) -> Any:
 
 
 def _thumb_url(image: Image) -> str:
-    """The live table's thumbnail (≤ 128 px) as a data URL: JPEG for a photo (a saved notebook keeps a page of 25
-    in the widget state: several times smaller than PNG), else the image's PNG thumbnail as it is."""
+    """The live table's thumbnail (≤ 128 px) as a data URL (a saved notebook keeps a page of 25 in the widget
+    state): the image's stored PNG thumbnail, as JPEG when it is a photo (:func:`_encoded_url`)."""
     import io
 
     from PIL import Image as PILImage
 
     png = image.thumbnail
-    pic = PILImage.open(io.BytesIO(png))
+    return _encoded_url(PILImage.open(io.BytesIO(png)), png)
+
+
+def _encoded_url(pic: Any, png: bytes | None = None) -> str:
+    """``pic`` (a PIL image) as a data URL: JPEG for a photo (:func:`_photo`: several times smaller than PNG, and
+    fast to encode) unless ``png``, its PNG already encoded, is smaller; else that PNG (or one made here)."""
+    import io
+
     if _photo(pic):
         buffer = io.BytesIO()
         pic.convert("RGB").save(buffer, "jpeg", quality=85)
-        if buffer.tell() < len(png):
+        if png is None or buffer.tell() < len(png):
             return _data_url(buffer.getvalue(), "jpeg")
+    if png is None:
+        buffer = io.BytesIO()
+        pic.save(buffer, "png")  # transparency, a palette, 16-bit or few colours
+        png = buffer.getvalue()
     return _data_url(png, "png")
 
 
@@ -246,18 +257,10 @@ def static_images(images: list[Image]) -> dict[int, str]:
 
 
 def _small_url(image: Image, side: int) -> str:
-    """``image`` within ``side`` × ``side`` px as a data URL: JPEG for an opaque image of many colours (a photo:
-    several times smaller than PNG, and fast to encode), else PNG (a mask, a digit, a chart, transparency)."""
-    import io
-
+    """``image`` within ``side`` × ``side`` px as a data URL (:func:`_encoded_url`: JPEG for a photo, else PNG)."""
     copy = image.to_pil().copy()
     copy.thumbnail((side, side))
-    buffer = io.BytesIO()
-    if _photo(copy):
-        copy.convert("RGB").save(buffer, "jpeg", quality=85)
-        return _data_url(buffer.getvalue(), "jpeg")
-    copy.save(buffer, "png")  # transparency, a palette, 16-bit or few colours
-    return _data_url(buffer.getvalue(), "png")
+    return _encoded_url(copy)
 
 
 def _static_histogram(value: Histogram) -> str:
