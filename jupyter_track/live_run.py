@@ -11,15 +11,13 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping
-from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import frontend
 from .errors import JupyterTrackWarning, StoreError, UsageError
 from .messages import logger, say
-from .metric_defs import MetricDef, MetricDefs, define, fold, summary_value
 from .run_config import Config
 from .run_files import RunFiles
 from .run_summary import _RESET, Summary
@@ -29,8 +27,11 @@ from .values import FAST_TYPES, STEP_MAX, normalize
 log = logger(__name__)
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from .artifacts import Artifact
     from .capture import Capture
+    from .metric_defs import MetricDef, MetricDefs
     from .store.blobs import BlobStore
     from .store.writer import RunBuffer, Writer
 
@@ -125,7 +126,7 @@ class Run:
         self._log_hook: Callable[[dict[str, Any]], None] | None = None
         # define_metric(): the definitions, and the summary values they make (statistics of the keys they cover;
         # a resumed run's from the store)
-        self._metrics = MetricDefs()
+        self._metrics: MetricDefs | None = None  # made by the first define_metric(): init() does not load them
         self._stats = {k: copy.copy(e) for k, e in (stats or {}).items()}
         self._derived: dict[str, Any] = {}
         self._hidden: set[str] = set()
@@ -427,15 +428,20 @@ class Run:
             run.define_metric("val/*", step_metric="epoch")
             run.define_metric("val/loss", summary="min")
         """
-        merged = self._metrics.add(define(name, step_metric, summary, goal, hidden), overwrite=bool(overwrite))
+        from .metric_defs import MetricDefs, define, summary_value
+
+        if self._metrics is None:
+            self._metrics = MetricDefs()
+        metrics = self._metrics
+        merged = metrics.add(define(name, step_metric, summary, goal, hidden), overwrite=bool(overwrite))
         self._buffer.op("metric", merged)
-        self.record_meta({"metrics": self._metrics.as_meta()})
-        logged = [k for k in self._settled() if self._metrics.summary_mode(k) not in (None, "none")]
+        self.record_meta({"metrics": metrics.as_meta()})
+        logged = [k for k in self._settled() if metrics.summary_mode(k) not in (None, "none")]
         if any(k not in self._stats for k in logged):  # keys logged before: from the writer's statistics
             self.flush()
             self._stats.update({k: e for k, e in self._writer.summary(self.id).items() if k in logged})
         for key in self._settled():  # keys logged before: their live summary follows the definitions now in force
-            mode = self._metrics.summary_mode(key)
+            mode = metrics.summary_mode(key)
             self._hidden.discard(key)
             if mode == "none":
                 self._hidden.add(key)
@@ -447,13 +453,16 @@ class Run:
 
     def step_metric_for(self, key: str) -> str | None:
         """The key ``key`` is drawn against by default (its ``define_metric(step_metric=)``); None: the step."""
-        return self._metrics.step_metric(key)
+        return self._metrics.step_metric(key) if self._metrics is not None else None
 
     def _follow_metrics(self, scalars: Mapping[str, float], step: int) -> None:
         """The live summary of the keys ``define_metric`` gives a summary mode (the writer does the same for the
-        stored summary)."""
+        stored summary). Called only once ``define_metric`` made the definitions."""
+        from .metric_defs import fold, summary_value
+
+        metrics = cast("MetricDefs", self._metrics)
         for key, value in scalars.items():
-            mode = self._metrics.summary_mode(key)
+            mode = metrics.summary_mode(key)
             if mode is None:
                 continue
             if mode == "none":
@@ -601,6 +610,8 @@ class Run:
         level = level.value if isinstance(level, AlertLevel) else str(level or "INFO").upper()
         if level not in AlertLevel.__members__:
             raise ValueError(f"alert(level={level!r}): use jt.AlertLevel.INFO, WARN or ERROR")
+        from datetime import timedelta  # here: init() does not wait for datetime to load
+
         wait = wait_duration.total_seconds() if isinstance(wait_duration, timedelta) else float(wait_duration or 0)
         now = _now()
         if title in self._alerted and now - self._alerted[title] < wait:

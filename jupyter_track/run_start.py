@@ -59,7 +59,8 @@ def create_run(store: Store | None, url: str, writer: Writer, project: str | Non
             started = number, columns(number)
     fields = started[1]
     buffer = writer.register(run_id)
-    buffer.op("create", (fields, tag_list))  # the run's row, where the preflight could not make it yet
+    # the run's row, where the preflight could not make it yet: written by the flush init() asks for as it returns
+    buffer.op("create", (fields, tag_list), wake=False)
     blobs = (BlobStore(blob_root_for(url)) if path is not None else store.blobs if store is not None
              else DeferredBlobStore(lambda: open_store(url).blobs))
     return Run(store_url=url, blobs=blobs, writer=writer, buffer=buffer, id=run_id,

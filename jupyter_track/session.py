@@ -217,6 +217,7 @@ class Session:
         # sqlite3, or one psycopg round trip to a server) and opened by the writer thread: SQLAlchemy takes longer
         # to import than the rest of init().
         opened = open_store(url) if id else None  # a run this process finished just now is stored by then
+        writer = writer_for(url)
         existing = opened.get_run(id) if opened is not None and id else None
         if existing is not None:
             assert opened is not None
@@ -224,12 +225,12 @@ class Session:
                 raise UsageError(
                     f"a run with id {id!r} already exists in project {existing.project!r}; pass resume='allow' to "
                     "continue it, or leave id out to start a new run")
-            run = resume_run(opened, url, writer_for(url), existing, merged, name, notes, tags,
+            run = resume_run(opened, url, writer, existing, merged, name, notes, tags,
                              notify_finished=self._run_finished)
         else:
             if resume_mode == "must":
                 raise RunNotFoundError(f"init(resume='must'): no run with id {id!r} in {_where(url)}")
-            run = create_run(opened, url, writer_for(url), project, entity, merged, name, notes, tags, group,
+            run = create_run(opened, url, writer, project, entity, merged, name, notes, tags, group,
                              job_type, id, sweep_id=trial.sweep_id if trial is not None else None,
                              notify_finished=self._run_finished)
         with self._lock:
@@ -245,6 +246,7 @@ class Session:
             trial.on_start(run)
         if frontend.wants_display(display) and (trial is None or trial.panel):
             frontend.show_run(run)
+        writer.nudge()  # its first flush (and SQLAlchemy's import) starts now, not while init() still runs
         return run
 
     def log(self, data: Mapping[str, Any] | None = None, step: int | None = None, commit: bool | None = None

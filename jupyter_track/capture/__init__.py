@@ -79,8 +79,13 @@ class Capture:
 
             install(self.shell, self.runs)
         if self.parts:  # all of it off the training thread, the monitor's start (psutil's import) included
-            self._thread = threading.Thread(target=self._at_init, name="jupyter_track-capture", daemon=True)
+            # Thread.start() returns once the new thread runs: were the thread's first step the work (psutil's import
+            # holds the GIL for milliseconds), init() would wait that long for the GIL. It first waits for this.
+            go = threading.Event()
+            self._thread = threading.Thread(target=self._at_init, args=(go,), name="jupyter_track-capture",
+                                            daemon=True)
             self._thread.start()
+            go.set()
 
     def finish(self, timeout: float = 10.0) -> None:
         if self._thread is not None:
@@ -101,7 +106,8 @@ class Capture:
         self._monitor = SystemMonitor(lambda values, t: self.run.log_system(values, t), interval=self.interval)
         self._monitor.start()
 
-    def _at_init(self) -> None:
+    def _at_init(self, go: threading.Event) -> None:
+        go.wait()
         if "system" in self.parts and self.interval > 0:
             self._guard("system monitor", self._start_monitor)
         if self.parts & {"notebook", "code"}:

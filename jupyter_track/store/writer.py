@@ -24,7 +24,6 @@ it is known by then, else the end of the IPython cell that called it says so.
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import enum
 import functools
 import gc
@@ -33,14 +32,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from itertools import chain
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import StoreError
 from ..messages import logger
-from ..metric_defs import MetricDef, MetricDefs, fold, summary_value
 from ..types import SummaryEntry
 from .heap import give_back
 from .urls import scrub, sqlite_path
@@ -48,13 +46,16 @@ from .urls import scrub, sqlite_path
 log = logger()
 
 if TYPE_CHECKING:
+    from ..metric_defs import MetricDef, MetricDefs, fold, summary_value
     from .base import Batch, BlobRefWrite, ChunkWrite, ObjectWrite, RunWrite, Store, SummaryWrite, listing_summary
 
 
 def _load_records() -> None:
-    """Import the store's write records, at the writer's first flush: ``init()``, which makes the writer, does not
-    wait for the store interface's module (18 dataclasses, 5 ms); the writer thread loads it while the run starts."""
-    global Batch, ChunkWrite, ObjectWrite, RunWrite, SummaryWrite, listing_summary
+    """Import the store's write records and the summary functions, at the writer's first flush: ``init()``, which
+    makes the writer, does not wait for the store interface's module (18 dataclasses, 5 ms) or the metric
+    definitions' (1 ms); the writer thread loads them while the run starts."""
+    global Batch, ChunkWrite, ObjectWrite, RunWrite, SummaryWrite, listing_summary, fold, summary_value
+    from ..metric_defs import fold, summary_value
     from .base import Batch, ChunkWrite, ObjectWrite, RunWrite, SummaryWrite, listing_summary
 
 CHUNK_MAX = 65536  # points per chunk row at most
@@ -169,13 +170,15 @@ class RunBuffer:
             self.room.wait(0.5)
             self.wake.set()
 
-    def op(self, name: str, payload: Any = None) -> None:
+    def op(self, name: str, payload: Any = None, wake: bool = True) -> None:
+        """Add an :class:`Op` record, and wake the writer (``wake=False``: it takes it at its next flush)."""
         record = Op(name, payload)
         with self.lock:
             self.items.append(record)
             self.rows = None
             self.has_ops = True
-        self.wake.set()
+        if wake:
+            self.wake.set()
 
     def points(self) -> int:
         """Logged values held here (metric values, media, system samples), for "not saved" messages."""
@@ -203,38 +206,56 @@ def _held(rec: Point | Sample) -> int:
     return len(rec[2]) + (len(rec[4] or ()) if len(rec) == 5 else 0)
 
 
-@dataclass
+# The writer's own records below are plain classes with __slots__, not dataclasses: init() imports this module to
+# make the writer, and making one dataclass's generated methods takes about 1 ms at import.
 class _OpenChunk:
-    seq: int
-    steps: Any
-    values: Any
-    times: Any
+    """A small chunk of a key kept in memory after it was written, to be merged with the key's next ones."""
+
+    __slots__ = ("seq", "steps", "times", "values")
+
+    def __init__(self, seq: int, steps: Any, values: Any, times: Any) -> None:
+        self.seq, self.steps, self.values, self.times = seq, steps, values, times
 
 
-@dataclass
 class _RunState:
     """What the writer remembers of a run between flushes (it is the run's only writer)."""
 
-    buffer: RunBuffer
-    summary: dict[str, SummaryEntry] = field(default_factory=dict)
-    metrics: MetricDefs = field(default_factory=MetricDefs)  # define_metric(): what each key's summary holds
-    next_seq: dict[str, int] = field(default_factory=dict)
-    open_chunks: dict[str, list[_OpenChunk]] = field(default_factory=dict)
-    last_step: int | None = None
-    last_heartbeat: float = 0.0
-    closing: bool = False
-    dropped: int = 0  # logged values of the run that could not be stored and were dropped
-    why: str = ""  # the first reason, for finish()'s error
-    gone: bool = False  # its row was deleted (or never made): what it logs is dropped, never retried
+    __slots__ = ("_metrics", "buffer", "closing", "dropped", "gone", "last_heartbeat", "last_step", "next_seq",
+                 "open_chunks", "summary", "why")
+
+    def __init__(self, buffer: RunBuffer, summary: dict[str, SummaryEntry] | None = None,
+                 next_seq: dict[str, int] | None = None, last_step: int | None = None,
+                 last_heartbeat: float = 0.0) -> None:
+        self.buffer = buffer
+        self.summary: dict[str, SummaryEntry] = {} if summary is None else summary
+        self._metrics: MetricDefs | None = None
+        self.next_seq: dict[str, int] = {} if next_seq is None else next_seq
+        self.open_chunks: dict[str, list[_OpenChunk]] = {}
+        self.last_step = last_step
+        self.last_heartbeat = last_heartbeat
+        self.closing = False
+        self.dropped = 0  # logged values of the run that could not be stored and were dropped
+        self.why = ""  # the first reason, for finish()'s error
+        self.gone = False  # its row was deleted (or never made): what it logs is dropped, never retried
+
+    @property
+    def metrics(self) -> MetricDefs:
+        """define_metric(): what each key's summary holds (made by the writer thread, when it first asks)."""
+        if self._metrics is None:
+            from ..metric_defs import MetricDefs
+
+            self._metrics = MetricDefs()
+        return self._metrics
 
 
-@dataclass
 class _Pending:
     """A packed batch not yet committed, and how many logged values it carries (chunk merges make
     ``batch.points()`` an undercount of what a failed write holds back)."""
 
-    batch: Batch
-    points: int
+    __slots__ = ("batch", "points")
+
+    def __init__(self, batch: Batch, points: int) -> None:
+        self.batch, self.points = batch, points
 
 
 def _dropped(state: _RunState) -> str | None:
@@ -315,6 +336,12 @@ class Writer:
             self._start()
         return buf
 
+    def nudge(self) -> None:
+        """Flush now rather than at the end of the interval, without waiting for it. ``init()`` calls this as it
+        returns: a process's first flush loads SQLAlchemy (about 0.3 s holding the GIL, with a 0.1 ms switch
+        interval), which would halve the speed of what ``init()`` still does."""
+        self._wake.set()
+
     def close_run(self, run_id: str, fields: dict[str, Any], wait: bool = True) -> str | None:
         """Write ``fields`` (final state) after everything the run logged, then forget the run. Returns what
         of the run was dropped (see the module's docstring) as a sentence, or None when nothing was.
@@ -352,6 +379,8 @@ class Writer:
         """Run ``work`` (a run's last steps: waiting for its capture, then ``close_run(run_id, wait=False)``)
         on a thread of its own; :meth:`flush` and :meth:`stop` first wait until it has buffered the run's final
         state, so nothing it writes is missed."""
+        import contextvars  # here: init() makes the writer, and does not wait for this module
+
         # in the context of the caller: a kernel attributes what the work displays (the live panel's final
         # view) to the cell that called finish()
         thread = threading.Thread(target=contextvars.copy_context().run, args=(work,), name="jupyter_track-finish",
