@@ -381,9 +381,10 @@ class Writer:
         state, so nothing it writes is missed."""
         # in the context of the caller: a kernel attributes what the work displays (the live panel's final
         # view) to the cell that called finish(). A kernel has contextvars loaded (asyncio loads it); a process
-        # without it has no context variable of Python code to carry over, and importing it costs 0.5 ms.
-        contextvars = sys.modules.get("contextvars")
-        target = functools.partial(contextvars.copy_context().run, work) if contextvars is not None else work
+        # without it has no context variable of Python code to carry over, and importing it costs 0.5 ms. (Another
+        # thread may be importing it right now: a module half made has no copy_context yet.)
+        copy_context = getattr(sys.modules.get("contextvars"), "copy_context", None)
+        target = functools.partial(copy_context().run, work) if copy_context is not None else work
         thread = threading.Thread(target=target, name="jupyter_track-finish", daemon=True)
         with self._registry:
             self._handing[run_id] = threading.Event()
