@@ -58,6 +58,26 @@ def test_import_is_light_no_ipython_pandas_plotly_torch_or_sqlalchemy() -> None:
     assert out[1] == "[]", out
 
 
+def test_init_leaves_the_store_interface_sqlalchemy_and_capture_to_other_threads() -> None:
+    # what init() imports in the calling thread is what a user waits for; the store interface (18 dataclasses),
+    # the metric definitions, SQLAlchemy and the capture's modules load in the writer's and the capture's threads
+    run_python("import jupyter_track as jt; jt.init(project='p', display=False).finish()")  # the store exists
+    out = run_python("""
+        import sys, threading
+        import jupyter_track as jt
+        main, loaded = threading.get_ident(), []
+        sys.addaudithook(lambda event, args: loaded.append(args[0]) if event == "import"
+                         and threading.get_ident() == main else None)
+        run = jt.init(project="p", display=False, capture="all")
+        print(sorted(set(loaded)))
+        run.finish()
+    """).stdout.splitlines()[0]
+    assert "'jupyter_track.store.preflight'" in out, out  # the store was checked here, in the calling thread
+    slow = ("'datetime'", "'sqlite3'", "'dataclasses'", "'jupyter_track.store.base'", "'jupyter_track.metric_defs'",
+            "'sqlalchemy'", "'psutil'", "'logging'", "'contextvars'", "'jupyter_track.capture.system'")
+    assert not [m for m in slow if m in out], out
+
+
 def _group(path: Path) -> str | None:
     rel = path.relative_to(PACKAGE)
     if rel.parts[0] in PACKAGES:
