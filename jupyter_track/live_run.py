@@ -11,6 +11,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping
+from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
@@ -115,6 +116,10 @@ class Run:
         self._fast = False  # whether the latest log() call took the fast path (plain numbers, packed at once)
         # the latest plain call (keys, values, whether each value's type was checked), not yet in _last
         self._pending: tuple[tuple[str, ...], tuple[Any, ...], bool] | None = None
+        # set while the next call of the latest call's keys may take log()'s hot path: (how many keys, their
+        # values' getter, the packer of their row, the keys)
+        self._hot: tuple[int, Callable[[dict[str, Any]], tuple[Any, ...]], struct.Struct, tuple[str, ...]] | None
+        self._hot = None
         self._finished = False
         self._state: RunState = "running"
         self._meta: dict[str, Any] = {}
@@ -147,8 +152,46 @@ class Run:
         ``TypeError`` naming the key, and an int too large for a float64 (or a ``step`` outside 0 … 2**63-1) a
         ``ValueError``; nothing of that call is recorded.
         """
+        hot = self._hot
+        if hot is not None and type(data) is dict and step is None and commit is None and len(data) == hot[0]:
+            # The hot path: the training loop's call of the same keys as the one before (a plain dict, plain
+            # numbers, no step, no metric definitions or hook), whose fixed cost is most of a narrow call's.
+            # One C-level lookup per key both checks that the keys are those of the last call (a missing one
+            # raises KeyError; with as many keys, the sets are equal) and reads the values in the order of that
+            # call's keys (how they are stored), without a tuple of the keys. sum() checks the values as below.
+            n, values_of, row, keys = hot
+            try:
+                vals = values_of(data)
+                body = row.pack(*vals) if type(sum(vals, 0.0)) is float else None
+            except Exception:  # noqa: BLE001 - a key not there, a value sum() refuses …: the path below says why
+                body = None
+            if body is not None:
+                t = _now()
+                buf = self._buffer
+                with buf.lock:
+                    if buf.held + n >= buf.high_water:
+                        buf.full(n)
+                    at = self._step
+                    if at > STEP_MAX:
+                        raise _step_overflow()
+                    self._step = at + 1
+                    rows = buf.rows
+                    if rows is None or (rows.keys is not keys and rows.keys != keys):
+                        rows = buf.rows = Rows(keys)
+                        buf.items.append(rows)
+                    packed = rows.data
+                    packed += _HEAD.pack(at, t)
+                    packed += body
+                    buf.held += n
+                    self._logged_at = at
+                    pending = self._pending
+                    if pending is not None and pending[0] is not keys:
+                        self._settle_locked()
+                    self._pending = (keys, vals, False)
+                return
         if self._finished:
             raise UsageError(f"run {self.name!r} has finished; start a new one with jt.init() before logging")
+        self._hot = None
         if data is None:
             data = {}
         try:
@@ -207,8 +250,7 @@ class Run:
             current = self._step
             if step is None:
                 if current > STEP_MAX:
-                    raise ValueError(f"log(): the run's step counter passed {STEP_MAX} (int64); nothing of this "
-                                     "call was recorded — log with smaller explicit steps")
+                    raise _step_overflow()
                 at = current
                 if commit is not False:
                     self._step = current + 1
@@ -247,6 +289,9 @@ class Run:
             self._last.update(scalars)
             for key, kind, payload in rich:
                 self._last[key] = payload if kind == "text" else {"_type": kind}
+        # the next call of these keys may take the hot path (which has no step, media, definitions or hook)
+        if body is not None and rich is None and keys and not self._metrics and self._log_hook is None:
+            self._hot = (len(keys), itemgetter(*keys) if len(keys) > 1 else _one(keys[0]), _ROWS[len(keys)], keys)
         if self._metrics:
             self._follow_metrics(scalars, at)
         if self._log_hook is not None:  # only sweep trials have one
@@ -297,6 +342,7 @@ class Run:
     @log_hook.setter
     def log_hook(self, hook: Callable[[dict[str, Any]], None] | None) -> None:
         self._log_hook = hook
+        self._hot = None  # log()'s hot path does not call it
 
     # -- metadata ---------------------------------------------------------------------------------------------
     @property
@@ -430,6 +476,7 @@ class Run:
         """
         from .metric_defs import MetricDefs, define, summary_value
 
+        self._hot = None  # log()'s hot path does not follow definitions
         if self._metrics is None:
             self._metrics = MetricDefs()
         metrics = self._metrics
@@ -652,6 +699,7 @@ class Run:
         if self._finished:
             return
         self._finished = True
+        self._hot = None  # log() checks for a finished run on its other path
         self._state = state or ("finished" if not exit_code else "failed")
         self._files.finish()
         now = _now()
@@ -739,6 +787,18 @@ def _stored_by_cell_end(shell: Any, writer: Writer, done: threading.Event, dropp
             warnings.warn(f"{run} has ended, but {lost}", JupyterTrackWarning, stacklevel=1)
 
     shell.events.register("post_run_cell", settle)
+
+
+def _one(key: str) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """The hot path's getter of one key's value, as a 1-tuple (``itemgetter`` of one key returns the value)."""
+    def value_of(data: dict[str, Any]) -> tuple[Any, ...]:
+        return (data[key],)
+    return value_of
+
+
+def _step_overflow() -> ValueError:
+    return ValueError(f"log(): the run's step counter passed {STEP_MAX} (int64); nothing of this call was recorded "
+                      "— log with smaller explicit steps")
 
 
 def _as_step(step: Any) -> int:

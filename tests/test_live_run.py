@@ -467,3 +467,47 @@ def test_what_finish_hands_over_is_read_resumed_and_kept_in_this_process() -> No
     again.log({"x": 20.0})
     again.finish()
     assert jt.load_run(run.path).last_step == 20 and len(jt.load_run(run.path).metric("x")) == 21
+
+
+def test_repeated_key_sets_keep_values_keys_definitions_and_hooks_whatever_comes_between() -> None:
+    # log() takes a shorter path for a plain dict of the same keys as the call before: each of these calls
+    # must be stored, summarised and followed as any other call is
+    run = jt.init(project="p")
+    data = {"a": 1.0, "b": 2}
+    run.log(data)
+    data["a"] = 1.5  # the same dict, changed after it was logged, logged again
+    run.log(data)
+    data["a"] = 99.0  # changed after the last call: nothing logged changes
+    run.log({"b": 3, "a": 2.0})  # the same keys in another order
+    run.log({"a": 2.5, "c": 4.0})  # as many keys, one of them another
+    run.log({"a": 3.0, "c": 5.0})
+    run.log({"a": 3.5, "c": "text"})  # as many keys, a value that is not a number
+    with pytest.raises(TypeError, match="'c'"):
+        run.log({"a": 3.5, "c": [1]})  # as many keys, refused: nothing of it is stored
+    run.log({"a": 4.0, "c": 6.0})
+    run.log({"a": 5.0, "c": 7.0}, commit=False)
+    run.log({"a": 6.0, "c": 8.0}, step=20)  # stays open: the next call is step 20 too
+    run.log({"a": 7.0, "c": 9.0})
+    seen: list[dict[str, object]] = []
+    run.log_hook = seen.append
+    run.log({"a": 8.0, "c": 10.0})
+    run.log_hook = None
+    run.define_metric("a", summary="min")
+    run.log({"a": 0.5, "c": 11.0})
+    run.log({"a": 9.0, "c": 12.0})
+    run.log({"e": 1.0})
+    run.log({"e": 2.0})
+    assert seen == [{"a": 8.0, "c": 10.0}]
+    assert run.summary["a"] == 0.5 and run.summary["c"] == 12.0 and run.summary["b"] == 3
+    assert type(run.summary["b"]) is int and run.summary["e"] == 2.0
+    run.finish()
+    with pytest.raises(UsageError):
+        run.log({"e": 3.0})
+    r = read(run)
+    a = r.metric("a")
+    assert a.values.tolist() == [1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 7.0, 8.0, 0.5, 9.0]
+    assert a.steps.tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 20, 20, 21, 22, 23]
+    assert r.metric("b").values.tolist() == [2.0, 2.0, 3.0]
+    assert r.metric("c").values.tolist() == [4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0]
+    assert r.metric("e").steps.tolist() == [24, 25]
+    assert r.summary["a"] == 0.5

@@ -266,20 +266,30 @@ def test_calls_of_different_key_sets_in_one_batch_read_back_in_order() -> None:
         assert list(zip(metric.steps.tolist(), metric.values.tolist(), strict=True)) == points, key
 
 
-def test_the_gil_switch_interval_the_writer_lowers_while_it_flushes_is_put_back() -> None:
-    # the writer thread flushes with a 0.1 ms switch interval (a training loop's log() then never waits Python's
-    # 5 ms for the GIL); it is a process-wide setting, so the user's own value must be back once it is done
+def test_the_gil_switch_interval_the_writer_lowers_while_runs_log_is_put_back() -> None:
+    # while runs log, the process runs with a 0.1 ms switch interval (a training loop's log() then never waits
+    # Python's 5 ms for the GIL at the writer's turns); it is a process-wide setting, so the user's own value must
+    # be back once nothing is logged any more: after the flush that found nothing new
     before = sys.getswitchinterval()
     sys.setswitchinterval(0.003)
     try:
         run = jt.init(project="p")
-        for i in range(5000):
-            run.log({"x": float(i), "y": 2.0 * i})
+        logged = 0
+        deadline = time.monotonic() + 30
+        while sys.getswitchinterval() != pytest.approx(0.0001):  # lowered once the writer stored some calls
+            assert time.monotonic() < deadline, "the switch interval was not lowered while a run logged"
+            for _ in range(100):
+                run.log({"x": float(logged), "y": 2.0 * logged})
+                logged += 1
+            run.flush()
+        run.flush()  # the last calls; then a flush with no call since the last one puts it back
         run.flush()
         assert sys.getswitchinterval() == pytest.approx(0.003)
+        run.log({"x": 1.0, "y": 2.0})
         run.finish()
         run.flush()
-        assert count_points(run.id, "y") == 5000
+        run.flush()
+        assert count_points(run.id, "y") == logged + 1
         assert sys.getswitchinterval() == pytest.approx(0.003)
     finally:
         sys.setswitchinterval(before)

@@ -23,7 +23,6 @@ it is known by then, else the end of the IPython cell that called it says so.
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import functools
 import gc
@@ -68,9 +67,11 @@ HEARTBEAT_EVERY = 5.0  # seconds between heartbeats of an idle run
 TRIM_AFTER = 65536  # values written before freed memory is handed back to the OS (a trim walks the heap) …
 TRIM_EVERY = 1.0  # … at most once a second while runs log, and when a run finishes
 RETRY_MAX = 8.0  # seconds between retries of a failed write at most (back-off doubles from the flush interval)
-# The GIL switch interval while the writer thread flushes (Python's default is 5 ms): a thread waiting for the GIL
-# (the training loop's log()) waits that long before the holder must let go, so each of the writer's turns cost a
-# log() call up to 5 ms; at 0.1 ms no call waits more than about that, plus the writer's longest C call.
+# The GIL switch interval while runs log (Python's default is 5 ms): a thread waiting for the GIL (the training
+# loop's log()) waits that long before the holder must let go, so each of the writer's turns cost a log() call up to
+# 5 ms; at 0.1 ms no call waits more than about that, plus the writer's longest C call. It is held from a flush that
+# wrote points until one that found none (not only during flushes): the writer's wake-up before a flush, and the
+# other threads of a run (capture, system monitor), took turns of 5 ms too.
 SWITCH_INTERVAL = 0.0001
 
 Rich = list[tuple[str, str, Any]]  # media and text of one log() call: (key, kind, stored form)
@@ -293,6 +294,7 @@ class Writer:
         self._runs: dict[str, _RunState] = {}
         self._pending: list[_Pending] = []
         self._packed = 0  # values packed by the _collect running now
+        self._logged = False  # whether the flush running now packed log() calls (not only ops, system samples)
         self._untrimmed = 0  # values written since the freed memory was last handed back to the OS
         self._trimmed_at = 0.0
         self._since_close = 0  # values written since a run last finished
@@ -484,21 +486,31 @@ class Writer:
             return list(self._runs.values())
 
     def _loop(self) -> None:
-        while self.state is WriterState.RUNNING:
-            retry_at = self._retry_at
-            if retry_at is None:
-                self._wake.wait(self.interval)
-            else:  # back-off: a full buffer's wake-ups must not turn it into a busy retry loop
-                self._kick.wait(max(0.0, retry_at - time.monotonic()))
-            self._wake.clear()
-            self._kick.clear()
-            with self._cond:
-                target = self._requested
-            with _short_switches():
+        lowered: tuple[float, float] | None = None  # while the switch interval is lowered: (the one before, ours)
+        try:
+            while self.state is WriterState.RUNNING:
+                retry_at = self._retry_at
+                if retry_at is None:
+                    self._wake.wait(self.interval)
+                else:  # back-off: a full buffer's wake-ups must not turn it into a busy retry loop
+                    self._kick.wait(max(0.0, retry_at - time.monotonic()))
+                self._wake.clear()
+                self._kick.clear()
+                with self._cond:
+                    target = self._requested
+                if lowered is None:
+                    lowered = _lower_switches()
+                self._logged = False
                 self._flush_once()
-            with self._cond:
-                self._completed = max(self._completed, target)
-                self._cond.notify_all()
+                if not self._logged and lowered is not None:  # no log() call since the last flush
+                    _restore_switches(lowered)
+                    lowered = None
+                with self._cond:
+                    self._completed = max(self._completed, target)
+                    self._cond.notify_all()
+        finally:
+            if lowered is not None:
+                _restore_switches(lowered)
 
     def _flush_once(self) -> None:
         _load_records()  # a few µs once loaded
@@ -674,6 +686,7 @@ class Writer:
                 self._series(run_id, state, self._checked_columns(run_id, state, system), batch)
         if not points:
             return bool(items)
+        self._logged = True
         s_all, columns = _point_columns(points)  # all of it before any state changes
         if len(s_all):
             top = int(s_all.max())
@@ -813,21 +826,21 @@ class Writer:
             entry.value = data if kind == "text" else {"_type": kind, **data} if isinstance(data, dict) else data
 
 
-@contextlib.contextmanager
-def _short_switches() -> Iterator[None]:
-    """Lower the process's GIL switch interval to :data:`SWITCH_INTERVAL` (a process-wide setting) while the
-    writer thread works, and put back what it was, unless someone changed it meanwhile."""
+def _lower_switches() -> tuple[float, float] | None:
+    """Lower the process's GIL switch interval to :data:`SWITCH_INTERVAL` (a process-wide setting) while runs
+    log; returns what :func:`_restore_switches` needs, or None when it was that low already."""
     before = sys.getswitchinterval()
     if before <= SWITCH_INTERVAL:
-        yield
-        return
+        return None
     sys.setswitchinterval(SWITCH_INTERVAL)
-    ours = sys.getswitchinterval()
-    try:
-        yield
-    finally:
-        if sys.getswitchinterval() == ours:
-            sys.setswitchinterval(before)
+    return before, sys.getswitchinterval()
+
+
+def _restore_switches(lowered: tuple[float, float]) -> None:
+    """Put back the switch interval :func:`_lower_switches` replaced, unless someone changed it meanwhile."""
+    before, ours = lowered
+    if sys.getswitchinterval() == ours:
+        sys.setswitchinterval(before)
 
 
 def _shown(state: _RunState) -> dict[str, SummaryEntry]:
