@@ -293,3 +293,37 @@ def test_the_gil_switch_interval_the_writer_lowers_while_runs_log_is_put_back() 
         assert sys.getswitchinterval() == pytest.approx(0.003)
     finally:
         sys.setswitchinterval(before)
+
+
+def test_wide_rows_split_by_other_records_pack_into_the_logged_values_in_order() -> None:
+    # several Rows records of one key set in one flush (a system sample or a summary op between them starts a
+    # new one) and a record of another key set: the (keys × calls) matrix is built in pages of its own, each
+    # record copied into its place; every key's column must be its values in logging order
+    from jupyter_track.store.heap import MAPPED_MIN
+    from jupyter_track.store.writer import Rows, _point_columns
+
+    keys = tuple(f"m{j}" for j in range(64))
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(600, len(keys)))
+    values[5, 3], values[7, 0], values[9, 63] = np.nan, np.inf, -0.0
+    records: list[Rows] = []
+    for lo, hi in ((0, 250), (250, 260), (260, 600)):
+        rows = Rows(keys)
+        for call in range(lo, hi):
+            rows.data += np.array([call], "<i8").tobytes() + np.array([call * 0.5], "<f8").tobytes()
+            rows.data += values[call].astype("<f8").tobytes()
+        records.append(rows)
+    assert values.nbytes >= MAPPED_MIN  # the mapped path, not numpy.empty
+    steps, columns = _point_columns(records)
+    assert steps.tolist() == list(range(600))
+    assert [c[0] for c in columns] == list(keys)
+    for j, (_, s, v, t) in enumerate(columns):
+        assert s.tolist() == list(range(600)) and t.tolist() == [i * 0.5 for i in range(600)]
+        assert v.tobytes() == values[:, j].astype("<f8").tobytes()  # bit for bit: NaN, inf, -0.0
+
+    other = Rows(("loss",))
+    other.data += np.array([600], "<i8").tobytes() + np.array([1.0, 2.5], "<f8").tobytes()
+    steps, columns = _point_columns([*records, other])  # mixed key sets: grouped, then in logging order
+    by_key = {key: (s, v) for key, s, v, _ in columns}
+    assert by_key["loss"][0].tolist() == [600] and by_key["loss"][1].tolist() == [2.5]
+    assert by_key["m3"][1].tobytes() == values[:, 3].astype("<f8").tobytes()

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, cast
 from ..errors import StoreError
 from ..messages import logger
 from ..types import SummaryEntry
-from .heap import give_back
+from .heap import give_back, mapped
 from .urls import scrub, sqlite_path
 
 log = logger()
@@ -928,17 +928,28 @@ def _point_columns(points: Sequence[Rows | Point]) -> tuple[Any, list[tuple[str,
     if len(groups) == 1:
         (ks, found), = groups.items()
         # one row per call → one contiguous row per key (a transposed copy: each key's values are then a view)
-        matrix = (found[0][1] if len(found) == 1 else np.concatenate([v for _, v in found])).T.copy()
+        matrix = _transposed([v for _, v in found])
         return s_all, [(key, s_all, matrix[j], t_all) for j, key in enumerate(ks)]
     per_key: dict[str, list[tuple[Any, Any]]] = {}
     for ks, found in groups.items():
         if not ks:
             continue
         idx = np.concatenate([np.arange(first, first + len(v)) for first, v in found])
-        matrix = np.concatenate([v for _, v in found]).T.copy()
+        matrix = _transposed([v for _, v in found])
         for j, key in enumerate(ks):
             per_key.setdefault(key, []).append((idx, matrix[j]))
     return s_all, list(_ordered(per_key, s_all, t_all))
+
+
+def _transposed(blocks: list[Any]) -> Any:
+    """The (keys × calls) float64 matrix of (calls × keys) blocks, in pages of its own (:func:`.heap.mapped`):
+    the writer's largest array, which the writer thread's malloc arena would keep after it is freed."""
+    matrix = mapped((blocks[0].shape[1], sum(len(b) for b in blocks)), "<f8")
+    at = 0
+    for block in blocks:  # each block copied into its place (no concatenated copy first)
+        matrix[:, at:at + len(block)] = block.T
+        at += len(block)
+    return matrix
 
 
 def _ordered(per_key: dict[str, list[tuple[Any, Any]]], s_all: Any, t_all: Any
