@@ -174,11 +174,19 @@ class StoredRun:
                 new = r.history(min_step=seen + 1)      # only what was logged since the last poll
                 seen = int(new["_step"].iloc[-1]) if len(new) else seen
         """
-        import numpy as np
-        import pandas as pd
+        from .store.switches import short_switches
 
         if stream not in ("default", "system"):
             raise ValueError(f"history(stream={stream!r}): use 'default' or 'system'")
+        # a reader beside a busy training loop: each of the read's few dozen waits for the GIL stays short
+        with short_switches():
+            return self._history(keys, samples, pandas, stream, min_step, max_step)
+
+    def _history(self, keys: Sequence[str] | None, samples: int | None, pandas: bool, stream: str,
+                 min_step: int | None, max_step: int | None) -> pd.DataFrame | list[dict[str, Any]]:
+        import numpy as np
+        import pandas as pd
+
         wanted = list(keys) if keys is not None else self.keys(stream)
         known = self._full().summary
         scalar_keys = {k for k, e in known.items() if e.count and is_scalar(e)}
