@@ -174,11 +174,19 @@ class StoredRun:
                 new = r.history(min_step=seen + 1)      # only what was logged since the last poll
                 seen = int(new["_step"].iloc[-1]) if len(new) else seen
         """
-        import numpy as np
-        import pandas as pd
+        from .store.switches import short_switches
 
         if stream not in ("default", "system"):
             raise ValueError(f"history(stream={stream!r}): use 'default' or 'system'")
+        # a reader beside a busy training loop: each of the read's few dozen waits for the GIL stays short
+        with short_switches():
+            return self._history(keys, samples, pandas, stream, min_step, max_step)
+
+    def _history(self, keys: Sequence[str] | None, samples: int | None, pandas: bool, stream: str,
+                 min_step: int | None, max_step: int | None) -> pd.DataFrame | list[dict[str, Any]]:
+        import numpy as np
+        import pandas as pd
+
         wanted = list(keys) if keys is not None else self.keys(stream)
         known = self._full().summary
         scalar_keys = {k for k, e in known.items() if e.count and is_scalar(e)}
@@ -190,18 +198,18 @@ class StoredRun:
         texts = {k: [o for o in self._store.read_objects(self.id, k)
                      if (min_step is None or o.step >= min_step) and (max_step is None or o.step < max_step)]
                  for k in wanted if k not in scalar_keys}
-        # the float columns as one block (keys, then _timestamp and _runtime): one allocation, one DataFrame block
+        # the float columns of the keys as one block: one allocation (none when the store decoded them as one), one
+        # DataFrame block
         aligned = None if texts else _aligned(series)
         if aligned is not None:
-            steps, block = aligned
-            stamp = block[-2]
+            steps, block, stamp = aligned
         else:
             series = [last_per_step(s) for s in series]
             steps = union_steps([s.steps for s in series] + [np.asarray([o.step for o in v], dtype=np.int64)
                                                              for v in texts.values()])
-            block = np.full((len(series) + 2, len(steps)), np.nan)
-            stamp = block[-2]
-            for row, s in zip(block, series, strict=False):  # block has two more rows: the times
+            block = np.full((len(series), len(steps)), np.nan)
+            stamp = np.full(len(steps), np.nan)
+            for row, s in zip(block, series, strict=True):
                 idx = np.searchsorted(steps, s.steps) if len(s.steps) != len(steps) else slice(None)
                 row[idx] = s.values
                 stamp[idx] = np.fmax(stamp[idx], s.times)
@@ -213,9 +221,9 @@ class StoredRun:
                 col_obj[pos] = o.data
                 stamp[pos] = np.fmax(stamp[pos], o.time)
             text_columns[key] = col_obj
-        np.subtract(stamp, self._info.created_at, out=block[-1])
-        names = [s.key for s in series] + ["_timestamp", "_runtime"]
-        frame = pd.DataFrame(block.T, columns=names, copy=False)
+        frame = pd.DataFrame(block.T, columns=[s.key for s in series], copy=False)
+        frame["_timestamp"] = stamp
+        frame["_runtime"] = stamp - self._info.created_at
         frame.insert(0, "_step", steps)
         for i, (key, col_obj) in enumerate(text_columns.items()):
             frame.insert(1 + len(series) + i, key, col_obj)
@@ -380,11 +388,12 @@ def last_per_step(s: Series) -> Series:
     return Series(s.key, s.steps[keep], s.values[keep], s.times[keep])
 
 
-def _aligned(series: list[Series]) -> tuple[Any, Any] | None:
+def _aligned(series: list[Series]) -> tuple[Any, Any, Any] | None:
     """When every series has the same strictly increasing steps (keys logged together, the common case): those
-    steps and the float block of ``history`` (values, then the latest wall time per step, then room for the
-    runtime), made in a few whole-array operations rather than a few per key (fewer pauses for a reader
-    thread that shares the interpreter with a busy training loop); None otherwise."""
+    steps, the values as a block with a row per series, and the latest wall time per step, made in a few
+    whole-array operations rather than a few per key (fewer pauses for a reader thread that shares the
+    interpreter with a busy training loop); None otherwise. The block is the store's own when it decoded these
+    values, in this order, as the rows of one writable block (see ``chunk_codec.decode_series``): no copy."""
     import numpy as np
 
     if not series or len({len(s.steps) for s in series}) != 1:
@@ -396,13 +405,35 @@ def _aligned(series: list[Series]) -> tuple[Any, Any] | None:
             return None
     if not (first[1:] > first[:-1]).all():
         return None
-    block = np.empty((len(series) + 2, len(first)))
-    np.stack([s.values for s in series], out=block[:-2])
+    block = _rows_of_one_block([s.values for s in series])
+    if block is None:
+        block = np.stack([s.values for s in series]).astype(np.float64, copy=False)
     if all(s.times is series[0].times for s in series):
-        block[-2] = series[0].times
+        stamp = np.array(series[0].times, dtype=np.float64)
     else:
-        np.fmax.reduce(np.stack([s.times for s in series]), axis=0, out=block[-2])
-    return first, block
+        stamp = np.fmax.reduce(np.stack([s.times for s in series]), axis=0)
+    return first, block, stamp
+
+
+def _rows_of_one_block(values: list[Any]) -> Any:
+    """``values`` as a 2-D float64 array without a copy, when they are the rows, in order and whole, of one
+    writable block (how the store decodes the values of keys logged together); None otherwise."""
+    import numpy as np
+
+    base = values[0].base
+    if (base is None or not isinstance(base, np.ndarray) or base.ndim != 2 or base.shape[0] != len(values)
+            or base.dtype.itemsize != 8 or base.dtype.kind not in "uif" or not base.flags.writeable
+            or not base.flags.c_contiguous):
+        return None
+    block = base.view(np.float64)
+    width = block.shape[1]
+    if not all(v.base is base and v.dtype == np.float64 and v.shape == (width,) for v in values):
+        return None
+    start, stride = block.__array_interface__["data"][0], block.strides[0]
+    at = start + stride * np.arange(len(values))
+    if not np.array_equal(at, [v.__array_interface__["data"][0] for v in values]):
+        return None
+    return block
 
 
 def _empty(key: str) -> Series:

@@ -87,6 +87,30 @@ def test_history_aligns_keys_logged_at_different_steps_and_keeps_last_duplicate(
     assert [row["_step"] for row in rows] == [4, 9]
 
 
+def test_history_of_many_keys_in_packed_chunks_is_exact_and_a_frame_the_user_can_edit() -> None:
+    keys = [f"layer{i:02d}/grad" for i in range(40)]
+    values = np.random.default_rng(1).random((600, 40))
+    values[7, 3], values[8, 5], values[9, 6] = np.nan, np.inf, -0.0
+    run = jt.init(project="p")
+    for step in range(600):
+        run.log(dict(zip(keys, values[step].tolist(), strict=True)))
+    run.finish()
+    r = jt.load_run(run.path)
+    h = r.history()
+    assert list(h.columns) == ["_step", *keys, "_timestamp", "_runtime"]
+    assert np.array_equal(h[keys].to_numpy(), values, equal_nan=True)
+    assert math.copysign(1.0, h[keys[6]].iloc[9]) == -1.0
+    assert h["_step"].tolist() == list(range(600)) and h["_timestamp"].is_monotonic_increasing
+    h.iloc[0, 1] = 5.0  # the frame is the user's: editing it changes neither the store nor the next read
+    h[keys[2]] += 1
+    again = r.history()
+    assert again[keys[0]].iloc[0] == values[0, 0] and np.array_equal(again[keys[2]].to_numpy(), values[:, 2])
+    picked = r.history(keys=[keys[5], keys[1], keys[5]])  # the caller's order, a key named twice
+    assert np.array_equal(picked.iloc[:, 1].to_numpy(), values[:, 5], equal_nan=True)
+    assert np.array_equal(picked.iloc[:, 2].to_numpy(), values[:, 1])
+    assert r.metric(keys[4]).values.tolist() == values[:, 4].tolist()
+
+
 def test_history_between_steps_reads_only_those_rows() -> None:
     run = jt.init(project="p")
     for step in range(0, 3000, 3):

@@ -74,15 +74,18 @@ def decode_chunks(chunks: Sequence[Chunk], times: bool = True) -> tuple[Any, Any
 
 
 def decode_series(series: Sequence[Sequence[tuple[Any, ...]]], times: bool = True) -> list[tuple[Any, Any, Any]]:
-    """The read-only arrays ``(steps, values, times)`` of several series, each given as the columns of its
+    """The arrays ``(steps, values, times)`` of several series, each given as the columns of its
     consecutive chunks: ``(encodings, lengths, steps, values, times)``, a tuple of each chunk's each
     (``zip(*chunks)`` of its chunk rows; an empty tuple: no chunk); ``times=False``: empty times arrays.
+    Steps and times are read-only (they may be shared); values of raw chunks too.
 
     Series whose chunks have the same lengths (keys logged together) are decoded together, chunk position by
     chunk position: that position's columns of every such series are decompressed together (one zstd call from
     64 of them) and unshuffled in a few whole-array operations into a block with a row per series (a per-chunk
     loop in Python took most of a wide read's time). Steps and times stored with the same bytes are decoded
-    once and shared: the same array object for every series that has them."""
+    once and shared: the same array object for every series that has them. The values of series decoded
+    together are the rows, in order, of one writable 2-D block (``values.base``): ``history()`` makes its
+    DataFrame from that block as it is, without copying 1,000 rows into another."""
     found: list[Any] = [None] * len(series)
     groups: dict[tuple[int, ...], list[int]] = {}
     columns = [s or ((),) * 5 for s in series]
@@ -100,7 +103,7 @@ def decode_series(series: Sequence[Sequence[tuple[Any, ...]]], times: bool = Tru
     for lengths, members in groups.items():
         rows = [columns[i] for i in members]
         steps = _shared_column(rows, 2, lengths)
-        values = _column(rows, 3, lengths).view("<f8")
+        values = _column(rows, 3, lengths, shared=False).view("<f8")
         stamps = _shared_column(rows, 4, lengths) if times else [no_times] * len(rows)
         for i, s, v, t in zip(members, steps, values, stamps, strict=True):
             found[i] = (s, v, t)
@@ -125,8 +128,9 @@ def _shared_column(rows: Sequence[Sequence[Any]], k: int, lengths: tuple[int, ..
     return [decoded[u] for u in which]
 
 
-def _column(rows: Sequence[Sequence[Any]], k: int, lengths: tuple[int, ...]) -> Any:
-    """Column ``k`` of series whose chunks have the same lengths: a read-only uint64 block, a row per series."""
+def _column(rows: Sequence[Sequence[Any]], k: int, lengths: tuple[int, ...], shared: bool = True) -> Any:
+    """Column ``k`` of series whose chunks have the same lengths: a uint64 block, a row per series; read-only
+    when ``shared`` (steps and times: one row may serve several series)."""
     block = np.empty((len(rows), sum(lengths)), dtype="<u8")
     octets = block.view(np.uint8).reshape(len(rows), -1, 8)
     at = 0
@@ -135,7 +139,7 @@ def _column(rows: Sequence[Sequence[Any]], k: int, lengths: tuple[int, ...]) -> 
                                       zip(*(r[k] for r in rows), strict=True), strict=True):
         _unpack_rows(encodings, chunks, block[:, at:at + n], octets[:, at:at + n])
         at += n
-    block.flags.writeable = False  # its rows are shared by the series of a read that have the same bytes
+    block.flags.writeable = not shared
     return block
 
 

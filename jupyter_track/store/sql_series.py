@@ -17,6 +17,7 @@ from ..types import Series, SummaryEntry
 from .base import Batch, ObjectRecord
 from .schema import metric_chunks, objects, summaries
 from .sql_base import IN_CHUNK, SQLBase
+from .switches import short_switches
 
 
 class SeriesSQL(SQLBase):
@@ -61,7 +62,7 @@ class SeriesSQL(SQLBase):
             query = query.where(c.key.in_(wanted))
         if after_step is not None:
             query = query.where(c.last_step > after_step)
-        with self._read() as conn:
+        with short_switches(), self._read() as conn:  # a reader beside a busy training loop: see .switches
             rows = conn.execute(query).all()
         chosen = None if wanted is None else set(wanted)
         found = _decoded([(key, tuple(zip(*group, strict=True))[1:]) for key, group in groupby(rows, key=itemgetter(0))
