@@ -39,7 +39,7 @@ from .static_view import render_html
 
 STATIC = Path(__file__).with_name("static")
 UPDATE_INTERVAL = 0.25  # seconds: at most 4 updates a second
-DUTY = 0.02  # the feeder's share of time at most: a slow update waits longer before the next (GIL for the loop)
+DUTY = 0.015  # the feeder's share of time at most (target 2 %: room for the estimate's lag and GIL hand-overs)
 MAX_WAIT = 2.0  # …but never longer than this: the panel keeps moving on a machine busy elsewhere
 LOOK_INTERVAL = 1.0  # seconds between looks at the run's summary: new keys, the keys that moved, jt.plot charts
 TOP_KEYS = 12  # keys shown by default (loss-like first, then the most recently logged); the picker adds others
