@@ -227,6 +227,16 @@ def test_series_after_reads_each_key_from_its_own_cursor(store_url: str) -> None
     assert {k: (s.steps.tolist(), s.values.tolist(), s.times.tolist()) for k, s in found.items()} == \
         {k: (s.steps.tolist(), s.values.tolist(), s.times.tolist()) for k, s in base.items()}
     run.finish()
+    wide = jt.init(project="panel", display=False)  # more keys and cursors than one query's parameters hold
+    for i in range(12):
+        wide.log({f"w{j}": float(i * j) for j in range(1500)})
+    wide.finish()
+    cursors = {f"w{j}": None if j % 13 == 0 else j % 400 - 1 for j in range(1500)}
+    found = open_store(wide.store_url).read_series_after(wide.id, cursors)  # opened again: the finish is in it
+    expected = {k: list(range(12)) if a is None else list(range(a + 1, 12)) for k, a in cursors.items()}
+    assert {k: s.steps.tolist() for k, s in found.items()} == {k: v for k, v in expected.items() if v}
+    assert found["w1"].values.tolist() == [float(i) for i in range(1, 12)]
+    assert found["w402"].values.tolist() == [float(i * 402) for i in range(2, 12)]
 
 
 def shown_series(panel: RecordingPanel) -> dict[str, tuple[list[float], list[float]]]:

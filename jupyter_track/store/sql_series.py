@@ -115,11 +115,14 @@ class SeriesSQL(SQLBase):
         rows: list[Any] = []
         with self._read() as conn:
             for part in _parts(list(groups.items()), IN_CHUNK):  # SQLite's parameter limit
-                query = (sa.select(c.key, *_CHUNK_COLUMNS).where(c.run_id == run_id, sa.or_(*(
-                    c.key.in_(keys) if after is None else sa.and_(c.key.in_(keys), c.last_step > after)
-                    for after, keys in part))).order_by(c.key, c.seq))
+                # a SELECT per cursor, each a search of the (run, key) index (an OR of them scanned the run)
+                selects = [sa.select(c.key, c.seq, *_CHUNK_COLUMNS).where(
+                    c.run_id == run_id, c.key.in_(keys), *(() if after is None else (c.last_step > after,)))
+                    for after, keys in part]
+                query = selects[0] if len(selects) == 1 else sa.union_all(*selects)
                 rows += conn.execute(query).all()
-        found = _decoded([(key, tuple(zip(*group, strict=True))[1:])
+        rows.sort(key=itemgetter(0, 1))
+        found = _decoded([(key, tuple(zip(*group, strict=True))[2:])
                           for key, group in groupby(rows, key=itemgetter(0))])
         for after, keys in groups.items():  # a chunk that ends after a cursor may start before it
             if after is not None:
@@ -174,18 +177,18 @@ def _after(found: dict[str, Series], after_step: int) -> dict[str, Series]:
 
 
 def _parts(groups: list[tuple[int | None, list[str]]], size: int) -> Iterable[list[tuple[int | None, list[str]]]]:
-    """The ``(cursor, keys)`` groups in parts of at most ``size`` parameters each (a key or a cursor is one; a
-    big group is split)."""
+    """The ``(cursor, keys)`` groups in parts of at most ``size`` parameters each (a key is one, and each group
+    has two more: the run and the cursor); a big group is split."""
     part: list[tuple[int | None, list[str]]] = []
     used = 0
     for after, keys in groups:
-        for lo in range(0, len(keys), size - 1):
-            piece = keys[lo:lo + size - 1]
-            if part and used + len(piece) + 1 > size:
+        for lo in range(0, len(keys), size - 2):
+            piece = keys[lo:lo + size - 2]
+            if part and used + len(piece) + 2 > size:
                 yield part
                 part, used = [], 0
             part.append((after, piece))
-            used += len(piece) + 1
+            used += len(piece) + 2
     if part:
         yield part
 
