@@ -15,7 +15,7 @@ Rows (the targets of issue #17):
 
 Usage::
 
-    python benchmarks/bench_panel.py            # 5 and 1,000 keys × 2,000 steps, a 1M-step loop (~2 min)
+    python benchmarks/bench_panel.py            # 5 and 1,000 keys × 2,000 steps, a 1M-step loop (~5 min)
     python benchmarks/bench_panel.py --quick    # smaller: a smoke test
 """
 
@@ -47,10 +47,10 @@ def _panel(run: Any, start: bool) -> Any:
     return feeder
 
 
-def child_updates(width: int, steps: int, seconds: int) -> dict[str, Any]:
+def child_updates(width: int, steps: int, seconds: int, runs: int) -> dict[str, Any]:
     """Updates of a panel over a run of ``width`` keys × ``steps`` steps: the first (the whole run so far),
     idle ones, ones with 20 new steps each; then the feeder's share of the wall time of a loop logging that
-    width for ``seconds``."""
+    width for ``seconds``, in each of ``runs`` runs."""
     import jupyter_track as jt
 
     keys = [f"layer{j // 10}/m{j}" for j in range(width - 1)] + ["train/loss"]
@@ -77,23 +77,27 @@ def child_updates(width: int, steps: int, seconds: int) -> dict[str, Any]:
         feeder.tick()
         busy.append(time.perf_counter() - t0)
     run.finish()
-    # the share of wall time: a loop logging the same width, a live panel fed by its thread
-    run = jt.init(project="bench", display=False)
-    feeder = _panel(run, start=True)
-    t0 = time.perf_counter()
-    step = 0
-    while time.perf_counter() - t0 < seconds:  # long enough for tens of updates at any width
-        for _ in range(100):
-            run.log({k: step * 0.001 + j for j, k in enumerate(keys)})
-            step += 1
-    wall = time.perf_counter() - t0
-    busy_s, cpu_s = sum(feeder.tick_seconds), sum(feeder.tick_cpu_seconds)
-    run.finish()
+    # the share of wall time: a loop logging the same width, a live panel fed by its thread; ``runs`` runs of
+    # ``seconds`` each (a run has tens of updates at most: one alone is too few to tell 2 % from 3 %)
+    shares, wall_shares, updates = [], [], []
+    for _ in range(runs):
+        run = jt.init(project="bench", display=False)
+        feeder = _panel(run, start=True)
+        t0 = time.perf_counter()
+        step = 0
+        while time.perf_counter() - t0 < seconds:
+            for _ in range(100):
+                run.log({k: step * 0.001 + j for j, k in enumerate(keys)})
+                step += 1
+        wall = time.perf_counter() - t0
+        shares.append(100 * sum(feeder.tick_cpu_seconds) / wall)
+        wall_shares.append(100 * sum(feeder.tick_seconds) / wall)
+        updates.append(len(feeder.tick_seconds))
+        run.finish()
     return {"first_s": first_s, "first_bytes": first_bytes, "idle_p50_s": statistics.median(idle),
             "idle_max_s": max(idle), "new_p50_s": statistics.median(busy), "new_max_s": max(busy),
-            "max_update_bytes": max(feeder.update_bytes, default=0), "share_percent": 100 * cpu_s / wall,
-            "wall_share_percent": 100 * busy_s / wall,
-            "updates_in_loop": len(feeder.tick_seconds)}
+            "max_update_bytes": max(feeder.update_bytes, default=0), "shares": shares,
+            "wall_shares": wall_shares, "updates_in_loop": updates}
 
 
 def child_slowdown(steps: int, repeats: int) -> dict[str, Any]:
@@ -101,27 +105,36 @@ def child_slowdown(steps: int, repeats: int) -> dict[str, Any]:
     the median of the pairs' ratios (the slowdown)."""
     import jupyter_track as jt
 
-    def loop(panel: bool) -> float:
+    def loop(panel: bool) -> tuple[float, float]:
+        """The loop's wall time, and the process's CPU time over it (every thread: the writer's, the panel's)."""
         run = jt.init(project="bench-panel", display=False)
         if panel:
             _panel(run, start=True)
         log = run.log
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for step in range(steps):
             log({"loss": 1.0 / (step + 1), "acc": step / steps, "lr": 0.1, "grad": step * 0.5, "epoch": step // 1000})
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         run.finish()
-        return seconds
+        return seconds, cpu
 
     loop(False)  # warm-up: imports, the store's first open
     without, with_panel = [], []
-    for _ in range(repeats):
-        without.append(loop(False))
-        with_panel.append(loop(True))
-    a, b = statistics.median(without), statistics.median(with_panel)
+    for i in range(repeats):  # which of a pair runs first alternates: neither has the warmer machine always
+        if i % 2:
+            with_panel.append(loop(True))
+            without.append(loop(False))
+        else:
+            without.append(loop(False))
+            with_panel.append(loop(True))
+    a, b = statistics.median(w for w, _ in without), statistics.median(w for w, _ in with_panel)
     # each pair ran back to back: the median of their ratios is less swayed by a machine busy elsewhere
-    paired = statistics.median(w / o for o, w in zip(without, with_panel, strict=True))
-    return {"without_s": a, "with_s": b, "slowdown_percent": 100 * (paired - 1)}
+    ratios = [100 * (w[0] / o[0] - 1) for o, w in zip(without, with_panel, strict=True)]
+    # the CPU time the panel adds (its thread's, handing the GIL over): less swayed by other processes than
+    # wall time, which on a loaded machine is mostly the time this process waits for a core
+    cpu = [100 * (w[1] / o[1] - 1) for o, w in zip(without, with_panel, strict=True)]
+    return {"without_s": a, "with_s": b, "slowdown_percent": statistics.median(ratios), "pairs": ratios,
+            "cpu_percent": statistics.median(cpu), "cpu_pairs": cpu}
 
 
 CHILDREN = {"updates": child_updates, "slowdown": child_slowdown}
@@ -140,7 +153,8 @@ def run_child(name: str, *args: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
-    parser.add_argument("--repeats", type=int, default=3, help="repeats of the slowdown loops (median)")
+    parser.add_argument("--repeats", type=int, default=5, help="pairs of slowdown loops (median)")
+    parser.add_argument("--share-runs", type=int, default=4, help="runs of the CPU-share loop per width (median)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -151,11 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     rows = [("measure", "target", "jupyter_track")]
     for width in (5, 1_000):
         print(f"  measuring {width} keys × {steps:,} steps …", file=sys.stderr, flush=True)
-        r = run_child("updates", width, steps, 4 if args.quick else 15)
+        r = run_child("updates", width, steps, 4 if args.quick else 15, 1 if args.quick else args.share_runs)
         if "error" in r:
             rows.append((f"live panel, {width:,} keys", "", r["error"][:60]))
             continue
         ms = lambda s: f"{s * 1000:,.1f}"  # noqa: E731
+        spread = lambda xs: f"{statistics.median(xs):.2f} % ({min(xs):.2f}–{max(xs):.2f})"  # noqa: E731
         rows += [
             (f"live panel update, {width:,} keys × {steps:,} steps: idle p50 / max (ms)", "<= 10",
              f"{ms(r['idle_p50_s'])} / {ms(r['idle_max_s'])}"),
@@ -163,16 +178,20 @@ def main(argv: list[str] | None = None) -> int:
             ("  … first update (the run so far): ms, bytes", "<= 1 MB",
              f"{ms(r['first_s'])} ms, {r['first_bytes']:,}"),
             ("  … most bytes in one update while logging", "<= 1 MB", f"{r['max_update_bytes']:,}"),
-            ("  … the feeder's CPU time while a loop logs that width, % of wall time", "<= 2 %",
-             f"{r['share_percent']:.2f} % ({r['updates_in_loop']} updates)"),
+            ("  … the feeder's CPU time while a loop logs that width, % of wall time: median (range)", "<= 2 %",
+             f"{spread(r['shares'])} ({len(r['shares'])} runs, {sum(r['updates_in_loop'])} updates)"),
             ("  … its updates' wall time (waits for the GIL included), % of wall time", "",
-             f"{r['wall_share_percent']:.2f} %"),
+             spread(r["wall_shares"])),
         ]
     print(f"  measuring the slowdown of a {loop_steps:,}-step 5-key loop …", file=sys.stderr, flush=True)
     r = run_child("slowdown", loop_steps, 1 if args.quick else args.repeats)
     rows.append((f"live panel: {loop_steps:,}-step loop, 5 keys, slowdown (without / with)", "<= 2 %",
                  r.get("error", "")[:60] or
-                 f"{r['slowdown_percent']:+.1f} % ({r['without_s']:.2f} s / {r['with_s']:.2f} s)"))
+                 f"{r['slowdown_percent']:+.1f} % (pairs {min(r['pairs']):+.1f}…{max(r['pairs']):+.1f} %; "
+                 f"medians {r['without_s']:.2f} s / {r['with_s']:.2f} s)"))
+    if "error" not in r:
+        rows.append(("  … the process's CPU time over that loop, more with the panel", "",
+                     f"{r['cpu_percent']:+.1f} % (pairs {min(r['cpu_pairs']):+.1f}…{max(r['cpu_pairs']):+.1f} %)"))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for i, row in enumerate(rows):
         print(" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))

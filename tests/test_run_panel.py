@@ -204,6 +204,114 @@ def test_key_marks_tell_the_panel_which_keys_moved_and_which_are_numbers(store_u
     run.finish()
 
 
+def test_series_after_reads_each_key_from_its_own_cursor(store_url: str) -> None:
+    from jupyter_track.store import open_store
+    from jupyter_track.store.base import Store
+
+    run = jt.init(project="panel", display=False)
+    for i in range(300):
+        run.log({"loss": 1.0 / (i + 1), "acc": i / 300})
+        if i % 100 == 0:
+            run.log_system({"system/cpu": float(i)})  # steps 0, 1, 2: a sample count, far behind the loop's
+        if i % 50 == 49:
+            run.flush()  # several chunk rows per key
+    run.flush()
+    store = open_store(run.store_url)
+    cursors = {"loss": 249, "acc": None, "system/cpu": 0, "nothing": None, "done": 10**12}
+    found = store.read_series_after(run.id, cursors)
+    assert set(found) == {"loss", "acc", "system/cpu"}  # keys with points after their cursor only
+    assert found["loss"].steps.tolist() == list(range(250, 300)) and found["loss"].values[0] == 1 / 251
+    assert found["acc"].steps.tolist() == list(range(300))
+    assert found["system/cpu"].steps.tolist() == [1, 2] and found["system/cpu"].values.tolist() == [100.0, 200.0]
+    base = Store.read_series_after(store, run.id, cursors)  # what the per-key reads of any store say
+    assert {k: (s.steps.tolist(), s.values.tolist(), s.times.tolist()) for k, s in found.items()} == \
+        {k: (s.steps.tolist(), s.values.tolist(), s.times.tolist()) for k, s in base.items()}
+    run.finish()
+    wide = jt.init(project="panel", display=False)  # more keys and cursors than one query's parameters hold
+    for i in range(12):
+        wide.log({f"w{j}": float(i * j) for j in range(1500)})
+    wide.finish()
+    cursors = {f"w{j}": None if j % 13 == 0 else j % 400 - 1 for j in range(1500)}
+    found = open_store(wide.store_url).read_series_after(wide.id, cursors)  # opened again: the finish is in it
+    expected = {k: list(range(12)) if a is None else list(range(a + 1, 12)) for k, a in cursors.items()}
+    assert {k: s.steps.tolist() for k, s in found.items()} == {k: v for k, v in expected.items() if v}
+    assert found["w1"].values.tolist() == [float(i) for i in range(1, 12)]
+    assert found["w402"].values.tolist() == [float(i * 402) for i in range(2, 12)]
+
+
+def shown_series(panel: RecordingPanel) -> dict[str, tuple[list[float], list[float]]]:
+    """Each series as the frontend has it after the messages sent so far (run_panel.js's handling of them)."""
+    series: dict[str, tuple[list[float], list[float], bool]] = {}
+    for _, content, buffers in panel.messages:
+        for i, entry in enumerate(content["entries"]):
+            s, v = (np.frombuffer(buffers[3 * i + j], "<f8").tolist() for j in (0, 1))
+            old = series.get(entry["key"])
+            if old is None or entry["replace"]:
+                series[entry["key"]] = (s, v, entry["open"])
+                continue
+            if old[2]:  # the open bucket's newest point, superseded
+                del old[0][-1], old[1][-1]
+            series[entry["key"]] = (old[0] + s, old[1] + v, entry["open"])
+    return {k: (s, v) for k, (s, v, _) in series.items()}
+
+
+def test_the_panel_shows_every_point_across_chunk_merges_late_keys_a_finish_and_a_resume() -> None:
+    odd = [math.nan, math.inf, -math.inf, -0.0, 2.0**60, 1e-310]
+    logged: dict[str, dict[int, float]] = {}
+
+    def log(run: Any, row: dict[str, float]) -> None:
+        step = run.step
+        run.log(row)
+        for k, v in row.items():
+            logged.setdefault(k, {})[step] = v
+
+    def check(panel: RecordingPanel) -> None:
+        got = shown_series(panel)
+        assert set(got) == set(logged)
+        for key, points in logged.items():
+            steps, values = got[key]
+            assert steps == sorted(points), key  # every point once, in order: none lost, none twice
+            assert np.array_equal(values, [points[int(s)] for s in steps], equal_nan=True), key
+
+    run = jt.init(project="panel", display=False)
+    panel = RecordingPanel(run_name=run.name, run_path=run.path, started_at=run.start_time)
+    feeder = Feeder(panel, run.store_url, run.id)
+    for flush in range(45):  # a few points a flush: small chunk rows, which the writer merges every 16
+        for i in range(4):
+            row = {"train/loss": odd[(flush + i) % len(odd)] if i == 1 else 1.0 / (run.step + 1)}
+            if flush >= 20:
+                row["val/late"] = float(flush * 10 + i)  # a key that first appears late
+            log(run, row)
+        if flush % 7 == 0:
+            run.log_system({"system/cpu": float(flush)})  # another step axis: sample numbers
+            logged.setdefault("system/cpu", {})[flush // 7] = float(flush)
+        run.flush()
+        if flush % 3:  # an update every few flushes, some between a merge's chunks and the merge
+            feeder._looked_at = -math.inf
+            feeder.tick()
+    log(run, {"train/loss": 0.5})  # not yet durable at the last update: the finish reads it
+    run.finish()
+    feeder.finish("finished", {}, time.time())
+    assert panel.state == "finished"
+    check(panel)
+    snapshot = decode_snapshot(panel.snapshot)  # the final state saved with the notebook: every point too
+    assert snapshot["val/late"][0].tolist() == sorted(logged["val/late"])
+
+    again = jt.init(project="panel", id=run.id, resume="must", display=False)  # a resumed run's new panel
+    panel = RecordingPanel(run_name=again.name, run_path=again.path, started_at=again.start_time)
+    feeder = Feeder(panel, again.store_url, again.id)
+    feeder.tick()
+    for _ in range(3):
+        for _ in range(5):
+            log(again, {"train/loss": float(again.step), "val/late": -1.0})
+        again.flush()
+        feeder._looked_at = -math.inf
+        feeder.tick()
+    again.finish()
+    feeder.finish("finished", {}, time.time())
+    check(panel)
+
+
 def test_finished_panel_is_final_and_static_html_escapes_names() -> None:
     run = jt.init(project="panel", display=False)
     for i in range(100):

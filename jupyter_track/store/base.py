@@ -389,6 +389,12 @@ class Store(abc.ABC):
         found = {k: self.read_series(run_id, k, after_step) for k in wanted}
         return {k: s for k, s in found.items() if len(s.steps)}
 
+    def read_series_after(self, run_id: str, cursors: Mapping[str, int | None]) -> dict[str, Series]:
+        """The points of each key of ``cursors`` after its own step (``None``: its whole series), for the keys
+        that have some: a poller that follows keys logged on different step axes (SQLStore: one query)."""
+        found = {k: self.read_series(run_id, k, after) for k, after in cursors.items()}
+        return {k: s for k, s in found.items() if len(s.steps)}
+
     def key_marks(self, run_id: str) -> dict[str, tuple[int, int | None, bool]]:
         """Per logged key of a run, from its summary: ``(count, last_step, scalar)``: how a live view sees which
         keys moved since its last look without reading their values (SQLStore: one query)."""

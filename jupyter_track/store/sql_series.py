@@ -5,7 +5,7 @@ vectorised queries)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -107,6 +107,29 @@ class SeriesSQL(SQLBase):
             return {k: int(s) for k, s in conn.execute(query)}
 
 
+    # -- the live panel's reads: each key from its own cursor, in one query ----------------------------------
+    def read_series_after(self, run_id: str, cursors: Mapping[str, int | None]) -> dict[str, Series]:
+        c = metric_chunks.c
+        groups: dict[int | None, list[str]] = {}  # keys logged together share a cursor: one condition for them
+        for key, after in cursors.items():
+            groups.setdefault(after, []).append(key)
+        rows: list[Any] = []
+        with self._read() as conn:
+            for part in _parts(list(groups.items()), IN_CHUNK):  # SQLite's parameter limit
+                # a SELECT per cursor, each a search of the (run, key) index (an OR of them scanned the run)
+                selects = [sa.select(c.key, c.seq, *_CHUNK_COLUMNS).where(
+                    c.run_id == run_id, c.key.in_(keys), *(() if after is None else (c.last_step > after,)))
+                    for after, keys in part]
+                query = selects[0] if len(selects) == 1 else sa.union_all(*selects)
+                rows += conn.execute(query).all()
+        rows.sort(key=itemgetter(0, 1))
+        found = _decoded([(key, tuple(zip(*group, strict=True))[2:])
+                          for key, group in groupby(rows, key=itemgetter(0))])
+        for after, keys in groups.items():  # a chunk that ends after a cursor may start before it
+            if after is not None:
+                found.update(_after({k: found[k] for k in keys if k in found}, after))
+        return {k: s for k, s in found.items() if len(s.steps)}
+
     # -- the live panel's look at a run's keys (kept apart from the series reads above) -----------------------
     def key_marks(self, run_id: str) -> dict[str, tuple[int, int | None, bool]]:
         c = summaries.c
@@ -152,6 +175,23 @@ def _after(found: dict[str, Series], after_step: int) -> dict[str, Series]:
             times = cuts[(id(s.times), id(s.steps))] = s.times[keep]
         kept[key] = Series(key, steps, s.values[keep], times)
     return kept
+
+
+def _parts(groups: list[tuple[int | None, list[str]]], size: int) -> Iterable[list[tuple[int | None, list[str]]]]:
+    """The ``(cursor, keys)`` groups in parts of at most ``size`` parameters each (a key is one, and each group
+    has two more: the run and the cursor); a big group is split."""
+    part: list[tuple[int | None, list[str]]] = []
+    used = 0
+    for after, keys in groups:
+        for lo in range(0, len(keys), size - 2):
+            piece = keys[lo:lo + size - 2]
+            if part and used + len(piece) + 2 > size:
+                yield part
+                part, used = [], 0
+            part.append((after, piece))
+            used += len(piece) + 2
+    if part:
+        yield part
 
 
 def _summary_row(run_id: str, key: str, e: SummaryEntry) -> dict[str, Any]:
