@@ -20,19 +20,27 @@ from collections.abc import Iterator
 SHORT = 0.0001  # seconds: no wait for the GIL longer than about this, plus the holder's longest C call
 
 
-@contextlib.contextmanager
-def short_switches(interval: float = SHORT) -> Iterator[None]:
-    """Lower the switch interval (a process-wide setting) to ``interval`` within the block, and put back what it
-    was, unless someone changed it meanwhile; a no-op where it is that short already (a nested or concurrent
-    use: the first one puts it back)."""
+def lower(interval: float = SHORT) -> tuple[float, float] | None:
+    """Lower the switch interval (a process-wide setting) to ``interval``; returns what :func:`restore` needs, or
+    None where it is that short already (a nested or concurrent use: the first one puts it back)."""
     before = sys.getswitchinterval()
     if before <= interval:
-        yield
-        return
+        return None
     sys.setswitchinterval(interval)
-    ours = sys.getswitchinterval()
+    return before, sys.getswitchinterval()
+
+
+def restore(lowered: tuple[float, float] | None) -> None:
+    """Put back the switch interval :func:`lower` replaced, unless someone changed it meanwhile."""
+    if lowered is not None and sys.getswitchinterval() == lowered[1]:
+        sys.setswitchinterval(lowered[0])
+
+
+@contextlib.contextmanager
+def short_switches(interval: float = SHORT) -> Iterator[None]:
+    """Lower the switch interval to ``interval`` within the block (see :func:`lower`), and put it back after."""
+    lowered = lower(interval)
     try:
         yield
     finally:
-        if sys.getswitchinterval() == ours:
-            sys.setswitchinterval(before)
+        restore(lowered)

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, cast
 from ..errors import StoreError
 from ..messages import logger
 from ..types import SummaryEntry
+from . import switches
 from .heap import give_back, mapped
 from .urls import scrub, sqlite_path
 
@@ -67,13 +68,6 @@ HEARTBEAT_EVERY = 5.0  # seconds between heartbeats of an idle run
 TRIM_AFTER = 65536  # values written before freed memory is handed back to the OS (a trim walks the heap) …
 TRIM_EVERY = 1.0  # … at most once a second while runs log, and when a run finishes
 RETRY_MAX = 8.0  # seconds between retries of a failed write at most (back-off doubles from the flush interval)
-# The GIL switch interval while runs log (Python's default is 5 ms): a thread waiting for the GIL (the training
-# loop's log()) waits that long before the holder must let go, so each of the writer's turns cost a log() call up to
-# 5 ms; at 0.1 ms no call waits more than about that, plus the writer's longest C call. It is held from a flush that
-# wrote points until one that found none (not only during flushes): the writer's wake-up before a flush, and the
-# other threads of a run (capture, system monitor), took turns of 5 ms too.
-SWITCH_INTERVAL = 0.0001
-
 Rich = list[tuple[str, str, Any]]  # media and text of one log() call: (key, kind, stored form)
 # a log() call with media or text: step, time, keys, their values packed as little-endian float64, media and text
 Point = tuple[int, float, tuple[str, ...], bytes, Rich]
@@ -498,19 +492,24 @@ class Writer:
                 self._kick.clear()
                 with self._cond:
                     target = self._requested
+                # The GIL switch interval while runs log (Python's default is 5 ms): a thread waiting for the GIL
+                # (the training loop's log()) waits that long before the holder must let go, so each of the
+                # writer's turns cost a log() call up to 5 ms. It is held from a flush that wrote points until one
+                # that found none (not only during flushes): the writer's wake-up before a flush, and the other
+                # threads of a run (capture, system monitor), took turns of 5 ms too.
                 if lowered is None:
-                    lowered = _lower_switches()
+                    lowered = switches.lower()
                 self._logged = False
                 self._flush_once()
                 if not self._logged and lowered is not None:  # no log() call since the last flush
-                    _restore_switches(lowered)
+                    switches.restore(lowered)
                     lowered = None
                 with self._cond:
                     self._completed = max(self._completed, target)
                     self._cond.notify_all()
         finally:
             if lowered is not None:
-                _restore_switches(lowered)
+                switches.restore(lowered)
 
     def _flush_once(self) -> None:
         _load_records()  # a few µs once loaded
@@ -824,23 +823,6 @@ class Writer:
         entry.last_step = step
         if not entry.user_set:
             entry.value = data if kind == "text" else {"_type": kind, **data} if isinstance(data, dict) else data
-
-
-def _lower_switches() -> tuple[float, float] | None:
-    """Lower the process's GIL switch interval to :data:`SWITCH_INTERVAL` (a process-wide setting) while runs
-    log; returns what :func:`_restore_switches` needs, or None when it was that low already."""
-    before = sys.getswitchinterval()
-    if before <= SWITCH_INTERVAL:
-        return None
-    sys.setswitchinterval(SWITCH_INTERVAL)
-    return before, sys.getswitchinterval()
-
-
-def _restore_switches(lowered: tuple[float, float]) -> None:
-    """Put back the switch interval :func:`_lower_switches` replaced, unless someone changed it meanwhile."""
-    before, ours = lowered
-    if sys.getswitchinterval() == ours:
-        sys.setswitchinterval(before)
 
 
 def _shown(state: _RunState) -> dict[str, SummaryEntry]:
