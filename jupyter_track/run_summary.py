@@ -51,6 +51,11 @@ class Summary:
         del self._user[key]
         self._emit(key, _RESET)
 
+    @property
+    def _json_dict(self) -> dict[str, Any]:
+        """A plain dict of the summary, as W&B's ``run.summary._json_dict``."""
+        return self.as_dict()
+
     def __getattr__(self, key: str) -> Any:
         if key.startswith("__"):
             raise AttributeError(key)

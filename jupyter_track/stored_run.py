@@ -355,6 +355,11 @@ class StoredSummary(dict[str, Any]):
         super().update(*args, **kwargs)
         self._run.update()
 
+    @property
+    def _json_dict(self) -> dict[str, Any]:
+        """A plain dict of the summary, as W&B's ``run.summary._json_dict`` (its docs export runs to CSV with it)."""
+        return dict(self)
+
     def __repr__(self) -> str:
         from .media import summary_repr  # a logged medium (a jt.watch histogram) as one line, not its data
 

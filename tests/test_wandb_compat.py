@@ -73,6 +73,27 @@ def test_api_runs_with_wandb_filters_and_order() -> None:
     assert len(runs) == 1 and runs[0].summary["acc"] == 0.05
 
 
+def test_the_docs_export_of_runs_to_csv(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """W&B's public-API guide exports a project with ``run.summary._json_dict``; live summaries have it too."""
+    import ast
+
+    import pandas as pd
+
+    with jt.init(project="proj", config={"lr": 0.1, "_private": 1}) as run:
+        run.log({"acc": 0.5, "loss": 1.0})
+        run.summary["best"] = 0.7
+        assert run.summary._json_dict == {"acc": 0.5, "loss": 1.0, "best": 0.7}
+    summaries, configs, names = [], [], []
+    for r in jt.Api().runs("my-entity/proj"):
+        summaries.append(r.summary._json_dict)
+        configs.append({k: v for k, v in r.config.items() if not k.startswith("_")})
+        names.append(r.name)
+    pd.DataFrame({"summary": summaries, "config": configs, "name": names}).to_csv(tmp_path / "project.csv")
+    back = pd.read_csv(tmp_path / "project.csv")
+    assert list(back["name"]) == [run.name] and back["config"][0] == "{'lr': 0.1}"
+    assert ast.literal_eval(back["summary"][0]) == {"acc": 0.5, "loss": 1.0, "best": 0.7}
+
+
 def test_disabled_mode_from_the_environment(monkeypatch: pytest.MonkeyPatch, store_dir) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("WANDB_MODE", "disabled")
     run = jt.init(project="p", config=argparse.Namespace(x=1))
