@@ -781,12 +781,12 @@ class Writer:
             seq = state.next_seq.get(key, 0)
             state.next_seq[key] = seq + 1
             cs, cv, ct = self._slice(s, lo, hi), v[lo:hi], self._slice(t, lo, hi)
-            batch.chunks.append(pack_chunk(run_id, key, seq, cs, cv, ct, shared=self._encoded))
-            if hi - lo >= MERGE_BELOW:
-                continue
-            opened = state.open_chunks.setdefault(key, [])
-            opened.append(_OpenChunk(seq, cs, cv, ct))
-            if len(opened) >= MERGE_AFTER:
+            opened = state.open_chunks.setdefault(key, []) if hi - lo < MERGE_BELOW else None
+            if opened is not None:
+                opened.append(_OpenChunk(seq, cs, cv, ct))
+            if opened is None or len(opened) < MERGE_AFTER:
+                batch.chunks.append(pack_chunk(run_id, key, seq, cs, cv, ct, shared=self._encoded))
+            else:  # the merge below covers this chunk: it is not packed on its own
                 first = opened[0].seq
                 ms, mt = self._joined([c.steps for c in opened]), self._joined([c.times for c in opened])
                 mv = np.concatenate([c.values for c in opened])
