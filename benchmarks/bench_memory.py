@@ -177,13 +177,33 @@ def child_merge(width: int) -> dict[str, Any]:
             "plain_cpu_ms": statistics.median(plain_cpu[1:]) * 1e3}
 
 
+def child_wide(width: int, calls: int) -> dict[str, Any]:
+    """One writer flush of ``calls`` log() calls of ``width`` keys (a buffer and flush interval large enough to
+    hold them all): wall time, and the process's CPU time meanwhile (the logging thread waits: the writer's)."""
+    os.environ["JUPYTER_TRACK_BUFFER_POINTS"] = str(2 * width * calls)
+    os.environ["JUPYTER_TRACK_FLUSH_INTERVAL"] = "1"
+    import jupyter_track as jt
+
+    keys = [f"layer{j // 10}/m{j}" for j in range(width)]
+    run = jt.init(project="bench", display=False, capture="none")
+    run.log({k: 0.0 for k in keys})
+    run.flush()  # the store open, its statements and the keys' summaries made; the next wake-up a second away
+    for step in range(1, calls + 1):
+        run.log({k: step * 1e-3 + j for j, k in enumerate(keys)})
+    c0, t0 = time.process_time(), time.perf_counter()
+    run.flush()
+    took, cpu = time.perf_counter() - t0, time.process_time() - c0
+    run.finish()
+    return {"flush_ms": took * 1e3, "flush_cpu_ms": cpu * 1e3}
+
+
 CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
     "memory": child_memory, "latency": child_latency, "stalls": child_stalls, "small": child_small,
-    "merge": child_merge,
+    "merge": child_merge, "wide": child_wide,
 }
 
 
-GROUPS = ("memory", "latency", "small", "stalls", "merge")  # the groups of rows, each measured by its child
+GROUPS = ("memory", "latency", "small", "stalls", "merge", "wide")  # the groups of rows, each measured by its child
 
 
 def run_child(store: str, name: str, *args: int) -> dict[str, Any]:
@@ -265,6 +285,11 @@ def main(argv: list[str] | None = None) -> int:
                              f"{m['merge_ms'] / m['plain_ms']:.1f}×", "linear in keys"))
             rows.append(("… 3,000 / 1,000 keys", f"{merges[3000]['merge_ms'] / merges[1000]['merge_ms']:.1f}×", "3×",
                          "", "≈ 3× (linear)"))
+        if "wide" in only:
+            width, calls = (1000, 200) if q else (1000, 2000)
+            m = med("wide", width, calls)
+            rows.append((f"writer flush of {calls:,} calls × {width:,} keys (one batch)",
+                         f"{m['flush_ms']:.0f} ms (CPU {m['flush_cpu_ms']:.0f} ms)", "", "", ""))
     head = ("what", "jupyter_track", "floor (same process)", "ratio", "target")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
