@@ -88,6 +88,29 @@ def test_a_training_series_takes_under_8_bytes_a_point() -> None:
     assert len(s) <= 17  # evenly spaced steps: first and delta
 
 
+def test_steps_and_times_shared_by_keys_are_encoded_once_into_the_bytes_each_key_would_get() -> None:
+    # the writer passes one dict over a batch: keys logged together (the same steps and times array objects)
+    # get the very same bytes objects, and those bytes are exactly what encoding each key alone gives
+    rng = np.random.default_rng(5)
+    even, irregular = np.arange(1000, dtype=np.int64), np.cumsum(rng.integers(1, 9, 1000)).astype(np.int64)
+    times = 1.7e9 + np.cumsum(rng.exponential(1e-3, 1000))
+    short_steps, short_times = even[:PACK_MIN - 1].copy(), times[:PACK_MIN - 1].copy()  # a raw chunk
+    shared: dict[object, object] = {}
+    cases = [(steps, rng.normal(size=len(steps)), t) for steps, t in
+             ((even, times), (even, times), (irregular, times), (irregular, times), (short_steps, short_times),
+              (short_steps, short_times))]
+    cases.append((even.copy(), rng.normal(size=1000), times + 1.0))  # equal steps, other objects: encoded anew
+    got = [encode(s, v, t, shared) for s, v, t in cases]
+    for (s, v, t), mine in zip(cases, got, strict=True):
+        assert mine == encode(s, v, t)  # the same bytes as without the dict
+        for column, want in zip(decode(mine[0], len(s), *mine[1:]), (s, v, t), strict=True):
+            assert_bits_equal(column, want)
+    assert got[0][1] is got[1][1] and got[0][3] is got[1][3]  # encoded once, one bytes object
+    assert got[2][1] is got[3][1] and got[2][3] is got[0][3]  # times shared with keys of other steps
+    assert got[4][0] == RAW and got[4][1] is got[5][1] and got[4][3] is got[5][3]
+    assert got[6][1] is not got[0][1] and got[6][3] != got[0][3]
+
+
 def test_unknown_encoding_is_refused_with_what_to_do() -> None:
     with pytest.raises(ValueError, match=r"encoding 9 is unknown.*upgrade"):
         decode(9, 1, b"", b"", b"")

@@ -16,7 +16,7 @@ from jupyter_track.errors import StoreError
 from jupyter_track.store import open_store, sql_engine, writer_for
 from jupyter_track.store.writer import _count
 from tests.conftest import wait_for
-from tests.stores import count_points, writes_blocked
+from tests.stores import count_points, sql, writes_blocked
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -327,3 +327,65 @@ def test_wide_rows_split_by_other_records_pack_into_the_logged_values_in_order()
     by_key = {key: (s, v) for key, s, v, _ in columns}
     assert by_key["loss"][0].tolist() == [600] and by_key["loss"][1].tolist() == [2.5]
     assert by_key["m3"][1].tobytes() == values[:, 3].astype("<f8").tobytes()
+
+
+def test_keys_logged_together_share_their_encoded_steps_and_times_and_read_back_exactly() -> None:
+    # the writer encodes the steps and times of keys logged together once per batch (and merges their small
+    # chunks' steps and times once): every key must still read back what it logged, and each chunk row must
+    # hold exactly the bytes encoding that key alone gives; keys logged together store equal steps and times
+    from jupyter_track.store.chunk_codec import decode, encode
+    from jupyter_track.store.writer import CHUNK_MAX, MERGE_AFTER
+
+    run = jt.init(project="p")
+    run.flush()
+    together = [f"w{j:02d}" for j in range(40)]
+    logged: dict[str, list[tuple[int, float]]] = {}
+
+    def log(data: dict[str, float], step: int) -> None:
+        run.log(data, step=step)
+        for key, value in data.items():
+            logged.setdefault(key, []).append((step, value))
+
+    step = 0
+    for flush in range(MERGE_AFTER + 3):  # slow: flushes of 2 calls, small chunks that the 16th merges …
+        if flush == 0:  # … "late" alone at first, then with the others: merged with them, from other chunks
+            log({"late": -1.0}, step=step)
+            step += 1
+        for _ in range(2):
+            log({k: step + j / 64 for j, k in enumerate(together + ["late"] * bool(flush))}, step=step)
+            step += 1
+        run.flush()
+    for _ in range(300):  # two key sets in one flush, "w00" in both: its steps and times put back in order
+        log({k: step * 0.25 + j for j, k in enumerate(together)}, step=step)
+        log({"w00": -float(step), "lone": float(step)}, step=step + 1)
+        step += 2
+    run.flush()
+    special = [np.nan, np.inf, -np.inf, -0.0, 5e-324, 1e308]
+    with writes_blocked():  # everything logged meanwhile goes in one or two batches: one has > CHUNK_MAX calls
+        for i in range(2 * CHUNK_MAX + 10):
+            log({"a": float(i), "b": special[i % 6], "c": i * 1e-3}, step=step)
+            step += 1
+    run.finish()
+
+    stored = jt.load_run(run.path)
+    times: dict[str, dict[int, float]] = {}
+    for key, points in logged.items():
+        metric = stored.metric(key)
+        assert metric.steps.tolist() == [s for s, _ in points], key
+        assert metric.values.tobytes() == np.array([v for _, v in points], "<f8").tobytes(), key
+        times[key] = dict(zip(metric.steps.tolist(), metric.times.tolist(), strict=True))
+    for s, t in times["w00"].items():  # its points carry the wall time of the call that logged them
+        assert t == (times["w01"][s] if s in times["w01"] else times["lone"][s]), s
+    rows = sql("SELECT key, seq, n, encoding, steps, \"values\", times FROM metric_chunks WHERE run_id = :r",
+               r=run.id)
+    by_seq: dict[tuple[str, int], tuple[bytes, bytes]] = {}
+    for key, seq, n, encoding, s, v, t in rows:
+        s, v, t = bytes(s), bytes(v), bytes(t)
+        assert encode(*decode(encoding, n, s, v, t)) == (encoding, s, v, t), (key, seq)
+        by_seq[key, seq] = (s, t)
+    for seq in {seq for key, seq in by_seq if key == "w01"}:
+        assert len({by_seq[k, seq] for k in together[1:]}) == 1, seq  # w00 was logged in two key sets
+    assert {by_seq["a", seq] for seq in {q for k, q in by_seq if k == "a"}} \
+        == {by_seq["c", seq] for seq in {q for k, q in by_seq if k == "c"}}
+    assert max(n for key, _, n, *_ in rows if key == "a") == CHUNK_MAX  # a batch was cut into chunks
+    assert any(n > MERGE_AFTER for key, _, n, *_ in rows if key == "w01")  # the small chunks were merged

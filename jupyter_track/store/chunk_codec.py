@@ -50,14 +50,33 @@ _ARITH_DTYPE = np.dtype([("tag", "u1"), ("first", "<u8"), ("delta", "<u8")])  # 
 _local = threading.local()  # zstd contexts are not thread-safe: one pair per thread
 
 
-def encode(steps: Any, values: Any, times: Any) -> tuple[int, bytes, bytes, bytes]:
-    """``(encoding, steps, values, times)`` of one chunk from its int64 / float64 arrays."""
-    s = np.ascontiguousarray(steps, dtype="<i8").view("<u8")
+def encode(steps: Any, values: Any, times: Any, shared: dict[Any, Any] | None = None
+           ) -> tuple[int, bytes, bytes, bytes]:
+    """``(encoding, steps, values, times)`` of one chunk from its int64 / float64 arrays.
+
+    ``shared``: a dict the caller keeps over the chunks of a batch, in which the keys logged together have the
+    same steps and times array objects: each of those arrays is encoded once, and its chunks get the same bytes
+    object (a third of a wide batch's encoding was the same steps and times again, key after key). The dict
+    keeps the arrays it saw alive (so their ids stay theirs); the caller must not change them while it keeps
+    the dict, and drops it with the batch."""
     v = np.ascontiguousarray(values, dtype="<f8").view("<u8")
-    t = np.ascontiguousarray(times, dtype="<f8").view("<u8")
-    if len(s) < PACK_MIN:
-        return RAW, s.tobytes(), v.tobytes(), t.tobytes()
-    return PACKED, _pack_steps(s), _pack(v, _SHUFFLED), _pack(_delta(t), _DELTA)
+    packed = len(v) >= PACK_MIN
+    return (PACKED if packed else RAW, _encoded(steps, 0, packed, shared),
+            _pack(v, _SHUFFLED) if packed else v.tobytes(), _encoded(times, 2, packed, shared))
+
+
+def _encoded(column: Any, k: int, packed: bool, shared: dict[Any, Any] | None) -> bytes:
+    """The bytes of column ``k`` (0: steps, 2: times) of a chunk, from ``shared`` when that array object was
+    encoded before (see :func:`encode`)."""
+    if shared is not None:
+        seen = shared.get((k, id(column)))
+        if seen is not None and seen[0] is column:
+            return seen[1]  # type: ignore[no-any-return]
+    w = np.ascontiguousarray(column, dtype=_DTYPES[k]).view("<u8")
+    data = (w.tobytes() if not packed else _pack_steps(w) if k == 0 else _pack(_delta(w), _DELTA))
+    if shared is not None:
+        shared[(k, id(column))] = (column, data)
+    return data
 
 
 def decode(encoding: int, n: int, steps: bytes, values: bytes, times: bytes | None

@@ -19,17 +19,20 @@ from .schema import metric_chunks, objects, summaries
 from .sql_base import IN_CHUNK, SQLBase
 from .switches import short_switches
 
+_DELETE_REPLACED = metric_chunks.delete().where(  # the chunks a merged chunk replaces, executed for many at once
+    metric_chunks.c.run_id == sa.bindparam("r"), metric_chunks.c.key == sa.bindparam("k"),
+    metric_chunks.c.seq.between(sa.bindparam("lo"), sa.bindparam("hi")))
+
 
 class SeriesSQL(SQLBase):
     """The series, objects and summaries of :class:`~.sql.SQLStore`."""
 
     def _write_series(self, conn: Connection, batch: Batch) -> None:
         """The batch's chunks (replaced ranges deleted first), objects and summary entries."""
-        for c in batch.chunks:
-            if c.replaces is not None:
-                conn.execute(metric_chunks.delete().where(
-                    metric_chunks.c.run_id == c.run_id, metric_chunks.c.key == c.key,
-                    metric_chunks.c.seq.between(*c.replaces)))
+        replaced = [{"r": c.run_id, "k": c.key, "lo": c.replaces[0], "hi": c.replaces[1]}
+                    for c in batch.chunks if c.replaces is not None]
+        if replaced:  # one statement for every merge (a statement built and run per merged key took 0.4 ms each)
+            conn.execute(_DELETE_REPLACED, replaced)
         if batch.chunks:
             self._insert_ignore(conn, metric_chunks, [
                 {"run_id": c.run_id, "key": c.key, "seq": c.seq, "n": c.n, "first_step": c.first_step,

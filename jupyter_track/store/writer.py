@@ -293,6 +293,10 @@ class Writer:
         self._trimmed_at = 0.0
         self._since_close = 0  # values written since a run last finished
         self._merged: dict[tuple[str, str], list[tuple[int, int]]] = {}  # (run, key) → seq ranges merged this batch
+        # Per batch, for the keys logged together (they have the same steps and times arrays): the encoded steps and
+        # times (chunk_codec.encode's ``shared``), and the chunk slices and merges of those arrays, made once
+        self._encoded: dict[Any, Any] = {}
+        self._shared: dict[Any, Any] = {}
         self._wake = threading.Event()  # the interval's wake-up, set early by a buffer at its high-water mark
         self._kick = threading.Event()  # flush()/stop(): cuts a back-off wait short, which _wake does not
         self._failures = 0  # failed writes in a row
@@ -631,6 +635,8 @@ class Writer:
         try:
             return self._collect_all()
         finally:
+            self._encoded.clear()  # the batch holds the bytes; the arrays go now, not at the next flush
+            self._shared.clear()
             if paused:
                 gc.enable()
 
@@ -774,22 +780,42 @@ class Writer:
             hi = min(n, lo + CHUNK_MAX)
             seq = state.next_seq.get(key, 0)
             state.next_seq[key] = seq + 1
-            cs, cv, ct = s[lo:hi], v[lo:hi], t[lo:hi]
-            batch.chunks.append(pack_chunk(run_id, key, seq, cs, cv, ct))
-            if hi - lo >= MERGE_BELOW:
-                continue
-            opened = state.open_chunks.setdefault(key, [])
-            opened.append(_OpenChunk(seq, cs, cv, ct))
-            if len(opened) >= MERGE_AFTER:
+            cs, cv, ct = self._slice(s, lo, hi), v[lo:hi], self._slice(t, lo, hi)
+            opened = state.open_chunks.setdefault(key, []) if hi - lo < MERGE_BELOW else None
+            if opened is not None:
+                opened.append(_OpenChunk(seq, cs, cv, ct))
+            if opened is None or len(opened) < MERGE_AFTER:
+                batch.chunks.append(pack_chunk(run_id, key, seq, cs, cv, ct, shared=self._encoded))
+            else:  # the merge below covers this chunk: it is not packed on its own
                 first = opened[0].seq
-                ms = np.concatenate([c.steps for c in opened])
+                ms, mt = self._joined([c.steps for c in opened]), self._joined([c.times for c in opened])
                 mv = np.concatenate([c.values for c in opened])
-                mt = np.concatenate([c.times for c in opened])
                 # chunks of this batch that the merge covers are not written separately: left out in one pass
                 # at the end of the batch (filtering here, once per merging key, grew with keys²)
                 self._merged.setdefault((run_id, key), []).append((first, seq))
-                batch.chunks.append(pack_chunk(run_id, key, first, ms, mv, mt, replaces=(first, seq)))
+                batch.chunks.append(pack_chunk(run_id, key, first, ms, mv, mt, replaces=(first, seq),
+                                               shared=self._encoded))
                 state.open_chunks[key] = [] if len(ms) >= SMALL_CHUNK else [_OpenChunk(first, ms, mv, mt)]
+
+    def _slice(self, a: Any, lo: int, hi: int) -> Any:
+        """``a[lo:hi]``: the same object for every key of the batch whose array is ``a`` (its encoding is then
+        shared, and so are its open chunks, whose merges are then shared too)."""
+        if lo == 0 and hi == len(a):
+            return a
+        found = self._shared.get(("slice", id(a), lo))
+        if found is None:  # ``a`` is kept with its slice: the id stays its own while the batch is packed
+            found = self._shared["slice", id(a), lo] = (a, a[lo:hi])
+        return found[1]
+
+    def _joined(self, parts: list[Any]) -> Any:
+        """The parts concatenated, once per batch for the same part objects (keys logged together)."""
+        import numpy as np
+
+        which = ("join", *map(id, parts))
+        found = self._shared.get(which)
+        if found is None:  # the parts are kept with it, as in _slice
+            found = self._shared[which] = (parts, np.concatenate(parts))
+        return found[1]
 
     @staticmethod
     def _summarise(state: _RunState, key: str, s: Any, v: Any) -> None:
@@ -939,14 +965,23 @@ def _ordered(per_key: dict[str, list[tuple[Any, Any]]], s_all: Any, t_all: Any
     """Per key: its values from records of several key sets (row indices, values) in logging order."""
     import numpy as np
 
+    # keys logged in the same key sets have the same row indices (objects): their steps and times are taken
+    # once and shared, so the writer encodes them once (per_key keeps the index arrays, and so their ids, alive)
+    taken: dict[tuple[int, ...], tuple[Any, Any, Any]] = {}
     for key, parts in per_key.items():
-        if len(parts) == 1:
-            idx, v = parts[0]
-        else:  # the key was logged in records of different key sets: restore logging order
-            order = np.argsort(np.concatenate([p[0] for p in parts]), kind="stable")
-            idx = np.concatenate([p[0] for p in parts])[order]
-            v = np.concatenate([p[1] for p in parts])[order]
-        yield key, s_all[idx], np.ascontiguousarray(v), t_all[idx]
+        which = tuple(id(p[0]) for p in parts)
+        found = taken.get(which)
+        if found is None:
+            if len(parts) == 1:
+                order, idx = None, parts[0][0]
+            else:  # the key was logged in records of different key sets: restore logging order
+                idx = np.concatenate([p[0] for p in parts])
+                order = np.argsort(idx, kind="stable")
+                idx = idx[order]
+            found = taken[which] = (order, s_all[idx], t_all[idx])
+        order, s, t = found
+        v = parts[0][1] if order is None else np.concatenate([p[1] for p in parts])[order]
+        yield key, s, np.ascontiguousarray(v), t
 
 
 def _columns(steps: list[int], times: list[float], scalars: list[dict[str, float]]
@@ -992,13 +1027,14 @@ def _covered(merged: dict[tuple[str, str], list[tuple[int, int]]], chunk: ChunkW
 
 
 def pack_chunk(run_id: str, key: str, seq: int, s: Any, v: Any, t: Any,
-               replaces: tuple[int, int] | None = None) -> ChunkWrite:
+               replaces: tuple[int, int] | None = None, shared: dict[Any, Any] | None = None) -> ChunkWrite:
     """One chunk row of ``key`` from contiguous arrays: steps ``s`` (int64), values ``v`` and times ``t`` (float64),
-    encoded by :func:`.chunk_codec.encode`. Callable from any thread (``jupyter-track migrate`` packs chunks)."""
+    encoded by :func:`.chunk_codec.encode` (``shared``: its memo of the batch's steps and times). Callable from any
+    thread (``jupyter-track migrate`` packs chunks)."""
     from .chunk_codec import encode
 
     _load_records()  # outside the writer thread, the records may not be loaded yet
-    encoding, steps, values, times = encode(s, v, t)
+    encoding, steps, values, times = encode(s, v, t, shared)
     return ChunkWrite(run_id=run_id, key=key, seq=seq, n=len(s), first_step=int(s[0]), last_step=int(s[-1]),
                       steps=steps, values=values, times=times, replaces=replaces, encoding=encoding)
 
