@@ -212,8 +212,12 @@ def _work(jobs: list[_Job], threads: int) -> None:
         for job in mine:
             job.run(2)
         return
-    with short_switches():  # each thread takes the GIL back as soon as the other's C call lets go of it
+    try:
         helped = _helper().submit(_run_jobs, theirs)
+    except RuntimeError:  # the interpreter is shutting down: no new threads
+        _run_jobs(jobs)
+        return
+    with short_switches():  # each thread takes the GIL back as soon as the other's C call lets go of it
         try:
             _run_jobs(mine)
         finally:
