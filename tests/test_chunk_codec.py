@@ -259,3 +259,24 @@ def test_a_read_of_many_keys_gives_each_key_what_it_logged() -> None:
     many = store.read_series_many(["wide"], ["k001", "k007"], times=False)
     assert_bits_equal(many[("wide", "k007")].values, logged["k007"][1])
     assert len(many[("wide", "k001")].times) == 0
+
+
+@both_backends
+def test_a_reader_that_read_the_whole_series_sees_chunks_written_after_it(store_url: str) -> None:
+    # a whole read maps SQLite's file into memory on its connection: rows another connection writes later, in
+    # the WAL or checkpointed into a file grown past what was mapped, are read all the same
+    reader, writer = open_store(), SQLStore(store_url)
+    writer.write_batch(Batch(runs=[new_run("grows")]))
+    rng = np.random.default_rng(11)
+    logged = rng.standard_normal(40_000)
+    for seq in range(4):
+        lo = seq * 10_000
+        writer.write_batch(Batch(chunks=[pack_chunk("grows", "x", seq, np.arange(lo, lo + 10_000),
+                                                    logged[lo:lo + 10_000], np.full(10_000, 1.7e9))]))
+        if seq % 2 and "sqlite" in store_url:
+            with writer.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        got = reader.read_series("grows", "x")
+        assert_bits_equal(got.values, logged[:lo + 10_000])
+        assert_bits_equal(reader.read_run_series("grows")["x"].steps, np.arange(lo + 10_000))
+    writer.close()
