@@ -4,6 +4,9 @@ written before chunks were compressed, read and migrated, on SQLite and PostgreS
 from __future__ import annotations
 
 import itertools
+import multiprocessing
+import os
+import threading
 
 import numpy as np
 import pytest
@@ -13,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import jupyter_track as jt
-from jupyter_track.store import open_store
+from jupyter_track.store import chunk_codec, open_store
 from jupyter_track.store.base import Batch, RunWrite
 from jupyter_track.store.chunk_codec import PACK_MIN, PACKED, RAW, decode, encode
 from jupyter_track.store.revisions import HEAD
@@ -219,11 +222,13 @@ def test_keys_whose_steps_pack_alike_but_differ_in_length_read_apart() -> None:
 
 
 @both_backends
-def test_a_read_of_many_keys_gives_each_key_what_it_logged() -> None:
+@pytest.mark.parametrize("split", [False, True], ids=["one thread", "split between two"])
+def test_a_read_of_many_keys_gives_each_key_what_it_logged(split: bool, request: pytest.FixtureRequest) -> None:
     # a wide read decodes the keys whose chunks have the same lengths together, a chunk position at a time: keys
     # that mix column layouts at one position (noise stored plain next to compressed values, steps evenly spaced
     # or not, raw tails) and keys that share their steps or times must each read back bit for bit
-    rng = np.random.default_rng(7)
+    workers: list[str] = request.getfixturevalue("split_every_read") if split else []
+    rng = np.random.default_rng(7 + split)
     store = open_store()
     batch = Batch(runs=[new_run("wide")])
     lengths = (300, 200, 5)  # the last chunk is raw (under PACK_MIN)
@@ -248,8 +253,12 @@ def test_a_read_of_many_keys_gives_each_key_what_it_logged() -> None:
     for key, want in logged.items():
         for got, column in zip((found[key].steps, found[key].values, found[key].times), want, strict=True):
             assert_bits_equal(got, column)
-    # a poll for what came after a step: the points after it, keys that shared their steps or times included
+    assert len(set(workers)) == (2 if split else 0)
+    # a poll for what came after a step: the points after it, keys that shared their steps or times included;
+    # it stays in the calling thread (a reader beside a training loop), however large
+    workers.clear()
     later = store.read_run_series("wide", after_step=250)
+    assert set(workers) <= {threading.current_thread().name}
     for key, (steps, values, times) in logged.items():
         keep = steps > 250
         for got, column in zip((later[key].steps, later[key].values, later[key].times),
@@ -259,6 +268,111 @@ def test_a_read_of_many_keys_gives_each_key_what_it_logged() -> None:
     many = store.read_series_many(["wide"], ["k001", "k007"], times=False)
     assert_bits_equal(many[("wide", "k007")].values, logged["k007"][1])
     assert len(many[("wide", "k001")].times) == 0
+
+
+# -- a large read on two threads -----------------------------------------------------------------------------------
+def mixed_series(rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, ...]]]:
+    """Series as a wide read meets them: most keys logged together (the same chunk lengths, steps and times),
+    some with other lengths or steps of their own, noise stored plain, special floats, a raw tail."""
+    made = []
+    shared_times = 1.7e9 + np.cumsum(rng.exponential(1e-3, 1000))
+    for i in range(140):
+        lengths = (400, 300, 300) if i % 9 else (PACK_MIN, 5)
+        n = sum(lengths)
+        steps = np.arange(n, dtype=np.int64) + (I64_MAX - n + 1 if i == 3 else 0)
+        if i % 11 == 0:
+            steps = np.cumsum(rng.integers(1, 9, n)).astype(np.int64)
+        values = {0: rng.integers(0, 2**64, n, dtype=np.uint64).view("<f8"),
+                  1: np.resize([*SPECIAL, nan_with_payload()], n),
+                  2: np.exp(-np.arange(n) / 300) + rng.normal(0, 0.01, n)}[i % 3]
+        times = shared_times[:n] if i % 5 else 1.7e9 + np.cumsum(rng.exponential(1e-3, n))
+        made.append((steps, values, times, lengths))
+    return made
+
+
+def chunk_columns(steps: np.ndarray, values: np.ndarray, times: np.ndarray, lengths: tuple[int, ...]
+                  ) -> tuple[tuple[object, ...], ...]:
+    """The columns of a series' chunk rows, as a store read gives them to ``decode_series``."""
+    rows = []
+    for lo, hi in itertools.pairwise([0, *np.cumsum(lengths)]):
+        encoding, s, v, t = encode(steps[lo:hi], values[lo:hi], times[lo:hi])
+        rows.append((encoding, hi - lo, s, v, t))
+    return tuple(zip(*rows, strict=True))
+
+
+@pytest.fixture
+def split_every_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every read that asks for two threads splits its work, however small; the names of the threads that did
+    a share of it, in the list returned."""
+    monkeypatch.setattr(chunk_codec, "PARALLEL_MIN", 0)
+    workers: list[str] = []
+    run_jobs = chunk_codec._run_jobs
+
+    def recorded(jobs: list[object]) -> None:
+        workers.append(threading.current_thread().name)
+        run_jobs(jobs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(chunk_codec, "_run_jobs", recorded)
+    return workers
+
+
+@pytest.mark.parametrize("times", [True, False])
+def test_a_read_split_between_two_threads_gives_every_series_bit_for_bit(times: bool, split_every_read: list[str]
+                                                                         ) -> None:
+    made = mixed_series(np.random.default_rng(5 + times))  # other data each time: no block left as it was
+    columns = [chunk_columns(*m) for m in made]
+    got = chunk_codec.decode_series(columns, times, threads=2)
+    assert len(split_every_read) == 2 and split_every_read[0] != split_every_read[1]  # both threads had a share
+    alone = chunk_codec.decode_series(columns, times, threads=1)
+    assert len(got) == len(made)
+    for (steps, values, stamps, _), series, serial in zip(made, got, alone, strict=True):
+        for column, want, other in zip(series, (steps, values, stamps if times else np.zeros(0)), serial,
+                                       strict=True):
+            assert_bits_equal(column, want)
+            assert_bits_equal(other, want)
+
+
+@pytest.mark.parametrize("keys, lengths", [(1, (65536, 1000, 300, 7)), (300, (500,))])
+def test_one_long_series_and_one_chunk_position_of_many_keys_are_split_too(keys: int, lengths: tuple[int, ...],
+                                                                           split_every_read: list[str]) -> None:
+    # a 1M-point read has one series of many chunk positions; a short run of 300 keys one position of 300 rows:
+    # the work is cut between positions, or between the rows of one
+    rng = np.random.default_rng(9)
+    n = sum(lengths)
+    made = [(np.arange(n, dtype=np.int64) * 3, rng.standard_normal(n), 1.7e9 + np.cumsum(rng.random(n)), lengths)
+            for _ in range(keys)]
+    got = chunk_codec.decode_series([chunk_columns(*m) for m in made], threads=2)
+    for (steps, values, stamps, _), series in zip(made, got, strict=True):
+        for column, want in zip(series, (steps, values, stamps), strict=True):
+            assert_bits_equal(column, want)
+    assert got[-1][1].base is got[0][1].base  # the values still the rows of one block, for history()
+    assert len(set(split_every_read)) == 2
+
+
+@pytest.mark.usefixtures("split_every_read")
+def test_a_bad_chunk_in_the_helpers_half_is_reported_to_the_caller() -> None:
+    made = mixed_series(np.random.default_rng(6))[:20]
+    columns = [chunk_columns(*m) for m in made]
+    encodings, lengths, steps, values, times = columns[-1]
+    columns[-1] = (encodings, lengths, steps, values, (*times[:-1], bytes([99]) + times[-1][1:]))
+    with pytest.raises(ValueError, match="column tag 99 is unknown"):
+        chunk_codec.decode_series(columns, threads=2)
+    assert len(chunk_codec.decode_series(columns[:-1], threads=2)) == 19  # the helper still serves
+
+
+@pytest.mark.usefixtures("split_every_read")
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() is POSIX")
+def test_a_forked_child_reads_after_its_parent_started_the_helper() -> None:
+    made = mixed_series(np.random.default_rng(8))[:30]
+    columns = [chunk_columns(*m) for m in made]
+    chunk_codec.decode_series(columns, threads=2)  # the parent's helper thread, which a child does not have
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        sizes = pool.apply_async(_decoded_sizes, (columns,)).get(timeout=60)
+    assert sizes == [len(m[0]) for m in made]
+
+
+def _decoded_sizes(columns: list[tuple[tuple[object, ...], ...]]) -> list[int]:
+    return [len(v) for _, v, _ in chunk_codec.decode_series(columns, threads=2)]
 
 
 @both_backends

@@ -23,13 +23,19 @@ Example::
 
 from __future__ import annotations
 
+import os
 import struct
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import zstandard
+
+from .switches import short_switches
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 RAW = 0
 PACKED = 1
@@ -42,10 +48,10 @@ Chunk = tuple[int, int, bytes, bytes, bytes | None]  # encoding, n, steps, value
 PACK_MIN = 128
 
 _ARITH, _SHUFFLED, _DELTA, _PLAIN = 1, 2, 3, 4  # column tags of PACKED
+_LIGHT = (bytes([_ARITH]), bytes([_PLAIN]))
 _BATCH = 64  # from this many frames of one chunk position, zstd decompresses them in one call (fewer:
 # starting its threads and joining the output cost more than they save)
 _LEVEL = 1  # zstd's fastest level: higher ones save a few percent here at twice the time
-_DTYPES = ("<i8", "<f8", "<f8")  # steps, values, times
 _ARITH_DTYPE = np.dtype([("tag", "u1"), ("first", "<u8"), ("delta", "<u8")])  # struct "<BQQ", unaligned
 _local = threading.local()  # zstd contexts are not thread-safe: one pair per thread
 
@@ -92,11 +98,14 @@ def decode_chunks(chunks: Sequence[Chunk], times: bool = True) -> tuple[Any, Any
     return decode_series([tuple(zip(*chunks, strict=True))], times)[0]
 
 
-def decode_series(series: Sequence[Sequence[tuple[Any, ...]]], times: bool = True) -> list[tuple[Any, Any, Any]]:
+def decode_series(series: Sequence[Sequence[tuple[Any, ...]]], times: bool = True, threads: int = 1
+                  ) -> list[tuple[Any, Any, Any]]:
     """The arrays ``(steps, values, times)`` of several series, each given as the columns of its
     consecutive chunks: ``(encodings, lengths, steps, values, times)``, a tuple of each chunk's each
     (``zip(*chunks)`` of its chunk rows; an empty tuple: no chunk); ``times=False``: empty times arrays.
-    Steps and times are read-only (they may be shared); values of raw chunks too.
+    Steps and times are read-only (they may be shared); values of raw chunks too. ``threads=2``: a read of at
+    least :data:`PARALLEL_MIN` decoded bytes is split between the caller and a helper thread (smaller ones, and
+    every read with ``threads=1``, stay in the calling thread).
 
     Series whose chunks have the same lengths (keys logged together) are decoded together, chunk position by
     chunk position: that position's columns of every such series are decompressed together (one zstd call from
@@ -119,19 +128,33 @@ def decode_series(series: Sequence[Sequence[tuple[Any, ...]]], times: bool = Tru
         else:
             groups.setdefault(lengths, []).append(i)
     no_times = np.zeros(0, dtype="<f8")
+    jobs: list[_Job] = []  # every block is allocated and its work listed first, then the work is done
+    made = []
     for lengths, members in groups.items():
         rows = [columns[i] for i in members]
-        steps = _shared_column(rows, 2, lengths)
-        values = _column(rows, 3, lengths, shared=False).view("<f8")
-        stamps = _shared_column(rows, 4, lengths) if times else [no_times] * len(rows)
-        for i, s, v, t in zip(members, steps, values, stamps, strict=True):
+        made.append((members, _shared_column(rows, 2, lengths, jobs), _column(rows, 3, lengths, jobs),
+                     _shared_column(rows, 4, lengths, jobs) if times else None))
+    _work(jobs, threads)
+    for members, steps, values, stamps in made:
+        for i, s, v, t in zip(members, _shared_rows(steps, "<i8"), values.view("<f8"),
+                              _shared_rows(stamps, "<f8") if stamps else [no_times] * len(members), strict=True):
             found[i] = (s, v, t)
     return found
 
 
-def _shared_column(rows: Sequence[Sequence[Any]], k: int, lengths: tuple[int, ...]) -> list[Any]:
+def _shared_rows(shared: tuple[Any, list[int]], dtype: str) -> list[Any]:
+    """Each series' row of a shared column (see :func:`_shared_column`), read-only: one row may serve several."""
+    block, which = shared
+    block.flags.writeable = False
+    decoded = list(block.view(dtype))
+    return [decoded[u] for u in which]
+
+
+def _shared_column(rows: Sequence[Sequence[Any]], k: int, lengths: tuple[int, ...], jobs: list[_Job]
+                   ) -> tuple[Any, list[int]]:
     """Column ``k`` (2: steps, 4: times) of each series (its columns, as in :func:`decode_series`), series
-    stored with the same bytes decoded once and given the same array."""
+    stored with the same bytes decoded once: the block of the distinct ones (filled when ``jobs`` have run) and
+    which of its rows each series has."""
     first: dict[tuple[bytes, ...], int] = {}
     unique: list[Sequence[Any]] = []
     which: list[int] = []
@@ -143,23 +166,110 @@ def _shared_column(rows: Sequence[Sequence[Any]], k: int, lengths: tuple[int, ..
         if u == len(unique):
             unique.append(row)
         which.append(u)
-    decoded = list(_column(unique, k, lengths).view(_DTYPES[k - 2]))
-    return [decoded[u] for u in which]
+    return _column(unique, k, lengths, jobs), which
 
 
-def _column(rows: Sequence[Sequence[Any]], k: int, lengths: tuple[int, ...], shared: bool = True) -> Any:
-    """Column ``k`` of series whose chunks have the same lengths: a uint64 block, a row per series; read-only
-    when ``shared`` (steps and times: one row may serve several series)."""
+def _column(rows: Sequence[Sequence[Any]], k: int, lengths: tuple[int, ...], jobs: list[_Job]) -> Any:
+    """Column ``k`` of series whose chunks have the same lengths: a uint64 block, a row per series, filled by
+    the ``jobs`` this adds (a chunk position each: the encodings and the bytes of that chunk of every series)."""
     block = np.empty((len(rows), sum(lengths)), dtype="<u8")
     octets = block.view(np.uint8).reshape(len(rows), -1, 8)
     at = 0
-    # a chunk position at a time: the encodings and the bytes of that chunk of every series
     for n, encodings, chunks in zip(lengths, zip(*(r[0] for r in rows), strict=True),
                                       zip(*(r[k] for r in rows), strict=True), strict=True):
-        _unpack_rows(encodings, chunks, block[:, at:at + n], octets[:, at:at + n])
+        jobs.append(_Job(encodings, chunks, block[:, at:at + n], octets[:, at:at + n]))
         at += n
-    block.flags.writeable = not shared
     return block
+
+
+# -- two threads for a large read ------------------------------------------------------------------------------
+PARALLEL_MIN = 1 << 22  # decoded bytes from which a read (threads=2) is split in two: handing half of the work
+# to the helper and waiting for it costs ~0.1 ms; 4 MB take ~3 ms to decode
+
+
+class _Job:
+    """One chunk position of one column of series decoded together, and the rows of the block it fills."""
+
+    __slots__ = ("chunks", "cost", "dest", "encodings", "octets")
+
+    def __init__(self, encodings: Sequence[int], chunks: Sequence[bytes], dest: Any, octets: Any) -> None:
+        self.encodings, self.chunks, self.dest, self.octets = encodings, chunks, dest, octets
+        # decoded bytes, weighed: (first, delta) steps and plain words are one pass of writes, not zstd's work
+        # and the unshuffle (a quarter of the time, as measured)
+        light = encodings[0] == RAW or chunks[0][:1] in _LIGHT
+        self.cost = dest.size * (2 if light else 8)
+
+    def run(self, threads: int) -> None:
+        _unpack_rows(self.encodings, self.chunks, self.dest, self.octets, threads)
+
+    def halves(self) -> list[_Job]:
+        """This job as two, half of its rows each (one chunk position of 1,000 keys: work for two threads)."""
+        m = len(self.chunks) // 2
+        return [_Job(self.encodings[lo:hi], self.chunks[lo:hi], self.dest[lo:hi], self.octets[lo:hi])
+                for lo, hi in ((0, m), (m, len(self.chunks)))]
+
+
+def _work(jobs: list[_Job], threads: int) -> None:
+    """Run the jobs: in this thread, or (``threads=2`` and :data:`PARALLEL_MIN` decoded bytes) split in two
+    halves of about equal size, the second run by the helper thread meanwhile. zstd, numpy's large copies and
+    cumulative sums let go of the GIL, so the halves run on two cores."""
+    total = sum(j.cost for j in jobs)
+    if threads < 2 or total < PARALLEL_MIN:
+        for job in jobs:
+            job.run(2)  # zstd's batch call starts two threads of its own
+        return
+    if len(jobs) == 1 or max(j.cost for j in jobs) > total // 2:  # one big position: its rows halved
+        jobs = [h for j in jobs for h in (j.halves() if len(j.chunks) > 1 and j.cost > total // 4 else [j])]
+    at, done = 0, 0
+    while at < len(jobs) and 2 * (done + jobs[at].cost) <= total:
+        done += jobs[at].cost
+        at += 1
+    at = max(at, 1)
+    mine, theirs = jobs[:at], jobs[at:]
+    if not theirs:
+        for job in mine:
+            job.run(2)
+        return
+    try:
+        helped = _helper().submit(_run_jobs, theirs)
+    except RuntimeError:  # the interpreter is shutting down: no new threads
+        _run_jobs(jobs)
+        return
+    with short_switches():  # each thread takes the GIL back as soon as the other's C call lets go of it
+        try:
+            _run_jobs(mine)
+        finally:
+            helped.result()  # waited for even when this half failed: its blocks are written no more after
+
+
+def _run_jobs(jobs: Sequence[_Job]) -> None:
+    for job in jobs:
+        job.run(1)  # one thread each: the two halves already keep both cores busy
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _helper() -> ThreadPoolExecutor:
+    """The helper thread, started by the first large read (none in a process that never makes one)."""
+    global _pool
+    from concurrent.futures import ThreadPoolExecutor
+
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jupyter_track-decode")
+        return _pool
+
+
+def _forget_helper() -> None:
+    """In a forked child the parent's helper thread does not exist: the next large read starts one anew."""
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_helper)
 
 
 # -- columns -------------------------------------------------------------------------------------------------
@@ -178,24 +288,27 @@ def _pack(words: Any, tag: int) -> bytes:
     return bytes([tag]) + packed
 
 
-def _unpack_rows(encodings: Sequence[int], columns: Sequence[bytes], dest: Any, octets: Any) -> None:
+def _unpack_rows(encodings: Sequence[int], columns: Sequence[bytes], dest: Any, octets: Any, threads: int = 2
+                 ) -> None:
     """Decode one column of chunks of the same length into the rows of ``dest`` (uint64 words, a row per
     chunk; ``octets``: the same memory as bytes, shape (rows, n, 8)): the chunks that share a tag at once."""
     tags = [c[0] for c in columns] if RAW not in encodings else \
         [_PLAIN if e == RAW else c[0] for e, c in zip(encodings, columns, strict=True)]
     if tags.count(tags[0]) == len(tags):
-        _unpack_tag(tags[0], encodings, columns, dest, octets)
+        _unpack_tag(tags[0], encodings, columns, dest, octets, threads)
         return
     for tag in set(tags):  # some chunks of this position only, decoded apart and put in their rows
         rows = [r for r, t in enumerate(tags) if t == tag]
         part = np.empty((len(rows), dest.shape[1]), dtype="<u8")
         _unpack_tag(tag, [encodings[r] for r in rows], [columns[r] for r in rows], part,
-                    part.view(np.uint8).reshape(len(rows), -1, 8))
+                    part.view(np.uint8).reshape(len(rows), -1, 8), threads)
         dest[rows] = part
 
 
-def _unpack_tag(tag: int, encodings: Sequence[int], columns: Sequence[bytes], dest: Any, octets: Any) -> None:
-    """Decode columns that have the same tag into the rows of ``dest`` (see :func:`_unpack_rows`)."""
+def _unpack_tag(tag: int, encodings: Sequence[int], columns: Sequence[bytes], dest: Any, octets: Any,
+                threads: int) -> None:
+    """Decode columns that have the same tag into the rows of ``dest`` (see :func:`_unpack_rows`); ``threads``:
+    zstd's own for a batch of frames."""
     m, n = dest.shape
     if tag == _ARITH:
         arith = np.frombuffer(b"".join(columns), dtype=_ARITH_DTYPE)
@@ -214,12 +327,12 @@ def _unpack_tag(tag: int, encodings: Sequence[int], columns: Sequence[bytes], de
             planes = np.frombuffer(dctx.decompress(memoryview(column)[1:], max_output_size=8 * n), dtype=np.uint8)
             _unshuffle(planes.reshape(8, n), row)
     else:
-        _unshuffle(np.frombuffer(_decompress(columns, 8 * n), dtype=np.uint8).reshape(m, 8, n), octets)
+        _unshuffle(np.frombuffer(_decompress(columns, 8 * n, threads), dtype=np.uint8).reshape(m, 8, n), octets)
     if tag == _DELTA:
         np.cumsum(dest, axis=1, dtype=np.uint64, out=dest)
 
 
-def _decompress(columns: Sequence[bytes], size: int) -> Any:
+def _decompress(columns: Sequence[bytes], size: int, threads: int = 2) -> Any:
     """The zstd frames of the columns (each after its tag byte; ``size`` bytes decompressed), decompressed and
     joined: in one call, the frames given as segments of their joined bytes (no Python object per frame); the C
     backend's threads=2 took a third of the CPU time of a Python loop over many small frames."""
@@ -232,7 +345,7 @@ def _decompress(columns: Sequence[bytes], size: int) -> Any:
     frames = zstandard.BufferWithSegments(b"".join(columns), segments.tobytes())
     try:
         decompressed = dctx.multi_decompress_to_buffer(frames, decompressed_sizes=np.full(
-            len(columns), size, dtype=np.uint64).tobytes(), threads=2)
+            len(columns), size, dtype=np.uint64).tobytes(), threads=threads)
     except NotImplementedError:  # the CFFI backend (PyPy) has no batch decompression
         return b"".join(dctx.decompress(memoryview(c)[1:], max_output_size=size) for c in columns)
     return b"".join(decompressed)  # type: ignore[arg-type]  # its segments are buffers
@@ -248,10 +361,12 @@ def _unshuffle(planes: Any, octets: Any) -> None:
 def _ramp(n: int) -> Any:
     """0, 1, …, n - 1 as uint64, read-only: made once for the longest chunk read so far, not for every chunk."""
     global _RAMP
-    if len(_RAMP) < n:
-        _RAMP = np.arange(max(n, 1 << 16), dtype=np.uint64)
-        _RAMP.flags.writeable = False
-    return _RAMP[:n]
+    ramp = _RAMP  # read once: another thread may replace it meanwhile
+    if len(ramp) < n:
+        ramp = np.arange(max(n, 1 << 16), dtype=np.uint64)
+        ramp.flags.writeable = False
+        _RAMP = ramp
+    return ramp[:n]
 
 
 _RAMP = np.zeros(0, dtype=np.uint64)

@@ -70,8 +70,9 @@ class SeriesSQL(SQLBase):
                 self._map_file(conn)
             rows = conn.execute(query).all()
         chosen = None if wanted is None else set(wanted)
+        # a whole read may be large (1M points, 1,000 keys): two threads; a poll for new points stays in this one
         found = _decoded([(key, tuple(zip(*group, strict=True))[1:]) for key, group in groupby(rows, key=itemgetter(0))
-                          if chosen is None or key in chosen])
+                          if chosen is None or key in chosen], threads=2 if after_step is None else 1)
         if after_step is not None:
             found = _after(found, after_step)
         return found
@@ -99,7 +100,7 @@ class SeriesSQL(SQLBase):
                          .order_by(c.run_id, c.key, c.seq))
                 rows += conn.execute(query).all()
         return _decoded([(ids, tuple(zip(*group, strict=True))[2:])
-                         for ids, group in groupby(rows, key=itemgetter(0, 1))], times)
+                         for ids, group in groupby(rows, key=itemgetter(0, 1))], times, threads=2)
 
     def series_keys(self, run_id: str) -> list[str]:
         query = (sa.select(metric_chunks.c.key).where(metric_chunks.c.run_id == run_id).distinct()
@@ -160,13 +161,14 @@ _CHUNK_COLUMNS = (metric_chunks.c.encoding, metric_chunks.c.n, metric_chunks.c.s
                   metric_chunks.c.times)
 
 
-def _decoded(found: Sequence[tuple[Any, Sequence[Any]]], times: bool = True) -> dict[Any, Series]:
+def _decoded(found: Sequence[tuple[Any, Sequence[Any]]], times: bool = True, threads: int = 1
+             ) -> dict[Any, Series]:
     """Each ``(name, columns of its chunk rows)``'s series (see :func:`.chunk_codec.decode_series`), decoded
     together (keys logged together share their steps and times, and are unpacked a chunk position at a time):
-    ``{name: series}``; a name is a key, or ``(run id, key)``."""
+    ``{name: series}``; a name is a key, or ``(run id, key)``. ``threads=2``: a large read on two cores."""
     from .chunk_codec import decode_series
 
-    decoded = decode_series([chunks for _, chunks in found], times)
+    decoded = decode_series([chunks for _, chunks in found], times, threads)
     return {name: Series(name if isinstance(name, str) else name[1], *arrays)
             for (name, _), arrays in zip(found, decoded, strict=True)}
 
