@@ -377,8 +377,8 @@ def _decoded_sizes(columns: list[tuple[tuple[object, ...], ...]]) -> list[int]:
 
 @both_backends
 def test_a_reader_that_read_the_whole_series_sees_chunks_written_after_it(store_url: str) -> None:
-    # a whole read maps SQLite's file into memory on its connection: rows another connection writes later, in
-    # the WAL or checkpointed into a file grown past what was mapped, are read all the same
+    # a reader keeps its pooled connection: rows another connection writes later, in the WAL or checkpointed into
+    # a grown file, are read all the same
     reader, writer = open_store(), SQLStore(store_url)
     writer.write_batch(Batch(runs=[new_run("grows")]))
     rng = np.random.default_rng(11)

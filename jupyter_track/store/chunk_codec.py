@@ -52,6 +52,7 @@ _LIGHT = (bytes([_ARITH]), bytes([_PLAIN]))
 _BATCH = 64  # from this many frames of one chunk position, zstd decompresses them in one call (fewer:
 # starting its threads and joining the output cost more than they save)
 _LEVEL = 1  # zstd's fastest level: higher ones save a few percent here at twice the time
+_DTYPES = ("<i8", "<f8", "<f8")  # steps, values, times
 _ARITH_DTYPE = np.dtype([("tag", "u1"), ("first", "<u8"), ("delta", "<u8")])  # struct "<BQQ", unaligned
 _local = threading.local()  # zstd contexts are not thread-safe: one pair per thread
 

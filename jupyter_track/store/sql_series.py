@@ -66,8 +66,6 @@ class SeriesSQL(SQLBase):
         if after_step is not None:
             query = query.where(c.last_step > after_step)
         with short_switches(), self._read() as conn:  # a reader beside a busy training loop: see .switches
-            if after_step is None:
-                self._map_file(conn)
             rows = conn.execute(query).all()
         chosen = None if wanted is None else set(wanted)
         # a whole read may be large (1M points, 1,000 keys): two threads; a poll for new points stays in this one
@@ -77,15 +75,6 @@ class SeriesSQL(SQLBase):
             found = _after(found, after_step)
         return found
 
-    def _map_file(self, conn: Connection) -> None:
-        """SQLite reads the file through a memory map on this connection from now on (its own setting is off):
-        a whole read's chunk rows spill into overflow pages, and each 4 KB page read was a read() call. Fetching
-        1,000 keys × 2,000 steps (17 MB) took 16.6 ms of CPU instead of 23, a 1M-point series 0.9 ms instead of
-        2.5 (interleaved, one process). Only the first ``MAP_BYTES`` of the file are mapped; pages past them,
-        and those still in the WAL, are read as before."""
-        if self.dialect == "sqlite":
-            conn.exec_driver_sql(f"PRAGMA mmap_size = {MAP_BYTES}")
-
     # -- bulk reads for the compare widget --------------------------------------------------------------------
     def read_series_many(self, run_ids: Iterable[str], keys: Iterable[str], times: bool = True
                          ) -> dict[tuple[str, str], Series]:
@@ -93,7 +82,6 @@ class SeriesSQL(SQLBase):
         c = metric_chunks.c
         rows: list[Any] = []
         with self._read() as conn:
-            self._map_file(conn)
             for lo in range(0, len(ids), IN_CHUNK):  # one query (per 900 runs: SQLite's parameter limit)
                 query = (sa.select(c.run_id, c.key, *_CHUNK_COLUMNS[:-1], c.times if times else sa.null())
                          .where(c.run_id.in_(ids[lo:lo + IN_CHUNK]), c.key.in_(wanted))
@@ -155,7 +143,6 @@ class SeriesSQL(SQLBase):
         with self._read() as conn:
             return {k: (int(n or 0), s, bool(scalar)) for k, n, s, scalar in conn.execute(query)}
 
-MAP_BYTES = 1 << 28  # of an SQLite store's file mapped for series reads (address space, not memory)
 
 _CHUNK_COLUMNS = (metric_chunks.c.encoding, metric_chunks.c.n, metric_chunks.c.steps, metric_chunks.c["values"],
                   metric_chunks.c.times)
