@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import resource
 import statistics
 import subprocess
@@ -197,13 +198,39 @@ def child_wide(width: int, calls: int) -> dict[str, Any]:
     return {"flush_ms": took * 1e3, "flush_cpu_ms": cpu * 1e3}
 
 
+def child_written(width: int, seconds: int) -> dict[str, Any]:
+    """A run logging ``width`` keys at 50 steps/s for ``seconds``, then finished: the bytes this process passed to
+    write() meanwhile (``/proc/self/io``'s wchar: SQLite's WAL frames and checkpoints, every merge's rewrite)
+    against the raw bytes of the points logged (int64 step + float64 value + float64 time: 24 a point)."""
+    import jupyter_track as jt
+
+    def wchar() -> int:
+        with open("/proc/self/io") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("wchar:"))
+
+    keys = [f"layer{j // 10}/m{j}" for j in range(width)]
+    run = jt.init(project="bench", display=False, capture="none")
+    run.log({k: 0.0 for k in keys})
+    run.flush()  # the store made and the run's row written: not part of the metrics' bytes
+    w0, t0 = wchar(), time.perf_counter()
+    steps = 50 * seconds
+    for step in range(1, steps + 1):
+        run.log({k: step * 1e-3 + j * 0.37 + random.random() for j, k in enumerate(keys)})
+        time.sleep(max(0.0, t0 + step / 50 - time.perf_counter()))
+    run.finish()
+    _settled(run)  # finish() hands the last batch over: its write counts too
+    written = wchar() - w0
+    return {"written_mb": written / MB, "raw_mb": steps * width * 24 / MB}
+
+
 CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
     "memory": child_memory, "latency": child_latency, "stalls": child_stalls, "small": child_small,
-    "merge": child_merge, "wide": child_wide,
+    "merge": child_merge, "wide": child_wide, "written": child_written,
 }
 
 
-GROUPS = ("memory", "latency", "small", "stalls", "merge", "wide")  # the groups of rows, each measured by its child
+# the groups of rows, each measured by its child
+GROUPS = ("memory", "latency", "small", "stalls", "merge", "wide", "written")
 
 
 def run_child(store: str, name: str, *args: int) -> dict[str, Any]:
@@ -290,6 +317,12 @@ def main(argv: list[str] | None = None) -> int:
             m = med("wide", width, calls)
             rows.append((f"writer flush of {calls:,} calls × {width:,} keys (one batch)",
                          f"{m['flush_ms']:.0f} ms (CPU {m['flush_cpu_ms']:.0f} ms)", "", "", ""))
+        for width in (1000, 3000) if "written" in only else ():
+            seconds = 4 if q else 20
+            m = med("written", width, seconds)
+            rows.append((f"bytes written, {width:,} keys at 50 steps/s for {seconds} s (log → finish)",
+                         f"{m['written_mb']:.1f} MB", f"{m['raw_mb']:.1f} MB (24 B a point)",
+                         f"{m['written_mb'] / m['raw_mb']:.2f}×", "≤ 2× raw"))
     head = ("what", "jupyter_track", "floor (same process)", "ratio", "target")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
