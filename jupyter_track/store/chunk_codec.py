@@ -43,9 +43,11 @@ ENCODINGS = (RAW, PACKED)
 
 Chunk = tuple[int, int, bytes, bytes, bytes | None]  # encoding, n, steps, values, times (None: not read)
 
-# Chunks below this many points stay RAW: the writer merges them into a bigger chunk soon (store/writer.py's
-# MERGE_BELOW), so compressing them would be work thrown away, done in the writer thread of the logging process.
-PACK_MIN = 128
+# Chunks below this many points stay RAW. A wide run logging slowly writes small chunks at every flush (1,000 keys
+# at 50 steps/s: 25 points each) that the writer merges later; packing them too took the bytes written from 5.4-5.8x
+# the raw points to 2.5-2.6x for the same CPU (bench_memory.py --only written): even steps and times shrink to a few
+# bytes, and SQLite rewrites fewer pages. Below 16 points a chunk is mostly its row and index entry either way.
+PACK_MIN = 16
 
 _ARITH, _SHUFFLED, _DELTA, _PLAIN = 1, 2, 3, 4  # column tags of PACKED
 _LIGHT = (bytes([_ARITH]), bytes([_PLAIN]))
