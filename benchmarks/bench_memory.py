@@ -1,4 +1,4 @@
-"""The write path at any width: memory, log() latency with many keys, small runs, merge flushes (issue #17).
+"""The write path at any width: memory, log() latency with many keys, small runs, merge flushes, bytes written (issue #17).
 
 Every row is measured in a fresh interpreter with its own temporary store, next to its floor measured in the
 same process (the same loop without tracking), and printed with the ratio. Figures are printed, never asserted:
@@ -6,7 +6,7 @@ machines here are shared and noisy; each row is the median of ``--repeats`` proc
 
 Usage::
 
-    python benchmarks/bench_memory.py             # every row (about 5 minutes on 2 cores)
+    python benchmarks/bench_memory.py             # every row (about 7 minutes on 2 cores)
     python benchmarks/bench_memory.py --quick     # small sizes: a smoke test (about 30 s)
     python benchmarks/bench_memory.py --only latency,stalls   # some groups of rows (see --help)
 """
