@@ -1,4 +1,4 @@
-"""The write path at any width: memory, log() latency with many keys, small runs, merge flushes, bytes written (issue #17).
+"""The write path at any width: memory, log() latency, small runs, merge flushes, bytes written (issue #17).
 
 Every row is measured in a fresh interpreter with its own temporary store, next to its floor measured in the
 same process (the same loop without tracking), and printed with the ratio. Figures are printed, never asserted:
