@@ -216,22 +216,10 @@ def _work(jobs: list[_Job], threads: int) -> None:
     """Run the jobs: in this thread, or (``threads=2`` and :data:`PARALLEL_MIN` decoded bytes) split in two
     halves of about equal size, the second run by the helper thread meanwhile. zstd, numpy's large copies and
     cumulative sums let go of the GIL, so the halves run on two cores."""
-    total = sum(j.cost for j in jobs)
-    if threads < 2 or total < PARALLEL_MIN:
-        for job in jobs:
-            job.run(2)  # zstd's batch call starts two threads of its own
-        return
-    if len(jobs) == 1 or max(j.cost for j in jobs) > total // 2:  # one big position: its rows halved
-        jobs = [h for j in jobs for h in (j.halves() if len(j.chunks) > 1 and j.cost > total // 4 else [j])]
-    at, done = 0, 0
-    while at < len(jobs) and 2 * (done + jobs[at].cost) <= total:
-        done += jobs[at].cost
-        at += 1
-    at = max(at, 1)
-    mine, theirs = jobs[:at], jobs[at:]
+    mine, theirs = _halves(jobs) if threads >= 2 else (jobs, [])
     if not theirs:
         for job in mine:
-            job.run(2)
+            job.run(2)  # zstd's batch call starts two threads of its own
         return
     try:
         helped = _helper().submit(_run_jobs, theirs)
@@ -243,6 +231,21 @@ def _work(jobs: list[_Job], threads: int) -> None:
             _run_jobs(mine)
         finally:
             helped.result()  # waited for even when this half failed: its blocks are written no more after
+
+
+def _halves(jobs: list[_Job]) -> tuple[list[_Job], list[_Job]]:
+    """The jobs as two lists of about equal cost (the second empty below :data:`PARALLEL_MIN`)."""
+    total = sum(j.cost for j in jobs)
+    if total < PARALLEL_MIN:
+        return jobs, []
+    if len(jobs) == 1 or max(j.cost for j in jobs) > total // 2:  # one big position: its rows halved
+        jobs = [h for j in jobs for h in (j.halves() if len(j.chunks) > 1 and j.cost > total // 4 else [j])]
+    at, done = 0, 0
+    while at < len(jobs) and 2 * (done + jobs[at].cost) <= total:
+        done += jobs[at].cost
+        at += 1
+    at = max(at, 1)
+    return jobs[:at], jobs[at:]
 
 
 def _run_jobs(jobs: Sequence[_Job]) -> None:
