@@ -229,8 +229,7 @@ CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
 }
 
 
-# the groups of rows, each measured by its child
-GROUPS = ("memory", "latency", "small", "stalls", "merge", "wide", "written")
+GROUPS = tuple(CHILDREN)  # the groups of rows, each measured by its child
 
 
 def run_child(store: str, name: str, *args: int) -> dict[str, Any]:
