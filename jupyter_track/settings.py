@@ -76,7 +76,7 @@ MODE = Setting(
     "JUPYTER_TRACK_MODE", "online", "'disabled' turns every call into a no-op; online/offline both record locally.",
     alias="WANDB_MODE",
 )
-FLUSH_INTERVAL = Setting("JUPYTER_TRACK_FLUSH_INTERVAL", "0.5", "Seconds between background commits (<= 1).")
+FLUSH_INTERVAL = Setting("JUPYTER_TRACK_FLUSH_INTERVAL", "1", "Seconds between background commits (<= 1).")
 BUFFER_POINTS = Setting(
     "JUPYTER_TRACK_BUFFER_POINTS", "500000",
     "Logged values (a log() call of 1,000 keys holds 1,000) held in memory per run before log() waits for the "

@@ -23,6 +23,7 @@ from . import filters as flt
 from . import urls
 
 BUSY_TIMEOUT_MS = 60_000  # how long a write waits for another process's write lock before failing
+WAL_CHECKPOINT_PAGES = 4000  # WAL pages (4 KB) after which a commit copies them into the file (SQLite: 1,000)
 
 
 def dumps(value: Any) -> str:
@@ -102,6 +103,11 @@ def _configure_sqlite(engine: Engine, read_only: bool = False) -> None:
         if not read_only:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")  # durable against a killed process; WAL keeps it consistent
+            # A checkpoint copies the newest copy of each page in the WAL into the file. The pages every flush
+            # rewrites (the chunk index's leaves, the summaries) were copied at nearly every flush of a wide run with
+            # SQLite's 1,000 pages; at 4,000 a quarter as often (a 1,000-key run writes ~15 % fewer bytes). The WAL
+            # file then stays at up to ~16 MB, reused after each checkpoint
+            cur.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
         # $regex filters: RE2 in linear time, in place of SQLAlchemy's REGEXP (Python's backtracking re, which

@@ -271,12 +271,12 @@ class Writer:
 
     Example::
 
-        writer = Writer(lambda: open_store(url), interval=0.5)
+        writer = Writer(lambda: open_store(url), interval=1.0)
         buf = writer.register("abc123")          # a RunBuffer the run appends to
         writer.flush()                           # block until everything appended so far is durable
     """
 
-    def __init__(self, opener: Callable[[], Store], interval: float = 0.5, capacity: int = 500_000,
+    def __init__(self, opener: Callable[[], Store], interval: float = 1.0, capacity: int = 500_000,
                  url: str = "") -> None:
         self._opener = opener
         self.url = url  # only to name a fault of the store's file system in messages
