@@ -709,6 +709,8 @@ class Run:
             self._notify_finished(self)
         capture, callbacks, state_now = self._capture, list(self._finish_callbacks), self._state
         wait = _exits_without_atexit()
+        # the writer stores logged values as float64: the ints and bools among the last ones, for the summary
+        exact = {k: v for k, v in self._settled().items() if type(v) is int or type(v) is bool}
 
         done = threading.Event()  # the last steps, callbacks included, are over
 
@@ -718,7 +720,7 @@ class Run:
                     if capture is not None:  # it may still be running (git, packages): its results go first
                         capture.finish()
                 finally:  # a callback (the live panel's final state) reads the store: on its thread it may wait
-                    said = self._writer.close_run(self.id, fields, wait=wait or bool(callbacks))
+                    said = self._writer.close_run(self.id, fields, wait=wait or bool(callbacks), exact=exact)
                 for callback in callbacks:
                     try:
                         callback(state_now, self.summary.as_dict(), now)

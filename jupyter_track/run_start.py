@@ -87,8 +87,9 @@ def resume_run(store: Store, url: str, writer: Writer, info: RunInfo, config: di
                                 "out to start a new run") from None
     buffer = writer.register(info.id, summary=info.summary, chunk_tails=store.chunk_tails(info.id),
                              last_step=info.last_step)
-    last = {k: e.last if e.last is not None else e.value for k, e in info.summary.items()
-            if e.count and not k.startswith(SYSTEM_PREFIX)}
+    # a last value logged as an int or a bool reads back as that (the statistics are floats)
+    last = {k: e.value if e.last is None or (type(e.value) in (int, bool) and e.value == e.last) else e.last
+            for k, e in info.summary.items() if e.count and not k.startswith(SYSTEM_PREFIX)}
     user = {k: e.value for k, e in info.summary.items() if e.user_set}
     step = 0 if info.last_step is None else info.last_step + 1
     system_index = max((e.count for k, e in info.summary.items() if k.startswith(SYSTEM_PREFIX)), default=0)

@@ -94,6 +94,33 @@ def test_the_docs_export_of_runs_to_csv(tmp_path) -> None:  # type: ignore[no-un
     assert ast.literal_eval(back["summary"][0]) == {"acc": 0.5, "loss": 1.0, "best": 0.7}
 
 
+def test_the_stored_summary_keeps_ints_and_bools_as_logged(backend: str) -> None:
+    """W&B shows ``epoch`` 4 and a flag ``False`` as logged; the chunks hold float64, which read back as 4.0 and
+    0.0 in every reader of the stored summary until the run handed the writer its exact last values."""
+    run = jt.init(project="proj")
+    for epoch in range(5):
+        run.log({"epoch": epoch, "done": epoch == 4, "early": False, "loss": 1 / (epoch + 1), "n": 2.0})
+    run.define_metric("best", summary="max")
+    for value in (3, 1):
+        run.log({"best": value})
+    run.summary["best_epoch"] = 3
+    run.summary["tuned"] = True
+    run.finish()
+    # a summary of statistics (the max of "best") stays a float, live and stored
+    expected = {"epoch": 4, "done": True, "early": False, "loss": 0.2, "n": 2.0, "best": 3.0, "best_epoch": 3,
+                "tuned": True}
+    for summary in (jt.Api().run(run.path).summary, jt.load_run(run.path).summary,
+                    jt.Api().runs("my-entity/proj")[0].summary._json_dict):
+        assert dict(summary) == expected
+        assert [type(summary[k]) for k in expected] == [int, bool, bool, float, float, float, int, bool]
+    assert len(jt.runs("proj", filters={"summary.epoch": {"$gte": 4}})) == 1  # sorting and filters: as numbers
+    resumed = jt.init(project="proj", id=run.id, resume="must")
+    assert resumed.summary["epoch"] == 4 and type(resumed.summary["epoch"]) is int
+    resumed.log({"loss": 0.1})
+    resumed.finish()
+    assert type(jt.load_run(run.path).summary["done"]) is bool
+
+
 def test_disabled_mode_from_the_environment(monkeypatch: pytest.MonkeyPatch, store_dir) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("WANDB_MODE", "disabled")
     run = jt.init(project="p", config=argparse.Namespace(x=1))

@@ -140,11 +140,12 @@ class RunsSQL(SQLBase):
             listed = self._json_as_text(_LISTED)
             return [_listed_run(*r) for r in self._listing(listed, project, filters, order, limit, offset, search)]
         columns = [c for c in runs.c if c.name not in ("state", "summary", "tags")]
+        columns.append(self._json_as_text([runs.c.summary])[0].label("listed_summary"))
         rows = self._listing(columns, project, filters, order, limit, offset, search)
         infos = [_run_info(r) for r in rows]
         with self._read() as conn:
-            for info in infos:
-                self._add_detail(conn, info)
+            for info, row in zip(infos, rows, strict=True):
+                self._add_detail(conn, info, row.listed_summary)
         return infos
 
     def list_rows(self, project: str | None = None, filters: Mapping[str, Any] | None = None,
@@ -181,19 +182,25 @@ class RunsSQL(SQLBase):
         with self._read() as conn, _pattern_errors():
             return list(conn.execute(query).all())
 
-    def _add_detail(self, conn: Connection, info: RunInfo) -> None:
-        """Tags and every summary entry with its statistics, from their own tables."""
+    def _add_detail(self, conn: Connection, info: RunInfo, listed: str | dict[str, Any] | None = None) -> None:
+        """Tags and every summary entry with its statistics, from their own tables. ``listed``, the run row's
+        copy of the summary (JSON), has the ints and bools that the summaries table holds as floats."""
         info.detailed = True
         info.tags = list(conn.scalars(sa.select(run_tags.c.tag).where(run_tags.c.run_id == info.id)
                                       .order_by(run_tags.c.tag)))
         query = sa.select(summaries.c.key, summaries.c.value, summaries.c.value_json, summaries.c.last,
                           summaries.c.min, summaries.c.max, summaries.c.count, summaries.c.last_step,
                           summaries.c.user_set).where(summaries.c.run_id == info.id)
+        if isinstance(listed, str | bytes):
+            listed = orjson.loads(listed)
+        exact = {k: v for k, v in (listed or {}).items() if type(v) is int or type(v) is bool}
         for key, value, value_json, last, lo, hi, count, last_step, user_set in conn.execute(query).all():
             if value_json is not None:
                 value = value_json
             elif value is None and count and not user_set:
                 value = math.nan
+            elif key in exact and exact[key] == value:
+                value = exact[key]
             info.summary[key] = SummaryEntry(value, last, lo, hi, count, last_step, bool(user_set))
 
     def list_projects(self) -> list[ProjectInfo]:

@@ -342,9 +342,13 @@ class Writer:
         interval), which would halve the speed of what ``init()`` still does."""
         self._wake.set()
 
-    def close_run(self, run_id: str, fields: dict[str, Any], wait: bool = True) -> str | None:
+    def close_run(self, run_id: str, fields: dict[str, Any], wait: bool = True,
+                  exact: dict[str, int | bool] | None = None) -> str | None:
         """Write ``fields`` (final state) after everything the run logged, then forget the run. Returns what
         of the run was dropped (see the module's docstring) as a sentence, or None when nothing was.
+
+        ``exact``: the keys whose last logged value was an int or a bool, with that value: the summary shows it
+        as it was logged (the chunks hold float64) where it shows the last value.
 
         ``wait=False`` hands the run's last batch to the writer thread and returns at once (``finish()``: the
         first write of a process waits for SQLAlchemy to load); the sentence then says only what was dropped
@@ -355,6 +359,8 @@ class Writer:
         try:
             if state is None:
                 return None
+            if exact:
+                state.buffer.op("exact", exact)
             state.buffer.op("update", fields)
             state.closing = True
         finally:  # its final state is buffered: a flush from now on writes it (see hand_over)
@@ -755,6 +761,15 @@ class Writer:
             entry.value, entry.user_set = value, True
             state.summary[key] = entry
             batch.summaries.append(SummaryWrite(run_id, key, entry))
+        elif name == "exact":
+            for key, value in payload.items():
+                entry = state.summary.get(key)
+                # what the summary shows is that value (its last one, or a min or max equal to it), as a float;
+                # the summary's JSON copy on the run row takes ints of 64 bits at most
+                if (entry is not None and not entry.user_set and type(entry.value) is float and entry.value == value
+                        and -(2 ** 63) <= value < 2 ** 63):
+                    entry.value = value
+                    batch.summaries.append(SummaryWrite(run_id, key, entry))
         elif name == "summary_reset":
             known = state.summary.get(payload)
             if known is not None:
