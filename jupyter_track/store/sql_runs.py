@@ -182,7 +182,7 @@ class RunsSQL(SQLBase):
         with self._read() as conn, _pattern_errors():
             return list(conn.execute(query).all())
 
-    def _add_detail(self, conn: Connection, info: RunInfo, listed: str | dict[str, Any] | None = None) -> None:
+    def _add_detail(self, conn: Connection, info: RunInfo, listed: str | None = None) -> None:
         """Tags and every summary entry with its statistics, from their own tables. ``listed``, the run row's
         copy of the summary (JSON), has the ints and bools that the summaries table holds as floats."""
         info.detailed = True
@@ -191,9 +191,8 @@ class RunsSQL(SQLBase):
         query = sa.select(summaries.c.key, summaries.c.value, summaries.c.value_json, summaries.c.last,
                           summaries.c.min, summaries.c.max, summaries.c.count, summaries.c.last_step,
                           summaries.c.user_set).where(summaries.c.run_id == info.id)
-        if isinstance(listed, str | bytes):
-            listed = orjson.loads(listed)
-        exact = {k: v for k, v in (listed or {}).items() if type(v) is int or type(v) is bool}
+        shown = (orjson.loads(listed) if listed else None) or {}
+        exact = {k: v for k, v in shown.items() if type(v) is int or type(v) is bool}
         for key, value, value_json, last, lo, hi, count, last_step, user_set in conn.execute(query).all():
             if value_json is not None:
                 value = value_json

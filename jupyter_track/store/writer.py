@@ -763,13 +763,13 @@ class Writer:
             batch.summaries.append(SummaryWrite(run_id, key, entry))
         elif name == "exact":
             for key, value in payload.items():
-                entry = state.summary.get(key)
+                known = state.summary.get(key)
                 # what the summary shows is that value (its last one, or a min or max equal to it), as a float;
                 # the summary's JSON copy on the run row takes ints of 64 bits at most
-                if (entry is not None and not entry.user_set and type(entry.value) is float and entry.value == value
+                if (known is not None and not known.user_set and type(known.value) is float and known.value == value
                         and -(2 ** 63) <= value < 2 ** 63):
-                    entry.value = value
-                    batch.summaries.append(SummaryWrite(run_id, key, entry))
+                    known.value = value
+                    batch.summaries.append(SummaryWrite(run_id, key, known))
         elif name == "summary_reset":
             known = state.summary.get(payload)
             if known is not None:
