@@ -680,6 +680,7 @@ class Writer:
     def _pack(self, run_id: str, state: _RunState, items: list[Record], has_ops: bool, batch: Batch) -> bool:
         # without ops (the usual flush of a training loop) every record is a point: no pass to sort them out
         points = cast("list[Rows | Point]", items)
+        exact: list[dict[str, int | bool]] = []  # finish()'s last values as logged: after the points they end
         if has_ops:
             update: dict[str, Any] = {}
             system: list[Sample] = []
@@ -689,6 +690,8 @@ class Writer:
                     points.append(rec)
                 elif rec.name == "system":
                     system.append(rec.payload)
+                elif rec.name == "exact":
+                    exact.append(rec.payload)
                 else:
                     self._apply_op(run_id, state, rec, update, batch)
             if update:
@@ -696,6 +699,7 @@ class Writer:
             if system:  # the system stream: indexed by sample, on its own axis; it does not move the run's step
                 self._series(run_id, state, self._checked_columns(run_id, state, system), batch)
         if not points:
+            self._exact(run_id, state, exact, batch)
             return bool(items)
         self._logged = True
         s_all, columns = _point_columns(points)  # all of it before any state changes
@@ -706,7 +710,21 @@ class Writer:
         if rich:
             self._objects(run_id, state, [r[0] for r in rich], [r[1] for r in rich], [r[4] for r in rich], batch)
         self._series(run_id, state, columns, batch)
+        self._exact(run_id, state, exact, batch)
         return True
+
+    @staticmethod
+    def _exact(run_id: str, state: _RunState, exact: list[dict[str, int | bool]], batch: Batch) -> None:
+        """Show the last values that were logged as ints or bools as such (the chunks hold float64), where the
+        summary shows that value: its last one, or a min or max equal to it. The summary's JSON copy on the run
+        row takes ints of 64 bits at most."""
+        for values in exact:
+            for key, value in values.items():
+                known = state.summary.get(key)
+                if (known is not None and not known.user_set and type(known.value) is float
+                        and known.value == value and -(2 ** 63) <= value < 2 ** 63):
+                    known.value = value
+                    batch.summaries.append(SummaryWrite(run_id, key, known))
 
     def _checked_columns(self, run_id: str, state: _RunState, samples: Sequence[Sample]
                          ) -> list[tuple[str, Any, Any, Any]]:
@@ -761,15 +779,6 @@ class Writer:
             entry.value, entry.user_set = value, True
             state.summary[key] = entry
             batch.summaries.append(SummaryWrite(run_id, key, entry))
-        elif name == "exact":
-            for key, value in payload.items():
-                known = state.summary.get(key)
-                # what the summary shows is that value (its last one, or a min or max equal to it), as a float;
-                # the summary's JSON copy on the run row takes ints of 64 bits at most
-                if (known is not None and not known.user_set and type(known.value) is float and known.value == value
-                        and -(2 ** 63) <= value < 2 ** 63):
-                    known.value = value
-                    batch.summaries.append(SummaryWrite(run_id, key, known))
         elif name == "summary_reset":
             known = state.summary.get(payload)
             if known is not None:
