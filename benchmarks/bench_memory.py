@@ -158,7 +158,7 @@ def child_merge(width: int) -> dict[str, Any]:
     """The writer flush that merges every key's small chunks (each key has 15 open chunks, the 16th merges):
     wall time, and the process's CPU time meanwhile (the logging thread waits: it is the writer's)."""
     import jupyter_track as jt
-    from jupyter_track.store.writer import MERGE_AFTER
+    from jupyter_track.store.packing import MERGE_AFTER
 
     keys = [f"layer{j // 10}/m{j}" for j in range(width)]
     run = jt.init(project="bench", display=False)

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from .capture import Capture
     from .metric_defs import MetricDef, MetricDefs
     from .store.blobs import BlobStore
-    from .store.writer import RunBuffer, Writer
+    from .store.buffer import RunBuffer
+    from .store.writer import Writer
 
 _now = time.time
 # the buffer's record of plain calls: bound by the first Run (the writer's module is loaded by then), so
@@ -93,7 +94,7 @@ class Run:
         stats: Mapping[str, SummaryEntry] | None = None,
     ) -> None:
         global Rows
-        from .store.writer import Rows
+        from .store.buffer import Rows
 
         self.store_url = store_url
         self.sweep_id = sweep_id  # W&B's run.sweep_id: the sweep this run is a trial of, else None

@@ -14,7 +14,7 @@ from .errors import JupyterTrackWarning, StoreError
 
 if TYPE_CHECKING:
     from .store.blobs import BlobStore
-    from .store.writer import RunBuffer
+    from .store.buffer import RunBuffer
 
 POLICIES = ("live", "now", "end")
 

@@ -19,9 +19,9 @@ import jupyter_track as jt
 from jupyter_track.store import chunk_codec, open_store
 from jupyter_track.store.base import Batch, RunWrite
 from jupyter_track.store.chunk_codec import PACK_MIN, PACKED, RAW, decode, encode
+from jupyter_track.store.packing import pack_chunk
 from jupyter_track.store.revisions import HEAD
 from jupyter_track.store.sql import SQLStore
-from jupyter_track.store.writer import pack_chunk
 from tests.stores import engine as raw_engine
 from tests.stores import sql
 

@@ -15,8 +15,7 @@ import sqlalchemy as sa
 
 import jupyter_track as jt
 from jupyter_track.errors import StoreError, StoreVersionError
-from jupyter_track.store import close_all, open_store
-from jupyter_track.store import writer as writer_mod
+from jupyter_track.store import close_all, open_store, packing
 from jupyter_track.store.base import Batch, RunWrite
 from jupyter_track.store.filters import FilterError
 from jupyter_track.store.revisions import VERSION_TABLE
@@ -131,8 +130,8 @@ def test_slow_loops_leave_few_chunk_rows_and_fast_loops_large_chunks(store_dir: 
         run.log({"fast": float(i)})
     run.finish()
     rows = dict(sql("SELECT key, count(*) FROM metric_chunks GROUP BY key"))
-    assert rows["slow"] <= 600 // writer_mod.MERGE_AFTER + writer_mod.MERGE_AFTER
-    assert rows["fast"] <= 200_000 // writer_mod.SMALL_CHUNK
+    assert rows["slow"] <= 600 // packing.MERGE_AFTER + packing.MERGE_AFTER
+    assert rows["fast"] <= 200_000 // packing.SMALL_CHUNK
     r = jt.load_run(run.path)
     assert r.metric("slow").values.tolist() == [float(i) for i in range(600)]
     fast = r.metric("fast")

@@ -14,7 +14,7 @@ import jupyter_track as jt
 from jupyter_track import settings
 from jupyter_track.errors import StoreError
 from jupyter_track.store import open_store, sql_engine, writer_for
-from jupyter_track.store.writer import _count
+from jupyter_track.store.buffer import count as _count
 from tests.conftest import wait_for
 from tests.stores import count_points, sql, writes_blocked
 
@@ -299,8 +299,9 @@ def test_wide_rows_split_by_other_records_pack_into_the_logged_values_in_order()
     # several Rows records of one key set in one flush (a system sample or a summary op between them starts a
     # new one) and a record of another key set: the (keys × calls) matrix is built in pages of its own, each
     # record copied into its place; every key's column must be its values in logging order
+    from jupyter_track.store.buffer import Rows
     from jupyter_track.store.heap import MAPPED_MIN
-    from jupyter_track.store.writer import Rows, _point_columns
+    from jupyter_track.store.packing import _point_columns
 
     keys = tuple(f"m{j}" for j in range(64))
     rng = np.random.default_rng(0)
@@ -334,7 +335,7 @@ def test_keys_logged_together_share_their_encoded_steps_and_times_and_read_back_
     # chunks' steps and times once): every key must still read back what it logged, and each chunk row must
     # hold exactly the bytes encoding that key alone gives; keys logged together store equal steps and times
     from jupyter_track.store.chunk_codec import decode, encode
-    from jupyter_track.store.writer import CHUNK_MAX, MERGE_AFTER
+    from jupyter_track.store.packing import CHUNK_MAX, MERGE_AFTER
 
     run = jt.init(project="p")
     run.flush()

@@ -46,8 +46,8 @@ from .base import (
     SweepWrite,
     listing_summary,
 )
+from .packing import CHUNK_MAX, pack_chunk
 from .urls import redact
-from .writer import CHUNK_MAX, pack_chunk
 
 CHUNK_POINTS = CHUNK_MAX  # points per chunk row, as the writer packs them
 BATCH_POINTS = 2_000_000  # points per transaction at most (a bigger run is copied in several)

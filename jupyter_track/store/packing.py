@@ -1,0 +1,468 @@
+"""Packing: the records of every run's buffer into one batch of per-key columnar chunks, summary entries and
+run rows, for :meth:`~jupyter_track.store.base.Store.write_batch`.
+
+The writer thread loads this module at its first flush: ``init()``, which makes the writer, does not wait for the
+store interface's module (18 dataclasses, 5 ms) or the metric definitions' (1 ms).
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Iterator, Sequence
+from itertools import chain
+from operator import itemgetter
+from typing import Any, cast
+
+from ..messages import logger
+from ..metric_defs import MetricDef, fold, summary_value
+from ..types import SummaryEntry
+from .base import Batch, BlobRefWrite, ChunkWrite, ObjectWrite, RunWrite, SummaryWrite, listing_summary
+from .buffer import Op, OpenChunk, Point, Record, Rows, RunState, Sample, count, drop, held
+from .heap import mapped
+
+log = logger()
+
+CHUNK_MAX = 65536  # points per chunk row at most
+SMALL_CHUNK = 1024  # a merged chunk below this stays "open" and takes further small chunks
+MERGE_BELOW = 128  # chunks below this stay open and are merged, so slow loops don't leave one row per point;
+# larger ones are rows as they are: the writer keeps open chunks in memory (for every key of a wide run: with
+# 1,000 keys, 16 open chunks of 1,000 points each held 380 MB), and rewrites them when it merges
+MERGE_AFTER = 16  # open chunks per key that trigger a merge
+HEARTBEAT_EVERY = 5.0  # seconds between heartbeats of an idle run
+
+
+class Packer:
+    """Packs the writer's batches; one per writer, used by one flush at a time. Keys logged together have the same
+    steps and times arrays: per batch their encoding (``chunk_codec.encode``'s ``shared``), and the chunk slices
+    and merges of those arrays, are made once.
+
+    Example::
+
+        packer = Packer()
+        batch = packer.collect([(run_id, state)])   # a RunState per run, as the writer keeps them
+        store.write_batch(batch)
+    """
+
+    def __init__(self) -> None:
+        self.packed = 0  # values packed by the collect running now
+        self.logged = False  # whether it packed log() calls (not only ops, system samples)
+        self._merged: dict[tuple[str, str], list[tuple[int, int]]] = {}  # (run, key) → seq ranges merged this batch
+        self._encoded: dict[Any, Any] = {}
+        self._shared: dict[Any, Any] = {}
+
+    def collect(self, runs: list[tuple[str, RunState]]) -> Batch:
+        """Take every run's buffered records and pack them into one batch (:attr:`packed`: the logged values in
+        it; :attr:`logged`: whether it holds ``log()`` calls)."""
+        self.packed, self.logged = 0, False
+        # Packing allocates a few objects per logged record while up to a buffer's worth of records is alive;
+        # the cyclic GC would rescan them all, again and again. Nothing here makes cycles, so pause it.
+        paused = gc.isenabled()
+        if paused:
+            gc.disable()
+        try:
+            return self._collect_all(runs)
+        finally:
+            self._encoded.clear()  # the batch holds the bytes; the arrays go now, not at the next flush
+            self._shared.clear()
+            if paused:
+                gc.enable()
+
+    def _collect_all(self, runs: list[tuple[str, RunState]]) -> Batch:
+        batch = Batch()
+        now = time.time()
+        self._merged.clear()
+        for run_id, state in runs:
+            items, has_ops = state.buffer.take()
+            if state.gone:  # drained all the same: its log() must never wait on a run that is not there
+                state.dropped += count(items)
+                continue
+            marks = _marks(batch)
+            try:
+                changed = self._pack(run_id, state, items, has_ops, batch) if items else False
+            except Exception as exc:  # one run's records must never cost another run its data
+                _truncate(batch, marks)
+                log.error("jupyter_track: run %s: could not prepare logged data", run_id, exc_info=exc)
+                drop(run_id, state, count(items), f"they could not be prepared ({exc!r})")
+                continue
+            if changed or now - state.last_heartbeat >= HEARTBEAT_EVERY:
+                fields: dict[str, Any] = {"heartbeat_at": now}
+                if changed:
+                    fields["updated_at"] = now
+                    fields["last_step"] = state.last_step
+                    fields["summary"] = listing_summary(_shown(state))
+                batch.runs.append(RunWrite(id=run_id, fields=fields))
+                state.last_heartbeat = now
+        if self._merged:
+            batch.chunks[:] = [c for c in batch.chunks if not _covered(self._merged, c)]
+        return batch
+
+    def _pack(self, run_id: str, state: RunState, items: list[Record], has_ops: bool, batch: Batch) -> bool:
+        # without ops (the usual flush of a training loop) every record is a point: no pass to sort them out
+        points = cast("list[Rows | Point]", items)
+        exact: list[dict[str, int | bool]] = []  # finish()'s last values as logged: after the points they end
+        if has_ops:
+            update: dict[str, Any] = {}
+            system: list[Sample] = []
+            points = []
+            for rec in items:
+                if not isinstance(rec, Op):
+                    points.append(rec)
+                elif rec.name == "system":
+                    system.append(rec.payload)
+                elif rec.name == "exact":
+                    exact.append(rec.payload)
+                else:
+                    self._apply_op(run_id, state, rec, update, batch)
+            if update:
+                batch.runs.append(RunWrite(id=run_id, fields=update, tags=update.pop("__tags__", None)))
+            if system:  # the system stream: indexed by sample, on its own axis; it does not move the run's step
+                self._series(run_id, state, self._checked_columns(run_id, state, system), batch)
+        if not points:
+            self._exact(run_id, state, exact, batch)
+            return bool(items)
+        self.logged = True
+        s_all, columns = _point_columns(points)  # all of it before any state changes
+        if len(s_all):
+            top = int(s_all.max())
+            state.last_step = top if state.last_step is None else max(state.last_step, top)
+        rich = [rec for rec in points if not isinstance(rec, Rows)]
+        if rich:
+            self._objects(run_id, state, [r[0] for r in rich], [r[1] for r in rich], [r[4] for r in rich], batch)
+        self._series(run_id, state, columns, batch)
+        self._exact(run_id, state, exact, batch)
+        return True
+
+    @staticmethod
+    def _exact(run_id: str, state: RunState, exact: list[dict[str, int | bool]], batch: Batch) -> None:
+        """Show the last values that were logged as ints or bools as such (the chunks hold float64), where the
+        summary shows that value: its last one, or a min or max equal to it. The summary's JSON copy on the run
+        row takes ints of 64 bits at most."""
+        for values in exact:
+            for key, value in values.items():
+                known = state.summary.get(key)
+                if (known is not None and not known.user_set and type(known.value) is float
+                        and known.value == value and -(2 ** 63) <= value < 2 ** 63):
+                    known.value = value
+                    batch.summaries.append(SummaryWrite(run_id, key, known))
+
+    def _checked_columns(self, run_id: str, state: RunState, samples: Sequence[Sample]
+                         ) -> list[tuple[str, Any, Any, Any]]:
+        """The per-key columns of system samples. A sample whose index or value int64 / float64 cannot hold
+        is dropped alone, never the batch (``log()`` packs its values itself, so its points always fit)."""
+        try:
+            return list(_columns(*(list(map(itemgetter(i), samples)) for i in range(3))))
+        except (OverflowError, TypeError, ValueError):  # before any state changed: _columns packs, then yields
+            kept = []
+            for rec in samples:
+                problem = _unstorable(rec, "system sample")
+                if problem is None:
+                    kept.append(rec)
+                else:
+                    drop(run_id, state, held(rec), problem)
+            if len(kept) == len(samples):
+                raise
+            return list(_columns(*(list(map(itemgetter(i), kept)) for i in range(3)))) if kept else []
+
+    def _series(self, run_id: str, state: RunState, columns: list[tuple[str, Any, Any, Any]],
+                batch: Batch) -> None:
+        for key, s, v, t in columns:
+            self.packed += len(s)
+            self._chunks(run_id, state, key, s, v, t, batch)
+            self._summarise(state, key, s, v)
+            batch.summaries.append(SummaryWrite(run_id, key, state.summary[key]))
+
+    def _objects(self, run_id: str, state: RunState, steps: list[int], times: list[float], rich: list[Any],
+                 batch: Batch) -> None:
+        touched: set[str] = set()
+        for step, t, entries in zip(steps, times, rich, strict=False):
+            for key, kind, data in entries or ():
+                self.packed += 1
+                batch.objects.append(ObjectWrite(run_id, key, step, t, kind, data))
+                self._summarise_object(state, key, kind, data, step)
+                touched.add(key)
+        for key in touched:
+            batch.summaries.append(SummaryWrite(run_id, key, state.summary[key]))
+
+    def _apply_op(self, run_id: str, state: RunState, op: Op, update: dict[str, Any], batch: Batch) -> None:
+        name, payload = op.name, op.payload
+        if name == "create":  # the first op of a new run: its row, before anything else of it is written
+            fields, tags = payload
+            batch.runs.append(RunWrite(id=run_id, fields=fields, create=True, tags=tags))
+        elif name == "update":
+            update.update(payload)
+        elif name == "tags":
+            update["__tags__"] = list(payload)
+        elif name == "summary":
+            key, value = payload
+            entry = state.summary.get(key) or SummaryEntry(value=None)
+            entry.value, entry.user_set = value, True
+            state.summary[key] = entry
+            batch.summaries.append(SummaryWrite(run_id, key, entry))
+        elif name == "summary_reset":
+            known = state.summary.get(payload)
+            if known is not None:
+                known.user_set = False
+                known.value = known.last
+                batch.summaries.append(SummaryWrite(run_id, payload, known))
+        elif name == "metric":
+            self._define(run_id, state, payload, batch)
+        elif name == "blob_ref":
+            ref: BlobRefWrite = payload
+            if ref.replace:  # one batch holds the last of the refs that replace each other (the store drops the rest)
+                batch.blob_refs[:] = [r for r in batch.blob_refs
+                                      if (r.run_id, r.owner, r.name) != (ref.run_id, ref.owner, ref.name)]
+            batch.blob_refs.append(ref)
+        else:
+            raise ValueError(f"unknown writer op {name!r}")
+
+    def _chunks(self, run_id: str, state: RunState, key: str, s: Any, v: Any, t: Any, batch: Batch) -> None:
+        import numpy as np
+
+        n = len(s)
+        for lo in range(0, n, CHUNK_MAX):
+            hi = min(n, lo + CHUNK_MAX)
+            seq = state.next_seq.get(key, 0)
+            state.next_seq[key] = seq + 1
+            cs, cv, ct = self._slice(s, lo, hi), v[lo:hi], self._slice(t, lo, hi)
+            opened = state.open_chunks.setdefault(key, []) if hi - lo < MERGE_BELOW else None
+            if opened is not None:
+                opened.append(OpenChunk(seq, cs, cv, ct))
+            if opened is None or len(opened) < MERGE_AFTER:
+                batch.chunks.append(pack_chunk(run_id, key, seq, cs, cv, ct, shared=self._encoded))
+            else:  # the merge below covers this chunk: it is not packed on its own
+                first = opened[0].seq
+                ms, mt = self._joined([c.steps for c in opened]), self._joined([c.times for c in opened])
+                mv = np.concatenate([c.values for c in opened])
+                # chunks of this batch that the merge covers are not written separately: left out in one pass
+                # at the end of the batch (filtering here, once per merging key, grew with keys²)
+                self._merged.setdefault((run_id, key), []).append((first, seq))
+                batch.chunks.append(pack_chunk(run_id, key, first, ms, mv, mt, replaces=(first, seq),
+                                               shared=self._encoded))
+                state.open_chunks[key] = [] if len(ms) >= SMALL_CHUNK else [OpenChunk(first, ms, mv, mt)]
+
+    def _slice(self, a: Any, lo: int, hi: int) -> Any:
+        """``a[lo:hi]``: the same object for every key of the batch whose array is ``a`` (its encoding is then
+        shared, and so are its open chunks, whose merges are then shared too)."""
+        if lo == 0 and hi == len(a):
+            return a
+        found = self._shared.get(("slice", id(a), lo))
+        if found is None:  # ``a`` is kept with its slice: the id stays its own while the batch is packed
+            found = self._shared["slice", id(a), lo] = (a, a[lo:hi])
+        return found[1]
+
+    def _joined(self, parts: list[Any]) -> Any:
+        """The parts concatenated, once per batch for the same part objects (keys logged together)."""
+        import numpy as np
+
+        which = ("join", *map(id, parts))
+        found = self._shared.get(which)
+        if found is None:  # the parts are kept with it, as in _slice
+            found = self._shared[which] = (parts, np.concatenate(parts))
+        return found[1]
+
+    @staticmethod
+    def _summarise(state: RunState, key: str, s: Any, v: Any) -> None:
+        import numpy as np
+
+        entry = state.summary.get(key)
+        if entry is None:
+            entry = state.summary[key] = SummaryEntry(value=None, total=0.0)
+        fold(entry, float(np.fmin.reduce(v)), float(np.fmax.reduce(v)), float(v[-1]), float(np.sum(v)), len(v),
+             int(s[-1]))
+        if not entry.user_set:
+            entry.value = summary_value(state.metrics.summary_mode(key), entry)
+
+    @staticmethod
+    def _define(run_id: str, state: RunState, definition: MetricDef, batch: Batch) -> None:
+        """Record a ``define_metric``; the keys it covers that were logged already show their summary its way."""
+        state.metrics.add(definition)
+        for key, entry in state.summary.items():
+            if entry.count and entry.last is not None and not entry.user_set:
+                value = summary_value(state.metrics.summary_mode(key), entry)
+                if value != entry.value:
+                    entry.value = value
+                    batch.summaries.append(SummaryWrite(run_id, key, entry))
+
+    @staticmethod
+    def _summarise_object(state: RunState, key: str, kind: str, data: Any, step: int) -> None:
+        entry = state.summary.get(key)
+        if entry is None:
+            entry = state.summary[key] = SummaryEntry(value=None)
+        entry.count += 1
+        entry.last_step = step
+        if not entry.user_set:
+            entry.value = data if kind == "text" else {"_type": kind, **data} if isinstance(data, dict) else data
+
+
+def _shown(state: RunState) -> dict[str, SummaryEntry]:
+    """The run's summary entries but those ``define_metric(summary="none")`` leaves out."""
+    if not state.metrics:
+        return state.summary
+    return {k: e for k, e in state.summary.items() if not state.metrics.hides(k)}
+
+
+def _point_columns(points: Sequence[Rows | Point]) -> tuple[Any, list[tuple[str, Any, Any, Any]]]:
+    """The steps of ``log()`` calls, and per key: (key, steps, values, times) arrays in logging order. Calls of
+    one key set (the usual training loop: one :class:`Rows`) become one matrix by a single transposed copy;
+    mixed key sets are grouped, then re-ordered per key."""
+    import numpy as np
+
+    parts = [rec.arrays() if isinstance(rec, Rows) else
+             (np.array([rec[0]], dtype="<i8"), np.array([rec[1]], dtype="<f8"),
+              np.frombuffer(rec[3], dtype="<f8").reshape(1, len(rec[2]))) for rec in points]
+    if len(parts) == 1:
+        s_all, t_all = np.ascontiguousarray(parts[0][0]), np.ascontiguousarray(parts[0][1])
+    else:
+        s_all, t_all = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    groups: dict[tuple[str, ...], list[tuple[int, Any]]] = {}  # key set → (first row, values) of its records
+    at = 0
+    for rec, (s, _, v) in zip(points, parts, strict=True):
+        groups.setdefault(rec[2] if isinstance(rec, tuple) else rec.keys, []).append((at, v))
+        at += len(s)
+    if len(groups) == 1:
+        (ks, found), = groups.items()
+        # one row per call → one contiguous row per key (a transposed copy: each key's values are then a view)
+        matrix = _transposed([v for _, v in found])
+        return s_all, [(key, s_all, matrix[j], t_all) for j, key in enumerate(ks)]
+    per_key: dict[str, list[tuple[Any, Any]]] = {}
+    for ks, found in groups.items():
+        if not ks:
+            continue
+        idx = np.concatenate([np.arange(first, first + len(v)) for first, v in found])
+        matrix = _transposed([v for _, v in found])
+        for j, key in enumerate(ks):
+            per_key.setdefault(key, []).append((idx, matrix[j]))
+    return s_all, list(_ordered(per_key, s_all, t_all))
+
+
+def _transposed(blocks: list[Any]) -> Any:
+    """The (keys × calls) float64 matrix of (calls × keys) blocks, in pages of its own (:func:`.heap.mapped`):
+    the writer's largest array, which the writer thread's malloc arena would keep after it is freed."""
+    matrix = mapped((blocks[0].shape[1], sum(len(b) for b in blocks)), "<f8")
+    at = 0
+    for block in blocks:  # each block copied into its place (no concatenated copy first)
+        matrix[:, at:at + len(block)] = block.T
+        at += len(block)
+    return matrix
+
+
+def _ordered(per_key: dict[str, list[tuple[Any, Any]]], s_all: Any, t_all: Any
+             ) -> Iterator[tuple[str, Any, Any, Any]]:
+    """Per key: its values from records of several key sets (row indices, values) in logging order."""
+    import numpy as np
+
+    # keys logged in the same key sets have the same row indices (objects): their steps and times are taken
+    # once and shared, so the writer encodes them once (per_key keeps the index arrays, and so their ids, alive)
+    taken: dict[tuple[int, ...], tuple[Any, Any, Any]] = {}
+    for key, parts in per_key.items():
+        which = tuple(id(p[0]) for p in parts)
+        found = taken.get(which)
+        if found is None:
+            if len(parts) == 1:
+                order, idx = None, parts[0][0]
+            else:  # the key was logged in records of different key sets: restore logging order
+                idx = np.concatenate([p[0] for p in parts])
+                order = np.argsort(idx, kind="stable")
+                idx = idx[order]
+            found = taken[which] = (order, s_all[idx], t_all[idx])
+        order, s, t = found
+        v = parts[0][1] if order is None else np.concatenate([p[1] for p in parts])[order]
+        yield key, s, np.ascontiguousarray(v), t
+
+
+def _columns(steps: list[int], times: list[float], scalars: list[dict[str, float]]
+             ) -> Iterator[tuple[str, Any, Any, Any]]:
+    """Per key: (key, steps, values, times) arrays of system samples, in logging order. Samples that all share
+    one key set are read in one vectorised pass; mixed key sets are grouped, then re-ordered per key."""
+    import numpy as np
+
+    n = len(scalars)
+    first = tuple(scalars[0])
+    keysets = list(map(tuple, scalars))
+    s_all = np.fromiter(steps, dtype="<i8", count=n)
+    t_all = np.fromiter(times, dtype="<f8", count=n)
+    if keysets.count(first) == n:
+        if first:
+            k = len(first)
+            matrix = np.fromiter(chain.from_iterable(map(dict.values, scalars)), dtype="<f8", count=n * k)
+            matrix = matrix.reshape(n, k)
+            for j, key in enumerate(first):
+                yield key, s_all, np.ascontiguousarray(matrix[:, j]), t_all
+        return
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, ks in enumerate(keysets):
+        groups.setdefault(ks, []).append(i)
+    per_key: dict[str, list[tuple[Any, Any]]] = {}
+    for ks, rows in groups.items():
+        if not ks:
+            continue
+        idx = np.asarray(rows, dtype=np.int64)
+        m = np.fromiter(chain.from_iterable(scalars[i].values() for i in rows), dtype="<f8",
+                        count=len(rows) * len(ks)).reshape(len(rows), len(ks))
+        for j, key in enumerate(ks):
+            per_key.setdefault(key, []).append((idx, m[:, j]))
+    yield from _ordered(per_key, s_all, t_all)
+
+
+def _covered(merged: dict[tuple[str, str], list[tuple[int, int]]], chunk: ChunkWrite) -> bool:
+    """Whether a chunk of the batch is covered by a merge made in the same batch (so not written alone); the
+    merged chunk itself is not."""
+    ranges = merged.get((chunk.run_id, chunk.key))
+    return ranges is not None and any(first <= chunk.seq <= last and chunk.replaces != (first, last)
+                                      for first, last in ranges)
+
+
+def pack_chunk(run_id: str, key: str, seq: int, s: Any, v: Any, t: Any,
+               replaces: tuple[int, int] | None = None, shared: dict[Any, Any] | None = None) -> ChunkWrite:
+    """One chunk row of ``key`` from contiguous arrays: steps ``s`` (int64), values ``v`` and times ``t`` (float64),
+    encoded by :func:`.chunk_codec.encode` (``shared``: its memo of the batch's steps and times). Callable from any
+    thread (``jupyter-track migrate`` packs chunks)."""
+    from .chunk_codec import encode
+
+    encoding, steps, values, times = encode(s, v, t, shared)
+    return ChunkWrite(run_id=run_id, key=key, seq=seq, n=len(s), first_step=int(s[0]), last_step=int(s[-1]),
+                      steps=steps, values=values, times=times, replaces=replaces, encoding=encoding)
+
+
+def _unstorable(record: Sample, axis: str) -> str | None:
+    """Why a record's step (``axis``: its name), time or a value does not fit the int64 / float64 arrays it is
+    packed into; None when it fits."""
+    import numpy as np
+
+    step, when, values = record[0], record[1], record[2]
+    for what, value, dtype in ((axis, step, "<i8"), ("time", when, "<f8"),
+                               *((repr(k), v, "<f8") for k, v in values.items())):
+        try:
+            np.fromiter((value,), dtype=dtype, count=1)
+        except (OverflowError, TypeError, ValueError):
+            text = repr(value)
+            text = text if len(text) <= 40 else f"{text[:12]}…{text[-6:]} ({len(text)} characters)"
+            kind = "an int64" if dtype == "<i8" else "a float64"
+            where = "" if what == axis else f" at {axis} {step!r}"
+            return f"{what} = {text}{where} is not {kind}"
+    return None
+
+
+_WRITES = ("runs", "chunks", "objects", "summaries", "blob_refs")  # what the writer's batches hold
+
+
+def by_run(batch: Batch) -> dict[str | None, Batch]:
+    """The writer's batch split into one batch per run."""
+    parts: dict[str | None, Batch] = {}
+    for name in _WRITES:
+        for write in getattr(batch, name):
+            run_id = write.id if name == "runs" else write.run_id
+            getattr(parts.setdefault(run_id, Batch(at=batch.at)), name).append(write)
+    return parts
+
+
+def _marks(batch: Batch) -> tuple[int, ...]:
+    return tuple(len(getattr(batch, name)) for name in _WRITES)
+
+
+def _truncate(batch: Batch, marks: tuple[int, ...]) -> None:
+    """Take back what was added to ``batch`` since :func:`_marks` (a run's chunk merges only ever remove that
+    run's own chunks of this batch, all added after the marks)."""
+    for name, mark in zip(_WRITES, marks, strict=True):
+        del getattr(batch, name)[mark:]
