@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import numbers
 import os
 import struct
 import sys
@@ -308,7 +309,8 @@ class Run:
         if exact or FAST_TYPES.issuperset(map(type, vals)):
             self._last.update(zip(keys, vals, strict=True))
         else:  # a number sum() let through (an int subclass, a Fraction): as normalize() keeps it
-            self._last.update((k, v if type(v) in FAST_TYPES else float(v)) for k, v in zip(keys, vals, strict=True))
+            self._last.update((k, v if type(v) in FAST_TYPES else int(v) if isinstance(v, numbers.Integral)
+                               else float(v)) for k, v in zip(keys, vals, strict=True))
 
     def _settled(self) -> dict[str, Any]:
         """The last logged value of each key (what the summary shows)."""

@@ -69,6 +69,10 @@ def _walk(data: Mapping[Any, Any], prefix: str, scalars: dict[str, float], rich:
             _walk(v, key + "/", scalars, rich, put_blob)
         elif isinstance(v, str):
             rich.append((key, "text", v))
+        elif isinstance(v, numbers.Integral):  # numpy's ints (an int in the summary, as W&B shows it)
+            if not -FLOAT_INT_MAX <= (whole := int(v)) <= FLOAT_INT_MAX:
+                raise _too_large(key, v)
+            scalars[key] = whole
         elif isinstance(v, numbers.Real):
             try:
                 scalars[key] = float(v)
@@ -129,10 +133,13 @@ def _media(v: Any, key: str, put_blob: Callable[[bytes], str] | None) -> tuple[s
 
 
 def _tensor_scalar(v: Any) -> float | None:
-    """A one-element numpy array / torch / tensorflow / jax value as a float, else None."""
+    """A one-element numpy array / torch / tensorflow / jax value (``numpy.bool_`` too) as a float, or as the
+    bool or int it holds, else None."""
     value = one_element(v)
     if not isinstance(value, numbers.Real):
         return None
+    if type(value) is bool or (type(value) is int and -FLOAT_INT_MAX <= value <= FLOAT_INT_MAX):
+        return value
     try:
         return float(value)
     except OverflowError:  # an object array's huge int: not a scalar float64 can hold

@@ -11,6 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import jupyter_track as jt
@@ -99,7 +100,8 @@ def test_the_stored_summary_keeps_ints_and_bools_as_logged(backend: str) -> None
     0.0 in every reader of the stored summary until the run handed the writer its exact last values."""
     run = jt.init(project="proj")
     for epoch in range(5):
-        run.log({"epoch": epoch, "done": epoch == 4, "early": False, "loss": 1 / (epoch + 1), "n": 2.0})
+        run.log({"epoch": epoch, "done": epoch == 4, "early": False, "loss": 1 / (epoch + 1), "n": 2.0,
+                 "np_int": np.int64(epoch), "np_bool": np.bool_(epoch > 2)})
     run.define_metric("best", summary="max")
     for value in (3, 1):
         run.log({"best": value})
@@ -108,11 +110,11 @@ def test_the_stored_summary_keeps_ints_and_bools_as_logged(backend: str) -> None
     run.finish()
     # a summary of statistics (the max of "best") stays a float, live and stored
     expected = {"epoch": 4, "done": True, "early": False, "loss": 0.2, "n": 2.0, "best": 3.0, "best_epoch": 3,
-                "tuned": True}
+                "tuned": True, "np_int": 4, "np_bool": True}
     for summary in (jt.Api().run(run.path).summary, jt.load_run(run.path).summary,
                     jt.Api().runs("my-entity/proj")[0].summary._json_dict):
         assert dict(summary) == expected
-        assert [type(summary[k]) for k in expected] == [int, bool, bool, float, float, float, int, bool]
+        assert [type(summary[k]) for k in expected] == [int, bool, bool, float, float, float, int, bool, int, bool]
     assert len(jt.runs("proj", filters={"summary.epoch": {"$gte": 4}})) == 1  # sorting and filters: as numbers
     resumed = jt.init(project="proj", id=run.id, resume="must")
     assert resumed.summary["epoch"] == 4 and type(resumed.summary["epoch"]) is int
@@ -272,7 +274,6 @@ def test_log_a_dataframe_logs_a_table() -> None:
 
 def test_table_cells_take_tensors_and_numpy_scalars_as_log_does() -> None:
     torch = pytest.importorskip("torch")
-    import numpy as np
 
     import jupyter_track as wandb
 
