@@ -135,11 +135,11 @@ def _media(v: Any, key: str, put_blob: Callable[[bytes], str] | None) -> tuple[s
 def _tensor_scalar(v: Any) -> float | None:
     """A one-element numpy array / torch / tensorflow / jax value (``numpy.bool_`` too) as a float, or as the
     bool or int it holds, else None."""
-    value = one_element(v)
-    if not isinstance(value, numbers.Real):
-        return None
+    value: Any = one_element(v)
     if type(value) is bool or (type(value) is int and -FLOAT_INT_MAX <= value <= FLOAT_INT_MAX):
         return value
+    if not isinstance(value, numbers.Real):
+        return None
     try:
         return float(value)
     except OverflowError:  # an object array's huge int: not a scalar float64 can hold
