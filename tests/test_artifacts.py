@@ -82,6 +82,7 @@ def test_add_objects_dicts_dataframes_and_media_objects(store_dir: Path) -> None
     frame = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
     art = jt.Artifact("preds", type="predictions")
     art.add({"classes": ["cat", "dog"]}, "labels")
+    art.add({"part": 0}, "parts/part_0")  # a path inside the artifact, as W&B's tables in parts
     art.add(frame, "frame")
     art.add(FakeTable(), "predictions")
     with art.new_file("notes.txt", mode="w") as f:
@@ -92,9 +93,14 @@ def test_add_objects_dicts_dataframes_and_media_objects(store_dir: Path) -> None
     logged = run.log_artifact(art)
     paths = [e.path for e in logged.files()]
     media = [p for p in paths if p.startswith("media/")]
-    assert set(paths) == {"labels.json", "frame.parquet", "predictions.table.json", "notes.txt", *media}
+    assert set(paths) == {"labels.json", "parts/part_0.json", "frame.parquet", "predictions.table.json", "notes.txt",
+                          *media}
     assert len(media) == 1
-    assert logged.get("labels") == {"classes": ["cat", "dog"]}
+    assert logged.get("labels") == {"classes": ["cat", "dog"]} and logged.get("parts/part_0") == {"part": 0}
+    with pytest.raises(ValueError, match=r"add\(name=\.\.\.\)"):
+        art.add({}, "../escape")
+    with pytest.warns(jt.JupyterTrackWarning, match="incremental artifacts are not supported"):
+        jt.Artifact("preds", type="predictions", incremental=True)
     assert logged.get("frame").equals(frame)
     assert logged.get("predictions")["_type"] == "table"
     # the media blob is an artifact file too: gc keeps it

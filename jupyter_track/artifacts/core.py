@@ -8,13 +8,14 @@ import io
 import json
 import os
 import socket
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from ..errors import UsageError, needs_extra
+from ..errors import JupyterTrackWarning, UsageError, needs_extra
 from ..types import RunInfo
 from ..values import Loggable, jsonable
 from .naming import check_alias, check_name, check_path
@@ -81,6 +82,13 @@ class Artifact:
                  ) -> None:
         self._base = check_name(name)
         self.type = check_name(type, "artifact type")
+        if incremental:
+            warnings.warn(f"Artifact({name!r}, incremental=True): incremental artifacts are not supported here; "
+                          "the version logged holds only the files added to this object — to carry the previous "
+                          f"version's files over, add them too: with prev = run.use_artifact('{name}:latest'), "
+                          "art.add_reference(prev.get_entry(e.path)) for e in prev.files() stores them without a "
+                          "copy", JupyterTrackWarning,
+                          stacklevel=2)
         self.description = description
         self.metadata: dict[str, Any] = jsonable(dict(metadata or {}), name, "artifact metadata")
         self.aliases: list[str] = []
@@ -159,7 +167,7 @@ class Artifact:
         """Add a Python object: a jupyter_track media object such as ``jt.Table`` (``<name>.<kind>.json`` plus
         the blobs it refers to, as ``media/<sha256>``), a pandas DataFrame (``<name>.parquet``) or JSON-able
         dicts and lists (``<name>.json``)."""
-        check_name(name, "add(name=...)")
+        check_path(name, "add(name=...)")  # a path inside the artifact, as W&B's: "parts/table_0" too
         if isinstance(obj, Loggable):
             media: dict[str, bytes] = {}
 
