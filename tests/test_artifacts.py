@@ -8,8 +8,8 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -75,16 +75,13 @@ def test_a_file_under_another_name_is_a_new_version_but_not_a_new_blob(data: Pat
 
 
 def test_add_objects_dicts_dataframes_and_media_objects(store_dir: Path) -> None:
-    class FakeTable:  # implements jupyter_track.values.Loggable, as jt.Table will
-        def to_logged(self, put_blob: Any) -> tuple[str, Any]:
-            return "table", {"columns": ["img"], "data": [[{"sha": put_blob(b"pixels")}]]}
-
+    pixels = np.arange(48, dtype=np.uint8).reshape(4, 4, 3)
     frame = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
     art = jt.Artifact("preds", type="predictions")
     art.add({"classes": ["cat", "dog"]}, "labels")
     art.add({"part": 0}, "parts/part_0")  # a path inside the artifact, as W&B's tables in parts
     art.add(frame, "frame")
-    art.add(FakeTable(), "predictions")
+    art.add(jt.Table(columns=["img", "label"], data=[[jt.Image(pixels), "cat"]]), "predictions")
     with art.new_file("notes.txt", mode="w") as f:
         f.write("hello")
     with pytest.raises(TypeError, match="add_file"):
@@ -95,16 +92,20 @@ def test_add_objects_dicts_dataframes_and_media_objects(store_dir: Path) -> None
     media = [p for p in paths if p.startswith("media/")]
     assert set(paths) == {"labels.json", "parts/part_0.json", "frame.parquet", "predictions.table.json", "notes.txt",
                           *media}
-    assert len(media) == 1
+    assert len(media) == 2  # the table's rows and its image
     assert logged.get("labels") == {"classes": ["cat", "dog"]} and logged.get("parts/part_0") == {"part": 0}
     with pytest.raises(ValueError, match=r"add\(name=\.\.\.\)"):
         art.add({}, "../escape")
     with pytest.warns(jt.JupyterTrackWarning, match="incremental artifacts are not supported"):
         jt.Artifact("preds", type="predictions", incremental=True)
     assert logged.get("frame").equals(frame)
-    assert logged.get("predictions")["_type"] == "table"
+    table = logged.get("predictions")  # the media object, as W&B's get() gives it, its image read back
+    assert isinstance(table, jt.Table) and table.columns == ["img", "label"]
+    df = table.get_dataframe()
+    assert df["label"].tolist() == ["cat"] and isinstance(df["img"][0], jt.Image)
+    assert np.array_equal(df["img"][0].to_numpy(), pixels)
     # the media blob is an artifact file too: gc keeps it
-    assert media[0].removeprefix("media/") in open_store().referenced_blobs()
+    assert {m.removeprefix("media/") for m in media} <= set(open_store().referenced_blobs())
 
 
 def test_a_dataframe_without_pyarrow_is_refused_naming_the_extra_and_the_rest_is_kept() -> None:

@@ -326,8 +326,14 @@ class Artifact:
     get_path = get_entry
 
     def get(self, name: str) -> Any:
-        """An object added with :meth:`add`: the parsed JSON (for media objects ``{"_type": kind, "data": …}``)
-        or, for a DataFrame, the DataFrame."""
+        """An object added with :meth:`add`, as W&B's: a media object as itself (``jt.Table``, ``jt.Image`` …,
+        its images read from the artifact's ``media/`` files), a DataFrame as a DataFrame, JSON as the parsed
+        data.
+
+        Example::
+
+            table = run.use_artifact("preds:latest").get("predictions")   # a jt.Table
+        """
         paths = {e.path for e in self.files()}
         for candidate in [name, f"{name}.json", f"{name}.parquet",
                           *sorted(p for p in paths if p.startswith(f"{name}.") and p.endswith(".json"))]:
@@ -338,7 +344,15 @@ class Artifact:
 
                     with needs_extra("parquet", "pyarrow", f"get() of the DataFrame {candidate}"):
                         return pd.read_parquet(io.BytesIO(data))
-                return json.loads(data) if candidate.endswith(".json") else data
+                if not candidate.endswith(".json"):
+                    return data
+                parsed = json.loads(data)
+                kind = parsed.get("_type") if isinstance(parsed, dict) and parsed.keys() == {"_type", "data"} else None
+                if kind is not None and candidate == f"{name}.{kind}.json":  # what add() made of a media object
+                    from ..media import from_logged
+
+                    return from_logged(kind, parsed["data"], lambda sha: self._read(f"media/{sha}"))
+                return parsed
         raise KeyError(f"{self.name} has no object {name!r}; its files: {', '.join(sorted(paths)[:20])}")
 
     def _read(self, path: str) -> bytes:
