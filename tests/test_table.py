@@ -116,6 +116,37 @@ def test_unsupported_cell_names_row_and_column_when_it_is_added() -> None:
         run.log({"t": table})
 
 
+def test_numpy_array_cells_and_computed_columns_round_trip_through_a_run_and_an_artifact() -> None:
+    """W&B's model-evaluation example: a column of 28×28×1 arrays, an image column computed from it, the table put
+    in an artifact and read back with ``artifact.get(name).get_column(..., convert_to="numpy")``."""
+    rng = np.random.default_rng(0)
+    x = rng.random((30, 28, 28, 1)).astype("float32")
+    table = jt.Table(data=[], columns=[])
+    table.add_column("x", x)
+    table.add_column("y", rng.integers(0, 10, 30))
+    table.add_computed_columns(lambda i, row: {"img": jt.Image(row["x"]), "twice": int(row["y"]) * 2})
+    table.add_column("ragged", [np.arange(i % 3 + 2) for i in range(30)])  # shapes differ: a blob each
+    assert table.columns == ["x", "y", "img", "twice", "ragged"] and table.column_types()[0] == "ndarray"
+    run = jt.init(project="tables")
+    run.log({"t": table})
+    art = jt.Artifact("ds", "dataset")
+    art.add(table, "train_table")
+    run.log_artifact(art)
+    run.finish()
+    for back in (jt.load_run(run.path).table("t"), jt.init(project="tables").use_artifact("ds:latest")
+                 .get("train_table")):
+        got = back.get_column("x", convert_to="numpy")
+        assert got.dtype == np.float32 and np.array_equal(got, x)
+        assert back.get_column("twice") == [int(v) * 2 for v in table.get_column("y")]
+        assert isinstance(back.get_column("img")[0], jt.Image)
+        assert [list(a) for a in back.get_column("ragged")] == [list(range(i % 3 + 2)) for i in range(30)]
+    # media files: 30 images, the rows, "x" as one .npy blob (not 30), the 3 distinct "ragged" arrays
+    media = [e for e in jt.Api().artifact("tables/ds:latest").files() if e.path.startswith("media/")]
+    assert len(media) == 30 + 1 + 1 + 3
+    with pytest.raises(TypeError, match=r"cell \(0, 'o'\) is a numpy.ndarray of object"):
+        jt.Table(columns=["o"], data=[[np.array([{"a": 1}], dtype=object)]])
+
+
 def test_ten_thousand_rows_by_twenty_columns_with_a_thousand_images(store_dir: Path) -> None:
     rng = np.random.default_rng(0)
     pictures = [rng.integers(0, 256, size=(32, 32, 3), dtype=np.uint8) for _ in range(500)]

@@ -1,4 +1,4 @@
-"""``jt.Table``: rows and named columns whose cells are numbers, strings, None, bools or media.
+"""``jt.Table``: rows and named columns whose cells are numbers, strings, None, bools, numpy arrays or media.
 
 Logged as one objects row ``{"sha", "nrows", "ncols", "columns", "column_types"}`` whose ``sha`` names a JSON
 blob::
@@ -7,7 +7,8 @@ blob::
      "rows": [[0, {"_type": "image", "sha": …, "thumb": …, "width": 28, …}, "cat"], …]}
 
 Media cells hold their logged data with ``"_type"`` (``image``, ``histogram``, ``html``, ``plotly``); their
-payloads are blobs of their own, stored once per distinct content. Text is kept verbatim: it is data, never HTML.
+payloads are blobs of their own, stored once per distinct content. A column's numpy arrays are one ``.npy`` blob
+(``{"_type": "ndarray", "sha", "index", "shape", "dtype"}`` per cell). Text is kept verbatim: it is data, never HTML.
 """
 
 from __future__ import annotations
@@ -91,6 +92,17 @@ class Table:
                 row.append(v)
         self.columns.append(name)
 
+    def add_computed_columns(self, fn: Callable[[int, dict[str, Any]], dict[str, Any]]) -> None:
+        """Add the columns ``fn(index, row)`` returns for each row (``row``: ``{column: value}``), as W&B's.
+
+        Example::
+
+            table.add_computed_columns(lambda i, row: {"img": jt.Image(row["x"])})
+        """
+        computed = [fn(i, dict(zip(self.columns, row, strict=True))) for i, row in enumerate(self.data)]
+        for name in dict.fromkeys(k for values in computed for k in values):
+            self.add_column(name, [values.get(name) for values in computed])
+
     def get_column(self, name: str, convert_to: str | None = None) -> Any:
         """The values of column ``name`` as a list (``convert_to="numpy"``: a numpy array)."""
         try:
@@ -166,6 +178,8 @@ class Table:
         for r, row in enumerate(self.data):
             # checked again: rows may have been put into .data directly
             rows.append([_cell(_checked(v, self.columns, c, r), put_blob, cached) for c, v in enumerate(row)])
+        for (r, c), cell in _array_cells(self.data, put_blob).items():
+            rows[r][c] = cell
         types = [_logged_type(row[i] for row in rows) for i in range(len(self.columns))]
         blob = {"columns": self.columns, "column_types": types, "rows": rows}
         sha = put_blob(orjson.dumps(blob, option=orjson.OPT_SERIALIZE_NUMPY))
@@ -177,10 +191,19 @@ class Table:
         """The table described by logged ``data``: rows from its blob, media cells as lazy media objects."""
         blob = orjson.loads(get_blob(data["sha"]))
         table = cls(columns=blob["columns"])
+        arrays: dict[str, Any] = {}  # .npy blobs of ndarray cells, each read once
 
         def cell(c: Any) -> Any:  # a media cell is logged as a dict with its "_type" (a table in a table too)
             if type(c) is not dict:
                 return c
+            if c["_type"] == "ndarray":
+                if c["sha"] not in arrays:
+                    import io
+
+                    import numpy as np
+
+                    arrays[c["sha"]] = np.load(io.BytesIO(get_blob(c["sha"])), allow_pickle=False)
+                return arrays[c["sha"]][c["index"]]
             return cls.from_logged(c, get_blob) if c["_type"] == "table" else kinds.from_logged(c["_type"], c, get_blob)
 
         table.data = [[cell(c) for c in row] for row in blob["rows"]]
@@ -226,9 +249,46 @@ def _checked(v: Any, columns: Sequence[str], column: int, row: int) -> Any:
     scalar = plain_scalar(v)
     if scalar is not None:
         return scalar
-    raise TypeError(f"Table: cell ({row}, {columns[column]!r}) is a {t.__module__}.{t.__qualname__}; cells may be "
-                    "numbers (Python, numpy, 0-d torch/TF tensors), strings, None, bools or jupyter_track media "
+    if _is_array(v) and v.dtype.kind in "biufc":  # W&B's ndarray cells (stored a column at a time, as .npy)
+        return v
+    raise TypeError(f"Table: cell ({row}, {columns[column]!r}) is a {t.__module__}.{t.__qualname__}"
+                    + (f" of {v.dtype}" if _is_array(v) else "") + "; cells may be numbers (Python, numpy, 0-d "
+                    "torch/TF tensors), numeric numpy arrays, strings, None, bools or jupyter_track media "
                     "(jt.Image, jt.Histogram, …)")
+
+
+def _is_array(v: Any) -> bool:
+    """Whether ``v`` is a numpy array (without importing numpy)."""
+    t = type(v)
+    return t.__name__ == "ndarray" and t.__module__ == "numpy"
+
+
+def _array_cells(data: list[list[Any]], put_blob: Callable[[bytes], str]) -> dict[tuple[int, int], dict[str, Any]]:
+    """The logged form of the ndarray cells, by (row, column): the arrays of a column, when they have one shape and
+    dtype, stacked in one ``.npy`` blob (a cell names its row in it), else one blob each."""
+    found: dict[int, list[tuple[int, Any]]] = {}
+    for r, row in enumerate(data):
+        for c, v in enumerate(row):
+            if _is_array(v):
+                found.setdefault(c, []).append((r, v))
+    if not found:
+        return {}
+    import io
+
+    import numpy as np
+
+    cells: dict[tuple[int, int], dict[str, Any]] = {}
+    for c, arrays in found.items():
+        first = arrays[0][1]
+        alike = all(a.shape == first.shape and a.dtype == first.dtype for _, a in arrays)
+        for group in [arrays] if alike else [[one] for one in arrays]:
+            buffer = io.BytesIO()
+            np.save(buffer, np.stack([a for _, a in group]), allow_pickle=False)
+            sha = put_blob(buffer.getvalue())
+            for i, (r, a) in enumerate(group):
+                cells[r, c] = {"_type": "ndarray", "sha": sha, "index": i, "shape": list(a.shape),
+                               "dtype": str(a.dtype)}
+    return cells
 
 
 def _cell(v: Any, put_blob: Callable[[bytes], str], cached: dict[int, Any]) -> Any:
@@ -256,6 +316,7 @@ def _column_type(values: Iterable[Any]) -> str:
         name = _SCALAR_TYPES.get(type(v))
         if name is None:
             name = (type(v).__name__.lower() if hasattr(v, "to_logged") else
+                    "ndarray" if _is_array(v) else
                     "bool" if type(v).__name__ == "bool_" else
                     "number" if isinstance(v, numbers.Number) else "string" if isinstance(v, str) else "mixed")
         seen.add(name)

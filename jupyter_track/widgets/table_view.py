@@ -138,6 +138,8 @@ def _cell(value: Any) -> Any:
         return None if math.isnan(value) else str(value)
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if type(value).__name__ == "ndarray":  # a numpy array cell: its shape, not its numbers
+        return f"array {'×'.join(map(str, value.shape))} {value.dtype}"
     return str(value)
 
 
