@@ -13,11 +13,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
 from jupyter_track import settings
 from jupyter_track.store import settle
+from jupyter_track.store.base import RunWrite
 from jupyter_track.store.urls import driver_url, sqlite_path
 
 
@@ -203,3 +205,14 @@ def crashed_run(project: str, run_id: str = "crashed-run", url: str | None = Non
               "created_at": then, "updated_at": then, "heartbeat_at": then, "host": "elsewhere", "pid": 4242}
     open_store(url).write_batch(Batch(runs=[RunWrite(run_id, fields, create=True)]))
     return f"{project}/{run_id}"
+
+
+def assert_bits_equal(got: object, want: object) -> None:
+    """Equal bit for bit (NaN payloads and the sign of zero included), not just equal as numbers."""
+    assert np.asarray(got).tobytes() == np.asarray(want).tobytes()
+
+
+def new_run(run_id: str) -> RunWrite:
+    return RunWrite(id=run_id, create=True, fields={
+        "project": "p", "name": run_id, "state": "finished", "config": {}, "meta": {}, "created_at": 1.0,
+        "updated_at": 2.0})

@@ -17,13 +17,13 @@ from hypothesis.extra import numpy as hnp
 
 import jupyter_track as jt
 from jupyter_track.store import chunk_codec, open_store
-from jupyter_track.store.base import Batch, RunWrite
+from jupyter_track.store.base import Batch
 from jupyter_track.store.chunk_codec import PACK_MIN, PACKED, RAW, decode, encode
 from jupyter_track.store.packing import pack_chunk
 from jupyter_track.store.revisions import HEAD
 from jupyter_track.store.sql import SQLStore
+from tests.stores import assert_bits_equal, new_run, sql
 from tests.stores import engine as raw_engine
-from tests.stores import sql
 
 I64_MAX = 2**63 - 1
 SPECIAL = [np.nan, -np.nan, np.inf, -np.inf, -0.0, 0.0, 5e-324, -5e-324, 2.2250738585072014e-308,
@@ -32,11 +32,6 @@ SPECIAL = [np.nan, -np.nan, np.inf, -np.inf, -0.0, 0.0, 5e-324, -5e-324, 2.22507
 
 def nan_with_payload() -> float:
     return float(np.frombuffer(np.uint64(0x7FF8_0000_DEAD_BEEF).tobytes(), dtype="<f8")[0])
-
-
-def assert_bits_equal(got: object, want: object) -> None:
-    """Equal bit for bit (NaN payloads and the sign of zero included), not just equal as numbers."""
-    assert np.asarray(got).tobytes() == np.asarray(want).tobytes()
 
 
 def round_trip(steps: np.ndarray, values: np.ndarray, times: np.ndarray) -> int:
@@ -121,12 +116,6 @@ def test_unknown_encoding_is_refused_with_what_to_do() -> None:
 
 # -- in the store, both backends -------------------------------------------------------------------------------
 both_backends = pytest.mark.usefixtures("backend")
-
-
-def new_run(run_id: str) -> RunWrite:
-    return RunWrite(id=run_id, create=True, fields={
-        "project": "p", "name": run_id, "state": "finished", "config": {}, "meta": {}, "created_at": 1.0,
-        "updated_at": 2.0})
 
 
 @both_backends
@@ -373,24 +362,3 @@ def test_a_forked_child_reads_after_its_parent_started_the_helper() -> None:
 
 def _decoded_sizes(columns: list[tuple[tuple[object, ...], ...]]) -> list[int]:
     return [len(v) for _, v, _ in chunk_codec.decode_series(columns, threads=2)]
-
-
-@both_backends
-def test_a_reader_that_read_the_whole_series_sees_chunks_written_after_it(store_url: str) -> None:
-    # a reader keeps its pooled connection: rows another connection writes later, in the WAL or checkpointed into
-    # a grown file, are read all the same
-    reader, writer = open_store(), SQLStore(store_url)
-    writer.write_batch(Batch(runs=[new_run("grows")]))
-    rng = np.random.default_rng(11)
-    logged = rng.standard_normal(40_000)
-    for seq in range(4):
-        lo = seq * 10_000
-        writer.write_batch(Batch(chunks=[pack_chunk("grows", "x", seq, np.arange(lo, lo + 10_000),
-                                                    logged[lo:lo + 10_000], np.full(10_000, 1.7e9))]))
-        if seq % 2 and "sqlite" in store_url:
-            with writer.engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        got = reader.read_series("grows", "x")
-        assert_bits_equal(got.values, logged[:lo + 10_000])
-        assert_bits_equal(reader.read_run_series("grows")["x"].steps, np.arange(lo + 10_000))
-    writer.close()

@@ -18,12 +18,13 @@ from jupyter_track.errors import StoreError, StoreVersionError
 from jupyter_track.store import close_all, open_store, packing
 from jupyter_track.store.base import Batch, RunWrite
 from jupyter_track.store.filters import FilterError
+from jupyter_track.store.packing import pack_chunk
 from jupyter_track.store.revisions import VERSION_TABLE
 from jupyter_track.store.schema import HEAD, REVISIONS, metadata
 from jupyter_track.store.sql import SQLStore
 from jupyter_track.store.urls import redact
 from tests.conftest import run_python
-from tests.stores import damage_table, read_only, sql
+from tests.stores import assert_bits_equal, damage_table, new_run, read_only, sql
 from tests.stores import engine as raw_engine
 
 pytestmark = pytest.mark.usefixtures("backend")
@@ -364,3 +365,23 @@ def test_a_damaged_database_page_is_a_store_error_on_read(store_dir: Path) -> No
         jt.runs("hurt")
     ls = subprocess.run([sys.executable, "-m", "jupyter_track", "ls"], capture_output=True, text=True, timeout=120)
     assert ls.returncode == 1 and "malformed" in ls.stderr and "Traceback" not in ls.stderr
+
+
+def test_a_reader_that_read_the_whole_series_sees_chunks_written_after_it(store_url: str) -> None:
+    # a reader keeps its pooled connection: rows another connection writes later, in the WAL or checkpointed into
+    # a grown file, are read all the same
+    reader, writer = open_store(), SQLStore(store_url)
+    writer.write_batch(Batch(runs=[new_run("grows")]))
+    rng = np.random.default_rng(11)
+    logged = rng.standard_normal(40_000)
+    for seq in range(4):
+        lo = seq * 10_000
+        writer.write_batch(Batch(chunks=[pack_chunk("grows", "x", seq, np.arange(lo, lo + 10_000),
+                                                    logged[lo:lo + 10_000], np.full(10_000, 1.7e9))]))
+        if seq % 2 and "sqlite" in store_url:
+            with writer.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        got = reader.read_series("grows", "x")
+        assert_bits_equal(got.values, logged[:lo + 10_000])
+        assert_bits_equal(reader.read_run_series("grows")["x"].steps, np.arange(lo + 10_000))
+    writer.close()
