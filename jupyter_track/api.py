@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast, overload
 
 from . import frontend
-from .errors import RunNotFoundError
+from .errors import RunNotFoundError, UsageError
 from .stored_run import StoredRun as StoredRun  # re-exported: the read API's run
 from .stored_run import StoredSummary as StoredSummary
 from .stored_run import last_per_step, shown_summary
@@ -302,11 +302,20 @@ class Api:
 
         return artifact(name, type=type, store=self.store.url)
 
-    def artifacts(self, type_name: str | None = None, name: str | None = None, project: str | None = None
-                  ) -> Any:
-        """Logged artifact versions, by type and name (W&B's ``Api().artifacts``)."""
+    def artifacts(self, type_name: str | None = None, name: str | None = None, project: str | None = None,
+                  per_page: int | None = None, tags: list[str] | None = None) -> Any:
+        """Logged artifact versions, by type and name (W&B's ``Api().artifacts``; ``per_page`` is accepted and
+        unused: the versions come in one list)."""
         from .artifacts import artifacts
 
+        if tags:  # W&B's artifact tags are not stored here (log_artifact(tags=) says so): no filter can find them
+            raise UsageError(f"Api().artifacts(tags={list(tags)!r}): artifact tags are not stored in jupyter_track, "
+                             "so versions cannot be selected by them; put aliases on versions instead "
+                             "(log_artifact(aliases=[...]), art.aliases.append(...); art.save()) and read "
+                             "one with Api().artifact('name:alias')")
+        if name is not None and "/" in name:  # W&B's "project/name" (or "entity/project/name")
+            parts = name.split("/")
+            project, name = project or parts[-2], parts[-1]
         return artifacts(project, type=type_name, name=name, store=self.store.url)
 
     def projects(self) -> list[dict[str, Any]]:

@@ -147,6 +147,9 @@ def test_api_artifact_spellings(tmp_path) -> None:  # type: ignore[no-untyped-de
     api = jt.Api()
     assert api.artifact("proj/data:best").version == "v0"
     assert [a.name for a in api.artifacts("dataset")] == ["data:v0"]  # W&B names versions so
+    assert [a.name for a in api.artifacts(type_name="dataset", name="proj/data", per_page=50)] == ["data:v0"]
+    with pytest.raises(jt.UsageError, match=r"artifact tags are not stored.*aliases"):  # never a bare TypeError
+        api.artifacts(type_name="dataset", name="proj/data", tags=["production"])
 
 
 # -- issue #12: W&B code from the real world, in the W&B spelling ------------------------------------------------
