@@ -108,6 +108,24 @@ def test_add_objects_dicts_dataframes_and_media_objects(store_dir: Path) -> None
     assert {m.removeprefix("media/") for m in media} <= set(open_store().referenced_blobs())
 
 
+def test_save_of_a_new_artifact_logs_it_to_the_active_run_as_wandbs_does(data: Path) -> None:
+    """W&B's model-evaluation example makes an artifact, adds a table and calls ``artifact.save()`` in a run."""
+    art = jt.Artifact("mnist", type="dataset")
+    art.add_file(str(data / "train.csv"))
+    with pytest.raises(UsageError, match=r"'mnist' is not logged yet and no run is active: call jt.init\(\)"):
+        art.save()
+    run = jt.init(project="p")
+    art.save()
+    assert art.version == "v0" and art.logged
+    art.description = "edited"  # a later save() stores edits, as before
+    art.save()
+    run.finish()
+    stored = jt.artifact("p/mnist:v0")
+    assert stored.description == "edited" and [e.path for e in stored.files()] == ["train.csv"]
+    logged_by = stored.logged_by()
+    assert logged_by is not None and logged_by.id == run.id
+
+
 def test_a_dataframe_without_pyarrow_is_refused_naming_the_extra_and_the_rest_is_kept() -> None:
     out = run_python("""
         import sys

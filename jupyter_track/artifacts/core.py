@@ -422,9 +422,15 @@ class Artifact:
 
     def save(self) -> None:
         """Store edits of ``aliases``, ``description`` and ``metadata`` (W&B: ``art.aliases.append("production");
-        art.description = "…"; art.save()``)."""
+        art.description = "…"; art.save()``). An artifact not logged yet is logged to the active run, as W&B's
+        ``save()`` does."""
         if self._record is None:
-            raise UsageError(f"artifact {self._base!r} is not logged yet: log it with run.log_artifact(art)")
+            from .. import current_run
+
+            if current_run.log_artifact is None:  # the session is not loaded: no run can be active
+                raise UsageError(f"artifact {self._base!r} is not logged yet: log it with run.log_artifact(art)")
+            current_run.log_artifact(self)
+            return
         metadata = jsonable(dict(self.metadata), self._base, "artifact metadata")
         if self.description != self._record.description or metadata != self._record.meta:
             from ..store.base import ArtifactEdit, Batch
