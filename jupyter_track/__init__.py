@@ -17,7 +17,7 @@ import sys
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from . import session
+from . import current_run, session
 from .errors import (
     WANDB_TYPES_MISSING,
     JupyterTrackError,
@@ -190,6 +190,10 @@ def _current_run(what: str) -> Run:
         hint = " (read an artifact without a run with jt.artifact('name:alias'))" if what == "use_artifact" else ""
         raise UsageError(f"call jt.init() before jt.{what}(){hint}")
     return current
+
+
+# Artifact.save() of an artifact not logged yet logs it to the active run, as W&B's does (see current_run.py)
+current_run.log_artifact = lambda artifact: _current_run("Artifact.save").log_artifact(artifact)
 
 
 def load_ipython_extension(shell: Any) -> None:

@@ -313,9 +313,6 @@ class Api:
                              "so versions cannot be selected by them; put aliases on versions instead "
                              "(log_artifact(aliases=[...]), art.aliases.append(...); art.save()) and read "
                              "one with Api().artifact('name:alias')")
-        if name is not None and "/" in name:  # W&B's "project/name" (or "entity/project/name")
-            parts = name.split("/")
-            project, name = project or parts[-2], parts[-1]
         return artifacts(project, type=type_name, name=name, store=self.store.url)
 
     def projects(self) -> list[dict[str, Any]]:

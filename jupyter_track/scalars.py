@@ -21,6 +21,12 @@ def one_element(v: Any) -> Any:
     return item() if size == 1 else None
 
 
+def is_array(v: Any) -> bool:
+    """Whether ``v`` is a numpy array (without importing numpy)."""
+    t = type(v)
+    return t.__name__ == "ndarray" and t.__module__ == "numpy"
+
+
 def plain_scalar(v: Any) -> bool | int | float | None:
     """A number ``log()`` accepts (numpy scalars, one-element arrays and 0-d torch / TF / jax tensors) as the
     Python bool, int or float it holds; None for anything else (strings too).

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from . import current_run, frontend
+from . import frontend
 from . import settings as _settings
 from .disabled import DisabledRun
 from .errors import JupyterTrackWarning, NoRunError, RunNotFoundError, UsageError
@@ -381,20 +381,6 @@ def _where(url: str) -> str:
 
 # -- the default session: the module-level API ----------------------------------------------------------------------
 DEFAULT = Session()
-
-
-def _log_to_active_run(artifact: Any) -> Any:
-    """``Artifact.save()`` of a new artifact (see :mod:`.current_run`): logged to the active run."""
-    from .live_run import Run
-
-    run = DEFAULT.current()
-    if not isinstance(run, Run):
-        raise UsageError(f"artifact {artifact.base_name!r} is not logged yet and no run is active: call jt.init() "
-                         "first (save() then logs it to that run), or log it with run.log_artifact(art)")
-    return run.log_artifact(artifact)
-
-
-current_run.log_artifact = _log_to_active_run
 
 init = DEFAULT.init
 log = DEFAULT.log

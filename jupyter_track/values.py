@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from .errors import JupyterTrackWarning
-from .scalars import one_element
+from .scalars import one_element, plain_scalar
 
 FAST_TYPES = frozenset({float, int, bool})
 Rich = list[tuple[str, str, Any]]
@@ -133,16 +133,15 @@ def _media(v: Any, key: str, put_blob: Callable[[bytes], str] | None) -> tuple[s
 
 
 def _tensor_scalar(v: Any) -> float | None:
-    """A one-element numpy array / torch / tensorflow / jax value (``numpy.bool_`` too) as a float, or as the
-    bool or int it holds, else None."""
-    value: Any = one_element(v)
-    if type(value) is bool or (type(value) is int and -FLOAT_INT_MAX <= value <= FLOAT_INT_MAX):
-        return value
+    """A one-element numpy array / torch / tensorflow / jax value (``numpy.bool_`` too) as the bool, int or float
+    it holds (:func:`.scalars.plain_scalar`), else None."""
+    value = one_element(v)
     if not isinstance(value, numbers.Real):
         return None
     try:
-        return float(value)
-    except OverflowError:  # an object array's huge int: not a scalar float64 can hold
+        scalar = plain_scalar(value)
+        return None if type(scalar) is int and not -FLOAT_INT_MAX <= scalar <= FLOAT_INT_MAX else scalar
+    except OverflowError:  # a number float() cannot take (a huge Fraction): no float64 holds it
         return None
 
 

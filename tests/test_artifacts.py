@@ -112,7 +112,7 @@ def test_save_of_a_new_artifact_logs_it_to_the_active_run_as_wandbs_does(data: P
     """W&B's model-evaluation example makes an artifact, adds a table and calls ``artifact.save()`` in a run."""
     art = jt.Artifact("mnist", type="dataset")
     art.add_file(str(data / "train.csv"))
-    with pytest.raises(UsageError, match=r"'mnist' is not logged yet and no run is active: call jt.init\(\)"):
+    with pytest.raises(UsageError, match=r"call jt.init\(\) before jt.Artifact.save\(\)"):
         art.save()
     run = jt.init(project="p")
     art.save()

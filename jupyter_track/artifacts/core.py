@@ -427,8 +427,6 @@ class Artifact:
         if self._record is None:
             from .. import current_run
 
-            if current_run.log_artifact is None:  # the session is not loaded: no run can be active
-                raise UsageError(f"artifact {self._base!r} is not logged yet: log it with run.log_artifact(art)")
             current_run.log_artifact(self)
             return
         metadata = jsonable(dict(self.metadata), self._base, "artifact metadata")

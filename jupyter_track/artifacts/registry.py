@@ -178,7 +178,8 @@ def artifact(name: str, type: str | None = None, store: str | None = None,
 
 def artifacts(project: str | None = None, type: str | None = None, name: str | None = None,
               store: str | None = None, dir: str | os.PathLike[str] | None = None) -> ArtifactList:
-    """Every logged artifact version (of ``project``, of ``type``, named ``name``), by name and version.
+    """Every logged artifact version (of ``project``, of ``type``, named ``name``: also W&B's
+    ``"project/name"``), by name and version.
 
     Example::
 
@@ -186,6 +187,9 @@ def artifacts(project: str | None = None, type: str | None = None, name: str | N
     """
     from ..store import open_store
 
+    if name is not None and "/" in name:  # W&B's "project/name" (or "entity/project/name")
+        ref = parse_ref(name)
+        project, name = project or ref.project, ref.name
     opened = open_store(store, dir)
     return ArtifactList([Artifact.from_record(opened, r)
                          for r in opened.list_artifact_versions(project, name=name, type=type)])

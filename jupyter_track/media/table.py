@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 
-from ..scalars import plain_scalar
+from ..scalars import is_array, plain_scalar
 from . import kinds
 
 if TYPE_CHECKING:
@@ -249,18 +249,12 @@ def _checked(v: Any, columns: Sequence[str], column: int, row: int) -> Any:
     scalar = plain_scalar(v)
     if scalar is not None:
         return scalar
-    if _is_array(v) and v.dtype.kind in "biufc":  # W&B's ndarray cells (stored a column at a time, as .npy)
+    if is_array(v) and v.dtype.kind in "biufc":  # W&B's ndarray cells (stored a column at a time, as .npy)
         return v
     raise TypeError(f"Table: cell ({row}, {columns[column]!r}) is a {t.__module__}.{t.__qualname__}"
-                    + (f" of {v.dtype}" if _is_array(v) else "") + "; cells may be numbers (Python, numpy, 0-d "
+                    + (f" of {v.dtype}" if is_array(v) else "") + "; cells may be numbers (Python, numpy, 0-d "
                     "torch/TF tensors), numeric numpy arrays, strings, None, bools or jupyter_track media "
                     "(jt.Image, jt.Histogram, …)")
-
-
-def _is_array(v: Any) -> bool:
-    """Whether ``v`` is a numpy array (without importing numpy)."""
-    t = type(v)
-    return t.__name__ == "ndarray" and t.__module__ == "numpy"
 
 
 def _array_cells(data: list[list[Any]], put_blob: Callable[[bytes], str]) -> dict[tuple[int, int], dict[str, Any]]:
@@ -269,7 +263,7 @@ def _array_cells(data: list[list[Any]], put_blob: Callable[[bytes], str]) -> dic
     found: dict[int, list[tuple[int, Any]]] = {}
     for r, row in enumerate(data):
         for c, v in enumerate(row):
-            if _is_array(v):
+            if is_array(v):
                 found.setdefault(c, []).append((r, v))
     if not found:
         return {}
@@ -316,7 +310,7 @@ def _column_type(values: Iterable[Any]) -> str:
         name = _SCALAR_TYPES.get(type(v))
         if name is None:
             name = (type(v).__name__.lower() if hasattr(v, "to_logged") else
-                    "ndarray" if _is_array(v) else
+                    "ndarray" if is_array(v) else
                     "bool" if type(v).__name__ == "bool_" else
                     "number" if isinstance(v, numbers.Number) else "string" if isinstance(v, str) else "mixed")
         seen.add(name)

@@ -182,7 +182,7 @@ class RunsSQL(SQLBase):
         with self._read() as conn, _pattern_errors():
             return list(conn.execute(query).all())
 
-    def _add_detail(self, conn: Connection, info: RunInfo, listed: str | None = None) -> None:
+    def _add_detail(self, conn: Connection, info: RunInfo, listed: str | None) -> None:
         """Tags and every summary entry with its statistics, from their own tables. ``listed``, the run row's
         copy of the summary (JSON), has the ints and bools that the summaries table holds as floats."""
         info.detailed = True

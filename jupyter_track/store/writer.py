@@ -323,11 +323,11 @@ class Writer:
                 switches.restore(lowered)
 
     def _flush_once(self) -> None:
-        if self._packer is None:
-            from .packing import Packer
-
-            self._packer = Packer()
         with self._flushing:
+            if self._packer is None:
+                from .packing import Packer
+
+                self._packer = Packer()
             # What a failed write held back goes first; while it still fails, new records stay in the run
             # buffers (bounded: log() waits once one is full) instead of piling up here without limit.
             if self._pending and not self._write_pending():

@@ -20,6 +20,7 @@ import numpy as np
 import traitlets
 
 from ..media import Histogram, Image, Table, describe
+from ..scalars import is_array
 from . import static_view
 
 STATIC = Path(__file__).with_name("static")
@@ -138,7 +139,7 @@ def _cell(value: Any) -> Any:
         return None if math.isnan(value) else str(value)
     if value is None or isinstance(value, bool | int | float | str):
         return value
-    if type(value).__name__ == "ndarray":  # a numpy array cell: its shape, not its numbers
+    if is_array(value):  # a numpy array cell: its shape, not its numbers
         return f"array {'×'.join(map(str, value.shape))} {value.dtype}"
     return str(value)
 
