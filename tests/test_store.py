@@ -47,6 +47,32 @@ def test_new_sqlite_store_is_in_wal_mode(store_dir: Path) -> None:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+_OPEN_AT_ONCE = r"""
+import sys, time
+from pathlib import Path
+from jupyter_track.store.sql_engine import sqlite_engine
+folder, start, rounds = Path(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+for attempt in range(rounds):
+    while time.time() < start + attempt * 0.05:
+        pass  # a spin on the clock, not a sleep: every process opens the new file within microseconds of the others
+    with sqlite_engine(folder / f"{attempt}.db").connect() as conn:
+        print(conn.exec_driver_sql("PRAGMA journal_mode").scalar(), flush=True)
+"""
+
+
+@pytest.mark.sqlite_only("the switch of a new file into WAL mode is SQLite's")
+def test_processes_opening_a_new_sqlite_store_at_the_same_moment_all_open_it(tmp_path: Path) -> None:
+    # two processes switching a new file into WAL mode at once: SQLite answers one with "database is locked" at
+    # once, without the busy timeout; one of a launcher's 16 workers failed to start that way in CI
+    rounds, start = 40, time.time() + 3  # every process has imported by then
+    procs = [subprocess.Popen([sys.executable, "-c", _OPEN_AT_ONCE, str(tmp_path), str(start), str(rounds)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err[-800:]
+        assert out.split() == ["wal"] * rounds
+
+
 def test_store_written_by_a_newer_version_is_refused_and_left_untouched(store_dir: Path, backend: str) -> None:
     open_store()
     close_all()

@@ -10,6 +10,8 @@ Example::
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -94,6 +96,25 @@ def sqlite_engine(path: Path, mode: str | None = None) -> Engine:
     return engine
 
 
+def _enter_wal(cur: sqlite3.Cursor) -> None:
+    """Put the database in WAL mode, waiting out other processes as a write would. On a new file the switch
+    upgrades a read lock to a write lock, and SQLite answers that upgrade's conflict with "database is locked" at
+    once, without the busy timeout (to avoid a deadlock): processes opening a new store at the same moment (a
+    launcher's workers) would fail; one of them wins, and then the file is in WAL mode for the others."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.001
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            # SQLITE_BUSY's message (Python 3.10 has no error codes on the exception)
+            if "database is locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
 def _configure_sqlite(engine: Engine, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
@@ -101,7 +122,7 @@ def _configure_sqlite(engine: Engine, read_only: bool = False) -> None:
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if not read_only:
-            cur.execute("PRAGMA journal_mode=WAL")
+            _enter_wal(cur)
             cur.execute("PRAGMA synchronous=NORMAL")  # durable against a killed process; WAL keeps it consistent
             # A checkpoint copies the newest copy of each page in the WAL into the file. The pages every flush
             # rewrites (the chunk index's leaves, the summaries) were copied at nearly every flush of a wide run with
