@@ -73,6 +73,38 @@ def test_processes_opening_a_new_sqlite_store_at_the_same_moment_all_open_it(tmp
         assert out.split() == ["wal"] * rounds
 
 
+def _pages_one_flush_writes(run: jt.Run, keys: list[str], step: int, path: Path) -> int:
+    """WAL frames (pages) the commit of one logged step of ``keys`` adds, the WAL emptied first."""
+    run.flush()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0  # 0: not blocked
+    run.log({k: step + i / 7 for i, k in enumerate(keys)})
+    run.flush()
+    return (Path(f"{path}-wal").stat().st_size - 32) // (4096 + 24)  # the WAL's header, then frames
+
+
+@pytest.mark.sqlite_only("WAL frames are SQLite's")
+def test_a_flush_writes_as_many_pages_whatever_other_runs_of_the_same_keys_the_store_holds(store_dir: Path) -> None:
+    # an index on (key, value) moved each key's entry at every flush, and the entries of one key from every run sit
+    # together: a flush of a wide run rewrote a page per key once the store held runs of the same keys
+    keys = [f"layer{i // 10}/grad_norm_{i}" for i in range(300)]
+    alone = jt.init(project="p")
+    alone.log({k: 0.0 for k in keys})
+    pages_alone = _pages_one_flush_writes(alone, keys, 1, db(store_dir))
+    alone.finish()
+    for _ in range(40):
+        other = jt.init(project="p")
+        other.log({k: 0.5 for k in keys})
+        other.finish()
+    crowded = jt.init(project="p")
+    crowded.log({k: 0.0 for k in keys})
+    pages_crowded = _pages_one_flush_writes(crowded, keys, 1, db(store_dir))
+    crowded.finish()
+    assert pages_crowded <= pages_alone + 8, (pages_alone, pages_crowded)
+    assert [r.summary[keys[-1]] for r in jt.runs("p", filters={f"summary.{keys[-1]}": {"$gt": 1.0}})] == \
+        [1 + 299 / 7] * 2  # a filter on a summary value still finds the runs
+
+
 def test_store_written_by_a_newer_version_is_refused_and_left_untouched(store_dir: Path, backend: str) -> None:
     open_store()
     close_all()

@@ -104,7 +104,11 @@ summaries = sa.Table(
     sa.Column("count", sa.BigInteger, nullable=False, default=0),
     sa.Column("last_step", sa.BigInteger),
     sa.Column("user_set", sa.Boolean, nullable=False, default=False),
-    sa.Index("ix_summaries_key_value", "key", "value"),
+    # by key alone (0007): an index holding `value` moved every key's entry at every flush of a running run, and
+    # as the entries of one key from every run sit together, a flush of 1,000 keys rewrote a page per key once
+    # the store held a few dozen runs of the same keys (bytes written 2.8x the raw points instead of 1.9x);
+    # a filter on a summary value reads that key's rows, one per run
+    sa.Index("ix_summaries_key", "key"),
 )
 
 # Every blob a row relies on is listed here; `gc` deletes blob files no row lists.
