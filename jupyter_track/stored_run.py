@@ -190,8 +190,11 @@ class StoredRun:
         wanted = list(keys) if keys is not None else self.keys(stream)
         known = self._full().summary
         scalar_keys = {k for k, e in known.items() if e.count and is_scalar(e)}
-        if keys is not None:  # keys named by the caller: a key logged since this object was read counts too
-            scalar_keys |= {k for k in wanted if k not in known}
+        missing = [k for k in wanted if k not in known]
+        if missing:  # logged since this object read the run (a poll of a running run): the store says which are
+            # numbers; a key not logged yet (named by the caller) counts as one
+            marks = self._store.key_marks(self.id)
+            scalar_keys |= {k for k in missing if k not in marks or marks[k][2]}
         after = None if min_step is None else min_step - 1
         found = self._store.read_run_series(self.id, [k for k in wanted if k in scalar_keys], after_step=after)
         series = [_within(found.get(k) or _empty(k), max_step) for k in wanted if k in scalar_keys]

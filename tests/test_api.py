@@ -127,6 +127,24 @@ def test_history_between_steps_reads_only_those_rows() -> None:
     assert [row["_step"] for row in r.scan_history(keys=["loss"], min_step=2990)] == [2991, 2994, 2997]
 
 
+def test_a_run_object_read_while_it_logs_shows_the_keys_logged_since_in_its_history() -> None:
+    # the object read the run's summary once: a number logged since under a new key came back as None before
+    run = jt.init(project="p")
+    run.log({"a": 1.0})
+    run.flush()
+    r = jt.load_run(run.path)
+    run.log({"a": 2.0, "b": 5.0, "note": "hello"})
+    run.flush()
+    h = r.history()
+    assert h["b"].tolist()[1] == 5.0 and math.isnan(h["b"].tolist()[0])
+    assert h["note"].tolist()[1] == "hello"
+    named = r.history(keys=["b", "not-logged"])
+    assert named["b"].tolist() == [5.0] and named["not-logged"].isna().all()
+    run.finish()
+    after = jt.load_run(run.path).history()
+    assert after[["_step", "a", "b", "note"]].equals(h[["_step", "a", "b", "note"]])
+
+
 def test_a_reader_thread_polling_new_rows_while_the_run_logs_sees_every_step_once() -> None:
     import threading
 
