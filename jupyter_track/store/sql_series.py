@@ -146,7 +146,8 @@ class SeriesSQL(SQLBase):
 
 def _chunk_rows(conn: Connection, query: Any) -> Sequence[Any]:
     """The rows of a query of chunk columns as the driver's tuples: their columns (text, integers, bytes) need
-    no conversion, and making SQLAlchemy's row objects took a sixth of a 1,000-key ``history()`` (5,000 rows)."""
+    no conversion, and making SQLAlchemy's row objects took 4 of about 30 ms of a profiled 1,000-key
+    ``history()`` (4,000 rows)."""
     return conn.execute(query).cursor.fetchall()
 
 
