@@ -134,7 +134,7 @@ class SeriesSQL(SQLBase):
                 found.update(_after({k: found[k] for k in keys if k in found}, after))
         return {k: s for k, s in found.items() if len(s.steps)}
 
-    # -- the live panel's look at a run's keys (kept apart from the series reads above) -----------------------
+    # -- a run's keys as they stand: the live panel's look, and history() of keys logged since a run was read ---
     def key_marks(self, run_id: str) -> dict[str, tuple[int, int | None, bool]]:
         c = summaries.c
         # a number: in `value`, or NaN (NULL there, JSON null in value_json); anything else has a JSON value
@@ -147,8 +147,13 @@ class SeriesSQL(SQLBase):
 def _chunk_rows(conn: Connection, query: Any) -> Sequence[Any]:
     """The rows of a query of chunk columns as the driver's tuples: their columns (text, integers, bytes) need
     no conversion, and making SQLAlchemy's row objects took 4 of about 30 ms of a profiled 1,000-key
-    ``history()`` (4,000 rows)."""
-    return conn.execute(query).cursor.fetchall()
+    ``history()`` (4,000 rows). The result is closed here: rows taken from its cursor never reach SQLAlchemy's
+    own fetch, which closes it on the last row."""
+    result = conn.execute(query)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
 
 
 _CHUNK_COLUMNS = (metric_chunks.c.encoding, metric_chunks.c.n, metric_chunks.c.steps, metric_chunks.c["values"],
