@@ -330,6 +330,29 @@ def test_wide_rows_split_by_other_records_pack_into_the_logged_values_in_order()
     assert by_key["m3"][1].tobytes() == values[:, 3].astype("<f8").tobytes()
 
 
+def test_a_loop_that_speeds_up_between_slow_stretches_keeps_every_point() -> None:
+    # slow flushes leave small chunks that a later merge rewrites as one; a fast stretch in between (compiled,
+    # warmed up) writes a large chunk of its own, which that merge must not take for one of the small ones
+    from jupyter_track.store.packing import MERGE_AFTER, MERGE_BELOW
+
+    run = jt.init(project="p")
+    logged: list[float] = []
+
+    def stretch(calls: int) -> None:
+        for _ in range(calls):
+            logged.append(float(len(logged)))
+            run.log({"loss": logged[-1]})
+        run.flush()
+
+    for _ in range(3):
+        stretch(5)
+    stretch(4 * MERGE_BELOW)
+    for _ in range(MERGE_AFTER + 4):
+        stretch(5)
+    run.finish()
+    assert jt.load_run(run.path).metric("loss").values.tolist() == logged
+
+
 def test_keys_logged_together_share_their_encoded_steps_and_times_and_read_back_exactly() -> None:
     # the writer encodes the steps and times of keys logged together once per batch (and merges their small
     # chunks' steps and times once): every key must still read back what it logged, and each chunk row must

@@ -225,9 +225,12 @@ class Packer:
             seq = state.next_seq.get(key, 0)
             state.next_seq[key] = seq + 1
             cs, cv, ct = self._slice(s, lo, hi), v[lo:hi], self._slice(t, lo, hi)
-            opened = state.open_chunks.setdefault(key, []) if hi - lo < MERGE_BELOW else None
-            if opened is not None:
+            opened: list[OpenChunk] | None = None
+            if hi - lo < MERGE_BELOW:
+                opened = state.open_chunks.setdefault(key, [])
                 opened.append(OpenChunk(seq, cs, cv, ct))
+            else:  # a large chunk closes the small ones before it: a merge covers a run of seqs, and would delete it
+                state.open_chunks.pop(key, None)
             if opened is None or len(opened) < MERGE_AFTER:
                 batch.chunks.append(pack_chunk(run_id, key, seq, cs, cv, ct, shared=self._encoded))
             else:  # the merge below covers this chunk: it is not packed on its own
