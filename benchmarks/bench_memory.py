@@ -155,8 +155,9 @@ def child_small(capture: int) -> dict[str, Any]:
 
 
 def child_merge(width: int) -> dict[str, Any]:
-    """The writer flush that merges every key's small chunks (each key has 15 open chunks, the 16th merges):
-    wall time, and the process's CPU time meanwhile (the logging thread waits: it is the writer's)."""
+    """The writer flush that folds the run's tail: every key's small chunks merged into one (after MERGE_AFTER - 1
+    flushes of a step each, tail rows, the next folds): wall time, and the process's CPU time meanwhile (the logging
+    thread waits: it is the writer's)."""
     import jupyter_track as jt
     from jupyter_track.store.packing import MERGE_AFTER
 

@@ -85,6 +85,7 @@ def resume_run(store: Store, url: str, writer: Writer, info: RunInfo, config: di
     except RunIsRunningError as exc:  # two writers of one run interleave their chunks: points would be lost
         raise RunIsRunningError(f"{exc}; finish it there first (or wait until it reads as crashed), or leave id "
                                 "out to start a new run") from None
+    store.settle_tails(info.id)  # what a crashed writer left in tail rows: before this writer's chunks follow
     buffer = writer.register(info.id, summary=info.summary, chunk_tails=store.chunk_tails(info.id),
                              last_step=info.last_step)
     # a last value logged as an int or a bool reads back as that (the statistics are floats)

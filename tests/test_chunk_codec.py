@@ -109,6 +109,27 @@ def test_steps_and_times_shared_by_keys_are_encoded_once_into_the_bytes_each_key
     assert got[6][1] is not got[0][1] and got[6][3] != got[0][3]
 
 
+def test_a_tail_row_holds_each_chunk_bit_for_bit_and_the_steps_and_times_of_keys_logged_together_once() -> None:
+    from jupyter_track.store import tail_rows
+
+    memo: dict[object, object] = {}
+    steps, times = np.arange(40, 60, dtype="<i8"), np.linspace(1e9, 1e9 + 1, 20)
+    chunks = [pack_chunk("r", f"k{j}", j, steps, np.full(20, SPECIAL[j % len(SPECIAL)]), times, shared=memo)
+              for j in range(30)]
+    chunks.append(pack_chunk("r", "alone", 7, np.array([3, 9], "<i8"), np.array([nan_with_payload(), -0.0]),
+                             np.array([5.0, 6.0])))
+    data = tail_rows.encode(chunks)
+    assert len(tail_rows._header(data)[1]["sizes"]) == 2 + len(chunks) + 2  # shared steps and times: once
+    got = tail_rows.decode(data)
+    assert [(k, q, e, n, f, last, s, v, t) for k, q, e, n, f, last, s, v, t in got] == [
+        (c.key, c.seq, c.encoding, c.n, c.first_step, c.last_step, c.steps, c.values, c.times) for c in chunks]
+    assert [(k, q) for k, q, *_ in tail_rows.decode(data, lambda key, last: key in ("k3", "alone"))] == \
+        [("k3", 3), ("alone", 7)]
+    assert tail_rows.keys(data) == [(c.key, c.seq) for c in chunks]
+    encoding, n, s, v, t = got[-1][2:4] + got[-1][6:]
+    assert_bits_equal(decode(encoding, n, s, v, t)[1], np.array([nan_with_payload(), -0.0]))
+
+
 def test_unknown_encoding_is_refused_with_what_to_do() -> None:
     with pytest.raises(ValueError, match=r"encoding 9 is unknown.*upgrade"):
         decode(9, 1, b"", b"", b"")

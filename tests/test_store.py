@@ -180,6 +180,89 @@ def test_older_store_is_migrated_on_open(store_url: str) -> None:
     store.close()
 
 
+def test_a_wide_run_logging_slowly_writes_a_row_a_flush_and_every_reader_sees_each_point_once(store_url: str
+                                                                                                ) -> None:
+    # 200 keys, a few steps a flush: one tail row a flush (not 200 chunk rows); while it runs, every reader (a run
+    # read back, the live panel's cursors, the compare widget's many-run read, the key list) sees every point
+    # once, also after a fast stretch of one key merged that key's small chunks while their rows stay
+    keys = [f"layer{j // 10}/m{j}" for j in range(200)]
+    run = jt.init(project="p", display=False)
+    logged: dict[str, list[float]] = {k: [] for k in [*keys, "fast"]}
+    step = 0
+
+    def log(data: dict[str, float]) -> None:
+        nonlocal step
+        run.log(data, step=step)
+        for key, value in data.items():
+            logged[key].append(value)
+        step += 1
+
+    def check() -> None:
+        store = open_store()
+        stored = jt.load_run(run.path)
+        for key, values in logged.items():
+            assert stored.metric(key).values.tolist() == values, key
+        assert store.series_keys(run.id) == sorted(logged)
+        after = store.read_series_after(run.id, {keys[0]: None, keys[1]: 3, "fast": 2})
+        assert after[keys[0]].values.tolist() == logged[keys[0]]
+        assert after[keys[1]].steps.tolist() == [s for s in stored.metric(keys[1]).steps.tolist() if s > 3]
+        assert after["fast"].values.tolist() == logged["fast"][3:]
+        many = store.read_series_many([run.id], [keys[5], "fast"])
+        assert many[run.id, keys[5]].values.tolist() == logged[keys[5]]
+        assert many[run.id, "fast"].values.tolist() == logged["fast"]
+
+    for _ in range(6):
+        for _ in range(4):
+            log({k: step + j / 1000 for j, k in enumerate(keys)} | {"fast": -float(step)})
+        run.flush()
+    assert sql("SELECT count(*) FROM metric_tails") == [(6,)]
+    assert sql("SELECT count(*) FROM metric_chunks") == [(0,)]
+    check()
+    for _ in range(packing.MERGE_BELOW):  # "fast" alone: a large chunk, after its small ones merged
+        log({"fast": -float(step)})
+    run.flush()
+    assert sql("SELECT count(*) FROM metric_chunks") == [(2,)]
+    check()
+    while sql("SELECT count(*) FROM metric_tails") != [(0,)]:  # until the tail is folded (MERGE_AFTER rows)
+        log({k: step + j / 1000 for j, k in enumerate(keys)})
+        run.flush()
+        assert step < 10 * packing.MERGE_AFTER * 4
+    assert sql("SELECT count(*) FROM metric_chunks WHERE key = :k", k=keys[0]) == [(1,)]
+    check()
+    for _ in range(3):
+        log({k: float(step) for k in keys})
+        run.flush()
+    run.finish()
+    check()
+    assert sql("SELECT count(*) FROM metric_tails") == [(0,)]  # a finished run: folded
+    assert sql("SELECT count(*) FROM metric_chunks WHERE key = :k", k=keys[0]) == [(1,)]  # the small merged one
+    # took the last points in: rewritten as one
+
+
+_CRASH_IN_THE_TAIL = """
+import os, jupyter_track as jt
+run = jt.init(project="p", id="crashed", display=False)
+for flush in range(5):
+    for i in range(3):
+        run.log({"a": float(flush * 3 + i), "b": -float(flush * 3 + i)})
+    run.flush()
+os._exit(1)  # no finish(): the tail rows stay
+"""
+
+
+def test_a_run_resumed_after_its_writer_crashed_keeps_the_points_it_left_in_tail_rows(store_url: str) -> None:
+    run_python(_CRASH_IN_THE_TAIL, check=False)
+    assert sql("SELECT count(*) FROM metric_tails") == [(5,)]
+    assert jt.load_run("p/crashed").metric("a").values.tolist() == [float(i) for i in range(15)]
+    with jt.init(project="p", id="crashed", resume="must", display=False) as run:
+        for i in range(15, 15 + 2 * packing.MERGE_BELOW):  # large chunks: they come after the crashed writer's
+            run.log({"a": float(i), "b": -float(i)})
+    assert sql("SELECT count(*) FROM metric_tails") == [(0,)]
+    stored = jt.load_run("p/crashed")
+    assert stored.metric("a").values.tolist() == [float(i) for i in range(15 + 2 * packing.MERGE_BELOW)]
+    assert stored.metric("b").steps.tolist() == list(range(15 + 2 * packing.MERGE_BELOW))
+
+
 def test_slow_loops_leave_few_chunk_rows_and_fast_loops_large_chunks(store_dir: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     run = jt.init(project="p")

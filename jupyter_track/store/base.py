@@ -41,6 +41,24 @@ class ChunkWrite:
 
 
 @dataclass
+class TailWrite:
+    """A run's small chunks of one flush, in one row of ``metric_tails`` (see :mod:`.tail_rows`): a wide run
+    logging slowly writes one row a flush, not one per key. ``seq``: the writer's count of the run's tail rows."""
+
+    run_id: str
+    seq: int
+    chunks: list[ChunkWrite]
+
+
+@dataclass
+class TailFold:
+    """The tail rows of a run whose chunks the same batch wrote into each key's merged chunk: deleted."""
+
+    run_id: str
+    seqs: tuple[int, ...]
+
+
+@dataclass
 class ObjectWrite:
     """One non-scalar logged value (text, media reference) at a step."""
 
@@ -147,6 +165,8 @@ class Batch:
 
     runs: list[RunWrite] = field(default_factory=list)
     chunks: list[ChunkWrite] = field(default_factory=list)
+    tails: list[TailWrite] = field(default_factory=list)
+    folds: list[TailFold] = field(default_factory=list)
     objects: list[ObjectWrite] = field(default_factory=list)
     summaries: list[SummaryWrite] = field(default_factory=list)
     blob_refs: list[BlobRefWrite] = field(default_factory=list)
@@ -160,11 +180,13 @@ class Batch:
     at: float | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.runs or self.chunks or self.objects or self.summaries or self.blob_refs
-                    or self.artifacts or self.aliases or self.artifact_uses or self.artifact_edits or self.sweeps)
+        return bool(self.runs or self.chunks or self.tails or self.folds or self.objects or self.summaries
+                    or self.blob_refs or self.artifacts or self.aliases or self.artifact_uses or self.artifact_edits
+                    or self.sweeps)
 
     def points(self) -> int:
-        return sum(c.n for c in self.chunks if c.replaces is None)
+        return (sum(c.n for c in self.chunks if c.replaces is None)
+                + sum(c.n for t in self.tails for c in t.chunks))
 
 
 @dataclass
@@ -312,6 +334,11 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def chunk_tails(self, run_id: str) -> dict[str, int]:
         """The highest chunk seq per key of a run (a resumed run's writer continues after it)."""
+
+    @abc.abstractmethod
+    def settle_tails(self, run_id: str) -> None:
+        """Store the chunks of the tail rows a run's last writer left (it ended before it folded them: a crash)
+        as chunks of their own, and delete those rows: a resumed run's writer, or a copy, goes on after them."""
 
     @abc.abstractmethod
     def blob_refs(self, run_id: str) -> list[BlobRefWrite]: ...

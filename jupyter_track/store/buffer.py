@@ -156,19 +156,20 @@ def held(rec: Point | Sample) -> int:
 # The writer's own records below are plain classes with __slots__, not dataclasses: init() imports this module to
 # make the writer, and making one dataclass's generated methods takes about 1 ms at import.
 class OpenChunk:
-    """A small chunk of a key kept in memory after it was written, to be merged with the key's next ones."""
+    """A small chunk of a key kept in memory after it was written, to be merged with the key's next ones:
+    in a tail row, or (``merged``) a merged chunk still small, in ``metric_chunks``."""
 
-    __slots__ = ("seq", "steps", "times", "values")
+    __slots__ = ("merged", "seq", "steps", "times", "values")
 
-    def __init__(self, seq: int, steps: Any, values: Any, times: Any) -> None:
-        self.seq, self.steps, self.values, self.times = seq, steps, values, times
+    def __init__(self, seq: int, steps: Any, values: Any, times: Any, merged: bool = False) -> None:
+        self.seq, self.steps, self.values, self.times, self.merged = seq, steps, values, times, merged
 
 
 class RunState:
     """What the writer remembers of a run between flushes (it is the run's only writer)."""
 
-    __slots__ = ("_metrics", "buffer", "closing", "dropped", "gone", "last_heartbeat", "last_step", "next_seq",
-                 "open_chunks", "summary", "why")
+    __slots__ = ("_metrics", "buffer", "closing", "drained", "dropped", "gone", "last_heartbeat", "last_step",
+                 "next_seq", "next_tail", "open_chunks", "open_points", "summary", "tails", "why")
 
     def __init__(self, buffer: RunBuffer, summary: dict[str, SummaryEntry] | None = None,
                  next_seq: dict[str, int] | None = None, last_step: int | None = None,
@@ -178,9 +179,13 @@ class RunState:
         self._metrics: MetricDefs | None = None
         self.next_seq: dict[str, int] = {} if next_seq is None else next_seq
         self.open_chunks: dict[str, list[OpenChunk]] = {}
+        self.open_points: dict[str, int] = {}  # key -> the points of its open chunks
+        self.tails: list[int] = []  # the seqs of the tail rows written since the last fold
+        self.next_tail = 0  # a resumed run's tail rows were settled (Store.settle_tails)
         self.last_step = last_step
         self.last_heartbeat = last_heartbeat
         self.closing = False
+        self.drained = False  # the last flush took the buffer of a closing run: its last records, and its fold
         self.dropped = 0  # logged values of the run that could not be stored and were dropped
         self.why = ""  # the first reason, for finish()'s error
         self.gone = False  # its row was deleted (or never made): what it logs is dropped, never retried

@@ -232,6 +232,8 @@ class _Copy:
             row["updated_at"] = 0.0  # until the last batch of this run: an interrupted copy is not "the same"
         # the listing's tags: in the order they were given (a detailed read sorts them), as a listing compares them
         batch = Batch(runs=[RunWrite(run_id, row, create=not exists, tags=list(listed.tags))])
+        if exists:  # the target's chunks follow those a crashed writer left in its tail rows
+            self.dst.settle_tails(run_id)
         tails = self.dst.chunk_tails(run_id) if exists else {}
         for key in self.src.series_keys(run_id):
             for chunk in self._chunks(run_id, key, tails.get(key)):

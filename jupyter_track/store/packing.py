@@ -17,18 +17,29 @@ from typing import Any, cast
 from ..messages import logger
 from ..metric_defs import MetricDef, fold, summary_value
 from ..types import SummaryEntry
-from .base import Batch, BlobRefWrite, ChunkWrite, ObjectWrite, RunWrite, SummaryWrite, listing_summary
+from .base import (
+    Batch,
+    BlobRefWrite,
+    ChunkWrite,
+    ObjectWrite,
+    RunWrite,
+    SummaryWrite,
+    TailFold,
+    TailWrite,
+    listing_summary,
+)
 from .buffer import Op, OpenChunk, Point, Record, Rows, RunState, Sample, count, drop, held
 from .heap import mapped
 
 log = logger()
 
 CHUNK_MAX = 65536  # points per chunk row at most
-SMALL_CHUNK = 1024  # a merged chunk below this stays "open" and takes further small chunks
-MERGE_BELOW = 128  # chunks below this stay open and are merged, so slow loops don't leave one row per point;
-# larger ones are rows as they are: the writer keeps open chunks in memory (for every key of a wide run: with
-# 1,000 keys, 16 open chunks of 1,000 points each held 380 MB), and rewrites them when it merges
-MERGE_AFTER = 16  # open chunks per key that trigger a merge
+MERGE_BELOW = 128  # chunks below this are "small": a flush's small chunks go in one tail row (every key's), stay
+# open in memory, and are merged into one chunk per key when the run's tail is folded, so slow loops leave neither a
+# row per point nor a row per key and flush. Larger ones are rows as they are: the writer keeps open chunks in memory
+# (for every key of a wide run: with 1,000 keys, 16 open chunks of 1,000 points each held 380 MB)
+SMALL_CHUNK = 1024  # a key's open points that fold the run's tail; a merged chunk below this stays open
+MERGE_AFTER = 32  # tail rows that fold the run's tail (a slow loop's keys never reach SMALL_CHUNK points)
 HEARTBEAT_EVERY = 5.0  # seconds between heartbeats of an idle run
 
 
@@ -47,7 +58,9 @@ class Packer:
     def __init__(self) -> None:
         self.packed = 0  # values packed by the collect running now
         self.logged = False  # whether it packed log() calls (not only ops, system samples)
-        self._merged: dict[tuple[str, str], list[tuple[int, int]]] = {}  # (run, key) → seq ranges merged this batch
+        self._small: list[tuple[str, int, Any, Any, Any]] = []  # the run's small chunks of this batch (key, seq, …)
+        self._merged: dict[str, int] = {}  # key -> the last seq merged for the run in this batch
+        self._fold = False  # a key of the run has SMALL_CHUNK open points
         self._encoded: dict[Any, Any] = {}
         self._shared: dict[Any, Any] = {}
 
@@ -71,15 +84,19 @@ class Packer:
     def _collect_all(self, runs: list[tuple[str, RunState]]) -> Batch:
         batch = Batch()
         now = time.time()
-        self._merged.clear()
         for run_id, state in runs:
+            # finish() buffers a run's last records, then marks it closing: marked before this take, the batch
+            # holds its last records, and its fold (the writer forgets it after this batch only)
+            state.drained = state.closing
             items, has_ops = state.buffer.take()
             if state.gone:  # drained all the same: its log() must never wait on a run that is not there
                 state.dropped += count(items)
                 continue
             marks = _marks(batch)
+            self._small, self._merged, self._fold = [], {}, False
             try:
                 changed = self._pack(run_id, state, items, has_ops, batch) if items else False
+                self._tail(run_id, state, batch)
             except Exception as exc:  # one run's records must never cost another run its data
                 _truncate(batch, marks)
                 log.error("jupyter_track: run %s: could not prepare logged data", run_id, exc_info=exc)
@@ -93,8 +110,6 @@ class Packer:
                     fields["summary"] = listing_summary(_shown(state))
                 batch.runs.append(RunWrite(id=run_id, fields=fields))
                 state.last_heartbeat = now
-        if self._merged:
-            batch.chunks[:] = [c for c in batch.chunks if not _covered(self._merged, c)]
         return batch
 
     def _pack(self, run_id: str, state: RunState, items: list[Record], has_ops: bool, batch: Batch) -> bool:
@@ -217,32 +232,64 @@ class Packer:
             raise ValueError(f"unknown writer op {name!r}")
 
     def _chunks(self, run_id: str, state: RunState, key: str, s: Any, v: Any, t: Any, batch: Batch) -> None:
-        import numpy as np
-
         n = len(s)
         for lo in range(0, n, CHUNK_MAX):
             hi = min(n, lo + CHUNK_MAX)
             seq = state.next_seq.get(key, 0)
             state.next_seq[key] = seq + 1
             cs, cv, ct = self._slice(s, lo, hi), v[lo:hi], self._slice(t, lo, hi)
-            opened: list[OpenChunk] | None = None
-            if hi - lo < MERGE_BELOW:
-                opened = state.open_chunks.setdefault(key, [])
-                opened.append(OpenChunk(seq, cs, cv, ct))
-            else:  # a large chunk closes the small ones before it: a merge covers a run of seqs, and would delete it
-                state.open_chunks.pop(key, None)
-            if opened is None or len(opened) < MERGE_AFTER:
-                batch.chunks.append(pack_chunk(run_id, key, seq, cs, cv, ct, shared=self._encoded))
-            else:  # the merge below covers this chunk: it is not packed on its own
-                first = opened[0].seq
-                ms, mt = self._joined([c.steps for c in opened]), self._joined([c.times for c in opened])
-                mv = np.concatenate([c.values for c in opened])
-                # chunks of this batch that the merge covers are not written separately: left out in one pass
-                # at the end of the batch (filtering here, once per merging key, grew with keys²)
-                self._merged.setdefault((run_id, key), []).append((first, seq))
-                batch.chunks.append(pack_chunk(run_id, key, first, ms, mv, mt, replaces=(first, seq),
-                                               shared=self._encoded))
-                state.open_chunks[key] = [] if len(ms) >= SMALL_CHUNK else [OpenChunk(first, ms, mv, mt)]
+            if hi - lo < MERGE_BELOW:  # small: in this batch's tail row (see _tail), and open until the fold
+                state.open_chunks.setdefault(key, []).append(OpenChunk(seq, cs, cv, ct))
+                points = state.open_points[key] = state.open_points.get(key, 0) + hi - lo
+                self._fold = self._fold or points >= SMALL_CHUNK
+                self._small.append((key, seq, cs, cv, ct))
+                continue
+            opened = state.open_chunks.pop(key, None)
+            state.open_points.pop(key, None)
+            if opened and not opened[-1].merged:  # the small chunks before it are merged first (and closed: a
+                self._merge(run_id, state, key, opened, batch, close=True)  # merge covers a run of seqs)
+            batch.chunks.append(pack_chunk(run_id, key, seq, cs, cv, ct, shared=self._encoded))
+
+    def _merge(self, run_id: str, state: RunState, key: str, opened: list[OpenChunk], batch: Batch,
+               close: bool = False) -> None:
+        """The key's open chunks (taken out of ``state``) as one chunk, which replaces them; below SMALL_CHUNK
+        points it stays open, unless ``close``. It takes the seq of the last: the tail chunks it covers are then
+        no longer live (see sql_series._with_tails), whether or not their rows are deleted yet."""
+        import numpy as np
+
+        first, last = opened[0].seq, opened[-1].seq
+        ms, mt = self._joined([c.steps for c in opened]), self._joined([c.times for c in opened])
+        mv = np.concatenate([c.values for c in opened])
+        batch.chunks.append(pack_chunk(run_id, key, last, ms, mv, mt, replaces=(first, last), shared=self._encoded))
+        self._merged[key] = last
+        if len(ms) < SMALL_CHUNK and not close:
+            state.open_chunks[key] = [OpenChunk(last, ms, mv, mt, merged=True)]
+            state.open_points[key] = len(ms)
+
+    def _tail(self, run_id: str, state: RunState, batch: Batch) -> None:
+        """The run's small chunks of this batch: one tail row; or, when a key has SMALL_CHUNK open points, the
+        run MERGE_AFTER tail rows, or it finishes, the fold: every key's open chunks merged, and the run's tail
+        rows deleted (a finished run's series are chunks of a thousand points and more, as a fast loop's are)."""
+        closing = state.drained and bool(self._small or state.tails)
+        if not self._small and not closing:
+            return
+        if closing or self._fold or len(state.tails) + 1 >= MERGE_AFTER:
+            for key, opened in list(state.open_chunks.items()):
+                if opened and not opened[-1].merged:
+                    del state.open_chunks[key]
+                    state.open_points.pop(key, None)
+                    self._merge(run_id, state, key, opened, batch)
+            if state.tails:
+                batch.folds.append(TailFold(run_id, tuple(state.tails)))
+                state.tails = []
+            return
+        merged = self._merged  # keys whose large chunk of this batch came with the merge of these
+        chunks = [pack_chunk(run_id, key, seq, cs, cv, ct, shared=self._encoded)
+                  for key, seq, cs, cv, ct in self._small if seq > merged.get(key, -1)]
+        if chunks:
+            batch.tails.append(TailWrite(run_id, state.next_tail, chunks))
+            state.tails.append(state.next_tail)
+            state.next_tail += 1
 
     def _slice(self, a: Any, lo: int, hi: int) -> Any:
         """``a[lo:hi]``: the same object for every key of the batch whose array is ``a`` (its encoding is then
@@ -408,14 +455,6 @@ def _columns(steps: list[int], times: list[float], scalars: list[dict[str, float
     yield from _ordered(per_key, s_all, t_all)
 
 
-def _covered(merged: dict[tuple[str, str], list[tuple[int, int]]], chunk: ChunkWrite) -> bool:
-    """Whether a chunk of the batch is covered by a merge made in the same batch (so not written alone); the
-    merged chunk itself is not."""
-    ranges = merged.get((chunk.run_id, chunk.key))
-    return ranges is not None and any(first <= chunk.seq <= last and chunk.replaces != (first, last)
-                                      for first, last in ranges)
-
-
 def pack_chunk(run_id: str, key: str, seq: int, s: Any, v: Any, t: Any,
                replaces: tuple[int, int] | None = None, shared: dict[Any, Any] | None = None) -> ChunkWrite:
     """One chunk row of ``key`` from contiguous arrays: steps ``s`` (int64), values ``v`` and times ``t`` (float64),
@@ -447,7 +486,7 @@ def _unstorable(record: Sample, axis: str) -> str | None:
     return None
 
 
-_WRITES = ("runs", "chunks", "objects", "summaries", "blob_refs")  # what the writer's batches hold
+_WRITES = ("runs", "chunks", "tails", "folds", "objects", "summaries", "blob_refs")  # what the writer's batches hold
 
 
 def by_run(batch: Batch) -> dict[str | None, Batch]:

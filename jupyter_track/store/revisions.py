@@ -7,7 +7,8 @@ from ..errors import StoreVersionError
 # In order; the last one is the head a new store gets. A store stamped with a revision not listed here was
 # written by a newer jupyter_track.
 REVISIONS: tuple[str, ...] = ("0001_initial", "0002_run_summary_tags", "0003_artifacts", "0004_sweeps",
-                              "0005_shared_store", "0006_chunk_encoding", "0007_summary_key_index")
+                              "0005_shared_store", "0006_chunk_encoding", "0007_summary_key_index",
+                              "0008_metric_tails")
 HEAD = REVISIONS[-1]
 
 # Our own Alembic version table: "alembic_version" is left to Optuna, whose sweep tables share the database.

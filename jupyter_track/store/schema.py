@@ -79,6 +79,19 @@ metric_chunks = sa.Table(
     sa.Column("encoding", sa.SmallInteger, nullable=False, server_default="0"),
 )
 
+# A running run's small chunks of one flush, every key's in one row (``data``: see :mod:`.tail_rows`), until the
+# writer folds them into each key's chunk in ``metric_chunks``. One row a flush, not one per key: a wide run logging
+# slowly wrote a row, an index entry and a rewrite at the merge for each key at every flush (3× the raw bytes). A
+# chunk in a tail row is live while its key has no chunk with a seq as high in ``metric_chunks``.
+metric_tails = sa.Table(
+    "metric_tails",
+    metadata,
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("last_step", sa.BigInteger, nullable=False),  # the highest step of its chunks
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
 # Non-scalar logged values (text series, and the media of the widgets issue): one row per logged value.
 objects = sa.Table(
     "objects",
@@ -261,7 +274,7 @@ run_counters = sa.Table(
 # PostgreSQL compresses large values (TOAST, pglz) by default: for packed float arrays (compressed by chunk_codec
 # already) and for blobs (mostly compressed media) that costs ten times the write time for a few percent of space.
 # Stored as they are.
-UNCOMPRESSED = {"metric_chunks": ("steps", "values", "times"), "blob_parts": ("data",)}
+UNCOMPRESSED = {"metric_chunks": ("steps", "values", "times"), "metric_tails": ("data",), "blob_parts": ("data",)}
 
 
 def _store_uncompressed(table: sa.Table, columns: tuple[str, ...]) -> None:

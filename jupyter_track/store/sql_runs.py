@@ -18,7 +18,7 @@ from ..types import RunInfo, SummaryEntry
 from . import filters as flt
 from . import liveness
 from .base import ProjectInfo, RunWrite
-from .schema import blob_refs, metric_chunks, objects, run_tags, runs, summaries
+from .schema import blob_refs, metric_chunks, metric_tails, objects, run_tags, runs, summaries
 from .sql_base import IN_CHUNK, SQLBase
 from .sql_engine import sqlstate
 from .urls import redact
@@ -73,7 +73,7 @@ class RunsSQL(SQLBase):
         with self._write() as conn:
             if not force:  # checked in the deleting transaction: no process resumes it in between
                 self._refuse_if_live(conn, run_id, liveness.DELETE_CONSEQUENCE)
-            for table in (metric_chunks, objects, summaries, run_tags, blob_refs):
+            for table in (metric_chunks, metric_tails, objects, summaries, run_tags, blob_refs):
                 conn.execute(table.delete().where(table.c.run_id == run_id))
             return bool(conn.execute(runs.delete().where(runs.c.id == run_id)).rowcount)
 

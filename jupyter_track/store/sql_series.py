@@ -5,7 +5,7 @@ vectorised queries)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -15,13 +15,15 @@ from sqlalchemy.engine import Connection
 
 from ..types import Series, SummaryEntry
 from .base import Batch, ObjectRecord
-from .schema import metric_chunks, objects, summaries
+from .schema import metric_chunks, metric_tails, objects, summaries
 from .sql_base import IN_CHUNK, SQLBase
 from .switches import short_switches
 
 _DELETE_REPLACED = metric_chunks.delete().where(  # the chunks a merged chunk replaces, executed for many at once
     metric_chunks.c.run_id == sa.bindparam("r"), metric_chunks.c.key == sa.bindparam("k"),
     metric_chunks.c.seq.between(sa.bindparam("lo"), sa.bindparam("hi")))
+_DELETE_FOLDED = metric_tails.delete().where(  # tail rows whose chunks the same batch merged
+    metric_tails.c.run_id == sa.bindparam("r"), metric_tails.c.seq == sa.bindparam("s"))
 
 
 class SeriesSQL(SQLBase):
@@ -39,6 +41,15 @@ class SeriesSQL(SQLBase):
                  "last_step": c.last_step, "steps": c.steps, "values": c.values, "times": c.times,
                  "encoding": c.encoding}
                 for c in batch.chunks], ["run_id", "key", "seq"])
+        if batch.tails:
+            from .tail_rows import encode
+
+            self._insert_ignore(conn, metric_tails, [
+                {"run_id": t.run_id, "seq": t.seq, "last_step": max(c.last_step for c in t.chunks),
+                 "data": encode(t.chunks)} for t in batch.tails], ["run_id", "seq"])
+        folded = [{"r": f.run_id, "s": seq} for f in batch.folds for seq in f.seqs]
+        if folded:
+            conn.execute(_DELETE_FOLDED, folded)
         if batch.objects:
             conn.execute(objects.insert(), [
                 {"run_id": o.run_id, "key": o.key, "step": o.step, "time": o.time, "kind": o.kind, "data": o.data}
@@ -59,17 +70,19 @@ class SeriesSQL(SQLBase):
     def read_run_series(self, run_id: str, keys: Iterable[str] | None = None, after_step: int | None = None
                         ) -> dict[str, Series]:
         c = metric_chunks.c
-        query = (sa.select(c.key, *_CHUNK_COLUMNS).where(c.run_id == run_id).order_by(c.key, c.seq))
+        query = (sa.select(c.key, c.seq, *_CHUNK_COLUMNS).where(c.run_id == run_id).order_by(c.key, c.seq))
         wanted = None if keys is None else list(dict.fromkeys(keys))
         if wanted is not None and len(wanted) <= IN_CHUNK:  # more: read them all and keep those asked for
             query = query.where(c.key.in_(wanted))
         if after_step is not None:
             query = query.where(c.last_step > after_step)
-        with short_switches(), self._read() as conn:  # a reader beside a busy training loop: see .switches
-            rows = _chunk_rows(conn, query)
         chosen = None if wanted is None else set(wanted)
+        with short_switches(), self._read() as conn:  # a reader beside a busy training loop: see .switches
+            rows = _with_tails(_chunk_rows(conn, query), _tail_chunks(
+                conn, [run_id], after_step, keep=lambda key, last: (chosen is None or key in chosen)
+                and (after_step is None or last > after_step)))
         # a whole read may be large (1M points, 1,000 keys): two threads; a poll for new points stays in this one
-        found = _decoded([(key, tuple(zip(*group, strict=True))[1:]) for key, group in groupby(rows, key=itemgetter(0))
+        found = _decoded([(key, tuple(zip(*group, strict=True))[2:]) for key, group in groupby(rows, key=itemgetter(0))
                           if chosen is None or key in chosen], threads=2 if after_step is None else 1)
         if after_step is not None:
             found = _after(found, after_step)
@@ -81,20 +94,23 @@ class SeriesSQL(SQLBase):
         ids, wanted = list(dict.fromkeys(run_ids)), list(dict.fromkeys(keys))
         c = metric_chunks.c
         rows: list[Any] = []
+        chosen = set(wanted)
         with self._read() as conn:
             for lo in range(0, len(ids), IN_CHUNK):  # one query (per 900 runs: SQLite's parameter limit)
-                query = (sa.select(c.run_id, c.key, *_CHUNK_COLUMNS[:-1], c.times if times else sa.null())
+                query = (sa.select(c.run_id, c.key, c.seq, *_CHUNK_COLUMNS[:-1], c.times if times else sa.null())
                          .where(c.run_id.in_(ids[lo:lo + IN_CHUNK]), c.key.in_(wanted))
                          .order_by(c.run_id, c.key, c.seq))
-                rows += _chunk_rows(conn, query)
-        return _decoded([(ids, tuple(zip(*group, strict=True))[2:])
+                rows += _with_tails(_chunk_rows(conn, query), _tail_chunks(
+                    conn, ids[lo:lo + IN_CHUNK], None, times, keep=lambda key, _: key in chosen), by_run=True)
+        return _decoded([(ids, tuple(zip(*group, strict=True))[3:])
                          for ids, group in groupby(rows, key=itemgetter(0, 1))], times, threads=2)
 
     def series_keys(self, run_id: str) -> list[str]:
-        query = (sa.select(metric_chunks.c.key).where(metric_chunks.c.run_id == run_id).distinct()
-                 .order_by(metric_chunks.c.key))
+        query = sa.select(metric_chunks.c.key).where(metric_chunks.c.run_id == run_id).distinct()
         with self._read() as conn:
-            return list(conn.scalars(query))
+            keys = set(conn.scalars(query))
+            keys.update(key for key, _ in _tail_keys(conn, run_id))
+        return sorted(keys)
 
     def read_objects(self, run_id: str, key: str | None = None) -> list[ObjectRecord]:
         query = sa.select(objects).where(objects.c.run_id == run_id)
@@ -108,7 +124,25 @@ class SeriesSQL(SQLBase):
         query = (sa.select(metric_chunks.c.key, sa.func.max(metric_chunks.c.seq))
                  .where(metric_chunks.c.run_id == run_id).group_by(metric_chunks.c.key))
         with self._read() as conn:
-            return {k: int(s) for k, s in conn.execute(query)}
+            found = {k: int(s) for k, s in conn.execute(query)}
+            for key, seq in _tail_keys(conn, run_id):
+                found[key] = max(found.get(key, -1), seq)
+        return found
+
+    def settle_tails(self, run_id: str) -> None:
+        c = metric_chunks.c
+        with self._write() as conn:
+            tails = _tail_chunks(conn, [run_id], None)
+            if not tails:
+                return
+            top = dict(conn.execute(sa.select(c.key, sa.func.max(c.seq)).where(c.run_id == run_id)
+                                    .group_by(c.key)).all())
+            live = [{"run_id": run_id, "key": key, "seq": seq, "first_step": first, "last_step": last,
+                     "encoding": encoding, "n": n, "steps": s, "values": v, "times": t}
+                    for _, key, seq, first, last, encoding, n, s, v, t in tails if seq > top.get(key, -1)]
+            if live:
+                self._insert_ignore(conn, metric_chunks, live, ["run_id", "key", "seq"])
+            conn.execute(metric_tails.delete().where(metric_tails.c.run_id == run_id))
 
 
     # -- the live panel's reads: each key from its own cursor, in one query ----------------------------------
@@ -126,9 +160,16 @@ class SeriesSQL(SQLBase):
                     for after, keys in part]
                 query = selects[0] if len(selects) == 1 else sa.union_all(*selects)
                 rows += _chunk_rows(conn, query)
-        rows.sort(key=itemgetter(0, 1))
+            known = [a for a in cursors.values() if a is not None]
+            after = min(known) if len(known) == len(cursors) else None  # tail rows with a step after every cursor
+
+            def wanted(key: str, last: int) -> bool:
+                cursor = cursors.get(key, last)
+                return cursor is None or last > cursor
+
+            merged = _with_tails(sorted(rows, key=itemgetter(0, 1)), _tail_chunks(conn, [run_id], after, keep=wanted))
         found = _decoded([(key, tuple(zip(*group, strict=True))[2:])
-                          for key, group in groupby(rows, key=itemgetter(0))])
+                          for key, group in groupby(merged, key=itemgetter(0))])
         for after, keys in groups.items():  # a chunk that ends after a cursor may start before it
             if after is not None:
                 found.update(_after({k: found[k] for k in keys if k in found}, after))
@@ -154,6 +195,49 @@ def _chunk_rows(conn: Connection, query: Any) -> Sequence[Any]:
         return result.cursor.fetchall()
     finally:
         result.close()
+
+
+def _tail_chunks(conn: Connection, run_ids: Sequence[str], after: int | None, times: bool = True,
+                 keep: Callable[[str, int], bool] | None = None) -> list[tuple[Any, ...]]:
+    """The chunks in the tail rows of runs (those with a step after ``after``, when given, and that ``keep(key,
+    last step)`` wants), each as ``(run id, key, seq, first step, last step, encoding, n, steps, values,
+    times)``; ``times=False``: None for the times."""
+    from .tail_rows import decode
+
+    t = metric_tails.c
+    query = sa.select(t.run_id, t.data).where(t.run_id.in_(run_ids) if len(run_ids) > 1 else t.run_id == run_ids[0])
+    if after is not None:
+        query = query.where(t.last_step > after)
+    return [(run_id, key, seq, first, last, encoding, n, s, v, tm if times else None)
+            for run_id, data in _chunk_rows(conn, query.order_by(t.run_id, t.seq))
+            for key, seq, encoding, n, first, last, s, v, tm in decode(data, keep)]
+
+
+def _tail_keys(conn: Connection, run_id: str) -> list[tuple[str, int]]:
+    """The ``(key, seq)`` of each chunk in the tail rows of a run."""
+    from .tail_rows import keys
+
+    query = sa.select(metric_tails.c.data).where(metric_tails.c.run_id == run_id)
+    return [pair for (data,) in _chunk_rows(conn, query) for pair in keys(data)]
+
+
+def _with_tails(rows: Sequence[Any], tails: list[tuple[Any, ...]], by_run: bool = False) -> Sequence[Any]:
+    """Chunk rows ``(key, seq, encoding, n, steps, values, times)`` sorted by key and seq (``by_run``: ``(run id,
+    key, seq, …)``, sorted by run too) with the live chunks of ``tails`` (see :func:`_tail_chunks`) sorted
+    in. A tail chunk is live while its key has no chunk with a seq as high: a merge takes the seq of the last chunk
+    it covers, and a key's large chunk follows the merge of the small ones before it. Rows read after a step hold
+    every such chunk too: the chunk that covers a tail chunk ends where it ends, or later."""
+    if not tails:
+        return rows
+    top: dict[Any, int] = {}
+    for row in rows:  # in seq order: the last row of a key has its highest seq
+        top[row[:2] if by_run else row[0]] = row[2] if by_run else row[1]
+    extra = [(run_id, key, seq, *rest) if by_run else (key, seq, *rest)
+             for run_id, key, seq, _, _, *rest in tails
+             if seq > top.get((run_id, key) if by_run else key, -1)]
+    if not extra:
+        return rows
+    return sorted([*rows, *extra], key=itemgetter(0, 1, 2) if by_run else itemgetter(0, 1))
 
 
 _CHUNK_COLUMNS = (metric_chunks.c.encoding, metric_chunks.c.n, metric_chunks.c.steps, metric_chunks.c["values"],

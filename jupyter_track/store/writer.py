@@ -347,7 +347,9 @@ class Writer:
             if not self._write_pending():
                 return
             with self._registry:
-                closed = [r for r, s in self._runs.items() if s.closing and not s.buffer.items]
+                closed = [r for r, s in self._runs.items() if s.drained and not s.buffer.items]
+                if any(s.closing and not s.drained for s in self._runs.values()):
+                    self._wake.set()  # finished during this flush: the next one writes its end at once
                 for run_id in closed:
                     del self._runs[run_id]
                 idle = bool(closed) and not self._runs  # the last run of the process finished
