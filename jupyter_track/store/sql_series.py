@@ -161,13 +161,15 @@ class SeriesSQL(SQLBase):
                 query = selects[0] if len(selects) == 1 else sa.union_all(*selects)
                 rows += _chunk_rows(conn, query)
             known = [a for a in cursors.values() if a is not None]
-            after = min(known) if len(known) == len(cursors) else None  # tail rows with a step after every cursor
+            since = min(known) if len(known) == len(cursors) else None  # tail rows with a step after every cursor
 
             def wanted(key: str, last: int) -> bool:
-                cursor = cursors.get(key, last)
+                if key not in cursors:
+                    return False
+                cursor = cursors[key]
                 return cursor is None or last > cursor
 
-            merged = _with_tails(sorted(rows, key=itemgetter(0, 1)), _tail_chunks(conn, [run_id], after, keep=wanted))
+            merged = _with_tails(sorted(rows, key=itemgetter(0, 1)), _tail_chunks(conn, [run_id], since, keep=wanted))
         found = _decoded([(key, tuple(zip(*group, strict=True))[2:])
                           for key, group in groupby(merged, key=itemgetter(0))])
         for after, keys in groups.items():  # a chunk that ends after a cursor may start before it
