@@ -78,6 +78,7 @@ class Packer:
         finally:
             self._encoded.clear()  # the batch holds the bytes; the arrays go now, not at the next flush
             self._shared.clear()
+            self._small, self._merged = [], {}
             if paused:
                 gc.enable()
 
