@@ -6,6 +6,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -351,6 +352,48 @@ def test_a_loop_that_speeds_up_between_slow_stretches_keeps_every_point() -> Non
         stretch(5)
     run.finish()
     assert jt.load_run(run.path).metric("loss").values.tolist() == logged
+
+
+def test_a_fold_that_could_not_be_packed_loses_only_its_own_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A slow loop's points wait in tail rows until a fold merges them into one chunk per key and deletes the rows.
+    # A fold that fails half-way (here the encoder runs out of memory at its second key) drops its batch's records
+    # and says so; the tail points written before it must still be there once a later fold deletes their rows.
+    from jupyter_track.store import chunk_codec
+    from jupyter_track.store.packing import MERGE_AFTER
+
+    run = jt.init(project="p")
+    steps: list[float] = []  # a's value at each step (b logs its negative)
+    kept: list[float] = []
+
+    def slow_flush(stored: bool = True) -> None:
+        for _ in range(2):
+            steps.append(float(len(steps)))
+            run.log({"a": steps[-1], "b": -steps[-1]})
+            if stored:
+                kept.append(steps[-1])
+        run.flush()
+
+    for _ in range(MERGE_AFTER - 1):  # tail rows, up to the one that folds them
+        slow_flush()
+    encode, calls = chunk_codec.encode, []
+
+    def out_of_memory_at_the_second_key(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 2:
+            raise MemoryError
+        return encode(*args, **kwargs)
+
+    monkeypatch.setattr(chunk_codec, "encode", out_of_memory_at_the_second_key)
+    slow_flush(stored=False)  # this batch begins the fold, which fails: its 2 calls (4 values) are dropped
+    assert len(calls) == 2
+    monkeypatch.setattr(chunk_codec, "encode", encode)
+    for _ in range(3):  # the next fold, which deletes every tail row, then more slow flushes
+        slow_flush()
+    with pytest.raises(StoreError, match=r"4 logged values were not stored: they could not be prepared \(MemoryError"):
+        run.finish()
+    stored = jt.load_run(run.path)
+    assert stored.metric("a").values.tolist() == kept
+    assert stored.metric("b").values.tolist() == [-v for v in kept]
 
 
 def test_keys_logged_together_share_their_encoded_steps_and_times_and_read_back_exactly() -> None:

@@ -190,6 +190,16 @@ class RunState:
         self.why = ""  # the first reason, for finish()'s error
         self.gone = False  # its row was deleted (or never made): what it logs is dropped, never retried
 
+    def tail_mark(self) -> tuple[dict[str, list[OpenChunk]], dict[str, int], list[int], int]:
+        """The run's open chunks and tail rows as they are, for :meth:`tail_back` (packing replaces the lists of
+        ``open_chunks``, never changes them)."""
+        return dict(self.open_chunks), dict(self.open_points), list(self.tails), self.next_tail
+
+    def tail_back(self, mark: tuple[dict[str, list[OpenChunk]], dict[str, int], list[int], int]) -> None:
+        """Put back :meth:`tail_mark`'s open chunks and tail rows: a batch that could not be packed is not written,
+        so a fold it began must not forget the tail points of the rows it would have deleted."""
+        self.open_chunks, self.open_points, self.tails, self.next_tail = mark
+
     @property
     def metrics(self) -> MetricDefs:
         """define_metric(): what each key's summary holds (made by the writer thread, when it first asks)."""

@@ -93,13 +93,14 @@ class Packer:
             if state.gone:  # drained all the same: its log() must never wait on a run that is not there
                 state.dropped += count(items)
                 continue
-            marks = _marks(batch)
+            marks, tail = _marks(batch), state.tail_mark()
             self._small, self._merged, self._fold = [], {}, False
             try:
                 changed = self._pack(run_id, state, items, has_ops, batch) if items else False
                 self._tail(run_id, state, batch)
             except Exception as exc:  # one run's records must never cost another run its data
                 _truncate(batch, marks)
+                state.tail_back(tail)
                 log.error("jupyter_track: run %s: could not prepare logged data", run_id, exc_info=exc)
                 drop(run_id, state, count(items), f"they could not be prepared ({exc!r})")
                 continue
@@ -240,7 +241,8 @@ class Packer:
             state.next_seq[key] = seq + 1
             cs, cv, ct = self._slice(s, lo, hi), v[lo:hi], self._slice(t, lo, hi)
             if hi - lo < MERGE_BELOW:  # small: in this batch's tail row (see _tail), and open until the fold
-                state.open_chunks.setdefault(key, []).append(OpenChunk(seq, cs, cv, ct))
+                # a new list, not an append: the copy of open_chunks that tail_mark took keeps the old one
+                state.open_chunks[key] = [*state.open_chunks.get(key, ()), OpenChunk(seq, cs, cv, ct)]
                 points = state.open_points[key] = state.open_points.get(key, 0) + hi - lo
                 self._fold = self._fold or points >= SMALL_CHUNK
                 self._small.append((key, seq, cs, cv, ct))
