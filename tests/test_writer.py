@@ -354,6 +354,38 @@ def test_a_loop_that_speeds_up_between_slow_stretches_keeps_every_point() -> Non
     assert jt.load_run(run.path).metric("loss").values.tolist() == logged
 
 
+def test_a_wide_run_holds_at_most_its_open_points_bound_and_keeps_every_point(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Small chunks stay open in the writer's memory until a fold merges them: with many keys, the bound on the
+    # run's open points (all keys together) folds the tail early and keeps no chunk open, so memory does not grow
+    # with the width. Scaled down: a bound of 3,000 points, 100 keys, flushes of 7 steps (700 open points each).
+    from jupyter_track.store import packing
+
+    monkeypatch.setattr(packing, "OPEN_MAX", 3000)
+    run = jt.init(project="p")
+    run.flush()
+    state = writer_for(open_store().url)._runs[run.id]
+    keys = [f"layer{j:03d}/grad" for j in range(100)]
+    logged: dict[str, list[float]] = {k: [] for k in keys}
+    most = 0
+    for flush in range(12):
+        for step in range(7):
+            values = {k: flush * 100.0 + step + j / 1000 for j, k in enumerate(keys)}
+            run.log(values)
+            for k, v in values.items():
+                logged[k].append(v)
+        run.flush()
+        most = max(most, sum(state.open_points.values()))
+    assert 700 <= most < 3000 + 700  # folded once the bound was reached (without it: 12 flushes, 8,400 points)
+    run.finish()
+    stored = jt.load_run(run.path)
+    frame = stored.history()
+    assert len(frame) == 84
+    for k in keys:
+        assert frame[k].tolist() == logged[k], k
+    assert sql("SELECT count(*) FROM metric_tails") == [(0,)]
+
+
 def test_a_fold_that_could_not_be_packed_loses_only_its_own_batch(monkeypatch: pytest.MonkeyPatch) -> None:
     # A slow loop's points wait in tail rows until a fold merges them into one chunk per key and deletes the rows.
     # A fold that fails half-way (here the encoder runs out of memory at its second key) drops its batch's records

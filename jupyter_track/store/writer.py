@@ -344,6 +344,8 @@ class Writer:
             self._packed, self._logged = self._packer.packed, self._packer.logged
             if batch:
                 self._pending.append(_Pending(batch, self._packed))
+            # the trim below hands back what is freed: the batch written, and the state of a run forgotten here
+            del batch, runs
             if not self._write_pending():
                 return
             with self._registry:
