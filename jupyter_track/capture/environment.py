@@ -320,10 +320,10 @@ def installed_packages() -> dict[str, str]:
     """
     packages: dict[str, str] = {}
     for dist in metadata.distributions():
-        # Only the headers' Name and Version lines: ``dist.metadata`` parses each file with the email package,
-        # whose header repair runs a regex over every long description in one call that holds the GIL (this
-        # runs beside the training loop, which such calls stalled for milliseconds: about 50 ms for 250 packages)
-        # "": an egg-info that is a file
+        # Only the headers' Name and Version lines (PKG-INFO: an egg-info folder's; "": an egg-info file):
+        # ``dist.metadata`` parses each file with the email package, whose header repair runs a regex over every
+        # long description in one call that holds the GIL (this runs beside the training loop, which such calls
+        # stalled for milliseconds: about 50 ms for 250 packages)
         text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or dist.read_text("") or ""
         found = {k.lower(): v for k, v in _NAME_VERSION.findall(text.partition("\n\n")[0])}
         name, version = found.get("name"), found.get("version")
