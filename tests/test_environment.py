@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -166,11 +167,25 @@ def test_environment_part_describes_python_platform_and_hardware(tmp_path: Path)
     json.dumps(meta)  # JSON-able as it is
 
 
-def test_packages_are_the_installed_distributions_with_their_versions(tmp_path: Path) -> None:
+def test_packages_are_the_installed_distributions_with_their_versions(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # an old-style egg-info folder (PKG-INFO, a long description in its headers) beside the installed ones
+    egg = tmp_path / "site" / "Old_Style.Pkg-1.2.egg-info"
+    egg.mkdir(parents=True)
+    egg.joinpath("PKG-INFO").write_text("Metadata-Version: 1.1\nName: Old_Style.Pkg\nVersion: 1.2\n"
+                                        "Description: An old package.\n        Name: not this one\n"
+                                        "        Version: 9.9\n\nVersion: nor this\n")
+    monkeypatch.syspath_prepend(str(egg.parent))
     packages = capture_environment(tmp_path, {"packages"}).meta["packages"]
     assert packages["numpy"] == metadata.version("numpy")
-    assert packages["pytest"] == metadata.version("pytest")
     assert packages["jupyter-track"] == metadata.version("jupyter_track")  # normalised as pip does
+    assert packages["old-style-pkg"] == "1.2"
+    # every installed distribution, as importlib.metadata's full parse names it (the first on sys.path wins)
+    expected: dict[str, str] = {}
+    for dist in metadata.distributions():
+        if dist.metadata["Name"] and dist.version:
+            expected.setdefault(re.sub(r"[-_.]+", "-", dist.metadata["Name"]).lower(), dist.version)
+    assert packages == dict(sorted(expected.items()))
     assert all(name == name.lower() and "_" not in name for name in packages)
 
 

@@ -285,11 +285,11 @@ class Packer:
         full = sum(state.open_points.values()) >= OPEN_MAX
         if closing or full or self._fold or len(state.tails) + 1 >= MERGE_AFTER:
             for key, opened in list(state.open_chunks.items()):
-                if opened and opened[-1].merged and not full:  # a merged chunk still small, nothing new: stays open
-                    continue
-                del state.open_chunks[key]
-                state.open_points.pop(key, None)
-                if opened and not opened[-1].merged:  # (a merged one alone is a chunk row already)
+                new = not opened[-1].merged  # else a merged chunk alone: a chunk row already, kept open unless full
+                if new or full:
+                    del state.open_chunks[key]
+                    state.open_points.pop(key, None)
+                if new:
                     self._merge(run_id, state, key, opened, batch, close=full)
             if state.tails:
                 batch.folds.append(TailFold(run_id, tuple(state.tails)))
