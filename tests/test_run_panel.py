@@ -57,6 +57,33 @@ def test_streamed_chunks_keep_the_extremes_of_every_stretch() -> None:
     assert np.diff(s).max() <= 2 * ds.width
 
 
+def test_a_series_streamed_in_parts_of_any_size_keeps_what_one_pass_keeps() -> None:
+    # The open bucket keeps only its extremes (and first NaN) between parts: with ties, NaN and ±inf among the
+    # values, parts of 1 to 3 buckets' length give the points a single pass gives.
+    rng = np.random.default_rng(7)
+    n, width = 20_000, 37
+    values = np.round(rng.normal(size=n), 1)  # ties
+    odd = rng.random(n)
+    values[odd < 0.05] = np.nan
+    values[(odd >= 0.05) & (odd < 0.07)] = np.inf
+    values[(odd >= 0.07) & (odd < 0.09)] = -np.inf
+    values[5_000:5_100] = np.nan  # a bucket of NaN alone
+    steps = np.arange(n)
+    whole = Downsampler(10_000, width=width)
+    whole.extend(steps, values, steps * 0.5)
+    parts = Downsampler(10_000, width=width)
+    lo = 0
+    while lo < n:
+        hi = lo + int(rng.integers(1, 3 * width))
+        parts.extend(steps[lo:hi], values[lo:hi], steps[lo:hi] * 0.5)
+        lo = hi
+        if lo % width:  # the open bucket's newest point is the last one logged
+            assert parts.points()[0][-1] == min(lo, n) - 1 and parts.open
+    for a, b in zip(whole.points(), parts.points(), strict=True):
+        assert np.array_equal(a, b, equal_nan=True)
+    assert whole.points()[0].size > 2 * (n // width) * 0.9  # the extremes of every bucket (a flat one: 1 point)
+
+
 def test_thin_bounds_a_whole_series_in_one_pass_keeping_spikes() -> None:
     steps = np.arange(100_003)
     values = np.cos(steps / 500.0)
@@ -289,6 +316,8 @@ def test_the_panel_shows_every_point_across_chunk_merges_late_keys_a_finish_and_
         if flush % 3:  # an update every few flushes, some between a merge's chunks and the merge
             feeder._looked_at = -math.inf
             feeder.tick()
+            check(panel)  # from the writer's tap (and the store for keys new to the panel): all so far
+    assert feeder._tap is not None  # the run logs in this process: its points came from the tap
     log(run, {"train/loss": 0.5})  # not yet durable at the last update: the finish reads it
     run.finish()
     feeder.finish("finished", {}, time.time())
@@ -310,6 +339,40 @@ def test_the_panel_shows_every_point_across_chunk_merges_late_keys_a_finish_and_
     again.finish()
     feeder.finish("finished", {}, time.time())
     check(panel)
+
+
+def test_a_panel_shown_with_its_run_gets_every_point_from_the_writer_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A panel started with its run (as init() shows it) takes every point from the writer's tap as it is stored,
+    # never decoding the run's series back from the store while it runs; it still shows each point once.
+    from jupyter_track.store.sql_series import SeriesSQL
+
+    read: list[str] = []
+    read_series_after = SeriesSQL.read_series_after
+
+    def reading(self: Any, run_id: str, cursors: Any) -> Any:
+        read.extend(cursors)
+        return read_series_after(self, run_id, cursors)
+
+    monkeypatch.setattr(SeriesSQL, "read_series_after", reading)
+    run = jt.init(project="panel", display=False, capture="none")
+    panel = RecordingPanel(run_name=run.name, run_path=run.path, started_at=run.start_time)
+    feeder = Feeder(panel, run.store_url, run.id)
+    feeder.start()
+    run.on_finish(feeder.finish)
+    for flush in range(10):
+        for i in range(40):
+            run.log({"train/loss": 1.0 / (run.step + 1), "acc": math.nan if i == 7 else float(flush)})
+        run.flush()
+        time.sleep(0.1)  # updates come every 0.25 s: some between these flushes
+    assert wait_for(lambda: len(panel.messages) >= 2)
+    assert read == []  # while it ran: from the tap alone
+    run.finish()
+    assert wait_for(lambda: panel.state == "finished")
+    got = shown_series(panel)
+    assert got["train/loss"][0] == list(range(400))  # every point: none downsampled below 1,000 a series
+    assert np.array_equal(got["train/loss"][1], 1.0 / np.arange(1, 401))
+    assert np.array_equal(got["acc"][1], np.repeat(np.arange(10.0), 40) + np.where(
+        np.arange(400) % 40 == 7, np.nan, 0.0), equal_nan=True)
 
 
 def test_finished_panel_is_final_and_static_html_escapes_names() -> None:

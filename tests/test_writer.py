@@ -489,3 +489,75 @@ def test_keys_logged_together_share_their_encoded_steps_and_times_and_read_back_
         == {by_seq["c", seq] for seq in {q for k, q in by_seq if k == "c"}}
     assert max(n for key, _, n, *_ in rows if key == "a") == CHUNK_MAX  # a batch was cut into chunks
     assert any(n > MERGE_AFTER for key, _, n, *_ in rows if key == "w01")  # the small chunks were merged
+
+
+def test_a_tap_hands_over_each_committed_point_of_the_keys_it_wants_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The live panel of a run logging in this process takes the new points from the writer (a tap) instead of
+    # decoding them back from the store: every committed point once, in order; none that a failed write holds
+    # back or that could not be packed; and the keys whose points it missed, which the panel reads from the store.
+    from jupyter_track.store import chunk_codec, tap, taps
+
+    def points(parts: list[Any]) -> dict[str, tuple[list[int], list[float]]]:
+        got: dict[str, tuple[list[int], list[float]]] = {}
+        for key, steps, values, times in parts:
+            assert len(steps) == len(values) == len(times)
+            s, v = got.setdefault(key, ([], []))
+            s += steps.tolist()
+            v += values.tolist()
+        return got
+
+    run = jt.init(project="p")
+    assert tap(run.store_url, "not-a-run-of-this-process") is None
+    t = tap(run.store_url, run.id)  # made before the run's first point: it has all of them
+    assert t is not None
+    for i in range(2):
+        run.log({"a": float(i), "b": -float(i)})
+    run.flush()
+    parts, missed, whole = t.take({"a"})  # from now on, "a" only
+    assert points(parts) == {"a": ([0, 1], [0.0, 1.0]), "b": ([0, 1], [-0.0, -1.0])} and missed == set() and whole
+    run.log({"a": 2.0, "b": -2.0})
+    run.flush()
+    parts, missed, whole = t.take({"a"})
+    assert points(parts) == {"a": ([2], [2.0])} and missed == set() and not whole
+    assert t.take({"a"}) == ([], set(), False)  # taken once
+    late = tap(run.store_url, run.id)  # made once points were packed: not all of them
+    assert late is not None and late.take({"a"}) == ([], set(), False)
+    late.close()
+
+    with writes_blocked():  # packed for "a" alone, then not committed
+        run.log({"a": 3.0, "b": -3.0})
+        with pytest.raises(StoreError):
+            run.flush()
+        assert t.take({"a", "b"}) == ([], set(), False)
+    run.flush()  # committed now: "b" was wanted meanwhile, and this batch has none of its points
+    parts, missed, _ = t.take({"a", "b"})
+    assert points(parts) == {"a": ([3], [3.0])} and missed == {"b"}
+    run.log({"a": 4.0, "b": -4.0})
+    run.flush()
+    parts, missed, _ = t.take({"a", "b"})
+    assert points(parts) == {"a": ([4], [4.0]), "b": ([4], [-4.0])} and missed == set()
+
+    monkeypatch.setattr(taps, "TAP_MAX", 5)  # more than a tap holds: it keeps none, and every key is missed
+    for i in range(5, 8):
+        run.log({"a": float(i), "b": -float(i)})
+    run.flush()
+    assert t.take({"a", "b"}) == ([], {"a", "b"}, False)
+
+    encode = chunk_codec.encode
+
+    def out_of_memory(*args: Any, **kwargs: Any) -> Any:
+        raise MemoryError
+
+    monkeypatch.setattr(chunk_codec, "encode", out_of_memory)
+    run.log({"a": 8.0, "b": -8.0})  # dropped, as it could not be packed: not the tap's either
+    run.flush()
+    monkeypatch.setattr(chunk_codec, "encode", encode)
+    assert t.take({"a", "b"}) == ([], set(), False)
+    t.close()
+    run.log({"a": 9.0, "b": -9.0})
+    run.flush()
+    assert t.take({"a", "b"}) == ([], set(), False)
+    with pytest.raises(StoreError, match="2 logged values were not stored"):
+        run.finish()
+    assert tap(run.store_url, run.id) is None  # a finished run has no tap
+    assert jt.load_run(run.path).metric("a").steps.tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 9]

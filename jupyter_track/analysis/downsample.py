@@ -29,7 +29,11 @@ class Downsampler:
         self.width = max(1, width)  # a known length can start at its final width: one bucketing pass, no merges
         self.generation = 0  # bumped when buckets are rebuilt: a consumer must replace what it has
         self._closed = [np.zeros(0), np.zeros(0), np.zeros(0)]  # steps, values, times: 2 points per bucket
-        self._open = [np.zeros(0), np.zeros(0), np.zeros(0)]  # points of the bucket not full yet
+        # the bucket not full yet: how many points it has, the points it keeps so far (its extremes and first NaN
+        # among them: a bucket's are among its parts'), and its newest point
+        self._filled = 0
+        self._kept: list[tuple[float, float, float]] = []
+        self._newest = (0.0, 0.0, 0.0)
         self.count = 0
 
     def extend(self, steps: Any, values: Any, times: Any) -> None:
@@ -37,18 +41,20 @@ class Downsampler:
         if not len(new[0]):
             return
         self.count += len(new[0])
-        if len(self._open[0]):  # the open bucket is filled first: no copy of the whole chunk to prepend it
-            need = self.width - len(self._open[0])
-            self._open = [np.concatenate([o, n[:need].astype(np.float64)]) for o, n in zip(self._open, new,
-                                                                                             strict=True)]
+        if self._filled:  # the open bucket is filled first, from what it keeps: no copy of its points
+            need = self.width - self._filled
+            self._hold([n[:need] for n in new])
             new = [n[need:] for n in new]
-            if len(self._open[0]) < self.width:
+            if self._filled < self.width:
                 return
-            self._close(*self._open)
+            self._closed = [np.concatenate([c, np.array(k, dtype=np.float64)])
+                            for c, k in zip(self._closed, zip(*self._kept, strict=True), strict=True)]
+            self._filled = 0
         full = len(new[0]) // self.width * self.width
         if full:
             self._close(new[0][:full], new[1][:full].astype(np.float64, copy=False), new[2][:full])
-        self._open = [n[full:].astype(np.float64) for n in new]  # a copy: the chunk read is not kept alive
+        if full < len(new[0]):
+            self._hold([n[full:] for n in new])
         while len(self._closed[0]) > 2 * self.limit:
             # the points kept so far are bucketed again, four at a time: the extremes (and a NaN) of two
             # neighbouring buckets, so the width doubles
@@ -58,6 +64,24 @@ class Downsampler:
             self._closed = [np.concatenate([m, r]) for m, r in zip(merged, rest, strict=True)]
             self.width *= 2
             self.generation += 1
+
+    def _hold(self, part: list[Any]) -> None:
+        """Points of the open bucket: it keeps the points a bucket of what it kept and of these would keep."""
+        steps, values, times = part
+        values = np.asarray(values, dtype=np.float64)
+        lo, hi = int(values.argmin()), int(values.argmax())
+        if values[lo] == values[lo]:  # no NaN (argmin finds the first): its min and max, in step order
+            idx = [lo] if lo == hi else [min(lo, hi), max(lo, hi)]
+            points = tuple(a[idx] for a in (steps, values, times))
+        else:
+            points = _buckets(steps, values, times, len(values))
+        kept = list(zip(*(np.asarray(a, dtype=np.float64).reshape(-1).tolist() for a in points), strict=True))
+        if self._filled:
+            kept = self._kept + kept
+            kept = [kept[i] for i in _picks([p[1] for p in kept])]
+        self._kept = kept
+        self._filled += len(values)
+        self._newest = (float(steps[-1]), float(values[-1]), float(times[-1]))
 
     def _close(self, steps: Any, values: Any, times: Any) -> None:
         """Full buckets of points → their kept points, appended (as float64: the steps picked only)."""
@@ -72,11 +96,11 @@ class Downsampler:
     @property
     def open(self) -> bool:
         """Whether :meth:`points` ends with the open bucket's newest point (superseded by the next call's)."""
-        return len(self._open[0]) > 0
+        return self._filled > 0
 
     def points(self, since: int = 0) -> tuple[Any, Any, Any]:
         """The downsampled series from closed point ``since`` on, plus the open bucket's newest point."""
-        tail = [o[-1:] for o in self._open]
+        tail = [np.array([x]) for x in self._newest] if self._filled else [np.zeros(0)] * 3
         steps, values, times = (np.concatenate([c[since:], t]) for c, t in zip(self._closed, tail, strict=True))
         return steps, values, times
 
@@ -92,6 +116,16 @@ def thin(steps: Any, values: Any, times: Any, points: int) -> tuple[Any, Any, An
     return ds.points()
 
 
+def _picks(values: list[float]) -> list[int]:
+    """What :func:`_buckets` keeps of one bucket of a few values (their indices, in order), in plain Python."""
+    inf = math.inf
+    at = range(len(values))
+    lo = min(at, key=lambda i: inf if values[i] != values[i] else values[i])  # the first of equal ones
+    hi = max(at, key=lambda i: -inf if values[i] != values[i] else values[i])
+    gap = next((i for i in at if values[i] != values[i]), lo)
+    return sorted({lo, hi, gap})
+
+
 def _buckets(steps: Any, values: Any, times: Any, width: int) -> tuple[Any, Any, Any]:
     """Each run of ``width`` points → its min and max point, and its first NaN if it has one (so a stretch of
     NaN stays a gap at any zoom), in step order; ±inf count as extremes."""
@@ -100,8 +134,8 @@ def _buckets(steps: Any, values: Any, times: Any, width: int) -> tuple[Any, Any,
     k = len(steps) // width
     v = values.reshape(k, width)
     base = np.arange(k) * width
-    if not np.isnan(values).any():  # the usual case, in half the passes: each bucket's min and max, in order
-        lo, hi = v.argmin(axis=1), v.argmax(axis=1)
+    lo, hi = v.argmin(axis=1), v.argmax(axis=1)
+    if not np.isnan(v[np.arange(k), lo]).any():  # argmin finds a bucket's first NaN: none, the usual case
         first, second = np.minimum(lo, hi), np.maximum(lo, hi)
         idx = np.stack([first, second], axis=1).ravel() + np.repeat(base, 2)
         idx = idx[np.concatenate([[True], idx[1:] != idx[:-1]])]  # a flat bucket: its point once

@@ -15,9 +15,10 @@ from .. import settings
 
 if TYPE_CHECKING:
     from .base import Batch, Store
+    from .taps import Tap
     from .writer import Writer
 
-__all__ = ["Batch", "Store", "close_all", "open_store", "settle", "writer_for"]
+__all__ = ["Batch", "Store", "close_all", "open_store", "settle", "tap", "writer_for"]
 
 
 def __getattr__(name: str) -> Any:
@@ -85,6 +86,14 @@ def settle(url: str, timeout: float = 10.0, finished: bool = False) -> None:
     if writer is not None and (not finished or writer.closing()):
         with contextlib.suppress(StoreError):
             writer.flush(timeout)
+
+
+def tap(url: str, run_id: str) -> Tap | None:
+    """A tap of the points of run ``run_id`` as this process's writer of the store at ``url`` stores them
+    (:mod:`.taps`); None where no run of this process logs it."""
+    with _lock:
+        writer = _writers.get((os.getpid(), url))
+    return None if writer is None else writer.tap(run_id)
 
 
 def close_all() -> None:

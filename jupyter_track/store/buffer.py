@@ -17,6 +17,7 @@ from ..types import SummaryEntry
 
 if TYPE_CHECKING:
     from ..metric_defs import MetricDefs
+    from .taps import Tap
 
 log = logger()
 
@@ -169,7 +170,7 @@ class RunState:
     """What the writer remembers of a run between flushes (it is the run's only writer)."""
 
     __slots__ = ("_metrics", "buffer", "closing", "drained", "dropped", "gone", "last_heartbeat", "last_step",
-                 "next_seq", "next_tail", "open_chunks", "open_points", "summary", "tails", "why")
+                 "next_seq", "next_tail", "open_chunks", "open_points", "summary", "tails", "taps", "why")
 
     def __init__(self, buffer: RunBuffer, summary: dict[str, SummaryEntry] | None = None,
                  next_seq: dict[str, int] | None = None, last_step: int | None = None,
@@ -189,6 +190,7 @@ class RunState:
         self.dropped = 0  # logged values of the run that could not be stored and were dropped
         self.why = ""  # the first reason, for finish()'s error
         self.gone = False  # its row was deleted (or never made): what it logs is dropped, never retried
+        self.taps: list[Tap] = []  # readers in this process handed the run's points as they are stored (.taps)
 
     def tail_mark(self) -> tuple[dict[str, list[OpenChunk]], dict[str, int], list[int], int]:
         """The run's open chunks and tail rows as they are, for :meth:`tail_back` (packing replaces the lists of

@@ -30,6 +30,7 @@ from .base import (
 )
 from .buffer import Op, OpenChunk, Point, Record, Rows, RunState, Sample, count, drop, held
 from .heap import mapped
+from .taps import Part, Tap, Taps
 
 log = logger()
 
@@ -68,11 +69,14 @@ class Packer:
         self._fold = False  # a key of the run has SMALL_CHUNK open points
         self._encoded: dict[Any, Any] = {}
         self._shared: dict[Any, Any] = {}
+        self.taps = Taps()  # the batch's points for the taps of its runs (the live panel), once it is committed
+        self._tapping: list[tuple[Tap, frozenset[str] | None, list[Part]]] = []  # the run's taps being packed for
 
     def collect(self, runs: list[tuple[str, RunState]]) -> Batch:
         """Take every run's buffered records and pack them into one batch (:attr:`packed`: the logged values in
         it; :attr:`logged`: whether it holds ``log()`` calls)."""
         self.packed, self.logged = 0, False
+        self.taps = Taps()
         # Packing allocates a few objects per logged record while up to a buffer's worth of records is alive;
         # the cyclic GC would rescan them all, again and again. Nothing here makes cycles, so pause it.
         paused = gc.isenabled()
@@ -83,7 +87,7 @@ class Packer:
         finally:
             self._encoded.clear()  # the batch holds the bytes; the arrays go now, not at the next flush
             self._shared.clear()
-            self._small, self._merged = [], {}
+            self._small, self._merged, self._tapping = [], {}, []
             if paused:
                 gc.enable()
 
@@ -100,12 +104,17 @@ class Packer:
                 continue
             marks, tail = _marks(batch), state.tail_mark()
             self._small, self._merged, self._fold = [], {}, False
+            if state.taps:
+                state.taps = [tap for tap in state.taps if not tap.closed]
+            self._tapping = self.taps.stage(state.taps, fresh=not state.summary) if state.taps else []
             try:
                 changed = self._pack(run_id, state, items, has_ops, batch) if items else False
                 self._tail(run_id, state, batch)
             except Exception as exc:  # one run's records must never cost another run its data
                 _truncate(batch, marks)
                 state.tail_back(tail)
+                for _, _, parts in self._tapping:  # not stored: not the panel's either
+                    parts.clear()
                 log.error("jupyter_track: run %s: could not prepare logged data", run_id, exc_info=exc)
                 drop(run_id, state, count(items), f"they could not be prepared ({exc!r})")
                 continue
@@ -193,6 +202,18 @@ class Packer:
             self._chunks(run_id, state, key, s, v, t, batch)
             self._summarise(state, key, s, v)
             batch.summaries.append(SummaryWrite(run_id, key, state.summary[key]))
+            if self._tapping:
+                self._tap(key, s, v, t)
+
+    def _tap(self, key: str, s: Any, v: Any, t: Any) -> None:
+        """The key's points for the run's taps that want it: its values copied (they are a view of the batch's
+        value matrix, which a tap must not keep), its steps and times shared (arrays of their own)."""
+        copied = None
+        for _, keys, parts in self._tapping:
+            if keys is None or key in keys:
+                if copied is None:
+                    copied = v.copy()
+                parts.append((key, s, copied, t))
 
     def _objects(self, run_id: str, state: RunState, steps: list[int], times: list[float], rich: list[Any],
                  batch: Batch) -> None:

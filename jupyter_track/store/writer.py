@@ -45,6 +45,7 @@ log = logger()
 if TYPE_CHECKING:
     from .base import Batch, Store
     from .packing import Packer
+    from .taps import Tap, Taps
 
 TRIM_AFTER = 65536  # values written before freed memory is handed back to the OS (a trim walks the heap) …
 TRIM_EVERY = 1.0  # … at most once a second while runs log, and when a run finishes
@@ -52,13 +53,13 @@ RETRY_MAX = 8.0  # seconds between retries of a failed write at most (back-off d
 
 
 class _Pending:
-    """A packed batch not yet committed, and how many logged values it carries (chunk merges make
-    ``batch.points()`` an undercount of what a failed write holds back)."""
+    """A packed batch not yet committed, how many logged values it carries (chunk merges make
+    ``batch.points()`` an undercount of what a failed write holds back), and its points for taps."""
 
-    __slots__ = ("batch", "points")
+    __slots__ = ("batch", "points", "taps")
 
-    def __init__(self, batch: Batch, points: int) -> None:
-        self.batch, self.points = batch, points
+    def __init__(self, batch: Batch, points: int, taps: Taps | None = None) -> None:
+        self.batch, self.points, self.taps = batch, points, taps
 
 
 
@@ -136,6 +137,19 @@ class Writer:
             self._runs[run_id] = state
             self._start()
         return buf
+
+    def tap(self, run_id: str) -> Tap | None:
+        """A :class:`~.taps.Tap` of the run's points as this writer stores them (None: it does not write the
+        run); :meth:`~.taps.Tap.close` it when done."""
+        from .taps import Tap
+
+        with self._registry:
+            state = self._runs.get(run_id)
+            if state is None or state.closing:
+                return None
+            tap = Tap()
+            state.taps = [*state.taps, tap]  # a new list: the writer thread may be going through the old one
+            return tap
 
     def nudge(self) -> None:
         """Flush now rather than at the end of the interval, without waiting for it. ``init()`` calls this as it
@@ -343,7 +357,7 @@ class Writer:
                 return
             self._packed, self._logged = self._packer.packed, self._packer.logged
             if batch:
-                self._pending.append(_Pending(batch, self._packed))
+                self._pending.append(_Pending(batch, self._packed, self._packer.taps))
             # the trim below hands back what is freed: the batch written, and the state of a run forgotten here
             del batch, runs
             if not self._write_pending():
@@ -387,7 +401,9 @@ class Writer:
                     exc = again
                 self._failed(exc)
                 return False
-            self._pending.pop(0)
+            done = self._pending.pop(0)
+            if done.taps is not None:
+                done.taps.publish()
         if self._retry_at is not None:
             log.warning("jupyter_track: the store takes writes again; the logged data held in memory is saved")
         self.error = None
@@ -400,6 +416,9 @@ class Writer:
         run; a single run's part is dropped (its run's row gone: everything the run logs from now on too)."""
         head = self._pending[0]
         from .packing import by_run  # loaded by the flush that made the batch
+
+        if head.taps is not None:  # the runs' parts are written apart, or dropped: their taps read the store
+            head.taps.lose()
 
         parts = by_run(head.batch)
         if len(parts) > 1:

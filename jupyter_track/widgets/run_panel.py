@@ -1,7 +1,8 @@
 """The live run panel: an anywidget fed from the store by a background thread, at most 4 times a second.
 
-The training loop is never touched: a :class:`Feeder` thread reads the points the writer has made durable
-since its last look (the store is the one source of truth), downsamples each series as it streams
+The training loop is never touched: a :class:`Feeder` thread takes the points the writer has made durable
+since its last look (from the writer's :mod:`~jupyter_track.store.taps` tap when the run logs in this process,
+else from the store, which stays the one source of truth), downsamples each series as it streams
 (:mod:`~jupyter_track.analysis.downsample`), and sends only the new buckets as binary buffers. It streams the
 :data:`TOP_KEYS` keys a run shows by default (loss-like first) and those the user picks in the panel, whatever
 the run's width, so an update's time and bytes do not grow with the number of keys logged. When the run
@@ -31,7 +32,9 @@ import traitlets
 from ..analysis.downsample import Downsampler, thin
 from ..media.chart import Chart
 from ..store import open_store
-from ..types import SYSTEM_PREFIX
+from ..store import tap as writer_tap
+from ..store.taps import TAP_MAX
+from ..types import SYSTEM_PREFIX, Series
 from . import static_view
 from .chart_view import chart_html, is_chart
 from .esm import module
@@ -75,8 +78,9 @@ class RunPanel(anywidget.AnyWidget):
 class Feeder:
     """Moves a run's new points from the store to one panel; ``finish()`` leaves the panel final.
 
-    Each update reads the new points of the keys the panel shows in one query (a key the user has just picked:
-    a second one, for its whole series) and sends, per series, only the points the panel does not have: its
+    Each update takes the new points of the keys the panel shows from the writer's tap (a key the user has just
+    picked, and every key when the tap lost points or the run logs in another process: from the store, in one
+    query) and sends, per series, only the points the panel does not have: its
     newly closed buckets, or the whole (bounded) series when its downsampling width doubles, at most
     :data:`BYTES_PER_UPDATE` a message (the rest goes with the next). About once a second it looks at the run's
     summary: which keys exist and which moved, for the key picker, the default keys and the charts.
@@ -97,6 +101,12 @@ class Feeder:
         self.moving: set[str] = set()  # keys whose last step moved between the last two looks: read every update
         self.default: set[str] = set()  # the keys shown unless the user hides them (kept once chosen)
         self.charts_seen: dict[str, tuple[int, int | None]] = {}  # chart key -> (count, last step) drawn
+        self._tap: Any = None  # the writer's tap of the run (None: the store is read), made by the first update
+        self._asked = False  # whether the writer was asked for it
+        self._read_store = False  # whether the last update read points from the store
+        self._tap_rate = 0.0  # values a second that the last update took from the tap
+        self._took_at = time.monotonic()
+        self._tapped: set[str] = set()  # the keys the tap was asked for at the last update
         self._looked_at = -math.inf
         self.bytes_sent = 0
         self.updates = 0
@@ -118,6 +128,7 @@ class Feeder:
             self.panel.snapshot = self.snapshot()
 
     def start(self) -> None:
+        self._ask()
         self._thread.start()
 
     def _loop(self) -> None:
@@ -125,7 +136,7 @@ class Feeder:
             open_store(self.store_url)
         except Exception:  # noqa: BLE001 - thread boundary: the first tick opens it again, or fails as below
             self._failed("could not open the store")
-        wait, cost = self.interval, 0.0
+        wait, cost, caught_up = self.interval, 0.0, False
         while not self._stop.wait(wait):
             started = time.thread_time()
             try:
@@ -135,8 +146,17 @@ class Feeder:
             # every moment this thread runs is taken from the training loop (the GIL): keep to DUTY of the time.
             # Its CPU time, not the update's wall time: waiting for the GIL while the loop runs costs the loop
             # nothing. Smoothed, so that one slow update (the first, reading the run so far) does not stall it.
-            cost = (cost + time.thread_time() - started) / 2
+            spent = time.thread_time() - started
+            # Beside a tap, a read of the store (the run so far, a key picked, points the tap lost) is a catch-up:
+            # the next updates take the tap's points at a tenth of its cost, unless the wait it set made the tap
+            # overflow. So it is not counted, unless the update before was one too.
+            catch_up = self._tap is not None and self._read_store
+            if not catch_up or caught_up:
+                cost = (cost + spent) / 2
+            caught_up = catch_up
             wait = min(MAX_WAIT, max(self.interval, cost / DUTY - cost))
+            if self._tap_rate > 0:  # back before the tap is half full: past it, it drops them all for a store read
+                wait = max(self.interval, min(wait, TAP_MAX / 2 / self._tap_rate))
 
     def _failed(self, what: str) -> None:
         """Say in the debug log, once per panel, why it did not update (it keeps trying)."""
@@ -151,13 +171,20 @@ class Feeder:
             store = open_store(self.store_url)
             self._look(store)
             wanted = self._wanted()
+            parts, missed, whole = self._take(wanted)
             # each key from its own cursor (None: a key new to the panel, read whole): one cursor for all read
             # every point again of the keys ahead of the slowest (the system keys' steps are sample numbers)
             cursors = {k: self.cursor.get(k) for k in wanted if k not in self.cursor
-                       or k in self.moving or self.latest.get(k, -1) > self.cursor[k]}
+                       or k in self.moving or self.latest.get(k, -1) > self.cursor[k]} if missed is None else \
+                {k: self.cursor.get(k) for k in wanted if (k not in self._tapped and not whole) or k in missed}
+            self._tapped = set(wanted)
+            self._read_store = bool(cursors)
             if cursors:
                 for key, new in store.read_series_after(self.run_id, cursors).items():
                     self._extend(key, new)
+            for key, steps, values, times in parts:  # the points a store read had too are left out (_extend)
+                if key in self._tapped:
+                    self._extend(key, Series(key, steps, values, times))
             if self.step_metric is not None:
                 axes = {k: a for k in self.panel.shown if not k.startswith(SYSTEM_PREFIX)
                         and (a := self.step_metric(k))}
@@ -167,6 +194,25 @@ class Feeder:
             self._header()
         self.tick_seconds.append(time.perf_counter() - started)
         self.tick_cpu_seconds.append(time.thread_time() - cpu)
+
+    def _take(self, wanted: list[str]) -> tuple[list[Any], set[str] | None, bool]:
+        """The tap's parts since the last update, the keys whose points they miss (None: no tap, the store has
+        every key's), and whether they hold every point of the run so far; the tap is told the keys wanted
+        from now on."""
+        self._ask()
+        if self._tap is None:
+            return [], None, False
+        parts, missed, whole = self._tap.take(wanted)
+        now = time.monotonic()
+        self._tap_rate, self._took_at = sum(len(p[2]) for p in parts) / max(1e-3, now - self._took_at), now
+        return parts, missed, whole
+
+    def _ask(self) -> None:
+        """The writer's tap of the run, asked for once: at the start (a panel shown by ``init()`` then gets
+        every point from it) or at the first update."""
+        if not self._asked:
+            self._asked = True
+            self._tap = None if self._finished else writer_tap(self.store_url, self.run_id)
 
     def _extend(self, key: str, new: Any) -> None:
         after = self.cursor.get(key)
@@ -277,6 +323,9 @@ class Feeder:
         if self._thread.is_alive():
             self._thread.join(5)
         self._finished = True
+        if self._tap is not None:  # the last points from the store: all of them, whatever the tap holds
+            self._tap.close()
+        self._tap, self._asked = None, True
         self._final_ticks()
         self.panel.snapshot = self.snapshot()
         self.panel.summary = {k: v for k, v in summary.items() if isinstance(v, int | float | str)}
