@@ -104,8 +104,6 @@ class Packer:
                 continue
             marks, tail = _marks(batch), state.tail_mark()
             self._small, self._merged, self._fold = [], {}, False
-            if state.taps:
-                state.taps = [tap for tap in state.taps if not tap.closed]
             self._tapping = self.taps.stage(state.taps, fresh=not state.summary) if state.taps else []
             try:
                 changed = self._pack(run_id, state, items, has_ops, batch) if items else False

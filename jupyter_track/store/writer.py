@@ -349,6 +349,9 @@ class Writer:
             self._packed = 0
             with self._registry:
                 runs = list(self._runs.items())
+                for _, state in runs:  # here, not as it is packed: tap() adds taps with this lock held
+                    if any(tap.closed for tap in state.taps):
+                        state.taps = [tap for tap in state.taps if not tap.closed]
             try:
                 batch = self._packer.collect(runs)
             except BaseException as exc:  # thread boundary: record, never lose the thread
