@@ -375,6 +375,38 @@ def test_a_panel_shown_with_its_run_gets_every_point_from_the_writer_alone(monke
         np.arange(400) % 40 == 7, np.nan, 0.0), equal_nan=True)
 
 
+def test_an_update_whose_store_read_fails_loses_none_of_the_points_it_took_from_the_tap(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from jupyter_track.store.sql_series import SeriesSQL
+
+    run = jt.init(project="panel", display=False, capture="none")
+    panel = RecordingPanel(run_name=run.name, run_path=run.path, started_at=run.start_time)
+    feeder = Feeder(panel, run.store_url, run.id)
+    for i in range(5):
+        run.log({"a": float(i)})
+    run.flush()
+    feeder.tick()  # "a" read from the store; the tap, made now, hands over its next points
+    for i in range(5, 10):
+        run.log({"a": float(i)})
+    run.log({"a": 10.0, "b": 1.0})  # a new key: the next update reads it from the store …
+    run.flush()
+    read_series_after = SeriesSQL.read_series_after
+
+    def busy(self: Any, run_id: str, cursors: Any) -> Any:
+        monkeypatch.setattr(SeriesSQL, "read_series_after", read_series_after)
+        raise OSError("the store is busy")
+
+    monkeypatch.setattr(SeriesSQL, "read_series_after", busy)
+    feeder._looked_at = -math.inf
+    with pytest.raises(OSError):
+        feeder.tick()  # … which fails, after taking "a"'s points from the tap
+    feeder.tick()
+    got = shown_series(panel)
+    assert got["a"] == (list(map(float, range(11))), list(map(float, range(11))))
+    assert got["b"] == ([10.0], [1.0])
+    run.finish()
+
+
 def test_finished_panel_is_final_and_static_html_escapes_names() -> None:
     run = jt.init(project="panel", display=False)
     for i in range(100):

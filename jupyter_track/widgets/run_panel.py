@@ -165,7 +165,8 @@ class Feeder:
             log.debug("jupyter_track: the live panel of run %s: %s", self.run_id, what, exc_info=True)
 
     def tick(self) -> None:
-        """Read what is new in the store and send it (one message for every series that changed)."""
+        """Take what is new (from the writer's tap, or the store) and send it (one message for every series
+        that changed)."""
         started, cpu = time.perf_counter(), time.thread_time()
         with self._lock:
             store = open_store(self.store_url)
@@ -177,11 +178,16 @@ class Feeder:
             cursors = {k: self.cursor.get(k) for k in wanted if k not in self.cursor
                        or k in self.moving or self.latest.get(k, -1) > self.cursor[k]} if missed is None else \
                 {k: self.cursor.get(k) for k in wanted if (k not in self._tapped and not whole) or k in missed}
-            self._tapped = set(wanted)
             self._read_store = bool(cursors)
             if cursors:
-                for key, new in store.read_series_after(self.run_id, cursors).items():
+                try:
+                    found = store.read_series_after(self.run_id, cursors)
+                except BaseException:  # the parts taken are dropped: the next update reads every key's from the store
+                    self._tapped = set()
+                    raise
+                for key, new in found.items():
                     self._extend(key, new)
+            self._tapped = set(wanted)
             for key, steps, values, times in parts:  # the points a store read had too are left out (_extend)
                 if key in self._tapped:
                     self._extend(key, Series(key, steps, values, times))
