@@ -1,7 +1,8 @@
 """Taps: the points a writer has just made durable, handed as arrays to a reader in the same process.
 
-The live panel of a run that logs flat out spent nine tenths of its time decoding what the writer had encoded
-a moment before (most of it putting each value's bytes back in order): 3.5 % of the loop's time for 5 keys.
+The live panel of a run that logs flat out spent four fifths of its time reading back what the writer had
+encoded a moment before (most of it putting each value's bytes back in order): 3.5 % of the loop's time for 5
+keys.
 A tap gives it the arrays the writer packed instead, once they are committed. The store stays the truth: a
 reader reads a key from the store the first time (unless the tap was made before the run's first point was
 packed: a panel shown by ``init()``), and again whenever the tap says it missed some of its points (a key asked

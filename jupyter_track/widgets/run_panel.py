@@ -1,4 +1,4 @@
-"""The live run panel: an anywidget fed from the store by a background thread, at most 4 times a second.
+"""The live run panel: an anywidget fed by a background thread, at most 4 times a second.
 
 The training loop is never touched: a :class:`Feeder` thread takes the points the writer has made durable
 since its last look (from the writer's :mod:`~jupyter_track.store.taps` tap when the run logs in this process,
@@ -76,14 +76,14 @@ class RunPanel(anywidget.AnyWidget):
 
 
 class Feeder:
-    """Moves a run's new points from the store to one panel; ``finish()`` leaves the panel final.
+    """Moves a run's new points from the writer (or the store) to one panel; ``finish()`` leaves the panel final.
 
     Each update takes the new points of the keys the panel shows from the writer's tap (a key the user has just
-    picked, and every key when the tap lost points or the run logs in another process: from the store, in one
-    query) and sends, per series, only the points the panel does not have: its
-    newly closed buckets, or the whole (bounded) series when its downsampling width doubles, at most
-    :data:`BYTES_PER_UPDATE` a message (the rest goes with the next). About once a second it looks at the run's
-    summary: which keys exist and which moved, for the key picker, the default keys and the charts.
+    picked, a key the tap missed, and every key of a run logging in another process: from the store, in one
+    query) and sends, per series, only the points the panel does not have: its newly closed buckets, or the
+    whole (bounded) series when its downsampling width doubles, at most :data:`BYTES_PER_UPDATE` a message (the
+    rest goes with the next). About once a second it looks at the run's summary: which keys exist and which
+    moved, for the key picker, the default keys and the charts.
     """
 
     def __init__(self, panel: RunPanel, store_url: str, run_id: str, interval: float = UPDATE_INTERVAL,
@@ -148,7 +148,7 @@ class Feeder:
             # nothing. Smoothed, so that one slow update (the first, reading the run so far) does not stall it.
             spent = time.thread_time() - started
             # Beside a tap, a read of the store (the run so far, a key picked, points the tap lost) is a catch-up:
-            # the next updates take the tap's points at a tenth of its cost, unless the wait it set made the tap
+            # the next updates take the tap's points at a fraction of its cost, unless the wait it set made the tap
             # overflow. So it is not counted, unless the update before was one too.
             catch_up = self._tap is not None and self._read_store
             if not catch_up or caught_up:
