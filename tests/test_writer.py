@@ -14,7 +14,7 @@ import pytest
 import jupyter_track as jt
 from jupyter_track import settings
 from jupyter_track.errors import StoreError
-from jupyter_track.store import open_store, sql_engine, writer_for
+from jupyter_track.store import open_store, sql_engine, tap, writer_for
 from jupyter_track.store.buffer import count as _count
 from tests.conftest import wait_for
 from tests.stores import count_points, sql, writes_blocked
@@ -223,6 +223,9 @@ def test_a_run_deleted_while_it_runs_never_blocks_log_and_other_runs_keep_everyt
     with pytest.raises(jt.RunIsRunningError, match=r"is running: this process sent its last heartbeat"):
         store.delete_run(victim.id)
     assert store.delete_run(victim.id, force=True)
+    taps = {run.id: tap(run.store_url, run.id) for run in (victim, other)}  # a live panel's view of each
+    for t in taps.values():
+        assert t is not None and t.take({"x"})[0] == []
     done = threading.Event()
 
     def train() -> None:
@@ -237,6 +240,12 @@ def test_a_run_deleted_while_it_runs_never_blocks_log_and_other_runs_keep_everyt
     assert done.wait(60)
     other.finish()
     assert count_points(other.id, "x") == 5000 and jt.load_run(other.path).state == "finished"
+    # a batch of both runs that the store refused is written again run by run: the taps are told to read the
+    # store, and never get a point that was not stored
+    steps = {run_id: [s for _, part, _, _ in t.take({"x"})[0] for s in part.tolist()]
+             for run_id, t in taps.items() if t is not None}
+    assert steps[victim.id] == []
+    assert steps[other.id] == sorted(set(steps[other.id])) and set(steps[other.id]) <= set(range(5000))
     with pytest.raises(StoreError, match="was deleted from the store while it was running"):
         victim.finish()
     with pytest.raises(jt.RunNotFoundError):  # nothing of it came back
@@ -495,7 +504,7 @@ def test_a_tap_hands_over_each_committed_point_of_the_keys_it_wants_once(monkeyp
     # The live panel of a run logging in this process takes the new points from the writer (a tap) instead of
     # decoding them back from the store: every committed point once, in order; none that a failed write holds
     # back or that could not be packed; and the keys whose points it missed, which the panel reads from the store.
-    from jupyter_track.store import chunk_codec, tap, taps
+    from jupyter_track.store import chunk_codec, taps
 
     def points(parts: list[Any]) -> dict[str, tuple[list[int], list[float]]]:
         got: dict[str, tuple[list[int], list[float]]] = {}
