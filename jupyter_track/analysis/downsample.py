@@ -41,18 +41,22 @@ class Downsampler:
         if not len(new[0]):
             return
         self.count += len(new[0])
+        closed: list[Any] = []  # the kept points of the buckets this closes, joined to the closed ones at once
         if self._filled:  # the open bucket is filled first, from what it keeps: no copy of its points
             need = self.width - self._filled
             self._hold([n[:need] for n in new])
             new = [n[need:] for n in new]
             if self._filled < self.width:
                 return
-            self._closed = [np.concatenate([c, np.array(k, dtype=np.float64)])
-                            for c, k in zip(self._closed, zip(*self._kept, strict=True), strict=True)]
+            closed.append([np.array(k, dtype=np.float64) for k in zip(*self._kept, strict=True)])
             self._filled = 0
         full = len(new[0]) // self.width * self.width
         if full:
-            self._close(new[0][:full], new[1][:full].astype(np.float64, copy=False), new[2][:full])
+            closed.append(_buckets(new[0][:full], new[1][:full].astype(np.float64, copy=False), new[2][:full],
+                                   self.width))
+        if closed:
+            self._closed = [np.concatenate([c, *(np.asarray(p[i], dtype=np.float64) for p in closed)])
+                            for i, c in enumerate(self._closed)]
         if full < len(new[0]):
             self._hold([n[full:] for n in new])
         while len(self._closed[0]) > 2 * self.limit:
@@ -71,23 +75,17 @@ class Downsampler:
         values = np.asarray(values, dtype=np.float64)
         lo, hi = int(values.argmin()), int(values.argmax())
         if values[lo] == values[lo]:  # no NaN (argmin finds the first): its min and max, in step order
-            idx = [lo] if lo == hi else [min(lo, hi), max(lo, hi)]
-            points = tuple(a[idx] for a in (steps, values, times))
+            kept = [(float(steps[i]), float(values[i]), float(times[i]))
+                    for i in ((lo,) if lo == hi else (min(lo, hi), max(lo, hi)))]
         else:
-            points = _buckets(steps, values, times, len(values))
-        kept = list(zip(*(np.asarray(a, dtype=np.float64).reshape(-1).tolist() for a in points), strict=True))
+            kept = list(zip(*(np.asarray(a, dtype=np.float64).tolist()
+                              for a in _buckets(steps, values, times, len(values))), strict=True))
         if self._filled:
             kept = self._kept + kept
             kept = [kept[i] for i in _picks([p[1] for p in kept])]
         self._kept = kept
         self._filled += len(values)
         self._newest = (float(steps[-1]), float(values[-1]), float(times[-1]))
-
-    def _close(self, steps: Any, values: Any, times: Any) -> None:
-        """Full buckets of points → their kept points, appended (as float64: the steps picked only)."""
-        closed = _buckets(steps, values, times, self.width)
-        self._closed = [np.concatenate([c, np.asarray(n, dtype=np.float64)])
-                        for c, n in zip(self._closed, closed, strict=True)]
 
     @property
     def closed_points(self) -> int:
