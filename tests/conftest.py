@@ -27,6 +27,7 @@ def store_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
             if name:
                 monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("JUPYTER_TRACK_DIR", str(folder))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the package list's cache: not the developer's
     monkeypatch.setenv("JUPYTER_TRACK_QUIET", "1")
     # automatic capture is tested where it is the subject; elsewhere it would only add this repo's diff and
     # pytest's own "script" to every run

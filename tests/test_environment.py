@@ -189,6 +189,63 @@ def test_packages_are_the_installed_distributions_with_their_versions(tmp_path: 
     assert all(name == name.lower() and "_" not in name for name in packages)
 
 
+def _dist(site: Path, folder: str, name: str, version: str) -> Path:
+    """A distribution's metadata as an installer leaves it: ``folder`` (a dist-info or egg-info folder)."""
+    (site / folder).mkdir(parents=True, exist_ok=True)
+    file = site / folder / ("METADATA" if folder.endswith(".dist-info") else "PKG-INFO")
+    file.write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\nA package.\n")
+    return file
+
+
+def test_the_package_list_is_kept_until_a_distribution_is_installed_upgraded_or_removed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    metadata_file = _dist(site, "alpha_pkg-1.0.dist-info", "alpha_pkg", "1.0")
+    egg = _dist(site, "own_project.egg-info", "own-project", "0.1")  # a project's own (setup.py develop)
+    monkeypatch.syspath_prepend(str(site))
+
+    def listed() -> dict[str, str]:
+        packages = capture_environment(tmp_path, {"packages"}).meta["packages"]
+        return {k: v for k, v in packages.items() if k in ("alpha-pkg", "beta-pkg", "own-project")}
+
+    assert listed() == {"alpha-pkg": "1.0", "own-project": "0.1"}
+    assert list((tmp_path / "cache" / "jupyter_track").glob("packages-*.json"))  # conftest's XDG_CACHE_HOME
+    # a dist-info's metadata never changes under the same folder name (name-version): the list kept is reused
+    metadata_file.write_text("Metadata-Version: 2.1\nName: alpha_pkg\nVersion: 7.7\n")
+    assert listed() == {"alpha-pkg": "1.0", "own-project": "0.1"}
+    metadata_file.write_text("Metadata-Version: 2.1\nName: alpha_pkg\nVersion: 1.0\n")
+    # installed, upgraded, removed: each is seen at the next run
+    _dist(site, "beta_pkg-2.0.dist-info", "beta-pkg", "2.0")
+    assert listed() == {"alpha-pkg": "1.0", "beta-pkg": "2.0", "own-project": "0.1"}
+    shutil.rmtree(site / "alpha_pkg-1.0.dist-info")
+    _dist(site, "alpha_pkg-1.1.dist-info", "alpha_pkg", "1.1")
+    assert listed() == {"alpha-pkg": "1.1", "beta-pkg": "2.0", "own-project": "0.1"}
+    shutil.rmtree(site / "beta_pkg-2.0.dist-info")
+    assert listed() == {"alpha-pkg": "1.1", "own-project": "0.1"}
+    # an egg-info keeps its name when its project's version changes: its metadata's time says it changed
+    egg.write_text("Metadata-Version: 2.1\nName: own-project\nVersion: 0.2\n")
+    os.utime(egg, ns=(time.time_ns(), egg.stat().st_mtime_ns + 1_000_000_000))
+    assert listed() == {"alpha-pkg": "1.1", "own-project": "0.2"}
+    # a sys.path of other folders is listed anew, not taken for this one
+    monkeypatch.syspath_prepend(str(tmp_path / "other"))
+    _dist(tmp_path / "other", "beta_pkg-3.0.dist-info", "beta_pkg", "3.0")
+    assert listed() == {"alpha-pkg": "1.1", "beta-pkg": "3.0", "own-project": "0.2"}
+
+
+def test_a_package_list_whose_cache_is_damaged_or_cannot_be_written_is_listed_all_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _dist(tmp_path / "site", "alpha_pkg-1.0.dist-info", "alpha_pkg", "1.0")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    expected = capture_environment(tmp_path, {"packages"}).meta["packages"]
+    assert expected["alpha-pkg"] == "1.0"
+    for kept in (tmp_path / "cache" / "jupyter_track").glob("packages-*.json"):
+        kept.write_text('{"state": [')  # cut short
+    assert capture_environment(tmp_path, {"packages"}).meta["packages"] == expected
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "site" / "alpha_pkg-1.0.dist-info" / "METADATA"))  # a file
+    meta = capture_environment(tmp_path, {"packages"}).meta
+    assert meta["packages"] == expected and "errors" not in meta
+
+
 def test_frameworks_list_only_those_already_imported() -> None:
     result = run_python("""
         import json, sys

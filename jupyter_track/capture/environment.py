@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import platform
-import re
 import socket
 import subprocess
 import sys
@@ -18,9 +17,10 @@ import tempfile
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from importlib import metadata
 from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
+
+from .packages import installed_packages
 
 log = logging.getLogger("jupyter_track")
 
@@ -301,34 +301,4 @@ def _torch_info(torch: Any) -> dict[str, Any]:
     cuda = getattr(torch, "cuda", None)
     info["cuda_available"] = bool(cuda.is_available()) if cuda is not None else False
     return info
-
-
-# -- packages -------------------------------------------------------------------------------------------------------
-
-_SEPARATORS = re.compile(r"[-_.]+")
-# a header line (a continuation line is indented); header names are case-insensitive
-_NAME_VERSION = re.compile(r"^(name|version):[ \t]*(\S*)", re.MULTILINE | re.IGNORECASE)
-
-
-def installed_packages() -> dict[str, str]:
-    """Every installed distribution as ``{name: version}``, names normalised (PEP 503: ``typing-extensions``,
-    ``pyyaml``); when a name is installed twice, the one Python imports (first on ``sys.path``) wins.
-
-    Example::
-
-        installed_packages()["numpy"]  # '2.4.6'
-    """
-    packages: dict[str, str] = {}
-    for dist in metadata.distributions():
-        # Only the headers' Name and Version lines (PKG-INFO: an egg-info folder's; "": an egg-info file):
-        # ``dist.metadata`` parses each file with the email package, whose header repair runs a regex over every
-        # long description in one call that holds the GIL (this runs beside the training loop, which such calls
-        # stalled for milliseconds: about 50 ms for 250 packages)
-        text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or dist.read_text("") or ""
-        found = {k.lower(): v for k, v in _NAME_VERSION.findall(text.partition("\n\n")[0])}
-        name, version = found.get("name"), found.get("version")
-        if not name or not version:  # a broken install left an empty dist-info behind
-            continue
-        packages.setdefault(_SEPARATORS.sub("-", name).lower(), version)
-    return dict(sorted(packages.items()))
 
