@@ -31,16 +31,16 @@ _SEPARATORS = re.compile(r"[-_.]+")
 _NAME_VERSION = re.compile(r"^(name|version):[ \t]*(\S*)", re.MULTILINE | re.IGNORECASE)
 
 
-def installed_packages(cache: bool = True) -> dict[str, str]:
+def installed_packages() -> dict[str, str]:
     """Every installed distribution as ``{name: version}``, names normalised (PEP 503: ``typing-extensions``,
-    ``pyyaml``); when a name is installed twice, the one Python imports (first on ``sys.path``) wins.
-    ``cache=False``: list them now, neither reading nor writing the cache (``$XDG_CACHE_HOME/jupyter_track``).
+    ``pyyaml``); when a name is installed twice, the one Python imports (first on ``sys.path``) wins. Kept
+    in ``$XDG_CACHE_HOME/jupyter_track`` (``~/.cache``) for the next run while the environment is unchanged.
     """
-    if not cache:
-        return _listed()
     path = [entry for entry in sys.path if isinstance(entry, str)]
     state = [sys.executable, path, [_contents(entry) for entry in path]]
-    file = _cache_dir() / f"packages-{hashlib.sha256(json.dumps(state[:2]).encode()).hexdigest()[:16]}.json"
+    # one file per interpreter (a venv, a conda env): a script's folder on sys.path makes no file of its own
+    interpreter = hashlib.sha256((sys.executable or "").encode()).hexdigest()[:16]
+    file = _cache_dir() / f"packages-{interpreter}.json"
     with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
         kept = json.loads(file.read_bytes())
         if kept["state"] == state:
