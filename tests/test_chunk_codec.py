@@ -56,6 +56,11 @@ EDGE_CASES = {
                                       np.linspace(-1e300, 1e300, 1200)),
     "wall times stepping by microseconds": (np.arange(0, 4000, 2, dtype=np.int64), np.linspace(0, 1, 2000),
                                             1.7e9 + np.cumsum(np.full(2000, 1.5e-6))),
+    # differences that do not compress are kept uncompressed (tag _PLAIN): still differences (found by the
+    # property test below: they were read as the steps and times themselves)
+    "steps and times of random bits": (np.random.default_rng(4).integers(-2**63, I64_MAX, 1000, dtype=np.int64),
+                                       np.ones(1000),
+                                       np.random.default_rng(5).integers(0, 2**64 - 1, 1000, np.uint64).view("<f8")),
 }
 
 
@@ -64,6 +69,23 @@ def test_edge_values_round_trip_bit_for_bit(case: str) -> None:
     steps, values, times = EDGE_CASES[case]
     encoding = round_trip(steps, values, times)
     assert encoding == (PACKED if len(steps) >= PACK_MIN else RAW)
+    if case == "steps and times of random bits":
+        _, s, _, t = encode(steps, values, times)
+        assert s[0] == t[0] == chunk_codec._PLAIN
+
+
+def test_raw_chunks_read_beside_packed_ones_of_the_same_length_whose_differences_are_kept_uncompressed() -> None:
+    # a store written before chunks were compressed (RAW at any length) with packed chunks since: read together
+    steps, values, times = EDGE_CASES["steps and times of random bits"]
+    old = (RAW, 20, steps[:20].tobytes(), values[:20].tobytes(), times[:20].tobytes())
+    encoding, s, v, t = encode(steps[20:40], values[20:40], times[20:40])
+    assert encoding == PACKED and s[0] == t[0] == chunk_codec._PLAIN
+    new = (encoding, 20, s, v, t)
+    found = chunk_codec.decode_series([tuple(zip(old, strict=True)), tuple(zip(new, strict=True))], threads=1)
+    for (got_s, got_v, got_t), lo in zip(found, (0, 20), strict=True):
+        assert_bits_equal(got_s, steps[lo:lo + 20])
+        assert_bits_equal(got_v, values[lo:lo + 20])
+        assert_bits_equal(got_t, times[lo:lo + 20])
 
 
 @settings(max_examples=60, deadline=None)

@@ -180,7 +180,7 @@ def _column(rows: Sequence[Sequence[Any]], k: int, lengths: tuple[int, ...], job
     at = 0
     for n, encodings, chunks in zip(lengths, zip(*(r[0] for r in rows), strict=True),
                                       zip(*(r[k] for r in rows), strict=True), strict=True):
-        jobs.append(_Job(encodings, chunks, block[:, at:at + n], octets[:, at:at + n]))
+        jobs.append(_Job(encodings, chunks, block[:, at:at + n], octets[:, at:at + n], k != 3))
         at += n
     return block
 
@@ -193,22 +193,24 @@ PARALLEL_MIN = 1 << 22  # decoded bytes from which a read (threads=2) is split i
 class _Job:
     """One chunk position of one column of series decoded together, and the rows of the block it fills."""
 
-    __slots__ = ("chunks", "cost", "dest", "encodings", "octets")
+    __slots__ = ("chunks", "cost", "deltas", "dest", "encodings", "octets")
 
-    def __init__(self, encodings: Sequence[int], chunks: Sequence[bytes], dest: Any, octets: Any) -> None:
+    def __init__(self, encodings: Sequence[int], chunks: Sequence[bytes], dest: Any, octets: Any, deltas: bool
+                 ) -> None:
         self.encodings, self.chunks, self.dest, self.octets = encodings, chunks, dest, octets
+        self.deltas = deltas  # steps or times: a packed chunk's column holds their differences
         # decoded bytes, weighed: (first, delta) steps and plain words are one pass of writes, not zstd's work
         # and the unshuffle (a quarter of the time, as measured)
         light = encodings[0] == RAW or chunks[0][:1] in _LIGHT
         self.cost = dest.size * (2 if light else 8)
 
     def run(self, threads: int) -> None:
-        _unpack_rows(self.encodings, self.chunks, self.dest, self.octets, threads)
+        _unpack_rows(self.encodings, self.chunks, self.dest, self.octets, self.deltas, threads)
 
     def halves(self) -> list[_Job]:
         """This job as two, half of its rows each (one chunk position of 1,000 keys: work for two threads)."""
         m = len(self.chunks) // 2
-        return [_Job(self.encodings[lo:hi], self.chunks[lo:hi], self.dest[lo:hi], self.octets[lo:hi])
+        return [_Job(self.encodings[lo:hi], self.chunks[lo:hi], self.dest[lo:hi], self.octets[lo:hi], self.deltas)
                 for lo, hi in ((0, m), (m, len(self.chunks)))]
 
 
@@ -294,24 +296,26 @@ def _pack(words: Any, tag: int) -> bytes:
     return bytes([tag]) + packed
 
 
-def _unpack_rows(encodings: Sequence[int], columns: Sequence[bytes], dest: Any, octets: Any, threads: int = 2
-                 ) -> None:
+def _unpack_rows(encodings: Sequence[int], columns: Sequence[bytes], dest: Any, octets: Any, deltas: bool,
+                 threads: int = 2) -> None:
     """Decode one column of chunks of the same length into the rows of ``dest`` (uint64 words, a row per
-    chunk; ``octets``: the same memory as bytes, shape (rows, n, 8)): the chunks that share a tag at once."""
+    chunk; ``octets``: the same memory as bytes, shape (rows, n, 8)): the chunks that share a tag at once.
+    ``deltas``: the column is steps or times, which a packed chunk stores as their differences (even when it
+    keeps them uncompressed: tag _PLAIN)."""
     tags = [c[0] for c in columns] if RAW not in encodings else \
         [_PLAIN if e == RAW else c[0] for e, c in zip(encodings, columns, strict=True)]
     if tags.count(tags[0]) == len(tags):
-        _unpack_tag(tags[0], encodings, columns, dest, octets, threads)
+        _unpack_tag(tags[0], encodings, columns, dest, octets, deltas, threads)
         return
     for tag in set(tags):  # some chunks of this position only, decoded apart and put in their rows
         rows = [r for r, t in enumerate(tags) if t == tag]
         part = np.empty((len(rows), dest.shape[1]), dtype="<u8")
         _unpack_tag(tag, [encodings[r] for r in rows], [columns[r] for r in rows], part,
-                    part.view(np.uint8).reshape(len(rows), -1, 8), threads)
+                    part.view(np.uint8).reshape(len(rows), -1, 8), deltas, threads)
         dest[rows] = part
 
 
-def _unpack_tag(tag: int, encodings: Sequence[int], columns: Sequence[bytes], dest: Any, octets: Any,
+def _unpack_tag(tag: int, encodings: Sequence[int], columns: Sequence[bytes], dest: Any, octets: Any, deltas: bool,
                 threads: int) -> None:
     """Decode columns that have the same tag into the rows of ``dest`` (see :func:`_unpack_rows`); ``threads``:
     zstd's own for a batch of frames."""
@@ -324,6 +328,9 @@ def _unpack_tag(tag: int, encodings: Sequence[int], columns: Sequence[bytes], de
     if tag == _PLAIN:
         joined = b"".join(memoryview(c)[0 if e == RAW else 1:] for e, c in zip(encodings, columns, strict=True))
         dest[...] = np.frombuffer(joined, dtype="<u8").reshape(m, n)
+        packed = [r for r, e in enumerate(encodings) if e != RAW] if deltas else []
+        if packed:  # differences that did not compress, kept as they are (a RAW chunk's are the words)
+            dest[packed] = np.cumsum(dest[packed], axis=1, dtype=np.uint64)
         return
     if tag not in (_SHUFFLED, _DELTA):
         raise ValueError(f"metric chunk column tag {tag} is unknown to this version of jupyter_track")
