@@ -7,7 +7,9 @@ SQLite and PostgreSQL alike, named by the chunk row's ``encoding``:
   chunk (first, delta); other steps and the wall times are delta-encoded (the differences of their 64-bit
   words, modulo 2**64); the words are then byte-shuffled (all first bytes, then all second bytes, …) and
   compressed with zstd, which turns the planes of equal high bytes (exponents, leading digits) into next to
-  nothing. Values are shuffled as they are: XOR with the previous value gained nothing on real series.
+  nothing. Values are shuffled as they are: XOR with the previous value gained nothing on real series. A column
+  that zstd does not shrink is kept uncompressed and unshuffled (tag ``_PLAIN``): for steps and times, still
+  their differences.
 
 Lossless for every bit pattern (NaN payloads, ±inf, -0.0, subnormals, steps up to 2**63 - 1).
 
