@@ -230,6 +230,11 @@ def test_the_package_list_is_kept_until_a_distribution_is_installed_upgraded_or_
     monkeypatch.syspath_prepend(str(tmp_path / "other"))
     _dist(tmp_path / "other", "beta_pkg-3.0.dist-info", "beta_pkg", "3.0")
     assert listed() == {"alpha-pkg": "1.1", "beta-pkg": "3.0", "own-project": "0.2"}
+    # an entry put on sys.path as a Path (importlib.metadata reads those too) is watched as well
+    monkeypatch.setattr(sys, "path", [Path(p) if p == str(tmp_path / "other") else p for p in sys.path])
+    assert listed() == {"alpha-pkg": "1.1", "beta-pkg": "3.0", "own-project": "0.2"}
+    shutil.rmtree(tmp_path / "other" / "beta_pkg-3.0.dist-info")
+    assert listed() == {"alpha-pkg": "1.1", "own-project": "0.2"}
 
 
 def test_a_package_list_whose_cache_is_damaged_or_cannot_be_written_is_listed_all_the_same(

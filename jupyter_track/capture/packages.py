@@ -36,7 +36,7 @@ def installed_packages() -> dict[str, str]:
     ``pyyaml``); when a name is installed twice, the one Python imports (first on ``sys.path``) wins. Kept
     in ``$XDG_CACHE_HOME/jupyter_track`` (``~/.cache``) for the next run while the environment is unchanged.
     """
-    path = [entry for entry in sys.path if isinstance(entry, str)]
+    path = [os.fspath(entry) for entry in sys.path if isinstance(entry, str | os.PathLike)]
     state = [sys.executable, path, [_contents(entry) for entry in path]]
     # one file per interpreter (a venv, a conda env): a script's folder on sys.path makes no file of its own
     interpreter = hashlib.sha256((sys.executable or "").encode()).hexdigest()[:16]
