@@ -69,14 +69,15 @@ def _listed() -> dict[str, str]:
 def _contents(entry: str) -> Any:
     """What the listing of one ``sys.path`` entry depends on: its dist-info folders' names and its egg-infos'
     (name, modification time of their metadata); a zip file's (an egg's) modification time; None: no entry."""
+    folder = entry or "."  # "": the working folder
     try:
-        names = os.listdir(entry or ".")
+        names = os.listdir(folder)
     except NotADirectoryError:
-        return _modified(entry)
+        return _modified(folder)
     except OSError:
         return None
     wheels = sorted(n for n in names if n.lower().endswith(".dist-info"))
-    eggs = sorted([n, _modified(os.path.join(entry or ".", n, "PKG-INFO")) or _modified(os.path.join(entry or ".", n))]
+    eggs = sorted([n, _modified(os.path.join(folder, n, "PKG-INFO")) or _modified(os.path.join(folder, n))]
                   for n in names if n.lower().endswith(".egg-info"))
     return [wheels, eggs]
 
