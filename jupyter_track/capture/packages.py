@@ -21,10 +21,10 @@ import json
 import os
 import re
 import sys
-import tempfile
-from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from ..store.blobs import write_whole
 
 _SEPARATORS = re.compile(r"[-_.]+")
 # a header line (a continuation line is indented); header names are case-insensitive
@@ -51,6 +51,8 @@ def installed_packages() -> dict[str, str]:
 
 
 def _listed() -> dict[str, str]:
+    from importlib import metadata  # here: a run in an unchanged environment does not import it (nor email, zipfile)
+
     packages: dict[str, str] = {}
     for dist in metadata.distributions():
         # Only the headers' Name and Version lines (PKG-INFO: an egg-info folder's; "": an egg-info file):
@@ -94,16 +96,7 @@ def _cache_dir() -> Path:
 
 
 def _keep(file: Path, content: Any) -> None:
-    """Write the cache file whole (a process reading it at that moment sees the old one or the new one); a cache
-    that cannot be written (a read-only home) is not kept."""
+    """Write the cache file whole (a process reading it meanwhile sees the old one or the new one); a cache that
+    cannot be written (a read-only home) is not kept."""
     with contextlib.suppress(OSError):
-        file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".packages-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as f:
-                json.dump(content, f)
-            os.replace(tmp, file)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_whole(file, [json.dumps(content).encode()])
