@@ -16,7 +16,7 @@ PACKAGE = REPO / "jupyter_track"
 
 # Each module group may import only the groups listed for it (besides itself and the base).
 BASE = {"errors", "settings", "types", "names", "values", "messages", "frontend", "metric_defs", "scalars",
-        "current_run"}
+        "current_run", "whole_files"}
 LAYERS = {
     "store": set(),
     "capture": set(),  # handed the run it captures for; imports no run code

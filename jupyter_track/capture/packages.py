@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..store.blobs import write_whole
+from ..whole_files import write_whole
 
 _SEPARATORS = re.compile(r"[-_.]+")
 # a header line (a continuation line is indented); header names are case-insensitive

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from .. import settings
 from ..errors import StoreError
+from ..whole_files import write_whole
 from .urls import sqlite_path
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -131,26 +131,6 @@ class BlobStore:
 
     def _write(self, sha: str, blocks: Iterable[bytes]) -> None:
         write_whole(self.path(sha), blocks)
-
-
-def write_whole(target: Path, blocks: Iterable[bytes]) -> None:
-    """Write ``target`` (its folder made if need be) from ``blocks`` through a temporary file beside it, renamed
-    over it at the end: a reader sees the old file or the new one, never a part; a failure leaves no file behind.
-
-    Example::
-
-        write_whole(Path("cache/list.json"), [json.dumps(listing).encode()])
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            for block in blocks:
-                f.write(block)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class DeferredBlobStore(BlobStore):
