@@ -241,6 +241,34 @@ def test_the_live_summary_holds_each_keys_last_value_across_key_sets_and_value_t
     assert read(run).history(keys=["loss"])["loss"].tolist() == [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.25, 0.125]
 
 
+def test_a_wide_runs_summary_and_chunks_written_in_one_flush_read_back_as_logged() -> None:
+    # 100 keys a flush: SQLite's writer hands rows like these to the driver itself (store.sql_base.DRIVER_ROWS),
+    # each value through its column's conversion; every kind of summary value must read back as on PostgreSQL
+    from jupyter_track.store.sql_base import DRIVER_ROWS
+
+    keys = [f"layer{j}/grad" for j in range(100)]
+    assert len(keys) > DRIVER_ROWS
+    run = jt.init(project="p")
+    for step in range(200):  # 200 points a key: a chunk row each, not a tail row
+        run.log({k: step + j / 1000 for j, k in enumerate(keys)})
+    run.log({"nan": math.nan, "inf": -math.inf, "big": 2.0 ** 62, "epoch": 7, "done": True})
+    user = {f"note{j}": v for j, v in enumerate(["text", {"a": [1, 2]}, [1.5, "x"], "ünï\ncode", 3, 0.25, False])}
+    for k, v in user.items():
+        run.summary[k] = v
+    run.summary[keys[3]] = "overridden"
+    run.finish()  # (ints and bools show as logged once the run has finished: the chunks hold float64)
+    got = jt.load_run(run.path)
+    expected = {k: 199 + j / 1000 for j, k in enumerate(keys)} | user | {keys[3]: "overridden"}
+    expected |= {"inf": -math.inf, "big": 2.0 ** 62, "epoch": 7, "done": True}
+    summary = dict(got.summary)
+    assert math.isnan(summary.pop("nan"))
+    assert summary == expected
+    assert type(summary["epoch"]) is int and summary["done"] is True
+    history = got.history(keys=keys)
+    assert len(history) == 200
+    assert history[keys[99]].tolist() == [step + 0.099 for step in range(200)]
+
+
 def test_context_manager_marks_failed_on_exception_and_killed_on_interrupt() -> None:
     with pytest.raises(ZeroDivisionError), jt.init(project="p") as run:
         run.log({"x": 1.0})

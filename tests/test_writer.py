@@ -327,16 +327,24 @@ def test_wide_rows_split_by_other_records_pack_into_the_logged_values_in_order()
             rows.data += values[call].astype("<f8").tobytes()
         records.append(rows)
     assert values.nbytes >= MAPPED_MIN  # the mapped path, not numpy.empty
-    steps, columns = _point_columns(records)
+    steps, columns, stats = _point_columns(records)
     assert steps.tolist() == list(range(600))
     assert [c[0] for c in columns] == list(keys)
     for j, (_, s, v, t) in enumerate(columns):
         assert s.tolist() == list(range(600)) and t.tolist() == [i * 0.5 for i in range(600)]
         assert v.tobytes() == values[:, j].astype("<f8").tobytes()  # bit for bit: NaN, inf, -0.0
+    # the summary's statistics of every key, made in one pass over the matrix, are those of its own column (the
+    # same bits: the sum adds in the same order; min and max leave NaN out)
+    assert stats is not None
+    expected = [(np.fmin.reduce(c), np.fmax.reduce(c), c[-1], np.sum(c)) for c in values.T]
+    assert np.array(stats).tobytes() == np.array(expected).tobytes()
+    assert stats[3][:2] == (values[:, 3][~np.isnan(values[:, 3])].min(), values[:, 3][~np.isnan(values[:, 3])].max())
+    assert np.isnan(stats[3][3]) and stats[0][1] == np.inf
 
     other = Rows(("loss",))
     other.data += np.array([600], "<i8").tobytes() + np.array([1.0, 2.5], "<f8").tobytes()
-    steps, columns = _point_columns([*records, other])  # mixed key sets: grouped, then in logging order
+    steps, columns, stats = _point_columns([*records, other])  # mixed key sets: grouped, then in logging order
+    assert stats is None  # each key summarised from its own column
     by_key = {key: (s, v) for key, s, v, _ in columns}
     assert by_key["loss"][0].tolist() == [600] and by_key["loss"][1].tolist() == [2.5]
     assert by_key["m3"][1].tobytes() == values[:, 3].astype("<f8").tobytes()
