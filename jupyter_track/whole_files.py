@@ -1,5 +1,5 @@
-"""Files written whole: a reader sees the old file or the new one, never a part (the blob store's blobs, the
-capture's cache of installed packages)."""
+"""Files written whole: a reader sees the old file or the new one, never a part (the blob store's blobs, an
+artifact's downloaded files, the capture's cache of installed packages)."""
 
 from __future__ import annotations
 

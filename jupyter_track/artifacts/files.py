@@ -4,7 +4,6 @@ blocks, hashed, renamed into place only when the SHA-256 matches) with a byte pr
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +13,7 @@ from .. import settings
 from ..errors import ArtifactIntegrityError, StoreError
 from ..store.base import ArtifactFile
 from ..store.blobs import BlobStore
+from ..whole_files import write_whole
 from .naming import check_path
 
 PROGRESS_MIN_BYTES = 50 * 1024 * 1024  # a progress bar for transfers larger than this
@@ -73,26 +73,25 @@ def download(blobs: BlobStore, files: list[ArtifactFile], root: Path, label: str
 
 
 def _copy_verified(blobs: BlobStore, f: ArtifactFile, target: Path, label: str, bar: Any) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.jt-{os.getpid()}.part")
-    digest = hashlib.sha256()
+    """Copy ``f``'s blob to ``target`` written whole, once its SHA-256 is checked: a corrupted blob leaves no file."""
     try:
-        try:
-            source = blobs.open(f.sha)
-        except StoreError:
-            raise ArtifactIntegrityError(
-                f"file {f.path!r} of {label} is missing from the blob store ({blobs.where(f.sha)}); it was "
-                "deleted outside jupyter_track: log the artifact again from the original files") from None
-        with source, open(tmp, "wb") as out:
-            for block in iter(lambda: source.read(_BLOCK), b""):
-                digest.update(block)
-                out.write(block)
-                bar.update(len(block))
+        source = blobs.open(f.sha)
+    except StoreError:
+        raise ArtifactIntegrityError(
+            f"file {f.path!r} of {label} is missing from the blob store ({blobs.where(f.sha)}); it was "
+            "deleted outside jupyter_track: log the artifact again from the original files") from None
+
+    def verified() -> Iterator[bytes]:  # raising after the last block: write_whole then keeps nothing
+        digest = hashlib.sha256()
+        for block in iter(lambda: source.read(_BLOCK), b""):
+            digest.update(block)
+            bar.update(len(block))
+            yield block
         if digest.hexdigest() != f.sha:
             raise ArtifactIntegrityError(
                 f"file {f.path!r} of {label} is corrupted in the blob store: its SHA-256 is {digest.hexdigest()}, "
                 f"expected {f.sha} ({blobs.where(f.sha)} was modified); it was not written — log the "
                 "artifact again from the original files")
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    with source:
+        write_whole(target, verified())

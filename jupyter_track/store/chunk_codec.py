@@ -182,6 +182,7 @@ def _column(rows: Sequence[Sequence[Any]], k: int, lengths: tuple[int, ...], job
     at = 0
     for n, encodings, chunks in zip(lengths, zip(*(r[0] for r in rows), strict=True),
                                       zip(*(r[k] for r in rows), strict=True), strict=True):
+        # columns 2 and 4 (steps, times) are stored as differences; 3 (values) as they are
         jobs.append(_Job(encodings, chunks, block[:, at:at + n], octets[:, at:at + n], deltas=k != 3))
         at += n
     return block
