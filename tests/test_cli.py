@@ -13,6 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import jupyter_track as jt
+from jupyter_track import settings
+from jupyter_track.store import settle
 from tests.conftest import REPO
 from tests.stores import age_blob, blob_ids, crashed_run
 
@@ -20,6 +22,9 @@ pytestmark = pytest.mark.usefixtures("backend")
 
 
 def cli(*args: str, stdin: str | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    """The command in a subprocess, once this process's writer has stored what ``finish()`` handed it (it returns
+    before: a command run at once could find the run still running, as a terminal a moment later would not)."""
+    settle(settings.store_url())
     return subprocess.run([sys.executable, "-m", "jupyter_track", *args], capture_output=True, text=True,
                           input=stdin, cwd=cwd, env=dict(os.environ), timeout=60)
 
