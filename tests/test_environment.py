@@ -167,6 +167,29 @@ def test_environment_part_describes_python_platform_and_hardware(tmp_path: Path)
     json.dumps(meta)  # JSON-able as it is
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux") or "model name" not in Path("/proc/cpuinfo").read_text(),
+                    reason="on Linux with a CPU model in /proc/cpuinfo only (else the CPU's name comes from uname -p)")
+def test_the_os_name_is_platforms_and_the_capture_starts_no_uname_for_it(tmp_path: Path) -> None:
+    # a `uname` first on PATH that leaves a mark: platform.platform() would start it for the processor's name
+    bin_dir, mark = tmp_path / "bin", tmp_path / "uname-ran"
+    bin_dir.mkdir()
+    fake = bin_dir / "uname"
+    fake.write_text(f"#!/bin/sh\ntouch {mark}\necho unknown\n")
+    fake.chmod(0o755)
+    path = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    out = run_python(f"""
+        import json
+        from jupyter_track.capture.environment import capture_environment
+        meta = capture_environment({str(tmp_path)!r}, {{"environment"}}).meta
+        print(json.dumps([meta["platform"]["os"], meta.get("errors", [])]))
+        """, env=path).stdout
+    os_name, errors = json.loads(out)
+    assert not mark.exists() and not errors
+    # platform.platform() says the same (it starts the fake uname, which answers "unknown", left out)
+    said = run_python("import platform; print(platform.platform())", env=path).stdout.strip()
+    assert mark.exists() and os_name == said
+
+
 def test_packages_are_the_installed_distributions_with_their_versions(tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     # an old-style egg-info folder (PKG-INFO, a long description in its headers) beside the installed ones

@@ -212,8 +212,19 @@ def _platform_info() -> dict[str, Any]:
         "release": platform.release(),
         "machine": platform.machine(),
         "hostname": socket.gethostname(),
-        "os": platform.platform(),
+        "os": _os_name(),
     }
+
+
+def _os_name() -> str:
+    """``platform.platform()``'s text (``Linux-6.1.0-18-amd64-x86_64-with-glibc2.36``). On Linux it is made here
+    without the processor's name: for that ``platform()`` starts a ``uname -p`` process, and most distributions
+    answer ``unknown`` or the machine's name, which it leaves out."""
+    if not sys.platform.startswith("linux"):
+        return platform.platform()
+    u = os.uname()
+    libc, version = platform.libc_ver()
+    return "-".join(part for part in (u.sysname, u.release, u.machine, "with", libc + version) if part)
 
 
 def _hardware_info() -> dict[str, Any]:
