@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 from . import frontend
 from .errors import JupyterTrackWarning, StoreError, UsageError
 from .messages import logger, say
+from .names import KEY_MAX, checked
 from .run_config import Config
 from .run_files import RunFiles
 from .run_summary import _RESET, Summary
@@ -151,8 +152,8 @@ class Run:
         Without ``step`` each call is the next step; ``commit=False`` adds to the current step without
         advancing (``log()`` with no data then commits it). A ``step`` lower than the current one is ignored
         with a warning (as W&B does). Values: see :data:`jupyter_track.values.ACCEPTED`; anything else raises
-        ``TypeError`` naming the key, and an int too large for a float64 (or a ``step`` outside 0 … 2**63-1) a
-        ``ValueError``; nothing of that call is recorded.
+        ``TypeError`` naming the key, and an int too large for a float64 (or a ``step`` outside 0 … 2**63-1, or a
+        name longer than 512 characters) a ``ValueError``; nothing of that call is recorded.
         """
         hot = self._hot
         if hot is not None and type(data) is dict and step is None and commit is None and len(data) == hot[0]:
@@ -209,7 +210,8 @@ class Run:
             keys = self._keys  # every call of the same keys shares one tuple: the writer groups calls by it
             plain = True
         else:
-            plain = all(type(k) is str for k in keys) and "" not in keys  # else normalize() raises, naming it
+            # else normalize() raises, naming the key
+            plain = all(type(k) is str for k in keys) and "" not in keys and max(map(len, keys), default=0) <= KEY_MAX
             if plain:
                 self._keys = keys
         # The values' types: every one a float, int or bool (a C loop that calls type() on each). Once a call
@@ -354,7 +356,7 @@ class Run:
 
     @name.setter
     def name(self, value: str) -> None:
-        self._name = str(value)
+        self._name = checked("run.name", value)
         self._buffer.op("update", {"name": self._name})
 
     @property
@@ -372,7 +374,7 @@ class Run:
 
     @tags.setter
     def tags(self, value: Any) -> None:
-        self._tags = tuple(str(t) for t in value)
+        self._tags = tuple(checked("run.tags", t) for t in value)
         self._buffer.op("tags", self._tags)
 
     @property

@@ -26,7 +26,7 @@ def create_run(store: Store | None, url: str, writer: Writer, project: str | Non
                notify_finished: Callable[[Run], None] | None = None) -> Run:
     """A new run in the store at ``url`` (``store``: already opened, or None), logging through ``writer``."""
     from .live_run import Run
-    from .names import new_run_id, new_run_name
+    from .names import checked, new_run_id, new_run_name
     from .store import open_store
     from .store.blobs import BlobStore, DeferredBlobStore, blob_root_for
     from .store.preflight import start_run
@@ -35,12 +35,15 @@ def create_run(store: Store | None, url: str, writer: Writer, project: str | Non
     project = project_name(project)
     run_id = check_id(run_id) if run_id else new_run_id()
     now = time.time()
-    tag_list = [str(t) for t in (tags or ())]
+    tag_list = [checked("init(tags=...)", t) for t in (tags or ())]
+    name = checked("init(name=...)", name) if name else None
+    entity, group, job_type = (None if v is None else checked(f"init({what}=...)", v)
+                               for what, v in (("entity", entity), ("group", group), ("job_type", job_type)))
     path = sqlite_path(url)
 
     def columns(number: int) -> dict[str, Any]:
         fields = {
-            "project": project, "entity": entity, "name": str(name) if name else new_run_name(number),
+            "project": project, "entity": entity, "name": name or new_run_name(number),
             "state": "running", "group_name": group, "job_type": job_type, "notes": notes, "config": config,
             "meta": {}, "created_at": now, "updated_at": now, "heartbeat_at": now, "last_step": None,
             "host": host_name(), "pid": os.getpid(),
@@ -75,9 +78,11 @@ def resume_run(store: Store, url: str, writer: Writer, info: RunInfo, config: di
     :class:`~jupyter_track.errors.RunIsRunningError`)."""
     from .live_run import Run
     from .metric_defs import MetricDefs
+    from .names import checked
 
     now = time.time()
-    run_name, run_notes = name or info.name, notes if notes is not None else info.notes
+    run_name = checked("init(name=...)", name) if name else info.name
+    run_notes = notes if notes is not None else info.notes
     fields = {"state": "running", "finished_at": None, "exit_code": None, "heartbeat_at": now, "updated_at": now,
               "pid": os.getpid(), "host": host_name(), "name": run_name, "notes": run_notes}
     try:  # before the writer knows it: a run another process (or this one) is logging is left to that one

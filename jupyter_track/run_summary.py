@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from .names import KEY_MAX, checked
 from .values import jsonable
 
 
@@ -42,9 +43,10 @@ class Summary:
         return self._last[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
-        value = jsonable(value, str(key), where="summary")
-        self._user[str(key)] = value
-        self._emit(str(key), value)
+        key = checked("summary key", key, KEY_MAX)
+        value = jsonable(value, key, where="summary")
+        self._user[key] = value
+        self._emit(key, value)
 
     def __delitem__(self, key: str) -> None:
         """Forget a value set by the user: the key reads as its last logged value again."""

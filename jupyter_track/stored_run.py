@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .errors import RunNotFoundError, UsageError
 from .metric_defs import MetricDefs
+from .names import KEY_MAX, NAME_MAX, checked
 from .types import SYSTEM_PREFIX, RunInfo, Series, SummaryEntry
 from .values import jsonable
 
@@ -81,8 +82,8 @@ class StoredRun:
 
     @name.setter
     def name(self, value: str) -> None:
-        if not isinstance(value, str) or not value.strip() or len(value) > 255:
-            raise ValueError(f"run name {value!r}: give a non-empty string of at most 255 characters")
+        if not isinstance(value, str) or not value.strip() or len(value) > NAME_MAX:
+            raise ValueError(f"run name {value!r}: give a non-empty string of at most {NAME_MAX} characters")
         self._name = value.strip()
 
     @property
@@ -100,7 +101,7 @@ class StoredRun:
 
     @tags.setter
     def tags(self, value: Sequence[str]) -> None:
-        self._tags = [str(t) for t in value]
+        self._tags = [checked("run.tags", t) for t in value]
 
     @property
     def config(self) -> dict[str, Any]:
@@ -322,7 +323,7 @@ class StoredRun:
                                  "set them to None instead")
             entries = dict(info.summary)
             for key, value in self._summary.items():
-                value = jsonable(value, key, where="summary")
+                value = jsonable(value, checked("summary key", key, KEY_MAX), where="summary")
                 if key not in shown or value != shown[key]:
                     entries[key] = replace(entries.get(key) or SummaryEntry(value=None), value=value, user_set=True)
                     summaries.append(SummaryWrite(self.id, key, entries[key]))

@@ -269,6 +269,41 @@ def test_a_wide_runs_summary_and_chunks_written_in_one_flush_read_back_as_logged
     assert history[keys[99]].tolist() == [step + 0.099 for step in range(200)]
 
 
+def test_names_tags_and_keys_longer_than_the_store_keeps_are_refused_at_the_call_and_nothing_is_lost() -> None:
+    # PostgreSQL refuses longer text in these columns; refused in the writer, it took the run's other data along
+    for given in ({"name": "n" * 256}, {"group": "g" * 256}, {"job_type": "j" * 256}, {"entity": "e" * 256},
+                  {"tags": ["ok", "t" * 256]}):
+        with pytest.raises(ValueError, match="is 256 characters long; at most 255 are stored"):
+            jt.init(project="p", **given)
+    run = jt.init(project="p", name="n" * 255, group="g" * 255, job_type="j" * 255, tags=["t" * 255])
+    run.log({"loss": 0.5})
+    with pytest.raises(ValueError, match="is 513 characters long; at most 512 are stored"):
+        run.log({"loss": 0.4, "k" * 513: 1.0})
+    with pytest.raises(ValueError, match="at most 512"):
+        run.log({"outer": {"k" * 507: 1.0}})  # "outer/" and 507 characters
+    with pytest.raises(ValueError, match="at most 512"):
+        run.summary["s" * 513] = 1
+    with pytest.raises(ValueError, match="at most 255"):
+        run.tags = ["t" * 256]
+    with pytest.raises(ValueError, match="at most 255"):
+        run.name = "n" * 256
+    run.log({"loss": 0.3, "k" * 512: 2.0})
+    run.summary["s" * 512] = "kept"
+    run.finish()
+    got = jt.load_run(run.path)
+    assert (got.state, got.name, got.group, got.job_type, list(got.tags)) == (
+        "finished", "n" * 255, "g" * 255, "j" * 255, ["t" * 255])
+    assert got.history(keys=["loss"])["loss"].tolist() == [0.5, 0.3]
+    assert got.summary["k" * 512] == 2.0 and got.summary["s" * 512] == "kept"
+    assert len(jt.Api().runs("p")) == 1  # the refused init() calls made no run
+    stored = jt.Api().run(run.path)
+    with pytest.raises(ValueError, match="at most 255"):
+        stored.tags = ["t" * 256]
+    stored.summary["s" * 513] = 1
+    with pytest.raises(ValueError, match="at most 512"):
+        stored.update()
+
+
 def test_context_manager_marks_failed_on_exception_and_killed_on_interrupt() -> None:
     with pytest.raises(ZeroDivisionError), jt.init(project="p") as run:
         run.log({"x": 1.0})

@@ -24,6 +24,7 @@ from ..analysis.downsample import thin
 from ..api import SYSTEM_PREFIX, StoredRun
 from ..errors import JupyterTrackError, OutsideRootError, RunIsRunningError, RunNotFoundError, StoreError
 from ..maintenance import delete_runs
+from ..names import NAME_MAX
 from ..snapshot_restore import AT, WHICH, restore, snapshots
 from ..store.base import Batch, BlobRefWrite, RunWrite, Store, listing_row
 from ..store.blobs import BlobStore
@@ -496,8 +497,8 @@ def edit_run(store: Store, project: str, run_id: str, raw: bytes) -> wire.RunRow
     fields: dict[str, Any] = {}
     if "name" in body:
         name = body["name"]
-        if not isinstance(name, str) or not name.strip() or len(name) > 255:
-            raise BadInput("name must be a non-empty string of at most 255 characters")
+        if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
+            raise BadInput(f"name must be a non-empty string of at most {NAME_MAX} characters")
         fields["name"] = name.strip()
     if "notes" in body:
         if body["notes"] is not None and not isinstance(body["notes"], str):
@@ -506,8 +507,8 @@ def edit_run(store: Store, project: str, run_id: str, raw: bytes) -> wire.RunRow
     tags = None
     if "tags" in body:
         tags = body["tags"]
-        if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() and len(t) <= 255 for t in tags):
-            raise BadInput("tags must be a list of non-empty strings of at most 255 characters")
+        if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() and len(t) <= NAME_MAX for t in tags):
+            raise BadInput(f"tags must be a list of non-empty strings of at most {NAME_MAX} characters")
         tags = [t.strip() for t in tags]
     stored_run(store, project, run_id)
     fields["updated_at"] = time.time()
