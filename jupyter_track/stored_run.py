@@ -190,7 +190,7 @@ class StoredRun:
 
         wanted = list(keys) if keys is not None else self.keys(stream)
         known = self._full().summary
-        scalar_keys = {k for k, e in known.items() if e.count and is_scalar(e)}
+        scalar_keys = {k for k in wanted if (e := known.get(k)) is not None and e.count and is_scalar(e)}
         missing = [k for k in wanted if k not in known]
         if missing:  # logged since this object read the run (a poll of a running run): the store says which are
             # numbers; a key not logged yet (named by the caller) counts as one
