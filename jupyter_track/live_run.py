@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 import warnings
+import weakref
 from collections.abc import Callable, Mapping
 from operator import itemgetter
 from pathlib import Path
@@ -46,6 +47,20 @@ Rows: Any = None
 
 _ROWS: dict[int, struct.Struct] = {}
 _HEAD = struct.Struct("<qd")  # a row of the writer's :class:`Rows` starts with the step (int64) and the time
+
+
+_RUNS: weakref.WeakSet[Run] = weakref.WeakSet()  # this process's runs: a forked child turns off their hot path
+
+
+def _forked() -> None:
+    """In a forked child: every run's ``log()`` takes its other path, which drops what a worker logs (see
+    ``Run._elsewhere``); the hot path would fill a buffer that no writer thread empties, then wait on it."""
+    for run in list(_RUNS):
+        run._hot = None  # noqa: SLF001 - the module of the class
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked)
 
 
 def _row(n: int) -> struct.Struct:
@@ -125,6 +140,9 @@ class Run:
         self._hot = None
         self._finished = False
         self._state: RunState = "running"
+        self._pid = os.getpid()  # a process forked from this one (a worker) has no writer thread: see _elsewhere
+        self._fork_warned = False
+        _RUNS.add(self)
         self._meta: dict[str, Any] = {}
         self._system_index = system_index  # system samples so far (a resumed run's stream goes on from there)
         self._logged_at: int | None = None
@@ -192,6 +210,8 @@ class Run:
                         self._settle_locked()
                     self._pending = (keys, vals, False)
                 return
+        if self._elsewhere():
+            return
         if self._finished:
             raise UsageError(f"run {self.name!r} has finished; start a new one with jt.init() before logging")
         self._hot = None
@@ -314,6 +334,26 @@ class Run:
             self._last.update((k, v if type(v) in FAST_TYPES else int(v) if isinstance(v, numbers.Integral)
                                else float(v)) for k, v in zip(keys, vals, strict=True))
 
+    def _op(self, name: str, payload: Any = None) -> None:
+        """Hand the writer an op of this run (none from a forked process: see :meth:`_elsewhere`)."""
+        if not self._elsewhere():
+            self._buffer.op(name, payload)
+
+    def _elsewhere(self) -> bool:
+        """Whether this process was forked from the run's (a DataLoader or multiprocessing worker). Its copy of
+        the run has no writer thread: what it logged would never be stored, and its buffer, once full, would
+        block ``log()`` for good. It is dropped instead, with a warning the first time."""
+        if os.getpid() == self._pid:
+            return False
+        if not self._fork_warned:
+            self._fork_warned = True
+            warnings.warn(
+                f"run {self.path} is logged by process {self._pid}, and this process ({os.getpid()}) was forked from "
+                "it (a DataLoader or multiprocessing worker): what it logs to that run is not recorded. Log from the "
+                "main process, or start a run in the worker with jt.init(group=...)", JupyterTrackWarning,
+                stacklevel=3)
+        return True
+
     def _settled(self) -> dict[str, Any]:
         """The last logged value of each key (what the summary shows)."""
         if self._pending is not None:
@@ -324,7 +364,7 @@ class Run:
     def log_system(self, values: Mapping[str, float], t: float | None = None) -> None:
         """Record one sample of the system stream (``system/…`` keys on a wall-time axis, as the system monitor
         does): kept apart from the training history and never moving the run's step."""
-        self._buffer.op("system", (self._system_index, _now() if t is None else t, dict(values)))
+        self._op("system", (self._system_index, _now() if t is None else t, dict(values)))
         self._system_index += 1
 
     @property
@@ -357,7 +397,7 @@ class Run:
     @name.setter
     def name(self, value: str) -> None:
         self._name = checked("run.name", value)
-        self._buffer.op("update", {"name": self._name})
+        self._op("update", {"name": self._name})
 
     @property
     def notes(self) -> str | None:
@@ -366,7 +406,7 @@ class Run:
     @notes.setter
     def notes(self, value: str | None) -> None:
         self._notes = value
-        self._buffer.op("update", {"notes": value})
+        self._op("update", {"notes": value})
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -375,7 +415,7 @@ class Run:
     @tags.setter
     def tags(self, value: Any) -> None:
         self._tags = tuple(checked("run.tags", t) for t in value)
-        self._buffer.op("tags", self._tags)
+        self._op("tags", self._tags)
 
     @property
     def group(self) -> str | None:
@@ -438,13 +478,13 @@ class Run:
         return False
 
     def _config_changed(self, data: dict[str, Any]) -> None:
-        self._buffer.op("update", {"config": data})
+        self._op("update", {"config": data})
 
     def _summary_changed(self, key: str, value: Any) -> None:
         if value is _RESET:
-            self._buffer.op("summary_reset", key)
+            self._op("summary_reset", key)
         else:
-            self._buffer.op("summary", (key, value))
+            self._op("summary", (key, value))
 
     def _put_blob(self, data: bytes) -> str:
         return self.attach(data, owner="run-media", name="")
@@ -455,14 +495,13 @@ class Run:
         from .store.base import BlobRefWrite
 
         sha = self._blobs.put_bytes(data)
-        self._buffer.op("blob_ref", BlobRefWrite(sha=sha, owner=owner, name=name or sha, size=len(data),
-                                                 run_id=self.id))
+        self._op("blob_ref", BlobRefWrite(sha=sha, owner=owner, name=name or sha, size=len(data), run_id=self.id))
         return sha
 
     def record_meta(self, meta: Mapping[str, Any]) -> None:
         """Merge capture facts into the run's ``meta`` (used by the capture modules)."""
         self._meta.update(meta)
-        self._buffer.op("update", {"meta": dict(self._meta)})
+        self._op("update", {"meta": dict(self._meta)})
 
     def define_metric(self, name: str, step_metric: str | None = None, step_sync: bool | None = None,
                       hidden: bool | None = None, summary: str | None = None, goal: str | None = None,
@@ -486,7 +525,7 @@ class Run:
             self._metrics = MetricDefs()
         metrics = self._metrics
         merged = metrics.add(define(name, step_metric, summary, goal, hidden), overwrite=bool(overwrite))
-        self._buffer.op("metric", merged)
+        self._op("metric", merged)
         self.record_meta({"metrics": metrics.as_meta()})
         logged = [k for k in self._settled() if metrics.summary_mode(k) not in (None, "none")]
         if any(k not in self._stats for k in logged):  # keys logged before: from the writer's statistics
@@ -620,7 +659,8 @@ class Run:
     # -- lifecycle --------------------------------------------------------------------------------------------
     def flush(self) -> None:
         """Block until everything logged so far is durable in the store."""
-        self._writer.flush()
+        if os.getpid() == self._pid:  # a forked process has no writer thread of the run's (see _elsewhere)
+            self._writer.flush()
 
     def on_finish(self, callback: Callable[[str, dict[str, Any], float], None]) -> None:
         """Call ``callback(state, summary, finished_at)`` once the run has finished and its data is durable (on a
@@ -705,6 +745,10 @@ class Run:
             return
         self._finished = True
         self._hot = None  # log() checks for a finished run on its other path
+        if os.getpid() != self._pid:  # a forked worker's copy (see _elsewhere): the run's own process finishes it
+            if self._notify_finished is not None:
+                self._notify_finished(self)
+            return
         self._state = state or ("finished" if not exit_code else "failed")
         self._files.finish()
         now = _now()

@@ -304,6 +304,40 @@ def test_names_tags_and_keys_longer_than_the_store_keeps_are_refused_at_the_call
         stored.update()
 
 
+def _log_in_a_forked_worker(calls: int) -> tuple[list[str], str, str]:
+    """In a worker forked from the test's process: log to the inherited run, then to a run of the worker's own."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for i in range(calls):  # the keys of the run's last call: its log() would take the hot path
+            jt.log({"loss": float(i)})
+    own = jt.init(project="p", group="workers")
+    own.log({"worker_loss": 0.25})
+    own.finish()
+    return [str(w.message) for w in caught], own.path, jt.load_run(own.path).state  # a reader waits for the writer
+
+
+def test_a_forked_worker_logging_to_the_run_is_warned_and_dropped_not_blocked_and_its_own_run_is_stored() -> None:
+    # a DataLoader or multiprocessing worker forked from the run's process has no writer thread of the run's: more
+    # calls than its buffer holds (500,000 values) blocked the worker's log() for good, and fewer were lost unsaid
+    import multiprocessing
+
+    run = jt.init(project="p", capture="none")
+    run.log({"loss": 1.0})
+    # forked while no thread of this process imports a module (the capture's, the writer's first flush): a child
+    # that imports a module another thread was importing at the fork waits for that thread's lock for good
+    run.flush()
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        said, own_path, own_state = pool.apply_async(_log_in_a_forked_worker, (600_000,)).get(timeout=120)
+    run.log({"loss": 0.5})
+    run.finish()
+    assert len(said) == 1 and f"run {run.path} is logged by process" in said[0] and "not recorded" in said[0]
+    got = jt.load_run(run.path)
+    assert got.state == "finished" and got.keys() == ["loss"]
+    assert got.history(keys=["loss"])["loss"].tolist() == [1.0, 0.5]
+    own = jt.load_run(own_path)
+    assert own_state == own.state == "finished" and own.group == "workers" and own.summary["worker_loss"] == 0.25
+
+
 def test_context_manager_marks_failed_on_exception_and_killed_on_interrupt() -> None:
     with pytest.raises(ZeroDivisionError), jt.init(project="p") as run:
         run.log({"x": 1.0})
