@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import settings
 from .errors import RunIsRunningError
+from .names import NAME_MAX, checked
 from .types import SYSTEM_PREFIX
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ def create_run(store: Store | None, url: str, writer: Writer, project: str | Non
                notify_finished: Callable[[Run], None] | None = None) -> Run:
     """A new run in the store at ``url`` (``store``: already opened, or None), logging through ``writer``."""
     from .live_run import Run
-    from .names import checked, new_run_id, new_run_name
+    from .names import new_run_id, new_run_name
     from .store import open_store
     from .store.blobs import BlobStore, DeferredBlobStore, blob_root_for
     from .store.preflight import start_run
@@ -37,8 +38,9 @@ def create_run(store: Store | None, url: str, writer: Writer, project: str | Non
     now = time.time()
     tag_list = [checked("init(tags=...)", t) for t in (tags or ())]
     name = checked("init(name=...)", name) if name else None
-    entity, group, job_type = (None if v is None else checked(f"init({what}=...)", v)
-                               for what, v in (("entity", entity), ("group", group), ("job_type", job_type)))
+    entity = None if entity is None else checked("init(entity=...)", entity)
+    group = None if group is None else checked("init(group=...)", group)
+    job_type = None if job_type is None else checked("init(job_type=...)", job_type)
     path = sqlite_path(url)
 
     def columns(number: int) -> dict[str, Any]:
@@ -78,7 +80,6 @@ def resume_run(store: Store, url: str, writer: Writer, info: RunInfo, config: di
     :class:`~jupyter_track.errors.RunIsRunningError`)."""
     from .live_run import Run
     from .metric_defs import MetricDefs
-    from .names import checked
 
     now = time.time()
     run_name = checked("init(name=...)", name) if name else info.name
@@ -131,8 +132,8 @@ def project_name(project: str | None) -> str:
     name a project."""
     chosen = project or settings.PROJECT.raw() or Path.cwd().name or "uncategorized"
     chosen = str(chosen).strip()
-    if not chosen or "/" in chosen or len(chosen) > 255:
-        raise ValueError(f"init(project={project!r}): a project name is 1-255 characters without '/'")
+    if not chosen or "/" in chosen or len(chosen) > NAME_MAX:
+        raise ValueError(f"init(project={project!r}): a project name is 1-{NAME_MAX} characters without '/'")
     return chosen
 
 
