@@ -349,8 +349,9 @@ class Run:
             self._fork_warned = True
             warnings.warn(
                 f"run {self.path} is logged by process {self._pid}, and this process ({os.getpid()}) was forked from "
-                "it (a DataLoader or multiprocessing worker): what it logs to that run is not recorded. Log from the "
-                "main process, or start a run in the worker with jt.init(group=...)", JupyterTrackWarning,
+                "it (a DataLoader, multiprocessing or fork-started DDP worker): what it logs to that run is not "
+                "recorded. Log from the main process, or start a run in the worker (jt.init(group=...); Lightning's "
+                "JupyterTrackLogger starts one in rank zero when no run is active before fit)", JupyterTrackWarning,
                 stacklevel=3)
         return True
 

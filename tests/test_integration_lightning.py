@@ -144,6 +144,40 @@ def test_other_ranks_log_nothing(tmp_path: Path) -> None:
     assert logger.version is None and len(jt.runs("pl")) == 0
 
 
+def test_a_fork_started_ddp_fit_stores_the_run_the_logger_starts_in_rank_zero(tmp_path: Path) -> None:
+    # Lightning's ddp_notebook / ddp_fork: each rank is a process forked from the kernel's. Rank zero's logger starts
+    # the run in that process, whose writer stores it before the rank exits (without atexit). In a process of its
+    # own: forking pytest's, with its threads, could inherit a lock some thread holds.
+    out = run_python(f"""
+        import torch, lightning as L
+        import jupyter_track as jt
+        from jupyter_track.integrations.lightning import JupyterTrackLogger
+
+        class Model(L.LightningModule):
+            def __init__(self):
+                super().__init__()
+                self.net = torch.nn.Linear(3, 1)
+
+            def training_step(self, batch, index):
+                loss = torch.nn.functional.mse_loss(self.net(batch[0]), batch[1])
+                self.log("train/loss", loss)
+                return loss
+
+            def configure_optimizers(self):
+                return torch.optim.SGD(self.parameters(), lr=0.1)
+
+        data = torch.utils.data.TensorDataset(torch.randn({N}, 3), torch.randn({N}, 1))
+        trainer = L.Trainer(max_epochs={EPOCHS}, accelerator="cpu", devices=2, strategy="ddp_fork",
+                            logger=JupyterTrackLogger(project="ddp", display=False), log_every_n_steps=1,
+                            enable_progress_bar=False, enable_model_summary=False, enable_checkpointing=False,
+                            default_root_dir={str(tmp_path)!r})
+        trainer.fit(Model(), torch.utils.data.DataLoader(data, batch_size={BATCH}))
+        (run,) = jt.runs("ddp")
+        print(run.state, len(run.metric("train/loss").steps), run.summary["epoch"])
+        """, timeout=300)
+    assert out.stdout.split()[-3:] == ["finished", str(EPOCHS * N // BATCH // 2), str(EPOCHS - 1)]  # 2 ranks
+
+
 def test_bad_log_model_says_what_to_use() -> None:
     with pytest.raises(ValueError, match=r"log_model='best'.*'all'"):
         JupyterTrackLogger(log_model="best")  # type: ignore[arg-type]
