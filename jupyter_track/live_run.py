@@ -529,7 +529,8 @@ class Run:
         self._op("metric", merged)
         self.record_meta({"metrics": metrics.as_meta()})
         logged = [k for k in self._settled() if metrics.summary_mode(k) not in (None, "none")]
-        if any(k not in self._stats for k in logged):  # keys logged before: from the writer's statistics
+        # keys logged before: from the writer's statistics (a forked worker has no writer of the run's)
+        if any(k not in self._stats for k in logged) and os.getpid() == self._pid:
             self.flush()
             self._stats.update({k: e for k, e in self._writer.summary(self.id).items() if k in logged})
         for key in self._settled():  # keys logged before: their live summary follows the definitions now in force

@@ -310,6 +310,8 @@ def _log_in_a_forked_worker(calls: int) -> tuple[list[str], str, str]:
         warnings.simplefilter("always")
         for i in range(calls):  # the keys of the run's last call: its log() would take the hot path
             jt.log({"loss": float(i)})
+        jt.run.summary["from_worker"] = 1
+        jt.run.define_metric("loss", summary="max")
     own = jt.init(project="p", group="workers")
     own.log({"worker_loss": 0.25})
     own.finish()
@@ -332,7 +334,8 @@ def test_a_forked_worker_logging_to_the_run_is_warned_and_dropped_not_blocked_an
     run.finish()
     assert len(said) == 1 and f"run {run.path} is logged by process" in said[0] and "not recorded" in said[0]
     got = jt.load_run(run.path)
-    assert got.state == "finished" and got.keys() == ["loss"]
+    assert got.state == "finished" and got.keys() == ["loss"] and "from_worker" not in got.summary
+    assert got.summary["loss"] == 0.5  # the last value: the worker's definition (max) was not recorded either
     assert got.history(keys=["loss"])["loss"].tolist() == [1.0, 0.5]
     own = jt.load_run(own_path)
     assert own_state == own.state == "finished" and own.group == "workers" and own.summary["worker_loss"] == 0.25
