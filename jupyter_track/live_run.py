@@ -52,15 +52,16 @@ _HEAD = struct.Struct("<qd")  # a row of the writer's :class:`Rows` starts with 
 _RUNS: weakref.WeakSet[Run] = weakref.WeakSet()  # this process's runs: a forked child turns off their hot path
 
 
-def _forked() -> None:
-    """In a forked child: every run's ``log()`` takes its other path, which drops what a worker logs (see
-    ``Run._elsewhere``); the hot path would fill a buffer that no writer thread empties, then wait on it."""
+def _after_fork() -> None:
+    """In a forked child: every run of the parent is marked as such, and its ``log()`` takes the path that drops
+    what a worker logs (see ``Run._elsewhere``); the hot path would fill a buffer no writer thread empties, then
+    wait on it for good."""
     for run in list(_RUNS):
-        run._hot = None  # noqa: SLF001 - the module of the class
+        run._forked, run._hot = True, None  # noqa: SLF001 - the module of the class
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forked)
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def _row(n: int) -> struct.Struct:
@@ -140,7 +141,8 @@ class Run:
         self._hot = None
         self._finished = False
         self._state: RunState = "running"
-        self._pid = os.getpid()  # a process forked from this one (a worker) has no writer thread: see _elsewhere
+        self._pid = os.getpid()
+        self._forked = False  # set in a process forked from this one (a worker): see _elsewhere
         self._fork_warned = False
         _RUNS.add(self)
         self._meta: dict[str, Any] = {}
@@ -343,7 +345,7 @@ class Run:
         """Whether this process was forked from the run's (a DataLoader or multiprocessing worker). Its copy of
         the run has no writer thread: what it logged would never be stored, and its buffer, once full, would
         block ``log()`` for good. It is dropped instead, with a warning the first time."""
-        if os.getpid() == self._pid:
+        if not self._forked:
             return False
         if not self._fork_warned:
             self._fork_warned = True
@@ -530,7 +532,7 @@ class Run:
         self.record_meta({"metrics": metrics.as_meta()})
         logged = [k for k in self._settled() if metrics.summary_mode(k) not in (None, "none")]
         # keys logged before: from the writer's statistics (a forked worker has no writer of the run's)
-        if any(k not in self._stats for k in logged) and os.getpid() == self._pid:
+        if any(k not in self._stats for k in logged) and not self._forked:
             self.flush()
             self._stats.update({k: e for k, e in self._writer.summary(self.id).items() if k in logged})
         for key in self._settled():  # keys logged before: their live summary follows the definitions now in force
@@ -661,7 +663,7 @@ class Run:
     # -- lifecycle --------------------------------------------------------------------------------------------
     def flush(self) -> None:
         """Block until everything logged so far is durable in the store."""
-        if os.getpid() == self._pid:  # a forked process has no writer thread of the run's (see _elsewhere)
+        if not self._forked:  # a forked process has no writer thread of the run's (see _elsewhere)
             self._writer.flush()
 
     def on_finish(self, callback: Callable[[str, dict[str, Any], float], None]) -> None:
@@ -747,7 +749,7 @@ class Run:
             return
         self._finished = True
         self._hot = None  # log() checks for a finished run on its other path
-        if os.getpid() != self._pid:  # a forked worker's copy (see _elsewhere): the run's own process finishes it
+        if self._forked:  # a forked worker's copy (see _elsewhere): the run's own process finishes it
             if self._notify_finished is not None:
                 self._notify_finished(self)
             return
