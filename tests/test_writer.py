@@ -580,5 +580,7 @@ def test_a_tap_hands_over_each_committed_point_of_the_keys_it_wants_once(monkeyp
     assert t.take({"a", "b"}) == ([], set(), False)
     with pytest.raises(StoreError, match="2 logged values were not stored"):
         run.finish()
-    assert tap(run.store_url, run.id) is None  # a finished run has no tap
+    # a finished run has no tap, once finish() has handed the run's last steps over (with the capture still
+    # running they go on another thread, which closes the run in the writer a moment later)
+    assert wait_for(lambda: tap(run.store_url, run.id) is None)
     assert jt.load_run(run.path).metric("a").steps.tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 9]
