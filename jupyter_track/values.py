@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from .errors import JupyterTrackWarning
-from .names import KEY_MAX
+from .names import KEY_MAX, checked
 from .scalars import one_element, plain_scalar
 
 FAST_TYPES = frozenset({float, int, bool})
@@ -60,9 +60,7 @@ def _walk(data: Mapping[Any, Any], prefix: str, scalars: dict[str, float], rich:
         if not k:
             raise TypeError("log(): metric names must not be empty")
         key = prefix + k
-        if len(key) > KEY_MAX:
-            raise ValueError(f"log(): the metric name {key[:40]!r}… is {len(key):,} characters long; at most "
-                             f"{KEY_MAX} are stored")
+        checked("log(): a metric name", key, KEY_MAX)
         if type(v) in FAST_TYPES:
             if type(v) is int and not -FLOAT_INT_MAX <= v <= FLOAT_INT_MAX:
                 raise _too_large(key, v)
