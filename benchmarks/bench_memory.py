@@ -200,10 +200,12 @@ def child_wide(width: int, calls: int) -> dict[str, Any]:
     return {"flush_ms": took * 1e3, "flush_cpu_ms": cpu * 1e3}
 
 
-def child_written(width: int, seconds: int) -> dict[str, Any]:
-    """A run logging ``width`` keys at 50 steps/s for ``seconds``, then finished: the bytes this process passed to
-    write() meanwhile (``/proc/self/io``'s wchar: SQLite's WAL frames and checkpoints, every merge's rewrite)
-    against the raw bytes of the points logged (int64 step + float64 value + float64 time: 24 a point)."""
+def child_written(width: int, seconds: int, rate: int = 50, flush_ms: int = 1000) -> dict[str, Any]:
+    """A run logging ``width`` keys at ``rate`` steps/s for ``seconds``, then finished: the bytes this process passed
+    to write() meanwhile (``/proc/self/io``'s wchar: SQLite's WAL frames and checkpoints, every merge's rewrite)
+    against the raw bytes of the points logged (int64 step + float64 value + float64 time: 24 a point). ``flush_ms``:
+    the writer's interval (a slow loop's flushes of a point each, in a tenth of the time at 100 ms)."""
+    os.environ["JUPYTER_TRACK_FLUSH_INTERVAL"] = str(flush_ms / 1000)
     import jupyter_track as jt
 
     def wchar() -> int:
@@ -215,10 +217,10 @@ def child_written(width: int, seconds: int) -> dict[str, Any]:
     run.log({k: 0.0 for k in keys})
     run.flush()  # the store made and the run's row written: not part of the metrics' bytes
     w0, c0, t0 = wchar(), time.process_time(), time.perf_counter()
-    steps = 50 * seconds
+    steps = rate * seconds
     for step in range(1, steps + 1):
         run.log({k: step * 1e-3 + j * 0.37 + random.random() for j, k in enumerate(keys)})
-        time.sleep(max(0.0, t0 + step / 50 - time.perf_counter()))
+        time.sleep(max(0.0, t0 + step / rate - time.perf_counter()))
     run.finish()
     _settled(run)  # finish() hands the last batch over: its write counts too
     written, cpu = wchar() - w0, time.process_time() - c0
@@ -325,6 +327,13 @@ def main(argv: list[str] | None = None) -> int:
                          f"{m['written_mb']:.1f} MB", f"{m['raw_mb']:.1f} MB (24 B a point)",
                          f"{m['written_mb'] / m['raw_mb']:.2f}× (the process's CPU: {m['cpu_pct']:.0f} % of a core)",
                          "≤ 2× raw"))
+        if "written" in only:  # a slow loop: a point a key and flush, past a key's SMALL_CHUNK open points
+            seconds = 12 if q else 120
+            m = med("written", 1000, seconds, 10, 100)
+            rows.append((f"… 1,000 keys at a step a flush (10 steps/s, 0.1 s flushes) for {seconds} s (log → finish)",
+                         f"{m['written_mb']:.1f} MB", f"{m['raw_mb']:.1f} MB (24 B a point)",
+                         f"{m['written_mb'] / m['raw_mb']:.2f}× (the process's CPU: {m['cpu_pct']:.0f} % of a core)",
+                         ""))
     head = ("what", "jupyter_track", "floor (same process)", "ratio", "target")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))

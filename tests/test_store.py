@@ -263,6 +263,33 @@ def test_a_run_resumed_after_its_writer_crashed_keeps_the_points_it_left_in_tail
     assert stored.metric("b").steps.tolist() == list(range(15 + 2 * packing.MERGE_BELOW))
 
 
+def test_tail_rows_of_the_previous_layout_are_read_and_a_run_left_in_them_resumes(store_url: str) -> None:
+    import struct
+
+    import orjson
+
+    from jupyter_track.store import tail_rows
+
+    run_python(_CRASH_IN_THE_TAIL, check=False)
+    close_all()
+    # as revision 0008 wrote them: the JSON header as it is, its length's top bit clear
+    for seq, data in sql("SELECT seq, data FROM metric_tails ORDER BY seq"):
+        length, header = tail_rows._header(bytes(data))
+        plain = orjson.dumps(header)
+        old = struct.pack("<I", len(plain)) + plain + bytes(data)[4 + length:]
+        sql("UPDATE metric_tails SET data = :d WHERE seq = :s", d=old, s=seq)
+    sql("UPDATE jupyter_track_version SET version_num = '0008_metric_tails'")
+    old_rows = sql("SELECT seq, data FROM metric_tails ORDER BY seq")
+    assert len(old_rows) == 5 and all(not struct.unpack_from("<I", bytes(d))[0] >> 31 for _, d in old_rows)
+    assert jt.load_run("p/crashed").metric("b").values.tolist() == [-float(i) for i in range(15)]
+    assert sql("SELECT version_num FROM jupyter_track_version") == [(HEAD,)]  # migrated on open
+    assert sql("SELECT seq, data FROM metric_tails ORDER BY seq") == old_rows  # read, not rewritten
+    with jt.init(project="p", id="crashed", resume="must", display=False) as run:
+        run.log({"a": 15.0, "b": -15.0})
+    assert jt.load_run("p/crashed").metric("a").values.tolist() == [float(i) for i in range(16)]
+    assert sql("SELECT count(*) FROM metric_tails") == [(0,)]
+
+
 def test_slow_loops_leave_few_chunk_rows_and_fast_loops_large_chunks(store_dir: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     run = jt.init(project="p")
@@ -528,3 +555,43 @@ def test_a_reader_that_read_the_whole_series_sees_chunks_written_after_it(store_
         assert_bits_equal(got.values, logged[:lo + 10_000])
         assert_bits_equal(reader.read_run_series("grows")["x"].steps, np.arange(lo + 10_000))
     writer.close()
+
+
+def test_a_slow_loop_folds_its_points_without_rewriting_them_at_every_fold(store_url: str,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # a fold every 4 flushes of one point each, a key's chunk closed at 128 points: 32 folds, as a loop of one
+    # point a flush makes with the real bounds (a fold every 32 flushes, closed at 1,024)
+    monkeypatch.setattr(packing, "MERGE_AFTER", 4)
+    monkeypatch.setattr(packing, "SMALL_CHUNK", 128)
+    run = jt.init(project="p", capture="none")
+    run.log({"a": 0.0, "b": 0.0})
+    run.flush()  # the store made: count every chunk row the writer inserts from now on
+    if store_url.startswith("postgresql"):
+        sql("CREATE TABLE inserted (key TEXT, n INTEGER)")
+        sql("CREATE FUNCTION note_chunk() RETURNS trigger AS $$ BEGIN INSERT INTO inserted VALUES (NEW.key, NEW.n); "
+            "RETURN NEW; END $$ LANGUAGE plpgsql")
+        sql("CREATE TRIGGER note AFTER INSERT ON metric_chunks FOR EACH ROW EXECUTE FUNCTION note_chunk()")
+    else:
+        sql("CREATE TABLE inserted (key TEXT, n INTEGER)")
+        sql("CREATE TRIGGER note AFTER INSERT ON metric_chunks BEGIN INSERT INTO inserted VALUES (NEW.key, NEW.n); "
+            "END")
+    logged = [0.0]
+    for step in range(1, 140):
+        run.log({"a": step / 7, "b": -step / 7})
+        logged.append(step / 7)
+        run.flush()
+        if step % 20 == 0:  # every point readable at any time, from chunk rows and tail rows
+            assert jt.load_run(run.path).metric("a").values.tolist() == logged
+            # a slow key keeps a few merged pieces open (a binary counter of 4-point folds), not a row per fold
+            assert sql("SELECT count(*) FROM metric_chunks WHERE key = 'a'")[0][0] <= 6
+    run.finish()
+    stored = jt.load_run(run.path)
+    assert stored.metric("a").values.tolist() == logged
+    assert stored.metric("b").values.tolist() == [-v for v in logged]
+    assert sql("SELECT count(*) FROM metric_tails") == [(0,)]
+    # the 128 points that reached the bound are one chunk; the finish merged what came after into one more
+    assert [n for (n,) in sql("SELECT n FROM metric_chunks WHERE key = 'a' ORDER BY seq")] == [128, 12]
+    # each point went into a chunk row a few times (log2 of 32 folds, then the closing merge), not once a fold:
+    # rewriting a key's open chunk at every fold inserted 2,100 points for 140 (15x)
+    inserted = sql("SELECT sum(n) FROM inserted WHERE key = 'a'")[0][0]
+    assert len(logged) < inserted <= 5 * len(logged)

@@ -396,6 +396,16 @@ def _delta(w: Any) -> Any:
     return d
 
 
+def compress(data: bytes) -> bytes:
+    """``data`` as one zstd frame (at the columns' level; the frame records its size)."""
+    return _contexts()[0].compress(data)
+
+
+def decompress(frame: bytes | memoryview) -> bytes:
+    """The bytes of a frame made by :func:`compress`."""
+    return _contexts()[1].decompress(frame)
+
+
 def _contexts() -> tuple[zstandard.ZstdCompressor, zstandard.ZstdDecompressor]:
     found: tuple[zstandard.ZstdCompressor, zstandard.ZstdDecompressor] | None = getattr(_local, "contexts", None)
     if found is None:

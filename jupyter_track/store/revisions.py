@@ -8,7 +8,7 @@ from ..errors import StoreVersionError
 # written by a newer jupyter_track.
 REVISIONS: tuple[str, ...] = ("0001_initial", "0002_run_summary_tags", "0003_artifacts", "0004_sweeps",
                               "0005_shared_store", "0006_chunk_encoding", "0007_summary_key_index",
-                              "0008_metric_tails")
+                              "0008_metric_tails", "0009_tail_header_zstd")
 HEAD = REVISIONS[-1]
 
 # Our own Alembic version table: "alembic_version" is left to Optuna, whose sweep tables share the database.

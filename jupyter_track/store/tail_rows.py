@@ -8,6 +8,11 @@ into the parts: keys logged together have the same steps and times bytes (:func:
 tail row decodes as one from ``metric_chunks`` does. Columns, not a list per chunk: a reader of a few keys of a
 wide run parses the header fast and copies only their parts.
 
+Since schema revision 0009 the header is a zstd frame of that JSON, and the length's top bit is set: a slow loop
+writes a row at every flush, and the header of 1,000 keys at a point each (key names, and columns of small numbers
+that repeat) took 44 KB against 24 KB of raw points; compressed, 2.5 KB. Rows written before (the top bit clear)
+read as they are.
+
 Example::
 
     data = encode(chunks)                     # ChunkWrites of one run
@@ -24,7 +29,9 @@ from typing import Any
 import orjson
 
 from .base import ChunkWrite
+from .chunk_codec import compress, decompress
 
+_COMPRESSED = 1 << 31  # the header length's flag: a zstd frame
 TailChunk = tuple[str, int, int, int, int, int, bytes, bytes, bytes]  # key, seq, encoding, n, first, last, s, v, t
 
 
@@ -44,7 +51,8 @@ def encode(chunks: Sequence[ChunkWrite]) -> bytes:
                            "encoding": [c.encoding for c in chunks], "n": [c.n for c in chunks],
                            "first_step": [c.first_step for c in chunks], "last_step": [c.last_step for c in chunks],
                            "parts": refs, "sizes": [len(p) for p in parts]})
-    return b"".join([struct.pack("<I", len(header)), header, *parts])
+    header = compress(header)
+    return b"".join([struct.pack("<I", len(header) | _COMPRESSED), header, *parts])
 
 
 def keys(data: bytes) -> list[tuple[str, int]]:
@@ -79,4 +87,7 @@ def decode(data: bytes, keep: Callable[[str, int], bool] | None = None) -> list[
 
 def _header(data: bytes) -> tuple[int, dict[str, Any]]:
     (length,) = struct.unpack_from("<I", data)
-    return length, orjson.loads(memoryview(data)[4:4 + length])
+    if not length & _COMPRESSED:  # written before revision 0009
+        return length, orjson.loads(memoryview(data)[4:4 + length])
+    length &= ~_COMPRESSED
+    return length, orjson.loads(decompress(memoryview(data)[4:4 + length]))
