@@ -7,7 +7,7 @@
 #   make test    setup + apt packages the tests need (APT_PACKAGES), then pytest (PYTEST_ARGS="...")
 #   make bench   install the bench extra, run benchmarks/bench_logging.py
 #   make bench-wide  the write path at any width, every row with its floor and ratio: memory and latency
-#                (bench_memory.py), storage and reads (bench_storage.py), the live panel (bench_panel.py); ~12 min
+#                (bench_memory.py), storage and reads (bench_storage.py), the live panel (bench_panel.py); ~20 min
 #   make lint    ruff check + mypy on jupyter_track (dev extra; the integrations are checked against their frameworks)
 #   make clean   remove .venv, caches and build outputs (never the run store)
 #
