@@ -595,3 +595,49 @@ def test_a_slow_loop_folds_its_points_without_rewriting_them_at_every_fold(store
     # rewriting a key's open chunk at every fold inserted 2,100 points for 140 (15x)
     inserted = sql("SELECT sum(n) FROM inserted WHERE key = 'a'")[0][0]
     assert len(logged) < inserted <= 5 * len(logged)
+
+
+@pytest.mark.parametrize("seed", [4, 8, 26])
+def test_random_key_sets_rates_bursts_and_flushes_read_back_exactly_through_every_fold(
+        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+
+    rng = random.Random(seed)
+    # tiny bounds: tail rows folded every few flushes, pieces merged and closed, bursts as large chunks, the
+    # open-points bound reached
+    monkeypatch.setattr(packing, "MERGE_AFTER", rng.choice([2, 3, 5]))
+    monkeypatch.setattr(packing, "SMALL_CHUNK", rng.choice([20, 40, 64]))
+    monkeypatch.setattr(packing, "MERGE_BELOW", rng.choice([8, 16]))
+    monkeypatch.setattr(packing, "OPEN_MAX", rng.choice([100, 400, 10**9]))
+    run = jt.init(project="p", capture="none")
+    keys = [f"k{i}" for i in range(rng.randint(3, 12))]
+    every = {k: rng.choice([1, 1, 2, 3, 7, 25]) for k in keys}  # key k is logged at the steps divisible by this
+    logged: dict[str, tuple[list[int], list[float]]] = {k: ([], []) for k in keys}
+
+    def check(stored: jt.StoredRun, min_step: int) -> None:
+        for k in keys:
+            assert stored.metric(k).steps.tolist() == logged[k][0], k
+            assert stored.metric(k).values.tolist() == logged[k][1], k
+        since = stored.history(keys=keys[:3], min_step=min_step)
+        for k in keys[:3]:
+            assert since[k].dropna().tolist() == [v for s, v in zip(*logged[k], strict=True) if s >= min_step], k
+
+    step = 0
+    for _ in range(400):
+        burst = rng.random() < 0.05  # one key's many points in one flush: a large chunk after its small ones
+        for _ in range(rng.randint(20, 60) if burst else 1):
+            row = {k: rng.random() for k in keys if step % every[k] == 0 and (not burst or k == keys[0])}
+            if row:
+                run.log(row, step=step)
+                for k, v in row.items():
+                    logged[k][0].append(step)
+                    logged[k][1].append(v)
+            step += 1
+        if rng.random() < 0.5:
+            run.flush()
+        if rng.random() < 0.03:
+            run.flush()
+            check(jt.load_run(run.path), rng.randint(0, step))
+    run.finish()
+    check(jt.load_run(run.path), rng.randint(0, step))
+    assert sql("SELECT count(*) FROM metric_tails") == [(0,)]
