@@ -6,8 +6,8 @@ machines here are shared and noisy; each row is the median of ``--repeats`` proc
 
 Usage::
 
-    python benchmarks/bench_memory.py             # every row (about 7 minutes on 2 cores)
-    python benchmarks/bench_memory.py --quick     # small sizes: a smoke test (about 30 s)
+    python benchmarks/bench_memory.py             # every row (about 16 minutes on 2 cores)
+    python benchmarks/bench_memory.py --quick     # small sizes: a smoke test (about 2 minutes)
     python benchmarks/bench_memory.py --only latency,stalls   # some groups of rows (see --help)
 """
 
@@ -208,28 +208,48 @@ def child_written(width: int, seconds: int, rate: int = 50, flush_ms: int = 1000
     os.environ["JUPYTER_TRACK_FLUSH_INTERVAL"] = str(flush_ms / 1000)
     import jupyter_track as jt
 
-    def wchar() -> int:
-        with open("/proc/self/io") as f:
-            return next(int(line.split()[1]) for line in f if line.startswith("wchar:"))
-
     keys = [f"layer{j // 10}/m{j}" for j in range(width)]
     run = jt.init(project="bench", display=False, capture="none")
     run.log({k: 0.0 for k in keys})
     run.flush()  # the store made and the run's row written: not part of the metrics' bytes
-    w0, c0, t0 = wchar(), time.process_time(), time.perf_counter()
+    w0, c0, t0 = _wchar(), time.process_time(), time.perf_counter()
     steps = rate * seconds
     for step in range(1, steps + 1):
         run.log({k: step * 1e-3 + j * 0.37 + random.random() for j, k in enumerate(keys)})
         time.sleep(max(0.0, t0 + step / rate - time.perf_counter()))
     run.finish()
     _settled(run)  # finish() hands the last batch over: its write counts too
-    written, cpu = wchar() - w0, time.process_time() - c0
+    written, cpu = _wchar() - w0, time.process_time() - c0
     return {"written_mb": written / MB, "raw_mb": steps * width * 24 / MB, "cpu_pct": 100 * cpu / seconds}
+
+
+def child_idle(seconds: int) -> dict[str, Any]:
+    """A run that logs nothing for ``seconds`` (a notebook left open between cells), its system monitor sampling
+    every 2 s: the bytes this process passed to write() meanwhile, and the raw bytes of the samples."""
+    import jupyter_track as jt
+
+    run = jt.init(project="bench", display=False, capture="system")
+    run.log({"loss": 1.0})
+    run.flush()
+    time.sleep(3)  # the first samples and the monitor's start
+    w0 = _wchar()
+    time.sleep(seconds)
+    written = _wchar() - w0
+    samples = jt.load_run(run.path).history(stream="system")
+    keys = len([c for c in samples.columns if not c.startswith("_")])
+    run.finish()
+    return {"written_kb_s": written / seconds / 1e3, "raw_kb_s": keys * 24 / 2 / 1e3}
+
+
+def _wchar() -> int:
+    """The bytes this process has passed to write() (``/proc/self/io``)."""
+    with open("/proc/self/io") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("wchar:"))
 
 
 CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
     "memory": child_memory, "latency": child_latency, "stalls": child_stalls, "small": child_small,
-    "merge": child_merge, "wide": child_wide, "written": child_written,
+    "merge": child_merge, "wide": child_wide, "written": child_written, "idle": child_idle,
 }
 
 
@@ -334,6 +354,13 @@ def main(argv: list[str] | None = None) -> int:
                          f"{m['written_mb']:.1f} MB", f"{m['raw_mb']:.1f} MB (24 B a point)",
                          f"{m['written_mb'] / m['raw_mb']:.2f}× (the process's CPU: {m['cpu_pct']:.0f} % of a core)",
                          ""))
+        if "idle" in only:  # a run left open: a commit a heartbeat, not a sample
+            seconds = 12 if q else 60
+            m = med("idle", seconds)
+            rows.append((f"bytes written by an idle run (nothing logged, system samples every 2 s), {seconds} s",
+                         f"{m['written_kb_s']:.1f} KB/s ({m['written_kb_s'] * 86_400 / 1e6:.2f} GB a day)",
+                         f"{m['raw_kb_s'] * 1e3:.0f} B/s (the samples)",
+                         f"{m['written_kb_s'] / m['raw_kb_s']:.0f}×", ""))
     head = ("what", "jupyter_track", "floor (same process)", "ratio", "target")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))

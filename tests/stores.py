@@ -45,6 +45,32 @@ def sql(statement: str, url: str | None = None, **params: Any) -> list[tuple[Any
         made.dispose()
 
 
+def note_inserts(table: str, *columns: str, url: str | None = None) -> Callable[[], list[tuple[Any, ...]]]:
+    """Have the store note ``columns`` of each row inserted into ``table`` from now on (a trigger, on either
+    backend). Returns a function that reads the notes so far, without first letting this process's writer store
+    what it holds (as :func:`sql` does)."""
+    url = url or settings.store_url()
+    notes = f"inserted_{table}"
+    new = ", ".join(f"NEW.{c}" for c in columns)
+    sql(f"CREATE TABLE {notes} ({', '.join(f'{c} TEXT' for c in columns)})", url)
+    if url.startswith("postgresql"):
+        sql(f"CREATE FUNCTION note_{table}() RETURNS trigger AS $$ BEGIN INSERT INTO {notes} VALUES ({new}); "
+            "RETURN NEW; END $$ LANGUAGE plpgsql", url)
+        sql(f"CREATE TRIGGER note AFTER INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION note_{table}()", url)
+    else:
+        sql(f"CREATE TRIGGER note AFTER INSERT ON {table} BEGIN INSERT INTO {notes} VALUES ({new}); END", url)
+
+    def read() -> list[tuple[Any, ...]]:
+        made = engine(url)
+        try:
+            with made.connect() as conn:
+                return [tuple(r) for r in conn.execute(sa.text(f"SELECT * FROM {notes}"))]
+        finally:
+            made.dispose()
+
+    return read
+
+
 def count_points(run_id: str, key: str, url: str | None = None) -> int:
     """Points of a metric durable in the store (0 before the writer has made the schema). A store that cannot be
     read (a server down) raises: a test must not take that for "nothing stored yet"."""

@@ -24,7 +24,7 @@ from jupyter_track.store.schema import HEAD, REVISIONS, metadata
 from jupyter_track.store.sql import SQLStore
 from jupyter_track.store.urls import redact
 from tests.conftest import run_python
-from tests.stores import assert_bits_equal, damage_table, new_run, read_only, sql
+from tests.stores import assert_bits_equal, damage_table, new_run, note_inserts, read_only, sql
 from tests.stores import engine as raw_engine
 
 pytestmark = pytest.mark.usefixtures("backend")
@@ -565,16 +565,8 @@ def test_a_slow_loop_folds_its_points_without_rewriting_them_at_every_fold(store
     monkeypatch.setattr(packing, "SMALL_CHUNK", 128)
     run = jt.init(project="p", capture="none")
     run.log({"a": 0.0, "b": 0.0})
-    run.flush()  # the store made: count every chunk row the writer inserts from now on
-    if store_url.startswith("postgresql"):
-        sql("CREATE TABLE inserted (key TEXT, n INTEGER)")
-        sql("CREATE FUNCTION note_chunk() RETURNS trigger AS $$ BEGIN INSERT INTO inserted VALUES (NEW.key, NEW.n); "
-            "RETURN NEW; END $$ LANGUAGE plpgsql")
-        sql("CREATE TRIGGER note AFTER INSERT ON metric_chunks FOR EACH ROW EXECUTE FUNCTION note_chunk()")
-    else:
-        sql("CREATE TABLE inserted (key TEXT, n INTEGER)")
-        sql("CREATE TRIGGER note AFTER INSERT ON metric_chunks BEGIN INSERT INTO inserted VALUES (NEW.key, NEW.n); "
-            "END")
+    run.flush()  # the store made: note every chunk row the writer inserts from now on
+    inserted = note_inserts("metric_chunks", "key", "n")
     logged = [0.0]
     for step in range(1, 140):
         run.log({"a": step / 7, "b": -step / 7})
@@ -593,8 +585,8 @@ def test_a_slow_loop_folds_its_points_without_rewriting_them_at_every_fold(store
     assert [n for (n,) in sql("SELECT n FROM metric_chunks WHERE key = 'a' ORDER BY seq")] == [128, 12]
     # each point went into a chunk row a few times (log2 of 32 folds, then the closing merge), not once a fold:
     # rewriting a key's open chunk at every fold inserted 2,100 points for 140 (15x)
-    inserted = sql("SELECT sum(n) FROM inserted WHERE key = 'a'")[0][0]
-    assert len(logged) < inserted <= 5 * len(logged)
+    points = sum(int(n) for key, n in inserted() if key == "a")
+    assert len(logged) < points <= 5 * len(logged)
 
 
 @pytest.mark.parametrize("seed", [4, 8, 26])

@@ -17,7 +17,7 @@ from jupyter_track.errors import StoreError
 from jupyter_track.store import open_store, sql_engine, tap, writer_for
 from jupyter_track.store.buffer import count as _count
 from tests.conftest import wait_for
-from tests.stores import count_points, sql, writes_blocked
+from tests.stores import count_points, note_inserts, sql, writes_blocked
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -584,3 +584,26 @@ def test_a_tap_hands_over_each_committed_point_of_the_keys_it_wants_once(monkeyp
     # running they go on another thread, which closes the run in the writer a moment later)
     assert wait_for(lambda: tap(run.store_url, run.id) is None)
     assert jt.load_run(run.path).metric("a").steps.tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 9]
+
+
+def test_an_idle_runs_system_samples_are_committed_with_its_heartbeat_and_all_kept(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from jupyter_track.store import packing
+
+    monkeypatch.setenv("JUPYTER_TRACK_SYSTEM_INTERVAL", "0.1")
+    monkeypatch.setenv("JUPYTER_TRACK_FLUSH_INTERVAL", "0.1")
+    monkeypatch.setattr(packing, "HEARTBEAT_EVERY", 1.0)
+    run = jt.init(project="p", capture="system")
+    run.log({"loss": 1.0})
+    run.flush()
+    tails = note_inserts("metric_tails", "seq")  # a commit with samples writes one tail row
+    time.sleep(3.0)  # idle: about 30 samples, and 30 flushes of the writer
+    commits = len(tails())
+    assert 1 <= commits <= 5, commits  # each at a heartbeat (1 s here), not one a sample
+    run.flush()  # waits for what the run holds: the samples not committed yet too
+    stored = jt.load_run(run.path).history(stream="system")
+    assert len(stored) >= 10 and len(tails()) >= commits
+    assert stored["_timestamp"].is_monotonic_increasing
+    run.log({"loss": 0.5})  # logging: the samples go with the points at each flush
+    run.finish()
+    assert jt.load_run(run.path).metric("loss").values.tolist() == [1.0, 0.5]

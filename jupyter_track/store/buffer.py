@@ -133,6 +133,11 @@ class RunBuffer:
         with self.lock:
             return count(self.items)
 
+    def samples_only(self) -> bool:
+        """Whether there are records here and each is a system sample: an idle run's."""
+        with self.lock:
+            return bool(self.items) and all(type(rec) is Op and rec.name == "system" for rec in self.items)
+
     def take(self) -> tuple[list[Record], bool]:
         """Everything buffered so far, and whether it holds op records."""
         with self.lock:

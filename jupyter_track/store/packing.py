@@ -46,7 +46,8 @@ OPEN_MAX = 3_000_000  # a run's open points, every key's, that fold its tail and
 # open points each (and the value matrices of the batches their chunks are views of) it held 180 MB more than the loop
 # alone, 100 MB with this bound. Up to 3,000 keys a slow loop folds as it did (at SMALL_CHUNK points a key): folding
 # more often wrote more bytes (1M: 2.05x the raw bytes for 3,000 keys at 50 steps/s, against 1.93x).
-HEARTBEAT_EVERY = 5.0  # seconds between heartbeats of an idle run
+HEARTBEAT_EVERY = 5.0  # seconds between heartbeats of an idle run; its system samples (every 2 s) wait for them: a
+# commit writes whole pages, and one for each sample of 9 keys (216 bytes) took an idle run to 11 KB/s, 1 GB a day
 Stats = tuple[float, float, float, float]  # a key's new values: min and max (NaN left out), last, sum
 
 
@@ -73,9 +74,10 @@ class Packer:
         self.taps = Taps()  # the batch's points for the taps of its runs (the live panel), once it is committed
         self._tapping: list[tuple[Tap, frozenset[str] | None, list[Part]]] = []  # the run's taps being packed for
 
-    def collect(self, runs: list[tuple[str, RunState]]) -> Batch:
+    def collect(self, runs: list[tuple[str, RunState]], forced: bool = True) -> Batch:
         """Take every run's buffered records and pack them into one batch (:attr:`packed`: the logged values in
-        it; :attr:`logged`: whether it holds ``log()`` calls)."""
+        it; :attr:`logged`: whether it holds ``log()`` calls). Unless ``forced`` (a ``flush()`` waits for it), a
+        run that holds system samples only keeps them until its next heartbeat (see :data:`HEARTBEAT_EVERY`)."""
         self.packed, self.logged = 0, False
         self.taps = Taps()
         # Packing allocates a few objects per logged record while up to a buffer's worth of records is alive;
@@ -84,7 +86,7 @@ class Packer:
         if paused:
             gc.disable()
         try:
-            return self._collect_all(runs)
+            return self._collect_all(runs, forced)
         finally:
             self._encoded.clear()  # the batch holds the bytes; the arrays go now, not at the next flush
             self._shared.clear()
@@ -92,13 +94,16 @@ class Packer:
             if paused:
                 gc.enable()
 
-    def _collect_all(self, runs: list[tuple[str, RunState]]) -> Batch:
+    def _collect_all(self, runs: list[tuple[str, RunState]], forced: bool) -> Batch:
         batch = Batch()
         now = time.time()
         for run_id, state in runs:
             # finish() buffers a run's last records, then marks it closing: marked before this take, the batch
             # holds its last records, and its fold (the writer forgets it after this batch only)
             state.drained = state.closing
+            if not (forced or state.closing or now - state.last_heartbeat >= HEARTBEAT_EVERY) \
+                    and state.buffer.samples_only():
+                continue  # an idle run: its samples go with its heartbeat, a commit every few seconds, not each 2 s
             items, has_ops = state.buffer.take()
             if state.gone:  # drained all the same: its log() must never wait on a run that is not there
                 state.dropped += count(items)

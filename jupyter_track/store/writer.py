@@ -325,7 +325,7 @@ class Writer:
                 if lowered is None:
                     lowered = switches.lower()
                 self._logged = False
-                self._flush_once()
+                self._flush_once(forced=target > self._completed)
                 if not self._logged and lowered is not None:  # no log() call since the last flush
                     switches.restore(lowered)
                     lowered = None
@@ -336,7 +336,9 @@ class Writer:
             if lowered is not None:
                 switches.restore(lowered)
 
-    def _flush_once(self) -> None:
+    def _flush_once(self, forced: bool = True) -> None:
+        """Pack what the runs hold and commit it (``forced``: a ``flush()`` or the end waits for it; see
+        :meth:`.Packer.collect`)."""
         with self._flushing:
             if self._packer is None:
                 from .packing import Packer
@@ -353,7 +355,7 @@ class Writer:
                     if any(tap.closed for tap in state.taps):
                         state.taps = [tap for tap in state.taps if not tap.closed]
             try:
-                batch = self._packer.collect(runs)
+                batch = self._packer.collect(runs, forced)
             except BaseException as exc:  # thread boundary: record, never lose the thread
                 self.error = exc
                 log.exception("jupyter_track: could not prepare logged data")
