@@ -322,8 +322,7 @@ class Packer:
         run MERGE_AFTER tail rows or OPEN_MAX open points, or it finishes, the fold: every key's open chunks merged,
         and the run's tail rows deleted (a finished run's series are chunks of a thousand points and more, as a
         fast loop's are). A fold for OPEN_MAX keeps no chunk open."""
-        closing = state.drained and bool(self._small or state.tails
-                                         or any(len(opened) > 1 for opened in state.open_chunks.values()))
+        closing = state.drained and bool(self._small or state.tails or state.open_chunks)  # its pieces: one chunk
         if not self._small and not closing:
             return
         full = sum(state.open_points.values()) >= OPEN_MAX
